@@ -1,0 +1,559 @@
+package analyze
+
+import (
+	"bytes"
+	"net/netip"
+	"time"
+
+	"github.com/rstsniff/rstsniff/decode"
+)
+
+// Config sets up an Analyzer. The zero value analyses port 22.
+type Config struct {
+	// Ports are the TCP ports taken for SSH servers. Flows on other ports
+	// are followed only when their first payload starts with "SSH-".
+	Ports []uint16
+	// File names the capture in the results (with several inputs).
+	File string
+	// FirstID is the ID of the first flow (IDs count up from it); 0 means 1.
+	FirstID int
+}
+
+// Analyzer rebuilds TCP flows from segments and follows SSH through them.
+// Feed it segments in capture order with Packet, then call Finish once.
+// It is not safe for concurrent use; the zero value is not usable, use New.
+type Analyzer struct {
+	file     string
+	ports    [65536 / 64]uint64
+	flows    map[flowKey]*flow
+	order    []*flow
+	nextID   int
+	firstID  int
+	lastTime time.Time
+}
+
+// New returns an Analyzer for cfg.
+func New(cfg Config) *Analyzer {
+	a := &Analyzer{file: cfg.File, flows: make(map[flowKey]*flow), nextID: cfg.FirstID}
+	if a.nextID == 0 {
+		a.nextID = 1
+	}
+	a.firstID = a.nextID
+	ports := cfg.Ports
+	if len(ports) == 0 {
+		ports = []uint16{22}
+	}
+	for _, p := range ports {
+		a.ports[p/64] |= 1 << (p % 64)
+	}
+	return a
+}
+
+func (a *Analyzer) isSSHPort(p uint16) bool { return a.ports[p/64]&(1<<(p%64)) != 0 }
+
+// flowKey names a connection independent of direction: lo sorts before hi.
+type flowKey struct{ lo, hi netip.AddrPort }
+
+func keyOf(src, dst netip.AddrPort) flowKey {
+	if src.Compare(dst) <= 0 {
+		return flowKey{src, dst}
+	}
+	return flowKey{dst, src}
+}
+
+// dir is what one side sent.
+type dir struct {
+	w walker
+	s stream
+
+	synSeen bool
+	isn     uint32
+	seqSet  bool
+	nxt     uint32 // highest seq + length sent, SYN and FIN included
+	ackSet  bool
+	maxAck  uint32
+
+	dataSet  bool
+	dataBase uint32 // first data sequence number
+	dataEnd  uint32 // highest data sequence number sent + 1
+
+	finSeen bool
+	rstSeen bool
+	last    time.Time
+
+	// Unanswered data, for the timeout outcome.
+	unacked     bool
+	unackedFrom time.Time
+	retrans     int
+
+	zeek zeekEndpoint
+}
+
+type flow struct {
+	out       Flow
+	ignored   bool // not SSH: its packets are passed over
+	candidate bool // off the SSH ports and no payload seen yet
+	client    netip.AddrPort
+	d         [2]dir
+
+	synAckSeen  bool
+	established bool
+	ended       bool // a FIN or RST has been seen
+	resetEnded  bool // a RST arrived before both sides had sent FIN
+	firstEnd    Side
+	firstSent   Side // side of the first packet in the capture
+
+	auth authState
+	hist zeekHist
+}
+
+// Packet feeds one decoded TCP segment, numbered frame (1-based) in its capture.
+func (a *Analyzer) Packet(frame int, ts time.Time, seg *decode.Segment) {
+	a.lastTime = ts
+	src := netip.AddrPortFrom(seg.Src, seg.SrcPort)
+	dst := netip.AddrPortFrom(seg.Dst, seg.DstPort)
+	k := keyOf(src, dst)
+	f := a.flows[k]
+	if f == nil {
+		f = a.newFlow(src, dst, seg)
+		if f == nil {
+			return
+		}
+		a.flows[k] = f
+		f.out.FirstPacket = frame
+		f.out.Start = ts
+	}
+	if f.ignored {
+		return
+	}
+	from := Server
+	if src == f.client {
+		from = Client
+	}
+	f.packet(frame, ts, from, seg)
+}
+
+// newFlow decides whether a connection is worth following and which side
+// is the client. It returns nil for segments rstsniff does not track.
+func (a *Analyzer) newFlow(src, dst netip.AddrPort, seg *decode.Segment) *flow {
+	srcSSH, dstSSH := a.isSSHPort(src.Port()), a.isSSHPort(dst.Port())
+	candidate := !srcSSH && !dstSSH
+	if candidate {
+		// Off the SSH ports only a handshake or a payload that starts like
+		// an identification string opens a flow.
+		if !seg.Flags.Has(decode.SYN) && !bytes.HasPrefix(seg.Payload, []byte("SSH-")) {
+			return nil
+		}
+	}
+	var client netip.AddrPort
+	switch {
+	case seg.Flags.Has(decode.SYN) && !seg.Flags.Has(decode.ACK):
+		client = src
+	case seg.Flags.Has(decode.SYN | decode.ACK):
+		client = dst
+	case dstSSH && !srcSSH:
+		client = src
+	case srcSSH && !dstSSH:
+		client = dst
+	case src.Port() > dst.Port():
+		// Neither or both ports are SSH ports and no SYN: take the lower
+		// port as the server's, as ephemeral ports are high.
+		client = src
+	default:
+		client = dst
+	}
+	server := src
+	if client == src {
+		server = dst
+	}
+	f := &flow{client: client, candidate: candidate}
+	f.out = Flow{
+		ID:          a.nextID,
+		File:        a.file,
+		Client:      client,
+		Server:      server,
+		CommunityID: communityID(client, server),
+	}
+	a.nextID++
+	f.d[0].w.isClient = true
+	f.d[1].w.onEncrypted = func(n int) { f.auth.serverEncrypted(f, n) }
+	f.d[0].w.onEncrypted = func(n int) { f.auth.clientEncrypted(n) }
+	if src == client {
+		f.firstSent = Client
+	} else {
+		f.firstSent = Server
+	}
+	a.order = append(a.order, f)
+	return f
+}
+
+func (f *flow) packet(frame int, ts time.Time, from Side, seg *decode.Segment) {
+	x, y := from.index(), from.Other().index()
+	dx, dy := &f.d[x], &f.d[y]
+	fl := seg.Flags
+
+	if f.candidate && seg.PayloadLen > 0 && !fl.Has(decode.RST) {
+		f.candidate = false
+		if !bytes.HasPrefix(seg.Payload, []byte("SSH-")) {
+			f.ignored = true
+			return
+		}
+	}
+
+	f.out.LastPacket = frame
+	f.out.End = ts
+	f.out.Packets[x]++
+	stageBefore := f.stage()
+
+	if !dx.seqSet && !fl.Has(decode.SYN) && !dx.synSeen {
+		if !f.established && !dy.synSeen {
+			// Neither side's SYN is in the capture: it began mid-stream.
+			f.out.Midstream = true
+			f.established = true
+		}
+	}
+
+	zeekHistory(f, from, seg)
+
+	// Sequence space this segment covers.
+	segLen := uint32(seg.PayloadLen)
+	if fl.Has(decode.SYN) {
+		segLen++
+	}
+	if fl.Has(decode.FIN) {
+		segLen++
+	}
+	newSpace := false
+	if fl.Has(decode.SYN) {
+		if dx.synSeen && dx.isn == seg.Seq {
+			dx.retrans++
+		} else {
+			dx.synSeen = true
+			dx.isn = seg.Seq
+			dx.s.start(seg.Seq + 1)
+			newSpace = true
+		}
+		if fl.Has(decode.ACK) {
+			f.synAckSeen = true
+		}
+	}
+	if !fl.Has(decode.RST) && segLen > 0 {
+		end := seg.Seq + segLen
+		if !dx.seqSet || seqDiff(end, dx.nxt) > 0 {
+			newSpace = true
+			dx.nxt = end
+			dx.seqSet = true
+		} else if !fl.Has(decode.SYN) {
+			dx.retrans++
+		}
+	}
+	if newSpace && !dx.unacked {
+		dx.unacked = true
+		dx.unackedFrom = ts
+		dx.retrans = 0
+	}
+
+	if fl.Has(decode.ACK) && !fl.Has(decode.RST) {
+		if !dx.ackSet || seqDiff(seg.Ack, dx.maxAck) > 0 {
+			dx.maxAck = seg.Ack
+			dx.ackSet = true
+		}
+		if dy.unacked && dy.seqSet && seqDiff(seg.Ack, dy.nxt) >= 0 {
+			dy.unacked = false
+		}
+		if !f.established && from == Client && f.synAckSeen && dx.synSeen &&
+			seg.Ack == f.d[1].isn+1 {
+			f.established = true
+		}
+	}
+	if !f.established && from == Client && f.synAckSeen && seg.PayloadLen > 0 {
+		f.established = true
+	}
+
+	if fl.Has(decode.RST) {
+		f.reset(frame, ts, from, seg, stageBefore)
+	} else if seg.PayloadLen > 0 {
+		if !dx.dataSet {
+			dx.dataSet = true
+			dx.dataBase = seg.Seq
+			if dx.synSeen {
+				dx.dataBase = dx.isn + 1
+			}
+			dx.dataEnd = dx.dataBase
+			if f.out.Midstream && !bytes.HasPrefix(seg.Payload, []byte("SSH-")) {
+				dx.w.stop("capture started mid-stream")
+			}
+		}
+		if end := seg.Seq + uint32(seg.PayloadLen); seqDiff(end, dx.dataEnd) > 0 {
+			dx.dataEnd = end
+		}
+		// The peer acknowledged bytes of this direction that the capture
+		// never showed: the hole before this segment is lost for good.
+		if dx.s.started && dy.ackSet && seqDiff(seg.Seq, dx.s.next) > 0 && seqDiff(dy.maxAck, seg.Seq) >= 0 {
+			dx.s.skipTo(seg.Seq, &dx.w)
+		}
+		dx.s.add(seg.Seq, seg.Payload, seg.PayloadLen, &dx.w)
+		f.afterBanners()
+	}
+	if fl.Has(decode.FIN) {
+		dx.finSeen = true
+		if !f.ended {
+			f.ended = true
+			f.firstEnd = from
+		}
+	}
+	dx.last = ts
+	f.zeekState(from, seg)
+}
+
+// afterBanners stops both walkers when the identification strings show an
+// SSH-1 connection: its binary packets are not RFC 4253's.
+func (f *flow) afterBanners() {
+	c, s := &f.d[0].w, &f.d[1].w
+	if c.banner == "" || s.banner == "" {
+		return
+	}
+	if isSSH1(c.banner) || (isSSH1(s.banner) && !isSSH199(s.banner)) {
+		c.stop("SSH protocol version 1")
+		s.stop("SSH protocol version 1")
+	}
+}
+
+func isSSH1(b string) bool   { return len(b) >= 6 && b[:6] == "SSH-1." && !isSSH199(b) }
+func isSSH199(b string) bool { return len(b) >= 8 && b[:8] == "SSH-1.99" }
+
+func (f *flow) reset(frame int, ts time.Time, from Side, seg *decode.Segment, st Stage) {
+	dx := &f.d[from.index()]
+	dx.rstSeen = true
+	r := Reset{
+		Packet:     frame,
+		Time:       ts,
+		From:       from,
+		Stage:      st,
+		TTL:        seg.TTL,
+		Seq:        seg.Seq,
+		Ack:        seg.Ack,
+		Flags:      seg.Flags,
+		Window:     seg.Window,
+		IPID:       seg.IPID,
+		PayloadLen: seg.PayloadLen,
+		SeqState:   f.seqState(from, seg),
+	}
+	f.out.Resets = append(f.out.Resets, r)
+	if !(f.d[0].finSeen && f.d[1].finSeen) {
+		f.resetEnded = true
+	}
+	if !f.ended {
+		f.ended = true
+		f.firstEnd = from
+	}
+}
+
+// seqState places a RST's sequence number against what its claimed sender
+// had sent and the receiver had acknowledged.
+func (f *flow) seqState(from Side, seg *decode.Segment) string {
+	dx, dy := &f.d[from.index()], &f.d[from.Other().index()]
+	if !dx.seqSet {
+		if seg.Seq == 0 && seg.Flags.Has(decode.ACK) {
+			return "zero"
+		}
+		if dy.ackSet && seg.Seq == dy.maxAck {
+			return "exact"
+		}
+		return "unknown"
+	}
+	switch d := seqDiff(seg.Seq, dx.nxt); {
+	case d == 0:
+		return "exact"
+	case d < 0 && dy.ackSet && seqDiff(seg.Seq, dy.maxAck) >= 0:
+		return "in-window"
+	case d > 0 && d < 65535:
+		return "in-window"
+	}
+	return "out-of-window"
+}
+
+// stage is the furthest stage the connection has reached so far.
+func (f *flow) stage() Stage {
+	if !f.established {
+		return StageHandshake
+	}
+	c, s := &f.d[0].w, &f.d[1].w
+	if c.banner == "" || s.banner == "" {
+		if f.out.Midstream && (c.stopWhy == "capture started mid-stream" || s.stopWhy == "capture started mid-stream") {
+			return StageUnknown
+		}
+		return StageBanner
+	}
+	if c.kexinit == nil || s.kexinit == nil {
+		return StageKexInit
+	}
+	if !c.newKeys || !s.newKeys {
+		return StageKex
+	}
+	if f.auth.success {
+		return StageSession
+	}
+	return StageAuth
+}
+
+// compressed reports whether zlib compression was negotiated in either
+// direction: compressed sizes say nothing of the messages, so the
+// authentication heuristic stays silent (as Zeek's does).
+func (f *flow) compressed() bool {
+	ck, sk := f.d[0].w.kexinit, f.d[1].w.kexinit
+	if ck == nil || sk == nil {
+		return false
+	}
+	c2s := negotiate(ck.CompressionC2S, sk.CompressionC2S)
+	s2c := negotiate(ck.CompressionS2C, sk.CompressionS2C)
+	return (c2s != "" && c2s != "none") || (s2c != "" && s2c != "none")
+}
+
+// finish completes the flow's results at the end of the capture.
+func (f *flow) finish(captureEnd time.Time) *Flow {
+	for i := range f.d {
+		f.d[i].s.flush(&f.d[i].w)
+	}
+	o := &f.out
+	o.Stage = f.stage()
+	c, s := &f.d[0], &f.d[1]
+	o.ClientBanner, o.ServerBanner = c.w.banner, s.w.banner
+	o.PreBanner = s.w.preBanner
+	for i := range f.d {
+		if f.d[i].dataSet {
+			o.Bytes[i] = int64(uint32(f.d[i].dataEnd - f.d[i].dataBase))
+		}
+	}
+	if c.w.kexinit != nil && s.w.kexinit != nil {
+		ck, sk := c.w.kexinit, s.w.kexinit
+		o.Algorithms = Algorithms{
+			Kex:         negotiate(ck.Kex, sk.Kex),
+			HostKey:     negotiate(ck.HostKey, sk.HostKey),
+			Cipher:      negotiate(ck.CiphersC2S, sk.CiphersC2S),
+			CipherS2C:   negotiate(ck.CiphersS2C, sk.CiphersS2C),
+			MAC:         negotiate(ck.MACsC2S, sk.MACsC2S),
+			MACS2C:      negotiate(ck.MACsS2C, sk.MACsS2C),
+			Compression: negotiate(ck.CompressionC2S, sk.CompressionC2S),
+		}
+	}
+	if c.w.kexinit != nil {
+		o.Algorithms.ClientHASSH = c.w.kexinit.HASSH(true)
+	}
+	if s.w.kexinit != nil {
+		o.Algorithms.ServerHASSH = s.w.kexinit.HASSH(false)
+	}
+	if f.auth.decided || f.auth.attempts > 0 {
+		v := f.auth.success
+		o.AuthSuccess = &v
+	}
+	o.AuthAttempts = f.auth.attempts
+
+	switch {
+	case len(o.Resets) > 0 && o.Resets[0].From == Server && !f.synAckSeen && c.synSeen &&
+		o.Resets[0].Flags.Has(decode.ACK):
+		o.Outcome = OutcomeRefused
+	case f.resetEnded:
+		o.Outcome = OutcomeReset
+	case c.finSeen || s.finSeen:
+		o.Outcome = OutcomeClosed
+	case f.unanswered(captureEnd):
+		o.Outcome = OutcomeTimeout
+	default:
+		o.Outcome = OutcomeOpen
+	}
+	if f.ended {
+		o.ClosedBy = f.firstEnd
+	}
+	o.ConnState = f.connState()
+	o.History = f.history()
+	for i, side := range [2]string{"client", "server"} {
+		d := &f.d[i]
+		if d.w.stopWhy != "" {
+			o.Notes = append(o.Notes, side+" stream: "+d.w.stopWhy)
+		}
+		if d.s.missing > 0 && d.w.stopWhy != "bytes missing from the capture" {
+			o.Notes = append(o.Notes, side+" stream: bytes missing from the capture")
+		}
+	}
+	return o
+}
+
+// unanswered reports whether a side sent something (SYN or data) that the
+// other side never answered: it retransmitted, or a second passed, and the
+// other side sent nothing after the first transmission.
+func (f *flow) unanswered(captureEnd time.Time) bool {
+	for i := range f.d {
+		x, y := &f.d[i], &f.d[1-i]
+		if !x.unacked {
+			continue
+		}
+		if !y.last.IsZero() && !y.last.Before(x.unackedFrom) {
+			continue
+		}
+		if x.retrans > 0 || captureEnd.Sub(x.unackedFrom) >= time.Second {
+			return true
+		}
+	}
+	return false
+}
+
+// Finish ends the analysis and returns the flows in order of first packet.
+func (a *Analyzer) Finish() []*Flow {
+	out := make([]*Flow, 0, len(a.order))
+	for _, f := range a.order {
+		if f.ignored || f.candidate {
+			continue
+		}
+		r := f.finish(a.lastTime)
+		// IDs count the flows reported, not the ones passed over.
+		r.ID = a.firstID + len(out)
+		out = append(out, r)
+	}
+	a.flows = nil
+	a.order = nil
+	return out
+}
+
+// authState is Zeek's heuristic for SSH user authentication from the sizes
+// of encrypted segments (src/analyzer/protocol/ssh/SSH.cc, ProcessEncrypted).
+// After the client's first encrypted packet (SERVICE_REQUEST), the server's
+// first encrypted chunk is SERVICE_ACCEPT; USERAUTH_SUCCESS is 16 bytes
+// shorter in every cipher mode, and repeats of the first other size are
+// USERAUTH_FAILUREs. One chunk longer than SERVICE_ACCEPT by over 256 bytes
+// is taken as a USERAUTH_BANNER and skipped.
+type authState struct {
+	sawClient     bool
+	acceptSize    int
+	failureSize   int
+	skippedBanner bool
+	decided       bool
+	success       bool
+	attempts      int
+}
+
+func (a *authState) clientEncrypted(int) { a.sawClient = true }
+
+func (a *authState) serverEncrypted(f *flow, n int) {
+	if a.decided || !a.sawClient || f.d[0].s.gaps > 0 || f.d[1].s.gaps > 0 || f.compressed() {
+		return
+	}
+	switch {
+	case a.acceptSize == 0:
+		a.acceptSize = n
+	case a.failureSize == 0 && n+16 == a.acceptSize:
+		a.decided, a.success = true, true
+		a.attempts++
+	case a.failureSize == 0:
+		if !a.skippedBanner && n-a.acceptSize > 256 {
+			a.skippedBanner = true
+			return
+		}
+		a.failureSize = n
+	case n == a.failureSize:
+		a.attempts++
+	case n-a.acceptSize == -16:
+		a.decided, a.success = true, true
+		a.attempts++
+	}
+}

@@ -1,0 +1,329 @@
+package analyze
+
+import (
+	"bytes"
+	"crypto/md5"
+	"encoding/binary"
+	"encoding/hex"
+	"strings"
+)
+
+// SSH message numbers the walker acts on.
+const (
+	msgKexInit    = 20 // RFC 4253 §7.1
+	msgNewKeys    = 21 // RFC 4253 §7.3
+	msgKexFirst   = 30 // RFC 4253 §12: 30-49 are key exchange method specific
+	msgKexLast    = 49
+	msgDisconnect = 1 // RFC 4253 §11.1
+)
+
+// Limits that keep a hostile stream from deciding how much memory we use.
+const (
+	maxLineLen        = 8192      // SSH_MAX_BANNER_LEN in OpenSSH
+	maxPreBannerLines = 1024      // SSH_MAX_PRE_BANNER_LINES in OpenSSH
+	keptPreBanner     = 8         // pre-banner lines kept for the report
+	keptLineLen       = 256       // characters kept of each pre-banner line
+	keptBannerLen     = 1024      // characters kept of an identification string
+	maxPacketLen      = 256 << 10 // PACKET_MAX_SIZE in OpenSSH
+	maxKexInitKept    = 64 << 10  // KEXINIT payload bytes buffered for parsing
+)
+
+type walkState uint8
+
+const (
+	walkBanner    walkState = iota // reading lines until "SSH-"
+	walkBinary                     // cleartext binary packets (RFC 4253 §6)
+	walkEncrypted                  // after this side's NEWKEYS: count only
+	walkStopped                    // gap, SSH-1, malformed or not SSH: nothing more is parsed
+)
+
+// KexInit holds the name-lists of one SSH_MSG_KEXINIT (RFC 4253 §7.1).
+type KexInit struct {
+	Kex, HostKey                     []string
+	CiphersC2S, CiphersS2C           []string
+	MACsC2S, MACsS2C                 []string
+	CompressionC2S, CompressionS2C   []string
+	FirstKexFollows                  bool
+	Truncated                        bool // the packet was longer than what was kept
+	kexRaw, encRaw, macRaw, compRaw  string
+	encS2CRaw, macS2CRaw, compS2CRaw string
+	hostKeyRaw                       string
+	languagesC2SRaw, languagesS2CRaw string
+}
+
+// HASSH returns the HASSH fingerprint of a client KEXINIT (client=true) or
+// HASSHServer of a server one: md5 of "kex;enc;mac;comp" in the sender's
+// direction of interest, as salesforce/hassh defines it.
+func (k *KexInit) HASSH(client bool) string {
+	var s string
+	if client {
+		s = k.kexRaw + ";" + k.encRaw + ";" + k.macRaw + ";" + k.compRaw
+	} else {
+		s = k.kexRaw + ";" + k.encS2CRaw + ";" + k.macS2CRaw + ";" + k.compS2CRaw
+	}
+	sum := md5.Sum([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// walker follows one direction of an SSH connection through its cleartext
+// part. It holds at most one partial line or one partial KEXINIT, so its
+// memory is bounded whatever the peer sends.
+type walker struct {
+	state    walkState
+	isClient bool
+	stopWhy  string // why parsing stopped, for the report
+
+	line      []byte
+	lines     int
+	banner    string
+	preBanner []string
+
+	hdr      [6]byte // packet_length, padding_length, message code
+	hdrN     int
+	payLeft  int // payload bytes of the current packet still to come (after the code)
+	padLeft  int // padding bytes still to come
+	msg      byte
+	kexBuf   []byte
+	kexTrunc bool
+
+	kexinit    *KexInit
+	sawKexMsg  bool
+	newKeys    bool
+	packets    int // cleartext binary packets seen
+	disconnect bool
+	encBytes   int64
+	// onEncrypted, if set, is called with the size of each delivered chunk
+	// of encrypted bytes (for the authentication heuristic).
+	onEncrypted func(n int)
+}
+
+// feed consumes the next in-order bytes of the stream.
+func (w *walker) feed(b []byte) {
+	for len(b) > 0 {
+		switch w.state {
+		case walkBanner:
+			b = w.feedLine(b)
+		case walkBinary:
+			b = w.feedPacket(b)
+		case walkEncrypted:
+			w.encBytes += int64(len(b))
+			if w.onEncrypted != nil {
+				w.onEncrypted(len(b))
+			}
+			return
+		case walkStopped:
+			return
+		}
+	}
+}
+
+func (w *walker) stop(why string) {
+	if w.state == walkStopped {
+		return
+	}
+	w.state = walkStopped
+	w.stopWhy = why
+	w.line, w.kexBuf = nil, nil
+}
+
+// gap tells the walker that bytes of the stream were not captured.
+func (w *walker) gap() {
+	if w.state != walkEncrypted {
+		w.stop("bytes missing from the capture")
+	}
+}
+
+func (w *walker) feedLine(b []byte) []byte {
+	i := bytes.IndexByte(b, '\n')
+	if i < 0 {
+		if len(w.line)+len(b) > maxLineLen {
+			w.stop("identification line longer than 8192 bytes")
+			return nil
+		}
+		if len(w.line) == 0 && w.lines == 0 && !looksLikeText(b) {
+			w.stop(notSSH)
+			return nil
+		}
+		w.line = append(w.line, b...)
+		return nil
+	}
+	if len(w.line)+i > maxLineLen {
+		w.stop("identification line longer than 8192 bytes")
+		return nil
+	}
+	var line []byte
+	if len(w.line) == 0 {
+		line = b[:i]
+	} else {
+		w.line = append(w.line, b[:i]...)
+		line = w.line
+	}
+	rest := b[i+1:]
+	line = bytes.TrimSuffix(line, []byte{'\r'})
+	w.lines++
+	if bytes.HasPrefix(line, []byte("SSH-")) {
+		w.banner = clip(string(line), keptBannerLen)
+		w.line = nil
+		if strings.HasPrefix(w.banner, "SSH-1.") && !strings.HasPrefix(w.banner, "SSH-1.99") {
+			w.stop("SSH protocol version 1")
+			return nil
+		}
+		w.state = walkBinary
+		return rest
+	}
+	// RFC 4253 §4.2: a server may send other lines first; a client may not.
+	if w.isClient || !looksLikeText(line) {
+		w.stop(notSSH)
+		return nil
+	}
+	if len(w.preBanner) < keptPreBanner {
+		w.preBanner = append(w.preBanner, clip(string(line), keptLineLen))
+	}
+	w.line = w.line[:0]
+	if w.lines > maxPreBannerLines {
+		w.stop("more than 1024 lines before the identification string")
+		return nil
+	}
+	return rest
+}
+
+const notSSH = "not SSH: the first line is not an SSH identification string"
+
+func looksLikeText(b []byte) bool {
+	for _, c := range b {
+		if c == 0 || (c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func (w *walker) feedPacket(b []byte) []byte {
+	if w.hdrN < len(w.hdr) {
+		n := copy(w.hdr[w.hdrN:], b)
+		w.hdrN += n
+		b = b[n:]
+		if w.hdrN < len(w.hdr) {
+			return b
+		}
+		plen := int(binary.BigEndian.Uint32(w.hdr[0:4]))
+		pad := int(w.hdr[4])
+		if plen < 2 || plen > maxPacketLen || pad+2 > plen {
+			w.stop("malformed binary packet header")
+			return nil
+		}
+		w.msg = w.hdr[5]
+		w.payLeft = plen - pad - 2
+		w.padLeft = pad
+		w.packets++
+		if w.msg == msgKexInit && w.kexinit == nil {
+			w.kexBuf = make([]byte, 0, min(w.payLeft, maxKexInitKept))
+			w.kexTrunc = w.payLeft > maxKexInitKept
+		}
+	}
+	if w.payLeft > 0 {
+		n := min(w.payLeft, len(b))
+		if w.kexBuf != nil {
+			room := cap(w.kexBuf) - len(w.kexBuf)
+			w.kexBuf = append(w.kexBuf, b[:min(n, room)]...)
+		}
+		w.payLeft -= n
+		b = b[n:]
+		if w.payLeft > 0 {
+			return b
+		}
+	}
+	if w.padLeft > 0 {
+		n := min(w.padLeft, len(b))
+		w.padLeft -= n
+		b = b[n:]
+		if w.padLeft > 0 {
+			return b
+		}
+	}
+	w.packetDone()
+	return b
+}
+
+func (w *walker) packetDone() {
+	w.hdrN = 0
+	switch {
+	case w.msg == msgKexInit:
+		if w.kexBuf != nil {
+			w.kexinit = parseKexInit(w.kexBuf, w.kexTrunc)
+			w.kexBuf = nil
+		}
+	case w.msg >= msgKexFirst && w.msg <= msgKexLast:
+		w.sawKexMsg = true
+	case w.msg == msgDisconnect:
+		w.disconnect = true
+	case w.msg == msgNewKeys:
+		w.newKeys = true
+		w.state = walkEncrypted
+	}
+}
+
+// parseKexInit reads the name-lists after the message code: a 16-byte cookie,
+// ten name-lists, first_kex_packet_follows and a reserved uint32.
+func parseKexInit(p []byte, truncated bool) *KexInit {
+	k := &KexInit{Truncated: truncated}
+	if len(p) < 16 {
+		k.Truncated = true
+		return k
+	}
+	p = p[16:]
+	raw := make([]string, 10)
+	for i := range raw {
+		if len(p) < 4 {
+			k.Truncated = true
+			break
+		}
+		n := int(binary.BigEndian.Uint32(p))
+		p = p[4:]
+		if n > len(p) {
+			raw[i] = string(p)
+			k.Truncated = true
+			break
+		}
+		raw[i] = string(p[:n])
+		p = p[n:]
+	}
+	if len(p) >= 1 {
+		k.FirstKexFollows = p[0] != 0
+	}
+	k.kexRaw, k.hostKeyRaw, k.encRaw, k.encS2CRaw = raw[0], raw[1], raw[2], raw[3]
+	k.macRaw, k.macS2CRaw, k.compRaw, k.compS2CRaw = raw[4], raw[5], raw[6], raw[7]
+	k.languagesC2SRaw, k.languagesS2CRaw = raw[8], raw[9]
+	k.Kex, k.HostKey = splitNames(raw[0]), splitNames(raw[1])
+	k.CiphersC2S, k.CiphersS2C = splitNames(raw[2]), splitNames(raw[3])
+	k.MACsC2S, k.MACsS2C = splitNames(raw[4]), splitNames(raw[5])
+	k.CompressionC2S, k.CompressionS2C = splitNames(raw[6]), splitNames(raw[7])
+	return k
+}
+
+func splitNames(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+// negotiate applies RFC 4253 §7.1: the first algorithm on the client's list
+// that is also on the server's.
+func negotiate(client, server []string) string {
+	for _, c := range client {
+		for _, s := range server {
+			if c == s {
+				return c
+			}
+		}
+	}
+	return ""
+}

@@ -1,0 +1,186 @@
+package analyze
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/rstsniff/rstsniff/decode"
+)
+
+// Side is one end of a connection.
+type Side uint8
+
+const (
+	SideNone Side = iota
+	Client
+	Server
+)
+
+func (s Side) String() string {
+	switch s {
+	case Client:
+		return "client"
+	case Server:
+		return "server"
+	}
+	return ""
+}
+
+// Other returns the opposite side.
+func (s Side) Other() Side {
+	switch s {
+	case Client:
+		return Server
+	case Server:
+		return Client
+	}
+	return SideNone
+}
+
+// Stage is how far a connection got. The names are part of the JSON
+// contract and never change.
+type Stage uint8
+
+const (
+	StageHandshake Stage = iota // TCP three-way handshake not completed
+	StageBanner                 // handshake done; both identification strings not yet seen
+	StageKexInit                // both identification strings seen; KEXINIT not yet from both
+	StageKex                    // both KEXINITs seen; NEWKEYS not yet from both
+	StageAuth                   // keys in use; authentication not inferred to have succeeded
+	StageSession                // authentication inferred to have succeeded
+	StageUnknown                // capture started mid-stream and the SSH stream could not be followed
+)
+
+var stageNames = [...]string{"handshake", "banner", "kexinit", "kex", "auth", "session", "unknown"}
+
+func (s Stage) String() string {
+	if int(s) < len(stageNames) {
+		return stageNames[s]
+	}
+	return "unknown"
+}
+
+// Outcome is how a connection ended.
+type Outcome uint8
+
+const (
+	OutcomeOpen    Outcome = iota // still open when the capture ended
+	OutcomeClosed                 // closed by FIN
+	OutcomeReset                  // ended by a RST
+	OutcomeRefused                // SYN answered by RST
+	OutcomeTimeout                // SYN or data never answered
+)
+
+var outcomeNames = [...]string{"open", "closed", "reset", "refused", "timeout"}
+
+func (o Outcome) String() string {
+	if int(o) < len(outcomeNames) {
+		return outcomeNames[o]
+	}
+	return "unknown"
+}
+
+// Abnormal reports whether the outcome makes the exit status 1.
+func (o Outcome) Abnormal() bool {
+	return o == OutcomeReset || o == OutcomeRefused || o == OutcomeTimeout
+}
+
+// Origin says who really sent a reset.
+type Origin uint8
+
+const (
+	OriginUnknown   Origin = iota // not enough evidence
+	OriginEndpoint                // the side whose address it carries sent it
+	OriginMiddlebox               // forged on the path
+)
+
+func (o Origin) String() string {
+	switch o {
+	case OriginEndpoint:
+		return "endpoint"
+	case OriginMiddlebox:
+		return "middlebox"
+	}
+	return "unknown"
+}
+
+// Reset is one TCP segment with the RST flag.
+type Reset struct {
+	Packet int // 1-based frame number in its capture
+	Time   time.Time
+	From   Side // the side whose address the segment carries
+	Stage  Stage
+	TTL    uint8 // TTL or hop limit
+	Origin Origin
+
+	Seq, Ack   uint32
+	Flags      decode.Flags
+	Window     uint16
+	IPID       uint16
+	PayloadLen int
+	// SeqState compares the RST's sequence number with what the claimed
+	// sender had sent: "exact" (its next sequence number), "in-window",
+	// "out-of-window", or "zero" for the RST+ACK that answers a SYN.
+	SeqState string
+}
+
+// Algorithms are the algorithms negotiated from the two KEXINITs, client to
+// server direction first (RFC 4253 §7.1).
+type Algorithms struct {
+	Kex, HostKey             string
+	Cipher, MAC              string // client to server
+	CipherS2C, MACS2C        string // server to client
+	Compression              string
+	ClientHASSH, ServerHASSH string
+}
+
+// Finding is a named pattern found in a flow. IDs are stable strings.
+type Finding struct {
+	ID      string
+	Blame   string
+	Packets []int
+	Summary string
+}
+
+// Flow is the analysis of one TCP connection. It is plain data: the
+// analyzer fills it and never touches it again once returned.
+type Flow struct {
+	ID           int
+	File         string
+	Client       netip.AddrPort
+	Server       netip.AddrPort
+	FirstPacket  int
+	LastPacket   int
+	Start, End   time.Time
+	Stage        Stage
+	Outcome      Outcome
+	ClosedBy     Side
+	ClientBanner string
+	ServerBanner string
+	// PreBanner holds text lines the server sent before its identification
+	// string (such as "Exceeded MaxStartups"), clipped.
+	PreBanner   []string
+	Algorithms  Algorithms
+	Packets     [2]int   // by side: [0] client, [1] server
+	Bytes       [2]int64 // payload bytes in sequence space, by side
+	Resets      []Reset
+	CommunityID string
+	ConnState   string // Zeek conn_state
+	History     string // Zeek history letters
+	Midstream   bool   // the capture holds no SYN for this connection
+	// AuthSuccess is set when the authentication heuristic decided.
+	AuthSuccess  *bool
+	AuthAttempts int
+	// Notes say where the analysis of this flow is incomplete.
+	Notes       []string
+	Findings    []Finding
+	ClientError string
+}
+
+// index returns 0 for the client and 1 for the server.
+func (s Side) index() int {
+	if s == Server {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,249 @@
+// Package capture reads frames from capture files and standard input.
+//
+// Open detects the format from the first bytes (classic pcap in either byte
+// order with micro- or nanosecond timestamps, pcapng with any number of
+// interfaces and link types, either one gzip-compressed) and returns a
+// Source. Frames come out zero-copy: the bytes returned by ReadFrame are
+// only valid until the next call.
+package capture
+
+import (
+	"bufio"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/gopacket/gopacket/pcapgo"
+)
+
+// Info describes one frame.
+type Info struct {
+	Timestamp time.Time
+	Length    int    // length on the wire
+	LinkType  uint16 // LINKTYPE_ value of the frame's interface
+}
+
+// Source yields frames one at a time. The slice returned by ReadFrame is
+// owned by the Source and valid until the next ReadFrame or Close. ReadFrame
+// returns io.EOF at a clean end and a *ReadError when the input is damaged;
+// the frames read before it remain good.
+type Source interface {
+	ReadFrame() ([]byte, Info, error)
+	// Format describes the input, such as "pcap (ns, big-endian)".
+	Format() string
+	Close() error
+}
+
+// ReadError reports a capture that could not be read to its end.
+type ReadError struct {
+	Name   string // file name, "-" for standard input
+	Frame  int    // 1-based number of the frame that could not be read
+	Offset int64  // byte offset into the (uncompressed) stream where reading stopped
+	Err    error
+}
+
+func (e *ReadError) Error() string {
+	return fmt.Sprintf("capture: %s: frame %d at byte %d: %v", e.Name, e.Frame, e.Offset, e.Err)
+}
+
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// OpenError reports an input that could not be opened or is not a capture.
+type OpenError struct {
+	Name string
+	Err  error
+}
+
+func (e *OpenError) Error() string { return fmt.Sprintf("capture: %s: %v", e.Name, e.Err) }
+func (e *OpenError) Unwrap() error { return e.Err }
+
+// ErrUnknownFormat is returned for input that is neither pcap nor pcapng.
+var ErrUnknownFormat = errors.New("not a pcap or pcapng capture (unknown magic number)")
+
+// countingReader counts the bytes its consumer has taken.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+type fileSource struct {
+	name    string
+	closer  io.Closer
+	offset  *bufCount
+	format  string
+	pcap    *pcapgo.Reader
+	ng      *pcapgo.NgReader
+	link    uint16
+	ngLinks []uint16 // link type by pcapng interface index
+	frame   int
+	failed  error
+}
+
+// Open opens a capture file, or standard input when name is "-".
+func Open(name string) (Source, error) {
+	var f io.ReadCloser
+	if name == "-" {
+		f = io.NopCloser(os.Stdin)
+	} else {
+		fh, err := os.Open(name)
+		if err != nil {
+			return nil, &OpenError{Name: name, Err: err}
+		}
+		f = fh
+	}
+	s, err := NewReader(name, f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	s.(*fileSource).closer = f
+	return s, nil
+}
+
+// NewReader reads a capture from r; name is used in messages. Closing the
+// Source does not close r.
+func NewReader(name string, r io.Reader) (Source, error) {
+	br := bufio.NewReaderSize(r, 1<<20)
+	var in io.Reader = br
+	compressed := ""
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, &OpenError{Name: name, Err: fmt.Errorf("gzip: %w", err)}
+		}
+		in = bufio.NewReaderSize(zr, 1<<20)
+		compressed = ", gzip"
+	}
+	cr := &countingReader{r: in}
+	peek := bufio.NewReaderSize(cr, 64<<10)
+	magic, err := peek.Peek(4)
+	if err != nil {
+		if len(magic) == 0 {
+			return nil, &OpenError{Name: name, Err: errors.New("empty input")}
+		}
+		return nil, &OpenError{Name: name, Err: ErrUnknownFormat}
+	}
+	// The counting reader sits below the 64 KiB buffer; offsets are
+	// corrected by what the buffer still holds.
+	s := &fileSource{name: name, offset: &bufCount{br: peek, c: cr}}
+	switch {
+	case magic[0] == 0x0a && magic[1] == 0x0d && magic[2] == 0x0d && magic[3] == 0x0a:
+		ng, err := pcapgo.NewNgReader(peek, pcapgo.NgReaderOptions{WantMixedLinkType: true, SkipUnknownVersion: true})
+		if err != nil {
+			return nil, &OpenError{Name: name, Err: fmt.Errorf("pcapng: %w", err)}
+		}
+		s.ng = ng
+		s.format = "pcapng" + compressed
+	case isPcapMagic(magic):
+		pr, err := pcapgo.NewReader(peek)
+		if err != nil {
+			return nil, &OpenError{Name: name, Err: fmt.Errorf("pcap: %w", err)}
+		}
+		s.pcap = pr
+		s.link = uint16(pr.LinkType())
+		s.format = pcapFormat(magic) + compressed
+	default:
+		return nil, &OpenError{Name: name, Err: ErrUnknownFormat}
+	}
+	return s, nil
+}
+
+// bufCount tells how many bytes the reader above a bufio.Reader consumed.
+type bufCount struct {
+	br *bufio.Reader
+	c  *countingReader
+}
+
+func (b *bufCount) Offset() int64 { return b.c.n - int64(b.br.Buffered()) }
+
+func isPcapMagic(m []byte) bool {
+	switch string(m) {
+	case "\xd4\xc3\xb2\xa1", "\xa1\xb2\xc3\xd4", "\x4d\x3c\xb2\xa1", "\xa1\xb2\x3c\x4d":
+		return true
+	}
+	return false
+}
+
+func pcapFormat(m []byte) string {
+	switch string(m) {
+	case "\xd4\xc3\xb2\xa1":
+		return "pcap (µs, little-endian)"
+	case "\xa1\xb2\xc3\xd4":
+		return "pcap (µs, big-endian)"
+	case "\x4d\x3c\xb2\xa1":
+		return "pcap (ns, little-endian)"
+	}
+	return "pcap (ns, big-endian)"
+}
+
+func (s *fileSource) Format() string { return s.format }
+
+func (s *fileSource) ReadFrame() ([]byte, Info, error) {
+	if s.failed != nil {
+		return nil, Info{}, s.failed
+	}
+	var (
+		data []byte
+		ci   struct {
+			ts     time.Time
+			length int
+			iface  int
+		}
+		err error
+	)
+	if s.pcap != nil {
+		d, c, e := s.pcap.ZeroCopyReadPacketData()
+		data, ci.ts, ci.length, err = d, c.Timestamp, c.Length, e
+	} else {
+		d, c, e := s.ng.ZeroCopyReadPacketData()
+		data, ci.ts, ci.length, ci.iface, err = d, c.Timestamp, c.Length, c.InterfaceIndex, e
+	}
+	if err != nil {
+		if err == io.EOF {
+			s.failed = io.EOF
+			return nil, Info{}, io.EOF
+		}
+		s.failed = &ReadError{Name: s.name, Frame: s.frame + 1, Offset: s.offset.Offset(), Err: err}
+		return nil, Info{}, s.failed
+	}
+	s.frame++
+	link := s.link
+	if s.ng != nil {
+		link = s.ngLink(ci.iface)
+	}
+	return data, Info{Timestamp: ci.ts, Length: ci.length, LinkType: link}, nil
+}
+
+func (s *fileSource) ngLink(i int) uint16 {
+	if i >= 0 && i < len(s.ngLinks) {
+		return s.ngLinks[i]
+	}
+	for j := len(s.ngLinks); j < s.ng.NInterfaces(); j++ {
+		iface, err := s.ng.Interface(j)
+		if err != nil {
+			s.ngLinks = append(s.ngLinks, 0xffff)
+			continue
+		}
+		s.ngLinks = append(s.ngLinks, uint16(iface.LinkType))
+	}
+	if i >= 0 && i < len(s.ngLinks) {
+		return s.ngLinks[i]
+	}
+	return 0xffff
+}
+
+func (s *fileSource) Close() error {
+	if s.closer != nil {
+		return s.closer.Close()
+	}
+	return nil
+}

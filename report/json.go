@@ -1,0 +1,207 @@
+package report
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net/netip"
+	"time"
+
+	"github.com/rstsniff/rstsniff/analyze"
+)
+
+// TimeFormat is RFC 3339 in UTC with nanoseconds, always nine digits.
+const TimeFormat = "2006-01-02T15:04:05.000000000Z"
+
+type jsonSides struct {
+	Client int64 `json:"client"`
+	Server int64 `json:"server"`
+}
+
+type jsonReset struct {
+	Packet   int    `json:"packet"`
+	Time     string `json:"time"`
+	From     string `json:"from"`
+	Stage    string `json:"stage"`
+	TTL      uint8  `json:"ttl"`
+	Origin   string `json:"origin"`
+	Flags    string `json:"flags"`
+	Seq      uint32 `json:"seq"`
+	Ack      uint32 `json:"ack"`
+	Window   uint16 `json:"window"`
+	IPID     uint16 `json:"ip_id"`
+	SeqState string `json:"seq_state"`
+	Payload  int    `json:"payload_bytes"`
+}
+
+type jsonFinding struct {
+	ID      string `json:"id"`
+	Blame   string `json:"blame"`
+	Packets []int  `json:"packets"`
+	Summary string `json:"summary"`
+}
+
+type jsonAlgorithms struct {
+	Kex         string `json:"kex,omitempty"`
+	HostKey     string `json:"host_key,omitempty"`
+	Cipher      string `json:"cipher,omitempty"`
+	MAC         string `json:"mac,omitempty"`
+	CipherS2C   string `json:"cipher_s2c,omitempty"`
+	MACS2C      string `json:"mac_s2c,omitempty"`
+	Compression string `json:"compression,omitempty"`
+	ClientHASSH string `json:"client_hassh,omitempty"`
+	ServerHASSH string `json:"server_hassh,omitempty"`
+}
+
+type jsonFlow struct {
+	Type         string          `json:"type"`
+	ID           int             `json:"id"`
+	File         string          `json:"file,omitempty"`
+	Client       string          `json:"client"`
+	Server       string          `json:"server"`
+	FirstPacket  int             `json:"first_packet"`
+	LastPacket   int             `json:"last_packet"`
+	Start        string          `json:"start"`
+	End          string          `json:"end"`
+	Stage        string          `json:"stage"`
+	Outcome      string          `json:"outcome"`
+	ClosedBy     string          `json:"closed_by"`
+	ClientBanner string          `json:"client_banner"`
+	ServerBanner string          `json:"server_banner"`
+	Packets      jsonSides       `json:"packets"`
+	Bytes        jsonSides       `json:"bytes"`
+	Resets       []jsonReset     `json:"resets"`
+	Findings     []jsonFinding   `json:"findings"`
+	ClientError  string          `json:"client_error"`
+	PreBanner    []string        `json:"server_pre_banner,omitempty"`
+	Algorithms   *jsonAlgorithms `json:"algorithms,omitempty"`
+	AuthSuccess  *bool           `json:"auth_success,omitempty"`
+	AuthAttempts int             `json:"auth_attempts"`
+	CommunityID  string          `json:"community_id"`
+	ConnState    string          `json:"conn_state"`
+	History      string          `json:"history"`
+	Midstream    bool            `json:"midstream,omitempty"`
+	Notes        []string        `json:"notes,omitempty"`
+}
+
+type jsonInput struct {
+	Name    string `json:"name"`
+	Format  string `json:"format"`
+	Packets int    `json:"packets"`
+	Start   string `json:"start,omitempty"`
+	End     string `json:"end,omitempty"`
+}
+
+type jsonSummary struct {
+	Type     string         `json:"type"`
+	Packets  int            `json:"packets"`
+	Flows    int            `json:"flows"`
+	Outcomes map[string]int `json:"outcomes"`
+	Resets   int            `json:"resets"`
+	Warnings []string       `json:"warnings"`
+	Inputs   []jsonInput    `json:"inputs"`
+}
+
+// Endpoint writes an address and port, IPv6 in brackets.
+func Endpoint(ap netip.AddrPort) string { return ap.String() }
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(TimeFormat)
+}
+
+// JSONFlow writes one flow as a single JSON line.
+func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
+	jf := jsonFlow{
+		Type:         "flow",
+		ID:           f.ID,
+		Client:       Endpoint(f.Client),
+		Server:       Endpoint(f.Server),
+		FirstPacket:  f.FirstPacket,
+		LastPacket:   f.LastPacket,
+		Start:        stamp(f.Start),
+		End:          stamp(f.End),
+		Stage:        f.Stage.String(),
+		Outcome:      f.Outcome.String(),
+		ClosedBy:     f.ClosedBy.String(),
+		ClientBanner: f.ClientBanner,
+		ServerBanner: f.ServerBanner,
+		Packets:      jsonSides{int64(f.Packets[0]), int64(f.Packets[1])},
+		Bytes:        jsonSides{f.Bytes[0], f.Bytes[1]},
+		Resets:       []jsonReset{},
+		Findings:     []jsonFinding{},
+		ClientError:  f.ClientError,
+		PreBanner:    f.PreBanner,
+		AuthSuccess:  f.AuthSuccess,
+		AuthAttempts: f.AuthAttempts,
+		CommunityID:  f.CommunityID,
+		ConnState:    f.ConnState,
+		History:      f.History,
+		Midstream:    f.Midstream,
+		Notes:        f.Notes,
+	}
+	if multi {
+		jf.File = f.File
+	}
+	for _, r := range f.Resets {
+		jf.Resets = append(jf.Resets, jsonReset{
+			Packet: r.Packet, Time: stamp(r.Time), From: r.From.String(), Stage: r.Stage.String(),
+			TTL: r.TTL, Origin: r.Origin.String(), Flags: r.Flags.String(), Seq: r.Seq, Ack: r.Ack,
+			Window: r.Window, IPID: r.IPID, SeqState: r.SeqState, Payload: r.PayloadLen,
+		})
+	}
+	for _, fd := range f.Findings {
+		jf.Findings = append(jf.Findings, jsonFinding{fd.ID, fd.Blame, fd.Packets, fd.Summary})
+	}
+	if a := f.Algorithms; a != (analyze.Algorithms{}) {
+		jf.Algorithms = &jsonAlgorithms{a.Kex, a.HostKey, a.Cipher, a.MAC, a.CipherS2C, a.MACS2C,
+			a.Compression, a.ClientHASSH, a.ServerHASSH}
+	}
+	return writeLine(w, jf)
+}
+
+// JSONSummary writes the closing summary object.
+func JSONSummary(w io.Writer, r *Run) error {
+	s := jsonSummary{
+		Type:     "summary",
+		Packets:  r.Packets(),
+		Flows:    len(r.Flows),
+		Outcomes: r.Outcomes(),
+		Resets:   r.Resets(),
+		Warnings: r.Warnings(),
+		Inputs:   []jsonInput{},
+	}
+	for _, in := range r.Inputs {
+		s.Inputs = append(s.Inputs, jsonInput{in.Name, in.Format, in.Frames, stamp(in.Start), stamp(in.End)})
+	}
+	return writeLine(w, s)
+}
+
+// JSON writes every flow then the summary, one JSON object per line.
+func JSON(w io.Writer, r *Run) error {
+	bw := bufio.NewWriter(w)
+	multi := len(r.Inputs) > 1
+	for _, f := range r.Flows {
+		if err := JSONFlow(bw, f, multi); err != nil {
+			return err
+		}
+	}
+	if err := JSONSummary(bw, r); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+func writeLine(w io.Writer, v any) error {
+	// encoding/json escapes control characters, <, > and &, and replaces
+	// invalid UTF-8, so banners cannot break the line or a consumer's HTML.
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	_, err = w.Write(b)
+	return err
+}

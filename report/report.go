@@ -1,0 +1,144 @@
+// Package report turns analysis results into text for people and tools:
+// a table for the terminal and JSON lines. It is the only package that
+// formats; everything it prints that came off the network is escaped.
+package report
+
+import (
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/rstsniff/rstsniff/analyze"
+)
+
+// Input describes one capture that was read.
+type Input struct {
+	Name     string
+	Format   string
+	Frames   int // frames read
+	Start    time.Time
+	End      time.Time
+	Warnings []string
+}
+
+// Run is everything one invocation found. Flows are in order of first
+// packet, input by input.
+type Run struct {
+	Inputs []Input
+	Flows  []*analyze.Flow
+}
+
+// Packets returns the number of frames read over all inputs.
+func (r *Run) Packets() int {
+	n := 0
+	for _, in := range r.Inputs {
+		n += in.Frames
+	}
+	return n
+}
+
+// Warnings returns every input's warnings, prefixed by its name when there
+// are several inputs.
+func (r *Run) Warnings() []string {
+	out := []string{}
+	for _, in := range r.Inputs {
+		for _, w := range in.Warnings {
+			if len(r.Inputs) > 1 {
+				w = in.Name + ": " + w
+			}
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// Outcomes counts flows by outcome.
+func (r *Run) Outcomes() map[string]int {
+	m := map[string]int{}
+	for _, f := range r.Flows {
+		m[f.Outcome.String()]++
+	}
+	return m
+}
+
+// Resets counts RST segments over all flows.
+func (r *Run) Resets() int {
+	n := 0
+	for _, f := range r.Flows {
+		n += len(f.Resets)
+	}
+	return n
+}
+
+// Abnormal reports whether any connection was reset, refused or timed out.
+func (r *Run) Abnormal() bool {
+	for _, f := range r.Flows {
+		if f.Outcome.Abnormal() {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Run) start() time.Time {
+	var t time.Time
+	for _, in := range r.Inputs {
+		if !in.Start.IsZero() && (t.IsZero() || in.Start.Before(t)) {
+			t = in.Start
+		}
+	}
+	return t
+}
+
+// Safe makes untrusted text harmless on a terminal: control characters,
+// format characters (such as bidirectional overrides) and invalid UTF-8 are
+// written as Go escapes, and so is the backslash itself.
+func Safe(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || r == '\\' || !unicode.IsGraphic(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			b.WriteString(`\x`)
+			b.WriteByte("0123456789abcdef"[s[i]>>4])
+			b.WriteByte("0123456789abcdef"[s[i]&15])
+		case r == '\\':
+			b.WriteString(`\\`)
+		case !unicode.IsGraphic(r):
+			q := []byte(`\u0000`)
+			if r > 0xffff {
+				q = []byte(`\U00000000`)
+			}
+			for j, v := len(q)-1, r; q[j] != 'u' && q[j] != 'U'; j, v = j-1, v>>4 {
+				q[j] = "0123456789abcdef"[v&15]
+			}
+			b.Write(q)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// sortedKeys returns a map's keys in order, for deterministic output.
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
