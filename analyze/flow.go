@@ -96,12 +96,13 @@ type flow struct {
 	client    netip.AddrPort
 	d         [2]dir
 
-	synAckSeen  bool
-	established bool
-	ended       bool // a FIN or RST has been seen
-	resetEnded  bool // a RST arrived before both sides had sent FIN
-	firstEnd    Side
-	firstSent   Side // side of the first packet in the capture
+	synAckSeen   bool
+	established  bool
+	ended        bool // a FIN or RST has been seen
+	resetEnded   bool // a RST arrived before both sides had sent FIN
+	stageAtReset Stage
+	firstEnd     Side
+	firstSent    Side // side of the first packet in the capture
 
 	auth authState
 	hist zeekHist
@@ -340,8 +341,11 @@ func (f *flow) reset(frame int, ts time.Time, from Side, seg *decode.Segment, st
 		SeqState:   f.seqState(from, seg),
 	}
 	f.out.Resets = append(f.out.Resets, r)
-	if !(f.d[0].finSeen && f.d[1].finSeen) {
+	// A RST from a side that already sent its FIN is its kernel refusing
+	// data that came after the close: the connection was closed, not reset.
+	if !f.resetEnded && !dx.finSeen && !(f.d[0].finSeen && f.d[1].finSeen) {
 		f.resetEnded = true
+		f.stageAtReset = st
 	}
 	if !f.ended {
 		f.ended = true
@@ -373,8 +377,14 @@ func (f *flow) seqState(from Side, seg *decode.Segment) string {
 	return "out-of-window"
 }
 
-// stage is the furthest stage the connection has reached so far.
+// stage is the furthest stage the connection has reached so far. Once a
+// RST has ended the connection the stage stays where it was: bytes that
+// arrive later (a server banner racing a forged reset) reach a socket that
+// no longer exists and are not protocol progress.
 func (f *flow) stage() Stage {
+	if f.resetEnded {
+		return f.stageAtReset
+	}
 	if !f.established {
 		return StageHandshake
 	}
