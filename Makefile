@@ -1,0 +1,35 @@
+# rstsniff: make demo | make test | make build
+GO ?= go
+BIN := bin/rstsniff
+
+.PHONY: build demo test lab-deps check
+
+build:
+	$(GO) build -o $(BIN) ./cmd/rstsniff
+
+# Runs rstsniff on a bundled lab capture: a router forged a reset answering
+# the client's SSH banner.
+demo: build
+	./$(BIN) -r testdata/pcaps/reject-banner/capture.pcap --all; test $$? -le 1
+
+# Everything: formatting, vet, unit and golden tests, and (as root) the lab,
+# which rebuilds every capture with the real sshd and ssh.
+test: lab-deps check
+	$(GO) test -count=1 ./...
+
+check:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+# The lab needs these as root; installed on Debian when missing.
+LAB_TOOLS := /usr/sbin/sshd /usr/bin/ssh /usr/bin/tcpdump /usr/sbin/iptables /usr/sbin/ip /usr/include/pcap.h
+lab-deps:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		missing=0; for f in $(LAB_TOOLS); do [ -e $$f ] || missing=1; done; \
+		if [ $$missing = 1 ]; then \
+			echo "installing the lab's packages"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				libpcap-dev openssh-server openssh-client tcpdump iptables iproute2 procps >/dev/null; \
+		fi; \
+	fi

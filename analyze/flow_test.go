@@ -1,0 +1,154 @@
+package analyze
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/rstsniff/rstsniff/decode"
+)
+
+// Vectors from the Community ID specification's baseline
+// (corelight/community-id-spec baseline/baseline_deflt.json), both directions.
+func TestCommunityID(t *testing.T) {
+	for _, c := range []struct{ a, b, want string }{
+		{"128.232.110.120:34855", "66.35.250.204:80", "1:LQU9qZlK+B5F3KDmev6m5PMibrg="},
+		{"66.35.250.204:80", "128.232.110.120:34855", "1:LQU9qZlK+B5F3KDmev6m5PMibrg="},
+		{"[2001:470:e5bf:dead:4957:2174:e82c:4887]:63943", "[2607:f8b0:400c:c03::1a]:25", "1:/qFaeAR+gFe1KYjMzVDsMv+wgU4="},
+		{"[2607:f8b0:400c:c03::1a]:25", "[2001:470:e5bf:dead:4957:2174:e82c:4887]:63943", "1:/qFaeAR+gFe1KYjMzVDsMv+wgU4="},
+	} {
+		if got := communityID(netip.MustParseAddrPort(c.a), netip.MustParseAddrPort(c.b)); got != c.want {
+			t.Errorf("%s -> %s: %s, want %s", c.a, c.b, got, c.want)
+		}
+	}
+}
+
+var (
+	cAddr = netip.MustParseAddrPort("198.51.100.2:40000")
+	sAddr = netip.MustParseAddrPort("203.0.113.2:22")
+)
+
+// seg is one synthetic segment: from the client unless fromServer.
+type seg struct {
+	fromServer bool
+	flags      decode.Flags
+	seq, ack   uint32
+	payload    string
+	at         time.Duration
+}
+
+func feed(cfg Config, segs []seg) []*Flow {
+	a := New(cfg)
+	t0 := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
+	for i, g := range segs {
+		s := decode.Segment{Src: cAddr.Addr(), Dst: sAddr.Addr(), SrcPort: cAddr.Port(), DstPort: sAddr.Port(), TTL: 64,
+			Seq: g.seq, Ack: g.ack, Flags: g.flags, Payload: []byte(g.payload), PayloadLen: len(g.payload)}
+		if g.fromServer {
+			s.Src, s.Dst, s.SrcPort, s.DstPort, s.TTL = sAddr.Addr(), cAddr.Addr(), sAddr.Port(), cAddr.Port(), 63
+		}
+		a.Packet(i+1, t0.Add(g.at), &s)
+	}
+	return a.Finish()
+}
+
+const (
+	S  = decode.SYN
+	SA = decode.SYN | decode.ACK
+	A  = decode.ACK
+	PA = decode.PSH | decode.ACK
+	FA = decode.FIN | decode.ACK
+	R  = decode.RST
+	RA = decode.RST | decode.ACK
+)
+
+// handshake is a completed three-way handshake: client ISN 100, server ISN 500.
+var handshake = []seg{{false, S, 100, 0, "", 0}, {true, SA, 500, 101, "", time.Millisecond}, {false, A, 101, 501, "", 2 * time.Millisecond}}
+
+func with(extra ...seg) []seg { return append(append([]seg{}, handshake...), extra...) }
+
+func TestFlowOutcomes(t *testing.T) {
+	ms := time.Millisecond
+	cases := []struct {
+		name       string
+		segs       []seg
+		outcome    Outcome
+		closedBy   Side
+		stage      Stage
+		resets     int
+		firstStage Stage
+		seqState   string
+		connState  string
+	}{
+		{"refused", []seg{{false, S, 100, 0, "", 0}, {true, RA, 0, 101, "", ms}},
+			OutcomeRefused, Server, StageHandshake, 1, StageHandshake, "zero", "REJ"},
+		{"single SYN, capture ends at once", []seg{{false, S, 100, 0, "", 0}},
+			OutcomeOpen, SideNone, StageHandshake, 0, 0, "", "S0"},
+		{"SYN retransmitted, never answered", []seg{{false, S, 100, 0, "", 0}, {false, S, 100, 0, "", time.Second}},
+			OutcomeTimeout, SideNone, StageHandshake, 0, 0, "", "S0"},
+		{"reset by the server after the client banner",
+			with(seg{false, PA, 101, 501, "SSH-2.0-x\r\n", 3 * ms}, seg{true, R, 501, 0, "", 4 * ms}),
+			OutcomeReset, Server, StageBanner, 1, StageBanner, "exact", "RSTR"},
+		{"server FIN, then its kernel resets late client data",
+			with(seg{true, FA, 501, 101, "", 3 * ms}, seg{false, PA, 101, 502, "data", 4 * ms}, seg{true, R, 502, 0, "", 5 * ms}),
+			OutcomeClosed, Server, StageBanner, 1, StageBanner, "exact", "RSTR"},
+		{"client FIN, server resets instead of closing",
+			with(seg{false, FA, 101, 501, "", 3 * ms}, seg{true, RA, 501, 102, "", 4 * ms}),
+			OutcomeReset, Client, StageBanner, 1, StageBanner, "exact", "RSTR"},
+		{"both FIN, a late RST changes nothing",
+			with(seg{false, FA, 101, 501, "", 3 * ms}, seg{true, FA, 501, 102, "", 4 * ms}, seg{false, R, 102, 0, "", 5 * ms}),
+			OutcomeClosed, Client, StageBanner, 1, StageBanner, "exact", "RSTO"},
+		{"data never acknowledged", with(seg{false, PA, 101, 501, "SSH-2.0-x\r\n", 3 * ms}, seg{false, PA, 101, 501, "SSH-2.0-x\r\n", 300 * ms}),
+			OutcomeTimeout, SideNone, StageBanner, 0, 0, "", "S1"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			flows := feed(Config{}, c.segs)
+			if len(flows) != 1 {
+				t.Fatalf("%d flows", len(flows))
+			}
+			f := flows[0]
+			if f.Outcome != c.outcome || f.ClosedBy != c.closedBy || f.Stage != c.stage || len(f.Resets) != c.resets {
+				t.Errorf("outcome %v by %q stage %v resets %d; want %v by %q stage %v resets %d",
+					f.Outcome, f.ClosedBy, f.Stage, len(f.Resets), c.outcome, c.closedBy, c.stage, c.resets)
+			}
+			if c.resets > 0 && (f.Resets[0].Stage != c.firstStage || f.Resets[0].SeqState != c.seqState) {
+				t.Errorf("first reset at %v seq %s, want %v %s", f.Resets[0].Stage, f.Resets[0].SeqState, c.firstStage, c.seqState)
+			}
+			if f.ConnState != c.connState {
+				t.Errorf("conn_state %s (history %s), want %s", f.ConnState, f.History, c.connState)
+			}
+			if f.Client != cAddr || f.Server != sAddr || f.FirstPacket != 1 || f.LastPacket != len(c.segs) {
+				t.Errorf("endpoints %v %v packets %d-%d", f.Client, f.Server, f.FirstPacket, f.LastPacket)
+			}
+		})
+	}
+}
+
+// A capture that starts mid-connection: the side on the SSH port is the
+// server, and encrypted bytes do not pretend to be a banner.
+func TestFlowMidstream(t *testing.T) {
+	flows := feed(Config{}, []seg{{true, PA, 9000, 7000, "\x8f\x12\x00ciphertext", 0}, {false, A, 7000, 9013, "", time.Millisecond}})
+	if len(flows) != 1 {
+		t.Fatalf("%d flows", len(flows))
+	}
+	f := flows[0]
+	if f.Client != cAddr || !f.Midstream || f.Stage != StageUnknown || f.ConnState != "OTH" || f.History[0] != '^' {
+		t.Errorf("client %v midstream %v stage %v conn_state %s history %s", f.Client, f.Midstream, f.Stage, f.ConnState, f.History)
+	}
+}
+
+// Off the SSH ports a flow is followed only when it speaks SSH.
+func TestFlowPortsAndPayload(t *testing.T) {
+	segs := with(seg{true, PA, 501, 101, "SSH-2.0-OpenSSH_9.2p1\r\n", 3 * time.Millisecond}, seg{false, PA, 101, 524, "SSH-2.0-x\r\n", 4 * time.Millisecond})
+	if n := len(feed(Config{Ports: []uint16{2222}}, segs)); n != 1 {
+		t.Errorf("SSH off the configured ports: %d flows, want 1", n)
+	}
+	http := with(seg{false, PA, 101, 501, "GET / HTTP/1.1\r\n", 3 * time.Millisecond})
+	if n := len(feed(Config{Ports: []uint16{2222}}, http)); n != 0 {
+		t.Errorf("HTTP off the SSH ports: %d flows, want 0", n)
+	}
+	f := feed(Config{}, http)
+	if len(f) != 1 || len(f[0].Notes) == 0 {
+		t.Errorf("HTTP on port 22 should be reported with a note: %+v", f)
+	}
+}
