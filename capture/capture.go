@@ -41,7 +41,7 @@ type Source interface {
 type ReadError struct {
 	Name   string // file name, "-" for standard input
 	Frame  int    // 1-based number of the frame that could not be read
-	Offset int64  // byte offset into the (uncompressed) stream where reading stopped
+	Offset int64  // byte offset in the (uncompressed) stream where that frame begins
 	Err    error
 }
 
@@ -200,6 +200,7 @@ func (s *fileSource) ReadFrame() ([]byte, Info, error) {
 		}
 		err error
 	)
+	at := s.offset.Offset()
 	if s.pcap != nil {
 		d, c, e := s.pcap.ZeroCopyReadPacketData()
 		data, ci.ts, ci.length, err = d, c.Timestamp, c.Length, e
@@ -207,12 +208,17 @@ func (s *fileSource) ReadFrame() ([]byte, Info, error) {
 		d, c, e := s.ng.ZeroCopyReadPacketData()
 		data, ci.ts, ci.length, ci.iface, err = d, c.Timestamp, c.Length, c.InterfaceIndex, e
 	}
+	if err == io.EOF && s.offset.Offset() > at {
+		// pcapgo says EOF when a record header is whole but its data is
+		// missing entirely: the file was cut, not finished.
+		err = io.ErrUnexpectedEOF
+	}
 	if err != nil {
 		if err == io.EOF {
 			s.failed = io.EOF
 			return nil, Info{}, io.EOF
 		}
-		s.failed = &ReadError{Name: s.name, Frame: s.frame + 1, Offset: s.offset.Offset(), Err: err}
+		s.failed = &ReadError{Name: s.name, Frame: s.frame + 1, Offset: at, Err: err}
 		return nil, Info{}, s.failed
 	}
 	s.frame++

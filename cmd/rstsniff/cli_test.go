@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const (
+	cleanPcap = "../../testdata/pcaps/clean/capture.pcap"
+	resetPcap = "../../testdata/pcaps/reject-banner/capture.pcap"
+)
+
+func TestExitCodes(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+		err  string
+	}{
+		{"clean", []string{"-r", cleanPcap}, exitOK, ""},
+		{"reset", []string{"-r", resetPcap}, exitAbnormal, ""},
+		{"both", []string{"-r", cleanPcap, "-r", resetPcap}, exitAbnormal, ""},
+		{"no input", nil, exitUsage, "nothing to read"},
+		{"bad flag", []string{"-r", cleanPcap, "--frobnicate"}, exitUsage, "unknown flag"},
+		{"bad format", []string{"-r", cleanPcap, "--format", "xml"}, exitUsage, "unknown --format"},
+		{"bad port", []string{"-r", cleanPcap, "--ports", "22,x"}, exitUsage, "bad port"},
+		{"missing file", []string{"-r", "/nonexistent.pcap"}, exitUsage, "no such file"},
+		{"not a capture", []string{"-r", "cli_test.go"}, exitUsage, "not a pcap or pcapng capture"},
+		{"filter", []string{"-r", cleanPcap, "host", "203.0.113.2"}, exitUsage, "filter expressions are not supported yet"},
+		{"stdin twice", []string{"-r", "-", "-r", "-"}, exitUsage, "only once"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, errOut, code := runCLI(t, "", c.args...)
+			if code != c.code || !strings.Contains(errOut, c.err) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, errOut, c.code, c.err)
+			}
+		})
+	}
+}
+
+// tcpdump-style combined short flags and flags after other arguments.
+func TestTcpdumpFlags(t *testing.T) {
+	out, errOut, code := runCLI(t, "", "-nnr", resetPcap, "-c", "5", "--format", "json")
+	if code != exitAbnormal {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, `"type":"summary","packets":5,`) {
+		t.Errorf("-c 5 did not stop after 5 packets:\n%s", out)
+	}
+}
+
+// Reading standard input (tcpdump -w - | rstsniff -r -) gives the same
+// answer as reading the file, gzip-compressed or not.
+func TestStdin(t *testing.T) {
+	raw, err := os.ReadFile(resetPcap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, _ := runCLI(t, "", "-r", resetPcap, "--format", "json")
+	want = strings.ReplaceAll(want, resetPcap, "-")
+	var zb bytes.Buffer
+	zw := gzip.NewWriter(&zb)
+	zw.Write(raw)
+	zw.Close()
+	for name, in := range map[string][]byte{"plain": raw, "gzip": zb.Bytes()} {
+		got, errOut, code := runCLI(t, string(in), "-r", "-", "--format", "json")
+		if code != exitAbnormal {
+			t.Fatalf("%s: exit %d: %s", name, code, errOut)
+		}
+		if name == "gzip" {
+			got = strings.Replace(got, `little-endian), gzip"`, `little-endian)"`, 1)
+		}
+		if got != want {
+			t.Errorf("%s: stdin output differs:\n%s\nwant\n%s", name, got, want)
+		}
+	}
+}
+
+// Several inputs: flows name their file and IDs continue across files.
+func TestSeveralInputs(t *testing.T) {
+	out, _, _ := runCLI(t, "", "-r", cleanPcap, "-r", resetPcap, "--format", "json")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d lines:\n%s", len(lines), out)
+	}
+	if !strings.Contains(lines[0], `"id":1,"file":"`+cleanPcap+`"`) || !strings.Contains(lines[1], `"id":2,"file":"`+resetPcap+`"`) {
+		t.Errorf("ids or files wrong:\n%s", out)
+	}
+	if !strings.Contains(lines[2], `"flows":2,"outcomes":{"closed":1,"reset":1}`) {
+		t.Errorf("summary: %s", lines[2])
+	}
+	table, _, _ := runCLI(t, "", "-r", cleanPcap, "-r", resetPcap, "--all")
+	if !strings.Contains(table, "| FILE") || !strings.Contains(table, "2 SSH connections: 1 reset, 1 closed") {
+		t.Errorf("table:\n%s", table)
+	}
+}
+
+// A capture cut in the middle still gives what it held, with a warning.
+func TestTruncatedInput(t *testing.T) {
+	raw, err := os.ReadFile(resetPcap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "cut.pcap")
+	if err := os.WriteFile(path, raw[:len(raw)-30], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runCLI(t, "", "-r", path, "--format", "json")
+	if code != exitAbnormal {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, `"outcome":"reset"`) || !strings.Contains(out, "capture damaged or cut short after 6 packets") {
+		t.Errorf("output:\n%s", out)
+	}
+}
+
+// Banners are untrusted: no control or bidirectional character reaches the
+// terminal from the table, and JSON escapes them.
+func TestHostileBanner(t *testing.T) {
+	raw, err := os.ReadFile(resetPcap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Overwrite the server's 41-byte banner in place (frame 6) with one the
+	// same length full of escapes.
+	evil := "SSH-2.0-\x1b[2J\x1b]0;pwn\x07\u202e<b>|x|\\\r\n"
+	evil = evil[:len(evil)-2] + strings.Repeat("A", 41-len(evil)) + "\r\n"
+	i := bytes.LastIndex(raw, []byte("SSH-2.0-OpenSSH_9.2p1"))
+	if i < 0 || len(evil) != 41 {
+		t.Fatalf("banner not found or wrong length %d", len(evil))
+	}
+	copy(raw[i:], evil)
+	path := filepath.Join(t.TempDir(), "evil.pcap")
+	os.WriteFile(path, raw, 0o644)
+	table, _, _ := runCLI(t, "", "-r", path, "--all")
+	for _, bad := range []string{"\x1b", "\x07", "\u202e"} {
+		if strings.Contains(table, bad) {
+			t.Errorf("table holds %q:\n%s", bad, table)
+		}
+	}
+	if !strings.Contains(table, `SSH-2.0-\u001b[2J\u001b]0;pwn\u0007\u202e<b>|x|\\`) {
+		t.Errorf("escaped banner missing:\n%s", table)
+	}
+	js, _, _ := runCLI(t, "", "-r", path, "--format", "json")
+	if strings.ContainsAny(js, "\x1b\x07") || !strings.Contains(js, `\u001b[2J`) || strings.Contains(js, "<b>") {
+		t.Errorf("json:\n%s", js)
+	}
+}
