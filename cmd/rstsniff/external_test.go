@@ -69,7 +69,7 @@ func TestExternal(t *testing.T) {
 				all = append(all, f)
 			}
 		}
-		for _, c := range e.Connections {
+		for ci, c := range e.Connections {
 			var f map[string]any
 			cl, _ := c["client"].(string)
 			sv, hasServer := c["server"].(string)
@@ -92,6 +92,9 @@ func TestExternal(t *testing.T) {
 			case len(all) == 1:
 				// suricata-verify names no endpoints; its captures hold one connection.
 				f = all[0]
+			case len(all) == len(e.Connections):
+				// Zeek's uid-only baselines list connections in first-seen order, as rstsniff does.
+				f = all[ci]
 			default:
 				continue
 			}
@@ -121,7 +124,7 @@ func TestExternal(t *testing.T) {
 			}
 		}
 	}
-	if compared < 300 {
+	if compared < 380 {
 		t.Errorf("only %d values compared: the corpus did not load", compared)
 	}
 	t.Logf("%d expected values compared", compared)
