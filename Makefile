@@ -23,13 +23,13 @@ check:
 	$(GO) vet ./...
 
 # The lab needs these as root; installed on Debian when missing.
-LAB_TOOLS := /usr/sbin/sshd /usr/bin/ssh /usr/bin/tcpdump /usr/sbin/iptables /usr/sbin/ip /usr/include/pcap.h
+LAB_TOOLS := /usr/sbin/sshd /usr/bin/ssh /usr/bin/tcpdump /usr/sbin/iptables /usr/sbin/ip /usr/bin/ping /usr/bin/pkill /usr/include/pcap.h
 lab-deps:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		missing=0; for f in $(LAB_TOOLS); do [ -e $$f ] || missing=1; done; \
 		if [ $$missing = 1 ]; then \
 			echo "installing the lab's packages"; \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-				libpcap-dev openssh-server openssh-client tcpdump iptables iproute2 procps >/dev/null; \
+				libpcap-dev openssh-server openssh-client tcpdump iptables iproute2 iputils-ping procps >/dev/null; \
 		fi; \
 	fi
