@@ -16,6 +16,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/pcapgo"
 )
 
@@ -191,22 +192,16 @@ func (s *fileSource) ReadFrame() ([]byte, Info, error) {
 	if s.failed != nil {
 		return nil, Info{}, s.failed
 	}
+	at := s.offset.Offset()
 	var (
 		data []byte
-		ci   struct {
-			ts     time.Time
-			length int
-			iface  int
-		}
-		err error
+		ci   gopacket.CaptureInfo
+		err  error
 	)
-	at := s.offset.Offset()
 	if s.pcap != nil {
-		d, c, e := s.pcap.ZeroCopyReadPacketData()
-		data, ci.ts, ci.length, err = d, c.Timestamp, c.Length, e
+		data, ci, err = s.pcap.ZeroCopyReadPacketData()
 	} else {
-		d, c, e := s.ng.ZeroCopyReadPacketData()
-		data, ci.ts, ci.length, ci.iface, err = d, c.Timestamp, c.Length, c.InterfaceIndex, e
+		data, ci, err = s.ng.ZeroCopyReadPacketData()
 	}
 	if err == io.EOF && s.offset.Offset() > at {
 		// pcapgo says EOF when a record header is whole but its data is
@@ -224,9 +219,9 @@ func (s *fileSource) ReadFrame() ([]byte, Info, error) {
 	s.frame++
 	link := s.link
 	if s.ng != nil {
-		link = s.ngLink(ci.iface)
+		link = s.ngLink(ci.InterfaceIndex)
 	}
-	return data, Info{Timestamp: ci.ts, Length: ci.length, LinkType: link}, nil
+	return data, Info{Timestamp: ci.Timestamp, Length: ci.Length, LinkType: link}, nil
 }
 
 func (s *fileSource) ngLink(i int) uint16 {
