@@ -17,7 +17,7 @@ var labTruth = map[string]struct {
 	flows  [][]verdict // per flow, the acceptable verdicts
 	client string      // what the real client printed (substring)
 }{
-	"clean":          {[][]verdict{{{"session", "closed", "client", ""}}}, "exit 0"},
+	"clean":          {cleanClose, "exit 0"},
 	"authfail":       {[][]verdict{{{"auth", "closed", "client", ""}}}, "Permission denied (publickey)"},
 	"refused":        {[][]verdict{{{"handshake", "refused", "server", "server@handshake"}}}, "Connection refused"},
 	"reject-banner":  {[][]verdict{{{"banner", "reset", "server", "server@banner"}}}, "kex_exchange_identification: read: Connection reset by peer"},
@@ -36,10 +36,15 @@ var labTruth = map[string]struct {
 	"sshd-killed": {[][]verdict{{{"session", "closed", "server", "server@session"}, {"session", "closed", "server", ""}}},
 		"closed by remote host"},
 	"client-abort": {[][]verdict{{{"kexinit", "reset", "client", "client@kexinit"}}}, "closing with SO_LINGER 0"},
-	"ipv6":         {[][]verdict{{{"session", "closed", "client", ""}}}, "exit 0"},
-	"port2222":     {[][]verdict{{{"session", "closed", "client", ""}}}, "exit 0"},
-	"any":          {[][]verdict{{{"session", "closed", "client", ""}}}, "exit 0"},
+	"ipv6":         {cleanClose, "exit 0"},
+	"port2222":     {cleanClose, "exit 0"},
+	"any":          {cleanClose, "exit 0"},
 }
+
+// cleanClose: after a command ends, sshd and ssh both close once the channel
+// closes; which FIN goes first is a scheduling race (the server's first in
+// 3 of 4 runs with the CPU loaded, the client's when idle; checked on the wire).
+var cleanClose = [][]verdict{{{"session", "closed", "client", ""}, {"session", "closed", "server", ""}}}
 
 func checkTruth(t *testing.T, name string, got []verdict, client string) {
 	t.Helper()
