@@ -17,7 +17,16 @@ type Config struct {
 	File string
 	// FirstID is the ID of the first flow (IDs count up from it); 0 means 1.
 	FirstID int
+	// IdleThreshold is the silence after which a reset drawn by the next
+	// packet is an idle-timeout reset; 0 means DefaultIdleThreshold.
+	IdleThreshold time.Duration
+	// RateWindow is how soon after a successful connection a refused or
+	// reset one counts as rate limited; 0 means DefaultRateWindow.
+	RateWindow time.Duration
 }
+
+// DefaultRateWindow: see Config.RateWindow.
+const DefaultRateWindow = 60 * time.Second
 
 // Analyzer rebuilds TCP flows from segments and follows SSH through them.
 // Feed it segments in capture order with Packet, then call Finish once.
@@ -30,6 +39,8 @@ type Analyzer struct {
 	nextID   int
 	firstID  int
 	lastTime time.Time
+	idle     time.Duration
+	rate     time.Duration
 }
 
 // New returns an Analyzer for cfg.
@@ -39,6 +50,13 @@ func New(cfg Config) *Analyzer {
 		a.nextID = 1
 	}
 	a.firstID = a.nextID
+	a.idle, a.rate = cfg.IdleThreshold, cfg.RateWindow
+	if a.idle <= 0 {
+		a.idle = DefaultIdleThreshold
+	}
+	if a.rate <= 0 {
+		a.rate = DefaultRateWindow
+	}
 	ports := cfg.Ports
 	if len(ports) == 0 {
 		ports = []uint16{22}
@@ -87,6 +105,7 @@ type dir struct {
 	retrans     int
 
 	zeek zeekEndpoint
+	ev   sideEvidence
 }
 
 type flow struct {
@@ -106,6 +125,62 @@ type flow struct {
 
 	auth authState
 	hist zeekHist
+
+	// Forensics.
+	rx             []resetCtx // parallel to out.Resets
+	lastFrom       [2]pktRef  // each side's latest packet
+	lastTime       time.Time
+	synTime        time.Time
+	synAckTime     time.Time
+	ackTime        time.Time
+	endReset       int // 1 + index of the RST that ended the connection
+	serverEndFrame int // frame of the server's first FIN or RST
+
+	recent  [8]fingerprint // the last packets, to drop copies (tcpdump -i any)
+	nRecent int
+}
+
+// fingerprint identifies a packet apart from its TTL, which a router
+// changes: the same packet captured on two interfaces matches itself.
+type fingerprint struct {
+	t        time.Time
+	from     Side
+	seq, ack uint32
+	flags    decode.Flags
+	ipid     uint16
+	tsval    uint32
+	win      uint16
+	plen     int
+	// Where it was seen: a copy differs in at least one of these.
+	ttl   uint8
+	ifidx int32
+	dir   decode.Direction
+}
+
+// dupWindow is how close in time two copies of one packet must be.
+const dupWindow = 5 * time.Millisecond
+
+// duplicate reports whether this packet is a copy of one seen just before
+// at another capture point (another interface, direction, or one router
+// hop later), and remembers it otherwise.
+func (f *flow) duplicate(ts time.Time, from Side, seg *decode.Segment) bool {
+	fp := fingerprint{t: ts, from: from, seq: seg.Seq, ack: seg.Ack, flags: seg.Flags, ipid: seg.IPID,
+		tsval: seg.TSVal, win: seg.Window, plen: seg.PayloadLen, ttl: seg.TTL, ifidx: seg.IfIndex, dir: seg.Direction}
+	for i := 0; i < f.nRecent && i < len(f.recent); i++ {
+		o := f.recent[i]
+		if ts.Sub(o.t) > dupWindow || (o.ttl == fp.ttl && o.ifidx == fp.ifidx && o.dir == fp.dir) {
+			// Identical where it was seen too: a packet the network really
+			// sent twice, which counts as a retransmission.
+			continue
+		}
+		o.t, o.ttl, o.ifidx, o.dir = fp.t, fp.ttl, fp.ifidx, fp.dir
+		if o == fp {
+			return true
+		}
+	}
+	f.recent[f.nRecent%len(f.recent)] = fp
+	f.nRecent++
+	return false
 }
 
 // Packet feeds one decoded TCP segment, numbered frame (1-based) in its capture.
@@ -201,10 +276,25 @@ func (f *flow) packet(frame int, ts time.Time, from Side, seg *decode.Segment) {
 		}
 	}
 
+	if f.duplicate(ts, from, seg) {
+		f.out.Duplicates++
+		return
+	}
 	f.out.LastPacket = frame
 	f.out.End = ts
 	f.out.Packets[x]++
 	stageBefore := f.stage()
+	var gap time.Duration
+	if !f.lastTime.IsZero() {
+		gap = ts.Sub(f.lastTime)
+	}
+	if n := len(f.rx); n > 0 && f.rx[n-1].next == 0 {
+		f.rx[n-1].next = frame
+	}
+	f.watchResets(frame, ts, from, seg)
+	if !fl.Has(decode.RST) {
+		dx.ev.packet(frame, ts, seg)
+	}
 
 	if !dx.seqSet && !fl.Has(decode.SYN) && !dx.synSeen {
 		if !f.established && !dy.synSeen {
@@ -236,6 +326,11 @@ func (f *flow) packet(frame int, ts time.Time, from Side, seg *decode.Segment) {
 		}
 		if fl.Has(decode.ACK) {
 			f.synAckSeen = true
+			if f.synAckTime.IsZero() {
+				f.synAckTime = ts
+			}
+		} else if f.synTime.IsZero() {
+			f.synTime = ts
 		}
 	}
 	if !fl.Has(decode.RST) && segLen > 0 {
@@ -265,12 +360,16 @@ func (f *flow) packet(frame int, ts time.Time, from Side, seg *decode.Segment) {
 		if !f.established && from == Client && f.synAckSeen && dx.synSeen &&
 			seg.Ack == f.d[1].isn+1 {
 			f.established = true
+			f.ackTime = ts
 		}
 	}
 	if !f.established && from == Client && f.synAckSeen && seg.PayloadLen > 0 {
 		f.established = true
 	}
 
+	if from == Client && seg.PayloadLen > 0 && f.d[1].finSeen && !fl.Has(decode.RST) {
+		f.out.clientSentAfterClose = true
+	}
 	if fl.Has(decode.RST) {
 		f.reset(frame, ts, from, seg, stageBefore)
 	} else if seg.PayloadLen > 0 {
@@ -296,6 +395,9 @@ func (f *flow) packet(frame int, ts time.Time, from Side, seg *decode.Segment) {
 		dx.s.add(seg.Seq, seg.Payload, seg.PayloadLen, &dx.w)
 		f.afterBanners()
 	}
+	if from == Server && f.serverEndFrame == 0 && fl&(decode.FIN|decode.RST) != 0 {
+		f.serverEndFrame = frame
+	}
 	if fl.Has(decode.FIN) {
 		dx.finSeen = true
 		if !f.ended {
@@ -304,6 +406,8 @@ func (f *flow) packet(frame int, ts time.Time, from Side, seg *decode.Segment) {
 		}
 	}
 	dx.last = ts
+	f.lastFrom[x] = pktRef{frame: frame, t: ts, gap: gap, from: from}
+	f.lastTime = ts
 	f.zeekState(from, seg)
 }
 
@@ -340,12 +444,14 @@ func (f *flow) reset(frame int, ts time.Time, from Side, seg *decode.Segment, st
 		PayloadLen: seg.PayloadLen,
 		SeqState:   f.seqState(from, seg),
 	}
+	f.rx = append(f.rx, f.newResetCtx(from, seg))
 	f.out.Resets = append(f.out.Resets, r)
 	// A RST from a side that already sent its FIN is its kernel refusing
 	// data that came after the close: the connection was closed, not reset.
 	if !f.resetEnded && !dx.finSeen && !(f.d[0].finSeen && f.d[1].finSeen) {
 		f.resetEnded = true
 		f.stageAtReset = st
+		f.endReset = len(f.out.Resets)
 	}
 	if !f.ended {
 		f.ended = true
@@ -421,7 +527,7 @@ func (f *flow) compressed() bool {
 }
 
 // finish completes the flow's results at the end of the capture.
-func (f *flow) finish(captureEnd time.Time) *Flow {
+func (f *flow) finish(captureEnd time.Time, hosts hostTTLs, idle time.Duration) *Flow {
 	for i := range f.d {
 		f.d[i].s.flush(&f.d[i].w)
 	}
@@ -475,6 +581,8 @@ func (f *flow) finish(captureEnd time.Time) *Flow {
 	if f.ended {
 		o.ClosedBy = f.firstEnd
 	}
+	f.judge(hosts)
+	f.findings(idle)
 	o.ConnState = f.connState()
 	o.History = f.history()
 	for i, side := range [2]string{"client", "server"} {
@@ -510,15 +618,27 @@ func (f *flow) unanswered(captureEnd time.Time) bool {
 
 // Finish ends the analysis and returns the flows in order of first packet.
 func (a *Analyzer) Finish() []*Flow {
+	hosts := hostTTLs{}
+	for _, f := range a.order {
+		if !f.ignored && !f.candidate {
+			hosts.addFlow(f)
+		}
+	}
 	out := make([]*Flow, 0, len(a.order))
 	for _, f := range a.order {
 		if f.ignored || f.candidate {
 			continue
 		}
-		r := f.finish(a.lastTime)
+		r := f.finish(a.lastTime, hosts, a.idle)
 		// IDs count the flows reported, not the ones passed over.
 		r.ID = a.firstID + len(out)
 		out = append(out, r)
+	}
+	rateLimit(out, a.rate)
+	for _, r := range out {
+		sortFindings(r.Findings)
+		r.Causes, r.NextSteps = adviceFor(r.Findings)
+		r.ClientError = clientError(r)
 	}
 	a.flows = nil
 	a.order = nil

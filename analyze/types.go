@@ -122,6 +122,12 @@ type Reset struct {
 	// sender had sent: "exact" (its next sequence number), "in-window",
 	// "out-of-window", or "zero" for the RST+ACK that answers a SYN.
 	SeqState string
+	// Evidence lists the facts behind Origin, those that point to a forged
+	// reset first, each with the packet numbers it rests on.
+	Evidence []string
+
+	ttlMismatch, burst, bothEnds bool
+	baseline                     string // the sender's TTLs the reset was compared with
 }
 
 // Algorithms are the algorithms negotiated from the two KEXINITs, client to
@@ -168,6 +174,9 @@ type Flow struct {
 	ConnState   string // Zeek conn_state
 	History     string // Zeek history letters
 	Midstream   bool   // the capture holds no SYN for this connection
+	// Duplicates counts copies of packets dropped because the capture saw
+	// them twice (tcpdump -i any on a router or a host with bridges).
+	Duplicates int
 	// AuthSuccess is set when the authentication heuristic decided.
 	AuthSuccess  *bool
 	AuthAttempts int
@@ -175,6 +184,13 @@ type Flow struct {
 	Notes       []string
 	Findings    []Finding
 	ClientError string
+	// Causes and NextSteps come from Knowledge for the flow's findings.
+	Causes    []string
+	NextSteps []string
+
+	// clientSentAfterClose: the client still sent data after the server's
+	// FIN, so the close took it by surprise.
+	clientSentAfterClose bool
 }
 
 // index returns 0 for the client and 1 for the server.

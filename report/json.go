@@ -19,19 +19,20 @@ type jsonSides struct {
 }
 
 type jsonReset struct {
-	Packet   int    `json:"packet"`
-	Time     string `json:"time"`
-	From     string `json:"from"`
-	Stage    string `json:"stage"`
-	TTL      uint8  `json:"ttl"`
-	Origin   string `json:"origin"`
-	Flags    string `json:"flags"`
-	Seq      uint32 `json:"seq"`
-	Ack      uint32 `json:"ack"`
-	Window   uint16 `json:"window"`
-	IPID     uint16 `json:"ip_id"`
-	SeqState string `json:"seq_state"`
-	Payload  int    `json:"payload_bytes"`
+	Packet   int      `json:"packet"`
+	Time     string   `json:"time"`
+	From     string   `json:"from"`
+	Stage    string   `json:"stage"`
+	TTL      uint8    `json:"ttl"`
+	Origin   string   `json:"origin"`
+	Flags    string   `json:"flags"`
+	Seq      uint32   `json:"seq"`
+	Ack      uint32   `json:"ack"`
+	Window   uint16   `json:"window"`
+	IPID     uint16   `json:"ip_id"`
+	SeqState string   `json:"seq_state"`
+	Payload  int      `json:"payload_bytes"`
+	Evidence []string `json:"evidence"`
 }
 
 type jsonFinding struct {
@@ -73,6 +74,8 @@ type jsonFlow struct {
 	Resets       []jsonReset     `json:"resets"`
 	Findings     []jsonFinding   `json:"findings"`
 	ClientError  string          `json:"client_error"`
+	Causes       []string        `json:"causes"`
+	NextSteps    []string        `json:"next_steps"`
 	PreBanner    []string        `json:"server_pre_banner,omitempty"`
 	Algorithms   *jsonAlgorithms `json:"algorithms,omitempty"`
 	AuthSuccess  *bool           `json:"auth_success,omitempty"`
@@ -81,6 +84,7 @@ type jsonFlow struct {
 	ConnState    string          `json:"conn_state"`
 	History      string          `json:"history"`
 	Midstream    bool            `json:"midstream,omitempty"`
+	Duplicates   int             `json:"duplicates_dropped,omitempty"`
 	Notes        []string        `json:"notes,omitempty"`
 }
 
@@ -133,6 +137,8 @@ func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
 		Resets:       []jsonReset{},
 		Findings:     []jsonFinding{},
 		ClientError:  f.ClientError,
+		Causes:       nonNil(f.Causes),
+		NextSteps:    nonNil(f.NextSteps),
 		PreBanner:    f.PreBanner,
 		AuthSuccess:  f.AuthSuccess,
 		AuthAttempts: f.AuthAttempts,
@@ -140,6 +146,7 @@ func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
 		ConnState:    f.ConnState,
 		History:      f.History,
 		Midstream:    f.Midstream,
+		Duplicates:   f.Duplicates,
 		Notes:        f.Notes,
 	}
 	if multi {
@@ -150,6 +157,7 @@ func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
 			Packet: r.Packet, Time: stamp(r.Time), From: r.From.String(), Stage: r.Stage.String(),
 			TTL: r.TTL, Origin: r.Origin.String(), Flags: r.Flags.String(), Seq: r.Seq, Ack: r.Ack,
 			Window: r.Window, IPID: r.IPID, SeqState: r.SeqState, Payload: r.PayloadLen,
+			Evidence: nonNil(r.Evidence),
 		})
 	}
 	for _, fd := range f.Findings {
@@ -192,6 +200,13 @@ func JSON(w io.Writer, r *Run) error {
 		return err
 	}
 	return bw.Flush()
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 func writeLine(w io.Writer, v any) error {

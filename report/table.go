@@ -14,7 +14,8 @@ import (
 
 // TableOptions choose what the table shows.
 type TableOptions struct {
-	All bool // list every connection, not only the abnormal ones
+	All     bool // list every connection, not only the abnormal ones
+	Explain bool // after the table, the whole reasoning for each listed connection
 }
 
 // Table writes connections that ended abnormally first (or all of them),
@@ -44,7 +45,7 @@ func Table(w io.Writer, r *Run, opt TableOptions) error {
 			tablewriter.WithHeaderAlignment(tw.AlignLeft),
 			tablewriter.WithRowAlignment(tw.AlignLeft),
 		)
-		header := []any{"ID", "START", "CLIENT", "SERVER", "OUTCOME", "BY", "STAGE", "RESETS", "SERVER BANNER"}
+		header := []any{"ID", "START", "CLIENT", "SERVER", "OUTCOME", "BY", "STAGE", "RESETS", "FINDING", "SERVER BANNER"}
 		if multi {
 			header = append([]any{"FILE"}, header...)
 		}
@@ -59,6 +60,7 @@ func Table(w io.Writer, r *Run, opt TableOptions) error {
 				dash(f.ClosedBy.String()),
 				f.Stage.String(),
 				dash(resetCell(f)),
+				dash(mainFinding(f)),
 				dash(Safe(clipCell(serverText(f), 48))),
 			}
 			if multi {
@@ -72,8 +74,87 @@ func Table(w io.Writer, r *Run, opt TableOptions) error {
 			return err
 		}
 	}
-	_, err := io.WriteString(w, summaryLine(r, len(rows)))
+	if _, err := io.WriteString(w, summaryLine(r, len(rows))); err != nil {
+		return err
+	}
+	if opt.Explain {
+		for _, f := range rows {
+			if err := Explain(w, f, multi); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// originWord says in the table who really sent a reset.
+func originWord(o analyze.Origin) string {
+	switch o {
+	case analyze.OriginMiddlebox:
+		return "FORGED"
+	case analyze.OriginEndpoint:
+		return "genuine"
+	}
+	return "origin?"
+}
+
+func mainFinding(f *analyze.Flow) string {
+	if len(f.Findings) == 0 {
+		return ""
+	}
+	return f.Findings[0].ID
+}
+
+// Explain writes the whole reasoning for one connection.
+func Explain(w io.Writer, f *analyze.Flow, multi bool) error {
+	var b strings.Builder
+	file := ""
+	if multi {
+		file = " in " + Safe(f.File)
+	}
+	fmt.Fprintf(&b, "\nConnection %d%s: %s -> %s, %s", f.ID, file, Endpoint(f.Client), Endpoint(f.Server), f.Outcome)
+	if f.ClosedBy != analyze.SideNone {
+		fmt.Fprintf(&b, " by the %s", f.ClosedBy)
+	}
+	fmt.Fprintf(&b, " at the %s stage (frames %d-%d)\n", f.Stage, f.FirstPacket, f.LastPacket)
+	if f.ClientError != "" {
+		fmt.Fprintf(&b, "  The OpenSSH client most likely printed: %s\n", f.ClientError)
+	}
+	for _, r := range f.Resets {
+		fmt.Fprintf(&b, "  Reset frame %d, in the %s's name, at the %s stage, TTL %d: %s\n", r.Packet, r.From, r.Stage, r.TTL, originSentence(r))
+		for _, e := range r.Evidence {
+			fmt.Fprintf(&b, "    - %s\n", e)
+		}
+	}
+	if len(f.Findings) > 0 {
+		b.WriteString("  Findings:\n")
+		for _, fd := range f.Findings {
+			fmt.Fprintf(&b, "    %s (blame: %s): %s\n", fd.ID, fd.Blame, Safe(fd.Summary))
+		}
+	}
+	list := func(title string, items []string) {
+		if len(items) == 0 {
+			return
+		}
+		fmt.Fprintf(&b, "  %s:\n", title)
+		for _, it := range items {
+			fmt.Fprintf(&b, "    - %s\n", it)
+		}
+	}
+	list("Likely causes", f.Causes)
+	list("What to check next", f.NextSteps)
+	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func originSentence(r analyze.Reset) string {
+	switch r.Origin {
+	case analyze.OriginMiddlebox:
+		return "forged by a device on the path (origin: middlebox)"
+	case analyze.OriginEndpoint:
+		return fmt.Sprintf("sent by the %s itself (origin: endpoint)", r.From)
+	}
+	return "not enough evidence to say who sent it (origin: unknown)"
 }
 
 // resetCell lists a flow's resets: frame, claimed side, stage and TTL.
@@ -84,7 +165,7 @@ func resetCell(f *analyze.Flow) string {
 			parts = append(parts, fmt.Sprintf("+%d more", len(f.Resets)-3))
 			break
 		}
-		parts = append(parts, fmt.Sprintf("#%d %s@%s ttl %d", rs.Packet, rs.From, rs.Stage, rs.TTL))
+		parts = append(parts, fmt.Sprintf("#%d %s@%s ttl %d %s", rs.Packet, rs.From, rs.Stage, rs.TTL, originWord(rs.Origin)))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -90,6 +91,10 @@ type verdict struct {
 	ClosedBy string
 	// FirstReset is "side@stage" of the first RST, or "".
 	FirstReset string
+	// Origins lists every reset's origin in order, comma-separated.
+	Origins string
+	// Findings lists the finding IDs, sorted, comma-separated.
+	Findings string
 }
 
 // verdicts reads rstsniff's JSON output into one verdict per flow.
@@ -113,9 +118,13 @@ func verdicts(t *testing.T, jsonl string) []verdict {
 			Outcome  string `json:"outcome"`
 			ClosedBy string `json:"closed_by"`
 			Resets   []struct {
-				From  string `json:"from"`
-				Stage string `json:"stage"`
+				From   string `json:"from"`
+				Stage  string `json:"stage"`
+				Origin string `json:"origin"`
 			} `json:"resets"`
+			Findings []struct {
+				ID string `json:"id"`
+			} `json:"findings"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &f); err != nil {
 			t.Fatalf("bad JSON flow %q: %v", sc.Text(), err)
@@ -124,6 +133,15 @@ func verdicts(t *testing.T, jsonl string) []verdict {
 		if len(f.Resets) > 0 {
 			v.FirstReset = f.Resets[0].From + "@" + f.Resets[0].Stage
 		}
+		var origins, ids []string
+		for _, r := range f.Resets {
+			origins = append(origins, r.Origin)
+		}
+		for _, fd := range f.Findings {
+			ids = append(ids, fd.ID)
+		}
+		sort.Strings(ids)
+		v.Origins, v.Findings = strings.Join(origins, ","), strings.Join(ids, ",")
 		out = append(out, v)
 	}
 	return out

@@ -1,50 +1,77 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
 
 // labTruth is what really happened in each lab case, written from the
 // tcpdump traces and the client's own messages (see each scenario's
-// README), not from rstsniff's output. A case lists every verdict the real
-// kernels may produce: where a race decides between FIN and RST, both.
+// README), not from rstsniff's output: per flow the stage, outcome,
+// closed_by, first reset, every reset's true origin and the patterns a user
+// should be told about. A case lists every verdict the real kernels may
+// produce: where a race decides between FIN and RST, both.
 var labTruth = map[string]struct {
 	flows  [][]verdict // per flow, the acceptable verdicts
 	client string      // what the real client printed (substring)
 }{
-	"clean":          {cleanClose, "exit 0"},
-	"authfail":       {[][]verdict{{{"auth", "closed", "client", ""}}}, "Permission denied (publickey)"},
-	"refused":        {[][]verdict{{{"handshake", "refused", "server", "server@handshake"}}}, "Connection refused"},
-	"reject-banner":  {[][]verdict{{{"banner", "reset", "server", "server@banner"}}}, "kex_exchange_identification: read: Connection reset by peer"},
-	"post-handshake": {[][]verdict{{{"banner", "reset", "server", "server@banner"}}}, "Connection reset by peer"},
-	"syn-drop":       {[][]verdict{{{"handshake", "timeout", "", ""}}}, "Connection timed out"},
+	"clean":    {cleanClose, "exit 0"},
+	"authfail": {[][]verdict{{{"auth", "closed", "client", "", "", ""}}}, "Permission denied (publickey)"},
+	// A lone RST+ACK to a SYN on a one-connection capture: no baseline to judge it by.
+	"refused": {[][]verdict{{{"handshake", "refused", "server", "server@handshake", "unknown", "refused"}}}, "Connection refused"},
+	// The router forged frame 5 (TTL 64 vs the server's 63, the real banner 6 ms later);
+	// the client's kernel reset the late banner itself.
+	"reject-banner": {[][]verdict{{{"banner", "reset", "server", "server@banner", "middlebox,endpoint", "reset-race,ttl-mismatch"}}},
+		"kex_exchange_identification: read: Connection reset by peer"},
+	"reject-near-server": {[][]verdict{{{"banner", "reset", "server", "server@banner", "middlebox,endpoint", "reset-race,ttl-mismatch"}}},
+		"kex_exchange_identification: read: Connection reset by peer"},
+	// The router reset the handshake's ACK; the server's SYN-ACK came again a second later.
+	"post-handshake": {[][]verdict{{{"banner", "reset", "server", "server@banner", "middlebox,endpoint", "post-synack-reset,reset-race,ttl-mismatch"}}},
+		"Connection reset by peer"},
+	"syn-drop": {[][]verdict{{{"handshake", "timeout", "", "", "", "syn-timeout"}}}, "Connection timed out"},
 	"maxstartups": {[][]verdict{
-		{{"banner", "closed", "client", ""}},
+		{{"banner", "closed", "client", "", "", ""}},
 		// sshd closes with the client's banner unread (RST); or, when the
 		// client is slow (seen under load), sends FIN before the banner
 		// arrives and its kernel then resets the banner (ssh prints
 		// "kex_exchange_identification: Connection closed by remote host").
-		{{"banner", "reset", "server", "server@banner"}, {"banner", "closed", "server", "server@banner"}, {"banner", "closed", "server", ""}},
+		{{"banner", "reset", "server", "server@banner", "endpoint", "server-close-before-banner"},
+			{"banner", "closed", "server", "server@banner", "endpoint", "server-close-before-banner"},
+			{"banner", "closed", "server", "", "", "server-close-before-banner"}},
 	}, "kex_exchange_identification:"},
 	// The server's FIN comes first; its kernel may then reset the client's
 	// last packets.
-	"sshd-killed": {[][]verdict{{{"session", "closed", "server", "server@session"}, {"session", "closed", "server", ""}}},
+	"sshd-killed": {[][]verdict{{{"session", "closed", "server", "server@session", "endpoint", ""}, {"session", "closed", "server", "", "", ""}}},
 		"closed by remote host"},
-	"client-abort": {[][]verdict{{{"kexinit", "reset", "client", "client@kexinit"}}}, "closing with SO_LINGER 0"},
+	"client-abort": {[][]verdict{{{"kexinit", "reset", "client", "client@kexinit", "endpoint", "client-reset"}}}, "closing with SO_LINGER 0"},
 	"ipv6":         {cleanClose, "exit 0"},
 	"port2222":     {cleanClose, "exit 0"},
 	"any":          {cleanClose, "exit 0"},
+	// Six forged resets from the router, three each way with stepped sequence numbers.
+	"inject-both": {[][]verdict{{{"banner", "reset", "server", "server@banner", "middlebox,middlebox,middlebox,middlebox,middlebox,middlebox",
+		"reset-both-ends,reset-burst,reset-burst"}}}, "kex_exchange_identification: read: Connection reset by peer"},
+	// The router forgot the idle connection and reset the client's next packet in the server's name.
+	"idle-timeout": {[][]verdict{{{"session", "reset", "server", "server@session", "middlebox", "idle-timeout-reset,ttl-mismatch"}}},
+		"client_loop: send disconnect: Broken pipe"},
+	// The client's KEXINIT never crosses the 1000-byte link; ssh is killed, no FIN leaves.
+	"mtu-blackhole": {[][]verdict{{{"kex", "open", "", "", "", "mtu-blackhole"}}}, "exit 124"},
+	// Three logins, then the router refuses the fourth in the server's name.
+	"rate-limit": {append(append([][]verdict{}, cleanClose[0], cleanClose[0], cleanClose[0]),
+		[]verdict{{"handshake", "refused", "server", "server@handshake", "middlebox", "rate-limit,refused,ttl-mismatch"}}),
+		"Connection refused"},
+	"lossy-transfer": {cleanClose, "exit 0"},
 }
 
 // cleanClose: after a command ends, sshd and ssh both close once the channel
 // closes; which FIN goes first is a scheduling race (the server's first in
 // 3 of 4 runs with the CPU loaded, the client's when idle; checked on the wire).
-var cleanClose = [][]verdict{{{"session", "closed", "client", ""}, {"session", "closed", "server", ""}}}
+var cleanClose = [][]verdict{{{"session", "closed", "client", "", "", ""}, {"session", "closed", "server", "", "", ""}}}
 
 func checkTruth(t *testing.T, name string, got []verdict, client string) {
 	t.Helper()
@@ -69,6 +96,40 @@ func checkTruth(t *testing.T, name string, got []verdict, client string) {
 	}
 }
 
+// checkClientError compares what rstsniff says the OpenSSH client printed
+// (client_error of every flow, in order) with what the real client printed.
+// <user> and <methods> stand for what an encrypted capture cannot show.
+func checkClientError(t *testing.T, name, jsonl, client string) {
+	t.Helper()
+	var want, got []string
+	for _, l := range strings.Split(strings.ReplaceAll(client, "\r", ""), "\n") {
+		if l == "" || strings.HasPrefix(l, "exit ") || strings.HasPrefix(l, "Warning: Permanently added") || strings.HasPrefix(l, "abort:") {
+			continue
+		}
+		want = append(want, l)
+	}
+	for _, l := range strings.Split(jsonl, "\n") {
+		var f struct {
+			Type        string `json:"type"`
+			ClientError string `json:"client_error"`
+		}
+		if json.Unmarshal([]byte(l), &f) == nil && f.Type == "flow" && f.ClientError != "" {
+			got = append(got, strings.Split(f.ClientError, "\n")...)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%s: client_error %q, the client printed %q", name, got, want)
+		return
+	}
+	for i := range got {
+		pat := regexp.QuoteMeta(got[i])
+		pat = strings.NewReplacer(regexp.QuoteMeta("<user>"), `\S+`, regexp.QuoteMeta("<methods>"), `[^)]+`).Replace(pat)
+		if !regexp.MustCompile("^" + pat + "$").MatchString(want[i]) {
+			t.Errorf("%s: client_error line %q, the client printed %q", name, got[i], want[i])
+		}
+	}
+}
+
 // TestGoldenTruth checks the committed goldens against what truly happened.
 func TestGoldenTruth(t *testing.T) {
 	for _, dir := range scenarios(t) {
@@ -82,6 +143,7 @@ func TestGoldenTruth(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkTruth(t, name, verdicts(t, out), string(client))
+		checkClientError(t, name, out, string(client))
 	}
 }
 
@@ -118,6 +180,7 @@ func TestLab(t *testing.T) {
 			}
 			client, _ := os.ReadFile(filepath.Join(dir, "client.txt"))
 			checkTruth(t, name, verdicts(t, got), string(client))
+			checkClientError(t, name, got, string(client))
 		})
 	}
 }

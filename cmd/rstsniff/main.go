@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -46,11 +47,13 @@ type usageError struct{ msg string }
 func (e *usageError) Error() string { return e.msg }
 
 type options struct {
-	reads  []string
-	count  int
-	ports  []uint16
-	format string
-	all    bool
+	reads   []string
+	count   int
+	ports   []uint16
+	format  string
+	all     bool
+	explain bool
+	idle    time.Duration
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -63,12 +66,14 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	portList := fs.String("ports", "22", "SSH server `PORTS`, comma-separated")
 	fs.StringVar(&o.format, "format", "table", "output `FORMAT`: table or json")
 	fs.BoolVar(&o.all, "all", false, "list every connection in the table, not only abnormal ones")
+	fs.BoolVarP(&o.explain, "explain", "e", false, "after the table, explain each connection: evidence, findings, causes, next steps")
+	fs.DurationVar(&o.idle, "idle-threshold", analyze.DefaultIdleThreshold, "silence after which a reset drawn by the next packet is an idle-timeout reset")
 	fs.CountP("numeric", "n", "accepted for tcpdump habits: rstsniff never resolves names")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	help := fs.BoolP("help", "h", false, "show this help")
 	err := fs.Parse(args)
 	if err != nil || *help {
-		fmt.Fprintf(stderr, "usage: rstsniff -r FILE [-r FILE ...] [--format table|json] [--all] [--ports 22,2222] [-c N]\n\n%s", fs.FlagUsages())
+		fmt.Fprintf(stderr, "usage: rstsniff -r FILE [-r FILE ...] [--format table|json] [--all] [--explain] [--ports 22,2222] [-c N]\n\n%s", fs.FlagUsages())
 		if err != nil {
 			return nil, &usageError{err.Error()}
 		}
@@ -85,6 +90,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	if o.format != "table" && o.format != "json" {
 		return nil, &usageError{fmt.Sprintf("unknown --format %q: use table or json", o.format)}
+	}
+	if o.idle <= 0 {
+		return nil, &usageError{"--idle-threshold must be positive"}
 	}
 	if o.count < 0 {
 		return nil, &usageError{"-c takes a positive number"}
@@ -136,7 +144,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "json":
 		err = report.JSON(stdout, r)
 	default:
-		err = report.Table(stdout, r, report.TableOptions{All: o.all})
+		err = report.Table(stdout, r, report.TableOptions{All: o.all, Explain: o.explain})
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "rstsniff: writing output: %v\n", err)
@@ -164,7 +172,7 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, o *options, 
 	}
 	defer src.Close()
 	in.Format = src.Format()
-	a := analyze.New(analyze.Config{Ports: o.ports, File: name, FirstID: firstID})
+	a := analyze.New(analyze.Config{Ports: o.ports, File: name, FirstID: firstID, IdleThreshold: o.idle})
 	var (
 		seg       decode.Segment
 		bad       int

@@ -9,6 +9,10 @@
 #      |  veth
 #   server ns  s0 203.0.113.2/24  2001:db8:2::2/64   (sshd on 22 and 2222)
 #
+# Cases that need a fault near the server use a second topology with two
+# routers: client - router 1 (r0/r1) - router 2 (q0/q1) - server, the
+# routers joined by 192.0.2.0/30 and 2001:db8:3::/64.
+#
 # usage: lab.sh OUTDIR [CASE ...]     (no CASE: every case)
 # Each case writes OUTDIR/CASE/capture.pcap, client.txt (what ssh printed,
 # then "exit N") and sshd.log. Needs root, iproute2, iptables, tcpdump,
@@ -21,43 +25,90 @@ shift
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-all_cases=(clean authfail refused reject-banner post-handshake syn-drop maxstartups sshd-killed client-abort ipv6 port2222 any)
+all_cases=(clean authfail refused reject-banner post-handshake syn-drop maxstartups sshd-killed client-abort ipv6 port2222 any
+	reject-near-server inject-both idle-timeout mtu-blackhole rate-limit lossy-transfer)
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=("${all_cases[@]}")
 
 id=rsl$$
-C=$id-c R=$id-r S=$id-s
 work=$(mktemp -d)
+declare -A built=()
 CLI4=198.51.100.2 SRV4=203.0.113.2 SRV6=2001:db8:2::2
 
 inc() { ip netns exec "$C" "$@"; }
 inr() { ip netns exec "$R" "$@"; }
+inr2() { ip netns exec "$R2" "$@"; }
 ins() { ip netns exec "$S" "$@"; }
 
 cleanup() {
 	set +e
 	[ -f "$work/sshd.pid" ] && kill "$(cat "$work/sshd.pid")" 2>/dev/null
-	ip netns pids "$S" 2>/dev/null | xargs -r kill -9 2>/dev/null
-	ip netns pids "$C" 2>/dev/null | xargs -r kill -9 2>/dev/null
-	ip netns del "$C" 2>/dev/null
-	ip netns del "$R" 2>/dev/null
-	ip netns del "$S" 2>/dev/null
+	for ns in $(ip netns list | awk '{print $1}' | grep "^$id-"); do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
-setup() {
+# topo one|two selects (and on first use builds) a topology: it sets C, R,
+# R2 (two only) and S for the helpers.
+topo() {
+	case $1 in
+	one) C=$id-c R=$id-r R2= S=$id-s ;;
+	two) C=$id-c2 R=$id-r1 R2=$id-r2 S=$id-s2 ;;
+	esac
+	if [ -z "${built[$1]:-}" ]; then
+		build_"$1"
+		built[$1]=1
+	fi
+}
+
+build_one() {
 	ip netns add "$C"
 	ip netns add "$R"
 	ip netns add "$S"
 	ip link add c0 netns "$C" type veth peer name r0 netns "$R"
 	ip link add s0 netns "$S" type veth peer name r1 netns "$R"
+	inr ip addr add 203.0.113.1/24 dev r1
+	inr ip -6 addr add 2001:db8:2::1/64 dev r1 nodad
+	finish_topology
+}
+
+build_two() {
+	ip netns add "$C"
+	ip netns add "$R"
+	ip netns add "$R2"
+	ip netns add "$S"
+	ip link add c0 netns "$C" type veth peer name r0 netns "$R"
+	ip link add r1 netns "$R" type veth peer name q0 netns "$R2"
+	ip link add s0 netns "$S" type veth peer name q1 netns "$R2"
+	inr ip addr add 192.0.2.1/30 dev r1
+	inr ip -6 addr add 2001:db8:3::1/64 dev r1 nodad
+	inr2 ip addr add 192.0.2.2/30 dev q0
+	inr2 ip -6 addr add 2001:db8:3::2/64 dev q0 nodad
+	inr2 ip addr add 203.0.113.1/24 dev q1
+	inr2 ip -6 addr add 2001:db8:2::1/64 dev q1 nodad
+	inr2 ip link set lo up
+	inr2 ip link set q0 up
+	inr2 ip link set q1 up
+	inr2 sysctl -qw net.ipv4.ip_forward=1
+	inr2 sysctl -qw net.ipv6.conf.all.forwarding=1
+	inr ip link set r1 up
+	inr ip route add 203.0.113.0/24 via 192.0.2.2
+	inr ip -6 route add 2001:db8:2::/64 via 2001:db8:3::2
+	inr2 ip route add default via 192.0.2.1
+	inr2 ip -6 route add default via 2001:db8:3::1
+	finish_topology
+}
+
+# finish_topology: the client and server ends and the first router's
+# client side, common to both topologies.
+finish_topology() {
 	inc ip addr add $CLI4/24 dev c0
 	inc ip -6 addr add 2001:db8:1::2/64 dev c0 nodad
 	inr ip addr add 198.51.100.1/24 dev r0
 	inr ip -6 addr add 2001:db8:1::1/64 dev r0 nodad
-	inr ip addr add 203.0.113.1/24 dev r1
-	inr ip -6 addr add 2001:db8:2::1/64 dev r1 nodad
 	ins ip addr add $SRV4/24 dev s0
 	ins ip -6 addr add $SRV6/64 dev s0 nodad
 	for ns in "$C" "$R" "$S"; do
@@ -73,7 +124,13 @@ setup() {
 	ins ip -6 route add default via 2001:db8:2::1
 	inr sysctl -qw net.ipv4.ip_forward=1
 	inr sysctl -qw net.ipv6.conf.all.forwarding=1
+	for _ in $(seq 50); do
+		inc ping -c1 -W1 -q $SRV4 >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+}
 
+setup() {
 	mkdir -p /run/sshd
 	ssh-keygen -q -t ed25519 -N '' -f "$work/hostkey"
 	ssh-keygen -q -t ed25519 -N '' -C lab-user -f "$work/userkey"
@@ -99,11 +156,6 @@ EOF
 	if ! /usr/sbin/sshd -t -f "$work/sshd_config" 2>/dev/null; then
 		sed -i '/^PerSourcePenalties/d' "$work/sshd_config"
 	fi
-	# Wait until the router forwards (IPv6 routes settle quickly with nodad).
-	for _ in $(seq 50); do
-		inc ping -c1 -W1 -q $SRV4 >/dev/null 2>&1 && break
-		sleep 0.1
-	done
 }
 
 start_sshd() { # extra sshd -o options
@@ -145,7 +197,7 @@ stop_capture() {
 client() {
 	local rc=0
 	inc ssh -F /dev/null -i "${key:-$work/userkey}" -o IdentitiesOnly=yes -o BatchMode=yes \
-		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
 		-o ConnectTimeout=5 "$@" </dev/null >>"$dir/client.out" 2>>"$dir/client.txt" || rc=$?
 	echo "exit $rc" >>"$dir/client.txt"
 }
@@ -263,6 +315,101 @@ case_any() { # clean login captured with tcpdump -i any (Linux cooked v2)
 	stop_sshd
 }
 
+case_reject-near-server() { # two routers; the one next to the server forges the reset
+	topo two
+	start_sshd
+	inr2 iptables -I FORWARD -p tcp --dport 22 -m string --algo bm --string SSH- -j REJECT --reject-with tcp-reset
+	start_capture -i c0 'tcp or icmp or icmp6'
+	client root@$SRV4 true
+	stop_capture
+	inr2 iptables -F FORWARD
+	stop_sshd
+	topo one
+}
+
+case_inject-both() { # an on-path injector that drops nothing, captured on the router (-i any)
+	start_sshd
+	# Not through inr: $! must be the injector itself.
+	ip netns exec "$R" "$work/inject" r0 22 3 1460 2>>"$dir/inject.txt" &
+	local inj=$!
+	sleep 0.3
+	rm -f "$work/tcpdump.err"
+	ip netns exec "$R" tcpdump -Z root --immediate-mode -s 0 -U -w "$dir/capture.pcap" -i any 'tcp port 22' 2>"$work/tcpdump.err" &
+	tcpdump_pid=$!
+	for _ in $(seq 100); do
+		grep -q listening "$work/tcpdump.err" 2>/dev/null && break
+		sleep 0.05
+	done
+	client root@$SRV4 true
+	sleep 0.5
+	stop_capture
+	kill $inj 2>/dev/null || true
+	wait $inj 2>/dev/null || true
+	stop_sshd
+}
+
+case_idle-timeout() { # the router forgets idle connections after 3 s and resets what it no longer knows
+	start_sshd
+	inr sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0
+	inr iptables -I FORWARD -p tcp -m conntrack --ctstate INVALID -j REJECT --reject-with tcp-reset
+	inr sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established=3
+	start_capture -i c0 'tcp or icmp or icmp6'
+	# The session starts, stays silent for 6 s, then the client types a line.
+	local rc=0
+	(sleep 6; echo typed) | inc ssh -F /dev/null -i "$work/userkey" -o IdentitiesOnly=yes -o BatchMode=yes \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		root@$SRV4 cat >>"$dir/client.out" 2>>"$dir/client.txt" || rc=$?
+	echo "exit $rc" >>"$dir/client.txt"
+	stop_capture
+	inr iptables -F FORWARD
+	inr sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established=432000
+	inr sysctl -qw net.netfilter.nf_conntrack_tcp_loose=1
+	stop_sshd
+}
+
+case_mtu-blackhole() { # two routers joined by a 1000-byte MTU link; ICMP "fragmentation needed" dropped
+	topo two
+	start_sshd
+	inr ip link set r1 mtu 1000
+	inr2 ip link set q0 mtu 1000
+	inr iptables -I OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP
+	start_capture -i c0 'tcp or icmp or icmp6'
+	local rc=0
+	inc timeout 8 ssh -F /dev/null -i "$work/userkey" -o IdentitiesOnly=yes -o BatchMode=yes \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		root@$SRV4 true </dev/null >>"$dir/client.out" 2>>"$dir/client.txt" || rc=$?
+	echo "exit $rc" >>"$dir/client.txt"
+	stop_capture
+	inr iptables -F OUTPUT
+	inr ip link set r1 mtu 1500
+	inr2 ip link set q0 mtu 1500
+	stop_sshd
+	topo one
+}
+
+case_rate-limit() { # the router allows 3 new connections per minute and rejects the 4th with a reset
+	start_sshd
+	inr iptables -I FORWARD -p tcp --dport 22 --syn -m recent --name lab --update --seconds 60 --hitcount 3 -j REJECT --reject-with tcp-reset
+	inr iptables -A FORWARD -p tcp --dport 22 --syn -m recent --name lab --set
+	start_capture -i c0 'tcp or icmp or icmp6'
+	for _ in 1 2 3 4; do
+		client root@$SRV4 true
+	done
+	stop_capture
+	inr iptables -F FORWARD
+	stop_sshd
+}
+
+case_lossy-transfer() { # 400 kB from the server while the router drops 5% of packets at random
+	start_sshd
+	inr iptables -I FORWARD -p tcp -m statistic --mode random --probability 0.05 -j DROP
+	start_capture -i c0 'tcp or icmp or icmp6'
+	client root@$SRV4 'head -c 400000 /dev/zero'
+	stop_capture
+	inr iptables -F FORWARD
+	stop_sshd
+}
+
 # --- main ------------------------------------------------------------------
 
 for t in ip iptables tcpdump ssh ssh-keygen /usr/sbin/sshd go; do
@@ -271,7 +418,9 @@ done
 [ "$(id -u)" = 0 ] || { echo "lab: needs root" >&2; exit 3; }
 
 (cd "$here/abort" && go build -o "$work/abort" .)
+(cd "$here/inject" && go build -o "$work/inject" .)
 setup
+topo one
 for c in "${cases[@]}"; do
 	declare -F "case_$c" >/dev/null || { echo "lab: no case $c" >&2; exit 2; }
 	dir=$out/$c

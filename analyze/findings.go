@@ -1,0 +1,356 @@
+package analyze
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Finding IDs. They are stable strings: scripts match on them. Each is
+// documented in README.md's findings table.
+const (
+	FindRefused          = "refused"
+	FindSynTimeout       = "syn-timeout"
+	FindTTLMismatch      = "ttl-mismatch"
+	FindPostSynAckReset  = "post-synack-reset"
+	FindResetRace        = "reset-race"
+	FindResetBurst       = "reset-burst"
+	FindIdleTimeoutReset = "idle-timeout-reset"
+	FindMTUBlackhole     = "mtu-blackhole"
+	FindRateLimit        = "rate-limit"
+	FindCloseBeforeBan   = "server-close-before-banner"
+	FindClientReset      = "client-reset"
+	FindServerReset      = "server-reset"
+	FindResetBothEnds    = "reset-both-ends"
+)
+
+// findingOrder ranks findings: the first one a flow has is its main finding.
+var findingOrder = []string{
+	FindResetRace, FindResetBothEnds, FindResetBurst, FindIdleTimeoutReset, FindRateLimit,
+	FindMTUBlackhole, FindCloseBeforeBan, FindPostSynAckReset, FindTTLMismatch, FindRefused,
+	FindSynTimeout, FindServerReset, FindClientReset,
+}
+
+func blameOf(o Origin, s Side) string {
+	switch o {
+	case OriginMiddlebox:
+		return "middlebox"
+	case OriginEndpoint:
+		return s.String()
+	}
+	return "unknown"
+}
+
+// endingReset returns the index of the RST that ended the connection, or -1.
+func (f *flow) endingReset() int { return f.endReset - 1 }
+
+// findings names the patterns of one flow (cross-flow ones come later).
+func (f *flow) findings(idle time.Duration) {
+	o := &f.out
+	add := func(id, blame string, pkts []int, format string, args ...any) {
+		o.Findings = append(o.Findings, Finding{ID: id, Blame: blame, Packets: pkts, Summary: fmt.Sprintf(format, args...)})
+	}
+	srv := o.Server.Addr().String()
+
+	if o.Outcome == OutcomeRefused {
+		r := o.Resets[0]
+		after := ""
+		if !f.synTime.IsZero() {
+			after = " " + ms(r.Time.Sub(f.synTime)) + " after the SYN"
+		}
+		if r.Origin == OriginMiddlebox {
+			add(FindRefused, "middlebox", []int{o.FirstPacket, r.Packet}, "The SYN (frame %d) was answered by a RST in %s's name (frame %d)%s, but a device on the path sent it, not the server.",
+				o.FirstPacket, srv, r.Packet, after)
+		} else {
+			add(FindRefused, blameOf(r.Origin, Server), []int{o.FirstPacket, r.Packet}, "The SYN (frame %d) was answered by a RST from %s (frame %d)%s: nothing listens on port %d there, or a firewall rejects the connection.",
+				o.FirstPacket, srv, r.Packet, after, o.Server.Port())
+		}
+	}
+	if o.Outcome == OutcomeTimeout && !f.synAckSeen && o.Packets[1] == 0 {
+		n := f.d[0].retrans + 1
+		add(FindSynTimeout, "network", []int{o.FirstPacket, o.LastPacket}, "%d SYN%s to %s port %d over %s (frames %d-%d) were never answered: a firewall drops them, or the host is down or unreachable.",
+			n, plural(n), srv, o.Server.Port(), ms(o.End.Sub(o.Start)), o.FirstPacket, o.LastPacket)
+	}
+	var mism, race []int
+	for i, r := range o.Resets {
+		if r.ttlMismatch {
+			mism = append(mism, r.Packet)
+		}
+		if f.rx[i].race.frame != 0 {
+			race = append(race, r.Packet, f.rx[i].race.frame)
+		}
+	}
+	if len(mism) > 0 {
+		r := o.Resets[indexOf(o.Resets, mism[0])]
+		add(FindTTLMismatch, "middlebox", mism, "The reset in frame %d claims to come from the %s, but its TTL %d does not match the %s's other packets (TTL %s).",
+			mism[0], r.From, r.TTL, r.From, r.baseline)
+	}
+	if len(race) > 0 {
+		i := indexOf(o.Resets, race[0])
+		r, c := o.Resets[i], f.rx[i]
+		add(FindResetRace, "middlebox", race, "The %s sent %s (frame %d) %s after a reset in its name (frame %d): it never sent that reset, a device on the path forged it.",
+			r.From, c.raceWhat, c.race.frame, ms(c.race.t.Sub(r.Time)), r.Packet)
+	}
+	for _, side := range []Side{Client, Server} {
+		var pk []int
+		for _, r := range o.Resets {
+			if r.From == side && r.burst {
+				pk = append(pk, r.Packet)
+			}
+		}
+		if len(pk) >= 2 {
+			add(FindResetBurst, "middlebox", pk, "%d resets in the %s's name with different sequence numbers (frames %s): a TCP stack sends one, an injector sends several to be sure one lands.",
+				len(pk), side, frames(pk))
+		}
+	}
+	var both []int
+	for _, r := range o.Resets {
+		if r.bothEnds {
+			both = append(both, r.Packet)
+		}
+	}
+	if len(both) >= 2 {
+		add(FindResetBothEnds, "middlebox", both, "Resets went to both ends at the same moment, each in the other end's name (frames %s): neither endpoint can send a reset in the other's name, one device on the path sent them all.",
+			frames(both))
+	}
+	end := f.endingReset()
+	if end >= 0 {
+		r, c := o.Resets[end], f.rx[end]
+		if c.hasTrigger && c.trigger.gap >= idle && r.Time.Sub(c.trigger.t) < time.Second {
+			add(FindIdleTimeoutReset, blameOf(r.Origin, r.From), []int{c.trigger.frame, r.Packet},
+				"After %s of silence the %s's packet (frame %d) drew a reset in the %s's name (frame %d): a NAT, firewall or load balancer on the path had most likely dropped the idle connection.",
+				ms(c.trigger.gap), r.From.Other(), c.trigger.frame, r.From, r.Packet)
+		}
+		if r.From == Server && !f.d[0].dataSet && !f.d[1].dataSet && f.established && r.Stage == StageBanner {
+			add(FindPostSynAckReset, blameOf(r.Origin, Server), []int{r.Packet}, "The connection was reset (frame %d) right after the handshake, before either side sent a byte.", r.Packet)
+		}
+		if r.Origin == OriginEndpoint && r.From == Client && len(f.findingIDs()) == 0 {
+			add(FindClientReset, "client", []int{r.Packet}, "The client itself aborted the connection with a RST (frame %d) at the %s stage.", r.Packet, r.Stage)
+		}
+	}
+	// The genuine server closed before its identification string.
+	if f.established && f.d[1].w.banner == "" && f.endedByServerBeforeBanner() {
+		idx := f.firstServerEnd()
+		pkts := []int{idx}
+		var text string
+		if len(f.d[1].w.preBanner) > 0 {
+			text = f.d[1].w.preBanner[0]
+		}
+		why := "sshd ended it before sending its banner: MaxStartups, PerSourcePenalties, TCP wrappers or fail2ban on the host, or sshd crashing"
+		switch {
+		case strings.Contains(text, "Exceeded MaxStartups"):
+			why = fmt.Sprintf("sshd wrote %q instead of its banner: too many unauthenticated connections at once (MaxStartups)", text)
+		case strings.Contains(text, "Not allowed at this time"):
+			why = fmt.Sprintf("sshd wrote %q instead of its banner: MaxStartups or PerSourcePenalties (OpenSSH 9.8 and later) refused this client", text)
+		case text != "":
+			why = fmt.Sprintf("the server wrote %q instead of its banner", text)
+		}
+		add(FindCloseBeforeBan, "server", pkts, "The server closed the connection (frame %d) before its SSH identification string: %s.", idx, why)
+	}
+	// Large segments retransmitted and never acknowledged while the path worked.
+	for i, side := range []Side{Client, Server} {
+		b := &f.d[i].ev.big
+		peer := &f.d[1-i]
+		if b.retrans >= 2 && (!peer.ackSet || seqDiff(peer.maxAck, b.seq) <= 0) && peer.last.After(b.first) {
+			size := fmt.Sprintf("%d-byte segment", b.n)
+			if b.again != b.n {
+				size = fmt.Sprintf("data (sent as %d bytes, retransmitted as %d-byte segments)", b.n, b.again)
+			}
+			add(FindMTUBlackhole, "network", b.frames, "The %s's %s went out %d times (frames %s) and was never acknowledged, while the %s's packets kept arriving: a link on the path has a smaller MTU and the ICMP \"fragmentation needed\" messages are blocked (a path MTU black hole).",
+				side, size, b.retrans+1, frames(b.frames), side.Other())
+		}
+	}
+	if end >= 0 && len(f.findingIDs()) == 0 && o.Resets[end].Origin == OriginEndpoint && o.Resets[end].From == Server {
+		r := o.Resets[end]
+		add(FindServerReset, "server", []int{r.Packet}, "The server itself reset the connection (frame %d) at the %s stage.", r.Packet, r.Stage)
+	}
+}
+
+func (f *flow) findingIDs() []string {
+	var ids []string
+	for _, fd := range f.out.Findings {
+		ids = append(ids, fd.ID)
+	}
+	return ids
+}
+
+// endedByServerBeforeBanner: the server's first FIN or ending RST came before
+// any identification string from it, and that RST was not forged.
+func (f *flow) endedByServerBeforeBanner() bool {
+	if f.firstServerEnd() == 0 {
+		return false
+	}
+	for _, r := range f.out.Resets {
+		if r.From == Server && r.Origin == OriginMiddlebox {
+			return false
+		}
+	}
+	return true
+}
+
+func (f *flow) firstServerEnd() int { return f.serverEndFrame }
+
+func indexOf(rs []Reset, pkt int) int {
+	for i, r := range rs {
+		if r.Packet == pkt {
+			return i
+		}
+	}
+	return 0
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// rateLimit finds connections from one client to one server that were
+// refused or reset early right after others had got through.
+func rateLimit(flows []*Flow, window time.Duration) {
+	type key struct {
+		c netip.Addr
+		s netip.AddrPort
+	}
+	groups := map[key][]*Flow{}
+	var keys []key
+	for _, f := range flows {
+		k := key{f.Client.Addr(), f.Server}
+		if groups[k] == nil {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], f)
+	}
+	for _, k := range keys {
+		g := groups[k]
+		sort.SliceStable(g, func(i, j int) bool { return g[i].Start.Before(g[j].Start) })
+		ok := 0
+		var lastOK time.Time
+		for _, f := range g {
+			early := f.Outcome == OutcomeRefused || (f.Outcome == OutcomeReset && f.Stage <= StageBanner && len(f.Resets) > 0 && f.Resets[0].From == Server)
+			if !early {
+				if f.Stage > StageBanner {
+					ok++
+					lastOK = f.Start
+				}
+				continue
+			}
+			if ok > 0 && f.Start.Sub(lastOK) <= window {
+				r := f.Resets[0]
+				f.Findings = append(f.Findings, Finding{ID: FindRateLimit, Blame: blameOf(r.Origin, Server), Packets: []int{f.FirstPacket, r.Packet},
+					Summary: fmt.Sprintf("%d earlier connection%s from %s to %s got through, the last %s before this one; this one was %s (frame %d): a rate limit (firewall, IPS, MaxStartups or PerSourcePenalties) stopped it.",
+						ok, plural(ok), k.c, k.s, ms(f.Start.Sub(lastOK)), f.Outcome, r.Packet)})
+			}
+		}
+	}
+}
+
+// sortFindings puts the main finding first.
+func sortFindings(fs []Finding) {
+	rank := func(id string) int {
+		for i, x := range findingOrder {
+			if x == id {
+				return i
+			}
+		}
+		return len(findingOrder)
+	}
+	sort.SliceStable(fs, func(i, j int) bool { return rank(fs[i].ID) < rank(fs[j].ID) })
+}
+
+// clientError is what the OpenSSH client most likely printed (lines joined
+// by newlines), worded for the client's version when its banner says it.
+// Every wording below was seen from the real client in the lab (OpenSSH
+// 9.2p1) or comes from OpenSSH's sources for other versions.
+func clientError(f *Flow) string {
+	host := f.Server.Addr().Unmap().String()
+	port := f.Server.Port()
+	major, minor, openssh := opensshVersion(f.ClientBanner)
+	// 9.5 moved "kex_exchange_identification: Connection closed by remote
+	// host" to verbose; 8.0 renamed ssh_exchange_identification.
+	newWording := !openssh || major > 9 || (major == 9 && minor >= 5)
+	kexPrefix := "kex_exchange_identification"
+	if openssh && major < 8 {
+		kexPrefix = "ssh_exchange_identification"
+	}
+	closedBy := fmt.Sprintf("Connection closed by %s port %d", host, port)
+	resetBy := fmt.Sprintf("Connection reset by %s port %d", host, port)
+	switch f.Outcome {
+	case OutcomeRefused:
+		return fmt.Sprintf("ssh: connect to host %s port %d: Connection refused", host, port)
+	case OutcomeTimeout:
+		if f.Stage == StageHandshake {
+			return fmt.Sprintf("ssh: connect to host %s port %d: Connection timed out", host, port)
+		}
+		return ""
+	}
+	if f.ClosedBy != Server {
+		if f.Outcome == OutcomeClosed && f.Stage == StageAuth && f.AuthSuccess != nil && !*f.AuthSuccess {
+			return fmt.Sprintf("<user>@%s: Permission denied (<methods>).", host)
+		}
+		return ""
+	}
+	reset := f.Outcome == OutcomeReset
+	switch f.Stage {
+	case StageHandshake:
+		if reset {
+			return fmt.Sprintf("ssh: connect to host %s port %d: Connection reset by peer", host, port)
+		}
+	case StageBanner:
+		switch {
+		case reset && f.ClientBanner == "":
+			// The reset beat ssh's check of its non-blocking connect.
+			return fmt.Sprintf("ssh: connect to host %s port %d: Connection reset by peer", host, port)
+		case reset:
+			return kexPrefix + ": read: Connection reset by peer\n" + resetBy
+		case newWording:
+			return closedBy
+		}
+		return kexPrefix + ": Connection closed by remote host\n" + closedBy
+	case StageKexInit, StageKex, StageAuth:
+		if reset {
+			return resetBy
+		}
+		return closedBy
+	case StageSession:
+		if reset {
+			// "Read from remote host ..." is queued, then writing the
+			// disconnect fails and ssh exits before printing it.
+			return "client_loop: send disconnect: Broken pipe"
+		}
+		if f.clientSentAfterClose {
+			return fmt.Sprintf("Connection to %s closed by remote host.", host)
+		}
+		// The session had ended: the client's disconnect went out before
+		// the server's FIN and ssh printed nothing.
+		return ""
+	}
+	return ""
+}
+
+// opensshVersion reads "SSH-2.0-OpenSSH_9.2p1 ..." as 9, 2.
+func opensshVersion(banner string) (major, minor int, ok bool) {
+	i := strings.Index(banner, "OpenSSH_")
+	if i < 0 {
+		return 0, 0, false
+	}
+	v := banner[i+len("OpenSSH_"):]
+	dot := strings.IndexByte(v, '.')
+	if dot < 0 {
+		return 0, 0, false
+	}
+	major, err := strconv.Atoi(v[:dot])
+	if err != nil {
+		return 0, 0, false
+	}
+	j := dot + 1
+	for j < len(v) && v[j] >= '0' && v[j] <= '9' {
+		j++
+	}
+	minor, _ = strconv.Atoi(v[dot+1 : j])
+	return major, minor, true
+}

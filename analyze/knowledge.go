@@ -1,0 +1,114 @@
+package analyze
+
+// advice is what a finding means for the person debugging and what they
+// can check next. One table, keyed by finding ID; README.md renders it.
+type advice struct {
+	Causes    []string
+	NextSteps []string
+}
+
+// Knowledge is the table of likely causes and next steps by finding ID.
+var Knowledge = map[string]advice{
+	FindRefused: {
+		Causes: []string{"sshd is not running or not listening on this address and port",
+			"a host firewall rejects the port (iptables/nftables REJECT --reject-with tcp-reset)",
+			"a network firewall answers in the server's name (then the reset's origin is middlebox)"},
+		NextSteps: []string{"on the server: ss -ltnp | grep sshd; systemctl status ssh",
+			"on the server: iptables -S; nft list ruleset",
+			"capture on the server too: if the SYN never arrives there, the reset came from the path"},
+	},
+	FindSynTimeout: {
+		Causes: []string{"a firewall on the path or on the server drops the SYNs (DROP rule, security group, fail2ban)",
+			"the server is down or the route to it is broken"},
+		NextSteps: []string{"capture on the server: do the SYNs arrive?",
+			"check security groups, network ACLs and fail2ban (fail2ban-client status sshd)",
+			"traceroute -T -p 22 to the server to see where packets stop"},
+	},
+	FindTTLMismatch: {
+		Causes: []string{"a firewall, IPS, load balancer or NAT on the path forged the reset in the endpoint's name"},
+		NextSteps: []string{"send the network team this report: the reset's TTL shows it came from a different distance than the endpoint",
+			"run traceroute to the server; the forging device sits about where the hop count of the reset points",
+			"capture on the server at the same time: a reset the server never sent is proof it was forged"},
+	},
+	FindPostSynAckReset: {
+		Causes: []string{"a firewall or IPS that lets the handshake through and then blocks the connection (policy on port 22, geo-blocking, threat feeds)",
+			"a load balancer or proxy with no healthy backend",
+			"on the server itself: TCP wrappers or an accept-and-close service"},
+		NextSteps: []string{"compare the reset's TTL and timing with the server's SYN-ACK (see the reset's evidence)",
+			"check firewall and IPS logs for this client address at this time",
+			"if the server sent it: journalctl -u ssh and /etc/hosts.deny"},
+	},
+	FindResetRace: {
+		Causes: []string{"an on-path device (IPS, firewall, censorship box) injected the reset while the real packets kept flowing"},
+		NextSteps: []string{"give the network team the frame numbers: the real endpoint kept sending after 'its' reset",
+			"look for IPS/DPI rules matching SSH (banner strings, port 22 policy) on the path",
+			"try another port or a tunnel to confirm the block follows the content"},
+	},
+	FindResetBurst: {
+		Causes:    []string{"an injector that sends several resets with stepped sequence numbers so that one lands in the window (typical of censorship and some IPS)"},
+		NextSteps: []string{"report the burst with its frames to the network team; no TCP stack sends such a series"},
+	},
+	FindResetBothEnds: {
+		Causes: []string{"an on-path device (IPS, censorship box, firewall) that tears connections down by resetting both ends at once"},
+		NextSteps: []string{"give the network team the frame numbers: resets in both names within microseconds come from one box between the two",
+			"look for IPS/DPI policies matching this traffic on the path"},
+	},
+	FindIdleTimeoutReset: {
+		Causes: []string{"a NAT, stateful firewall or load balancer dropped the idle connection's state and resets packets it no longer knows",
+			"cloud load balancers (for example 350 s on AWS NLB, 60 s by default on AWS ELB/ALB) and home routers"},
+		NextSteps: []string{"set ServerAliveInterval 30 (client, ~/.ssh/config) or ClientAliveInterval 30 (sshd_config) so the connection is never idle that long",
+			"raise the idle timeout on the device (conntrack: nf_conntrack_tcp_timeout_established)"},
+	},
+	FindMTUBlackhole: {
+		Causes: []string{"a link on the path has a smaller MTU (VPN, tunnel, PPPoE) and the ICMP 'fragmentation needed' messages are blocked, so large segments vanish"},
+		NextSteps: []string{"test: ping -M do -s 1400 <server>, then smaller sizes, to find the path MTU",
+			"clamp the MSS on the router (iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu)",
+			"allow ICMP type 3 code 4 (and ICMPv6 packet-too-big) through firewalls",
+			"as a workaround: lower the interface MTU or set net.ipv4.tcp_mtu_probing=1 on the client"},
+	},
+	FindRateLimit: {
+		Causes: []string{"a firewall rate limit on new connections (iptables -m recent / hashlimit, cloud firewalls)",
+			"sshd MaxStartups or PerSourcePenalties (OpenSSH 9.8+), fail2ban"},
+		NextSteps: []string{"space out connections or reuse one (ControlMaster auto, ControlPersist) in CI jobs",
+			"on the server: journalctl -u ssh | grep -i -e 'MaxStartups' -e 'penalty' -e 'drop connection'",
+			"check firewall rate limits for port 22"},
+	},
+	FindCloseBeforeBan: {
+		Causes: []string{"sshd MaxStartups (too many unauthenticated connections; the default is 10:30:100)",
+			"PerSourcePenalties (OpenSSH 9.8+) penalising this client address",
+			"TCP wrappers (/etc/hosts.deny), fail2ban on the host, or sshd crashing"},
+		NextSteps: []string{"on the server: journalctl -u ssh (or /var/log/auth.log) for 'drop connection', 'MaxStartups', 'penalty' at this time",
+			"raise MaxStartups or lower the number of parallel connections (CI fan-out)",
+			"check /etc/hosts.deny and fail2ban-client status sshd"},
+	},
+	FindClientReset: {
+		Causes:    []string{"the client program aborted the connection (killed, crashed, timed out, or closed with SO_LINGER 0)"},
+		NextSteps: []string{"check the client program's own logs and exit status; the network and the server are not to blame here"},
+	},
+	FindServerReset: {
+		Causes:    []string{"the server's TCP stack reset the connection: sshd exited with unread data, or the socket was closed abruptly"},
+		NextSteps: []string{"on the server: journalctl -u ssh around this time", "check for sshd restarts, OOM kills or crashes (dmesg)"},
+	},
+}
+
+// adviceFor collects the causes and next steps of a flow's findings, main
+// finding first, without repeats.
+func adviceFor(fs []Finding) (causes, next []string) {
+	seen := map[string]bool{}
+	for _, f := range fs {
+		a := Knowledge[f.ID]
+		for _, c := range a.Causes {
+			if !seen[c] {
+				seen[c] = true
+				causes = append(causes, c)
+			}
+		}
+		for _, n := range a.NextSteps {
+			if !seen[n] {
+				seen[n] = true
+				next = append(next, n)
+			}
+		}
+	}
+	return causes, next
+}
