@@ -159,8 +159,12 @@ func (f *flow) findings(idle time.Duration) {
 			if b.again != b.n {
 				size = fmt.Sprintf("data (sent as %d bytes, retransmitted as %d-byte segments)", b.n, b.again)
 			}
+			list := frames(b.frames)
+			if len(b.frames) < b.retrans+1 {
+				list += ", ..."
+			}
 			add(FindMTUBlackhole, "network", b.frames, "The %s's %s went out %d times (frames %s) and was never acknowledged, while the %s's packets kept arriving: a link on the path has a smaller MTU and the ICMP \"fragmentation needed\" messages are blocked (a path MTU black hole).",
-				side, size, b.retrans+1, frames(b.frames), side.Other())
+				side, size, b.retrans+1, list, side.Other())
 		}
 	}
 	if end >= 0 && len(f.findingIDs()) == 0 && o.Resets[end].Origin == OriginEndpoint && o.Resets[end].From == Server {

@@ -18,18 +18,22 @@ type TableOptions struct {
 	Explain bool // after the table, the whole reasoning for each listed connection
 }
 
-// Table writes connections that ended abnormally first (or all of them),
-// one line each, then a summary line.
+// notable: the connection ended abnormally or shows a finding (an MTU
+// black hole can leave a connection open).
+func notable(f *analyze.Flow) bool { return f.Outcome.Abnormal() || len(f.Findings) > 0 }
+
+// Table writes connections that ended abnormally or show a finding first
+// (or all of them), one line each, then a summary line.
 func Table(w io.Writer, r *Run, opt TableOptions) error {
 	var rows []*analyze.Flow
 	for _, f := range r.Flows {
-		if f.Outcome.Abnormal() {
+		if notable(f) {
 			rows = append(rows, f)
 		}
 	}
 	if opt.All {
 		for _, f := range r.Flows {
-			if !f.Outcome.Abnormal() {
+			if !notable(f) {
 				rows = append(rows, f)
 			}
 		}
@@ -118,7 +122,10 @@ func Explain(w io.Writer, f *analyze.Flow, multi bool) error {
 	}
 	fmt.Fprintf(&b, " at the %s stage (frames %d-%d)\n", f.Stage, f.FirstPacket, f.LastPacket)
 	if f.ClientError != "" {
-		fmt.Fprintf(&b, "  The OpenSSH client most likely printed: %s\n", f.ClientError)
+		b.WriteString("  The OpenSSH client most likely printed:\n")
+		for _, l := range strings.Split(f.ClientError, "\n") {
+			fmt.Fprintf(&b, "    %s\n", l)
+		}
 	}
 	for _, r := range f.Resets {
 		fmt.Fprintf(&b, "  Reset frame %d, in the %s's name, at the %s stage, TTL %d: %s\n", r.Packet, r.From, r.Stage, r.TTL, originSentence(r))
@@ -216,7 +223,7 @@ func summaryLine(r *Run, listed int) string {
 	}
 	fmt.Fprintf(&b, "; %d RST%s", r.Resets(), plural(r.Resets()))
 	if hidden := n - listed; hidden > 0 {
-		fmt.Fprintf(&b, " (%d ended normally, --all lists them)", hidden)
+		fmt.Fprintf(&b, " (%d more without problems, --all lists them)", hidden)
 	}
 	b.WriteString("\n")
 	for _, w := range r.Warnings() {

@@ -57,6 +57,7 @@ func TestGolden(t *testing.T) {
 			}{
 				{"golden.json", append([]string{"-r", pcap, "--format", "json"}, extra...)},
 				{"golden.txt", append([]string{"-r", pcap, "--all"}, extra...)},
+				{"golden-explain.txt", append([]string{"-r", pcap, "--explain"}, extra...)},
 			} {
 				out, errOut, code := runCLI(t, "", g.args...)
 				if code == exitUsage {

@@ -1,0 +1,145 @@
+package analyze
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rstsniff/rstsniff/decode"
+)
+
+// pk is a synthetic segment with the header fields forensics reads.
+type pk struct {
+	fromServer bool
+	flags      decode.Flags
+	seq, ack   uint32
+	payload    string
+	at         time.Duration
+	ttl        uint8
+	ipid       uint16
+	ts         uint32 // TSval; 0 means no timestamp option
+}
+
+func run(pks []pk) *Flow {
+	a := New(Config{})
+	t0 := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
+	for i, p := range pks {
+		s := decode.Segment{Src: cAddr.Addr(), Dst: sAddr.Addr(), SrcPort: cAddr.Port(), DstPort: sAddr.Port(),
+			Seq: p.seq, Ack: p.ack, Flags: p.flags, Payload: []byte(p.payload), PayloadLen: len(p.payload),
+			TTL: p.ttl, IPID: p.ipid, IPVersion: 4, IfIndex: -1}
+		if p.fromServer {
+			s.Src, s.Dst, s.SrcPort, s.DstPort = sAddr.Addr(), cAddr.Addr(), sAddr.Port(), cAddr.Port()
+		}
+		if p.ts != 0 {
+			s.Options, s.TSVal = decode.OptTimestamp, p.ts
+		}
+		a.Packet(i+1, t0.Add(p.at), &s)
+	}
+	return a.Finish()[0]
+}
+
+const msec = time.Millisecond
+
+// A server 40 ms away: SYN-ACK after 40 ms; its packets arrive with TTL 52.
+func farServer(extra ...pk) []pk {
+	return append([]pk{
+		{false, S, 100, 0, "", 0, 64, 1, 0},
+		{true, SA, 500, 101, "", 40 * msec, 52, 0, 0},
+		{false, A, 101, 501, "", 40*msec + 50*time.Microsecond, 64, 2, 0},
+		{true, PA, 501, 101, "SSH-2.0-OpenSSH_9.2p1\r\n", 41 * msec, 52, 0, 0},
+		{false, PA, 101, 524, "SSH-2.0-OpenSSH_9.2p1\r\n", 42 * msec, 64, 3, 0},
+	}, extra...)
+}
+
+func evidence(f *Flow) string { return strings.Join(f.Resets[0].Evidence, "\n") }
+
+// A reset in the server's name that arrives 0.1 ms after the client's packet,
+// from a server 40 ms away, with the server's own TTL: only the timing gives
+// the injector away.
+func TestTimingSignal(t *testing.T) {
+	f := run(farServer(pk{true, R, 524, 0, "", 42*msec + 100*time.Microsecond, 52, 0, 0}))
+	r := f.Resets[0]
+	if r.Origin != OriginMiddlebox || !strings.Contains(evidence(f), "less than half the 40 ms") {
+		t.Errorf("origin %v, evidence:\n%s", r.Origin, evidence(f))
+	}
+	// The same reset a round trip later is the server's own.
+	f = run(farServer(pk{true, R, 524, 0, "", 82 * msec, 52, 0, 0}))
+	if f.Resets[0].Origin != OriginEndpoint || strings.Contains(evidence(f), "nearer") {
+		t.Errorf("genuine reset: origin %v, evidence:\n%s", f.Resets[0].Origin, evidence(f))
+	}
+}
+
+// The receiver kept sending new data after the reset: it did not accept it.
+func TestReceiverIgnored(t *testing.T) {
+	f := run(farServer(
+		pk{true, R, 524, 0, "", 43 * msec, 52, 0, 0},
+		pk{false, PA, 124, 524, "more data", 90 * msec, 64, 4, 0},
+	))
+	if f.Resets[0].Origin != OriginMiddlebox || !strings.Contains(evidence(f), "ignored it and sent new data (frame 7)") {
+		t.Errorf("origin %v, evidence:\n%s", f.Resets[0].Origin, evidence(f))
+	}
+}
+
+// RFC 5961: a reset in the window but not at the expected sequence number
+// draws a challenge ACK.
+func TestChallengeACK(t *testing.T) {
+	f := run(farServer(
+		pk{true, R, 600, 0, "", 83 * msec, 52, 0, 0},
+		pk{false, A, 124, 524, "", 83*msec + 20*time.Microsecond, 64, 4, 0},
+	))
+	r := f.Resets[0]
+	if r.SeqState != "in-window" || r.Origin != OriginMiddlebox || !strings.Contains(evidence(f), "challenge ACK (frame 7") {
+		t.Errorf("seq %s origin %v, evidence:\n%s", r.SeqState, r.Origin, evidence(f))
+	}
+}
+
+// A reset that carries the server's timestamp clock and continues its IP ID
+// counter was sent by the server, whatever else is odd about it.
+func TestTimestampAndIPID(t *testing.T) {
+	base := []pk{
+		{false, S, 100, 0, "", 0, 64, 1, 1000},
+		{true, SA, 500, 101, "", msec, 63, 200, 9000},
+		{false, A, 101, 501, "", 2 * msec, 64, 2, 1001},
+		{true, PA, 501, 101, "SSH-2.0-x\r\n", 3 * msec, 63, 201, 9001},
+		{false, PA, 101, 512, "SSH-2.0-y\r\n", 4 * msec, 64, 3, 1002},
+		{true, A, 512, 111, "", 5 * msec, 63, 202, 9002},
+	}
+	f := run(append(base, pk{true, RA, 512, 111, "", 6 * msec, 63, 203, 9003}))
+	ev := evidence(f)
+	if f.Resets[0].Origin != OriginEndpoint || !strings.Contains(ev, "timestamp clock") || !strings.Contains(ev, "IP ID 203 continues") {
+		t.Errorf("origin %v, evidence:\n%s", f.Resets[0].Origin, ev)
+	}
+	// A timestamp that jumps back is not the server's clock.
+	f = run(append(base, pk{true, RA, 512, 111, "", 6 * msec, 63, 0, 5}))
+	if f.Resets[0].Origin != OriginMiddlebox || !strings.Contains(evidence(f), "does not follow") {
+		t.Errorf("origin %v, evidence:\n%s", f.Resets[0].Origin, evidence(f))
+	}
+}
+
+// Without evidence either way the verdict is unknown, never a guess.
+func TestUnknownWithoutEvidence(t *testing.T) {
+	f := run([]pk{{false, S, 100, 0, "", 0, 64, 1, 0}, {true, RA, 0, 101, "", msec, 60, 0, 0}})
+	if f.Resets[0].Origin != OriginUnknown {
+		t.Errorf("origin %v, evidence:\n%s", f.Resets[0].Origin, evidence(f))
+	}
+}
+
+func TestClientErrorWording(t *testing.T) {
+	mk := func(banner string, outcome Outcome) *Flow {
+		return &Flow{Server: sAddr, ClientBanner: banner, Outcome: outcome, ClosedBy: Server, Stage: StageBanner}
+	}
+	for _, c := range []struct {
+		banner  string
+		outcome Outcome
+		want    string
+	}{
+		{"SSH-2.0-OpenSSH_9.2p1", OutcomeClosed, "kex_exchange_identification: Connection closed by remote host\nConnection closed by 203.0.113.2 port 22"},
+		{"SSH-2.0-OpenSSH_9.6", OutcomeClosed, "Connection closed by 203.0.113.2 port 22"},
+		{"SSH-2.0-OpenSSH_7.4", OutcomeReset, "ssh_exchange_identification: read: Connection reset by peer\nConnection reset by 203.0.113.2 port 22"},
+		{"SSH-2.0-OpenSSH_10.0", OutcomeReset, "kex_exchange_identification: read: Connection reset by peer\nConnection reset by 203.0.113.2 port 22"},
+	} {
+		if got := clientError(mk(c.banner, c.outcome)); got != c.want {
+			t.Errorf("%s %v: %q, want %q", c.banner, c.outcome, got, c.want)
+		}
+	}
+}
