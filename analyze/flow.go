@@ -329,7 +329,8 @@ func (f *flow) packet(frame int, ts time.Time, from Side, seg *decode.Segment) {
 			if f.synAckTime.IsZero() {
 				f.synAckTime = ts
 			}
-		} else if f.synTime.IsZero() {
+		} else if f.synAckTime.IsZero() {
+			// The latest SYN before the SYN-ACK: that is the one answered.
 			f.synTime = ts
 		}
 	}
@@ -441,6 +442,7 @@ func (f *flow) reset(frame int, ts time.Time, from Side, seg *decode.Segment, st
 		Flags:      seg.Flags,
 		Window:     seg.Window,
 		IPID:       seg.IPID,
+		FlowLabel:  seg.FlowLabel,
 		PayloadLen: seg.PayloadLen,
 		SeqState:   f.seqState(from, seg),
 	}

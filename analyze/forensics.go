@@ -116,7 +116,9 @@ type sideEvidence struct {
 	lastIPID uint16
 	ipidRuns int // consecutive packets whose IP ID rose by 1..64
 	ipidN    int
-	tsPkts   int // packets carrying the timestamp option
+	label    uint32 // IPv6 flow label of the latest packet (Linux sets one per socket)
+	labelN   int    // packets that carried that label in a row
+	tsPkts   int    // packets carrying the timestamp option
 	pkts     int
 	tsSet    bool
 	lastTS   uint32
@@ -142,6 +144,13 @@ func (e *sideEvidence) packet(frame int, ts time.Time, seg *decode.Segment) {
 		}
 		e.ipidSet, e.lastIPID = true, seg.IPID
 		e.ipidN++
+	}
+	if seg.IPVersion == 6 && seg.FlowLabel != 0 {
+		if seg.FlowLabel == e.label {
+			e.labelN++
+		} else {
+			e.label, e.labelN = seg.FlowLabel, 1
+		}
 	}
 	if seg.Options&decode.OptTimestamp != 0 {
 		e.tsPkts++
@@ -189,7 +198,8 @@ type resetCtx struct {
 	challenge  pktRef
 	tsOK       int // 1: TSval continues the sender's clock, -1: it does not
 	ipidOK     bool
-	next       int // frame of the flow's next packet
+	labelOK    bool // carries the sender's IPv6 flow label
+	next       int  // frame of the flow's next packet
 }
 
 // watch updates the contexts of earlier resets with a new packet.
@@ -243,6 +253,9 @@ func (f *flow) newResetCtx(from Side, seg *decode.Segment) resetCtx {
 		} else {
 			c.tsOK = -1
 		}
+	}
+	if seg.IPVersion == 6 && ev.labelN >= 2 && seg.FlowLabel == ev.label {
+		c.labelOK = true
 	}
 	if seg.IPVersion == 4 && ev.ipidCounter() {
 		if d := seg.IPID - ev.lastIPID; d >= 1 && d <= 64 {
@@ -338,6 +351,9 @@ func (f *flow) judge(hosts hostTTLs) {
 		if c.ipidOK {
 			genuine = append(genuine, fmt.Sprintf("its IP ID %d continues the %s's counter", r.IPID, side))
 		}
+		if c.labelOK {
+			genuine = append(genuine, fmt.Sprintf("it carries the %s's IPv6 flow label 0x%05x, which its socket sets on every packet", side, f.d[r.From.index()].ev.label))
+		}
 		// Timing: sooner than the far side could have answered.
 		if c.hasTrigger {
 			rtt := f.respDelay(r.From)
@@ -376,9 +392,9 @@ func (f *flow) judge(hosts hostTTLs) {
 
 		r.Evidence = append(forged, genuine...)
 		switch {
-		case len(forged) > 0 && c.tsOK != 1 && !c.ipidOK:
+		case len(forged) > 0 && c.tsOK != 1 && !c.ipidOK && !c.labelOK:
 			r.Origin = OriginMiddlebox
-		case len(forged) == 0 && (c.tsOK == 1 || c.ipidOK || base.has(r.TTL) && base.total() >= 2):
+		case len(forged) == 0 && (c.tsOK == 1 || c.ipidOK || c.labelOK || base.has(r.TTL) && base.total() >= 2):
 			r.Origin = OriginEndpoint
 		default:
 			r.Origin = OriginUnknown

@@ -143,3 +143,19 @@ func TestClientErrorWording(t *testing.T) {
 		}
 	}
 }
+
+// The handshake's round trip is measured from the SYN that was answered:
+// after a lost first SYN the retransmission's answer is not a 1 s round trip.
+func TestTimingAfterSYNRetransmission(t *testing.T) {
+	f := run([]pk{
+		{false, S, 100, 0, "", 0, 64, 1, 0},
+		{false, S, 100, 0, "", time.Second, 64, 2, 0},
+		{true, SA, 500, 101, "", time.Second + 50*time.Microsecond, 63, 0, 0},
+		{false, A, 101, 501, "", time.Second + 60*time.Microsecond, 64, 3, 0},
+		{false, PA, 101, 501, "SSH-2.0-x\r\n", time.Second + msec, 64, 4, 0},
+		{true, R, 501, 0, "", time.Second + msec + 30*time.Microsecond, 63, 0, 0},
+	})
+	if strings.Contains(evidence(f), "nearer") {
+		t.Errorf("timing evidence from a retransmitted SYN:\n%s", evidence(f))
+	}
+}

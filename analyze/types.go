@@ -117,6 +117,7 @@ type Reset struct {
 	Flags      decode.Flags
 	Window     uint16
 	IPID       uint16
+	FlowLabel  uint32 // IPv6 flow label, 0 for IPv4
 	PayloadLen int
 	// SeqState compares the RST's sequence number with what the claimed
 	// sender had sent: "exact" (its next sequence number), "in-window",

@@ -30,6 +30,7 @@ type jsonReset struct {
 	Ack      uint32   `json:"ack"`
 	Window   uint16   `json:"window"`
 	IPID     uint16   `json:"ip_id"`
+	Label    uint32   `json:"flow_label,omitempty"`
 	SeqState string   `json:"seq_state"`
 	Payload  int      `json:"payload_bytes"`
 	Evidence []string `json:"evidence"`
@@ -156,7 +157,7 @@ func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
 		jf.Resets = append(jf.Resets, jsonReset{
 			Packet: r.Packet, Time: stamp(r.Time), From: r.From.String(), Stage: r.Stage.String(),
 			TTL: r.TTL, Origin: r.Origin.String(), Flags: r.Flags.String(), Seq: r.Seq, Ack: r.Ack,
-			Window: r.Window, IPID: r.IPID, SeqState: r.SeqState, Payload: r.PayloadLen,
+			Window: r.Window, IPID: r.IPID, Label: r.FlowLabel, SeqState: r.SeqState, Payload: r.PayloadLen,
 			Evidence: nonNil(r.Evidence),
 		})
 	}

@@ -66,6 +66,11 @@ var labTruth = map[string]struct {
 		[]verdict{{"handshake", "refused", "server", "server@handshake", "middlebox", "rate-limit,refused,ttl-mismatch"}}),
 		"Connection refused"},
 	"lossy-transfer": {cleanClose, "exit 0"},
+	// IPv6: the router's forged reset (hop limit 64 vs 63), then a genuine abort carrying its socket's flow label.
+	"ipv6-forensics": {[][]verdict{
+		{{"banner", "reset", "server", "server@banner", "middlebox,endpoint", "reset-race,ttl-mismatch"}},
+		{{"kexinit", "reset", "client", "client@kexinit", "endpoint", "client-reset"}},
+	}, "Connection reset by 2001:db8:2::2 port 22"},
 }
 
 // cleanClose: after a command ends, sshd and ssh both close once the channel

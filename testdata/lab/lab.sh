@@ -26,7 +26,7 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
 all_cases=(clean authfail refused reject-banner post-handshake syn-drop maxstartups sshd-killed client-abort ipv6 port2222 any
-	reject-near-server inject-both idle-timeout mtu-blackhole rate-limit lossy-transfer)
+	reject-near-server inject-both idle-timeout mtu-blackhole rate-limit lossy-transfer ipv6-forensics)
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=("${all_cases[@]}")
 
@@ -407,6 +407,19 @@ case_lossy-transfer() { # 400 kB from the server while the router drops 5% of pa
 	client root@$SRV4 'head -c 400000 /dev/zero'
 	stop_capture
 	inr iptables -F FORWARD
+	stop_sshd
+}
+
+case_ipv6-forensics() { # IPv6: a router-forged reset, then a genuine client abort
+	start_sshd
+	inr ip6tables -I FORWARD -p tcp --dport 22 -m string --algo bm --string SSH- -j REJECT --reject-with tcp-reset
+	start_capture -i c0 'tcp or icmp6'
+	client root@$SRV6 true
+	inr ip6tables -F FORWARD
+	local rc=0
+	inc "$work/abort" "[$SRV6]:22" >>"$dir/client.out" 2>>"$dir/client.txt" || rc=$?
+	echo "exit $rc" >>"$dir/client.txt"
+	stop_capture
 	stop_sshd
 }
 
