@@ -407,7 +407,10 @@ func (f *flow) packet(frame int, ts time.Time, from Side, seg *decode.Segment) {
 		}
 	}
 	dx.last = ts
-	f.lastFrom[x] = pktRef{frame: frame, t: ts, gap: gap, from: from}
+	if !fl.Has(decode.RST) {
+		// A RST never draws a RST: triggers are the other packets.
+		f.lastFrom[x] = pktRef{frame: frame, t: ts, gap: gap, from: from, seq: seg.Seq, ack: seg.Ack, flags: fl, plen: seg.PayloadLen}
+	}
 	f.lastTime = ts
 	f.zeekState(from, seg)
 }

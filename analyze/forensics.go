@@ -180,10 +180,13 @@ func (e *sideEvidence) ipidCounter() bool {
 
 // pktRef names one packet of a flow.
 type pktRef struct {
-	frame int
-	t     time.Time
-	gap   time.Duration // silence in the flow before this packet
-	from  Side
+	frame    int
+	t        time.Time
+	gap      time.Duration // silence in the flow before this packet
+	from     Side
+	seq, ack uint32
+	flags    decode.Flags
+	plen     int
 }
 
 // resetCtx is what the flow saw around one RST.
@@ -200,6 +203,10 @@ type resetCtx struct {
 	ipidOK     bool
 	labelOK    bool // carries the sender's IPv6 flow label
 	next       int  // frame of the flow's next packet
+	// reply: the RST answers the receiver's last packet the way a TCP stack
+	// does (RFC 9293 §3.5.2: seq = its ACK, or ack = its end), as a kernel
+	// answers every late packet to a closed socket.
+	reply bool
 }
 
 // watch updates the contexts of earlier resets with a new packet.
@@ -242,6 +249,15 @@ func (f *flow) newResetCtx(from Side, seg *decode.Segment) resetCtx {
 	recv := from.Other()
 	if lp := f.lastFrom[recv.index()]; lp.frame != 0 {
 		c.trigger, c.hasTrigger = lp, true
+		if lp.flags.Has(decode.ACK) {
+			c.reply = seg.Seq == lp.ack
+		} else {
+			end := lp.seq + uint32(lp.plen)
+			if lp.flags.Has(decode.SYN) {
+				end++
+			}
+			c.reply = seg.Flags.Has(decode.ACK) && seg.Ack == end
+		}
 	}
 	if d := &f.d[recv.index()]; d.seqSet {
 		c.recvNxt, c.recvSeqSet = d.nxt, true
@@ -331,11 +347,12 @@ func (f *flow) judge(hosts hostTTLs) {
 			forged = append(forged, fmt.Sprintf("the %s sent %s (frame %d) %s after this reset: a reset it had sent itself would have closed its socket",
 				side, c.raceWhat, c.race.frame, ms(c.race.t.Sub(r.Time))))
 		}
-		// How the receiver took it.
-		if c.ignored.frame != 0 {
+		// How the receiver took it. A stack's reply to a stale packet is out
+		// of step too, so this counts only for resets that answer nothing.
+		if c.ignored.frame != 0 && !c.reply {
 			forged = append(forged, fmt.Sprintf("the %s ignored it and sent new data (frame %d)", r.From.Other(), c.ignored.frame))
 		}
-		if c.challenge.frame != 0 {
+		if c.challenge.frame != 0 && !c.reply {
 			forged = append(forged, fmt.Sprintf("the %s answered with a challenge ACK (frame %d, RFC 5961): the sequence number was not the one it expected", r.From.Other(), c.challenge.frame))
 		}
 		if r.SeqState == "out-of-window" {
@@ -364,14 +381,20 @@ func (f *flow) judge(hosts hostTTLs) {
 		}
 		// Several resets from one side with different sequence numbers, or
 		// resets toward both ends at once.
+		// A stack answers each late packet with its own RST; only resets that
+		// answer nothing make a burst.
 		var burst []int
+		unanswered := 0
 		for j := range resets {
 			o := &resets[j]
 			if o.From == r.From && absDur(o.Time.Sub(r.Time)) <= burstWindow {
 				burst = append(burst, o.Packet)
+				if !f.rx[j].reply {
+					unanswered++
+				}
 			}
 		}
-		if seqs := distinctSeqs(resets, r.From, r.Time); len(burst) >= 2 && seqs >= 2 {
+		if seqs := distinctSeqs(resets, r.From, r.Time); unanswered >= 2 && seqs >= 2 {
 			forged = append(forged, fmt.Sprintf("one of %d resets in the %s's name with %d different sequence numbers (frames %s)", len(burst), side, seqs, frames(burst)))
 			r.burst = true
 		}

@@ -72,7 +72,7 @@ func TestTimingSignal(t *testing.T) {
 // The receiver kept sending new data after the reset: it did not accept it.
 func TestReceiverIgnored(t *testing.T) {
 	f := run(farServer(
-		pk{true, R, 524, 0, "", 43 * msec, 52, 0, 0},
+		pk{true, R, 530, 0, "", 43 * msec, 52, 0, 0},
 		pk{false, PA, 124, 524, "more data", 90 * msec, 64, 4, 0},
 	))
 	if f.Resets[0].Origin != OriginMiddlebox || !strings.Contains(evidence(f), "ignored it and sent new data (frame 7)") {
@@ -157,5 +157,36 @@ func TestTimingAfterSYNRetransmission(t *testing.T) {
 	})
 	if strings.Contains(evidence(f), "nearer") {
 		t.Errorf("timing evidence from a retransmitted SYN:\n%s", evidence(f))
+	}
+}
+
+// sshd closes (FIN) before the client's banner arrives; the server's kernel
+// answers the banner and then the client's ACK of the FIN, each with a RST
+// whose sequence number is that packet's ACK. Two sequence numbers, but no
+// burst: every reset answers a packet, as a stack does.
+func TestKernelRepliesAreNoBurst(t *testing.T) {
+	f := run([]pk{
+		{false, S, 100, 0, "", 0, 64, 1, 0},
+		{true, SA, 500, 101, "", 40 * time.Microsecond, 63, 0, 0},
+		{false, A, 101, 501, "", 50 * time.Microsecond, 64, 2, 0},
+		{true, PA, 501, 101, "Exceeded MaxStartups\r\n", 3 * msec, 63, 0, 0},
+		{true, FA, 523, 101, "", 3 * msec, 63, 0, 0},
+		{false, PA, 101, 523, "SSH-2.0-OpenSSH_9.2p1\r\n", 4 * msec, 64, 3, 0},
+		{true, R, 523, 0, "", 4*msec + 20*time.Microsecond, 63, 0, 0},
+		{false, A, 124, 524, "", 5 * msec, 64, 4, 0},
+		{true, R, 524, 0, "", 5*msec + 20*time.Microsecond, 63, 0, 0},
+	})
+	for _, r := range f.Resets {
+		if r.Origin == OriginMiddlebox {
+			t.Errorf("reset %d: origin middlebox:\n%s", r.Packet, strings.Join(r.Evidence, "\n"))
+		}
+	}
+	for _, fd := range f.Findings {
+		if fd.ID == FindResetBurst {
+			t.Errorf("kernel replies reported as a burst: %s", fd.Summary)
+		}
+	}
+	if len(f.Findings) == 0 || f.Findings[0].ID != FindCloseBeforeBan {
+		t.Errorf("findings %+v, want server-close-before-banner first", f.Findings)
 	}
 }
