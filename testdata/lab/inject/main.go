@@ -68,6 +68,7 @@ func main() {
 			// To the client in the server's name, then to the server in the client's.
 			send(raw, dst, src, dport, sport, ack+d)
 			send(raw, src, dst, sport, dport, next+d)
+			time.Sleep(time.Millisecond)
 		}
 		fmt.Fprintf(os.Stderr, "inject: %d resets each way for %v:%d\n", count, net.IP(src[:]), sport)
 		// One connection is enough for the lab; leaving keeps later cases clean.
