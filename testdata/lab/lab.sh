@@ -419,8 +419,11 @@ case_lossy-transfer() { # 400 kB from the server while the router drops 5% of pa
 	inr iptables -I FORWARD -p tcp -m statistic --mode random --probability 0.05 -j DROP
 	start_capture -i c0 'tcp or icmp or icmp6'
 	client root@$SRV4 'head -c 400000 /dev/zero'
-	stop_capture
+	# The loss may also take the closing FINs: stop it and leave time for
+	# their retransmission, so the capture shows the close.
 	inr iptables -F FORWARD
+	sleep 2
+	stop_capture
 	stop_sshd
 }
 
