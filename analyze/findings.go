@@ -213,41 +213,41 @@ func plural(n int) string {
 	return "s"
 }
 
-// rateLimit finds connections from one client to one server that were
-// refused or reset early right after others had got through.
-func rateLimit(flows []*Flow, window time.Duration) {
-	type key struct {
-		c netip.Addr
-		s netip.AddrPort
+type rateKey struct {
+	c netip.Addr
+	s netip.AddrPort
+}
+
+type rate struct {
+	ok     int
+	lastOK time.Time
+}
+
+// rateLimit names a connection from one client to one server that was
+// refused or reset early right after others got through, using the history
+// of connections handed over before it.
+func (a *Analyzer) rateLimit(f *Flow) {
+	k := rateKey{f.Client.Addr(), f.Server}
+	h := a.history[k]
+	if h.ok > 0 && f.Start.Sub(h.lastOK) > a.rate {
+		h = rate{}
 	}
-	groups := map[key][]*Flow{}
-	var keys []key
-	for _, f := range flows {
-		k := key{f.Client.Addr(), f.Server}
-		if groups[k] == nil {
-			keys = append(keys, k)
-		}
-		groups[k] = append(groups[k], f)
+	early := f.Outcome == OutcomeRefused || (f.Outcome == OutcomeReset && f.Stage <= StageBanner && len(f.Resets) > 0 && f.Resets[0].From == Server)
+	switch {
+	case early && h.ok > 0:
+		r := f.Resets[0]
+		f.Findings = append(f.Findings, Finding{ID: FindRateLimit, Blame: blameOf(r.Origin, Server), Packets: []int{f.FirstPacket, r.Packet},
+			Summary: fmt.Sprintf("%d earlier connection%s from %s to %s got through, the last %s before this one; this one was %s (frame %d): a rate limit (firewall, IPS, MaxStartups or PerSourcePenalties) stopped it.",
+				h.ok, plural(h.ok), k.c, k.s, ms(f.Start.Sub(h.lastOK)), f.Outcome, r.Packet)})
+	case !early && f.Stage > StageBanner:
+		h.ok++
+		h.lastOK = f.Start
+		a.history[k] = h
 	}
-	for _, k := range keys {
-		g := groups[k]
-		sort.SliceStable(g, func(i, j int) bool { return g[i].Start.Before(g[j].Start) })
-		ok := 0
-		var lastOK time.Time
-		for _, f := range g {
-			early := f.Outcome == OutcomeRefused || (f.Outcome == OutcomeReset && f.Stage <= StageBanner && len(f.Resets) > 0 && f.Resets[0].From == Server)
-			if !early {
-				if f.Stage > StageBanner {
-					ok++
-					lastOK = f.Start
-				}
-				continue
-			}
-			if ok > 0 && f.Start.Sub(lastOK) <= window {
-				r := f.Resets[0]
-				f.Findings = append(f.Findings, Finding{ID: FindRateLimit, Blame: blameOf(r.Origin, Server), Packets: []int{f.FirstPacket, r.Packet},
-					Summary: fmt.Sprintf("%d earlier connection%s from %s to %s got through, the last %s before this one; this one was %s (frame %d): a rate limit (firewall, IPS, MaxStartups or PerSourcePenalties) stopped it.",
-						ok, plural(ok), k.c, k.s, ms(f.Start.Sub(lastOK)), f.Outcome, r.Packet)})
+	if len(a.history) > a.maxFlows {
+		for key, v := range a.history {
+			if f.Start.Sub(v.lastOK) > a.rate {
+				delete(a.history, key)
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package analyze
 import (
 	"bytes"
 	"net/netip"
+	"sort"
 	"time"
 
 	"github.com/rstsniff/rstsniff/decode"
@@ -15,47 +16,76 @@ type Config struct {
 	Ports []uint16
 	// File names the capture in the results (with several inputs).
 	File string
-	// FirstID is the ID of the first flow (IDs count up from it); 0 means 1.
-	FirstID int
 	// IdleThreshold is the silence after which a reset drawn by the next
 	// packet is an idle-timeout reset; 0 means DefaultIdleThreshold.
 	IdleThreshold time.Duration
 	// RateWindow is how soon after a successful connection a refused or
 	// reset one counts as rate limited; 0 means DefaultRateWindow.
 	RateWindow time.Duration
+	// Grace is how long an ended connection waits for late packets (data
+	// racing a forged reset) before Expire reports it; 0 means DefaultGrace.
+	Grace time.Duration
+	// FlowTimeout: an established connection silent this long is reported
+	// (as open) and forgotten; 0 means DefaultFlowTimeout. Connections whose
+	// handshake never completed are reported after HandshakeTimeout.
+	FlowTimeout time.Duration
+	// MaxFlows caps the connections held at once; past it the least
+	// recently active are reported early and counted as evicted. 0 means
+	// DefaultMaxFlows.
+	MaxFlows int
 }
 
-// DefaultRateWindow: see Config.RateWindow.
-const DefaultRateWindow = 60 * time.Second
+// Defaults for Config.
+const (
+	DefaultRateWindow  = 60 * time.Second
+	DefaultGrace       = 2 * time.Second
+	DefaultFlowTimeout = 10 * time.Minute
+	HandshakeTimeout   = 30 * time.Second
+	DefaultMaxFlows    = 200000
+)
 
 // Analyzer rebuilds TCP flows from segments and follows SSH through them.
-// Feed it segments in capture order with Packet, then call Finish once.
-// It is not safe for concurrent use; the zero value is not usable, use New.
+// Feed it segments in capture order with Packet; Expire hands over the
+// connections that have ended (call it as time goes by, with packet time
+// or, live, the capture clock); Finish hands over the rest. Every flow is
+// judged when it is handed over, with what was known by then, so a live run
+// and a replay of its capture agree. Flows carry no ID: the caller numbers
+// them. Not safe for concurrent use; the zero value is not usable, use New.
 type Analyzer struct {
 	file     string
 	ports    [65536 / 64]uint64
 	flows    map[flowKey]*flow
-	order    []*flow
-	nextID   int
-	firstID  int
+	serial   uint64
 	lastTime time.Time
 	idle     time.Duration
 	rate     time.Duration
+	grace    time.Duration
+	timeout  time.Duration
+	maxFlows int
+
+	hosts   hostTTLs         // TTL baselines from every flow handed over
+	history map[rateKey]rate // successful connections per client and server
+	evicted int
 }
 
 // New returns an Analyzer for cfg.
 func New(cfg Config) *Analyzer {
-	a := &Analyzer{file: cfg.File, flows: make(map[flowKey]*flow), nextID: cfg.FirstID}
-	if a.nextID == 0 {
-		a.nextID = 1
-	}
-	a.firstID = a.nextID
-	a.idle, a.rate = cfg.IdleThreshold, cfg.RateWindow
+	a := &Analyzer{file: cfg.File, flows: make(map[flowKey]*flow), hosts: hostTTLs{}, history: map[rateKey]rate{}}
+	a.idle, a.rate, a.grace, a.timeout, a.maxFlows = cfg.IdleThreshold, cfg.RateWindow, cfg.Grace, cfg.FlowTimeout, cfg.MaxFlows
 	if a.idle <= 0 {
 		a.idle = DefaultIdleThreshold
 	}
 	if a.rate <= 0 {
 		a.rate = DefaultRateWindow
+	}
+	if a.grace <= 0 {
+		a.grace = DefaultGrace
+	}
+	if a.timeout <= 0 {
+		a.timeout = DefaultFlowTimeout
+	}
+	if a.maxFlows <= 0 {
+		a.maxFlows = DefaultMaxFlows
 	}
 	ports := cfg.Ports
 	if len(ports) == 0 {
@@ -66,6 +96,13 @@ func New(cfg Config) *Analyzer {
 	}
 	return a
 }
+
+// Evicted returns how many connections were reported early because the
+// table held MaxFlows.
+func (a *Analyzer) Evicted() int { return a.evicted }
+
+// Open returns how many connections the analyzer holds.
+func (a *Analyzer) Open() int { return len(a.flows) }
 
 func (a *Analyzer) isSSHPort(p uint16) bool { return a.ports[p/64]&(1<<(p%64)) != 0 }
 
@@ -125,6 +162,7 @@ type flow struct {
 
 	auth authState
 	hist zeekHist
+	key  flowKey
 
 	// Forensics.
 	rx             []resetCtx // parallel to out.Resets
@@ -183,8 +221,10 @@ func (f *flow) duplicate(ts time.Time, from Side, seg *decode.Segment) bool {
 	return false
 }
 
-// Packet feeds one decoded TCP segment, numbered frame (1-based) in its capture.
-func (a *Analyzer) Packet(frame int, ts time.Time, seg *decode.Segment) {
+// Packet feeds one decoded TCP segment, numbered frame (1-based) in its
+// capture. It returns the handle of the connection the segment belongs to
+// (Flow.Handle), or 0 when rstsniff does not follow it.
+func (a *Analyzer) Packet(frame int, ts time.Time, seg *decode.Segment) uint64 {
 	a.lastTime = ts
 	src := netip.AddrPortFrom(seg.Src, seg.SrcPort)
 	dst := netip.AddrPortFrom(seg.Dst, seg.DstPort)
@@ -193,20 +233,26 @@ func (a *Analyzer) Packet(frame int, ts time.Time, seg *decode.Segment) {
 	if f == nil {
 		f = a.newFlow(src, dst, seg)
 		if f == nil {
-			return
+			return 0
 		}
 		a.flows[k] = f
+		f.key = k
 		f.out.FirstPacket = frame
 		f.out.Start = ts
 	}
 	if f.ignored {
-		return
+		f.lastTime = ts
+		return 0
 	}
 	from := Server
 	if src == f.client {
 		from = Client
 	}
 	f.packet(frame, ts, from, seg)
+	if f.ignored || f.candidate {
+		return 0
+	}
+	return f.out.Handle
 }
 
 // newFlow decides whether a connection is worth following and which side
@@ -243,14 +289,14 @@ func (a *Analyzer) newFlow(src, dst netip.AddrPort, seg *decode.Segment) *flow {
 		server = dst
 	}
 	f := &flow{client: client, candidate: candidate}
+	a.serial++
 	f.out = Flow{
-		ID:          a.nextID,
+		Handle:      a.serial,
 		File:        a.file,
 		Client:      client,
 		Server:      server,
 		CommunityID: communityID(client, server),
 	}
-	a.nextID++
 	f.d[0].w.isClient = true
 	f.d[1].w.onEncrypted = func(n int) { f.auth.serverEncrypted(f, n) }
 	f.d[0].w.onEncrypted = func(n int) { f.auth.clientEncrypted(n) }
@@ -259,7 +305,6 @@ func (a *Analyzer) newFlow(src, dst netip.AddrPort, seg *decode.Segment) *flow {
 	} else {
 		f.firstSent = Server
 	}
-	a.order = append(a.order, f)
 	return f
 }
 
@@ -621,32 +666,92 @@ func (f *flow) unanswered(captureEnd time.Time) bool {
 	return false
 }
 
-// Finish ends the analysis and returns the flows in order of first packet.
-func (a *Analyzer) Finish() []*Flow {
-	hosts := hostTTLs{}
-	for _, f := range a.order {
-		if !f.ignored && !f.candidate {
-			hosts.addFlow(f)
+// done reports whether a connection can be handed over at time now: it
+// ended (RST, both FINs) and the grace period passed, or it fell silent.
+func (a *Analyzer) done(f *flow, now time.Time) bool {
+	quiet := now.Sub(f.lastTime)
+	switch {
+	case f.ignored || f.candidate:
+		return quiet >= HandshakeTimeout
+	case f.resetEnded || (f.d[0].finSeen && f.d[1].finSeen):
+		return quiet >= a.grace
+	case !f.established:
+		return quiet >= HandshakeTimeout
+	}
+	return quiet >= a.timeout
+}
+
+// Expire hands over the connections that are done at time now, in the
+// order they ended, and evicts the least recently active ones while the
+// table holds more than MaxFlows.
+func (a *Analyzer) Expire(now time.Time) []*Flow {
+	var ready []*flow
+	for _, f := range a.flows {
+		if a.done(f, now) {
+			ready = append(ready, f)
 		}
 	}
-	out := make([]*Flow, 0, len(a.order))
-	for _, f := range a.order {
+	if over := len(a.flows) - len(ready) - a.maxFlows; over > 0 {
+		// Evict a little more than needed so this does not run every packet.
+		var rest []*flow
+		for _, f := range a.flows {
+			if !a.done(f, now) {
+				rest = append(rest, f)
+			}
+		}
+		sort.Slice(rest, func(i, j int) bool { return rest[i].lastTime.Before(rest[j].lastTime) })
+		n := min(len(rest), over+a.maxFlows/100)
+		for _, f := range rest[:n] {
+			if !f.ignored && !f.candidate {
+				f.out.Evicted = true
+				a.evicted++
+			}
+		}
+		ready = append(ready, rest[:n]...)
+	}
+	return a.handOver(ready, false)
+}
+
+// Finish hands over every connection left, in the order they ended.
+func (a *Analyzer) Finish() []*Flow {
+	all := make([]*flow, 0, len(a.flows))
+	for _, f := range a.flows {
+		all = append(all, f)
+	}
+	// What is known at the end counts for all of them.
+	for _, f := range all {
+		if !f.ignored && !f.candidate {
+			a.hosts.addFlow(f)
+		}
+	}
+	return a.handOver(all, true)
+}
+
+// handOver judges flows and forgets them, in the order they ended;
+// counted says their TTLs are in the host baselines already.
+func (a *Analyzer) handOver(fs []*flow, counted bool) []*Flow {
+	sort.Slice(fs, func(i, j int) bool {
+		if !fs[i].lastTime.Equal(fs[j].lastTime) {
+			return fs[i].lastTime.Before(fs[j].lastTime)
+		}
+		return fs[i].out.Handle < fs[j].out.Handle
+	})
+	var out []*Flow
+	for _, f := range fs {
+		delete(a.flows, f.key)
 		if f.ignored || f.candidate {
 			continue
 		}
-		r := f.finish(a.lastTime, hosts, a.idle)
-		// IDs count the flows reported, not the ones passed over.
-		r.ID = a.firstID + len(out)
-		out = append(out, r)
-	}
-	rateLimit(out, a.rate)
-	for _, r := range out {
+		if !counted {
+			a.hosts.addFlow(f)
+		}
+		r := f.finish(a.lastTime, a.hosts, a.idle)
+		a.rateLimit(r)
 		sortFindings(r.Findings)
 		r.Causes, r.NextSteps = adviceFor(r.Findings)
 		r.ClientError = clientError(r)
+		out = append(out, r)
 	}
-	a.flows = nil
-	a.order = nil
 	return out
 }
 

@@ -152,7 +152,10 @@ type Finding struct {
 // Flow is the analysis of one TCP connection. It is plain data: the
 // analyzer fills it and never touches it again once returned.
 type Flow struct {
+	// ID is left for the caller to number; Handle is the analyzer's own
+	// name for the connection, the one Packet returned.
 	ID           int
+	Handle       uint64
 	File         string
 	Client       netip.AddrPort
 	Server       netip.AddrPort
@@ -178,6 +181,8 @@ type Flow struct {
 	// Duplicates counts copies of packets dropped because the capture saw
 	// them twice (tcpdump -i any on a router or a host with bridges).
 	Duplicates int
+	// Evicted: reported early because the flow table was full.
+	Evicted bool
 	// AuthSuccess is set when the authentication heuristic decided.
 	AuthSuccess  *bool
 	AuthAttempts int

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -132,13 +133,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	r := &report.Run{}
 	budget := o.count
 	for _, name := range o.reads {
-		in, flows, err := analyzeFile(ctx, name, stdin, o, len(r.Flows)+1, &budget)
+		in, flows, err := analyzeFile(ctx, name, stdin, o, &budget)
 		if err != nil {
 			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
 			return exitUsage
 		}
 		r.Inputs = append(r.Inputs, in)
 		r.Flows = append(r.Flows, flows...)
+	}
+	for i, f := range r.Flows {
+		f.ID = i + 1
 	}
 	switch o.format {
 	case "json":
@@ -158,7 +162,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // analyzeFile reads one capture through the decoder into an analyzer.
 // budget counts down the packets -c still allows (0: no limit).
-func analyzeFile(ctx context.Context, name string, stdin io.Reader, o *options, firstID int, budget *int) (report.Input, []*analyze.Flow, error) {
+func analyzeFile(ctx context.Context, name string, stdin io.Reader, o *options, budget *int) (report.Input, []*analyze.Flow, error) {
 	in := report.Input{Name: name}
 	var src capture.Source
 	var err error
@@ -172,7 +176,9 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, o *options, 
 	}
 	defer src.Close()
 	in.Format = src.Format()
-	a := analyze.New(analyze.Config{Ports: o.ports, File: name, FirstID: firstID, IdleThreshold: o.idle})
+	a := analyze.New(analyze.Config{Ports: o.ports, File: name, IdleThreshold: o.idle})
+	var flows []*analyze.Flow
+	var lastExpire time.Time
 	var (
 		seg       decode.Segment
 		bad       int
@@ -216,6 +222,12 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, o *options, 
 		switch err := decode.Decode(data, lt, &seg); err {
 		case nil:
 			a.Packet(in.Frames, ci.Timestamp, &seg)
+			// Hand over ended connections as packet time goes by, as a
+			// live capture does, so both judge with the same knowledge.
+			if ci.Timestamp.Sub(lastExpire) >= time.Second {
+				flows = append(flows, a.Expire(ci.Timestamp)...)
+				lastExpire = ci.Timestamp
+			}
 		case decode.ErrTruncated, decode.ErrMalformed:
 			if bad == 0 {
 				firstBad = in.Frames
@@ -233,7 +245,10 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, o *options, 
 	if in.Frames == 0 && len(in.Warnings) > 0 {
 		return in, nil, fmt.Errorf("%s: no packet could be read: %s", name, in.Warnings[0])
 	}
-	return in, a.Finish(), nil
+	flows = append(flows, a.Finish()...)
+	// Offline output lists connections in order of first packet.
+	sort.SliceStable(flows, func(i, j int) bool { return flows[i].FirstPacket < flows[j].FirstPacket })
+	return in, flows, nil
 }
 
 func plural(n int) string {
