@@ -5,11 +5,12 @@ BIN := bin/rstsniff
 .PHONY: build demo test lab-deps check
 
 build:
+	@[ -e /usr/include/pcap.h ] || { echo "rstsniff needs libpcap's headers: apt-get install libpcap-dev (make does it when run as root)"; exit 1; }
 	$(GO) build -o $(BIN) ./cmd/rstsniff
 
 # Runs rstsniff on a bundled lab capture: a router forged a reset answering
 # the client's SSH banner.
-demo: build
+demo: lab-deps build
 	./$(BIN) -r testdata/pcaps/reject-banner/capture.pcap --all; test $$? -le 1
 
 # Everything: formatting, vet, unit and golden tests, and (as root) the lab,
@@ -22,7 +23,8 @@ check:
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-# The lab needs these as root; installed on Debian when missing.
+# Building needs libpcap-dev; the lab needs the rest as root. Installed on
+# Debian when missing and make runs as root.
 LAB_TOOLS := /usr/sbin/sshd /usr/bin/ssh /usr/bin/tcpdump /usr/sbin/iptables /usr/sbin/ip /usr/bin/ping /usr/bin/pkill /usr/include/pcap.h
 lab-deps:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

@@ -223,9 +223,12 @@ type rate struct {
 	lastOK time.Time
 }
 
+// minRateOK: a rate limit shows after some connections got through, not one.
+const minRateOK = 2
+
 // rateLimit names a connection from one client to one server that was
-// refused or reset early right after others got through, using the history
-// of connections handed over before it.
+// refused or reset early right after at least two others got through,
+// using the history of connections handed over before it.
 func (a *Analyzer) rateLimit(f *Flow) {
 	k := rateKey{f.Client.Addr(), f.Server}
 	h := a.history[k]
@@ -233,8 +236,13 @@ func (a *Analyzer) rateLimit(f *Flow) {
 		h = rate{}
 	}
 	early := f.Outcome == OutcomeRefused || (f.Outcome == OutcomeReset && f.Stage <= StageBanner && len(f.Resets) > 0 && f.Resets[0].From == Server)
+	// An injector reacting to content explains a reset better than a limit.
+	injected := false
+	for _, fd := range f.Findings {
+		injected = injected || fd.ID == FindResetRace || fd.ID == FindResetBurst || fd.ID == FindResetBothEnds
+	}
 	switch {
-	case early && h.ok > 0:
+	case early && h.ok >= minRateOK && !injected:
 		r := f.Resets[0]
 		f.Findings = append(f.Findings, Finding{ID: FindRateLimit, Blame: blameOf(r.Origin, Server), Packets: []int{f.FirstPacket, r.Packet},
 			Summary: fmt.Sprintf("%d earlier connection%s from %s to %s got through, the last %s before this one; this one was %s (frame %d): a rate limit (firewall, IPS, MaxStartups or PerSourcePenalties) stopped it.",

@@ -105,6 +105,17 @@ type jsonSummary struct {
 	Resets   int            `json:"resets"`
 	Warnings []string       `json:"warnings"`
 	Inputs   []jsonInput    `json:"inputs"`
+	// Live captures only.
+	Received  *int `json:"received,omitempty"`
+	Dropped   *int `json:"kernel_drops,omitempty"`
+	IfDropped *int `json:"interface_drops,omitempty"`
+	Evicted   int  `json:"evicted,omitempty"`
+	Evidence  *struct {
+		Path    string `json:"path"`
+		Flows   int    `json:"flows"`
+		Packets int    `json:"packets"`
+		Omitted int    `json:"omitted"`
+	} `json:"evidence,omitempty"`
 }
 
 // Endpoint writes an address and port, IPv6 in brackets.
@@ -176,7 +187,7 @@ func JSONSummary(w io.Writer, r *Run) error {
 	s := jsonSummary{
 		Type:     "summary",
 		Packets:  r.Packets(),
-		Flows:    len(r.Flows),
+		Flows:    r.FlowCount(),
 		Outcomes: r.Outcomes(),
 		Resets:   r.Resets(),
 		Warnings: r.Warnings(),
@@ -184,6 +195,20 @@ func JSONSummary(w io.Writer, r *Run) error {
 	}
 	for _, in := range r.Inputs {
 		s.Inputs = append(s.Inputs, jsonInput{in.Name, in.Format, in.Frames, stamp(in.Start), stamp(in.End)})
+	}
+	if t := r.Tally; t != nil {
+		s.Evicted = t.Evicted
+		if c := t.Capture; c != nil {
+			s.Received, s.Dropped, s.IfDropped = &c.Received, &c.Dropped, &c.IfDropped
+		}
+		if e := t.Evidence; e != nil {
+			s.Evidence = &struct {
+				Path    string `json:"path"`
+				Flows   int    `json:"flows"`
+				Packets int    `json:"packets"`
+				Omitted int    `json:"omitted"`
+			}{e.Path, e.Flows, e.Packets, e.Omitted}
+		}
 	}
 	return writeLine(w, s)
 }

@@ -4,6 +4,7 @@
 package report
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -24,10 +25,43 @@ type Input struct {
 }
 
 // Run is everything one invocation found. Flows are in order of first
-// packet, input by input.
+// packet, input by input. A live run keeps no flows, only a Tally.
 type Run struct {
 	Inputs []Input
 	Flows  []*analyze.Flow
+	Tally  *Tally
+}
+
+// Tally counts what a live run handed over, so the summary needs no flows.
+type Tally struct {
+	Flows    int
+	Outcomes map[string]int
+	Resets   int
+	Abnormal int
+	Evicted  int
+	Capture  *CaptureStats
+	Evidence *EvidenceStats
+}
+
+// CaptureStats are libpcap's counters for a live capture.
+type CaptureStats struct {
+	Received, Dropped, IfDropped int
+}
+
+// EvidenceStats say what -w wrote.
+type EvidenceStats struct {
+	Path                    string
+	Flows, Packets, Omitted int
+}
+
+// Add counts one handed-over flow.
+func (t *Tally) Add(f *analyze.Flow) {
+	t.Flows++
+	t.Outcomes[f.Outcome.String()]++
+	t.Resets += len(f.Resets)
+	if f.Outcome.Abnormal() {
+		t.Abnormal++
+	}
 }
 
 // Packets returns the number of frames read over all inputs.
@@ -40,9 +74,16 @@ func (r *Run) Packets() int {
 }
 
 // Warnings returns every input's warnings, prefixed by its name when there
-// are several inputs.
+// are several inputs, and the capture's own.
 func (r *Run) Warnings() []string {
 	out := []string{}
+	if t := r.Tally; t != nil && t.Capture != nil && (t.Capture.Dropped > 0 || t.Capture.IfDropped > 0) {
+		out = append(out, fmt.Sprintf("the kernel dropped %d packets and the interface %d: results may be incomplete",
+			t.Capture.Dropped, t.Capture.IfDropped))
+	}
+	if t := r.Tally; t != nil && t.Evicted > 0 {
+		out = append(out, fmt.Sprintf("%d connections reported early: more than --max-flows were open at once", t.Evicted))
+	}
 	for _, in := range r.Inputs {
 		for _, w := range in.Warnings {
 			if len(r.Inputs) > 1 {
@@ -54,8 +95,19 @@ func (r *Run) Warnings() []string {
 	return out
 }
 
+// FlowCount returns how many connections were reported.
+func (r *Run) FlowCount() int {
+	if r.Tally != nil {
+		return r.Tally.Flows
+	}
+	return len(r.Flows)
+}
+
 // Outcomes counts flows by outcome.
 func (r *Run) Outcomes() map[string]int {
+	if r.Tally != nil {
+		return r.Tally.Outcomes
+	}
 	m := map[string]int{}
 	for _, f := range r.Flows {
 		m[f.Outcome.String()]++
@@ -65,6 +117,9 @@ func (r *Run) Outcomes() map[string]int {
 
 // Resets counts RST segments over all flows.
 func (r *Run) Resets() int {
+	if r.Tally != nil {
+		return r.Tally.Resets
+	}
 	n := 0
 	for _, f := range r.Flows {
 		n += len(f.Resets)
@@ -74,6 +129,9 @@ func (r *Run) Resets() int {
 
 // Abnormal reports whether any connection was reset, refused or timed out.
 func (r *Run) Abnormal() bool {
+	if r.Tally != nil {
+		return r.Tally.Abnormal > 0
+	}
 	for _, f := range r.Flows {
 		if f.Outcome.Abnormal() {
 			return true

@@ -207,9 +207,54 @@ func dash(s string) string {
 	return s
 }
 
+// StreamLine writes one connection's verdict as a single line, for a live
+// capture, and its explanation after it when explain is set.
+func StreamLine(w io.Writer, f *analyze.Flow, explain bool) error {
+	line := fmt.Sprintf("%s #%d %s -> %s %s", f.End.UTC().Format("15:04:05.000"), f.ID, Endpoint(f.Client), Endpoint(f.Server), f.Outcome)
+	if f.ClosedBy != analyze.SideNone {
+		line += " by " + f.ClosedBy.String()
+	}
+	line += " at " + f.Stage.String()
+	if rc := resetCell(f); rc != "" {
+		line += " | " + rc
+	}
+	if mf := mainFinding(f); mf != "" {
+		line += " | " + mf
+	}
+	if st := serverText(f); st != "" {
+		line += " | " + Safe(clipCell(st, 60))
+	}
+	if _, err := io.WriteString(w, line+"\n"); err != nil {
+		return err
+	}
+	if explain && notable(f) {
+		return Explain(w, f, false)
+	}
+	return nil
+}
+
+// Summary writes the summary line and warnings alone (a live capture has
+// streamed its connections already).
+func Summary(w io.Writer, r *Run) error {
+	s := summaryLine(r, r.FlowCount())
+	if t := r.Tally; t != nil && t.Capture != nil {
+		s = fmt.Sprintf("%d packets captured, %d received by filter, %d dropped by kernel, %d by interface\n", r.Packets(), t.Capture.Received, t.Capture.Dropped, t.Capture.IfDropped) + s
+	}
+	if t := r.Tally; t != nil && t.Evidence != nil {
+		e := t.Evidence
+		s += fmt.Sprintf("evidence: %d packets of %d connections written to %s", e.Packets, e.Flows, Safe(e.Path))
+		if e.Omitted > 0 {
+			s += fmt.Sprintf(" (%d left out by the per-connection bound)", e.Omitted)
+		}
+		s += "\n"
+	}
+	_, err := io.WriteString(w, s)
+	return err
+}
+
 func summaryLine(r *Run, listed int) string {
 	var b strings.Builder
-	n := len(r.Flows)
+	n := r.FlowCount()
 	fmt.Fprintf(&b, "%d packets, %d SSH connection%s", r.Packets(), n, plural(n))
 	if n > 0 {
 		m := r.Outcomes()

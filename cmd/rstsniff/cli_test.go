@@ -30,7 +30,12 @@ func TestExitCodes(t *testing.T) {
 		{"bad port", []string{"-r", cleanPcap, "--ports", "22,x"}, exitUsage, "bad port"},
 		{"missing file", []string{"-r", "/nonexistent.pcap"}, exitUsage, "no such file"},
 		{"not a capture", []string{"-r", "cli_test.go"}, exitUsage, "not a pcap or pcapng capture"},
-		{"filter", []string{"-r", cleanPcap, "host", "203.0.113.2"}, exitUsage, "filter expressions are not supported yet"},
+		{"filter keeps the flow", []string{"-r", resetPcap, "host", "203.0.113.2", "and", "port", "22"}, exitAbnormal, ""},
+		{"filter drops it", []string{"-r", resetPcap, "host", "192.0.2.99"}, exitOK, ""},
+		{"bad filter", []string{"-r", cleanPcap, "hots", "203.0.113.2"}, exitUsage, "bad filter expression"},
+		{"-r with -i", []string{"-r", cleanPcap, "-i", "lo"}, exitUsage, "do not go together"},
+		{"metrics without -i", []string{"-r", cleanPcap, "--metrics", "127.0.0.1:0"}, exitUsage, "use it with -i"},
+		{"no such interface", []string{"-i", "rstsniff-nonexistent0"}, exitUsage, `no interface "rstsniff-nonexistent0" (rstsniff -D lists them)`},
 		{"stdin twice", []string{"-r", "-", "-r", "-"}, exitUsage, "only once"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

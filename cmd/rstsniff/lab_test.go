@@ -215,3 +215,133 @@ func TestLab(t *testing.T) {
 		})
 	}
 }
+
+// TestLive runs rstsniff live in the lab's client namespace (lab.sh case
+// "live") while a clean login, a router-forged reset and a refused
+// connection happen, and checks the verdicts streamed one by one as each
+// connection ended, the summary after SIGINT, the evidence pcap, the
+// privilege drop, the metrics and the error messages. Needs root.
+func TestLive(t *testing.T) {
+	if testing.Short() || os.Getenv("RSTSNIFF_LAB") == "0" {
+		t.Skip("lab skipped (-short or RSTSNIFF_LAB=0)")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("live capture needs root")
+	}
+	for _, tool := range []string{"ip", "iptables", "tcpdump", "ssh", "/usr/sbin/sshd", "runuser"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("the live test needs %s", tool)
+		}
+	}
+	// A binary that nobody may run (t.TempDir is private to root).
+	binDir, err := os.MkdirTemp("", "rstsniff-bin-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(binDir)
+	os.Chmod(binDir, 0o755)
+	bin := filepath.Join(binDir, "rstsniff")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := os.MkdirTemp("", "rstsniff-live-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("live run kept in %s", out)
+			return
+		}
+		os.RemoveAll(out)
+	})
+	os.Chmod(out, 0o755)
+	cmd := exec.Command("bash", "../../testdata/lab/lab.sh", out, "live")
+	cmd.Env = append(os.Environ(), "RSTSNIFF="+bin)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("lab.sh live: %v\n%s", err, b)
+	}
+	dir := filepath.Join(out, "live")
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+
+	// One verdict per connection, each printed before the next connection began.
+	if got, want := read("streamed.txt"), "after clean: 1\nafter reject-banner: 2\nafter refused: 3\n"; got != want {
+		t.Errorf("verdicts streamed:\n%s\nwant\n%s", got, want)
+	}
+	stream := read("stream.jsonl")
+	got := verdicts(t, stream)
+	want := []verdict{
+		{"session", "closed", "client", "", "", ""},
+		{"banner", "reset", "server", "server@banner", "middlebox,endpoint", "reset-race,ttl-mismatch"},
+		{"handshake", "refused", "server", "server@handshake", "endpoint", "refused"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d verdicts: %+v", len(got), got)
+	}
+	for i := range want {
+		if got[i] != want[i] && !(i == 0 && got[i] == verdict{"session", "closed", "server", "", "", ""}) {
+			t.Errorf("connection %d: %+v, want %+v", i+1, got[i], want[i])
+		}
+	}
+	// The summary after SIGINT, with the kernel's counters.
+	lines := strings.Split(strings.TrimSpace(stream), "\n")
+	last := lines[len(lines)-1]
+	for _, s := range []string{`"type":"summary"`, `"flows":3`, `"kernel_drops":0`, `"evidence":{"path":"` + filepath.Join(dir, "evidence.pcapng") + `","flows":2`} {
+		if !strings.Contains(last, s) {
+			t.Errorf("summary lacks %s:\n%s", s, last)
+		}
+	}
+	if got := strings.TrimSpace(read("rstsniff.exit")); got != "exit 1" {
+		t.Errorf("rstsniff after SIGINT: %s, want exit 1 (connections were reset)", got)
+	}
+	// No longer root after -Z nobody.
+	if uid := strings.TrimSpace(read("uid.txt")); uid == "0" || uid == "" {
+		t.Errorf("uid after -Z nobody: %q", uid)
+	}
+	// The evidence capture holds the two abnormal connections only, and
+	// tcpdump reads it too.
+	ev := filepath.Join(dir, "evidence.pcapng")
+	evOut, _, code := runCLI(t, "", "-r", ev, "--format", "json")
+	if code != exitAbnormal || strings.Count(evOut, `"type":"flow"`) != 2 || strings.Contains(evOut, `"outcome":"closed"`) {
+		t.Errorf("evidence read back (exit %d):\n%s", code, evOut)
+	}
+	if b, err := exec.Command("tcpdump", "-nn", "-r", ev).CombinedOutput(); err != nil || strings.Count(string(b), "Flags [R") != 3 {
+		t.Errorf("tcpdump -r evidence: %v\n%s", err, b)
+	}
+	// Prometheus counters.
+	metrics := read("metrics.txt")
+	for _, s := range []string{
+		`rstsniff_connections_total{outcome="reset",stage="banner"} 1`,
+		`rstsniff_connections_total{outcome="refused",stage="handshake"} 1`,
+		`rstsniff_resets_total{origin="middlebox",side="server",stage="banner"} 1`,
+		`rstsniff_findings_total{id="reset-race"} 1`,
+		`rstsniff_kernel_drops 0`,
+	} {
+		if !strings.Contains(metrics, s) {
+			t.Errorf("metrics lack %s:\n%s", s, metrics)
+		}
+	}
+	// Error messages a user meets.
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-i", "lo", "port 22 and and"}, `bad filter expression "port 22 and and"`},
+		{[]string{"-i", "rstsniff-nonexistent0"}, `no interface "rstsniff-nonexistent0"`},
+	} {
+		b, err := exec.Command(bin, c.args...).CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitUsage || !strings.Contains(string(b), c.want) {
+			t.Errorf("rstsniff %v: %v\n%s\nwant exit 2 and %q", c.args, err, b, c.want)
+		}
+	}
+	b, err := exec.Command("runuser", "-u", "nobody", "--", bin, "-i", "lo").CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitUsage || !strings.Contains(string(b), "needs root or CAP_NET_RAW") {
+		t.Errorf("rstsniff -i lo as nobody: %v\n%s", err, b)
+	}
+}

@@ -1,5 +1,5 @@
-// Command rstsniff reads SSH traffic captures and says who reset each
-// connection, at which step, and how it ended.
+// Command rstsniff reads SSH traffic captures, or captures live, and says
+// who reset each connection, at which step, and how it ended.
 package main
 
 import (
@@ -21,6 +21,7 @@ import (
 
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/capture"
+	"github.com/rstsniff/rstsniff/capture/live"
 	"github.com/rstsniff/rstsniff/decode"
 	"github.com/rstsniff/rstsniff/report"
 )
@@ -48,13 +49,26 @@ type usageError struct{ msg string }
 func (e *usageError) Error() string { return e.msg }
 
 type options struct {
-	reads   []string
-	count   int
-	ports   []uint16
-	format  string
-	all     bool
-	explain bool
-	idle    time.Duration
+	reads    []string
+	iface    string
+	list     bool
+	write    string
+	user     string
+	snaplen  int
+	bufKiB   int
+	promisc  bool
+	filter   string
+	count    int
+	duration time.Duration
+	ports    []uint16
+	format   string
+	all      bool
+	explain  bool
+	idle     time.Duration
+	grace    time.Duration
+	timeout  time.Duration
+	maxFlows int
+	metrics  string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -63,18 +77,30 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.SortFlags = false
 	o := &options{}
 	fs.StringArrayVarP(&o.reads, "read", "r", nil, "read packets from `FILE` (pcap or pcapng, gzip allowed; - for stdin); repeatable")
+	fs.StringVarP(&o.iface, "interface", "i", "", "capture live on `IFACE` (any for all)")
+	fs.BoolVarP(&o.list, "list-interfaces", "D", false, "list the interfaces rstsniff can capture on")
+	fs.StringVarP(&o.write, "write", "w", "", "write the packets of connections that ended abnormally to `FILE` (pcapng)")
+	fs.StringVarP(&o.user, "relinquish-privileges", "Z", "", "after opening the capture, drop root and run as `USER`")
+	fs.IntVarP(&o.snaplen, "snapshot-length", "s", 262144, "bytes of each packet to capture")
+	fs.IntVarP(&o.bufKiB, "buffer-size", "B", 0, "kernel capture buffer in `KiB`")
+	fs.BoolVar(&o.promisc, "promisc", false, "put the interface in promiscuous mode")
 	fs.IntVarP(&o.count, "count", "c", 0, "stop after `N` packets")
+	fs.DurationVar(&o.duration, "duration", 0, "stop a live capture after `D` (e.g. 10m)")
 	portList := fs.String("ports", "22", "SSH server `PORTS`, comma-separated")
 	fs.StringVar(&o.format, "format", "table", "output `FORMAT`: table or json")
-	fs.BoolVar(&o.all, "all", false, "list every connection in the table, not only abnormal ones")
-	fs.BoolVarP(&o.explain, "explain", "e", false, "after the table, explain each connection: evidence, findings, causes, next steps")
+	fs.BoolVar(&o.all, "all", false, "list every connection, not only abnormal ones")
+	fs.BoolVarP(&o.explain, "explain", "e", false, "explain each abnormal connection: evidence, findings, causes, next steps")
 	fs.DurationVar(&o.idle, "idle-threshold", analyze.DefaultIdleThreshold, "silence after which a reset drawn by the next packet is an idle-timeout reset")
+	fs.DurationVar(&o.grace, "grace", analyze.DefaultGrace, "how long an ended connection waits for late packets before its verdict")
+	fs.DurationVar(&o.timeout, "flow-timeout", analyze.DefaultFlowTimeout, "report and forget an established connection silent this long")
+	fs.IntVar(&o.maxFlows, "max-flows", analyze.DefaultMaxFlows, "connections held at once; past it the least recently active are reported early")
+	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9122) during a live capture")
 	fs.CountP("numeric", "n", "accepted for tcpdump habits: rstsniff never resolves names")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	help := fs.BoolP("help", "h", false, "show this help")
 	err := fs.Parse(args)
 	if err != nil || *help {
-		fmt.Fprintf(stderr, "usage: rstsniff -r FILE [-r FILE ...] [--format table|json] [--all] [--explain] [--ports 22,2222] [-c N]\n\n%s", fs.FlagUsages())
+		fmt.Fprintf(stderr, "usage: rstsniff -r FILE [-r FILE ...] [options] [filter expression]\n       rstsniff -i IFACE [options] [filter expression]\n\n%s", fs.FlagUsages())
 		if err != nil {
 			return nil, &usageError{err.Error()}
 		}
@@ -83,20 +109,29 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if *showVersion {
 		return &options{format: "version"}, nil
 	}
-	if fs.NArg() > 0 {
-		return nil, &usageError{fmt.Sprintf("filter expressions are not supported yet: %q", strings.Join(fs.Args(), " "))}
-	}
-	if len(o.reads) == 0 {
-		return nil, &usageError{"nothing to read: give a capture with -r FILE (- for standard input)"}
+	o.filter = strings.Join(fs.Args(), " ")
+	switch {
+	case o.list:
+		return o, nil
+	case len(o.reads) == 0 && o.iface == "":
+		return nil, &usageError{"nothing to read: give a capture with -r FILE (- for standard input) or an interface with -i"}
+	case len(o.reads) > 0 && o.iface != "":
+		return nil, &usageError{"-r and -i do not go together"}
 	}
 	if o.format != "table" && o.format != "json" {
 		return nil, &usageError{fmt.Sprintf("unknown --format %q: use table or json", o.format)}
 	}
-	if o.idle <= 0 {
-		return nil, &usageError{"--idle-threshold must be positive"}
+	if o.idle <= 0 || o.grace <= 0 || o.timeout <= 0 {
+		return nil, &usageError{"--idle-threshold, --grace and --flow-timeout must be positive"}
 	}
-	if o.count < 0 {
-		return nil, &usageError{"-c takes a positive number"}
+	if o.count < 0 || o.duration < 0 || o.maxFlows < 0 || o.snaplen <= 0 {
+		return nil, &usageError{"-c, --duration, --max-flows and -s take positive numbers"}
+	}
+	if o.metrics != "" && o.iface == "" {
+		return nil, &usageError{"--metrics serves a live capture: use it with -i"}
+	}
+	if o.write == "-" {
+		return nil, &usageError{"-w writes a file; standard output carries the verdicts"}
 	}
 	for _, p := range strings.Split(*portList, ",") {
 		n, err := strconv.ParseUint(strings.TrimSpace(p), 10, 16)
@@ -123,17 +158,28 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "rstsniff: %v\n", err)
 		return exitUsage
 	}
-	if o == nil {
+	switch {
+	case o == nil:
 		return exitOK
-	}
-	if o.format == "version" {
+	case o.format == "version":
 		fmt.Fprintf(stdout, "rstsniff %s\n", version)
 		return exitOK
+	case o.list:
+		return listInterfaces(stdout, stderr)
+	case o.iface != "":
+		return runLive(ctx, o, stdout, stderr)
 	}
 	r := &report.Run{}
 	budget := o.count
+	var ev *evidence
+	if o.write != "" {
+		if ev, err = newEvidence(o.write); err != nil {
+			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
+			return exitUsage
+		}
+	}
 	for _, name := range o.reads {
-		in, flows, err := analyzeFile(ctx, name, stdin, o, &budget)
+		in, flows, err := analyzeFile(ctx, name, stdin, o, &budget, ev)
 		if err != nil {
 			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
 			return exitUsage
@@ -143,6 +189,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	for i, f := range r.Flows {
 		f.ID = i + 1
+	}
+	if ev != nil {
+		if err := ev.Close(); err != nil {
+			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
+			return exitUsage
+		}
 	}
 	switch o.format {
 	case "json":
@@ -160,9 +212,82 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return exitOK
 }
 
+func newAnalyzer(o *options, name string) *analyze.Analyzer {
+	return analyze.New(analyze.Config{Ports: o.ports, File: name, IdleThreshold: o.idle,
+		Grace: o.grace, FlowTimeout: o.timeout, MaxFlows: o.maxFlows})
+}
+
+// feeder decodes frames into an analyzer and keeps the evidence frames.
+type feeder struct {
+	a         *analyze.Analyzer
+	ev        *evidence
+	match     *live.Matcher
+	seg       decode.Segment
+	bad       int
+	firstBad  int
+	unknownLT map[uint16]int
+	filtered  int
+}
+
+// frame handles one frame; it returns an error only for a bad filter.
+func (fd *feeder) frame(n int, data []byte, ci capture.Info) error {
+	lt := decode.LinkType(ci.LinkType)
+	if !lt.Supported() {
+		fd.unknownLT[ci.LinkType]++
+		return nil
+	}
+	if fd.match != nil {
+		ok, err := fd.match.Match(ci.LinkType, data, ci.Length, ci.Timestamp)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fd.filtered++
+			return nil
+		}
+	}
+	switch err := decode.Decode(data, lt, &fd.seg); err {
+	case nil:
+		h := fd.a.Packet(n, ci.Timestamp, &fd.seg)
+		if h != 0 && fd.ev != nil {
+			fd.ev.add(h, data, ci)
+		}
+	case decode.ErrTruncated, decode.ErrMalformed:
+		if fd.bad == 0 {
+			fd.firstBad = n
+		}
+		fd.bad++
+	}
+	return nil
+}
+
+func (fd *feeder) warnings() []string {
+	var w []string
+	if fd.bad > 0 {
+		w = append(w, fmt.Sprintf("%d frame%s could not be decoded (truncated or malformed headers), first at frame %d", fd.bad, plural(fd.bad), fd.firstBad))
+	}
+	for _, lt := range slices.Sorted(maps.Keys(fd.unknownLT)) {
+		n := fd.unknownLT[lt]
+		w = append(w, fmt.Sprintf("%d frame%s of unsupported link type %d skipped", n, plural(n), lt))
+	}
+	return w
+}
+
+// handOver passes flows to the evidence writer and returns them.
+func (fd *feeder) handOver(fs []*analyze.Flow) ([]*analyze.Flow, error) {
+	if fd.ev != nil {
+		for _, f := range fs {
+			if err := fd.ev.done(f); err != nil {
+				return fs, err
+			}
+		}
+	}
+	return fs, nil
+}
+
 // analyzeFile reads one capture through the decoder into an analyzer.
 // budget counts down the packets -c still allows (0: no limit).
-func analyzeFile(ctx context.Context, name string, stdin io.Reader, o *options, budget *int) (report.Input, []*analyze.Flow, error) {
+func analyzeFile(ctx context.Context, name string, stdin io.Reader, o *options, budget *int, ev *evidence) (report.Input, []*analyze.Flow, error) {
 	in := report.Input{Name: name}
 	var src capture.Source
 	var err error
@@ -176,15 +301,12 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, o *options, 
 	}
 	defer src.Close()
 	in.Format = src.Format()
-	a := analyze.New(analyze.Config{Ports: o.ports, File: name, IdleThreshold: o.idle})
+	fd := &feeder{a: newAnalyzer(o, name), ev: ev, unknownLT: map[uint16]int{}}
+	if o.filter != "" {
+		fd.match = live.NewMatcher(o.filter)
+	}
 	var flows []*analyze.Flow
 	var lastExpire time.Time
-	var (
-		seg       decode.Segment
-		bad       int
-		firstBad  int
-		unknownLT = map[uint16]int{}
-	)
 	limited := *budget > 0
 	for {
 		if limited && *budget == 0 {
@@ -214,41 +336,54 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, o *options, 
 			in.Start = ci.Timestamp
 		}
 		in.End = ci.Timestamp
-		lt := decode.LinkType(ci.LinkType)
-		if !lt.Supported() {
-			unknownLT[ci.LinkType]++
-			continue
+		if err := fd.frame(in.Frames, data, ci); err != nil {
+			return in, nil, err
 		}
-		switch err := decode.Decode(data, lt, &seg); err {
-		case nil:
-			a.Packet(in.Frames, ci.Timestamp, &seg)
-			// Hand over ended connections as packet time goes by, as a
-			// live capture does, so both judge with the same knowledge.
-			if ci.Timestamp.Sub(lastExpire) >= time.Second {
-				flows = append(flows, a.Expire(ci.Timestamp)...)
-				lastExpire = ci.Timestamp
+		// Hand over ended connections as packet time goes by, as a live
+		// capture does, so both judge with the same knowledge.
+		if ci.Timestamp.Sub(lastExpire) >= time.Second {
+			done, err := fd.handOver(fd.a.Expire(ci.Timestamp))
+			flows = append(flows, done...)
+			if err != nil {
+				return in, nil, err
 			}
-		case decode.ErrTruncated, decode.ErrMalformed:
-			if bad == 0 {
-				firstBad = in.Frames
-			}
-			bad++
+			lastExpire = ci.Timestamp
 		}
 	}
-	if bad > 0 {
-		in.Warnings = append(in.Warnings, fmt.Sprintf("%d frame%s could not be decoded (truncated or malformed headers), first at frame %d", bad, plural(bad), firstBad))
-	}
-	for _, lt := range slices.Sorted(maps.Keys(unknownLT)) {
-		n := unknownLT[lt]
-		in.Warnings = append(in.Warnings, fmt.Sprintf("%d frame%s of unsupported link type %d skipped", n, plural(n), lt))
+	in.Warnings = append(in.Warnings, fd.warnings()...)
+	if n := fd.a.Evicted(); n > 0 {
+		in.Warnings = append(in.Warnings, fmt.Sprintf("%d connection%s reported early: more than --max-flows were open at once", n, plural(n)))
 	}
 	if in.Frames == 0 && len(in.Warnings) > 0 {
 		return in, nil, fmt.Errorf("%s: no packet could be read: %s", name, in.Warnings[0])
 	}
-	flows = append(flows, a.Finish()...)
+	done, err := fd.handOver(fd.a.Finish())
+	flows = append(flows, done...)
+	if err != nil {
+		return in, nil, err
+	}
 	// Offline output lists connections in order of first packet.
 	sort.SliceStable(flows, func(i, j int) bool { return flows[i].FirstPacket < flows[j].FirstPacket })
 	return in, flows, nil
+}
+
+func listInterfaces(stdout, stderr io.Writer) int {
+	ifs, err := live.Interfaces()
+	if err != nil {
+		fmt.Fprintf(stderr, "rstsniff: %v\n", err)
+		return exitUsage
+	}
+	for i, f := range ifs {
+		line := fmt.Sprintf("%d.%s", i+1, f.Name)
+		if f.Description != "" {
+			line += " (" + f.Description + ")"
+		}
+		if len(f.Addresses) > 0 {
+			line += " [" + strings.Join(f.Addresses, ", ") + "]"
+		}
+		fmt.Fprintln(stdout, line)
+	}
+	return exitOK
 }
 
 func plural(n int) string {

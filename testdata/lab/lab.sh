@@ -13,7 +13,9 @@
 # routers: client - router 1 (r0/r1) - router 2 (q0/q1) - server, the
 # routers joined by 192.0.2.0/30 and 2001:db8:3::/64.
 #
-# usage: lab.sh OUTDIR [CASE ...]     (no CASE: every case)
+# usage: lab.sh OUTDIR [CASE ...]     (no CASE: every case but live)
+# The live case runs the rstsniff binary named by $RSTSNIFF in the client
+# namespace; TestLive builds it and runs that case.
 # Each case writes OUTDIR/CASE/capture.pcap, client.txt (what ssh printed,
 # then "exit N") and sshd.log. Needs root, iproute2, iptables, tcpdump,
 # openssh-server, openssh-client and go.
@@ -438,6 +440,39 @@ case_ipv6-forensics() { # IPv6: a router-forged reset, then a genuine client abo
 	echo "exit $rc" >>"$dir/client.txt"
 	stop_capture
 	stop_sshd
+}
+
+case_live() { # rstsniff captures live in the client namespace while connections succeed, are reset and refused
+	[ -x "${RSTSNIFF:-}" ] || { echo "lab: live needs RSTSNIFF=/path/to/rstsniff" >&2; return 1; }
+	start_sshd
+	chmod 777 "$dir" # -Z nobody writes the evidence file here
+	# Not through inc: $! must be rstsniff itself.
+	ip netns exec "$C" "$RSTSNIFF" -i c0 --format json --grace 1s -w "$dir/evidence.pcapng" -Z nobody \
+		--metrics 127.0.0.1:9122 >"$dir/stream.jsonl" 2>"$dir/rstsniff.err" &
+	local pid=$!
+	for _ in $(seq 100); do
+		grep -q "live capture on" "$dir/rstsniff.err" 2>/dev/null && break
+		sleep 0.05
+	done
+	awk '/^Uid:/{print $2}' "/proc/$pid/status" >"$dir/uid.txt"
+	# After each connection, wait out the grace period and count the verdicts streamed so far.
+	client root@$SRV4 'echo hello'
+	sleep 2
+	echo "after clean: $(grep -c '"type":"flow"' "$dir/stream.jsonl")" >>"$dir/streamed.txt"
+	inr iptables -I FORWARD -p tcp --dport 22 -m string --algo bm --string SSH- -j REJECT --reject-with tcp-reset
+	client root@$SRV4 true
+	inr iptables -F FORWARD
+	sleep 2
+	echo "after reject-banner: $(grep -c '"type":"flow"' "$dir/stream.jsonl")" >>"$dir/streamed.txt"
+	stop_sshd
+	client root@$SRV4 true
+	sleep 2
+	echo "after refused: $(grep -c '"type":"flow"' "$dir/stream.jsonl")" >>"$dir/streamed.txt"
+	inc bash -c 'exec 3<>/dev/tcp/127.0.0.1/9122; printf "GET /metrics HTTP/1.0\r\n\r\n" >&3; cat <&3' >"$dir/metrics.txt" 2>&1 || true
+	kill -INT $pid
+	local rc=0
+	wait $pid || rc=$?
+	echo "exit $rc" >"$dir/rstsniff.exit"
 }
 
 # --- main ------------------------------------------------------------------

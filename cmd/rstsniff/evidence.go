@@ -1,0 +1,135 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/capture"
+)
+
+// Bounds on what -w keeps per connection until its verdict.
+const (
+	evidenceFrames = 2000
+	evidenceBytes  = 8 << 20
+)
+
+type evFrame struct {
+	data   []byte
+	ts     time.Time
+	length int
+	link   uint16
+}
+
+type evFlow struct {
+	frames  []evFrame
+	bytes   int
+	omitted int
+}
+
+// evidence writes the packets of connections that ended abnormally to a
+// pcapng file (several link types may share it), each connection's packets
+// together, when its verdict is known. It copies every frame of a followed
+// connection until then, bounded per connection.
+type evidence struct {
+	path   string
+	f      *os.File
+	bw     *bufio.Writer
+	w      *pcapgo.NgWriter
+	ifaces map[uint16]int
+	flows  map[uint64]*evFlow
+	// Flows and packets written, and packets left out by the bounds.
+	Flows, Packets, Omitted int
+}
+
+func newEvidence(path string) (*evidence, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("-w: %v", err)
+	}
+	return &evidence{path: path, f: f, bw: bufio.NewWriter(f), ifaces: map[uint16]int{}, flows: map[uint64]*evFlow{}}, nil
+}
+
+func (e *evidence) add(h uint64, data []byte, ci capture.Info) {
+	fl := e.flows[h]
+	if fl == nil {
+		fl = &evFlow{}
+		e.flows[h] = fl
+	}
+	if len(fl.frames) >= evidenceFrames || fl.bytes+len(data) > evidenceBytes {
+		fl.omitted++
+		return
+	}
+	fl.frames = append(fl.frames, evFrame{append([]byte(nil), data...), ci.Timestamp, ci.Length, ci.LinkType})
+	fl.bytes += len(data)
+}
+
+// done writes a handed-over connection's packets if it ended abnormally, and
+// forgets them either way.
+func (e *evidence) done(f *analyze.Flow) error {
+	fl := e.flows[f.Handle]
+	delete(e.flows, f.Handle)
+	if fl == nil || !(f.Outcome.Abnormal() || len(f.Findings) > 0) {
+		return nil
+	}
+	for _, fr := range fl.frames {
+		id, err := e.iface(fr.link)
+		if err != nil {
+			return err
+		}
+		ci := gopacket.CaptureInfo{Timestamp: fr.ts, CaptureLength: len(fr.data), Length: fr.length, InterfaceIndex: id}
+		if err := e.w.WritePacket(ci, fr.data); err != nil {
+			return fmt.Errorf("-w %s: %v", e.path, err)
+		}
+	}
+	e.Flows++
+	e.Packets += len(fl.frames)
+	e.Omitted += fl.omitted
+	// Live runs may end abruptly: keep what is written readable.
+	if err := e.w.Flush(); err != nil {
+		return fmt.Errorf("-w %s: %v", e.path, err)
+	}
+	return e.bw.Flush()
+}
+
+func (e *evidence) iface(link uint16) (int, error) {
+	if id, ok := e.ifaces[link]; ok {
+		return id, nil
+	}
+	intf := pcapgo.NgInterface{Name: fmt.Sprintf("linktype-%d", link), LinkType: layers.LinkType(link), SnapLength: 262144}
+	var id int
+	var err error
+	if e.w == nil {
+		e.w, err = pcapgo.NewNgWriterInterface(e.bw, intf, pcapgo.NgWriterOptions{SectionInfo: pcapgo.NgSectionInfo{Application: "rstsniff " + version}})
+	} else {
+		id, err = e.w.AddInterface(intf)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("-w %s: %v", e.path, err)
+	}
+	e.ifaces[link] = id
+	return id, nil
+}
+
+// Close finishes the file; with nothing to write it still holds a valid,
+// empty pcapng section.
+func (e *evidence) Close() error {
+	if e.w == nil {
+		if _, err := e.iface(1); err != nil {
+			return err
+		}
+	}
+	if err := e.w.Flush(); err != nil {
+		return err
+	}
+	if err := e.bw.Flush(); err != nil {
+		return err
+	}
+	return e.f.Close()
+}
