@@ -424,7 +424,7 @@ case_lossy-transfer() { # 400 kB from the server while the router drops 5% of pa
 	# The loss may also take the closing FINs: stop it and leave time for
 	# their retransmission, so the capture shows the close.
 	inr iptables -F FORWARD
-	sleep 2
+	sleep 4
 	stop_capture
 	stop_sshd
 }
