@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // labTruth is what really happened in each lab case, written from the
@@ -343,7 +344,13 @@ func TestLive(t *testing.T) {
 			t.Errorf("rstsniff %v: %v\n%s\nwant exit 2 and %q", c.args, err, b, c.want)
 		}
 	}
-	b, err := exec.Command("runuser", "-u", "nobody", "--", bin, "-i", "lo").CombinedOutput()
+	// --duration ends a capture by itself, with a summary.
+	start := time.Now()
+	b, err := exec.Command(bin, "-i", "lo", "--duration", "1s", "--format", "json").Output()
+	if err != nil || !strings.Contains(string(b), `"type":"summary"`) || time.Since(start) > 10*time.Second {
+		t.Errorf("--duration 1s: %v after %v\n%s", err, time.Since(start), b)
+	}
+	b, err = exec.Command("runuser", "-u", "nobody", "--", bin, "-i", "lo").CombinedOutput()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitUsage || !strings.Contains(string(b), "needs root or CAP_NET_RAW") {
 		t.Errorf("rstsniff -i lo as nobody: %v\n%s", err, b)
 	}
