@@ -149,6 +149,7 @@ func (f *flow) findings(idle time.Duration) {
 			why = fmt.Sprintf("the server wrote %q instead of its banner", text)
 		}
 		add(FindCloseBeforeBan, "server", pkts, "The server closed the connection (frame %d) before its SSH identification string: %s.", idx, why)
+		o.Findings[len(o.Findings)-1].Quote = text
 	}
 	// Large segments retransmitted and never acknowledged while the path worked.
 	for i, side := range []Side{Client, Server} {

@@ -33,6 +33,9 @@ type Config struct {
 	// recently active are reported early and counted as evicted. 0 means
 	// DefaultMaxFlows.
 	MaxFlows int
+	// KeepPackets, when positive, keeps up to that many packets of each
+	// connection in Flow.Log (the first two thirds and the latest third).
+	KeepPackets int
 }
 
 // Defaults for Config.
@@ -62,6 +65,7 @@ type Analyzer struct {
 	grace    time.Duration
 	timeout  time.Duration
 	maxFlows int
+	keep     int
 
 	hosts   hostTTLs         // TTL baselines from every flow handed over
 	history map[rateKey]rate // successful connections per client and server
@@ -72,6 +76,7 @@ type Analyzer struct {
 func New(cfg Config) *Analyzer {
 	a := &Analyzer{file: cfg.File, flows: make(map[flowKey]*flow), hosts: hostTTLs{}, history: map[rateKey]rate{}}
 	a.idle, a.rate, a.grace, a.timeout, a.maxFlows = cfg.IdleThreshold, cfg.RateWindow, cfg.Grace, cfg.FlowTimeout, cfg.MaxFlows
+	a.keep = cfg.KeepPackets
 	if a.idle <= 0 {
 		a.idle = DefaultIdleThreshold
 	}
@@ -143,6 +148,9 @@ type dir struct {
 
 	zeek zeekEndpoint
 	ev   sideEvidence
+
+	relSet  bool // relative sequence numbers for the packet log
+	relBase uint32
 }
 
 type flow struct {
@@ -176,6 +184,9 @@ type flow struct {
 
 	recent  [8]fingerprint // the last packets, to drop copies (tcpdump -i any)
 	nRecent int
+
+	tail     []PacketRecord // ring of the latest packets for Flow.Log
+	tailNext int
 }
 
 // fingerprint identifies a packet apart from its TTL, which a router
@@ -248,11 +259,46 @@ func (a *Analyzer) Packet(frame int, ts time.Time, seg *decode.Segment) uint64 {
 	if src == f.client {
 		from = Client
 	}
+	dups := f.out.Duplicates
 	f.packet(frame, ts, from, seg)
 	if f.ignored || f.candidate {
 		return 0
 	}
+	if a.keep > 0 {
+		f.record(a.keep, frame, ts, from, seg, f.out.Duplicates != dups)
+	}
 	return f.out.Handle
+}
+
+// record appends a packet to the flow's log: the first two thirds of keep
+// stay, the rest is a ring of the latest.
+func (f *flow) record(keep, frame int, ts time.Time, from Side, seg *decode.Segment, dup bool) {
+	x, y := &f.d[from.index()], &f.d[from.Other().index()]
+	if !x.relSet {
+		x.relSet, x.relBase = true, seg.Seq
+		if x.synSeen {
+			x.relBase = x.isn
+		}
+	}
+	r := PacketRecord{Frame: frame, Time: ts, From: from, Flags: seg.Flags, Seq: seg.Seq - x.relBase, Len: seg.PayloadLen,
+		TTL: seg.TTL, Window: seg.Window, Stage: f.stage(), Dup: dup,
+		Banner: len(seg.Payload) >= 4 && string(seg.Payload[:4]) == "SSH-"}
+	if seg.Flags.Has(decode.ACK) && y.relSet {
+		r.Ack = seg.Ack - y.relBase
+	}
+	head := keep * 2 / 3
+	if len(f.out.Log) < head {
+		f.out.Log = append(f.out.Log, r)
+		return
+	}
+	tail := keep - head
+	if len(f.tail) < tail {
+		f.tail = append(f.tail, r)
+		return
+	}
+	f.tail[f.tailNext%tail] = r
+	f.tailNext++
+	f.out.LogOmitted++
 }
 
 // newFlow decides whether a connection is worth following and which side
@@ -630,6 +676,12 @@ func (f *flow) finish(captureEnd time.Time, hosts hostTTLs, idle time.Duration) 
 	}
 	if f.ended {
 		o.ClosedBy = f.firstEnd
+	}
+	if n := len(f.tail); n > 0 {
+		start := f.tailNext % n
+		o.Log = append(o.Log, f.tail[start:]...)
+		o.Log = append(o.Log, f.tail[:start]...)
+		f.tail = nil
 	}
 	f.judge(hosts)
 	f.findings(idle)

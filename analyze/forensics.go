@@ -414,6 +414,7 @@ func (f *flow) judge(hosts hostTTLs) {
 		}
 
 		r.Evidence = append(forged, genuine...)
+		r.Forged = len(forged)
 		switch {
 		case len(forged) > 0 && c.tsOK != 1 && !c.ipidOK && !c.labelOK:
 			r.Origin = OriginMiddlebox

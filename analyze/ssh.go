@@ -189,13 +189,11 @@ func (w *walker) feedLine(b []byte) []byte {
 
 const notSSH = "not SSH: the first line is not an SSH identification string"
 
+// looksLikeText applies OpenSSH's rule for identification and pre-banner
+// lines (kex.c kex_exchange_identification): any byte but NUL. Escape
+// sequences pass, as they do to a real client; reports escape them.
 func looksLikeText(b []byte) bool {
-	for _, c := range b {
-		if c == 0 || (c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f {
-			return false
-		}
-	}
-	return true
+	return bytes.IndexByte(b, 0) < 0
 }
 
 func clip(s string, n int) string {

@@ -126,6 +126,8 @@ type Reset struct {
 	// Evidence lists the facts behind Origin, those that point to a forged
 	// reset first, each with the packet numbers it rests on.
 	Evidence []string
+	// Forged is how many of the first Evidence entries point to a forged reset.
+	Forged int
 
 	ttlMismatch, burst, bothEnds bool
 	baseline                     string // the sender's TTLs the reset was compared with
@@ -147,6 +149,9 @@ type Finding struct {
 	Blame   string
 	Packets []int
 	Summary string
+	// Quote is text from the network that Summary quotes (as a Go string
+	// literal), so reports can set it apart; empty when there is none.
+	Quote string
 }
 
 // Flow is the analysis of one TCP connection. It is plain data: the
@@ -193,6 +198,10 @@ type Flow struct {
 	// Causes and NextSteps come from Knowledge for the flow's findings.
 	Causes    []string
 	NextSteps []string
+	// Log holds the connection's packets when Config.KeepPackets asked for
+	// them: the first ones and the latest, LogOmitted counting those between.
+	Log        []PacketRecord
+	LogOmitted int
 
 	// clientSentAfterClose: the client still sent data after the server's
 	// FIN, so the close took it by surprise.
@@ -205,4 +214,20 @@ func (s Side) index() int {
 		return 1
 	}
 	return 0
+}
+
+// PacketRecord is one packet of a connection, for reports that draw it.
+type PacketRecord struct {
+	Frame  int
+	Time   time.Time
+	From   Side
+	Flags  decode.Flags
+	Seq    uint32 // relative to the sender's first sequence number seen
+	Ack    uint32 // relative to the receiver's, when the ACK flag is set
+	Len    int    // TCP payload length
+	TTL    uint8
+	Window uint16
+	Stage  Stage // the connection's stage after this packet
+	Banner bool  // the payload starts an identification string
+	Dup    bool  // a copy from another capture point, dropped from the analysis
 }

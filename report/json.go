@@ -3,9 +3,13 @@ package report
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/netip"
 	"time"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/rstsniff/rstsniff/analyze"
 )
@@ -242,7 +246,41 @@ func writeLine(w io.Writer, v any) error {
 	if err != nil {
 		return err
 	}
+	b = escapeFormatChars(b)
 	b = append(b, '\n')
 	_, err = w.Write(b)
 	return err
+}
+
+// escapeFormatChars writes Unicode format characters (bidirectional
+// overrides and the like, which encoding/json leaves raw) as \u escapes, so
+// JSON shown in a terminal cannot be reordered by them. They only occur
+// inside strings, where the escape means the same.
+func escapeFormatChars(b []byte) []byte {
+	if !hasFormatChar(b) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	for _, r := range string(b) {
+		if unicode.Is(unicode.Cf, r) {
+			if r > 0xffff {
+				r1, r2 := utf16.EncodeRune(r)
+				out = fmt.Appendf(out, "\\u%04x\\u%04x", r1, r2)
+				continue
+			}
+			out = fmt.Appendf(out, "\\u%04x", r)
+			continue
+		}
+		out = utf8.AppendRune(out, r)
+	}
+	return out
+}
+
+func hasFormatChar(b []byte) bool {
+	for _, r := range string(b) {
+		if r >= 0x80 && unicode.Is(unicode.Cf, r) {
+			return true
+		}
+	}
+	return false
 }

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -155,3 +156,69 @@ func TestHostileBanner(t *testing.T) {
 		t.Errorf("json:\n%s", js)
 	}
 }
+
+// The hostile-banner lab capture (a server whose text line and banner are
+// full of terminal escapes, HTML and Markdown) in every output format:
+// nothing from the network may reach a terminal raw, break a table, become
+// a link or markup, or run in the HTML page.
+func TestHostileReports(t *testing.T) {
+	pcap := "../../testdata/pcaps/hostile-banner/capture.pcap"
+	raw := []string{"\x1b", "\x07", "\u202e"}
+	out := map[string]string{}
+	for _, f := range []string{"table", "json", "markdown", "html"} {
+		s, errOut, code := runCLI(t, "", "-r", pcap, "--format", f, "--all", "--explain")
+		if f == "markdown" || f == "html" {
+			s, errOut, code = runCLI(t, "", "-r", pcap, "--format", f)
+		}
+		if code == exitUsage {
+			t.Fatalf("%s: %s", f, errOut)
+		}
+		for _, r := range raw {
+			if strings.Contains(s, r) {
+				t.Errorf("%s output holds %q raw", f, r)
+			}
+		}
+		out[f] = s
+	}
+	if !strings.Contains(out["table"], `SSH-2.0-Evil\u001b]0;owned\u0007<script>`) {
+		t.Errorf("table: escaped banner missing:\n%s", out["table"])
+	}
+	if strings.Contains(out["json"], "<script>") || !strings.Contains(out["json"], `\u003cscript\u003e`) {
+		t.Errorf("json: markup not escaped")
+	}
+	// Markdown: outside code spans there is no markup from the network.
+	md := out["markdown"]
+	if !strings.Contains(md, "SSH-2.0-Evil") {
+		t.Fatalf("markdown lacks the banner:\n%s", md)
+	}
+	prose := codeSpans.ReplaceAllString(md, "")
+	for _, bad := range []string{"<script", "<img", "](http", "](javascript", "**bold**", "Evil"} {
+		if strings.Contains(prose, bad) {
+			t.Errorf("markdown: %q outside a code span", bad)
+		}
+	}
+	for _, line := range strings.Split(md, "\n") {
+		if strings.HasPrefix(line, "| [") && strings.Count(codeSpans.ReplaceAllString(line, ""), "|") != 9 {
+			t.Errorf("markdown: a table row has the wrong number of cells: %s", line)
+		}
+	}
+	// HTML: escaped text, no element or URL from the network, a strict CSP.
+	h := out["html"]
+	for _, bad := range []string{"<script", "<img", "<iframe", "onerror=\""} {
+		if strings.Contains(strings.ToLower(h), bad) {
+			t.Errorf("html holds %q", bad)
+		}
+	}
+	// The only links are anchors within the page.
+	for _, m := range regexp.MustCompile(`(?i)\b(href|src|action)\s*=\s*"([^"]*)"`).FindAllStringSubmatch(h, -1) {
+		if !strings.HasPrefix(m[2], "#") {
+			t.Errorf("html: %s=%q", m[1], m[2])
+		}
+	}
+	if !strings.Contains(h, "&lt;script&gt;alert(1)&lt;/script&gt;") || !strings.Contains(h, `content="default-src 'none';`) {
+		t.Errorf("html: banner not escaped or CSP missing")
+	}
+}
+
+// codeSpans matches Markdown code spans of any fence length.
+var codeSpans = regexp.MustCompile("(`+)[^`](?:.*?[^`])?(?:`+)")

@@ -58,6 +58,8 @@ func TestGolden(t *testing.T) {
 				{"golden.json", append([]string{"-r", pcap, "--format", "json"}, extra...)},
 				{"golden.txt", append([]string{"-r", pcap, "--all"}, extra...)},
 				{"golden-explain.txt", append([]string{"-r", pcap, "--explain"}, extra...)},
+				{"golden.md", append([]string{"-r", pcap, "--format", "markdown"}, extra...)},
+				{"golden.html", append([]string{"-r", pcap, "--format", "html"}, extra...)},
 			} {
 				out, errOut, code := runCLI(t, "", g.args...)
 				if code == exitUsage {

@@ -85,6 +85,9 @@ var labTruth = map[string]struct {
 	// the loss also took the client's last packets and no retransmission came
 	// within the capture, which then truly ends open.
 	"lossy-transfer": {[][]verdict{append(append([]verdict{}, cleanClose[0]...), verdict{"session", "open", "", "", "", ""})}, "exit 0"},
+	// A fake server with a banner full of escapes and markup resets after the client's KEXINIT.
+	"hostile-banner": {[][]verdict{{{"kexinit", "reset", "server", "server@kexinit", "endpoint", "server-reset"}}},
+		"Connection reset by 203.0.113.2 port 22"},
 	// IPv6: the router's forged reset (hop limit 64 vs 63), then a genuine abort carrying its socket's flow label.
 	"ipv6-forensics": {[][]verdict{
 		{{"banner", "reset", "server", "server@banner", "middlebox,endpoint", "reset-race,ttl-mismatch"}},

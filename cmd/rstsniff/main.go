@@ -69,6 +69,8 @@ type options struct {
 	timeout  time.Duration
 	maxFlows int
 	metrics  string
+	output   string
+	command  string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -87,7 +89,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVarP(&o.count, "count", "c", 0, "stop after `N` packets")
 	fs.DurationVar(&o.duration, "duration", 0, "stop a live capture after `D` (e.g. 10m)")
 	portList := fs.String("ports", "22", "SSH server `PORTS`, comma-separated")
-	fs.StringVar(&o.format, "format", "table", "output `FORMAT`: table or json")
+	fs.StringVar(&o.format, "format", "table", "output `FORMAT`: table, json, markdown or html")
+	fs.StringVarP(&o.output, "output", "o", "", "write the output to `FILE` instead of standard output")
 	fs.BoolVar(&o.all, "all", false, "list every connection, not only abnormal ones")
 	fs.BoolVarP(&o.explain, "explain", "e", false, "explain each abnormal connection: evidence, findings, causes, next steps")
 	fs.DurationVar(&o.idle, "idle-threshold", analyze.DefaultIdleThreshold, "silence after which a reset drawn by the next packet is an idle-timeout reset")
@@ -118,8 +121,14 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	case len(o.reads) > 0 && o.iface != "":
 		return nil, &usageError{"-r and -i do not go together"}
 	}
-	if o.format != "table" && o.format != "json" {
-		return nil, &usageError{fmt.Sprintf("unknown --format %q: use table or json", o.format)}
+	switch o.format {
+	case "table", "json":
+	case "markdown", "html":
+		if o.iface != "" {
+			return nil, &usageError{"--format " + o.format + " is a report of a capture file: capture with -w, then read it with -r"}
+		}
+	default:
+		return nil, &usageError{fmt.Sprintf("unknown --format %q: use table, json, markdown or html", o.format)}
 	}
 	if o.idle <= 0 || o.grace <= 0 || o.timeout <= 0 {
 		return nil, &usageError{"--idle-threshold, --grace and --flow-timeout must be positive"}
@@ -157,6 +166,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		fmt.Fprintf(stderr, "rstsniff: %v\n", err)
 		return exitUsage
+	}
+	if o != nil {
+		o.command = "rstsniff " + strings.Join(args, " ")
+	}
+	if o != nil && o.output != "" {
+		f, err := os.Create(o.output)
+		if err != nil {
+			fmt.Fprintf(stderr, "rstsniff: -o: %v\n", err)
+			return exitUsage
+		}
+		defer f.Close()
+		stdout = f
 	}
 	switch {
 	case o == nil:
@@ -196,9 +217,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return exitUsage
 		}
 	}
+	meta := report.Meta{Version: version, Command: o.command}
 	switch o.format {
 	case "json":
 		err = report.JSON(stdout, r)
+	case "markdown":
+		err = report.Markdown(stdout, r, meta)
+	case "html":
+		err = report.HTML(stdout, r, meta)
 	default:
 		err = report.Table(stdout, r, report.TableOptions{All: o.all, Explain: o.explain})
 	}
@@ -213,9 +239,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 }
 
 func newAnalyzer(o *options, name string) *analyze.Analyzer {
+	keep := 0
+	if o.format == "markdown" || o.format == "html" {
+		keep = reportPackets // the reports draw each connection's packets
+	}
 	return analyze.New(analyze.Config{Ports: o.ports, File: name, IdleThreshold: o.idle,
-		Grace: o.grace, FlowTimeout: o.timeout, MaxFlows: o.maxFlows})
+		Grace: o.grace, FlowTimeout: o.timeout, MaxFlows: o.maxFlows, KeepPackets: keep})
 }
+
+// reportPackets is how many packets per connection the reports keep.
+const reportPackets = 120
 
 // feeder decodes frames into an analyzer and keeps the evidence frames.
 type feeder struct {

@@ -28,7 +28,7 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
 all_cases=(clean authfail refused reject-banner post-handshake syn-drop maxstartups sshd-killed client-abort ipv6 port2222 any
-	reject-near-server inject-both idle-timeout mtu-blackhole rate-limit lossy-transfer ipv6-forensics)
+	reject-near-server inject-both idle-timeout mtu-blackhole rate-limit lossy-transfer ipv6-forensics hostile-banner)
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=("${all_cases[@]}")
 
@@ -475,6 +475,21 @@ case_live() { # rstsniff captures live in the client namespace while connections
 	echo "exit $rc" >"$dir/rstsniff.exit"
 }
 
+case_hostile-banner() { # a fake server whose text line and banner are full of escapes and markup
+	rm -f "$work/evil.out"
+	ins "$work/evilserver" "$SRV4:22" >"$work/evil.out" 2>&1 &
+	local ev=$!
+	for _ in $(seq 100); do
+		grep -q listening "$work/evil.out" 2>/dev/null && break
+		sleep 0.05
+	done
+	start_capture -i c0 'tcp or icmp or icmp6'
+	client root@$SRV4 true
+	stop_capture
+	kill $ev 2>/dev/null || true
+	wait $ev 2>/dev/null || true
+}
+
 # --- main ------------------------------------------------------------------
 
 for t in ip iptables tcpdump ssh ssh-keygen /usr/sbin/sshd go; do
@@ -484,6 +499,7 @@ done
 
 (cd "$here/abort" && go build -o "$work/abort" .)
 (cd "$here/inject" && go build -o "$work/inject" .)
+(cd "$here/evilserver" && go build -o "$work/evilserver" .)
 setup
 topo one
 for c in "${cases[@]}"; do

@@ -1,0 +1,157 @@
+package report
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rstsniff/rstsniff/analyze"
+)
+
+// What the Markdown and HTML reports share: the facts about the run, a
+// verdict in plain words for each connection, the packets that prove it
+// and a Wireshark filter. Text from the network is returned as is; each
+// format escapes it its own way.
+
+// Meta describes the invocation for the report header.
+type Meta struct {
+	Version string
+	Command string
+}
+
+// verdict says in plain words, with numbers, how a connection ended and who
+// really sent the reset that ended it.
+func verdict(f *analyze.Flow) string {
+	var b strings.Builder
+	srv := f.Server.Addr().String()
+	switch f.Outcome {
+	case analyze.OutcomeRefused:
+		fmt.Fprintf(&b, "The client's SYN was answered by a reset: the connection was refused.")
+	case analyze.OutcomeTimeout:
+		fmt.Fprintf(&b, "The connection timed out at the %s stage: what one side sent was never answered.", f.Stage)
+	case analyze.OutcomeClosed:
+		fmt.Fprintf(&b, "The %s closed the connection at the %s stage.", f.ClosedBy, f.Stage)
+	case analyze.OutcomeOpen:
+		fmt.Fprintf(&b, "The connection was still open at the %s stage when the capture ended.", f.Stage)
+	}
+	if len(f.Resets) > 0 {
+		r := f.Resets[0]
+		addr := srv
+		if r.From == analyze.Client {
+			addr = f.Client.Addr().String()
+		}
+		lead := "The reset"
+		if f.Outcome == analyze.OutcomeReset {
+			lead = "The reset that ended this connection"
+		}
+		if b.Len() > 0 {
+			b.WriteString(" ")
+		}
+		fmt.Fprintf(&b, "%s (frame %d, at the %s stage) carries the %s's address %s", lead, r.Packet, r.Stage, r.From, addr)
+		switch r.Origin {
+		case analyze.OriginMiddlebox:
+			fmt.Fprintf(&b, ", but a device on the path forged it: %s.", strings.Join(r.Evidence[:r.Forged], "; "))
+		case analyze.OriginEndpoint:
+			fmt.Fprintf(&b, ", and the %s itself sent it: %s.", r.From, strings.Join(r.Evidence, "; "))
+		default:
+			b.WriteString(", and there is not enough evidence to say whether it or a device on the path sent it.")
+		}
+		if n := len(f.Resets) - 1; n > 0 {
+			fmt.Fprintf(&b, " %d more reset%s followed.", n, plural(n))
+		}
+	}
+	return b.String()
+}
+
+// wiresharkFilter opens exactly this connection in Wireshark.
+func wiresharkFilter(f *analyze.Flow) string {
+	ip := "ip.addr"
+	if f.Client.Addr().Is6() {
+		ip = "ipv6.addr"
+	}
+	return fmt.Sprintf("%s==%s && %s==%s && tcp.port==%d && tcp.port==%d", ip, f.Client.Addr(), ip, f.Server.Addr(), f.Client.Port(), f.Server.Port())
+}
+
+// evidenceRecords picks the packets worth showing: the handshake, every
+// packet a reset or finding names, and two on each side of those.
+func evidenceRecords(f *analyze.Flow) []analyze.PacketRecord {
+	want := map[int]bool{}
+	for _, r := range f.Resets {
+		want[r.Packet] = true
+	}
+	for _, fd := range f.Findings {
+		for _, p := range fd.Packets {
+			want[p] = true
+		}
+	}
+	var out []analyze.PacketRecord
+	for i, p := range f.Log {
+		keep := i < 3 || len(f.Log) <= 12
+		for j := max(0, i-2); j <= min(len(f.Log)-1, i+2) && !keep; j++ {
+			keep = want[f.Log[j].Frame]
+		}
+		if keep {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// packetLine renders a packet the way tcpdump would, with its frame number.
+func packetLine(f *analyze.Flow, p analyze.PacketRecord, t0 time.Time) string {
+	src, dst := f.Client, f.Server
+	if p.From == analyze.Server {
+		src, dst = dst, src
+	}
+	s := fmt.Sprintf("#%-4d +%-9s %s > %s: Flags [%s], seq %d", p.Frame, seconds(p.Time.Sub(t0)), Endpoint(src), Endpoint(dst), p.Flags, p.Seq)
+	if p.Len > 0 {
+		s += fmt.Sprintf(":%d", p.Seq+uint32(p.Len))
+	}
+	if p.Flags.Has(1 << 4) { // ACK
+		s += fmt.Sprintf(", ack %d", p.Ack)
+	}
+	s += fmt.Sprintf(", win %d, length %d, ttl %d", p.Window, p.Len, p.TTL)
+	if p.Banner {
+		s += ", SSH banner"
+	}
+	if p.Dup {
+		s += ", copy from another interface"
+	}
+	return s
+}
+
+func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 6, 64) + "s" }
+
+// notableFlows are the connections a report explains.
+func notableFlows(r *Run) []*analyze.Flow {
+	var out []*analyze.Flow
+	for _, f := range r.Flows {
+		if notable(f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// summaryText is the report's one-line summary without warnings.
+func summaryText(r *Run) string {
+	s := summaryLine(&Run{Inputs: r.Inputs, Flows: r.Flows, Tally: r.Tally}, len(notableFlows(r)))
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return strings.TrimSuffix(s, " (0 more without problems, --all lists them)")
+}
+
+func timeRange(r *Run) (time.Time, time.Time) {
+	var a, b time.Time
+	for _, in := range r.Inputs {
+		if !in.Start.IsZero() && (a.IsZero() || in.Start.Before(a)) {
+			a = in.Start
+		}
+		if in.End.After(b) {
+			b = in.End
+		}
+	}
+	return a, b
+}

@@ -1,0 +1,177 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/rstsniff/rstsniff/analyze"
+)
+
+// Markdown writes a report to attach to a ticket: the capture's facts, a
+// summary table of the connections that ended abnormally, then for each
+// one the verdict, the client's message, the evidence, the packets,
+// findings, causes, next steps and a Wireshark filter. It renders on GitHub
+// and GitLab. Text from the network only ever appears inside code spans, so
+// it can neither break a table nor become a link or markup.
+func Markdown(w io.Writer, r *Run, meta Meta) error {
+	var b strings.Builder
+	b.WriteString("# rstsniff report\n\n")
+	b.WriteString("| | |\n|---|---|\n")
+	for _, in := range r.Inputs {
+		fmt.Fprintf(&b, "| Input | %s: %s, %d packets |\n", mdCode(in.Name, true), mdText(in.Format), in.Frames)
+	}
+	if a, z := timeRange(r); !a.IsZero() {
+		fmt.Fprintf(&b, "| Time (UTC) | %s to %s |\n", a.UTC().Format(TimeFormat), z.UTC().Format(TimeFormat))
+	}
+	if t := r.Tally; t != nil && t.Capture != nil {
+		fmt.Fprintf(&b, "| Capture | %d received by filter, %d dropped by the kernel, %d by the interface |\n", t.Capture.Received, t.Capture.Dropped, t.Capture.IfDropped)
+	}
+	fmt.Fprintf(&b, "| rstsniff | %s |\n", mdText(meta.Version))
+	if meta.Command != "" {
+		fmt.Fprintf(&b, "| Command | %s |\n", mdCode(meta.Command, true))
+	}
+	fmt.Fprintf(&b, "\n%s.\n", mdText(strings.TrimSuffix(summaryText(r), ".")))
+	for _, wn := range r.Warnings() {
+		fmt.Fprintf(&b, "\n> **Warning:** %s\n", mdText(wn))
+	}
+	flows := notableFlows(r)
+	if len(flows) == 0 {
+		b.WriteString("\nNo connection was reset, refused or timed out, and none shows a finding.\n")
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	b.WriteString("\n## Connections that ended abnormally\n\n")
+	b.WriteString("| # | Client | Server | Outcome | Stage | Reset | Who sent it | Main finding |\n|---|---|---|---|---|---|---|---|\n")
+	for _, f := range flows {
+		reset, origin := "-", "-"
+		if len(f.Resets) > 0 {
+			rs := f.Resets[0]
+			reset = fmt.Sprintf("frame %d, %s's name", rs.Packet, rs.From)
+			origin = rs.Origin.String()
+		}
+		fmt.Fprintf(&b, "| [%d](#connection-%d) | %s | %s | %s | %s | %s | %s | %s |\n", f.ID, f.ID,
+			mdCode(Endpoint(f.Client), true), mdCode(Endpoint(f.Server), true), f.Outcome, f.Stage, reset, origin, mdCode(dash(mainFinding(f)), true))
+	}
+	for _, f := range flows {
+		mdFlow(&b, f)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func mdFlow(b *strings.Builder, f *analyze.Flow) {
+	fmt.Fprintf(b, "\n## Connection %d\n\n", f.ID)
+	fmt.Fprintf(b, "%s → %s, %s", mdCode(Endpoint(f.Client), false), mdCode(Endpoint(f.Server), false), f.Outcome)
+	if f.ClosedBy != analyze.SideNone {
+		fmt.Fprintf(b, " by the %s", f.ClosedBy)
+	}
+	fmt.Fprintf(b, " at the %s stage, frames %d-%d", f.Stage, f.FirstPacket, f.LastPacket)
+	if f.File != "" {
+		fmt.Fprintf(b, " of %s", mdCode(f.File, false))
+	}
+	b.WriteString(".\n\n")
+	fmt.Fprintf(b, "**Verdict.** %s\n\n", mdText(verdict(f)))
+	if f.ClientBanner != "" || f.ServerBanner != "" {
+		fmt.Fprintf(b, "Client: %s; server: %s.\n\n", mdCode(dash(f.ClientBanner), false), mdCode(dash(serverText(f)), false))
+	}
+	if f.ClientError != "" {
+		b.WriteString("**What the OpenSSH client most likely printed:**\n\n```\n")
+		for _, l := range strings.Split(f.ClientError, "\n") {
+			b.WriteString(Safe(l) + "\n")
+		}
+		b.WriteString("```\n\n")
+	}
+	for _, r := range f.Resets {
+		fmt.Fprintf(b, "**Reset, frame %d** (%s's name, %s stage, TTL %d): %s\n\n", r.Packet, r.From, r.Stage, r.TTL, mdText(originSentence(r)))
+		for _, e := range r.Evidence {
+			fmt.Fprintf(b, "- %s\n", mdText(e))
+		}
+		b.WriteString("\n")
+	}
+	if recs := evidenceRecords(f); len(recs) > 0 {
+		b.WriteString("**Packets** (frame numbers as in Wireshark; sequence numbers relative):\n\n```\n")
+		for _, p := range recs {
+			b.WriteString(packetLine(f, p, f.Start) + "\n")
+		}
+		if f.LogOmitted > 0 {
+			fmt.Fprintf(b, "(%d packets in the middle not kept)\n", f.LogOmitted)
+		}
+		b.WriteString("```\n\n")
+	}
+	if len(f.Findings) > 0 {
+		b.WriteString("**Findings:**\n\n")
+		for _, fd := range f.Findings {
+			fmt.Fprintf(b, "- %s (blame: %s): %s\n", mdCode(fd.ID, false), fd.Blame, mdSummary(fd))
+		}
+		b.WriteString("\n")
+	}
+	list := func(title string, items []string) {
+		if len(items) == 0 {
+			return
+		}
+		fmt.Fprintf(b, "**%s:**\n\n", title)
+		for _, it := range items {
+			fmt.Fprintf(b, "- %s\n", mdText(it))
+		}
+		b.WriteString("\n")
+	}
+	list("Likely causes", f.Causes)
+	list("What to check next", f.NextSteps)
+	fmt.Fprintf(b, "Wireshark display filter: %s\n", mdCode(wiresharkFilter(f), false))
+}
+
+// mdSummary renders a finding's summary with the text it quotes from the
+// network in a code span.
+func mdSummary(fd analyze.Finding) string {
+	if fd.Quote == "" {
+		return mdText(fd.Summary)
+	}
+	q := strconv.Quote(fd.Quote)
+	i := strings.Index(fd.Summary, q)
+	if i < 0 {
+		return mdText(fd.Summary)
+	}
+	return mdText(fd.Summary[:i]) + mdCode(fd.Quote, false) + mdText(fd.Summary[i+len(q):])
+}
+
+// mdCode puts untrusted text in a code span: made safe for terminals first,
+// with a backtick fence longer than any run inside it, and pipes escaped in
+// table cells (GFM needs that even inside code spans).
+func mdCode(s string, cell bool) string {
+	s = Safe(s)
+	fence, run := "`", 0
+	for _, c := range s {
+		if c == '`' {
+			run++
+			if run >= len(fence) {
+				fence += "`"
+			}
+		} else {
+			run = 0
+		}
+	}
+	if cell {
+		s = strings.ReplaceAll(s, "|", `\|`)
+	}
+	pad := ""
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		pad = " "
+	}
+	return fence + pad + s + pad + fence
+}
+
+// mdText escapes rstsniff's own prose so that no character in it is taken
+// as Markdown.
+func mdText(s string) string {
+	s = Safe(s)
+	var b strings.Builder
+	for _, c := range s {
+		if strings.ContainsRune("\\`*_{}[]<>()#+-!|~", c) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
