@@ -74,6 +74,7 @@ type svgLadder struct {
 	Bands   []svgBand
 	Arrows  []svgArrow
 	Omitted int
+	Copies  int
 }
 
 type svgBand struct {
@@ -105,7 +106,14 @@ func ladder(f *analyze.Flow) svgLadder {
 		}
 	}
 	l := svgLadder{Middle: len(forged) > 0}
-	recs := f.Log
+	var recs []analyze.PacketRecord
+	for _, p := range f.Log {
+		if p.Dup {
+			l.Copies++ // the same packet seen at a second capture point
+			continue
+		}
+		recs = append(recs, p)
+	}
 	if len(recs) > maxRows {
 		l.Omitted = len(recs) - maxRows + f.LogOmitted
 		recs = recs[:maxRows]
@@ -181,7 +189,7 @@ code, pre { font: 12px/1.4 ui-monospace, "DejaVu Sans Mono", monospace; } pre { 
 svg.ladder { display: block; background: #f3f7fc; border: 1px solid #ccd; margin: 12px 0; max-width: 100%; height: auto; }
 svg .lane { stroke: #445; stroke-width: 2; } svg .lanename { font: bold 13px sans-serif; fill: #223; }
 svg .pkt { stroke: #2b5fa8; stroke-width: 1.5; } svg .rst { stroke: #c62828; stroke-width: 2.5; } svg .forged { stroke: #c62828; stroke-width: 3; stroke-dasharray: 6 3; }
-svg text.label { font: 11px ui-monospace, monospace; fill: #223; } svg text.stage { font: italic 11px sans-serif; fill: #556; }
+svg text.label { font: 11px ui-monospace, monospace; fill: #223; paint-order: stroke; stroke: #f3f7fc; stroke-width: 4px; stroke-linejoin: round; } svg text.stage { font: italic 11px sans-serif; fill: #556; }
 @media print { svg.ladder { break-inside: avoid; } body { margin: 0; } }
 </style>
 </head>
@@ -208,7 +216,7 @@ svg text.label { font: 11px ui-monospace, monospace; fill: #223; } svg text.stag
 {{range .Flows}}{{$f := .F}}
 <h2 id="connection-{{$f.ID}}">Connection {{$f.ID}}: <code>{{endpoint $f false}}</code> → <code>{{endpoint $f true}}</code></h2>
 <p>{{$f.Outcome}}{{if $f.ClosedBy.String}} by the {{$f.ClosedBy}}{{end}} at the {{$f.Stage}} stage, frames {{$f.FirstPacket}}-{{$f.LastPacket}}{{if $f.File}} of <code>{{safe $f.File}}</code>{{end}}.
-{{if or $f.ClientBanner .Server}}Client: <code>{{safe $f.ClientBanner}}</code>; server: <code>{{safe .Server}}</code>.{{end}}</p>
+{{if or $f.ClientBanner .Server}}Client: <code>{{if $f.ClientBanner}}{{safe $f.ClientBanner}}{{else}}-{{end}}</code>; server: <code>{{if .Server}}{{safe .Server}}{{else}}-{{end}}</code>.{{end}}</p>
 <p class="verdict"><b>Verdict.</b> {{safe .Verdict}}</p>
 {{with .Ladder}}<svg class="ladder" xmlns="http://www.w3.org/2000/svg" width="{{width}}" height="{{.Height}}" viewBox="0 0 {{width}} {{.Height}}" role="img" aria-label="packet ladder diagram">
 {{range .Bands}}<rect x="0" y="{{.Y}}" width="{{width}}" height="{{.H}}" fill="{{.Fill}}"/><text class="stage" x="8" y="{{.Y}}" dy="14">{{.Stage}}</text>
@@ -217,7 +225,7 @@ svg text.label { font: 11px ui-monospace, monospace; fill: #223; } svg text.stag
 <text class="lanename" x="{{laneX "server"}}" y="22" text-anchor="middle">server</text>
 <line class="lane" x1="{{laneX "client"}}" y1="32" x2="{{laneX "client"}}" y2="{{.Height}}"/><line class="lane" x1="{{laneX "server"}}" y1="32" x2="{{laneX "server"}}" y2="{{.Height}}"/>
 {{range .Arrows}}<line class="{{.Class}}" x1="{{.X1}}" y1="{{.Y}}" x2="{{.X2}}" y2="{{.Y}}"/><polygon points="{{.Head}}" fill="{{if eq .Class "pkt"}}#2b5fa8{{else}}#c62828{{end}}"/><text class="label" x="{{mid .X1 .X2}}" y="{{.Y}}" dy="-4" text-anchor="middle">{{.Label}}</text>
-{{end}}{{if .Omitted}}<text class="stage" x="8" y="{{.Height}}" dy="-8">{{.Omitted}} more packets not drawn</text>{{end}}
+{{end}}{{if or .Omitted .Copies}}<text class="stage" x="8" y="{{.Height}}" dy="-8">{{if .Omitted}}{{.Omitted}} more packets not drawn. {{end}}{{if .Copies}}{{.Copies}} copies of packets seen on a second interface not drawn.{{end}}</text>{{end}}
 </svg>{{end}}
 {{if .ClientError}}<p><b>What the OpenSSH client most likely printed:</b></p><pre>{{range .ClientError}}{{safe .}}
 {{end}}</pre>{{end}}

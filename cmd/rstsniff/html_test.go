@@ -1,0 +1,94 @@
+package main
+
+import (
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// TestHTMLScreenshot opens the HTML report of the reject-banner capture in
+// headless Chromium and checks that the page rendered and the ladder
+// diagram is visible: a region of the SVG's background colour of diagram
+// size, holding red (reset) and blue (packet) arrows.
+func TestHTMLScreenshot(t *testing.T) {
+	browser := ""
+	for _, b := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(b); err == nil {
+			browser = p
+			break
+		}
+	}
+	if browser == "" {
+		if os.Geteuid() == 0 && os.Getenv("CI") != "" {
+			t.Fatal("chromium is missing: make test installs it")
+		}
+		t.Skip("no chromium (make test installs it as root)")
+	}
+	dir := t.TempDir()
+	page := filepath.Join(dir, "report.html")
+	out, errOut, code := runCLI(t, "", "-r", "../../testdata/pcaps/reject-banner/capture.pcap", "--format", "html", "-o", page)
+	if code == exitUsage {
+		t.Fatalf("%s%s", out, errOut)
+	}
+	shot := filepath.Join(dir, "shot.png")
+	cmd := exec.Command(browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+		"--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+		"--user-data-dir="+filepath.Join(dir, "profile"), "--window-size=1100,1400", "--screenshot="+shot, "file://"+page)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("chromium: %v\n%s", err, b)
+	}
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near := func(c color.Color, r, g, b, tol int) bool {
+		cr, cg, cb, _ := c.RGBA()
+		d := func(x uint32, y int) int {
+			v := int(x>>8) - y
+			if v < 0 {
+				v = -v
+			}
+			return v
+		}
+		return d(cr, r)+d(cg, g)+d(cb, b) <= tol
+	}
+	// The SVG's background (#f3f7fc) gives its box.
+	box := image.Rectangle{Min: image.Pt(1<<30, 1<<30)}
+	bounds := img.Bounds()
+	for y := bounds.Min.Y; y < bounds.Max.Y; y++ {
+		for x := bounds.Min.X; x < bounds.Max.X; x++ {
+			if near(img.At(x, y), 0xf3, 0xf7, 0xfc, 2) {
+				box.Min.X, box.Min.Y = min(box.Min.X, x), min(box.Min.Y, y)
+				box.Max.X, box.Max.Y = max(box.Max.X, x), max(box.Max.Y, y)
+			}
+		}
+	}
+	if box.Dx() < 600 || box.Dy() < 150 {
+		t.Fatalf("no diagram-sized region of the SVG background: %v", box)
+	}
+	red, blue := 0, 0
+	for y := box.Min.Y; y <= box.Max.Y; y++ {
+		for x := box.Min.X; x <= box.Max.X; x++ {
+			c := img.At(x, y)
+			switch {
+			case near(c, 0xc6, 0x28, 0x28, 60):
+				red++
+			case near(c, 0x2b, 0x5f, 0xa8, 60):
+				blue++
+			}
+		}
+	}
+	if red < 200 || blue < 150 {
+		t.Errorf("diagram at %v: %d red and %d blue pixels, want reset and packet arrows drawn", box, red, blue)
+	}
+	t.Logf("diagram at %v: %d red, %d blue pixels", box, red, blue)
+}
