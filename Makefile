@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/rstsniff
 
-.PHONY: build demo test lab-deps check
+.PHONY: build demo test lab-deps check bench
 
 build:
 	@[ -e /usr/include/pcap.h ] || { echo "rstsniff needs libpcap's headers: apt-get install libpcap-dev (make does it when run as root)"; exit 1; }
@@ -36,3 +36,9 @@ lab-deps:
 				libpcap-dev openssh-server openssh-client tcpdump iptables iproute2 iputils-ping procps chromium >/dev/null; \
 		fi; \
 	fi
+
+# Speed and memory on a synthetic capture of N connections (default 100000):
+# rstsniff, the bare read loop and tshark. Go benchmarks follow.
+bench: build
+	bash bench/run.sh
+	$(GO) test -run '^$$' -bench . -benchmem ./decode ./analyze

@@ -160,11 +160,12 @@ func (f *flow) findings(idle time.Duration) {
 			if b.again != b.n {
 				size = fmt.Sprintf("data (sent as %d bytes, retransmitted as %d-byte segments)", b.n, b.again)
 			}
-			list := frames(b.frames)
-			if len(b.frames) < b.retrans+1 {
+			fs := append([]int(nil), b.frames[:b.nframes]...)
+			list := frames(fs)
+			if len(fs) < b.retrans+1 {
 				list += ", ..."
 			}
-			add(FindMTUBlackhole, "network", b.frames, "The %s's %s went out %d times (frames %s) and was never acknowledged, while the %s's packets kept arriving: a link on the path has a smaller MTU and the ICMP \"fragmentation needed\" messages are blocked (a path MTU black hole).",
+			add(FindMTUBlackhole, "network", fs, "The %s's %s went out %d times (frames %s) and was never acknowledged, while the %s's packets kept arriving: a link on the path has a smaller MTU and the ICMP \"fragmentation needed\" messages are blocked (a path MTU black hole).",
 				side, size, b.retrans+1, list, side.Other())
 		}
 	}

@@ -109,6 +109,20 @@ func (a *Analyzer) Evicted() int { return a.evicted }
 // Open returns how many connections the analyzer holds.
 func (a *Analyzer) Open() int { return len(a.flows) }
 
+// OldestOpen returns the first frame of the earliest connection still held
+// (one that may yet be reported), or 0 when none is: every connection
+// reported later starts after it. Callers use it to print flows in order of
+// first packet as they come.
+func (a *Analyzer) OldestOpen() int {
+	oldest := 0
+	for _, f := range a.flows {
+		if !f.ignored && (oldest == 0 || f.out.FirstPacket < oldest) {
+			oldest = f.out.FirstPacket
+		}
+	}
+	return oldest
+}
+
 func (a *Analyzer) isSSHPort(p uint16) bool { return a.ports[p/64]&(1<<(p%64)) != 0 }
 
 // flowKey names a connection independent of direction: lo sorts before hi.
@@ -216,14 +230,16 @@ func (f *flow) duplicate(ts time.Time, from Side, seg *decode.Segment) bool {
 	fp := fingerprint{t: ts, from: from, seq: seg.Seq, ack: seg.Ack, flags: seg.Flags, ipid: seg.IPID,
 		tsval: seg.TSVal, win: seg.Window, plen: seg.PayloadLen, ttl: seg.TTL, ifidx: seg.IfIndex, dir: seg.Direction}
 	for i := 0; i < f.nRecent && i < len(f.recent); i++ {
-		o := f.recent[i]
-		if ts.Sub(o.t) > dupWindow || (o.ttl == fp.ttl && o.ifidx == fp.ifidx && o.dir == fp.dir) {
+		o := &f.recent[i]
+		if o.seq != fp.seq || o.ack != fp.ack || o.plen != fp.plen || o.flags != fp.flags || o.from != fp.from {
+			continue
+		}
+		if o.ttl == fp.ttl && o.ifidx == fp.ifidx && o.dir == fp.dir {
 			// Identical where it was seen too: a packet the network really
 			// sent twice, which counts as a retransmission.
 			continue
 		}
-		o.t, o.ttl, o.ifidx, o.dir = fp.t, fp.ttl, fp.ifidx, fp.dir
-		if o == fp {
+		if o.ipid == fp.ipid && o.tsval == fp.tsval && o.win == fp.win && ts.Sub(o.t) <= dupWindow {
 			return true
 		}
 	}
@@ -617,8 +633,8 @@ func (f *flow) compressed() bool {
 	if ck == nil || sk == nil {
 		return false
 	}
-	c2s := negotiate(ck.CompressionC2S, sk.CompressionC2S)
-	s2c := negotiate(ck.CompressionS2C, sk.CompressionS2C)
+	c2s := negotiate(ck.compRaw, sk.compRaw)
+	s2c := negotiate(ck.compS2CRaw, sk.compS2CRaw)
 	return (c2s != "" && c2s != "none") || (s2c != "" && s2c != "none")
 }
 
@@ -640,13 +656,13 @@ func (f *flow) finish(captureEnd time.Time, hosts hostTTLs, idle time.Duration) 
 	if c.w.kexinit != nil && s.w.kexinit != nil {
 		ck, sk := c.w.kexinit, s.w.kexinit
 		o.Algorithms = Algorithms{
-			Kex:         negotiate(ck.Kex, sk.Kex),
-			HostKey:     negotiate(ck.HostKey, sk.HostKey),
-			Cipher:      negotiate(ck.CiphersC2S, sk.CiphersC2S),
-			CipherS2C:   negotiate(ck.CiphersS2C, sk.CiphersS2C),
-			MAC:         negotiate(ck.MACsC2S, sk.MACsC2S),
-			MACS2C:      negotiate(ck.MACsS2C, sk.MACsS2C),
-			Compression: negotiate(ck.CompressionC2S, sk.CompressionC2S),
+			Kex:         negotiate(ck.kexRaw, sk.kexRaw),
+			HostKey:     negotiate(ck.hostKeyRaw, sk.hostKeyRaw),
+			Cipher:      negotiate(ck.encRaw, sk.encRaw),
+			CipherS2C:   negotiate(ck.encS2CRaw, sk.encS2CRaw),
+			MAC:         negotiate(ck.macRaw, sk.macRaw),
+			MACS2C:      negotiate(ck.macS2CRaw, sk.macS2CRaw),
+			Compression: negotiate(ck.compRaw, sk.compRaw),
 		}
 	}
 	if c.w.kexinit != nil {

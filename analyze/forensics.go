@@ -129,7 +129,8 @@ type sideEvidence struct {
 		again   int // size of the last retransmission
 		retrans int
 		first   time.Time
-		frames  []int
+		frames  [6]int // the first transmissions' frames
+		nframes int
 	}
 }
 
@@ -162,13 +163,16 @@ func (e *sideEvidence) packet(frame int, ts time.Time, seg *decode.Segment) {
 		case b.n > 0 && seg.Seq == b.seq:
 			b.retrans++
 			b.again = seg.PayloadLen
-			if len(b.frames) < 6 {
-				b.frames = append(b.frames, frame)
+			if b.nframes < len(b.frames) {
+				b.frames[b.nframes] = frame
+				b.nframes++
 			}
 		case b.retrans == 0 || seg.PayloadLen > b.n:
 			// A new candidate: remember the last large segment, unless one
-			// is already retransmitted and this one is no larger.
-			b.seq, b.n, b.retrans, b.first, b.frames = seg.Seq, seg.PayloadLen, 0, ts, []int{frame}
+			// is already retransmitted and this one is no larger. Nothing is
+			// allocated here: this runs for every large segment.
+			b.seq, b.n, b.retrans, b.first = seg.Seq, seg.PayloadLen, 0, ts
+			b.frames[0], b.nframes = frame, 1
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"encoding/binary"
 	"encoding/hex"
+	"io"
 	"strings"
 )
 
@@ -37,12 +38,9 @@ const (
 	walkStopped                    // gap, SSH-1, malformed or not SSH: nothing more is parsed
 )
 
-// KexInit holds the name-lists of one SSH_MSG_KEXINIT (RFC 4253 §7.1).
+// KexInit holds the name-lists of one SSH_MSG_KEXINIT (RFC 4253 §7.1), as
+// the comma-separated strings they are on the wire.
 type KexInit struct {
-	Kex, HostKey                     []string
-	CiphersC2S, CiphersS2C           []string
-	MACsC2S, MACsS2C                 []string
-	CompressionC2S, CompressionS2C   []string
 	FirstKexFollows                  bool
 	Truncated                        bool // the packet was longer than what was kept
 	kexRaw, encRaw, macRaw, compRaw  string
@@ -51,18 +49,28 @@ type KexInit struct {
 	languagesC2SRaw, languagesS2CRaw string
 }
 
+// Kex and the like return one name-list split into names.
+func (k *KexInit) Kex() []string        { return splitNames(k.kexRaw) }
+func (k *KexInit) HostKey() []string    { return splitNames(k.hostKeyRaw) }
+func (k *KexInit) CiphersC2S() []string { return splitNames(k.encRaw) }
+
 // HASSH returns the HASSH fingerprint of a client KEXINIT (client=true) or
 // HASSHServer of a server one: md5 of "kex;enc;mac;comp" in the sender's
 // direction of interest, as salesforce/hassh defines it.
 func (k *KexInit) HASSH(client bool) string {
-	var s string
-	if client {
-		s = k.kexRaw + ";" + k.encRaw + ";" + k.macRaw + ";" + k.compRaw
-	} else {
-		s = k.kexRaw + ";" + k.encS2CRaw + ";" + k.macS2CRaw + ";" + k.compS2CRaw
+	parts := [4]string{k.kexRaw, k.encRaw, k.macRaw, k.compRaw}
+	if !client {
+		parts = [4]string{k.kexRaw, k.encS2CRaw, k.macS2CRaw, k.compS2CRaw}
 	}
-	sum := md5.Sum([]byte(s))
-	return hex.EncodeToString(sum[:])
+	h := md5.New()
+	for i, p := range parts {
+		if i > 0 {
+			h.Write([]byte{';'})
+		}
+		io.WriteString(h, p)
+	}
+	var sum [md5.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0]))
 }
 
 // walker follows one direction of an SSH connection through its cleartext
@@ -277,7 +285,7 @@ func parseKexInit(p []byte, truncated bool) *KexInit {
 		return k
 	}
 	p = p[16:]
-	raw := make([]string, 10)
+	var raw [10]string
 	for i := range raw {
 		if len(p) < 4 {
 			k.Truncated = true
@@ -299,10 +307,6 @@ func parseKexInit(p []byte, truncated bool) *KexInit {
 	k.kexRaw, k.hostKeyRaw, k.encRaw, k.encS2CRaw = raw[0], raw[1], raw[2], raw[3]
 	k.macRaw, k.macS2CRaw, k.compRaw, k.compS2CRaw = raw[4], raw[5], raw[6], raw[7]
 	k.languagesC2SRaw, k.languagesS2CRaw = raw[8], raw[9]
-	k.Kex, k.HostKey = splitNames(raw[0]), splitNames(raw[1])
-	k.CiphersC2S, k.CiphersS2C = splitNames(raw[2]), splitNames(raw[3])
-	k.MACsC2S, k.MACsS2C = splitNames(raw[4]), splitNames(raw[5])
-	k.CompressionC2S, k.CompressionS2C = splitNames(raw[6]), splitNames(raw[7])
 	return k
 }
 
@@ -313,11 +317,14 @@ func splitNames(s string) []string {
 	return strings.Split(s, ",")
 }
 
-// negotiate applies RFC 4253 §7.1: the first algorithm on the client's list
-// that is also on the server's.
-func negotiate(client, server []string) string {
-	for _, c := range client {
-		for _, s := range server {
+// negotiate applies RFC 4253 §7.1 to two comma-separated name-lists: the
+// first algorithm on the client's list that is also on the server's.
+func negotiate(client, server string) string {
+	for c := range strings.SplitSeq(client, ",") {
+		if c == "" {
+			continue
+		}
+		for s := range strings.SplitSeq(server, ",") {
 			if c == s {
 				return c
 			}

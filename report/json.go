@@ -277,10 +277,16 @@ func escapeFormatChars(b []byte) []byte {
 }
 
 func hasFormatChar(b []byte) bool {
-	for _, r := range string(b) {
-		if r >= 0x80 && unicode.Is(unicode.Cf, r) {
+	for i := 0; i < len(b); {
+		if b[i] < 0x80 {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if unicode.Is(unicode.Cf, r) {
 			return true
 		}
+		i += n
 	}
 	return false
 }

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -11,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -190,7 +190,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case o.iface != "":
 		return runLive(ctx, o, stdout, stderr)
 	}
-	r := &report.Run{}
+	r := &report.Run{Tally: &report.Tally{Outcomes: map[string]int{}}}
 	budget := o.count
 	var ev *evidence
 	if o.write != "" {
@@ -199,17 +199,36 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return exitUsage
 		}
 	}
+	// Flows arrive in order of first packet. JSON prints each at once; the
+	// other formats keep only what they show, so memory follows the
+	// connections open at once, not the length of the capture.
+	multi := len(o.reads) > 1
+	nextID := 1
+	var outErr error
+	sink := func(f *analyze.Flow) {
+		f.ID = nextID
+		nextID++
+		r.Tally.Add(f)
+		switch {
+		case o.format == "json":
+			if outErr == nil {
+				outErr = report.JSONFlow(stdout, f, multi)
+			}
+		case o.all || f.Outcome.Abnormal() || len(f.Findings) > 0:
+			r.Flows = append(r.Flows, f)
+		}
+	}
 	for _, name := range o.reads {
-		in, flows, err := analyzeFile(ctx, name, stdin, o, &budget, ev)
+		in, err := analyzeFile(ctx, name, stdin, o, &budget, ev, sink)
 		if err != nil {
 			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
 			return exitUsage
 		}
 		r.Inputs = append(r.Inputs, in)
-		r.Flows = append(r.Flows, flows...)
 	}
-	for i, f := range r.Flows {
-		f.ID = i + 1
+	if outErr != nil {
+		fmt.Fprintf(stderr, "rstsniff: writing output: %v\n", outErr)
+		return exitUsage
 	}
 	if ev != nil {
 		if err := ev.Close(); err != nil {
@@ -220,7 +239,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	meta := report.Meta{Version: version, Command: o.command}
 	switch o.format {
 	case "json":
-		err = report.JSON(stdout, r)
+		err = report.JSONSummary(stdout, r)
 	case "markdown":
 		err = report.Markdown(stdout, r, meta)
 	case "html":
@@ -320,7 +339,7 @@ func (fd *feeder) handOver(fs []*analyze.Flow) ([]*analyze.Flow, error) {
 
 // analyzeFile reads one capture through the decoder into an analyzer.
 // budget counts down the packets -c still allows (0: no limit).
-func analyzeFile(ctx context.Context, name string, stdin io.Reader, o *options, budget *int, ev *evidence) (report.Input, []*analyze.Flow, error) {
+func analyzeFile(ctx context.Context, name string, stdin io.Reader, o *options, budget *int, ev *evidence, sink func(*analyze.Flow)) (report.Input, error) {
 	in := report.Input{Name: name}
 	var src capture.Source
 	var err error
@@ -330,7 +349,7 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, o *options, 
 		src, err = capture.Open(name)
 	}
 	if err != nil {
-		return in, nil, err
+		return in, err
 	}
 	defer src.Close()
 	in.Format = src.Format()
@@ -338,7 +357,14 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, o *options, 
 	if o.filter != "" {
 		fd.match = live.NewMatcher(o.filter)
 	}
-	var flows []*analyze.Flow
+	// Handed-over flows wait here until every earlier-starting connection
+	// is out, then go to the sink in order of first packet.
+	pending := &flowHeap{}
+	release := func(before int) {
+		for pending.Len() > 0 && (before == 0 || (*pending)[0].FirstPacket < before) {
+			sink(heap.Pop(pending).(*analyze.Flow))
+		}
+	}
 	var lastExpire time.Time
 	limited := *budget > 0
 	for {
@@ -359,7 +385,7 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, o *options, 
 				in.Warnings = append(in.Warnings, fmt.Sprintf("capture damaged or cut short after %d packets (byte %d): %v; results cover the packets before it", re.Frame-1, re.Offset, re.Err))
 				break
 			}
-			return in, nil, err
+			return in, err
 		}
 		in.Frames++
 		if limited {
@@ -370,15 +396,22 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, o *options, 
 		}
 		in.End = ci.Timestamp
 		if err := fd.frame(in.Frames, data, ci); err != nil {
-			return in, nil, err
+			return in, err
 		}
 		// Hand over ended connections as packet time goes by, as a live
 		// capture does, so both judge with the same knowledge.
 		if ci.Timestamp.Sub(lastExpire) >= time.Second {
 			done, err := fd.handOver(fd.a.Expire(ci.Timestamp))
-			flows = append(flows, done...)
+			for _, f := range done {
+				heap.Push(pending, f)
+			}
 			if err != nil {
-				return in, nil, err
+				return in, err
+			}
+			if oldest := fd.a.OldestOpen(); oldest != 0 {
+				release(oldest)
+			} else {
+				release(0)
 			}
 			lastExpire = ci.Timestamp
 		}
@@ -388,16 +421,28 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, o *options, 
 		in.Warnings = append(in.Warnings, fmt.Sprintf("%d connection%s reported early: more than --max-flows were open at once", n, plural(n)))
 	}
 	if in.Frames == 0 && len(in.Warnings) > 0 {
-		return in, nil, fmt.Errorf("%s: no packet could be read: %s", name, in.Warnings[0])
+		return in, fmt.Errorf("%s: no packet could be read: %s", name, in.Warnings[0])
 	}
 	done, err := fd.handOver(fd.a.Finish())
-	flows = append(flows, done...)
-	if err != nil {
-		return in, nil, err
+	for _, f := range done {
+		heap.Push(pending, f)
 	}
-	// Offline output lists connections in order of first packet.
-	sort.SliceStable(flows, func(i, j int) bool { return flows[i].FirstPacket < flows[j].FirstPacket })
-	return in, flows, nil
+	release(0)
+	return in, err
+}
+
+// flowHeap orders handed-over flows by first packet.
+type flowHeap []*analyze.Flow
+
+func (h flowHeap) Len() int           { return len(h) }
+func (h flowHeap) Less(i, j int) bool { return h[i].FirstPacket < h[j].FirstPacket }
+func (h flowHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *flowHeap) Push(x any)        { *h = append(*h, x.(*analyze.Flow)) }
+func (h *flowHeap) Pop() any {
+	old := *h
+	f := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return f
 }
 
 func listInterfaces(stdout, stderr io.Writer) int {
