@@ -44,6 +44,7 @@ const (
 	DefaultGrace       = 2 * time.Second
 	DefaultFlowTimeout = 10 * time.Minute
 	HandshakeTimeout   = 30 * time.Second
+	HalfCloseTimeout   = 60 * time.Second // one side closed, the other silent
 	DefaultMaxFlows    = 200000
 )
 
@@ -735,16 +736,21 @@ func (f *flow) unanswered(captureEnd time.Time) bool {
 }
 
 // done reports whether a connection can be handed over at time now: it
-// ended (RST, both FINs) and the grace period passed, or it fell silent.
+// ended (a RST, or FIN from both sides) and the grace period passed, or it
+// fell silent: half-closed for HalfCloseTimeout, established for the flow
+// timeout, its handshake unfinished for HandshakeTimeout.
 func (a *Analyzer) done(f *flow, now time.Time) bool {
 	quiet := now.Sub(f.lastTime)
 	switch {
 	case f.ignored || f.candidate:
 		return quiet >= HandshakeTimeout
-	case f.resetEnded || (f.d[0].finSeen && f.d[1].finSeen):
+	case len(f.out.Resets) > 0 || (f.d[0].finSeen && f.d[1].finSeen):
+		// A RST ended it for at least one side, or both closed.
 		return quiet >= a.grace
 	case !f.established:
 		return quiet >= HandshakeTimeout
+	case f.d[0].finSeen || f.d[1].finSeen:
+		return quiet >= HalfCloseTimeout
 	}
 	return quiet >= a.timeout
 }

@@ -87,7 +87,17 @@ type fileSource struct {
 	ngLinks []uint16 // link type by pcapng interface index
 	frame   int
 	failed  error
+	raw     *countingReader // bytes taken from the input itself (compressed, for gzip)
 }
+
+// Progress is implemented by sources that can say how much of their input
+// they have read, for a progress bar.
+type Progress interface {
+	BytesRead() int64
+}
+
+// BytesRead returns how many bytes of the input (as stored) were read.
+func (s *fileSource) BytesRead() int64 { return s.raw.n }
 
 // Open opens a capture file, or standard input when name is "-".
 func Open(name string) (Source, error) {
@@ -113,7 +123,8 @@ func Open(name string) (Source, error) {
 // NewReader reads a capture from r; name is used in messages. Closing the
 // Source does not close r.
 func NewReader(name string, r io.Reader) (Source, error) {
-	br := bufio.NewReaderSize(r, 1<<20)
+	raw := &countingReader{r: r}
+	br := bufio.NewReaderSize(raw, 1<<20)
 	var in io.Reader = br
 	compressed := ""
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
@@ -135,7 +146,7 @@ func NewReader(name string, r io.Reader) (Source, error) {
 	}
 	// The counting reader sits below the 64 KiB buffer; offsets are
 	// corrected by what the buffer still holds.
-	s := &fileSource{name: name, offset: &bufCount{br: peek, c: cr}}
+	s := &fileSource{name: name, offset: &bufCount{br: peek, c: cr}, raw: raw}
 	switch {
 	case magic[0] == 0x0a && magic[1] == 0x0d && magic[2] == 0x0d && magic[3] == 0x0a:
 		ng, err := pcapgo.NewNgReader(peek, pcapgo.NgReaderOptions{WantMixedLinkType: true, SkipUnknownVersion: true})

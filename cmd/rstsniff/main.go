@@ -219,7 +219,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}
 	for _, name := range o.reads {
-		in, err := analyzeFile(ctx, name, stdin, o, &budget, ev, sink)
+		in, err := analyzeFile(ctx, name, stdin, stderr, o, &budget, ev, sink)
 		if err != nil {
 			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
 			return exitUsage
@@ -339,7 +339,7 @@ func (fd *feeder) handOver(fs []*analyze.Flow) ([]*analyze.Flow, error) {
 
 // analyzeFile reads one capture through the decoder into an analyzer.
 // budget counts down the packets -c still allows (0: no limit).
-func analyzeFile(ctx context.Context, name string, stdin io.Reader, o *options, budget *int, ev *evidence, sink func(*analyze.Flow)) (report.Input, error) {
+func analyzeFile(ctx context.Context, name string, stdin io.Reader, stderr io.Writer, o *options, budget *int, ev *evidence, sink func(*analyze.Flow)) (report.Input, error) {
 	in := report.Input{Name: name}
 	var src capture.Source
 	var err error
@@ -353,15 +353,19 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, o *options, 
 	}
 	defer src.Close()
 	in.Format = src.Format()
+	bar := startProgress(stderr, name, src)
+	defer bar.Stop()
 	fd := &feeder{a: newAnalyzer(o, name), ev: ev, unknownLT: map[uint16]int{}}
 	if o.filter != "" {
 		fd.match = live.NewMatcher(o.filter)
 	}
 	// Handed-over flows wait here until every earlier-starting connection
 	// is out, then go to the sink in order of first packet.
+	// A connection open for hours would hold back every later one: past
+	// maxPending the earliest go out anyway, and the order bends there.
 	pending := &flowHeap{}
 	release := func(before int) {
-		for pending.Len() > 0 && (before == 0 || (*pending)[0].FirstPacket < before) {
+		for pending.Len() > 0 && (before == 0 || (*pending)[0].FirstPacket < before || pending.Len() > maxPending) {
 			sink(heap.Pop(pending).(*analyze.Flow))
 		}
 	}
@@ -430,6 +434,9 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, o *options, 
 	release(0)
 	return in, err
 }
+
+// maxPending bounds the flows waiting for an earlier one to be reported.
+const maxPending = 10000
 
 // flowHeap orders handed-over flows by first packet.
 type flowHeap []*analyze.Flow
