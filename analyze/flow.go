@@ -36,6 +36,9 @@ type Config struct {
 	// KeepPackets, when positive, keeps up to that many packets of each
 	// connection in Flow.Log (the first two thirds and the latest third).
 	KeepPackets int
+	// HandleBase starts the numbering of Flow.Handle, so that analyzers
+	// running side by side hand out different handles.
+	HandleBase uint64
 }
 
 // Defaults for Config.
@@ -78,6 +81,7 @@ func New(cfg Config) *Analyzer {
 	a := &Analyzer{file: cfg.File, flows: make(map[flowKey]*flow), hosts: hostTTLs{}, history: map[rateKey]rate{}}
 	a.idle, a.rate, a.grace, a.timeout, a.maxFlows = cfg.IdleThreshold, cfg.RateWindow, cfg.Grace, cfg.FlowTimeout, cfg.MaxFlows
 	a.keep = cfg.KeepPackets
+	a.serial = cfg.HandleBase
 	if a.idle <= 0 {
 		a.idle = DefaultIdleThreshold
 	}

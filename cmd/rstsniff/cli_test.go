@@ -222,3 +222,25 @@ func TestHostileReports(t *testing.T) {
 
 // codeSpans matches Markdown code spans of any fence length.
 var codeSpans = regexp.MustCompile("(`+)[^`](?:.*?[^`])?(?:`+)")
+
+// Several files read at once print exactly what reading them one by one
+// prints, and write the same evidence.
+func TestParallelSameAsSerial(t *testing.T) {
+	var args []string
+	for _, c := range []string{"reject-banner", "clean", "rate-limit", "inject-both", "maxstartups", "ipv6-forensics"} {
+		args = append(args, "-r", "../../testdata/pcaps/"+c+"/capture.pcap")
+	}
+	for _, format := range []string{"json", "table"} {
+		dir := t.TempDir()
+		serial, _, c1 := runCLI(t, "", append(args, "--format", format, "--all", "-j", "1", "-w", filepath.Join(dir, "s.pcapng"))...)
+		parallel, _, c2 := runCLI(t, "", append(args, "--format", format, "--all", "-j", "4", "-w", filepath.Join(dir, "p.pcapng"))...)
+		if c1 != c2 || serial != parallel {
+			t.Errorf("%s: serial (exit %d) and parallel (exit %d) differ:\n%s\n---\n%s", format, c1, c2, serial, parallel)
+		}
+		a, _, _ := runCLI(t, "", "-r", filepath.Join(dir, "s.pcapng"), "--format", "json")
+		b, _, _ := runCLI(t, "", "-r", filepath.Join(dir, "p.pcapng"), "--format", "json")
+		if strings.Count(a, `"type":"flow"`) != strings.Count(b, `"type":"flow"`) || strings.Count(a, `"type":"flow"`) < 5 {
+			t.Errorf("%s: evidence differs: %d and %d flows", format, strings.Count(a, `"type":"flow"`), strings.Count(b, `"type":"flow"`))
+		}
+	}
+}

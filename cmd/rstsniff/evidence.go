@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -38,6 +39,7 @@ type evFlow struct {
 // together, when its verdict is known. It copies every frame of a followed
 // connection until then, bounded per connection.
 type evidence struct {
+	mu     sync.Mutex // files read in parallel share the writer
 	path   string
 	f      *os.File
 	bw     *bufio.Writer
@@ -57,6 +59,8 @@ func newEvidence(path string) (*evidence, error) {
 }
 
 func (e *evidence) add(h uint64, data []byte, ci capture.Info) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	fl := e.flows[h]
 	if fl == nil {
 		fl = &evFlow{}
@@ -73,6 +77,8 @@ func (e *evidence) add(h uint64, data []byte, ci capture.Info) {
 // done writes a handed-over connection's packets if it ended abnormally, and
 // forgets them either way.
 func (e *evidence) done(f *analyze.Flow) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	fl := e.flows[f.Handle]
 	delete(e.flows, f.Handle)
 	if fl == nil || !(f.Outcome.Abnormal() || len(f.Findings) > 0) {

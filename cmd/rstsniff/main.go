@@ -11,9 +11,11 @@ import (
 	"maps"
 	"os"
 	"os/signal"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -71,6 +73,7 @@ type options struct {
 	metrics  string
 	output   string
 	command  string
+	jobs     int
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -91,6 +94,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	portList := fs.String("ports", "22", "SSH server `PORTS`, comma-separated")
 	fs.StringVar(&o.format, "format", "table", "output `FORMAT`: table, json, markdown or html")
 	fs.StringVarP(&o.output, "output", "o", "", "write the output to `FILE` instead of standard output")
+	fs.IntVarP(&o.jobs, "jobs", "j", runtime.GOMAXPROCS(0), "read up to `N` files at once (output is the same as one by one)")
 	fs.BoolVar(&o.all, "all", false, "list every connection, not only abnormal ones")
 	fs.BoolVarP(&o.explain, "explain", "e", false, "explain each abnormal connection: evidence, findings, causes, next steps")
 	fs.DurationVar(&o.idle, "idle-threshold", analyze.DefaultIdleThreshold, "silence after which a reset drawn by the next packet is an idle-timeout reset")
@@ -218,13 +222,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			r.Flows = append(r.Flows, f)
 		}
 	}
-	for _, name := range o.reads {
-		in, err := analyzeFile(ctx, name, stdin, stderr, o, &budget, ev, sink)
-		if err != nil {
-			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
-			return exitUsage
-		}
-		r.Inputs = append(r.Inputs, in)
+	if err := analyzeFiles(ctx, o, stdin, stderr, &budget, ev, sink, r); err != nil {
+		fmt.Fprintf(stderr, "rstsniff: %v\n", err)
+		return exitUsage
 	}
 	if outErr != nil {
 		fmt.Fprintf(stderr, "rstsniff: writing output: %v\n", outErr)
@@ -262,8 +262,19 @@ func newAnalyzer(o *options, name string) *analyze.Analyzer {
 	if o.format == "markdown" || o.format == "html" {
 		keep = reportPackets // the reports draw each connection's packets
 	}
+	handles.Lock()
+	base := handles.next
+	handles.next += 1 << 40
+	handles.Unlock()
 	return analyze.New(analyze.Config{Ports: o.ports, File: name, IdleThreshold: o.idle,
-		Grace: o.grace, FlowTimeout: o.timeout, MaxFlows: o.maxFlows, KeepPackets: keep})
+		Grace: o.grace, FlowTimeout: o.timeout, MaxFlows: o.maxFlows, KeepPackets: keep, HandleBase: base})
+}
+
+// handles gives each analyzer its own range of flow handles (the evidence
+// writer tells flows apart by handle across files).
+var handles struct {
+	sync.Mutex
+	next uint64
 }
 
 // reportPackets is how many packets per connection the reports keep.
@@ -335,6 +346,58 @@ func (fd *feeder) handOver(fs []*analyze.Flow) ([]*analyze.Flow, error) {
 		}
 	}
 	return fs, nil
+}
+
+// analyzeFiles reads every input. Several files are read at once (up to
+// --jobs), each into its own analyzer; their flows then go to the sink file
+// by file, so the output is the one a serial run prints. Standard input and
+// -c keep the serial path.
+func analyzeFiles(ctx context.Context, o *options, stdin io.Reader, stderr io.Writer, budget *int, ev *evidence, sink func(*analyze.Flow), r *report.Run) error {
+	parallel := len(o.reads) > 1 && o.jobs > 1 && o.count == 0 && !slices.Contains(o.reads, "-")
+	if !parallel {
+		for _, name := range o.reads {
+			in, err := analyzeFile(ctx, name, stdin, stderr, o, budget, ev, sink)
+			if err != nil {
+				return err
+			}
+			r.Inputs = append(r.Inputs, in)
+		}
+		return nil
+	}
+	type result struct {
+		in    report.Input
+		flows []*analyze.Flow
+		err   error
+	}
+	results := make([]result, len(o.reads))
+	slots := make(chan struct{}, o.jobs)
+	var wg sync.WaitGroup
+	for i, name := range o.reads {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			res := &results[i]
+			keep := func(f *analyze.Flow) { res.flows = append(res.flows, f) }
+			if i == 0 {
+				// The first file's flows are printed first anyway: no need to hold them.
+				keep = sink
+			}
+			res.in, res.err = analyzeFile(ctx, name, stdin, io.Discard, o, budget, ev, keep)
+		}()
+	}
+	wg.Wait()
+	for _, res := range results {
+		if res.err != nil {
+			return res.err
+		}
+		for _, f := range res.flows {
+			sink(f)
+		}
+		r.Inputs = append(r.Inputs, res.in)
+	}
+	return nil
 }
 
 // analyzeFile reads one capture through the decoder into an analyzer.
