@@ -28,3 +28,33 @@ if command -v tshark >/dev/null && [ "${SKIP_TSHARK:-}" = "" ]; then
 	awk -v a="$ts_e" -v b="$rs_e" 'BEGIN { printf "rstsniff is %.0fx tshark'"'"'s rate\n", a/b }'
 fi
 awk -v a="$rs_e" -v b="$floor_e" 'BEGIN { printf "rstsniff takes %.2fx the read loop'"'"'s time\n", a/b }'
+
+# Live: replay the capture at top speed through a veth pair and compare
+# rstsniff's kernel drops with tcpdump's at the same rate (root, tcpreplay).
+if [ "$(id -u)" = 0 ] && command -v tcpreplay >/dev/null && [ "${SKIP_LIVE:-}" = "" ]; then
+	ns=rsbench$$
+	ip netns add "$ns"
+	trap 'ip netns del "$ns" 2>/dev/null || true' EXIT
+	ip netns exec "$ns" ip link add ra type veth peer name rb
+	ip netns exec "$ns" ip link set ra up
+	ip netns exec "$ns" ip link set rb up
+	replay() { ip netns exec "$ns" tcpreplay --topspeed -q -i ra "$F" 2>&1 | awk '/Rated:/{print $2, $3, $6, $7}'; }
+	ip netns exec "$ns" bin/rstsniff -i rb --promisc --format json >/tmp/rstsniff-live.json 2>/dev/null &
+	pid=$!
+	sleep 1
+	rate=$(replay)
+	sleep 3
+	kill -INT $pid
+	wait $pid || true
+	rs=$(tail -1 /tmp/rstsniff-live.json | grep -o '"received":[0-9]*,"kernel_drops":[0-9]*' || true)
+	ip netns exec "$ns" tcpdump -i rb -w /dev/null 2>/tmp/tcpdump-live.err &
+	pid=$!
+	sleep 1
+	rate2=$(replay)
+	sleep 3
+	kill -INT $pid
+	wait $pid || true
+	td=$(grep -E "received by filter|dropped by kernel" /tmp/tcpdump-live.err | tr '\n' ' ')
+	echo "live replay at $rate: rstsniff $rs"
+	echo "live replay at $rate2: tcpdump $td"
+fi

