@@ -39,6 +39,7 @@ type Tally struct {
 	Resets   int
 	Abnormal int
 	Evicted  int
+	Unlisted int // connections to show that the listing's limit left out
 	Capture  *CaptureStats
 	Evidence *EvidenceStats
 }
@@ -80,6 +81,9 @@ func (r *Run) Warnings() []string {
 	if t := r.Tally; t != nil && t.Capture != nil && (t.Capture.Dropped > 0 || t.Capture.IfDropped > 0) {
 		out = append(out, fmt.Sprintf("the kernel dropped %d packets and the interface %d: results may be incomplete",
 			t.Capture.Dropped, t.Capture.IfDropped))
+	}
+	if t := r.Tally; t != nil && t.Unlisted > 0 {
+		out = append(out, fmt.Sprintf("%d more connections to show were left out of this listing; --format json lists every one", t.Unlisted))
 	}
 	if t := r.Tally; t != nil && t.Evicted > 0 {
 		out = append(out, fmt.Sprintf("%d connections reported early: more than --max-flows were open at once", t.Evicted))

@@ -267,7 +267,11 @@ func summaryLine(r *Run, listed int) string {
 		b.WriteString(": " + strings.Join(parts, ", "))
 	}
 	fmt.Fprintf(&b, "; %d RST%s", r.Resets(), plural(r.Resets()))
-	if hidden := n - listed; hidden > 0 {
+	unlisted := 0
+	if r.Tally != nil {
+		unlisted = r.Tally.Unlisted
+	}
+	if hidden := n - listed - unlisted; hidden > 0 {
 		fmt.Fprintf(&b, " (%d more without problems, --all lists them)", hidden)
 	}
 	b.WriteString("\n")

@@ -219,7 +219,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 				outErr = report.JSONFlow(stdout, f, multi)
 			}
 		case o.all || f.Outcome.Abnormal() || len(f.Findings) > 0:
-			r.Flows = append(r.Flows, f)
+			if len(r.Flows) < listLimit(o.format) {
+				r.Flows = append(r.Flows, f)
+			} else {
+				r.Tally.Unlisted++
+			}
 		}
 	}
 	if err := analyzeFiles(ctx, o, stdin, stderr, &budget, ev, sink, r); err != nil {
@@ -496,6 +500,15 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, stderr io.Wr
 	}
 	release(0)
 	return in, err
+}
+
+// listLimit is how many connections the table or a report lists; past it
+// they are counted (JSON prints every one). It bounds memory too.
+func listLimit(format string) int {
+	if format == "markdown" || format == "html" {
+		return 200
+	}
+	return 1000
 }
 
 // maxPending bounds the flows waiting for an earlier one to be reported.
