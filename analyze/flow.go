@@ -48,7 +48,7 @@ const (
 	DefaultFlowTimeout = 10 * time.Minute
 	HandshakeTimeout   = 30 * time.Second
 	HalfCloseTimeout   = 60 * time.Second // one side closed, the other silent
-	DefaultMaxFlows    = 200000
+	DefaultMaxFlows    = 50000            // about 3 KB each: some 160 MB at most
 )
 
 // Analyzer rebuilds TCP flows from segments and follows SSH through them.
@@ -201,7 +201,7 @@ type flow struct {
 	endReset       int // 1 + index of the RST that ended the connection
 	serverEndFrame int // frame of the server's first FIN or RST
 
-	recent  [8]fingerprint // the last packets, to drop copies (tcpdump -i any)
+	recent  [4]fingerprint // the last packets, to drop copies (tcpdump -i any)
 	nRecent int
 
 	tail     []PacketRecord // ring of the latest packets for Flow.Log
@@ -211,7 +211,7 @@ type flow struct {
 // fingerprint identifies a packet apart from its TTL, which a router
 // changes: the same packet captured on two interfaces matches itself.
 type fingerprint struct {
-	t        time.Time
+	t        int64 // packet time, Unix nanoseconds
 	from     Side
 	seq, ack uint32
 	flags    decode.Flags
@@ -232,7 +232,7 @@ const dupWindow = 5 * time.Millisecond
 // at another capture point (another interface, direction, or one router
 // hop later), and remembers it otherwise.
 func (f *flow) duplicate(ts time.Time, from Side, seg *decode.Segment) bool {
-	fp := fingerprint{t: ts, from: from, seq: seg.Seq, ack: seg.Ack, flags: seg.Flags, ipid: seg.IPID,
+	fp := fingerprint{t: ts.UnixNano(), from: from, seq: seg.Seq, ack: seg.Ack, flags: seg.Flags, ipid: seg.IPID,
 		tsval: seg.TSVal, win: seg.Window, plen: seg.PayloadLen, ttl: seg.TTL, ifidx: seg.IfIndex, dir: seg.Direction}
 	for i := 0; i < f.nRecent && i < len(f.recent); i++ {
 		o := &f.recent[i]
@@ -244,7 +244,7 @@ func (f *flow) duplicate(ts time.Time, from Side, seg *decode.Segment) bool {
 			// sent twice, which counts as a retransmission.
 			continue
 		}
-		if o.ipid == fp.ipid && o.tsval == fp.tsval && o.win == fp.win && ts.Sub(o.t) <= dupWindow {
+		if o.ipid == fp.ipid && o.tsval == fp.tsval && o.win == fp.win && fp.t-o.t <= int64(dupWindow) {
 			return true
 		}
 	}
@@ -770,7 +770,7 @@ func (a *Analyzer) Expire(now time.Time) []*Flow {
 		}
 	}
 	if over := len(a.flows) - len(ready) - a.maxFlows; over > 0 {
-		// Evict a little more than needed so this does not run every packet.
+		// Evict a tenth more than needed so this does not run every packet.
 		var rest []*flow
 		for _, f := range a.flows {
 			if !a.done(f, now) {
@@ -778,7 +778,7 @@ func (a *Analyzer) Expire(now time.Time) []*Flow {
 			}
 		}
 		sort.Slice(rest, func(i, j int) bool { return rest[i].lastTime.Before(rest[j].lastTime) })
-		n := min(len(rest), over+a.maxFlows/100)
+		n := min(len(rest), over+a.maxFlows/10)
 		for _, f := range rest[:n] {
 			if !f.ignored && !f.candidate {
 				f.out.Evicted = true

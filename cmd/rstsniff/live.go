@@ -103,7 +103,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		}
 		// Live packet timestamps come from the system clock, so the capture's
 		// "now" is the clock too.
-		if now := time.Now(); now.Sub(lastExpire) >= 250*time.Millisecond {
+		if now := time.Now(); now.Sub(lastExpire) >= 250*time.Millisecond || fd.a.Open() > o.maxFlows {
 			if err := emit(fd.a.Expire(now)); err != nil {
 				fmt.Fprintf(stderr, "rstsniff: %v\n", err)
 				return exitUsage

@@ -100,7 +100,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.idle, "idle-threshold", analyze.DefaultIdleThreshold, "silence after which a reset drawn by the next packet is an idle-timeout reset")
 	fs.DurationVar(&o.grace, "grace", analyze.DefaultGrace, "how long an ended connection waits for late packets before its verdict")
 	fs.DurationVar(&o.timeout, "flow-timeout", analyze.DefaultFlowTimeout, "report and forget an established connection silent this long")
-	fs.IntVar(&o.maxFlows, "max-flows", analyze.DefaultMaxFlows, "connections held at once; past it the least recently active are reported early")
+	fs.IntVar(&o.maxFlows, "max-flows", analyze.DefaultMaxFlows, "connections held at once (about 3 KB each); past it the least recently active are reported early")
 	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9122) during a live capture")
 	fs.CountP("numeric", "n", "accepted for tcpdump habits: rstsniff never resolves names")
 	showVersion := fs.Bool("version", false, "print the version and exit")
@@ -471,7 +471,8 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, stderr io.Wr
 		}
 		// Hand over ended connections as packet time goes by, as a live
 		// capture does, so both judge with the same knowledge.
-		if ci.Timestamp.Sub(lastExpire) >= time.Second {
+		// (And at once when a flood fills the table past --max-flows.)
+		if ci.Timestamp.Sub(lastExpire) >= time.Second || fd.a.Open() > o.maxFlows {
 			done, err := fd.handOver(fd.a.Expire(ci.Timestamp))
 			for _, f := range done {
 				heap.Push(pending, f)

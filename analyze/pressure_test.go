@@ -1,0 +1,56 @@
+package analyze
+
+import (
+	"net/netip"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/rstsniff/rstsniff/decode"
+)
+
+// One million SYNs from distinct sources (a scan or a flood) keep the
+// table at MaxFlows and the heap bounded; every connection past the cap is
+// evicted, counted and still handed over.
+func TestFlowTablePressure(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a million packets")
+	}
+	const n = 1000000
+	a := New(Config{})
+	t0 := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
+	var s decode.Segment
+	handed, maxOpen := 0, 0
+	var maxHeap uint64
+	var ms runtime.MemStats
+	for i := 0; i < n; i++ {
+		src := netip.AddrFrom4([4]byte{198, 18 + byte(i>>16&1), byte(i >> 8), byte(i)})
+		s = decode.Segment{Src: src, Dst: sAddr.Addr(), SrcPort: uint16(1024 + i%60000), DstPort: 22,
+			Seq: uint32(i), Flags: S, TTL: 64, IfIndex: -1, IPVersion: 4}
+		ts := t0.Add(time.Duration(i) * 10 * time.Microsecond) // 100,000 SYNs a second
+		a.Packet(i+1, ts, &s)
+		if a.Open() > DefaultMaxFlows || i%100000 == 0 {
+			handed += len(a.Expire(ts))
+		}
+		maxOpen = max(maxOpen, a.Open())
+		if i%50000 == 0 {
+			runtime.ReadMemStats(&ms)
+			maxHeap = max(maxHeap, ms.HeapAlloc)
+		}
+	}
+	handed += len(a.Finish())
+	if maxOpen > DefaultMaxFlows+1 {
+		t.Errorf("the table reached %d flows, cap %d", maxOpen, DefaultMaxFlows)
+	}
+	if handed != n {
+		t.Errorf("%d connections handed over, want %d", handed, n)
+	}
+	if a.Evicted() < n-2*DefaultMaxFlows {
+		t.Errorf("%d evicted, want nearly all of %d", a.Evicted(), n)
+	}
+	// About 3 KB per flow in the table, and what was handed over is garbage.
+	if maxHeap > 400<<20 {
+		t.Errorf("heap reached %d MB", maxHeap>>20)
+	}
+	t.Logf("max %d open, %d evicted, heap at most %d MB", maxOpen, a.Evicted(), maxHeap>>20)
+}
