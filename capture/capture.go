@@ -42,7 +42,7 @@ type Source interface {
 type ReadError struct {
 	Name   string // file name, "-" for standard input
 	Frame  int    // 1-based number of the frame that could not be read
-	Offset int64  // byte offset in the (uncompressed) stream where that frame begins
+	Offset int64  // byte offset in the (uncompressed) stream where reading that frame began, right after the last frame read
 	Err    error
 }
 
