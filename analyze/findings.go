@@ -25,13 +25,15 @@ const (
 	FindClientReset      = "client-reset"
 	FindServerReset      = "server-reset"
 	FindResetBothEnds    = "reset-both-ends"
+	FindNotSSH           = "not-ssh"
+	FindMalformedSSH     = "malformed-ssh"
 )
 
 // findingOrder ranks findings: the first one a flow has is its main finding.
 var findingOrder = []string{
 	FindResetRace, FindResetBothEnds, FindResetBurst, FindIdleTimeoutReset, FindRateLimit,
 	FindMTUBlackhole, FindCloseBeforeBan, FindPostSynAckReset, FindTTLMismatch, FindRefused,
-	FindSynTimeout, FindServerReset, FindClientReset,
+	FindSynTimeout, FindNotSSH, FindMalformedSSH, FindServerReset, FindClientReset,
 }
 
 func blameOf(o Origin, s Side) string {
@@ -132,7 +134,8 @@ func (f *flow) findings(idle time.Duration) {
 		}
 	}
 	// The genuine server closed before its identification string.
-	if f.established && f.d[1].w.banner == "" && f.endedByServerBeforeBanner() {
+	if f.established && f.d[1].w.banner == "" && f.endedByServerBeforeBanner() &&
+		f.d[0].w.stopWhy != notSSH && f.d[1].w.stopWhy != notSSH {
 		idx := f.firstServerEnd()
 		pkts := []int{idx}
 		var text string
@@ -167,6 +170,24 @@ func (f *flow) findings(idle time.Duration) {
 			}
 			add(FindMTUBlackhole, "network", fs, "The %s's %s went out %d times (frames %s) and was never acknowledged, while the %s's packets kept arriving: a link on the path has a smaller MTU and the ICMP \"fragmentation needed\" messages are blocked (a path MTU black hole).",
 				side, size, b.retrans+1, list, side.Other())
+		}
+	}
+	// What the SSH streams themselves showed.
+	for i, side := range []Side{Client, Server} {
+		w := &f.d[i].w
+		switch w.stopWhy {
+		case notSSH:
+			add(FindNotSSH, "unknown", []int{w.stopFrame}, "The %s's first line (frame %d) is not an SSH identification string but %q: another protocol (HTTP, TLS, a scanner, a proxy or load balancer check) is talking on this port.",
+				side, w.stopFrame, w.refused)
+			o.Findings[len(o.Findings)-1].Quote = w.refused
+		case "identification line longer than 8192 bytes", "more than 1024 lines before the identification string", "malformed binary packet header":
+			if f.d[1-i].w.stopWhy == notSSH {
+				// Answering a peer that is not SSH (sshd writes an error
+				// text after its banner), the stream proves nothing.
+				break
+			}
+			add(FindMalformedSSH, side.String(), []int{w.stopFrame}, "The %s's SSH stream is malformed from frame %d on (%s): OpenSSH drops such a connection; a broken or hostile peer, or a device rewriting the stream, sent it.",
+				side, w.stopFrame, w.stopWhy)
 		}
 	}
 	if end >= 0 && len(f.findingIDs()) == 0 && o.Resets[end].Origin == OriginEndpoint && o.Resets[end].From == Server {

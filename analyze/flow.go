@@ -506,6 +506,9 @@ func (f *flow) packet(frame int, ts time.Time, from Side, seg *decode.Segment) {
 			dx.s.skipTo(seg.Seq, &dx.w)
 		}
 		dx.s.add(seg.Seq, seg.Payload, seg.PayloadLen, &dx.w)
+		if dx.w.state == walkStopped && dx.w.stopFrame == 0 {
+			dx.w.stopFrame = frame
+		}
 		f.afterBanners()
 	}
 	if from == Server && f.serverEndFrame == 0 && fl&(decode.FIN|decode.RST) != 0 {

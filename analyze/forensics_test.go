@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"time"
@@ -188,5 +189,44 @@ func TestKernelRepliesAreNoBurst(t *testing.T) {
 	}
 	if len(f.Findings) == 0 || f.Findings[0].ID != FindCloseBeforeBan {
 		t.Errorf("findings %+v, want server-close-before-banner first", f.Findings)
+	}
+}
+
+// Hostile or foreign streams on the SSH port: each is named, and the
+// analysis stays bounded.
+func TestAdversarialSSH(t *testing.T) {
+	big := func(n int, c byte) string { return string(bytes.Repeat([]byte{c}, n)) }
+	for _, c := range []struct {
+		name       string
+		fromServer bool
+		payload    string
+		finding    string
+	}{
+		{"huge packet_length", true, "SSH-2.0-x\r\n\xff\xff\xff\xff\x04\x14", FindMalformedSSH},
+		{"endless lines before the banner", true, strings.Repeat("hello\r\n", 2000), FindMalformedSSH},
+		{"a banner without CRLF", true, "SSH-2.0-" + big(9000, 'a'), FindMalformedSSH},
+		{"a megabyte banner", true, "SSH-2.0-" + big(1<<20, 'b') + "\r\n", FindMalformedSSH},
+		{"HTTP on port 22", false, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", FindNotSSH},
+		{"TLS on port 22", false, "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03", FindNotSSH},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			seq, ack := uint32(101), uint32(501)
+			if c.fromServer {
+				seq, ack = ack, seq
+			}
+			start := time.Now()
+			f := run([]pk{
+				{false, S, 100, 0, "", 0, 64, 1, 0},
+				{true, SA, 500, 101, "", msec, 63, 0, 0},
+				{false, A, 101, 501, "", 2 * msec, 64, 2, 0},
+				{c.fromServer, PA, seq, ack, c.payload, 3 * msec, 63, 3, 0},
+			})
+			if time.Since(start) > time.Second {
+				t.Errorf("took %v", time.Since(start))
+			}
+			if len(f.Findings) == 0 || f.Findings[0].ID != c.finding || f.Findings[0].Packets[0] != 4 {
+				t.Errorf("findings %+v, want %s at frame 4", f.Findings, c.finding)
+			}
+		})
 	}
 }

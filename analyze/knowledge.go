@@ -81,6 +81,16 @@ var Knowledge = map[string]advice{
 			"raise MaxStartups or lower the number of parallel connections (CI fan-out)",
 			"check /etc/hosts.deny and fail2ban-client status sshd"},
 	},
+	FindNotSSH: {
+		Causes: []string{"another service listens on this port, or a proxy, load balancer health check, TLS client or scanner connected to sshd"},
+		NextSteps: []string{"check what listens on the port (ss -ltnp) and which client connected (the quoted first line says what it spoke)",
+			"if it is a load balancer health check, make it a TCP check or point it at another port"},
+	},
+	FindMalformedSSH: {
+		Causes: []string{"a broken or hostile SSH implementation, or a device on the path rewriting or injecting bytes into the stream"},
+		NextSteps: []string{"compare with a capture on the other end: bytes that differ were changed on the path",
+			"check the peer's software (its banner) for known bugs"},
+	},
 	FindClientReset: {
 		Causes:    []string{"the client program aborted the connection (killed, crashed, timed out, or closed with SO_LINGER 0)"},
 		NextSteps: []string{"check the client program's own logs and exit status; the network and the server are not to blame here"},

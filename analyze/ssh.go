@@ -77,9 +77,11 @@ func (k *KexInit) HASSH(client bool) string {
 // part. It holds at most one partial line or one partial KEXINIT, so its
 // memory is bounded whatever the peer sends.
 type walker struct {
-	state    walkState
-	isClient bool
-	stopWhy  string // why parsing stopped, for the report
+	state     walkState
+	isClient  bool
+	stopWhy   string // why parsing stopped, for the report
+	stopFrame int    // the frame that made it stop (set by the flow)
+	refused   string // the first line refused as not SSH, clipped
 
 	line      []byte
 	lines     int
@@ -149,6 +151,7 @@ func (w *walker) feedLine(b []byte) []byte {
 			return nil
 		}
 		if len(w.line) == 0 && w.lines == 0 && !looksLikeText(b) {
+			w.refused = clip(string(b), 80)
 			w.stop(notSSH)
 			return nil
 		}
@@ -181,6 +184,7 @@ func (w *walker) feedLine(b []byte) []byte {
 	}
 	// RFC 4253 §4.2: a server may send other lines first; a client may not.
 	if w.isClient || !looksLikeText(line) {
+		w.refused = clip(string(line), 80)
 		w.stop(notSSH)
 		return nil
 	}
