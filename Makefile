@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/rstsniff
 
-.PHONY: build demo test lab-deps check bench
+.PHONY: build demo test lab-deps check bench fuzz
 
 build:
 	@[ -e /usr/include/pcap.h ] || { echo "rstsniff needs libpcap's headers: apt-get install libpcap-dev (make does it when run as root)"; exit 1; }
@@ -42,3 +42,12 @@ lab-deps:
 bench: build
 	bash bench/run.sh
 	$(GO) test -run '^$$' -bench . -benchmem ./decode ./analyze
+
+# Fuzz every byte parser for FUZZTIME each (make test replays the committed
+# corpus in testdata/fuzz). New findings land in testdata/fuzz too.
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./decode
+	$(GO) test -run '^$$' -fuzz '^FuzzWalker$$' -fuzztime $(FUZZTIME) ./analyze
+	$(GO) test -run '^$$' -fuzz '^FuzzAnalyzer$$' -fuzztime $(FUZZTIME) ./analyze
+	$(GO) test -run '^$$' -fuzz '^FuzzCapture$$' -fuzztime $(FUZZTIME) ./capture
