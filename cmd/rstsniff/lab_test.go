@@ -174,34 +174,48 @@ func TestGoldenTruth(t *testing.T) {
 	}
 }
 
-// TestLab rebuilds every lab capture with the real sshd and ssh in network
-// namespaces and checks that rstsniff's verdicts on the fresh captures are
-// the ones on the committed ones: the captures are reproducible. It needs
-// root and the lab's tools; set RSTSNIFF_LAB=0 to skip it.
-func TestLab(t *testing.T) {
+// needLab skips a test that needs root and the lab's tools (and extra ones).
+func needLab(t *testing.T, extra ...string) {
+	t.Helper()
 	if testing.Short() || os.Getenv("RSTSNIFF_LAB") == "0" {
 		t.Skip("lab skipped (-short or RSTSNIFF_LAB=0)")
 	}
 	if os.Geteuid() != 0 {
-		t.Skip("lab needs root")
+		t.Skip("the lab needs root")
 	}
-	for _, tool := range []string{"ip", "iptables", "tcpdump", "ssh", "/usr/sbin/sshd"} {
+	for _, tool := range append([]string{"ip", "iptables", "tcpdump", "ssh", "/usr/sbin/sshd"}, extra...) {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("lab needs %s", tool)
+			t.Skipf("the lab needs %s", tool)
 		}
 	}
-	// Kept when the test fails, so a surprising capture can be read.
-	out, err := os.MkdirTemp("", "rstsniff-lab-")
+}
+
+// keptDir makes a directory that is removed when the test passes and kept,
+// and named in the log, when it fails.
+func keptDir(t *testing.T, prefix string) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", prefix)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("lab captures kept in %s", out)
+			t.Logf("kept for reading: %s", dir)
 			return
 		}
-		os.RemoveAll(out)
+		os.RemoveAll(dir)
 	})
+	return dir
+}
+
+// TestLab rebuilds every lab capture with the real sshd and ssh in network
+// namespaces and checks that rstsniff's verdicts on the fresh captures are
+// the ones on the committed ones: the captures are reproducible. It needs
+// root and the lab's tools; set RSTSNIFF_LAB=0 to skip it.
+func TestLab(t *testing.T) {
+	needLab(t)
+	// Kept when the test fails, so a surprising capture can be read.
+	out := keptDir(t, "rstsniff-lab-")
 	cmd := exec.Command("bash", "../../testdata/lab/lab.sh", out)
 	b, err := cmd.CombinedOutput()
 	if err != nil {
@@ -229,17 +243,7 @@ func TestLab(t *testing.T) {
 // connection ended, the summary after SIGINT, the evidence pcap, the
 // privilege drop, the metrics and the error messages. Needs root.
 func TestLive(t *testing.T) {
-	if testing.Short() || os.Getenv("RSTSNIFF_LAB") == "0" {
-		t.Skip("lab skipped (-short or RSTSNIFF_LAB=0)")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("live capture needs root")
-	}
-	for _, tool := range []string{"ip", "iptables", "tcpdump", "ssh", "/usr/sbin/sshd", "runuser"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("the live test needs %s", tool)
-		}
-	}
+	needLab(t, "runuser")
 	// A binary that nobody may run (t.TempDir is private to root).
 	binDir, err := os.MkdirTemp("", "rstsniff-bin-")
 	if err != nil {
@@ -251,17 +255,7 @@ func TestLive(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	out, err := os.MkdirTemp("", "rstsniff-live-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("live run kept in %s", out)
-			return
-		}
-		os.RemoveAll(out)
-	})
+	out := keptDir(t, "rstsniff-live-")
 	os.Chmod(out, 0o755)
 	cmd := exec.Command("bash", "../../testdata/lab/lab.sh", out, "live")
 	cmd.Env = append(os.Environ(), "RSTSNIFF="+bin)
