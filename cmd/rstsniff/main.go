@@ -87,7 +87,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVarP(&o.write, "write", "w", "", "write the packets of connections that ended abnormally to `FILE` (pcapng)")
 	fs.StringVarP(&o.user, "relinquish-privileges", "Z", "", "after opening the capture, drop root and run as `USER`")
 	fs.IntVarP(&o.snaplen, "snapshot-length", "s", 262144, "bytes of each packet to capture")
-	fs.IntVarP(&o.bufKiB, "buffer-size", "B", 0, "kernel capture buffer in `KiB`")
+	fs.IntVarP(&o.bufKiB, "buffer-size", "B", 0, "kernel capture buffer in `KiB` (0: 16 MiB)")
 	fs.BoolVar(&o.promisc, "promisc", false, "put the interface in promiscuous mode")
 	fs.IntVarP(&o.count, "count", "c", 0, "stop after `N` packets")
 	fs.DurationVar(&o.duration, "duration", 0, "stop a live capture after `D` (e.g. 10m)")
