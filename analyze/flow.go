@@ -641,8 +641,8 @@ func (f *flow) compressed() bool {
 	if ck == nil || sk == nil {
 		return false
 	}
-	c2s := negotiate(ck.compRaw, sk.compRaw)
-	s2c := negotiate(ck.compS2CRaw, sk.compS2CRaw)
+	c2s := negotiated(ck, sk, listCompC2S)
+	s2c := negotiated(ck, sk, listCompS2C)
 	return (c2s != "" && c2s != "none") || (s2c != "" && s2c != "none")
 }
 
@@ -664,13 +664,13 @@ func (f *flow) finish(captureEnd time.Time, hosts hostTTLs, idle time.Duration) 
 	if c.w.kexinit != nil && s.w.kexinit != nil {
 		ck, sk := c.w.kexinit, s.w.kexinit
 		o.Algorithms = Algorithms{
-			Kex:         negotiate(ck.kexRaw, sk.kexRaw),
-			HostKey:     negotiate(ck.hostKeyRaw, sk.hostKeyRaw),
-			Cipher:      negotiate(ck.encRaw, sk.encRaw),
-			CipherS2C:   negotiate(ck.encS2CRaw, sk.encS2CRaw),
-			MAC:         negotiate(ck.macRaw, sk.macRaw),
-			MACS2C:      negotiate(ck.macS2CRaw, sk.macS2CRaw),
-			Compression: negotiate(ck.compRaw, sk.compRaw),
+			Kex:         negotiated(ck, sk, listKex),
+			HostKey:     negotiated(ck, sk, listHostKey),
+			Cipher:      negotiated(ck, sk, listEncC2S),
+			CipherS2C:   negotiated(ck, sk, listEncS2C),
+			MAC:         negotiated(ck, sk, listMacC2S),
+			MACS2C:      negotiated(ck, sk, listMacS2C),
+			Compression: negotiated(ck, sk, listCompC2S),
 		}
 	}
 	if c.w.kexinit != nil {

@@ -5,7 +5,6 @@ import (
 	"crypto/md5"
 	"encoding/binary"
 	"encoding/hex"
-	"io"
 	"strings"
 )
 
@@ -38,36 +37,51 @@ const (
 	walkStopped                    // gap, SSH-1, malformed or not SSH: nothing more is parsed
 )
 
-// KexInit holds the name-lists of one SSH_MSG_KEXINIT (RFC 4253 §7.1), as
-// the comma-separated strings they are on the wire.
+// KexInit holds the name-lists of one SSH_MSG_KEXINIT (RFC 4253 §7.1): the
+// packet's bytes, kept once, and where each list lies in them. Negotiation
+// and HASSH read the lists in place; only chosen names become strings.
 type KexInit struct {
-	FirstKexFollows                  bool
-	Truncated                        bool // the packet was longer than what was kept
-	kexRaw, encRaw, macRaw, compRaw  string
-	encS2CRaw, macS2CRaw, compS2CRaw string
-	hostKeyRaw                       string
-	languagesC2SRaw, languagesS2CRaw string
+	FirstKexFollows bool
+	Truncated       bool // the packet was longer than what was kept
+	buf             []byte
+	lists           [10][2]int32 // start and end of each name-list in buf
 }
 
+// The ten name-lists, in KEXINIT order.
+const (
+	listKex = iota
+	listHostKey
+	listEncC2S
+	listEncS2C
+	listMacC2S
+	listMacS2C
+	listCompC2S
+	listCompS2C
+	listLangC2S
+	listLangS2C
+)
+
+func (k *KexInit) list(i int) []byte { return k.buf[k.lists[i][0]:k.lists[i][1]] }
+
 // Kex and the like return one name-list split into names.
-func (k *KexInit) Kex() []string        { return splitNames(k.kexRaw) }
-func (k *KexInit) HostKey() []string    { return splitNames(k.hostKeyRaw) }
-func (k *KexInit) CiphersC2S() []string { return splitNames(k.encRaw) }
+func (k *KexInit) Kex() []string        { return splitNames(string(k.list(listKex))) }
+func (k *KexInit) HostKey() []string    { return splitNames(string(k.list(listHostKey))) }
+func (k *KexInit) CiphersC2S() []string { return splitNames(string(k.list(listEncC2S))) }
 
 // HASSH returns the HASSH fingerprint of a client KEXINIT (client=true) or
 // HASSHServer of a server one: md5 of "kex;enc;mac;comp" in the sender's
 // direction of interest, as salesforce/hassh defines it.
 func (k *KexInit) HASSH(client bool) string {
-	parts := [4]string{k.kexRaw, k.encRaw, k.macRaw, k.compRaw}
+	parts := [4]int{listKex, listEncC2S, listMacC2S, listCompC2S}
 	if !client {
-		parts = [4]string{k.kexRaw, k.encS2CRaw, k.macS2CRaw, k.compS2CRaw}
+		parts = [4]int{listKex, listEncS2C, listMacS2C, listCompS2C}
 	}
 	h := md5.New()
 	for i, p := range parts {
 		if i > 0 {
 			h.Write([]byte{';'})
 		}
-		io.WriteString(h, p)
+		h.Write(k.list(p))
 	}
 	var sum [md5.Size]byte
 	return hex.EncodeToString(h.Sum(sum[:0]))
@@ -281,36 +295,34 @@ func (w *walker) packetDone() {
 }
 
 // parseKexInit reads the name-lists after the message code: a 16-byte cookie,
-// ten name-lists, first_kex_packet_follows and a reserved uint32.
+// ten name-lists, first_kex_packet_follows and a reserved uint32. It keeps p.
 func parseKexInit(p []byte, truncated bool) *KexInit {
-	k := &KexInit{Truncated: truncated}
+	k := &KexInit{Truncated: truncated, buf: p}
 	if len(p) < 16 {
 		k.Truncated = true
 		return k
 	}
-	p = p[16:]
-	var raw [10]string
-	for i := range raw {
-		if len(p) < 4 {
+	o := 16
+	for i := range k.lists {
+		if len(p)-o < 4 {
 			k.Truncated = true
-			break
+			k.lists[i] = [2]int32{int32(o), int32(o)}
+			continue
 		}
-		n := int(binary.BigEndian.Uint32(p))
-		p = p[4:]
-		if n > len(p) {
-			raw[i] = string(p)
+		n := int(binary.BigEndian.Uint32(p[o:]))
+		o += 4
+		if n > len(p)-o {
+			k.lists[i] = [2]int32{int32(o), int32(len(p))}
 			k.Truncated = true
-			break
+			o = len(p)
+			continue
 		}
-		raw[i] = string(p[:n])
-		p = p[n:]
+		k.lists[i] = [2]int32{int32(o), int32(o + n)}
+		o += n
 	}
-	if len(p) >= 1 {
-		k.FirstKexFollows = p[0] != 0
+	if o < len(p) {
+		k.FirstKexFollows = p[o] != 0
 	}
-	k.kexRaw, k.hostKeyRaw, k.encRaw, k.encS2CRaw = raw[0], raw[1], raw[2], raw[3]
-	k.macRaw, k.macS2CRaw, k.compRaw, k.compS2CRaw = raw[4], raw[5], raw[6], raw[7]
-	k.languagesC2SRaw, k.languagesS2CRaw = raw[8], raw[9]
 	return k
 }
 
@@ -323,16 +335,19 @@ func splitNames(s string) []string {
 
 // negotiate applies RFC 4253 §7.1 to two comma-separated name-lists: the
 // first algorithm on the client's list that is also on the server's.
-func negotiate(client, server string) string {
-	for c := range strings.SplitSeq(client, ",") {
-		if c == "" {
+func negotiate(client, server []byte) string {
+	for c := range bytes.SplitSeq(client, []byte{','}) {
+		if len(c) == 0 {
 			continue
 		}
-		for s := range strings.SplitSeq(server, ",") {
-			if c == s {
-				return c
+		for s := range bytes.SplitSeq(server, []byte{','}) {
+			if bytes.Equal(c, s) {
+				return string(c)
 			}
 		}
 	}
 	return ""
 }
+
+// negotiated applies negotiate to one name-list of two KEXINITs.
+func negotiated(c, s *KexInit, list int) string { return negotiate(c.list(list), s.list(list)) }

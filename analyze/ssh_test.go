@@ -225,13 +225,13 @@ func TestWalkerHostile(t *testing.T) {
 func TestNegotiateAndHASSH(t *testing.T) {
 	c := parseKexInit(kexinitBody(clientKex, "ssh-ed25519", "chacha20-poly1305@openssh.com,aes128-ctr", "umac-64-etm@openssh.com,hmac-sha2-256"), false)
 	s := parseKexInit(kexinitBody(serverKex, "rsa-sha2-512,ssh-ed25519", "aes128-ctr,chacha20-poly1305@openssh.com", "hmac-sha2-256,umac-64-etm@openssh.com"), false)
-	if got := negotiate(c.kexRaw, s.kexRaw); got != "curve25519-sha256" {
+	if got := negotiated(c, s, listKex); got != "curve25519-sha256" {
 		t.Errorf("kex %q", got)
 	}
-	if got := negotiate(c.encRaw, s.encRaw); got != "chacha20-poly1305@openssh.com" {
+	if got := negotiated(c, s, listEncC2S); got != "chacha20-poly1305@openssh.com" {
 		t.Errorf("cipher %q: the client's preference wins", got)
 	}
-	if got := negotiate("a", "b"); got != "" {
+	if got := negotiate([]byte("a"), []byte("b")); got != "" {
 		t.Errorf("no common algorithm gave %q", got)
 	}
 	// HASSH is md5("kex;ciphers;macs;compression") of the client's lists.
