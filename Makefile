@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/rstsniff
 
-.PHONY: build demo test lab-deps check bench fuzz
+.PHONY: build demo test lab-deps build-deps check bench fuzz
 
 build:
 	@[ -e /usr/include/pcap.h ] || { echo "rstsniff needs libpcap's headers: apt-get install libpcap-dev (make does it when run as root)"; exit 1; }
@@ -10,7 +10,7 @@ build:
 
 # Runs rstsniff on a bundled lab capture: a router forged a reset answering
 # the client's SSH banner.
-demo: lab-deps build
+demo: build-deps build
 	./$(BIN) -r testdata/pcaps/reject-banner/capture.pcap --all; test $$? -le 1
 
 # Everything: formatting, vet, unit and golden tests, and (as root) the lab,
@@ -51,3 +51,9 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzWalker$$' -fuzztime $(FUZZTIME) ./analyze
 	$(GO) test -run '^$$' -fuzz '^FuzzAnalyzer$$' -fuzztime $(FUZZTIME) ./analyze
 	$(GO) test -run '^$$' -fuzz '^FuzzCapture$$' -fuzztime $(FUZZTIME) ./capture
+
+# Building alone needs libpcap's headers (installed when root and missing).
+build-deps:
+	@if [ ! -e /usr/include/pcap.h ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpcap-dev >/dev/null; \
+	fi
