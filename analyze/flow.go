@@ -362,7 +362,6 @@ func (a *Analyzer) newFlow(src, dst netip.AddrPort, seg *decode.Segment) *flow {
 		File:        a.file,
 		Client:      client,
 		Server:      server,
-		CommunityID: communityID(client, server),
 	}
 	f.d[0].w.isClient = true
 	f.d[1].w.onEncrypted = func(n int) { f.auth.serverEncrypted(f, n) }
@@ -653,6 +652,8 @@ func (f *flow) finish(captureEnd time.Time, hosts hostTTLs, idle time.Duration) 
 	}
 	o := &f.out
 	o.Stage = f.stage()
+	// Here, not at creation: flows that turn out not to be SSH never need it.
+	o.CommunityID = communityID(o.Client, o.Server)
 	c, s := &f.d[0], &f.d[1]
 	o.ClientBanner, o.ServerBanner = c.w.banner, s.w.banner
 	o.PreBanner = s.w.preBanner
