@@ -358,10 +358,10 @@ func (a *Analyzer) newFlow(src, dst netip.AddrPort, seg *decode.Segment) *flow {
 	f := &flow{client: client, candidate: candidate}
 	a.serial++
 	f.out = Flow{
-		Handle:      a.serial,
-		File:        a.file,
-		Client:      client,
-		Server:      server,
+		Handle: a.serial,
+		File:   a.file,
+		Client: client,
+		Server: server,
 	}
 	f.d[0].w.isClient = true
 	f.d[1].w.onEncrypted = func(n int) { f.auth.serverEncrypted(f, n) }
