@@ -136,7 +136,7 @@ func (f *flow) findings(idle time.Duration) {
 	// The genuine server closed before its identification string.
 	if f.established && f.d[1].w.banner == "" && f.endedByServerBeforeBanner() &&
 		f.d[0].w.stopWhy != notSSH && f.d[1].w.stopWhy != notSSH {
-		idx := f.firstServerEnd()
+		idx := f.serverEndFrame
 		pkts := []int{idx}
 		var text string
 		if len(f.d[1].w.preBanner) > 0 {
@@ -207,7 +207,7 @@ func (f *flow) findingIDs() []string {
 // endedByServerBeforeBanner: the server's first FIN or ending RST came before
 // any identification string from it, and that RST was not forged.
 func (f *flow) endedByServerBeforeBanner() bool {
-	if f.firstServerEnd() == 0 {
+	if f.serverEndFrame == 0 {
 		return false
 	}
 	for _, r := range f.out.Resets {
@@ -217,8 +217,6 @@ func (f *flow) endedByServerBeforeBanner() bool {
 	}
 	return true
 }
-
-func (f *flow) firstServerEnd() int { return f.serverEndFrame }
 
 func indexOf(rs []Reset, pkt int) int {
 	for i, r := range rs {

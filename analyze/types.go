@@ -208,6 +208,11 @@ type Flow struct {
 	clientSentAfterClose bool
 }
 
+// Notable reports whether the connection ended abnormally or shows a
+// finding (an MTU black hole can leave one open): the connections a listing,
+// a report or an evidence file is about.
+func (f *Flow) Notable() bool { return f.Outcome.Abnormal() || len(f.Findings) > 0 }
+
 // index returns 0 for the client and 1 for the server.
 func (s Side) index() int {
 	if s == Server {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/decode"
 )
 
 // What the Markdown and HTML reports share: the facts about the run, a
@@ -108,7 +109,7 @@ func packetLine(f *analyze.Flow, p analyze.PacketRecord, t0 time.Time) string {
 	if p.Len > 0 {
 		s += fmt.Sprintf(":%d", p.Seq+uint32(p.Len))
 	}
-	if p.Flags.Has(1 << 4) { // ACK
+	if p.Flags.Has(decode.ACK) {
 		s += fmt.Sprintf(", ack %d", p.Ack)
 	}
 	s += fmt.Sprintf(", win %d, length %d, ttl %d", p.Window, p.Len, p.TTL)
@@ -127,7 +128,7 @@ func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), '
 func notableFlows(r *Run) []*analyze.Flow {
 	var out []*analyze.Flow
 	for _, f := range r.Flows {
-		if notable(f) {
+		if f.Notable() {
 			out = append(out, f)
 		}
 	}
@@ -136,11 +137,11 @@ func notableFlows(r *Run) []*analyze.Flow {
 
 // summaryText is the report's one-line summary without warnings.
 func summaryText(r *Run) string {
-	s := summaryLine(&Run{Inputs: r.Inputs, Flows: r.Flows, Tally: r.Tally}, len(notableFlows(r)))
+	s := summaryLine(r, len(notableFlows(r)))
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
+		s = s[:i] // warnings are listed apart
 	}
-	return strings.TrimSuffix(s, " (0 more without problems, --all lists them)")
+	return s
 }
 
 func timeRange(r *Run) (time.Time, time.Time) {

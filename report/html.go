@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/decode"
 )
 
 // HTML writes the report as one self-contained page: no script, font or
@@ -126,7 +127,7 @@ func ladder(f *analyze.Flow) svgLadder {
 		if p.From == analyze.Server {
 			a.X1, a.X2 = laneServer, laneClient
 		}
-		if p.Flags.Has(1 << 2) { // RST
+		if p.Flags.Has(decode.RST) {
 			a.Class = "rst"
 			if forged[p.Frame] {
 				a.Class = "forged"

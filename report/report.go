@@ -144,16 +144,6 @@ func (r *Run) Abnormal() bool {
 	return false
 }
 
-func (r *Run) start() time.Time {
-	var t time.Time
-	for _, in := range r.Inputs {
-		if !in.Start.IsZero() && (t.IsZero() || in.Start.Before(t)) {
-			t = in.Start
-		}
-	}
-	return t
-}
-
 // Safe makes untrusted text harmless on a terminal: control characters,
 // format characters (such as bidirectional overrides) and invalid UTF-8 are
 // written as Go escapes, and so is the backslash itself.

@@ -18,27 +18,23 @@ type TableOptions struct {
 	Explain bool // after the table, the whole reasoning for each listed connection
 }
 
-// notable: the connection ended abnormally or shows a finding (an MTU
-// black hole can leave a connection open).
-func notable(f *analyze.Flow) bool { return f.Outcome.Abnormal() || len(f.Findings) > 0 }
-
 // Table writes connections that ended abnormally or show a finding first
 // (or all of them), one line each, then a summary line.
 func Table(w io.Writer, r *Run, opt TableOptions) error {
 	var rows []*analyze.Flow
 	for _, f := range r.Flows {
-		if notable(f) {
+		if f.Notable() {
 			rows = append(rows, f)
 		}
 	}
 	if opt.All {
 		for _, f := range r.Flows {
-			if !notable(f) {
+			if !f.Notable() {
 				rows = append(rows, f)
 			}
 		}
 	}
-	t0 := r.start()
+	t0, _ := timeRange(r)
 	multi := len(r.Inputs) > 1
 	if len(rows) > 0 {
 		t := tablewriter.NewTable(w,
@@ -227,7 +223,7 @@ func StreamLine(w io.Writer, f *analyze.Flow, explain bool) error {
 	if _, err := io.WriteString(w, line+"\n"); err != nil {
 		return err
 	}
-	if explain && notable(f) {
+	if explain && f.Notable() {
 		return Explain(w, f, false)
 	}
 	return nil

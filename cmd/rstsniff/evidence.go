@@ -81,7 +81,7 @@ func (e *evidence) done(f *analyze.Flow) error {
 	defer e.mu.Unlock()
 	fl := e.flows[f.Handle]
 	delete(e.flows, f.Handle)
-	if fl == nil || !(f.Outcome.Abnormal() || len(f.Findings) > 0) {
+	if fl == nil || !f.Notable() {
 		return nil
 	}
 	for _, fr := range fl.frames {

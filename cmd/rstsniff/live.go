@@ -67,7 +67,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 				if err := report.JSONFlow(stdout, f, false); err != nil {
 					return err
 				}
-			} else if o.all || f.Outcome.Abnormal() || len(f.Findings) > 0 {
+			} else if o.all || f.Notable() {
 				if err := report.StreamLine(stdout, f, o.explain); err != nil {
 					return err
 				}

@@ -218,7 +218,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			if outErr == nil {
 				outErr = report.JSONFlow(stdout, f, multi)
 			}
-		case o.all || f.Outcome.Abnormal() || len(f.Findings) > 0:
+		case o.all || f.Notable():
 			if len(r.Flows) < listLimit(o.format) {
 				r.Flows = append(r.Flows, f)
 			} else {
@@ -480,11 +480,7 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, stderr io.Wr
 			if err != nil {
 				return in, err
 			}
-			if oldest := fd.a.OldestOpen(); oldest != 0 {
-				release(oldest)
-			} else {
-				release(0)
-			}
+			release(fd.a.OldestOpen()) // 0: nothing open, release everything
 			lastExpire = ci.Timestamp
 		}
 	}
