@@ -14,6 +14,8 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/rstsniff/rstsniff/internal/pcaptest"
 )
 
 type frame struct {
@@ -53,34 +55,13 @@ func labFrames(t *testing.T, name string) []frame {
 	return f
 }
 
-// encodePcap writes classic pcap in either byte order and resolution.
+// encodePcap writes frames as classic pcap.
 func encodePcap(frames []frame, order binary.ByteOrder, nano bool, link uint16) []byte {
-	var b bytes.Buffer
-	magic := uint32(0xa1b2c3d4)
-	if nano {
-		magic = 0xa1b23c4d
+	fs := make([]pcaptest.Frame, len(frames))
+	for i, f := range frames {
+		fs[i] = pcaptest.Frame{Data: f.data, TS: f.ts}
 	}
-	hdr := make([]byte, 24)
-	order.PutUint32(hdr[0:], magic)
-	order.PutUint16(hdr[4:], 2)
-	order.PutUint16(hdr[6:], 4)
-	order.PutUint32(hdr[16:], 262144)
-	order.PutUint32(hdr[20:], uint32(link))
-	b.Write(hdr)
-	for _, f := range frames {
-		rec := make([]byte, 16)
-		frac := f.ts.Nanosecond() / 1000
-		if nano {
-			frac = f.ts.Nanosecond()
-		}
-		order.PutUint32(rec[0:], uint32(f.ts.Unix()))
-		order.PutUint32(rec[4:], uint32(frac))
-		order.PutUint32(rec[8:], uint32(len(f.data)))
-		order.PutUint32(rec[12:], uint32(len(f.data)))
-		b.Write(rec)
-		b.Write(f.data)
-	}
-	return b.Bytes()
+	return pcaptest.Encode(fs, order, nano, link, 262144)
 }
 
 func same(t *testing.T, got, want []frame, link uint16) {

@@ -17,6 +17,7 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/rstsniff/rstsniff/capture"
+	"github.com/rstsniff/rstsniff/internal/pcaptest"
 )
 
 type tframe struct {
@@ -46,34 +47,13 @@ func readFrames(t *testing.T, path string) []tframe {
 	}
 }
 
-// encodePcap writes classic pcap in either byte order and resolution.
+// encodePcap writes frames as classic pcap.
 func encodePcap(frames []tframe, order binary.ByteOrder, nano bool, link uint16, snaplen uint32) []byte {
-	var b bytes.Buffer
-	magic := uint32(0xa1b2c3d4)
-	if nano {
-		magic = 0xa1b23c4d
+	fs := make([]pcaptest.Frame, len(frames))
+	for i, f := range frames {
+		fs[i] = pcaptest.Frame{Data: f.data, TS: f.ts, Length: f.length}
 	}
-	hdr := make([]byte, 24)
-	order.PutUint32(hdr[0:], magic)
-	order.PutUint16(hdr[4:], 2)
-	order.PutUint16(hdr[6:], 4)
-	order.PutUint32(hdr[16:], snaplen)
-	order.PutUint32(hdr[20:], uint32(link))
-	b.Write(hdr)
-	for _, f := range frames {
-		rec := make([]byte, 16)
-		frac := f.ts.Nanosecond() / 1000
-		if nano {
-			frac = f.ts.Nanosecond()
-		}
-		order.PutUint32(rec[0:], uint32(f.ts.Unix()))
-		order.PutUint32(rec[4:], uint32(frac))
-		order.PutUint32(rec[8:], uint32(len(f.data)))
-		order.PutUint32(rec[12:], uint32(f.length))
-		b.Write(rec)
-		b.Write(f.data)
-	}
-	return b.Bytes()
+	return pcaptest.Encode(fs, order, nano, link, snaplen)
 }
 
 func labCaptures(t *testing.T) []string {
