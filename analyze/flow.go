@@ -71,6 +71,7 @@ type Analyzer struct {
 	maxFlows int
 	keep     int
 
+	kexs    *kexTable
 	hosts   hostTTLs         // TTL baselines from every flow handed over
 	history map[rateKey]rate // successful connections per client and server
 	evicted int
@@ -78,7 +79,7 @@ type Analyzer struct {
 
 // New returns an Analyzer for cfg.
 func New(cfg Config) *Analyzer {
-	a := &Analyzer{file: cfg.File, flows: make(map[flowKey]*flow), hosts: hostTTLs{}, history: map[rateKey]rate{}}
+	a := &Analyzer{file: cfg.File, flows: make(map[flowKey]*flow), hosts: hostTTLs{}, history: map[rateKey]rate{}, kexs: newKexTable()}
 	a.idle, a.rate, a.grace, a.timeout, a.maxFlows = cfg.IdleThreshold, cfg.RateWindow, cfg.Grace, cfg.FlowTimeout, cfg.MaxFlows
 	a.keep = cfg.KeepPackets
 	a.serial = cfg.HandleBase
@@ -206,6 +207,8 @@ type flow struct {
 
 	tail     []PacketRecord // ring of the latest packets for Flow.Log
 	tailNext int
+
+	kexs *kexTable
 }
 
 // fingerprint identifies a packet apart from its TTL, which a router
@@ -364,6 +367,7 @@ func (a *Analyzer) newFlow(src, dst netip.AddrPort, seg *decode.Segment) *flow {
 		Server: server,
 	}
 	f.d[0].w.isClient = true
+	f.kexs, f.d[0].w.kexs, f.d[1].w.kexs = a.kexs, a.kexs, a.kexs
 	f.d[1].w.onEncrypted = func(n int) { f.auth.serverEncrypted(f, n) }
 	f.d[0].w.onEncrypted = func(n int) { f.auth.clientEncrypted(n) }
 	if src == client {
@@ -640,8 +644,8 @@ func (f *flow) compressed() bool {
 	if ck == nil || sk == nil {
 		return false
 	}
-	c2s := negotiated(ck, sk, listCompC2S)
-	s2c := negotiated(ck, sk, listCompS2C)
+	a := f.kexs.negotiated(ck, sk)
+	c2s, s2c := a.Compression, a.compS2C
 	return (c2s != "" && c2s != "none") || (s2c != "" && s2c != "none")
 }
 
@@ -663,16 +667,7 @@ func (f *flow) finish(captureEnd time.Time, hosts hostTTLs, idle time.Duration) 
 		}
 	}
 	if c.w.kexinit != nil && s.w.kexinit != nil {
-		ck, sk := c.w.kexinit, s.w.kexinit
-		o.Algorithms = Algorithms{
-			Kex:         negotiated(ck, sk, listKex),
-			HostKey:     negotiated(ck, sk, listHostKey),
-			Cipher:      negotiated(ck, sk, listEncC2S),
-			CipherS2C:   negotiated(ck, sk, listEncS2C),
-			MAC:         negotiated(ck, sk, listMacC2S),
-			MACS2C:      negotiated(ck, sk, listMacS2C),
-			Compression: negotiated(ck, sk, listCompC2S),
-		}
+		o.Algorithms = f.kexs.negotiated(c.w.kexinit, s.w.kexinit).Algorithms
 	}
 	if c.w.kexinit != nil {
 		o.Algorithms.ClientHASSH = c.w.kexinit.HASSH(true)

@@ -45,6 +45,7 @@ type KexInit struct {
 	Truncated       bool // the packet was longer than what was kept
 	buf             []byte
 	lists           [10][2]int32 // start and end of each name-list in buf
+	hassh           [2]string    // HASSH (client) and HASSHServer, once computed
 }
 
 // The ten name-lists, in KEXINIT order.
@@ -72,6 +73,17 @@ func (k *KexInit) CiphersC2S() []string { return splitNames(string(k.list(listEn
 // HASSHServer of a server one: md5 of "kex;enc;mac;comp" in the sender's
 // direction of interest, as salesforce/hassh defines it.
 func (k *KexInit) HASSH(client bool) string {
+	i := 0
+	if !client {
+		i = 1
+	}
+	if k.hassh[i] == "" {
+		k.hassh[i] = k.computeHASSH(client)
+	}
+	return k.hassh[i]
+}
+
+func (k *KexInit) computeHASSH(client bool) string {
 	parts := [4]int{listKex, listEncC2S, listMacC2S, listCompC2S}
 	if !client {
 		parts = [4]int{listKex, listEncS2C, listMacS2C, listCompS2C}
@@ -109,6 +121,7 @@ type walker struct {
 	msg      byte
 	kexBuf   []byte
 	kexTrunc bool
+	kexs     *kexTable // shared with the other flows of the analyzer (nil: none)
 
 	kexinit    *KexInit
 	sawKexMsg  bool
@@ -248,8 +261,16 @@ func (w *walker) feedPacket(b []byte) []byte {
 		w.padLeft = pad
 		w.packets++
 		if w.msg == msgKexInit && w.kexinit == nil {
-			w.kexBuf = make([]byte, 0, min(w.payLeft, maxKexInitKept))
 			w.kexTrunc = w.payLeft > maxKexInitKept
+			if !w.kexTrunc && len(b) >= w.payLeft {
+				// The whole payload is at hand (the usual case): parse it
+				// in place and keep a copy only if it is new.
+				w.kexinit = w.kexs.intern(b[:w.payLeft], false)
+				b = b[w.payLeft:]
+				w.payLeft = 0
+			} else {
+				w.kexBuf = make([]byte, 0, min(w.payLeft, maxKexInitKept))
+			}
 		}
 	}
 	if w.payLeft > 0 {
@@ -281,7 +302,7 @@ func (w *walker) packetDone() {
 	switch {
 	case w.msg == msgKexInit:
 		if w.kexBuf != nil {
-			w.kexinit = parseKexInit(w.kexBuf, w.kexTrunc)
+			w.kexinit = w.kexs.intern(w.kexBuf, w.kexTrunc)
 			w.kexBuf = nil
 		}
 	case w.msg >= msgKexFirst && w.msg <= msgKexLast:
@@ -292,6 +313,68 @@ func (w *walker) packetDone() {
 		w.newKeys = true
 		w.state = walkEncrypted
 	}
+}
+
+// kexTable holds one copy of each distinct KEXINIT (cookie aside): the
+// clients and servers of a capture are few, so thousands of connections
+// share a handful, and each one's HASSH and negotiation is computed once.
+type kexTable struct {
+	byLists map[string]*KexInit
+	algs    map[[2]*KexInit]*agreed
+}
+
+// agreed is what two KEXINITs negotiate.
+type agreed struct {
+	Algorithms
+	compS2C string // Algorithms has only client to server compression
+}
+
+// maxKexShared bounds the table; past it KEXINITs are kept per connection.
+const maxKexShared = 4096
+
+func newKexTable() *kexTable {
+	return &kexTable{byLists: map[string]*KexInit{}, algs: map[[2]*KexInit]*agreed{}}
+}
+
+// intern returns the KEXINIT in p (the payload after the message code). p
+// is not kept: it may be the capture's buffer.
+func (t *kexTable) intern(p []byte, truncated bool) *KexInit {
+	if t == nil || len(p) < 16 {
+		return parseKexInit(bytes.Clone(p), truncated)
+	}
+	if k := t.byLists[string(p[16:])]; k != nil && k.Truncated == truncated {
+		return k
+	}
+	k := parseKexInit(bytes.Clone(p), truncated)
+	if len(t.byLists) < maxKexShared {
+		t.byLists[string(p[16:])] = k
+	}
+	return k
+}
+
+// negotiated returns the algorithms two KEXINITs agree on.
+func (t *kexTable) negotiated(ck, sk *KexInit) agreed {
+	if t != nil {
+		if a := t.algs[[2]*KexInit{ck, sk}]; a != nil {
+			return *a
+		}
+	}
+	a := agreed{Algorithms: Algorithms{
+		Kex:         negotiated(ck, sk, listKex),
+		HostKey:     negotiated(ck, sk, listHostKey),
+		Cipher:      negotiated(ck, sk, listEncC2S),
+		CipherS2C:   negotiated(ck, sk, listEncS2C),
+		MAC:         negotiated(ck, sk, listMacC2S),
+		MACS2C:      negotiated(ck, sk, listMacS2C),
+		Compression: negotiated(ck, sk, listCompC2S),
+	}, compS2C: negotiated(ck, sk, listCompS2C)}
+	// Only shared KEXINITs are cached: their pointers stay valid.
+	if t != nil && len(t.algs) < maxKexShared && t.byLists[string(ck.buf[min(16, len(ck.buf)):])] == ck &&
+		t.byLists[string(sk.buf[min(16, len(sk.buf)):])] == sk {
+		c := a
+		t.algs[[2]*KexInit{ck, sk}] = &c
+	}
+	return a
 }
 
 // parseKexInit reads the name-lists after the message code: a 16-byte cookie,

@@ -244,3 +244,41 @@ func md5hex(s string) string {
 	sum := md5.Sum([]byte(s))
 	return hex.EncodeToString(sum[:])
 }
+
+// Connections whose KEXINITs differ only in the cookie share one copy, and
+// the copy does not alias the capture's buffer it was parsed from.
+func TestKexInitShared(t *testing.T) {
+	tab := newKexTable()
+	a := kexinitBody(clientKex, "ssh-ed25519", "aes128-ctr", "hmac-sha2-256")
+	b := kexinitBody(clientKex, "ssh-ed25519", "aes128-ctr", "hmac-sha2-256")
+	b[0] = 0xaa // another cookie
+	c := kexinitBody(clientKex, "ssh-ed25519", "aes256-ctr", "hmac-sha2-256")
+	ka, kb, kc := tab.intern(a, false), tab.intern(b, false), tab.intern(c, false)
+	if ka != kb {
+		t.Error("two KEXINITs differing only in the cookie are kept twice")
+	}
+	if ka == kc {
+		t.Error("KEXINITs with different ciphers share one copy")
+	}
+	if kt := tab.intern(a, true); kt == ka || !kt.Truncated {
+		t.Error("a truncated KEXINIT is confused with a whole one")
+	}
+	want := ka.HASSH(true)
+	for i := range a {
+		a[i] = 0 // the capture's buffer is reused for the next packet
+	}
+	if got := ka.HASSH(true); got != want || ka.Kex()[0] != "sntrup761x25519-sha512@openssh.com" {
+		t.Errorf("kept KEXINIT changed with the buffer it came from: %s", got)
+	}
+	if fresh := parseKexInit(b, false); fresh.computeHASSH(true) != want {
+		t.Errorf("cached HASSH %s, computed %s", want, fresh.computeHASSH(true))
+	}
+	s := tab.intern(kexinitBody(serverKex, "ssh-ed25519", "chacha20-poly1305@openssh.com,aes256-ctr", "hmac-sha2-256"), false)
+	first, again := tab.negotiated(kc, s), tab.negotiated(kc, s)
+	if first != again || first.Cipher != "aes256-ctr" || first.Kex != "curve25519-sha256" || first.compS2C != "none" {
+		t.Errorf("negotiated %+v then %+v", first, again)
+	}
+	if len(tab.algs) != 1 {
+		t.Errorf("negotiation cached %d times, want once", len(tab.algs))
+	}
+}
