@@ -131,14 +131,20 @@ func (a *Analyzer) OldestOpen() int {
 
 func (a *Analyzer) isSSHPort(p uint16) bool { return a.ports[p/64]&(1<<(p%64)) != 0 }
 
-// flowKey names a connection independent of direction: lo sorts before hi.
-type flowKey struct{ lo, hi netip.AddrPort }
+// flowKey names a connection independent of direction: lo sorts before
+// hi. Plain bytes without pointers, so a map hashes it in one pass
+// (netip.AddrPort fields cost four hash calls per packet).
+type flowKey struct {
+	lo, hi         [16]byte
+	loPort, hiPort uint16
+	is4            bool // IPv4 apart from IPv4-mapped IPv6
+}
 
 func keyOf(src, dst netip.AddrPort) flowKey {
-	if src.Compare(dst) <= 0 {
-		return flowKey{src, dst}
+	if src.Compare(dst) > 0 {
+		src, dst = dst, src
 	}
-	return flowKey{dst, src}
+	return flowKey{lo: src.Addr().As16(), hi: dst.Addr().As16(), loPort: src.Port(), hiPort: dst.Port(), is4: src.Addr().Is4()}
 }
 
 // dir is what one side sent.
@@ -801,6 +807,9 @@ func (a *Analyzer) Finish() []*Flow {
 			a.hosts.addFlow(f)
 		}
 	}
+	if len(a.hosts) > maxHosts {
+		a.hosts.prune()
+	}
 	return a.handOver(all, true)
 }
 
@@ -821,6 +830,9 @@ func (a *Analyzer) handOver(fs []*flow, counted bool) []*Flow {
 		}
 		if !counted {
 			a.hosts.addFlow(f)
+			if len(a.hosts) > maxHosts {
+				a.hosts.prune()
+			}
 		}
 		r := f.finish(a.lastTime, a.hosts, a.idle)
 		a.rateLimit(r)

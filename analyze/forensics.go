@@ -3,6 +3,7 @@ package analyze
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -286,7 +287,39 @@ func (f *flow) newResetCtx(from Side, seg *decode.Segment) resetCtx {
 }
 
 // hostTTLs is the per-address TTL baseline built from every flow.
-type hostTTLs map[netip.Addr]*ttlSet
+type hostTTLs map[netip.Addr]*hostTTL
+
+type hostTTL struct {
+	ttlSet
+	seen time.Time // the end of its latest flow
+}
+
+// maxHosts bounds the baselines: past it the half least recently seen go,
+// so a day-long capture of many clients holds no more than an hour's.
+const maxHosts = 1 << 16
+
+// prune forgets the half of the hosts seen longest ago.
+func (h hostTTLs) prune() {
+	seen := make([]int64, 0, len(h))
+	for _, s := range h {
+		seen = append(seen, s.seen.UnixNano())
+	}
+	slices.Sort(seen)
+	cut := seen[len(seen)/2]
+	n := len(h)
+	for a, s := range h {
+		if s.seen.UnixNano() < cut {
+			delete(h, a)
+		}
+	}
+	if len(h) == n { // all seen at once: go by the median itself
+		for a, s := range h {
+			if s.seen.UnixNano() <= cut {
+				delete(h, a)
+			}
+		}
+	}
+}
 
 func (h hostTTLs) addFlow(f *flow) {
 	for i, ap := range [2]netip.AddrPort{f.out.Client, f.out.Server} {
@@ -296,8 +329,11 @@ func (h hostTTLs) addFlow(f *flow) {
 		}
 		s := h[ap.Addr()]
 		if s == nil {
-			s = &ttlSet{}
+			s = &hostTTL{}
 			h[ap.Addr()] = s
+		}
+		if f.lastTime.After(s.seen) {
+			s.seen = f.lastTime
 		}
 		for _, c := range e.ttls.c {
 			if c.n > 0 {
@@ -326,7 +362,7 @@ func (f *flow) judge(hosts hostTTLs) {
 				addr = f.out.Server.Addr()
 			}
 			if h := hosts[addr]; h != nil && h.total() > 0 {
-				base, where = h, "in its other connections in this capture"
+				base, where = &h.ttlSet, "in its other connections in this capture"
 			}
 		}
 		switch n := base.total(); {

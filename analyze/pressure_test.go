@@ -52,5 +52,17 @@ func TestFlowTablePressure(t *testing.T) {
 	if maxHeap > 400<<20 {
 		t.Errorf("heap reached %d MB", maxHeap>>20)
 	}
-	t.Logf("max %d open, %d evicted, heap at most %d MB", maxOpen, a.Evicted(), maxHeap>>20)
+	if len(a.hosts) > maxHosts {
+		t.Errorf("TTL baselines for %d hosts, bound %d", len(a.hosts), maxHosts)
+	}
+	// The latest clients keep their baselines; the earliest went.
+	i := n - 1
+	last := netip.AddrFrom4([4]byte{198, 18 + byte(i>>16&1), byte(i >> 8), byte(i)})
+	if h := a.hosts[last]; h == nil || h.total() == 0 {
+		t.Error("the latest client's TTL baseline was pruned")
+	}
+	if a.hosts[netip.AddrFrom4([4]byte{198, 18, 0, 0})] != nil {
+		t.Error("the first client's TTL baseline is still held")
+	}
+	t.Logf("max %d open, %d evicted, heap at most %d MB, %d host baselines", maxOpen, a.Evicted(), maxHeap>>20, len(a.hosts))
 }

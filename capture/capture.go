@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -68,11 +69,14 @@ var ErrUnknownFormat = errors.New("not a pcap or pcapng capture (unknown magic n
 type countingReader struct {
 	r io.Reader
 	n int64
+	// shown is n for other goroutines (a progress bar).
+	shown atomic.Int64
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	c.shown.Store(c.n)
 	return n, err
 }
 
@@ -97,7 +101,8 @@ type Progress interface {
 }
 
 // BytesRead returns how many bytes of the input (as stored) were read.
-func (s *fileSource) BytesRead() int64 { return s.raw.n }
+// It may be called from another goroutine than ReadFrame's.
+func (s *fileSource) BytesRead() int64 { return s.raw.shown.Load() }
 
 // Open opens a capture file, or standard input when name is "-".
 func Open(name string) (Source, error) {

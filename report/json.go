@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf16"
@@ -183,8 +184,15 @@ func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
 		jf.Algorithms = &jsonAlgorithms{a.Kex, a.HostKey, a.Cipher, a.MAC, a.CipherS2C, a.MACS2C,
 			a.Compression, a.ClientHASSH, a.ServerHASSH}
 	}
-	return writeLine(w, jf)
+	bp := lineBufs.Get().(*[]byte)
+	b := append(appendFlow((*bp)[:0], &jf), '\n')
+	_, err := w.Write(b)
+	*bp = b
+	lineBufs.Put(bp)
+	return err
 }
+
+var lineBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // JSONSummary writes the closing summary object.
 func JSONSummary(w io.Writer, r *Run) error {

@@ -449,12 +449,19 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, stderr io.Wr
 	// maxPending the earliest go out anyway, and the order bends there.
 	pending := &flowHeap{}
 	release := func(before int) {
-		for pending.Len() > 0 && (before == 0 || (*pending)[0].FirstPacket < before || pending.Len() > maxPending) {
-			sink(heap.Pop(pending).(*analyze.Flow))
+		for pending.Len() > 0 && (before == 0 || (*pending)[0].first < before || pending.Len() > maxPending) {
+			sink(heap.Pop(pending).(pendingFlow).f)
 		}
 	}
 	var lastExpire time.Time
 	limited := *budget > 0
+	stop := make(chan struct{})
+	defer close(stop)
+	full, free := readAhead(src, stop)
+	var (
+		b    *batch
+		next int
+	)
 	for {
 		if limited && *budget == 0 {
 			break
@@ -463,18 +470,30 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, stderr io.Wr
 			in.Warnings = append(in.Warnings, "interrupted: results cover the packets read so far")
 			break
 		}
-		data, ci, err := src.ReadFrame()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			var re *capture.ReadError
-			if errors.As(err, &re) {
-				in.Warnings = append(in.Warnings, fmt.Sprintf("capture damaged or cut short after %d packets (byte %d): %v; results cover the packets before it", re.Frame-1, re.Offset, re.Err))
-				break
+		if b != nil && next == len(b.frames) {
+			if err := b.err; err != nil {
+				if err == io.EOF {
+					break
+				}
+				var re *capture.ReadError
+				if errors.As(err, &re) {
+					in.Warnings = append(in.Warnings, fmt.Sprintf("capture damaged or cut short after %d packets (byte %d): %v; results cover the packets before it", re.Frame-1, re.Offset, re.Err))
+					break
+				}
+				return in, err
 			}
-			return in, err
+			free <- b
+			b = nil
 		}
+		if b == nil {
+			b, next = <-full, 0
+		}
+		if next == len(b.frames) {
+			continue // an empty batch carrying the error
+		}
+		fr := &b.frames[next]
+		next++
+		data, ci := b.buf[fr.off:fr.off+fr.n:fr.off+fr.n], fr.ci
 		in.Frames++
 		if limited {
 			*budget--
@@ -492,7 +511,7 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, stderr io.Wr
 		if ci.Timestamp.Sub(lastExpire) >= time.Second || fd.a.Open() > o.maxFlows {
 			done, err := fd.handOver(fd.a.Expire(ci.Timestamp))
 			for _, f := range done {
-				heap.Push(pending, f)
+				heap.Push(pending, pendingFlow{f.FirstPacket, f})
 			}
 			if err != nil {
 				return in, err
@@ -510,7 +529,7 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, stderr io.Wr
 	}
 	done, err := fd.handOver(fd.a.Finish())
 	for _, f := range done {
-		heap.Push(pending, f)
+		heap.Push(pending, pendingFlow{f.FirstPacket, f})
 	}
 	release(0)
 	return in, err
@@ -528,18 +547,25 @@ func listLimit(format string) int {
 // maxPending bounds the flows waiting for an earlier one to be reported.
 const maxPending = 10000
 
-// flowHeap orders handed-over flows by first packet.
-type flowHeap []*analyze.Flow
+// flowHeap orders handed-over flows by first packet, kept beside each
+// pointer so that comparing does not load the flows.
+type flowHeap []pendingFlow
+
+type pendingFlow struct {
+	first int
+	f     *analyze.Flow
+}
 
 func (h flowHeap) Len() int           { return len(h) }
-func (h flowHeap) Less(i, j int) bool { return h[i].FirstPacket < h[j].FirstPacket }
+func (h flowHeap) Less(i, j int) bool { return h[i].first < h[j].first }
 func (h flowHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *flowHeap) Push(x any)        { *h = append(*h, x.(*analyze.Flow)) }
+func (h *flowHeap) Push(x any)        { *h = append(*h, x.(pendingFlow)) }
 func (h *flowHeap) Pop() any {
 	old := *h
-	f := old[len(old)-1]
+	x := old[len(old)-1]
+	old[len(old)-1] = pendingFlow{}
 	*h = old[:len(old)-1]
-	return f
+	return x
 }
 
 func listInterfaces(stdout, stderr io.Writer) int {

@@ -1,0 +1,126 @@
+package report
+
+import (
+	"encoding/json"
+	"math/rand"
+	"testing"
+)
+
+// hostileStrings covers every branch of appendJSONString.
+var hostileStrings = []string{
+	"", "SSH-2.0-OpenSSH_9.2p1", "a\x1b[31mred\x07", "<script>&amp;</script>", `quote" back\slash`,
+	"\b\f\n\r\t\x00\x1f\x7f", "rtl\u202eevil\u200b", "\U000e0001tag", "bad\xff\xfeutf8\xc3",
+	"line\u2028sep\u2029", "café ünïcode 日本", "\xed\xa0\x80 surrogate", "\ufeffbom",
+}
+
+func randomString(rng *rand.Rand) string {
+	if rng.Intn(3) == 0 {
+		return hostileStrings[rng.Intn(len(hostileStrings))]
+	}
+	b := make([]byte, rng.Intn(24))
+	for i := range b {
+		switch rng.Intn(4) {
+		case 0:
+			b[i] = byte(rng.Intn(256))
+		default:
+			b[i] = byte(0x20 + rng.Intn(0x5f))
+		}
+	}
+	s := string(b)
+	if rng.Intn(4) == 0 {
+		s += hostileStrings[rng.Intn(len(hostileStrings))]
+	}
+	return s
+}
+
+func randomStrings(rng *rand.Rand) []string {
+	switch rng.Intn(3) {
+	case 0:
+		return nil
+	case 1:
+		return []string{}
+	}
+	s := make([]string, 1+rng.Intn(3))
+	for i := range s {
+		s[i] = randomString(rng)
+	}
+	return s
+}
+
+func randomFlow(rng *rand.Rand) jsonFlow {
+	str := func() string { return randomString(rng) }
+	jf := jsonFlow{Type: "flow", ID: rng.Intn(1 << 20), Client: str(), Server: str(), FirstPacket: rng.Intn(9),
+		LastPacket: rng.Int(), Start: str(), End: str(), Stage: str(), Outcome: str(), ClosedBy: str(),
+		ClientBanner: str(), ServerBanner: str(), Packets: jsonSides{rng.Int63(), -rng.Int63n(3)},
+		Bytes: jsonSides{rng.Int63(), 0}, ClientError: str(), Causes: randomStrings(rng),
+		NextSteps: randomStrings(rng), PreBanner: randomStrings(rng), AuthAttempts: rng.Intn(3),
+		CommunityID: str(), ConnState: str(), History: str(), Midstream: rng.Intn(2) == 0,
+		Duplicates: rng.Intn(2) * rng.Intn(9), Notes: randomStrings(rng)}
+	if rng.Intn(2) == 0 {
+		jf.File = str()
+	}
+	if rng.Intn(3) > 0 {
+		jf.Resets = []jsonReset{}
+		for range rng.Intn(3) {
+			jf.Resets = append(jf.Resets, jsonReset{Packet: rng.Int(), Time: str(), From: str(), Stage: str(),
+				TTL: uint8(rng.Intn(256)), Origin: str(), Flags: str(), Seq: rng.Uint32(), Ack: rng.Uint32(),
+				Window: uint16(rng.Intn(65536)), IPID: uint16(rng.Intn(65536)), Label: uint32(rng.Intn(2) * rng.Intn(1<<20)),
+				SeqState: str(), Payload: rng.Intn(100), Evidence: randomStrings(rng)})
+		}
+	}
+	if rng.Intn(3) > 0 {
+		jf.Findings = []jsonFinding{}
+		for range rng.Intn(3) {
+			var p []int
+			if rng.Intn(2) == 0 {
+				p = []int{rng.Int(), 0}
+			}
+			jf.Findings = append(jf.Findings, jsonFinding{str(), str(), p, str()})
+		}
+	}
+	if rng.Intn(2) == 0 {
+		v := rng.Intn(2) == 0
+		jf.AuthSuccess = &v
+	}
+	if rng.Intn(2) == 0 {
+		jf.Algorithms = &jsonAlgorithms{}
+		for _, p := range []*string{&jf.Algorithms.Kex, &jf.Algorithms.HostKey, &jf.Algorithms.Cipher,
+			&jf.Algorithms.MAC, &jf.Algorithms.CipherS2C, &jf.Algorithms.MACS2C, &jf.Algorithms.Compression,
+			&jf.Algorithms.ClientHASSH, &jf.Algorithms.ServerHASSH} {
+			if rng.Intn(3) > 0 {
+				*p = str()
+			}
+		}
+	}
+	return jf
+}
+
+// The flow encoder writes byte for byte what encoding/json and
+// escapeFormatChars wrote before it, on random and hostile flows.
+func TestFlowEncoderMatchesEncodingJSON(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	for i := range 20000 {
+		jf := randomFlow(rng)
+		want, err := json.Marshal(jf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = escapeFormatChars(want)
+		if got := appendFlow(nil, &jf); string(got) != string(want) {
+			t.Fatalf("flow %d:\n got %s\nwant %s", i, got, want)
+		}
+	}
+}
+
+func FuzzJSONString(f *testing.F) {
+	for _, s := range hostileStrings {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := json.Marshal(s)
+		want = escapeFormatChars(want)
+		if got := appendJSONString(nil, s); string(got) != string(want) {
+			t.Fatalf("%q:\n got %s\nwant %s", s, got, want)
+		}
+	})
+}
