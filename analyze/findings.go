@@ -3,6 +3,7 @@ package analyze
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -273,11 +274,33 @@ func (a *Analyzer) rateLimit(f *Flow) {
 		h.lastOK = f.Start
 		a.history[k] = h
 	}
-	if len(a.history) > a.maxFlows {
-		for key, v := range a.history {
-			if f.Start.Sub(v.lastOK) > a.rate {
-				delete(a.history, key)
-			}
+	if len(a.history) > maxHistory {
+		a.pruneHistory(f.Start)
+	}
+}
+
+// maxHistory bounds the rate history (client and server pairs): past it,
+// pairs idle longer than the window go, then the least recent half.
+const maxHistory = 1 << 14
+
+func (a *Analyzer) pruneHistory(now time.Time) {
+	for key, v := range a.history {
+		if now.Sub(v.lastOK) > a.rate {
+			delete(a.history, key)
+		}
+	}
+	if len(a.history) <= maxHistory/2 {
+		return
+	}
+	last := make([]int64, 0, len(a.history))
+	for _, v := range a.history {
+		last = append(last, v.lastOK.UnixNano())
+	}
+	slices.Sort(last)
+	cut := last[len(last)/2]
+	for key, v := range a.history {
+		if v.lastOK.UnixNano() <= cut {
+			delete(a.history, key)
 		}
 	}
 }

@@ -807,7 +807,7 @@ func (a *Analyzer) Finish() []*Flow {
 			a.hosts.addFlow(f)
 		}
 	}
-	if len(a.hosts) > maxHosts {
+	for len(a.hosts) > maxHosts { // each prune halves it at least
 		a.hosts.prune()
 	}
 	return a.handOver(all, true)

@@ -295,8 +295,8 @@ type hostTTL struct {
 }
 
 // maxHosts bounds the baselines: past it the half least recently seen go,
-// so a day-long capture of many clients holds no more than an hour's.
-const maxHosts = 1 << 16
+// so a day-long capture of many clients holds no more than the latest.
+const maxHosts = 1 << 14
 
 // prune forgets the half of the hosts seen longest ago.
 func (h hostTTLs) prune() {

@@ -66,3 +66,31 @@ func TestFlowTablePressure(t *testing.T) {
 	}
 	t.Logf("max %d open, %d evicted, heap at most %d MB, %d host baselines", maxOpen, a.Evicted(), maxHeap>>20, len(a.hosts))
 }
+
+// The rate history stays bounded under many distinct clients, and a
+// client seen lately still has its history: its refused connection after
+// two that got through is named a rate limit.
+func TestRateHistoryBounded(t *testing.T) {
+	a := New(Config{})
+	t0 := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
+	server := netip.MustParseAddrPort("203.0.113.2:22")
+	ok := func(i int, client netip.Addr, at time.Duration) {
+		a.rateLimit(&Flow{Client: netip.AddrPortFrom(client, uint16(1024+i%60000)), Server: server,
+			Start: t0.Add(at), Stage: StageSession, Outcome: OutcomeClosed})
+	}
+	for i := range 100000 { // 100,000 clients in 50 s, all within the window
+		ok(i, netip.AddrFrom4([4]byte{198, 18 + byte(i>>16&1), byte(i >> 8), byte(i)}), time.Duration(i)*500*time.Microsecond)
+		if len(a.history) > maxHistory {
+			t.Fatalf("rate history at %d pairs, bound %d", len(a.history), maxHistory)
+		}
+	}
+	me := netip.MustParseAddr("198.51.100.7")
+	ok(1, me, 50*time.Second)
+	ok(2, me, 50100*time.Millisecond)
+	refused := &Flow{Client: netip.AddrPortFrom(me, 3000), Server: server, Start: t0.Add(50200 * time.Millisecond),
+		Stage: StageHandshake, Outcome: OutcomeRefused, FirstPacket: 7, Resets: []Reset{{Packet: 8, From: Server}}}
+	a.rateLimit(refused)
+	if len(refused.Findings) != 1 || refused.Findings[0].ID != FindRateLimit {
+		t.Errorf("findings %+v, want rate-limit", refused.Findings)
+	}
+}

@@ -12,7 +12,7 @@ import (
 
 func main() {
 	cmd := exec.Command(os.Args[1], os.Args[2:]...)
-	cmd.Stderr = os.Stderr
+	cmd.Stdin, cmd.Stderr = os.Stdin, os.Stderr
 	start := time.Now()
 	err := cmd.Run()
 	elapsed := time.Since(start)
