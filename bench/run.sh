@@ -22,12 +22,25 @@ read -r floor_e floor_r < <(bin/measure bin/readloop "$F")
 report "read loop" "$floor_e" "$floor_r"
 read -r rs_e rs_r < <(bin/measure bin/rstsniff -r "$F" --format json)
 report rstsniff "$rs_e" "$rs_r"
+if command -v taskset >/dev/null; then
+	read -r one_e one_r < <(taskset -c 0 bin/measure bin/rstsniff -r "$F" --format json)
+	report "1 core" "$one_e" "$one_r"
+fi
 if command -v tshark >/dev/null && [ "${SKIP_TSHARK:-}" = "" ]; then
 	read -r ts_e ts_r < <(bin/measure tshark -r "$F" -Y tcp.flags.reset==1 -T fields -e frame.number -e ip.src -e ip.ttl)
 	report tshark "$ts_e" "$ts_r"
 	awk -v a="$ts_e" -v b="$rs_e" 'BEGIN { printf "rstsniff is %.0fx tshark'"'"'s rate\n", a/b }'
 fi
 awk -v a="$rs_e" -v b="$floor_e" 'BEGIN { printf "rstsniff takes %.2fx the read loop'"'"'s time\n", a/b }'
+
+# Memory must depend on the connections open at once, not on the length:
+# the same traffic ten times longer, streamed from the generator.
+if [ "${SKIP_LONG:-}" = "" ]; then
+	go build -o bin/synth ./internal/synth
+	read -r long_e long_r < <(bin/synth -n $((N * 10)) -o /dev/stdout 2>/dev/null | bin/measure bin/rstsniff -r - --format json)
+	read -r short_e short_r < <(bin/synth -n "$N" -o /dev/stdout 2>/dev/null | bin/measure bin/rstsniff -r - --format json)
+	echo "peak RSS streamed from the generator: $N connections $((short_r / 1024)) MB, $((N * 10)) connections $((long_r / 1024)) MB"
+fi
 
 # Live: replay the capture at top speed through a veth pair and compare
 # rstsniff's kernel drops with tcpdump's at the same rate (root, tcpreplay).
