@@ -9,13 +9,14 @@ import (
 // TestPackageGraph keeps the data flow one-way: decode knows no capture
 // library, analyze sees neither gopacket nor capture, report never reads
 // packets, reading files needs no libpcap (capture does not pull in
-// capture/live), and only cmd/rstsniff sees every package.
+// capture/live), correlate works on analyze's results only, and only cmd/rstsniff sees every package.
 func TestPackageGraph(t *testing.T) {
 	forbidden := map[string][]string{
 		"decode":       {"github.com/gopacket/", "/capture", "/analyze", "/report", "/metrics"},
 		"capture":      {"/decode", "/analyze", "/report", "/metrics", "gopacket/pcap$", "/live"},
 		"capture/live": {"/decode", "/analyze", "/report", "/metrics"},
-		"analyze":      {"github.com/gopacket/", "/capture", "/report", "/metrics", "prometheus"},
+		"analyze":      {"github.com/gopacket/", "/capture", "/report", "/metrics", "prometheus", "/correlate"},
+		"correlate":    {"github.com/gopacket/", "/capture", "/report", "/metrics", "prometheus"},
 		"report":       {"github.com/gopacket/", "/capture", "/metrics", "prometheus"},
 		"metrics":      {"github.com/gopacket/", "/capture", "/report"},
 	}

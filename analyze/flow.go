@@ -312,7 +312,10 @@ func (f *flow) record(keep, frame int, ts time.Time, from Side, seg *decode.Segm
 	}
 	r := PacketRecord{Frame: frame, Time: ts, From: from, Flags: seg.Flags, Seq: seg.Seq - x.relBase, Len: seg.PayloadLen,
 		TTL: seg.TTL, Window: seg.Window, Stage: f.stage(), Dup: dup,
-		Banner: len(seg.Payload) >= 4 && string(seg.Payload[:4]) == "SSH-"}
+		Banner: len(seg.Payload) >= 4 && string(seg.Payload[:4]) == "SSH-",
+		RawSeq: seg.Seq, RawAck: seg.Ack, IPID: seg.IPID, Options: seg.Options, MSS: seg.MSS, WScale: seg.WScale,
+		TSVal: seg.TSVal, TSEcr: seg.TSEcr, Captured: len(seg.Payload), Sum: fnv64(seg.Payload),
+		Out: seg.Direction == decode.DirOut}
 	if seg.Flags.Has(decode.ACK) && y.relSet {
 		r.Ack = seg.Ack - y.relBase
 	}
@@ -329,6 +332,16 @@ func (f *flow) record(keep, frame int, ts time.Time, from Side, seg *decode.Segm
 	f.tail[f.tailNext%tail] = r
 	f.tailNext++
 	f.out.LogOmitted++
+}
+
+// fnv64 is FNV-1a, to tell whether a payload changed between captures.
+func fnv64(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
 }
 
 // newFlow decides whether a connection is worth following and which side

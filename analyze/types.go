@@ -235,4 +235,15 @@ type PacketRecord struct {
 	Stage  Stage // the connection's stage after this packet
 	Banner bool  // the payload starts an identification string
 	Dup    bool  // a copy from another capture point, dropped from the analysis
+
+	// As on the wire, to find the same packet in another capture.
+	RawSeq, RawAck uint32
+	IPID           uint16
+	Options        decode.Options
+	MSS            uint16
+	WScale         uint8
+	TSVal, TSEcr   uint32
+	Captured       int    // payload bytes the capture kept
+	Sum            uint64 // FNV-1a of those bytes
+	Out            bool   // sent by the capturing host (Linux cooked captures say so)
 }

@@ -52,30 +52,31 @@ type usageError struct{ msg string }
 func (e *usageError) Error() string { return e.msg }
 
 type options struct {
-	reads    []string
-	iface    string
-	list     bool
-	write    string
-	user     string
-	snaplen  int
-	bufKiB   int
-	promisc  bool
-	filter   string
-	count    int
-	duration time.Duration
-	ports    []uint16
-	format   string
-	all      bool
-	explain  bool
-	idle     time.Duration
-	grace    time.Duration
-	timeout  time.Duration
-	maxFlows int
-	metrics  string
-	output   string
-	command  string
-	jobs     int
-	cpuprof  string
+	reads     []string
+	iface     string
+	list      bool
+	write     string
+	user      string
+	snaplen   int
+	bufKiB    int
+	promisc   bool
+	filter    string
+	count     int
+	duration  time.Duration
+	ports     []uint16
+	format    string
+	all       bool
+	explain   bool
+	idle      time.Duration
+	grace     time.Duration
+	timeout   time.Duration
+	maxFlows  int
+	metrics   string
+	output    string
+	command   string
+	jobs      int
+	cpuprof   string
+	correlate bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -97,6 +98,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.format, "format", "table", "output `FORMAT`: table, json, markdown or html")
 	fs.StringVarP(&o.output, "output", "o", "", "write the output to `FILE` instead of standard output")
 	fs.IntVarP(&o.jobs, "jobs", "j", runtime.GOMAXPROCS(0), "read up to `N` files at once (output is the same as one by one)")
+	fs.BoolVar(&o.correlate, "correlate", false, "compare captures of the same connections taken at two points (client and server side): forged, dropped and changed packets, proven; or find a jump host's two legs in one capture")
+	fs.BoolVar(&o.correlate, "vantage", false, "the same as --correlate")
+	_ = fs.MarkHidden("vantage")
 	fs.BoolVar(&o.all, "all", false, "list every connection, not only abnormal ones")
 	fs.BoolVarP(&o.explain, "explain", "e", false, "explain each abnormal connection: evidence, findings, causes, next steps")
 	fs.DurationVar(&o.idle, "idle-threshold", analyze.DefaultIdleThreshold, "silence after which a reset drawn by the next packet is an idle-timeout reset")
@@ -143,6 +147,16 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	if o.count < 0 || o.duration < 0 || o.maxFlows < 0 || o.snaplen <= 0 {
 		return nil, &usageError{"-c, --duration, --max-flows and -s take positive numbers"}
+	}
+	if o.correlate {
+		switch {
+		case o.iface != "":
+			return nil, &usageError{"--correlate compares capture files: capture with -w on each host, then give both with -r"}
+		case len(o.reads) > 2:
+			return nil, &usageError{"--correlate takes two captures (-r client-side -r server-side), or one taken on a jump host"}
+		case o.write != "":
+			return nil, &usageError{"-w does not go with --correlate"}
+		}
 	}
 	if o.metrics != "" && o.iface == "" {
 		return nil, &usageError{"--metrics serves a live capture: use it with -i"}
@@ -210,6 +224,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return listInterfaces(stdout, stderr)
 	case o.iface != "":
 		return runLive(ctx, o, stdout, stderr)
+	case o.correlate:
+		return runCorrelate(ctx, o, stdin, stdout, stderr)
 	}
 	r := &report.Run{Tally: &report.Tally{Outcomes: map[string]int{}}}
 	budget := o.count
@@ -282,6 +298,9 @@ func newAnalyzer(o *options, name string) *analyze.Analyzer {
 	keep := 0
 	if o.format == "markdown" || o.format == "html" {
 		keep = reportPackets // the reports draw each connection's packets
+	}
+	if o.correlate {
+		keep = correlatePackets
 	}
 	handles.Lock()
 	base := handles.next

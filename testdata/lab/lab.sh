@@ -29,8 +29,12 @@ out=$(cd "$out" && pwd)
 
 all_cases=(clean authfail refused reject-banner post-handshake syn-drop maxstartups sshd-killed client-abort ipv6 port2222 any
 	reject-near-server inject-both idle-timeout mtu-blackhole rate-limit lossy-transfer ipv6-forensics hostile-banner)
+# Captured at both ends at once (client.pcap, server.pcap), or on a jump
+# host (jump.pcap), for --correlate; "pairs" names them all.
+pair_cases=(pair-reject-banner pair-inject pair-mss-clamp pair-drop-large pair-nat jump-leg2-reset)
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=("${all_cases[@]}")
+[ "${cases[*]}" != pairs ] || cases=("${pair_cases[@]}")
 
 id=rsl$$
 work=$(mktemp -d)
@@ -45,6 +49,7 @@ ins() { ip netns exec "$S" "$@"; }
 cleanup() {
 	set +e
 	[ -f "$work/sshd.pid" ] && kill "$(cat "$work/sshd.pid")" 2>/dev/null
+	[ -f "$work/sshd-jump.pid" ] && kill "$(cat "$work/sshd-jump.pid")" 2>/dev/null
 	for ns in $(ip netns list | awk '{print $1}' | grep "^$id-"); do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
@@ -488,6 +493,153 @@ case_hostile-banner() { # a fake server whose text line and banner are full of e
 	stop_capture
 	kill $ev 2>/dev/null || true
 	wait $ev 2>/dev/null || true
+}
+
+# --- captured at both ends --------------------------------------------------
+
+# start_both captures in the client namespace (client.pcap) and the server
+# namespace (server.pcap) at once.
+start_both() {
+	rm -f "$work/tcpdump.err" "$work/tcpdump2.err"
+	ip netns exec "$C" tcpdump -Z root --immediate-mode -s 0 -U -w "$dir/client.pcap" -i c0 tcp 2>"$work/tcpdump.err" &
+	tcpdump_pid=$!
+	ip netns exec "$S" tcpdump -Z root --immediate-mode -s 0 -U -w "$dir/server.pcap" -i s0 tcp 2>"$work/tcpdump2.err" &
+	tcpdump2_pid=$!
+	for _ in $(seq 100); do
+		grep -q listening "$work/tcpdump.err" 2>/dev/null && grep -q listening "$work/tcpdump2.err" 2>/dev/null && break
+		sleep 0.05
+	done
+}
+
+stop_both() {
+	sleep 0.5
+	kill -INT "$tcpdump_pid" "$tcpdump2_pid" 2>/dev/null || true
+	wait "$tcpdump_pid" 2>/dev/null || true
+	wait "$tcpdump2_pid" 2>/dev/null || true
+}
+
+# router_counters records what the router's rules did: the ground truth
+# the packet counts are checked against.
+router_counters() {
+	{
+		echo "# iptables -L FORWARD -v -x -n"
+		inr iptables -L FORWARD -v -x -n
+		echo "# iptables -t mangle -L FORWARD -v -x -n"
+		inr iptables -t mangle -L FORWARD -v -x -n
+		echo "# iptables -t nat -L POSTROUTING -v -x -n"
+		inr iptables -t nat -L POSTROUTING -v -x -n
+	} >"$dir/router.txt"
+}
+
+case_pair-reject-banner() { # the router answers the client's banner with a forged RST; both ends captured
+	start_sshd
+	inr iptables -I FORWARD -p tcp --dport 22 -m string --algo bm --string SSH- -j REJECT --reject-with tcp-reset
+	start_both
+	client root@$SRV4 true
+	sleep 0.5 # the server's banner meets the client's closed socket
+	stop_both
+	router_counters
+	inr iptables -F FORWARD
+	stop_sshd
+}
+
+case_pair-inject() { # an on-path injector sends 3 resets each way and drops nothing; both ends captured
+	start_sshd
+	ip netns exec "$R" "$work/inject" r0 22 3 1460 2>>"$dir/inject.txt" &
+	local inj=$!
+	sleep 0.3
+	start_both
+	client root@$SRV4 true
+	sleep 0.5
+	stop_both
+	kill $inj 2>/dev/null || true
+	wait $inj 2>/dev/null || true
+	stop_sshd
+}
+
+case_pair-mss-clamp() { # the router clamps the MSS of SYNs to 1200; a clean login otherwise
+	start_sshd
+	inr iptables -t mangle -I FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1200
+	start_both
+	client root@$SRV4 'echo hello'
+	stop_both
+	router_counters
+	inr iptables -t mangle -F FORWARD
+	stop_sshd
+}
+
+case_pair-drop-large() { # the router drops the server's packets of 1000 bytes or more; the client gives up
+	start_sshd
+	inr iptables -I FORWARD -p tcp --sport 22 -m length --length 1000:65535 -j DROP
+	start_both
+	local rc=0
+	inc timeout 6 ssh -F /dev/null -i "$work/userkey" -o IdentitiesOnly=yes -o BatchMode=yes \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		root@$SRV4 true </dev/null >>"$dir/client.out" 2>>"$dir/client.txt" || rc=$?
+	echo "exit $rc" >>"$dir/client.txt"
+	stop_both
+	router_counters
+	# The server still retransmits to the client that gave up: abort its
+	# socket, or its late packets would show up in the next case.
+	ins ss -K state established sport = :22 >/dev/null 2>&1 || true
+	inr iptables -F FORWARD
+	stop_sshd
+}
+
+case_pair-nat() { # source NAT with port rewriting on the router, and a forged RST for the client's banner
+	start_sshd
+	inr iptables -t nat -A POSTROUTING -o r1 -p tcp -j SNAT --to-source 203.0.113.1:40000-40999 --random
+	inr iptables -I FORWARD -p tcp --dport 22 -m string --algo bm --string SSH- -j REJECT --reject-with tcp-reset
+	start_both
+	client root@$SRV4 true
+	sleep 0.5
+	stop_both
+	router_counters
+	inr iptables -F FORWARD
+	inr iptables -t nat -F POSTROUTING
+	stop_sshd
+}
+
+case_jump-leg2-reset() { # ssh -J through a jump host (the router, forwarding off, its own sshd); the target resets leg 2
+	start_sshd
+	inr sysctl -qw net.ipv4.ip_forward=0
+	sed -e "s|^PidFile .*|PidFile $work/sshd-jump.pid|" -e '/^Port 2222/d' "$work/sshd_config" >"$work/sshd_jump_config"
+	inr /usr/sbin/sshd -f "$work/sshd_jump_config" -E "$dir/sshd-jump.log"
+	for _ in $(seq 50); do
+		[ -s "$work/sshd-jump.pid" ] && break
+		sleep 0.1
+	done
+	cat >"$work/ssh_config" <<CFG
+Host *
+  IdentityFile $work/userkey
+  IdentitiesOnly yes
+  BatchMode yes
+  StrictHostKeyChecking no
+  UserKnownHostsFile /dev/null
+  ConnectTimeout 5
+CFG
+	rm -f "$work/tcpdump.err"
+	ip netns exec "$R" tcpdump -Z root --immediate-mode -s 0 -U -w "$dir/jump.pcap" -i any tcp 2>"$work/tcpdump.err" &
+	tcpdump_pid=$!
+	for _ in $(seq 100); do
+		grep -q listening "$work/tcpdump.err" 2>/dev/null && break
+		sleep 0.05
+	done
+	local rc=0
+	inc ssh -F "$work/ssh_config" -J root@198.51.100.1 root@$SRV4 'sleep 4; echo done' </dev/null >>"$dir/client.out" 2>>"$dir/client.txt" &
+	local c=$!
+	sleep 2.5
+	# The session is up: from now on the target answers the jump host with resets.
+	ins iptables -I INPUT -p tcp --dport 22 -s 203.0.113.1 -j REJECT --reject-with tcp-reset
+	wait $c || rc=$?
+	echo "exit $rc" >>"$dir/client.txt"
+	stop_capture
+	ins iptables -L INPUT -v -x -n >"$dir/target.txt"
+	ins iptables -F INPUT
+	kill "$(cat "$work/sshd-jump.pid")" 2>/dev/null || true
+	rm -f "$work/sshd-jump.pid"
+	inr sysctl -qw net.ipv4.ip_forward=1
+	stop_sshd
 }
 
 # --- main ------------------------------------------------------------------

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/correlate"
+	"github.com/rstsniff/rstsniff/report"
+)
+
+// correlatePackets is how many packets per connection --correlate keeps:
+// all of them in practice, as a packet missing from one capture is the
+// point. (About 120 bytes each.)
+const correlatePackets = 1 << 22
+
+// runCorrelate analyses each capture keeping every packet of every
+// connection, then compares the two, or looks for jump-host legs in one.
+func runCorrelate(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.Writer) int {
+	c := &report.Correlation{}
+	var caps []*correlate.Capture
+	budget := o.count
+	for _, name := range o.reads {
+		capt := &correlate.Capture{Name: name}
+		id := 1
+		in, err := analyzeFile(ctx, name, stdin, stderr, o, &budget, nil, func(f *analyze.Flow) {
+			f.ID = id
+			id++
+			capt.Flows = append(capt.Flows, f)
+		})
+		if err != nil {
+			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
+			return exitUsage
+		}
+		capt.Start, capt.End = in.Start, in.End
+		c.Inputs = append(c.Inputs, in)
+		caps = append(caps, capt)
+		if jumps := correlate.Legs(capt); len(jumps) > 0 {
+			c.Jumps = append(c.Jumps, report.CaptureJumps{Capture: name, Jumps: jumps})
+		}
+	}
+	if len(caps) == 2 {
+		c.Result = correlate.Compare(caps[0], caps[1])
+	}
+	meta := report.Meta{Version: version, Command: o.command}
+	var err error
+	switch o.format {
+	case "json":
+		err = report.CorrelationJSON(stdout, c)
+	case "markdown":
+		err = report.CorrelationMarkdown(stdout, c, meta)
+	case "html":
+		err = report.CorrelationHTML(stdout, c, meta)
+	default:
+		err = report.CorrelationTable(stdout, c)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "rstsniff: writing output: %v\n", err)
+		return exitUsage
+	}
+	if c.Abnormal() {
+		return exitAbnormal
+	}
+	return exitOK
+}

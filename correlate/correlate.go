@@ -1,0 +1,484 @@
+// Package correlate compares two captures of the same connections taken at
+// different points (the client's host and the server's, or either side of
+// a firewall) and says what happened in between: which resets were sent by
+// an end and which were made on the path, which packets were dropped on
+// the way, which were changed, and which arrived without ever being sent.
+//
+// Connections are matched by what survives NAT and port rewriting: the
+// sequence numbers and TCP timestamps of their packets, not their
+// addresses. The two hosts' clocks may differ; the offset is estimated
+// from the matched packets in both directions (as NTP does: half the
+// difference of the two one-way minimums) and reported.
+//
+// It works on analyze.Flow values whose packet logs were kept
+// (analyze.Config.KeepPackets); it never reads a capture itself.
+package correlate
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/decode"
+)
+
+// Capture is one capture's connections with their packets.
+type Capture struct {
+	Name       string
+	Start, End time.Time // first and last packet of the whole capture
+	Flows      []*analyze.Flow
+}
+
+// Fate is what became of one packet between the two capture points.
+type Fate uint8
+
+const (
+	Delivered   Fate = iota // seen leaving and arriving
+	Dropped                 // left the sender's side, never reached the receiver's
+	Injected                // reached the receiver's side, never left the sender's
+	Resegmented             // its bytes arrived in other segments (TSO, GRO, a proxy)
+	Unseen                  // the other capture was not running then
+)
+
+var fateNames = [...]string{"delivered", "dropped", "injected", "resegmented", "unseen"}
+
+func (f Fate) String() string { return fateNames[f] }
+
+// Packet is one packet of a matched connection and its fate. Sent and
+// Recv index the packet logs of the sender's and the receiver's capture
+// (-1 when that capture does not have it).
+type Packet struct {
+	From       analyze.Side
+	Sent, Recv int
+	Fate       Fate
+	Changes    []string // what differs on arrival, TTL aside
+}
+
+// ResetProof is the verdict on one RST seen at either point.
+type ResetProof struct {
+	From    analyze.Side // whose address it carries
+	Fate    Fate         // Delivered: the end sent it; Injected: forged on the path
+	Frames  [2]int       // frame in each capture (0: not there)
+	Time    time.Time    // when it was seen, in that capture's clock
+	Guessed analyze.Origin
+	// Guessed is what one capture alone concluded (TTL, IP ID, timing), to
+	// show where the single-capture inference was right or wrong.
+}
+
+// Finding is a pattern shown by the two captures together.
+type Finding struct {
+	ID      string
+	Summary string
+	Frames  [2][]int // the packets it rests on, in each capture
+}
+
+// Finding IDs.
+const (
+	FindForged   = "forged-on-path"
+	FindDropped  = "dropped-on-path"
+	FindModified = "modified-on-path"
+	FindInjected = "injected-on-path"
+)
+
+// Pair is one connection seen in both captures.
+type Pair struct {
+	Flows      [2]*analyze.Flow // by capture
+	ClientSide int              // the capture nearer the client (0 or 1)
+	Sides      string           // how ClientSide was decided
+	MatchedBy  string           // what tied the two flows together
+	Votes      int              // packets found in both
+	NAT        string           // how addresses or ports were rewritten, if they were
+	Hops       [2]int           // routers between the points for the client's and the server's packets (-1: unknown)
+	Packets    []Packet
+	Resets     []ResetProof
+	Findings   []Finding
+	Counts     [5]int // packets by Fate
+}
+
+// ServerSide is the capture nearer the server.
+func (p *Pair) ServerSide() int { return 1 - p.ClientSide }
+
+// Result is the comparison of two captures.
+type Result struct {
+	Captures [2]*Capture
+	// Offset is how far the second capture's clock is ahead of the first's;
+	// Delay the one-way time between the capture points. Both rest on
+	// OffsetFrom packets seen at both points, in both directions when
+	// TwoWay.
+	Offset     time.Duration
+	Delay      time.Duration
+	OffsetFrom int
+	TwoWay     bool
+	Pairs      []*Pair
+	// Unmatched connections are in one capture only.
+	Unmatched [2][]*analyze.Flow
+}
+
+// Abnormal reports whether the comparison found anything on the path.
+func (r *Result) Abnormal() bool {
+	for _, p := range r.Pairs {
+		if len(p.Findings) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// pktKey identifies a packet across captures: what NAT leaves alone.
+type pktKey struct {
+	seq   uint32
+	n     int
+	flags decode.Flags
+}
+
+const keyFlags = decode.SYN | decode.FIN | decode.RST
+
+type tsKey struct {
+	ts    uint32
+	n     int
+	flags decode.Flags
+}
+
+// Compare matches the connections of two captures and classifies every
+// packet of each matched one.
+func Compare(a, b *Capture) *Result {
+	r := &Result{Captures: [2]*Capture{a, b}}
+	r.Pairs = matchFlows(a, b)
+	inPair := [2]map[*analyze.Flow]bool{{}, {}}
+	for _, p := range r.Pairs {
+		inPair[0][p.Flows[0]], inPair[1][p.Flows[1]] = true, true
+	}
+	for i, c := range r.Captures {
+		for _, f := range c.Flows {
+			if !inPair[i][f] {
+				r.Unmatched[i] = append(r.Unmatched[i], f)
+			}
+		}
+	}
+	for _, p := range r.Pairs {
+		p.orient()
+		p.matchPackets()
+	}
+	r.clock()
+	for _, p := range r.Pairs {
+		p.judge(r)
+	}
+	return r
+}
+
+// matchFlows pairs flows that share packets: each packet of a flow in a
+// votes for the flows of b holding a packet with its sequence number,
+// length and flags, or its TCP timestamp, length and flags.
+func matchFlows(a, b *Capture) []*Pair {
+	bySeq := map[pktKey][]int{}
+	byTS := map[tsKey][]int{}
+	add := func(m map[pktKey][]int, k pktKey, i int) {
+		if l := m[k]; len(l) == 0 || l[len(l)-1] != i {
+			m[k] = append(l, i)
+		}
+	}
+	for i, f := range b.Flows {
+		for j := range f.Log {
+			p := &f.Log[j]
+			if p.Dup {
+				continue
+			}
+			add(bySeq, pktKey{p.RawSeq, p.Len, p.Flags & keyFlags}, i)
+			if p.Options&decode.OptTimestamp != 0 {
+				k := tsKey{p.TSVal, p.Len, p.Flags & keyFlags}
+				if l := byTS[k]; len(l) == 0 || l[len(l)-1] != i {
+					byTS[k] = append(l, i)
+				}
+			}
+		}
+	}
+	type cand struct {
+		a, b, votes int
+		syn, ts     bool
+	}
+	var cands []cand
+	for ai, f := range a.Flows {
+		votes := map[int]int{}
+		syn, byTSOnly := map[int]bool{}, map[int]bool{}
+		for j := range f.Log {
+			p := &f.Log[j]
+			if p.Dup {
+				continue
+			}
+			seen := map[int]bool{}
+			for _, bi := range bySeq[pktKey{p.RawSeq, p.Len, p.Flags & keyFlags}] {
+				seen[bi] = true
+			}
+			tsOnly := map[int]bool{}
+			if p.Options&decode.OptTimestamp != 0 {
+				for _, bi := range byTS[tsKey{p.TSVal, p.Len, p.Flags & keyFlags}] {
+					if !seen[bi] {
+						seen[bi], tsOnly[bi] = true, true
+					}
+				}
+			}
+			for bi := range seen {
+				votes[bi]++
+				if p.Flags.Has(decode.SYN) {
+					syn[bi] = true
+				}
+				if tsOnly[bi] {
+					byTSOnly[bi] = true
+				}
+			}
+		}
+		for bi, v := range votes {
+			if v >= 2 || syn[bi] {
+				cands = append(cands, cand{ai, bi, v, syn[bi], byTSOnly[bi]})
+			}
+		}
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		if cands[i].votes != cands[j].votes {
+			return cands[i].votes > cands[j].votes
+		}
+		if cands[i].a != cands[j].a {
+			return cands[i].a < cands[j].a
+		}
+		return cands[i].b < cands[j].b
+	})
+	usedA, usedB := map[int]bool{}, map[int]bool{}
+	var pairs []*Pair
+	for _, c := range cands {
+		if usedA[c.a] || usedB[c.b] {
+			continue
+		}
+		usedA[c.a], usedB[c.b] = true, true
+		how := "sequence numbers"
+		if c.syn {
+			how = "initial sequence numbers"
+		}
+		if c.ts {
+			how += " and TCP timestamps"
+		}
+		pairs = append(pairs, &Pair{Flows: [2]*analyze.Flow{a.Flows[c.a], b.Flows[c.b]}, MatchedBy: how, Votes: c.votes})
+	}
+	sort.Slice(pairs, func(i, j int) bool { return pairs[i].Flows[0].FirstPacket < pairs[j].Flows[0].FirstPacket })
+	return pairs
+}
+
+// orient decides which capture is nearer the client: a router lowers the
+// TTL of what crosses it, so the client's packets carry a higher TTL where
+// they were sent than where they arrived, and the server's the other way.
+func (p *Pair) orient() {
+	p.Hops = [2]int{-1, -1}
+	ttl := func(f *analyze.Flow, from analyze.Side) int {
+		for _, x := range f.Log {
+			if x.From == from && !x.Dup {
+				return int(x.TTL)
+			}
+		}
+		return -1
+	}
+	c0, c1 := ttl(p.Flows[0], analyze.Client), ttl(p.Flows[1], analyze.Client)
+	s0, s1 := ttl(p.Flows[0], analyze.Server), ttl(p.Flows[1], analyze.Server)
+	switch {
+	case c0 >= 0 && c1 >= 0 && c0 != c1:
+		p.ClientSide = 0
+		if c1 > c0 {
+			p.ClientSide = 1
+		}
+		p.Sides = "the client's packets lose TTL from one capture to the other"
+	case s0 >= 0 && s1 >= 0 && s0 != s1:
+		p.ClientSide = 0
+		if s0 > s1 {
+			p.ClientSide = 1
+		}
+		p.Sides = "the server's packets lose TTL from one capture to the other"
+	default:
+		p.ClientSide = 0
+		p.Sides = "TTLs are the same at both points (no router between them): the first capture is taken as the client's"
+	}
+	cs, ss := p.ClientSide, 1-p.ClientSide
+	if c := ttl(p.Flows[cs], analyze.Client) - ttl(p.Flows[ss], analyze.Client); ttl(p.Flows[ss], analyze.Client) >= 0 && c >= 0 {
+		p.Hops[0] = c
+	}
+	if s := ttl(p.Flows[ss], analyze.Server) - ttl(p.Flows[cs], analyze.Server); ttl(p.Flows[cs], analyze.Server) >= 0 && s >= 0 {
+		p.Hops[1] = s
+	}
+	fc, fs := p.Flows[cs], p.Flows[ss]
+	var nat []string
+	if fc.Client != fs.Client {
+		nat = append(nat, fmt.Sprintf("the client %s reached the server as %s", fc.Client, fs.Client))
+	}
+	if fc.Server != fs.Server {
+		nat = append(nat, fmt.Sprintf("the client reached %s for %s", fs.Server, fc.Server))
+	}
+	p.NAT = strings.Join(nat, "; ")
+}
+
+// senderSide returns the capture nearer the sender of packets from side.
+func (p *Pair) senderSide(from analyze.Side) int {
+	if from == analyze.Client {
+		return p.ClientSide
+	}
+	return 1 - p.ClientSide
+}
+
+// matchPackets pairs each packet sent with its arrival, direction by
+// direction, in order: the k-th copy of a (sequence number, length,
+// flags) leaving matches the k-th arriving.
+func (p *Pair) matchPackets() {
+	var seqOff [2]uint32 // receiver's sequence numbers minus sender's, by side index
+	for i, from := range []analyze.Side{analyze.Client, analyze.Server} {
+		s, rc := p.Flows[p.senderSide(from)], p.Flows[1-p.senderSide(from)]
+		if a, ok := synSeq(s, from); ok {
+			if b, ok := synSeq(rc, from); ok {
+				seqOff[i] = b - a // a middlebox that rewrites initial sequence numbers
+			}
+		}
+	}
+	for i, from := range []analyze.Side{analyze.Client, analyze.Server} {
+		si := p.senderSide(from)
+		sent, recv := p.Flows[si].Log, p.Flows[1-si].Log
+		queue := map[pktKey][]int{}
+		for j := range recv {
+			x := &recv[j]
+			if x.From != from || x.Dup {
+				continue
+			}
+			k := pktKey{x.RawSeq - seqOff[i], x.Len, x.Flags & keyFlags}
+			queue[k] = append(queue[k], j)
+		}
+		got := map[int]bool{}
+		for j := range sent {
+			x := &sent[j]
+			if x.From != from || x.Dup {
+				continue
+			}
+			k := pktKey{x.RawSeq, x.Len, x.Flags & keyFlags}
+			pk := Packet{From: from, Sent: j, Recv: -1, Fate: Dropped}
+			if q := queue[k]; len(q) > 0 {
+				pk.Recv, pk.Fate = q[0], Delivered
+				queue[k] = q[1:]
+				got[q[0]] = true
+				pk.Changes = changes(x, &recv[q[0]], seqOff[1-i])
+			}
+			p.Packets = append(p.Packets, pk)
+		}
+		for j := range recv {
+			if x := &recv[j]; x.From == from && !x.Dup && !got[j] {
+				p.Packets = append(p.Packets, Packet{From: from, Sent: -1, Recv: j, Fate: Injected})
+			}
+		}
+	}
+	// Bytes that arrived in other segments than they left in were not lost.
+	for i := range p.Packets {
+		pk := &p.Packets[i]
+		if pk.Fate != Dropped && pk.Fate != Injected {
+			continue
+		}
+		si := p.senderSide(pk.From)
+		var x *analyze.PacketRecord
+		var other []analyze.PacketRecord
+		var off uint32
+		if pk.Fate == Dropped {
+			x, other = &p.Flows[si].Log[pk.Sent], p.Flows[1-si].Log
+			off = seqOff[sideIndex(pk.From)]
+		} else {
+			x, other = &p.Flows[1-si].Log[pk.Recv], p.Flows[si].Log
+			off = -seqOff[sideIndex(pk.From)]
+		}
+		if x.Len > 0 && x.Flags&keyFlags == 0 && covered(x.RawSeq+off, x.Len, other, pk.From) {
+			pk.Fate = Resegmented
+		}
+	}
+}
+
+func sideIndex(s analyze.Side) int {
+	if s == analyze.Server {
+		return 1
+	}
+	return 0
+}
+
+func synSeq(f *analyze.Flow, from analyze.Side) (uint32, bool) {
+	for _, x := range f.Log {
+		if x.From == from && x.Flags.Has(decode.SYN) && !x.Dup {
+			return x.RawSeq, true
+		}
+	}
+	return 0, false
+}
+
+// covered reports whether [seq, seq+n) lies within the data of packets
+// from side in log.
+func covered(seq uint32, n int, log []analyze.PacketRecord, from analyze.Side) bool {
+	type span struct{ a, b int64 }
+	var spans []span
+	for _, x := range log {
+		if x.From == from && !x.Dup && x.Len > 0 {
+			a := int64(int32(x.RawSeq - seq))
+			spans = append(spans, span{a, a + int64(x.Len)})
+		}
+	}
+	slices.SortFunc(spans, func(x, y span) int { return int(x.a - y.a) })
+	at := int64(0)
+	for _, s := range spans {
+		if s.a > at {
+			break
+		}
+		at = max(at, s.b)
+		if at >= int64(n) {
+			return true
+		}
+	}
+	return false
+}
+
+// changes lists what differs between a packet as sent (s) and as received
+// (r), TTL aside; ackOff maps the sender's acknowledgment numbers to the
+// receiver's sequence space.
+func changes(s, r *analyze.PacketRecord, ackOff uint32) []string {
+	var c []string
+	if s.Options&decode.OptMSS != 0 || r.Options&decode.OptMSS != 0 {
+		switch {
+		case r.Options&decode.OptMSS == 0:
+			c = append(c, fmt.Sprintf("MSS option %d removed", s.MSS))
+		case s.Options&decode.OptMSS == 0:
+			c = append(c, fmt.Sprintf("MSS option %d added", r.MSS))
+		case s.MSS != r.MSS:
+			c = append(c, fmt.Sprintf("MSS %d -> %d", s.MSS, r.MSS))
+		}
+	}
+	if s.Options&decode.OptWScale != 0 && r.Options&decode.OptWScale != 0 && s.WScale != r.WScale {
+		c = append(c, fmt.Sprintf("window scale %d -> %d", s.WScale, r.WScale))
+	}
+	names := []struct {
+		o    decode.Options
+		name string
+	}{{decode.OptWScale, "window scale"}, {decode.OptSACKPerm, "SACK-permitted"}, {decode.OptSACK, "SACK"},
+		{decode.OptTimestamp, "timestamp"}, {decode.OptMD5, "TCP-MD5"}, {decode.OptAO, "TCP-AO"}}
+	for _, n := range names {
+		switch {
+		case s.Options&n.o != 0 && r.Options&n.o == 0:
+			c = append(c, n.name+" option removed")
+		case s.Options&n.o == 0 && r.Options&n.o != 0:
+			c = append(c, n.name+" option added")
+		}
+	}
+	if s.Options&r.Options&decode.OptTimestamp != 0 && s.TSVal != r.TSVal {
+		c = append(c, fmt.Sprintf("timestamp %d -> %d", s.TSVal, r.TSVal))
+	}
+	if s.Window != r.Window {
+		c = append(c, fmt.Sprintf("window %d -> %d", s.Window, r.Window))
+	}
+	if s.Flags.Has(decode.ACK) && r.Flags.Has(decode.ACK) && s.RawAck+ackOff != r.RawAck {
+		c = append(c, fmt.Sprintf("acknowledgment number changed by %d", int32(r.RawAck-s.RawAck-ackOff)))
+	}
+	if s.Flags != r.Flags {
+		c = append(c, fmt.Sprintf("flags %s -> %s", s.Flags, r.Flags))
+	}
+	if s.Captured > 0 && s.Captured == r.Captured && s.Sum != r.Sum {
+		c = append(c, fmt.Sprintf("payload changed (%d bytes)", s.Len))
+	}
+	return c
+}
