@@ -51,14 +51,17 @@ func (r *Result) toOther(i int, t time.Time) time.Time {
 	return t.Add(-r.Offset)
 }
 
-// margin is how far outside the other capture's span a packet still counts
-// as covered by it (tcpdump starts and stops a little apart on two hosts).
-const margin = 10 * time.Millisecond
-
+// covers reports whether capture i was running at t: between its first and
+// its last packet, give or take margin. Outside, a packet it lacks may have
+// come after it stopped, so it is not called lost or forged. (A capture
+// file does not say when it stopped; the margin allows for a packet that
+// crossed the path while the other end's last one was being recorded.)
 func (r *Result) covers(i int, t time.Time) bool {
 	c := r.Captures[i]
 	return !t.Before(c.Start.Add(-margin)) && !t.After(c.End.Add(margin))
 }
+
+const margin = 100 * time.Microsecond
 
 // judge decides the fates the other capture's span cannot vouch for,
 // proves each reset and writes the findings.
@@ -151,10 +154,13 @@ func (p *Pair) judge(r *Result) {
 				f.Frames[si] = append(f.Frames[si], p.Flows[si].Log[pk.Sent].Frame)
 			}
 			first, last := p.Flows[si].Log[l[0].Sent], p.Flows[si].Log[l[len(l)-1].Sent]
-			what := describe(p.Flows[si].Log, l)
-			f.Summary = fmt.Sprintf("%s the %s sent never reached the %s (%s %s; %s): lost between the two capture points, from %s to %s by the %s's clock.",
-				countNoun(len(l), "A packet", "packets"), from, to, name(si), frameList(f.Frames[si]), what,
-				stamp(first.Time), stamp(last.Time), from)
+			when := "at " + stamp(first.Time)
+			if len(l) > 1 {
+				when = "from " + stamp(first.Time) + " to " + stamp(last.Time)
+			}
+			f.Summary = fmt.Sprintf("%s the %s sent never reached the %s (%s; %s): lost between the two capture points, %s by the %s's clock.",
+				countNoun(len(l), "A packet", "packets"), from, to, name(si)+" "+frameList(f.Frames[si]), describe(p.Flows[si].Log, l),
+				when, from)
 			p.Findings = append(p.Findings, f)
 		}
 	}
@@ -169,9 +175,12 @@ func (p *Pair) judge(r *Result) {
 			f.Frames[1-si] = append(f.Frames[1-si], frame(1-si, pk.Recv))
 		}
 		x := p.Flows[si].Log[l[0].Sent]
-		f.Summary = fmt.Sprintf("%s on the way in %s from the %s (%s): sent as %s %s, received as %s %s.%s",
-			capitalize(c), countNoun(len(l), "one packet", "packets"), from, kind(&x), name(si), frameList(f.Frames[si]),
-			name(1-si), frameList(f.Frames[1-si]), hint(c))
+		subject := fmt.Sprintf("The %s's %s", from, kind(&x))
+		if len(l) > 1 {
+			subject = fmt.Sprintf("%d packets from the %s (the first a %s)", len(l), from, kind(&x))
+		}
+		f.Summary = fmt.Sprintf("%s changed on the way: %s (sent as %s %s, received as %s %s).%s",
+			subject, c, name(si), frameList(f.Frames[si]), name(1-si), frameList(f.Frames[1-si]), hint(c))
 		p.Findings = append(p.Findings, f)
 	}
 }
@@ -249,8 +258,11 @@ func describe(log []analyze.PacketRecord, l []*Packet) string {
 	if syn > 0 {
 		parts = append(parts, countNoun(syn, "a SYN", "SYNs"))
 	}
-	if data > 0 {
-		s := fmt.Sprintf("%s with %d bytes, the largest %d", countNoun(data, "one data segment", "data segments"), bytes, big)
+	if data == 1 {
+		parts = append(parts, fmt.Sprintf("%d bytes of data", bytes))
+	}
+	if data > 1 {
+		s := fmt.Sprintf("%d data segments with %d bytes, the largest %d", data, bytes, big)
 		if len(seqs) < data {
 			s += fmt.Sprintf(", %d of them retransmissions", data-len(seqs))
 		}

@@ -285,16 +285,12 @@ func clockText(r *correlate.Result) string {
 	return fmt.Sprintf("clocks: %s; packets take %s between the capture points (from %d packets seen at both, both ways)", ahead, seconds(r.Delay), r.OffsetFrom)
 }
 
-func jumpLines(c *Correlation) []string {
-	var out []string
+func jumpCount(c *Correlation) int {
+	n := 0
 	for _, cj := range c.Jumps {
-		for _, j := range cj.Jumps {
-			out = append(out, fmt.Sprintf("jump host in %s: leg 1 %s -> %s (%s); leg 2 %s -> %s (%s). %s", Safe(cj.Capture),
-				Endpoint(j.Legs[0].Client), Endpoint(j.Legs[0].Server), endText(j.Legs[0]),
-				Endpoint(j.Legs[1].Client), Endpoint(j.Legs[1].Server), endText(j.Legs[1]), j.Summary()))
-		}
+		n += len(cj.Jumps)
 	}
-	return out
+	return n
 }
 
 // CorrelationTable writes the comparison for a terminal.
@@ -317,7 +313,7 @@ func CorrelationTable(w io.Writer, c *Correlation) error {
 		return err
 	}
 	b.Reset()
-	if c.Result == nil && len(jumpLines(c)) == 0 {
+	if c.Result == nil && jumpCount(c) == 0 {
 		b.WriteString("no jump host legs found: give two captures (client and server side) to compare, or a tcpdump -i any capture taken on a jump host\n")
 	}
 	for _, x := range c.warnings() {
@@ -654,8 +650,14 @@ func CorrelationMarkdown(w io.Writer, c *Correlation, meta Meta) error {
 			}
 		}
 	}
-	for _, l := range jumpLines(c) {
-		fmt.Fprintf(&b, "\n## Jump host\n\n%s\n", mdText(l))
+	for _, cj := range c.Jumps {
+		for _, j := range cj.Jumps {
+			fmt.Fprintf(&b, "\n## Jump host in %s\n\n| | Leg 1: client → jump host | Leg 2: jump host → target |\n|---|---|---|\n", mdCode(cj.Capture, false))
+			for i, r := range jumpRows(&j) {
+				fmt.Fprintf(&b, "| %s | %s | %s |\n", []string{"Connection", "Seen as", "Ended"}[i], mdText(r[0]), mdText(r[1]))
+			}
+			fmt.Fprintf(&b, "\n%s\n", mdText(j.Summary()))
+		}
 	}
 	for _, x := range c.warnings() {
 		fmt.Fprintf(&b, "\nWarning: %s\n", mdText(x))
@@ -714,7 +716,7 @@ func lanes(v pairView) threeLanes {
 		if pv.rst && a.Class == "pkt" {
 			a.Class = "rstok"
 		}
-		a.Label = fmt.Sprintf("%s %s %s / %s %s", pv.Time, pv.What, pv.Frames[0], pv.Frames[1], pv.Fate)
+		a.Label = fmt.Sprintf("%s %s  #%s / #%s  %s", pv.Time, pv.What, pv.Frames[0], pv.Frames[1], pv.Fate)
 		if pv.Changes != "" {
 			a.Label += ": " + pv.Changes
 		}
@@ -735,14 +737,25 @@ type corrPage struct {
 	Head     string
 	Clock    string
 	Pairs    []pairView
-	Jumps    []string
+	Jumps    []htmlJump
 	Warnings []string
+}
+
+type htmlJump struct {
+	Capture string
+	Rows    [][2]string
+	Summary string
 }
 
 // CorrelationHTML writes the comparison as one self-contained page with a
 // three-lane diagram per connection.
 func CorrelationHTML(w io.Writer, c *Correlation, meta Meta) error {
-	page := corrPage{Meta: meta, Inputs: c.Inputs, Jumps: jumpLines(c), Warnings: c.warnings()}
+	page := corrPage{Meta: meta, Inputs: c.Inputs, Warnings: c.warnings()}
+	for _, cj := range c.Jumps {
+		for _, j := range cj.Jumps {
+			page.Jumps = append(page.Jumps, htmlJump{cj.Capture, jumpRows(&j), j.Summary()})
+		}
+	}
 	if r := c.Result; r != nil {
 		page.Head = fmt.Sprintf("%d connection%s in both captures, %d only in %s, %d only in %s.", len(r.Pairs), plural(len(r.Pairs)),
 			len(r.Unmatched[0]), r.Captures[0].Name, len(r.Unmatched[1]), r.Captures[1].Name)
@@ -759,7 +772,8 @@ var corrTmpl = template.Must(template.New("correlation").Funcs(template.FuncMap{
 	"laneX": func(n string) int {
 		return map[string]int{"client": laneClient, "middle": laneMiddle, "server": laneServer}[n]
 	},
-	"name": func(v pairView, i int) string { return v.Names[i] },
+	"name":     func(v pairView, i int) string { return v.Names[i] },
+	"rowNames": func() []string { return []string{"Connection", "Seen as", "Ended"} },
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -776,7 +790,7 @@ code { font: 12px/1.4 ui-monospace, "DejaVu Sans Mono", monospace; }
 .warn { color: #a33; }
 svg.ladder { display: block; background: #f3f7fc; border: 1px solid #ccd; margin: 12px 0; max-width: 100%; height: auto; }
 svg .lane { stroke: #445; stroke-width: 2; } svg .lanename { font: bold 13px sans-serif; fill: #223; }
-svg .pkt { stroke: #2b5fa8; stroke-width: 1.5; } svg .rst { stroke: #c62828; stroke-width: 2.5; } svg .forged { stroke: #c62828; stroke-width: 3; stroke-dasharray: 6 3; }
+svg .pkt { stroke: #2b5fa8; stroke-width: 2; } svg .rst { stroke: #c62828; stroke-width: 2.5; } svg .forged { stroke: #c62828; stroke-width: 3; stroke-dasharray: 6 3; }
 svg .rstok { stroke: #6a1b9a; stroke-width: 2.5; } svg .changed { stroke: #e07b00; stroke-width: 2.5; } svg .faint { stroke: #99a; stroke-width: 1; stroke-dasharray: 2 3; }
 svg .cross { stroke: #c62828; stroke-width: 3; }
 svg text.label { font: 11px ui-monospace, monospace; fill: #223; paint-order: stroke; stroke: #f3f7fc; stroke-width: 4px; stroke-linejoin: round; } svg text.stage { font: italic 11px sans-serif; fill: #556; }
@@ -813,9 +827,13 @@ svg text.label { font: 11px ui-monospace, monospace; fill: #223; paint-order: st
 {{end}}{{range .Marks}}<path class="cross" d="M{{.X}} {{.Y}} m-7 -7 l14 14 m0 -14 l-14 14"/>
 {{end}}{{if .Omitted}}<text class="stage" x="8" y="{{.Height}}" dy="-8">{{.Omitted}} more packets, all delivered unchanged, not drawn.</text>{{end}}
 </svg>{{end}}
-<p>Arrows: blue delivered, purple a reset that really was sent, orange changed on the way, red stopping at the path lost there, red dashed from the path made there, grey dotted outside the other capture or resegmented. Labels: time at the client side, flags and length, frame in <code>{{name $v 0}}</code> / frame in <code>{{name $v 1}}</code>, fate.</p>
+<p>Arrows: blue delivered, purple a reset that really was sent, orange changed on the way, red stopping at the path lost there, red dashed from the path made there, grey dotted outside the other capture or resegmented. Labels: time at the client side, flags and length, #frame in <code>{{name $v 0}}</code> / #frame in <code>{{name $v 1}}</code> (- where it is missing), fate.</p>
 {{end}}
-{{if .Jumps}}<h2>Jump host</h2>{{range .Jumps}}<p>{{safe .}}</p>{{end}}{{end}}
+{{range .Jumps}}<h2>Jump host in <code>{{safe .Capture}}</code></h2>
+<table><tr><th></th><th>Leg 1: client → jump host</th><th>Leg 2: jump host → target</th></tr>
+{{range $i, $r := .Rows}}<tr><th>{{index (rowNames) $i}}</th><td>{{index $r 0}}</td><td>{{index $r 1}}</td></tr>
+{{end}}</table>
+<p class="finding">{{safe .Summary}}</p>{{end}}
 </body>
 </html>
 `))

@@ -10,11 +10,11 @@ import (
 	"testing"
 )
 
-// TestHTMLScreenshot opens the HTML report of the reject-banner capture in
-// headless Chromium and checks that the page rendered and the ladder
-// diagram is visible: a region of the SVG's background colour of diagram
-// size, holding red (reset) and blue (packet) arrows.
-func TestHTMLScreenshot(t *testing.T) {
+// shotColours renders an HTML report of rstsniff args in headless Chromium
+// and counts, inside the diagram (the region of the SVG's background
+// colour), the pixels near each of colours.
+func shotColours(t *testing.T, colours [][3]int, args ...string) []int {
+	t.Helper()
 	browser := ""
 	for _, b := range []string{"chromium", "chromium-browser"} {
 		if p, err := exec.LookPath(b); err == nil {
@@ -30,7 +30,7 @@ func TestHTMLScreenshot(t *testing.T) {
 	}
 	dir := t.TempDir()
 	page := filepath.Join(dir, "report.html")
-	out, errOut, code := runCLI(t, "", "-r", "../../testdata/pcaps/reject-banner/capture.pcap", "--format", "html", "-o", page)
+	out, errOut, code := runCLI(t, "", append(args, "--format", "html", "-o", page)...)
 	if code == exitUsage {
 		t.Fatalf("%s%s", out, errOut)
 	}
@@ -75,20 +75,39 @@ func TestHTMLScreenshot(t *testing.T) {
 	if box.Dx() < 600 || box.Dy() < 150 {
 		t.Fatalf("no diagram-sized region of the SVG background: %v", box)
 	}
-	red, blue := 0, 0
+	counts := make([]int, len(colours))
 	for y := box.Min.Y; y <= box.Max.Y; y++ {
 		for x := box.Min.X; x <= box.Max.X; x++ {
-			c := img.At(x, y)
-			switch {
-			case near(c, 0xc6, 0x28, 0x28, 60):
-				red++
-			case near(c, 0x2b, 0x5f, 0xa8, 60):
-				blue++
+			for i, c := range colours {
+				if near(img.At(x, y), c[0], c[1], c[2], 60) {
+					counts[i]++
+					break
+				}
 			}
 		}
 	}
-	if red < 200 || blue < 150 {
-		t.Errorf("diagram at %v: %d red and %d blue pixels, want reset and packet arrows drawn", box, red, blue)
+	t.Logf("diagram at %v: %v pixels of %v", box, counts, colours)
+	return counts
+}
+
+// TestHTMLScreenshot opens the HTML report of the reject-banner capture and
+// checks that the ladder diagram is visible: red (reset) and blue (packet)
+// arrows.
+func TestHTMLScreenshot(t *testing.T) {
+	c := shotColours(t, [][3]int{{0xc6, 0x28, 0x28}, {0x2b, 0x5f, 0xa8}}, "-r", "../../testdata/pcaps/reject-banner/capture.pcap")
+	if c[0] < 200 || c[1] < 150 {
+		t.Errorf("%d red and %d blue pixels, want reset and packet arrows drawn", c[0], c[1])
 	}
-	t.Logf("diagram at %v: %d red, %d blue pixels", box, red, blue)
+}
+
+// TestCorrelationScreenshot does the same for the three-lane diagram of a
+// two-sided capture: blue delivered packets, red for the banner lost and
+// the reset forged on the path, purple for the client's real reset.
+func TestCorrelationScreenshot(t *testing.T) {
+	d := "../../testdata/pairs/reject-banner/"
+	c := shotColours(t, [][3]int{{0xc6, 0x28, 0x28}, {0x2b, 0x5f, 0xa8}, {0x6a, 0x1b, 0x9a}},
+		"--correlate", "-r", d+"client.pcap", "-r", d+"server.pcap")
+	if c[0] < 200 || c[1] < 150 || c[2] < 100 {
+		t.Errorf("%d red, %d blue and %d purple pixels, want lost, forged, delivered and genuine reset arrows drawn", c[0], c[1], c[2])
+	}
 }

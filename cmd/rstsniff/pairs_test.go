@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +14,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/rstsniff/rstsniff/capture"
+	"github.com/rstsniff/rstsniff/internal/pcaptest"
 )
 
 // Two-sided captures (testdata/pairs): the same connections recorded in
@@ -28,6 +35,8 @@ type pairFindings struct {
 	resets   []string // "from fate" per reset, in order
 	jumps    []jumpGot
 	hasClock bool
+	offset   float64
+	unseen   int
 }
 
 type jumpGot struct {
@@ -60,6 +69,7 @@ func correlateJSON(t *testing.T, files ...string) pairFindings {
 				From string `json:"from"`
 				Fate string `json:"fate"`
 			} `json:"resets"`
+			Packets map[string]int `json:"packets"`
 			Legs [2]struct {
 				Failed bool   `json:"failed"`
 				Server string `json:"server"`
@@ -85,10 +95,14 @@ func correlateJSON(t *testing.T, files ...string) pairFindings {
 			for _, r := range v.Resets {
 				got.resets = append(got.resets, r.From+" "+r.Fate)
 			}
+			got.unseen += v.Packets["unseen"]
 		case "jump":
 			got.jumps = append(got.jumps, jumpGot{v.First, [2]bool{v.Legs[0].Failed, v.Legs[1].Failed}, v.Legs[1].Server})
 		case "correlation-summary":
 			got.hasClock = v.Offset != nil
+			if v.Offset != nil {
+				got.offset = *v.Offset
+			}
 		}
 	}
 	return got
@@ -283,4 +297,146 @@ func withFreshFrames(got pairFindings, want pairWant) pairFindings {
 		}
 	}
 	return got
+}
+
+// rewrite copies a capture, keeping the frames keep says yes to and
+// moving every timestamp by shift: another host's clock, or a capture
+// stopped early.
+func rewrite(t *testing.T, in, out string, shift time.Duration, keep func(n int) bool) {
+	t.Helper()
+	src, err := capture.Open(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	var frames []pcaptest.Frame
+	var link uint16
+	for n := 1; ; n++ {
+		data, ci, err := src.ReadFrame()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		link = ci.LinkType
+		if keep == nil || keep(n) {
+			frames = append(frames, pcaptest.Frame{Data: bytes.Clone(data), TS: ci.Timestamp.Add(shift), Length: ci.Length})
+		}
+	}
+	if err := os.WriteFile(out, pcaptest.Encode(frames, binary.LittleEndian, true, link, 262144), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The server's clock may be far off the client's: the offset is measured
+// and the verdicts do not change.
+func TestPairsClockOffset(t *testing.T) {
+	for _, shift := range []time.Duration{3250 * time.Millisecond, -41*time.Second - 7*time.Millisecond} {
+		for name := range pairTruth {
+			dir := filepath.Join("../../testdata/pairs", name)
+			server := filepath.Join(t.TempDir(), "server.pcap")
+			rewrite(t, filepath.Join(dir, "server.pcap"), server, shift, nil)
+			got := correlateJSON(t, filepath.Join(dir, "client.pcap"), server)
+			checkPair(t, name, got)
+			off := got.offset - shift.Seconds()
+			if off < -100e-6 || off > 100e-6 {
+				t.Errorf("%s shifted %v: offset measured %.6fs", name, shift, got.offset)
+			}
+		}
+	}
+}
+
+// Packets sent after the other capture stopped are not called dropped.
+func TestPairsCaptureStoppedEarly(t *testing.T) {
+	dir := "../../testdata/pairs/drop-large"
+	client := filepath.Join(t.TempDir(), "client.pcap")
+	// The client's capture stops after frame 9, before the server's
+	// KEXINIT (server.pcap 10) left.
+	rewrite(t, filepath.Join(dir, "client.pcap"), client, 0, func(n int) bool { return n <= 9 })
+	got := correlateJSON(t, client, filepath.Join(dir, "server.pcap"))
+	if len(got.frames) != 0 {
+		t.Errorf("findings %v after the client's capture stopped, want none", got.frames)
+	}
+	if got.unseen != 8 { // server.pcap 10-15 and 17, and the client's FIN (16)
+		t.Errorf("%d packets outside the other capture, want 8", got.unseen)
+	}
+}
+
+// TestPairsGolden compares every format of --correlate on the committed
+// two-sided captures with golden files, written with -update and read
+// against each case's README.md.
+func TestPairsGolden(t *testing.T) {
+	dirs, _ := filepath.Glob("../../testdata/pairs/*/client.txt")
+	if len(dirs) == 0 {
+		t.Fatal("no two-sided captures")
+	}
+	for _, d := range dirs {
+		dir := filepath.Dir(d)
+		name := filepath.Base(dir)
+		t.Run(name, func(t *testing.T) {
+			var args []string
+			for _, f := range pairFiles(dir) {
+				args = append(args, "-r", f)
+			}
+			for _, g := range []struct{ file, format string }{
+				{"golden.txt", "table"}, {"golden.json", "json"}, {"golden.md", "markdown"}, {"golden.html", "html"},
+			} {
+				out, errOut, code := runCLI(t, "", append([]string{"--correlate", "--format", g.format}, args...)...)
+				if code == exitUsage {
+					t.Fatalf("exit %d: %s", code, errOut)
+				}
+				out = strings.ReplaceAll(out, "../../testdata/", "testdata/")
+				path := filepath.Join(dir, g.file)
+				if *update {
+					if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				want, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatalf("%v (run go test -update and check the result by eye)", err)
+				}
+				if out != string(want) {
+					t.Errorf("%s differs:\n--- got\n%s\n--- want\n%s", g.file, out, want)
+				}
+			}
+		})
+	}
+}
+
+// Capture names are shown in every format: a name with escapes and markup
+// stays inert.
+func TestPairsHostileNames(t *testing.T) {
+	dir := t.TempDir()
+	names := []string{filepath.Join(dir, "c\x1b[31m<b>x|`.pcap"), filepath.Join(dir, "s\u202e&amp;.pcap")}
+	for i, src := range []string{"client.pcap", "server.pcap"} {
+		b, err := os.ReadFile(filepath.Join("../../testdata/pairs/nat", src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(names[i], b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, format := range []string{"table", "json", "markdown", "html"} {
+		out, errOut, code := runCLI(t, "", "--correlate", "--format", format, "-r", names[0], "-r", names[1])
+		if code != exitAbnormal {
+			t.Fatalf("%s: exit %d: %s", format, code, errOut)
+		}
+		if strings.ContainsAny(out, "\x1b\u202e") {
+			t.Errorf("%s: raw escape or override in the output", format)
+		}
+		if format == "html" && strings.Contains(out, "<b>") {
+			t.Errorf("html: markup from a file name")
+		}
+		if format == "markdown" {
+			for _, l := range strings.Split(out, "\n") {
+				if strings.HasPrefix(l, "| RST") && strings.Count(strings.ReplaceAll(l, `\|`, ""), "|") != 6 {
+					t.Errorf("markdown: a file name broke the table: %q", l)
+				}
+			}
+		}
+	}
 }

@@ -1,0 +1,109 @@
+package correlate
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/decode"
+)
+
+var t0 = time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC)
+
+// pkt is a packet as one capture recorded it.
+func pkt(frame int, at time.Duration, from analyze.Side, flags decode.Flags, seq uint32, n int, ttl uint8) analyze.PacketRecord {
+	return analyze.PacketRecord{Frame: frame, Time: t0.Add(at), From: from, Flags: flags, RawSeq: seq, Len: n, TTL: ttl,
+		Captured: n, Sum: uint64(seq)*31 + uint64(n)}
+}
+
+func flow(log ...analyze.PacketRecord) *analyze.Flow {
+	return &analyze.Flow{ID: 1, Client: netip.MustParseAddrPort("198.51.100.2:40000"), Server: netip.MustParseAddrPort("203.0.113.2:22"),
+		Start: log[0].Time, End: log[len(log)-1].Time, Log: log}
+}
+
+func capt(name string, f *analyze.Flow) *Capture {
+	return &Capture{Name: name, Start: f.Start, End: f.End, Flows: []*analyze.Flow{f}}
+}
+
+const (
+	c = analyze.Client
+	s = analyze.Server
+	S = decode.SYN
+	A = decode.ACK
+	P = decode.PSH | decode.ACK
+)
+
+// A segment the sender's offload split in two on the way is not lost, and
+// the two halves were not injected.
+func TestResegmented(t *testing.T) {
+	ms := time.Millisecond
+	client := flow(pkt(1, 0, c, S, 100, 0, 64), pkt(2, ms, s, S|A, 500, 0, 63), pkt(3, 2*ms, c, A, 101, 0, 64),
+		pkt(4, 3*ms, c, P, 101, 2000, 64), pkt(5, 5*ms, s, A, 501, 0, 63))
+	server := flow(pkt(1, 0, c, S, 100, 0, 63), pkt(2, ms, s, S|A, 500, 0, 64), pkt(3, 2*ms, c, A, 101, 0, 63),
+		pkt(4, 3*ms, c, P, 101, 1000, 63), pkt(5, 3*ms, c, P, 1101, 1000, 63), pkt(6, 5*ms, s, A, 501, 0, 64))
+	r := Compare(capt("c", client), capt("s", server))
+	if len(r.Pairs) != 1 {
+		t.Fatalf("%d pairs", len(r.Pairs))
+	}
+	p := r.Pairs[0]
+	if len(p.Findings) != 0 || p.Counts[Resegmented] != 3 || p.Counts[Delivered] != 4 {
+		t.Errorf("counts %v, findings %+v", p.Counts, p.Findings)
+	}
+}
+
+// A payload changed on the way (same length), and a window rewritten.
+func TestChanged(t *testing.T) {
+	ms := time.Millisecond
+	client := flow(pkt(1, 0, c, S, 100, 0, 64), pkt(2, ms, s, S|A, 500, 0, 63), pkt(3, 2*ms, c, P, 101, 40, 64))
+	server := flow(pkt(1, 0, c, S, 100, 0, 62), pkt(2, ms, s, S|A, 500, 0, 64), pkt(3, 2*ms, c, P, 101, 40, 62))
+	server.Log[2].Sum++
+	server.Log[2].Window = 7
+	r := Compare(capt("c", client), capt("s", server))
+	p := r.Pairs[0]
+	if p.Hops != [2]int{2, 1} {
+		t.Errorf("hops %v, want 2 for the client's packets and 1 for the server's", p.Hops)
+	}
+	var got []string
+	for _, f := range p.Findings {
+		got = append(got, f.ID+": "+f.Summary)
+	}
+	all := strings.Join(got, "\n")
+	if len(p.Findings) != 2 || !strings.Contains(all, "payload changed (40 bytes)") || !strings.Contains(all, "window 0 -> 7") {
+		t.Errorf("findings:\n%s", all)
+	}
+}
+
+// The second file may be the client's: sides follow the TTLs, not the
+// order of the files.
+func TestServerFileFirst(t *testing.T) {
+	ms := time.Millisecond
+	client := flow(pkt(1, 0, c, S, 100, 0, 64), pkt(2, ms, s, S|A, 500, 0, 63), pkt(3, 2*ms, s, decode.RST, 501, 0, 64),
+		pkt(4, 3*ms, c, A, 101, 0, 64))
+	server := flow(pkt(1, 0, c, S, 100, 0, 63), pkt(2, ms, s, S|A, 500, 0, 64), pkt(3, 3*ms, c, A, 101, 0, 63))
+	r := Compare(capt("server side", server), capt("client side", client))
+	p := r.Pairs[0]
+	if p.ClientSide != 1 {
+		t.Fatalf("client side %d, want the second capture", p.ClientSide)
+	}
+	if len(p.Findings) != 1 || p.Findings[0].ID != FindForged || p.Findings[0].Frames[1][0] != 3 {
+		t.Errorf("findings %+v, want the RST in the client side's frame 3 forged", p.Findings)
+	}
+}
+
+func TestFrameList(t *testing.T) {
+	for _, c := range []struct {
+		in   []int
+		want string
+	}{
+		{[]int{4}, "frame 4"},
+		{[]int{4, 5}, "frames 4, 5"},
+		{[]int{4, 5, 6, 9}, "frames 4-6, 9"},
+		{[]int{1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27}, "frames 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23 and 2 more"},
+	} {
+		if got := frameList(c.in); got != c.want {
+			t.Errorf("frameList(%v) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
