@@ -70,7 +70,7 @@ func correlateJSON(t *testing.T, files ...string) pairFindings {
 				Fate string `json:"fate"`
 			} `json:"resets"`
 			Packets map[string]int `json:"packets"`
-			Legs [2]struct {
+			Legs    [2]struct {
 				Failed bool   `json:"failed"`
 				Server string `json:"server"`
 			} `json:"legs"`
