@@ -360,7 +360,9 @@ func (p *Pair) matchPackets() {
 				pk.Recv, pk.Fate = q[0], Delivered
 				queue[k] = q[1:]
 				got[q[0]] = true
-				pk.Changes = changes(x, &recv[q[0]], seqOff[1-i])
+				// Acknowledgments count the other side's bytes: they are
+				// translated back by that side's offset on the way.
+				pk.Changes = changes(x, &recv[q[0]], -seqOff[1-i])
 			}
 			p.Packets = append(p.Packets, pk)
 		}

@@ -107,3 +107,36 @@ func TestFrameList(t *testing.T) {
 		}
 	}
 }
+
+// A firewall that rewrites the client's initial sequence number (Cisco ASA
+// does) hides the connection from sequence numbers; the TCP timestamps
+// still match it, and the packets are paired through the offset.
+func TestISNRewritten(t *testing.T) {
+	ms := time.Millisecond
+	ts := func(p analyze.PacketRecord, v uint32) analyze.PacketRecord {
+		p.Options |= decode.OptTimestamp
+		p.TSVal = v
+		return p
+	}
+	client := flow(ts(pkt(1, 0, c, S, 100, 0, 64), 7000), ts(pkt(2, ms, s, S|A, 500, 0, 63), 9000),
+		ts(pkt(3, 2*ms, c, P, 101, 41, 64), 7001), ts(pkt(4, 3*ms, s, P, 501, 41, 63), 9001))
+	server := flow(ts(pkt(1, 0, c, S, 5100, 0, 63), 7000), ts(pkt(2, ms, s, S|A, 500, 0, 64), 9000),
+		ts(pkt(3, 2*ms, c, P, 5101, 41, 63), 7001), ts(pkt(4, 3*ms, s, P, 501, 41, 64), 9001))
+	server.Log[2].Sum = client.Log[2].Sum
+	// The acknowledgments of the client's bytes are in each side's numbering.
+	for _, x := range []struct {
+		f   *analyze.Flow
+		i   int
+		ack uint32
+	}{{client, 1, 101}, {server, 1, 5101}, {client, 2, 501}, {server, 2, 501}, {client, 3, 142}, {server, 3, 5142}} {
+		x.f.Log[x.i].RawAck = x.ack
+	}
+	r := Compare(capt("c", client), capt("s", server))
+	if len(r.Pairs) != 1 {
+		t.Fatalf("%d pairs, want the connection matched by its timestamps", len(r.Pairs))
+	}
+	p := r.Pairs[0]
+	if p.Counts[Delivered] != 4 || len(p.Findings) != 0 || !strings.Contains(p.MatchedBy, "timestamps") {
+		t.Errorf("counts %v, findings %+v, matched by %q", p.Counts, p.Findings, p.MatchedBy)
+	}
+}

@@ -133,7 +133,7 @@ func (p *Pair) judge(r *Result) {
 			for _, pk := range l {
 				f.Frames[ri] = append(f.Frames[ri], frame(ri, pk.Recv))
 			}
-			f.Summary = fmt.Sprintf("%s the %s received in the %s's name (%s %s) never left the %s: %s recorded the connection from %s to %s without %s. Something between the two capture points made %s.",
+			f.Summary = fmt.Sprintf("%s the %s received in the %s's name (%s %s) never left the %s: %s recorded the connection from %s to %s (by its clock) without %s. Something between the two capture points made %s.",
 				countNoun(len(l), "The reset", "resets"), to, from, name(ri), frameList(f.Frames[ri]), from, name(si),
 				stamp(p.Flows[si].Start), stamp(p.Flows[si].End), pronoun(len(l), "it", "them"), pronoun(len(l), "it", "them"))
 			p.Findings = append(p.Findings, f)
