@@ -38,6 +38,12 @@ func TestExitCodes(t *testing.T) {
 		{"metrics without -i", []string{"-r", cleanPcap, "--metrics", "127.0.0.1:0"}, exitUsage, "use it with -i"},
 		{"no such interface", []string{"-i", "rstsniff-nonexistent0"}, exitUsage, `no interface "rstsniff-nonexistent0" (rstsniff -D lists them)`},
 		{"stdin twice", []string{"-r", "-", "-r", "-"}, exitUsage, "only once"},
+		{"correlate three", []string{"--correlate", "-r", cleanPcap, "-r", cleanPcap, "-r", cleanPcap}, exitUsage, "takes two captures"},
+		{"correlate one file twice", []string{"--correlate", "-r", cleanPcap, "-r", cleanPcap}, exitUsage, "are the same file"},
+		{"correlate live", []string{"--correlate", "-i", "lo"}, exitUsage, "compares capture files"},
+		{"correlate -w", []string{"--correlate", "-r", cleanPcap, "-w", "/tmp/x.pcapng"}, exitUsage, "-w does not go"},
+		{"correlate nothing wrong", []string{"--correlate", "-r", "../../testdata/pairs/mss-clamp/client.pcap", "-r", cleanPcap}, exitOK, ""},
+		{"correlate forged", []string{"--vantage", "-r", "../../testdata/pairs/inject/client.pcap", "-r", "../../testdata/pairs/inject/server.pcap"}, exitAbnormal, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, errOut, code := runCLI(t, "", c.args...)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/correlate"
@@ -18,6 +19,14 @@ const correlatePackets = 1 << 22
 // runCorrelate analyses each capture keeping every packet of every
 // connection, then compares the two, or looks for jump-host legs in one.
 func runCorrelate(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(o.reads) == 2 {
+		a, errA := os.Stat(o.reads[0])
+		b, errB := os.Stat(o.reads[1])
+		if errA == nil && errB == nil && os.SameFile(a, b) {
+			fmt.Fprintf(stderr, "rstsniff: --correlate: %s and %s are the same file: give the captures of the two ends\n", o.reads[0], o.reads[1])
+			return exitUsage
+		}
+	}
 	c := &report.Correlation{}
 	var caps []*correlate.Capture
 	budget := o.count
