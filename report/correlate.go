@@ -8,10 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
-
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/correlate"
 	"github.com/rstsniff/rstsniff/decode"
@@ -349,14 +345,7 @@ func jumpTables(w io.Writer, c *Correlation) error {
 			if _, err := fmt.Fprintf(w, "\nJump host in %s:\n", Safe(cj.Capture)); err != nil {
 				return err
 			}
-			t := tablewriter.NewTable(w,
-				tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})),
-				tablewriter.WithHeaderAutoFormat(tw.Off),
-				tablewriter.WithEastAsian(tw.Off),
-				tablewriter.WithRowAutoWrap(tw.WrapNone),
-				tablewriter.WithHeaderAlignment(tw.AlignLeft),
-				tablewriter.WithRowAlignment(tw.AlignLeft),
-			)
+			t := newTable(w)
 			t.Header("", "LEG 1: CLIENT -> JUMP HOST", "LEG 2: JUMP HOST -> TARGET")
 			for i, r := range jumpRows(&j) {
 				if err := t.Append([]string{"connection", "seen as", "ended"}[i], r[0], r[1]); err != nil {
@@ -396,14 +385,7 @@ func pairTable(w io.Writer, v *pairView) error {
 		return err
 	}
 	if len(v.Resets) > 0 {
-		t := tablewriter.NewTable(w,
-			tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})),
-			tablewriter.WithHeaderAutoFormat(tw.Off),
-			tablewriter.WithEastAsian(tw.Off),
-			tablewriter.WithRowAutoWrap(tw.WrapNone),
-			tablewriter.WithHeaderAlignment(tw.AlignLeft),
-			tablewriter.WithRowAlignment(tw.AlignLeft),
-		)
+		t := newTable(w)
 		t.Header("RST IN THE NAME OF", "FRAME IN "+clipCell(v.Names[0], 24), "FRAME IN "+clipCell(v.Names[1], 24), "PROVEN", "ONE CAPTURE SAID")
 		for _, rv := range v.Resets {
 			said := rv.Guessed
@@ -774,27 +756,11 @@ var corrTmpl = template.Must(template.New("correlation").Funcs(template.FuncMap{
 	},
 	"name":     func(v pairView, i int) string { return v.Names[i] },
 	"rowNames": func() []string { return []string{"Connection", "Seen as", "Ended"} },
-}).Parse(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>rstsniff: two captures compared</title>
+}).Parse(htmlHead + `<title>rstsniff: two captures compared</title>
 <style>
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px auto; max-width: 980px; color: #1d2430; padding: 0 16px; }
-h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 36px; border-bottom: 1px solid #ccd; padding-bottom: 4px; }
-table { border-collapse: collapse; margin: 8px 0; } td, th { border: 1px solid #ccd; padding: 3px 8px; text-align: left; vertical-align: top; }
-code { font: 12px/1.4 ui-monospace, "DejaVu Sans Mono", monospace; }
-.finding { background: #fff8e6; border-left: 4px solid #e0a000; padding: 8px 12px; margin: 6px 0; }
-.warn { color: #a33; }
-svg.ladder { display: block; background: #f3f7fc; border: 1px solid #ccd; margin: 12px 0; max-width: 100%; height: auto; }
-svg .lane { stroke: #445; stroke-width: 2; } svg .lanename { font: bold 13px sans-serif; fill: #223; }
-svg .pkt { stroke: #2b5fa8; stroke-width: 2; } svg .rst { stroke: #c62828; stroke-width: 2.5; } svg .forged { stroke: #c62828; stroke-width: 3; stroke-dasharray: 6 3; }
-svg .rstok { stroke: #6a1b9a; stroke-width: 2.5; } svg .changed { stroke: #e07b00; stroke-width: 2.5; } svg .faint { stroke: #99a; stroke-width: 1; stroke-dasharray: 2 3; }
-svg .cross { stroke: #c62828; stroke-width: 3; }
-svg text.label { font: 11px ui-monospace, monospace; fill: #223; paint-order: stroke; stroke: #f3f7fc; stroke-width: 4px; stroke-linejoin: round; } svg text.stage { font: italic 11px sans-serif; fill: #556; }
-@media print { svg.ladder { break-inside: avoid; } body { margin: 0; } }
+` + htmlCSS + `.finding { background: #fff8e6; border-left: 4px solid #e0a000; padding: 8px 12px; margin: 6px 0; }
+svg .pkt { stroke-width: 2; } svg .rstok { stroke: #6a1b9a; stroke-width: 2.5; } svg .changed { stroke: #e07b00; stroke-width: 2.5; }
+svg .faint { stroke: #99a; stroke-width: 1; stroke-dasharray: 2 3; } svg .cross { stroke: #c62828; stroke-width: 3; }
 </style>
 </head>
 <body>

@@ -158,6 +158,30 @@ func ladder(f *analyze.Flow) svgLadder {
 	return l
 }
 
+// htmlHead opens every HTML page: no script, font or style from elsewhere,
+// and a Content-Security-Policy that forbids them.
+const htmlHead = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+`
+
+// htmlCSS styles every HTML page and its diagrams.
+const htmlCSS = `body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px auto; max-width: 980px; color: #1d2430; padding: 0 16px; }
+h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 36px; border-bottom: 1px solid #ccd; padding-bottom: 4px; }
+table { border-collapse: collapse; margin: 8px 0; } td, th { border: 1px solid #ccd; padding: 3px 8px; text-align: left; vertical-align: top; }
+code, pre { font: 12px/1.4 ui-monospace, "DejaVu Sans Mono", monospace; } pre { background: #f6f7f9; padding: 8px; overflow-x: auto; }
+.verdict { background: #fff8e6; border-left: 4px solid #e0a000; padding: 8px 12px; }
+.warn { color: #a33; }
+svg.ladder { display: block; background: #f3f7fc; border: 1px solid #ccd; margin: 12px 0; max-width: 100%; height: auto; }
+svg .lane { stroke: #445; stroke-width: 2; } svg .lanename { font: bold 13px sans-serif; fill: #223; }
+svg .pkt { stroke: #2b5fa8; stroke-width: 1.5; } svg .rst { stroke: #c62828; stroke-width: 2.5; } svg .forged { stroke: #c62828; stroke-width: 3; stroke-dasharray: 6 3; }
+svg text.label { font: 11px ui-monospace, monospace; fill: #223; paint-order: stroke; stroke: #f3f7fc; stroke-width: 4px; stroke-linejoin: round; } svg text.stage { font: italic 11px sans-serif; fill: #556; }
+@media print { svg.ladder { break-inside: avoid; } body { margin: 0; } }
+`
+
 var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"endpoint": func(f *analyze.Flow, server bool) string {
 		if server {
@@ -173,26 +197,9 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"laneX": func(n string) int {
 		return map[string]int{"client": laneClient, "middle": laneMiddle, "server": laneServer}[n]
 	},
-}).Parse(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>rstsniff report</title>
+}).Parse(htmlHead + `<title>rstsniff report</title>
 <style>
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px auto; max-width: 980px; color: #1d2430; padding: 0 16px; }
-h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 36px; border-bottom: 1px solid #ccd; padding-bottom: 4px; }
-table { border-collapse: collapse; margin: 8px 0; } td, th { border: 1px solid #ccd; padding: 3px 8px; text-align: left; vertical-align: top; }
-code, pre { font: 12px/1.4 ui-monospace, "DejaVu Sans Mono", monospace; } pre { background: #f6f7f9; padding: 8px; overflow-x: auto; }
-.verdict { background: #fff8e6; border-left: 4px solid #e0a000; padding: 8px 12px; }
-.warn { color: #a33; }
-svg.ladder { display: block; background: #f3f7fc; border: 1px solid #ccd; margin: 12px 0; max-width: 100%; height: auto; }
-svg .lane { stroke: #445; stroke-width: 2; } svg .lanename { font: bold 13px sans-serif; fill: #223; }
-svg .pkt { stroke: #2b5fa8; stroke-width: 1.5; } svg .rst { stroke: #c62828; stroke-width: 2.5; } svg .forged { stroke: #c62828; stroke-width: 3; stroke-dasharray: 6 3; }
-svg text.label { font: 11px ui-monospace, monospace; fill: #223; paint-order: stroke; stroke: #f3f7fc; stroke-width: 4px; stroke-linejoin: round; } svg text.stage { font: italic 11px sans-serif; fill: #556; }
-@media print { svg.ladder { break-inside: avoid; } body { margin: 0; } }
-</style>
+` + htmlCSS + `</style>
 </head>
 <body>
 <h1>rstsniff report</h1>

@@ -37,14 +37,7 @@ func Table(w io.Writer, r *Run, opt TableOptions) error {
 	t0, _ := timeRange(r)
 	multi := len(r.Inputs) > 1
 	if len(rows) > 0 {
-		t := tablewriter.NewTable(w,
-			tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})),
-			tablewriter.WithHeaderAutoFormat(tw.Off),
-			tablewriter.WithEastAsian(tw.Off),
-			tablewriter.WithRowAutoWrap(tw.WrapNone),
-			tablewriter.WithHeaderAlignment(tw.AlignLeft),
-			tablewriter.WithRowAlignment(tw.AlignLeft),
-		)
+		t := newTable(w)
 		header := []any{"ID", "START", "CLIENT", "SERVER", "OUTCOME", "BY", "STAGE", "RESETS", "FINDING", "SERVER BANNER"}
 		if multi {
 			header = append([]any{"FILE"}, header...)
@@ -85,6 +78,19 @@ func Table(w io.Writer, r *Run, opt TableOptions) error {
 		}
 	}
 	return nil
+}
+
+// newTable is an ASCII table as rstsniff draws them: headers as given
+// (tablewriter would upper-case and reflow them), no wrapping, left aligned.
+func newTable(w io.Writer) *tablewriter.Table {
+	return tablewriter.NewTable(w,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithEastAsian(tw.Off),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAlignment(tw.AlignLeft),
+	)
 }
 
 // originWord says in the table who really sent a reset.
