@@ -581,7 +581,7 @@ case_pair-drop-large() { # the router drops the server's packets of 1000 bytes o
 	router_counters
 	# The server still retransmits to the client that gave up: abort its
 	# socket, or its late packets would show up in the next case.
-	ins ss -K state established sport = :22 >/dev/null 2>&1 || true
+	ins ss -K state connected sport = :22 >/dev/null 2>&1 || true
 	inr iptables -F FORWARD
 	stop_sshd
 }
