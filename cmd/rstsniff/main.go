@@ -241,16 +241,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	// connections open at once, not the length of the capture.
 	multi := len(o.reads) > 1
 	nextID := 1
-	var outErr error
+	var lines *jsonLines
+	if o.format == "json" {
+		lines = startJSONLines(stdout, multi)
+	}
 	sink := func(f *analyze.Flow) {
 		f.ID = nextID
 		nextID++
 		r.Tally.Add(f)
 		switch {
-		case o.format == "json":
-			if outErr == nil {
-				outErr = report.JSONFlow(stdout, f, multi)
-			}
+		case lines != nil:
+			lines.ch <- f
 		case o.all || f.Notable():
 			if len(r.Flows) < listLimit(o.format) {
 				r.Flows = append(r.Flows, f)
@@ -259,7 +260,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			}
 		}
 	}
-	if err := analyzeFiles(ctx, o, stdin, stderr, &budget, ev, sink, r); err != nil {
+	err = analyzeFiles(ctx, o, stdin, stderr, &budget, ev, sink, r)
+	var outErr error
+	if lines != nil {
+		outErr = lines.close()
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "rstsniff: %v\n", err)
 		return exitUsage
 	}
