@@ -72,6 +72,7 @@ type Analyzer struct {
 	keep     int
 
 	kexs    *kexTable
+	free    []*flow          // ended flows, zeroed, to reuse
 	hosts   hostTTLs         // TTL baselines from every flow handed over
 	history map[rateKey]rate // successful connections per client and server
 	evicted int
@@ -377,7 +378,13 @@ func (a *Analyzer) newFlow(src, dst netip.AddrPort, seg *decode.Segment) *flow {
 	if client == src {
 		server = dst
 	}
-	f := &flow{client: client, candidate: candidate}
+	var f *flow
+	if n := len(a.free); n > 0 {
+		f, a.free = a.free[n-1], a.free[:n-1]
+		f.client, f.candidate = client, candidate
+	} else {
+		f = &flow{client: client, candidate: candidate}
+	}
 	a.serial++
 	f.out = Flow{
 		Handle: a.serial,
@@ -826,6 +833,20 @@ func (a *Analyzer) Finish() []*Flow {
 	return a.handOver(all, true)
 }
 
+// maxFree bounds the ended flows kept for reuse.
+const maxFree = 1024
+
+// recycle keeps an ended flow's memory for the next connection: a busy
+// capture opens a connection every few packets, and reusing the ~3 KB
+// spares the allocator and the garbage collector. Its results were
+// copied out; nothing else points into it.
+func (a *Analyzer) recycle(f *flow) {
+	if len(a.free) < maxFree {
+		*f = flow{}
+		a.free = append(a.free, f)
+	}
+}
+
 // handOver judges flows and forgets them, in the order they ended;
 // counted says their TTLs are in the host baselines already.
 func (a *Analyzer) handOver(fs []*flow, counted bool) []*Flow {
@@ -839,6 +860,7 @@ func (a *Analyzer) handOver(fs []*flow, counted bool) []*Flow {
 	for _, f := range fs {
 		delete(a.flows, f.key)
 		if f.ignored || f.candidate {
+			a.recycle(f)
 			continue
 		}
 		if !counted {
@@ -847,7 +869,9 @@ func (a *Analyzer) handOver(fs []*flow, counted bool) []*Flow {
 				a.hosts.prune()
 			}
 		}
-		r := f.finish(a.lastTime, a.hosts, a.idle)
+		r := new(Flow)
+		*r = *f.finish(a.lastTime, a.hosts, a.idle)
+		a.recycle(f)
 		a.rateLimit(r)
 		sortFindings(r.Findings)
 		r.Causes, r.NextSteps = adviceFor(r.Findings)

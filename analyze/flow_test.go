@@ -152,3 +152,43 @@ func TestFlowPortsAndPayload(t *testing.T) {
 		t.Errorf("HTTP on port 22 should be reported with a note: %+v", f)
 	}
 }
+
+// An ended connection's memory is reused for the next one: nothing of the
+// first leaks into the second, and the first's results stay as they were.
+func TestFlowReused(t *testing.T) {
+	ms := time.Millisecond
+	a := New(Config{KeepPackets: 50})
+	t0 := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
+	send := func(port uint16, at time.Duration, segs []seg) {
+		for i, g := range segs {
+			s := decode.Segment{Src: cAddr.Addr(), Dst: sAddr.Addr(), SrcPort: port, DstPort: sAddr.Port(), TTL: 64,
+				Seq: g.seq, Ack: g.ack, Flags: g.flags, Payload: []byte(g.payload), PayloadLen: len(g.payload)}
+			if g.fromServer {
+				s.Src, s.Dst, s.SrcPort, s.DstPort, s.TTL = sAddr.Addr(), cAddr.Addr(), sAddr.Port(), port, 63
+			}
+			a.Packet(i+1, t0.Add(at+g.at), &s)
+		}
+	}
+	send(40000, 0, with(seg{false, PA, 101, 501, "SSH-2.0-first\r\n", 3 * ms}, seg{true, PA, 501, 116, "SSH-2.0-srv\r\n", 4 * ms},
+		seg{true, R, 514, 0, "", 5 * ms}))
+	first := a.Expire(t0.Add(time.Minute))
+	if len(first) != 1 || len(a.free) != 1 {
+		t.Fatalf("%d flows handed over, %d kept for reuse", len(first), len(a.free))
+	}
+	send(40001, time.Minute, with(seg{false, FA, 101, 501, "", 3 * ms}, seg{true, FA, 501, 102, "", 4 * ms}, seg{false, A, 102, 502, "", 5 * ms}))
+	if len(a.free) != 0 {
+		t.Error("the second connection did not reuse the first's memory")
+	}
+	second := a.Expire(t0.Add(2 * time.Minute))
+	if len(second) != 1 {
+		t.Fatalf("%d flows", len(second))
+	}
+	f, g := first[0], second[0]
+	if g.ClientBanner != "" || g.ServerBanner != "" || len(g.Resets) != 0 || g.Outcome != OutcomeClosed || len(g.Log) != 6 || g.Client.Port() != 40001 {
+		t.Errorf("second connection: banners %q %q, %d resets, %v, %d packets logged, client %v",
+			g.ClientBanner, g.ServerBanner, len(g.Resets), g.Outcome, len(g.Log), g.Client)
+	}
+	if f.ClientBanner != "SSH-2.0-first" || len(f.Resets) != 1 || f.Outcome != OutcomeReset || len(f.Log) != 6 || f.Log[5].Flags != R {
+		t.Errorf("first connection changed: banner %q, %d resets, %v, %d packets logged", f.ClientBanner, len(f.Resets), f.Outcome, len(f.Log))
+	}
+}
