@@ -16,6 +16,7 @@ package correlate
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"sort"
 	"strings"
@@ -169,29 +170,47 @@ func Compare(a, b *Capture) *Result {
 	return r
 }
 
+// maxPerKey is how many flows a packet key may belong to and still vote:
+// sequence numbers are random, so a key shared by more flows (clones of
+// one connection, or a tool that does not randomise) tells nothing, and
+// following it would make matching quadratic.
+const maxPerKey = 8
+
+// postings indexes flows by a packet key; a list one longer than
+// maxPerKey marks the key as too common to vote.
+type postings[K comparable] map[K][]int32
+
+func (m postings[K]) add(k K, flow int32) {
+	l := m[k]
+	if len(l) > maxPerKey || (len(l) > 0 && l[len(l)-1] == flow) {
+		return
+	}
+	m[k] = append(l, flow)
+}
+
+func (m postings[K]) get(k K) []int32 {
+	if l := m[k]; len(l) <= maxPerKey {
+		return l
+	}
+	return nil
+}
+
 // matchFlows pairs flows that share packets: each packet of a flow in a
 // votes for the flows of b holding a packet with its sequence number,
-// length and flags, or its TCP timestamp, length and flags.
+// length and flags, or its TCP timestamp, length and flags. Flows left
+// without a partner are tried against the flows of b with the same
+// addresses and ports, packet by packet.
 func matchFlows(a, b *Capture) []*Pair {
-	bySeq := map[pktKey][]int{}
-	byTS := map[tsKey][]int{}
-	add := func(m map[pktKey][]int, k pktKey, i int) {
-		if l := m[k]; len(l) == 0 || l[len(l)-1] != i {
-			m[k] = append(l, i)
-		}
-	}
+	bySeq, byTS := postings[pktKey]{}, postings[tsKey]{}
 	for i, f := range b.Flows {
 		for j := range f.Log {
 			p := &f.Log[j]
 			if p.Dup {
 				continue
 			}
-			add(bySeq, pktKey{p.RawSeq, p.Len, p.Flags & keyFlags}, i)
+			bySeq.add(pktKey{p.RawSeq, p.Len, p.Flags & keyFlags}, int32(i))
 			if p.Options&decode.OptTimestamp != 0 {
-				k := tsKey{p.TSVal, p.Len, p.Flags & keyFlags}
-				if l := byTS[k]; len(l) == 0 || l[len(l)-1] != i {
-					byTS[k] = append(l, i)
-				}
+				byTS.add(tsKey{p.TSVal, p.Len, p.Flags & keyFlags}, int32(i))
 			}
 		}
 	}
@@ -200,39 +219,44 @@ func matchFlows(a, b *Capture) []*Pair {
 		syn, ts     bool
 	}
 	var cands []cand
+	type vote struct {
+		n        int
+		syn, ts  bool
+		lastFrom int // the packet that voted last, to vote once per packet
+	}
 	for ai, f := range a.Flows {
-		votes := map[int]int{}
-		syn, byTSOnly := map[int]bool{}, map[int]bool{}
+		votes := map[int32]*vote{}
 		for j := range f.Log {
 			p := &f.Log[j]
 			if p.Dup {
 				continue
 			}
-			seen := map[int]bool{}
-			for _, bi := range bySeq[pktKey{p.RawSeq, p.Len, p.Flags & keyFlags}] {
-				seen[bi] = true
+			cast := func(bi int32, ts bool) {
+				v := votes[bi]
+				if v == nil {
+					v = &vote{lastFrom: -1}
+					votes[bi] = v
+				}
+				if v.lastFrom == j {
+					return
+				}
+				v.lastFrom = j
+				v.n++
+				v.syn = v.syn || p.Flags.Has(decode.SYN)
+				v.ts = v.ts || ts
 			}
-			tsOnly := map[int]bool{}
+			for _, bi := range bySeq.get(pktKey{p.RawSeq, p.Len, p.Flags & keyFlags}) {
+				cast(bi, false)
+			}
 			if p.Options&decode.OptTimestamp != 0 {
-				for _, bi := range byTS[tsKey{p.TSVal, p.Len, p.Flags & keyFlags}] {
-					if !seen[bi] {
-						seen[bi], tsOnly[bi] = true, true
-					}
-				}
-			}
-			for bi := range seen {
-				votes[bi]++
-				if p.Flags.Has(decode.SYN) {
-					syn[bi] = true
-				}
-				if tsOnly[bi] {
-					byTSOnly[bi] = true
+				for _, bi := range byTS.get(tsKey{p.TSVal, p.Len, p.Flags & keyFlags}) {
+					cast(bi, true)
 				}
 			}
 		}
 		for bi, v := range votes {
-			if v >= 2 || syn[bi] {
-				cands = append(cands, cand{ai, bi, v, syn[bi], byTSOnly[bi]})
+			if v.n >= 2 || v.syn {
+				cands = append(cands, cand{ai, int(bi), v.n, v.syn, v.ts})
 			}
 		}
 	}
@@ -247,11 +271,14 @@ func matchFlows(a, b *Capture) []*Pair {
 	})
 	usedA, usedB := map[int]bool{}, map[int]bool{}
 	var pairs []*Pair
+	pair := func(ai, bi, votes int, how string) {
+		usedA[ai], usedB[bi] = true, true
+		pairs = append(pairs, &Pair{Flows: [2]*analyze.Flow{a.Flows[ai], b.Flows[bi]}, MatchedBy: how, Votes: votes})
+	}
 	for _, c := range cands {
 		if usedA[c.a] || usedB[c.b] {
 			continue
 		}
-		usedA[c.a], usedB[c.b] = true, true
 		how := "sequence numbers"
 		if c.syn {
 			how = "initial sequence numbers"
@@ -259,7 +286,42 @@ func matchFlows(a, b *Capture) []*Pair {
 		if c.ts {
 			how += " and TCP timestamps"
 		}
-		pairs = append(pairs, &Pair{Flows: [2]*analyze.Flow{a.Flows[c.a], b.Flows[c.b]}, MatchedBy: how, Votes: c.votes})
+		pair(c.a, c.b, c.votes, how)
+	}
+	// Keys too common to vote: the same addresses and ports, and packets
+	// in common.
+	type tuple struct{ c, s netip.AddrPort }
+	byTuple := map[tuple][]int{}
+	for i, f := range b.Flows {
+		if !usedB[i] {
+			byTuple[tuple{f.Client, f.Server}] = append(byTuple[tuple{f.Client, f.Server}], i)
+		}
+	}
+	for ai, f := range a.Flows {
+		if usedA[ai] {
+			continue
+		}
+		for _, bi := range byTuple[tuple{f.Client, f.Server}] {
+			if usedB[bi] {
+				continue
+			}
+			keys := map[pktKey]bool{}
+			for _, p := range b.Flows[bi].Log {
+				if !p.Dup {
+					keys[pktKey{p.RawSeq, p.Len, p.Flags & keyFlags}] = true
+				}
+			}
+			n := 0
+			for _, p := range f.Log {
+				if !p.Dup && keys[pktKey{p.RawSeq, p.Len, p.Flags & keyFlags}] {
+					n++
+				}
+			}
+			if n >= 2 {
+				pair(ai, bi, n, "addresses, ports and sequence numbers")
+				break
+			}
+		}
 	}
 	sort.Slice(pairs, func(i, j int) bool { return pairs[i].Flows[0].FirstPacket < pairs[j].Flows[0].FirstPacket })
 	return pairs

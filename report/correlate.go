@@ -20,6 +20,29 @@ type Correlation struct {
 	Result *correlate.Result
 	Jumps  []CaptureJumps
 	Inputs []Input
+	// All lists every matched connection, not only those where something
+	// happened; Limit bounds the list (the rest are counted).
+	All   bool
+	Limit int
+}
+
+// shown returns the matched connections listed, and a sentence on those
+// that are not (empty when none are left out).
+func (c *Correlation) shown() ([]int, string) {
+	limit := c.Limit
+	if limit <= 0 {
+		limit = 1000
+	}
+	idx, over := shownPairs(c.Result, c.All, limit)
+	quiet := len(c.Result.Pairs) - len(idx) - over
+	var parts []string
+	if quiet > 0 {
+		parts = append(parts, fmt.Sprintf("%d connection%s in both captures with nothing on the path and no reset (--all lists them)", quiet, plural(quiet)))
+	}
+	if over > 0 {
+		parts = append(parts, fmt.Sprintf("%d more not listed (at most %d are)", over, limit))
+	}
+	return idx, strings.Join(parts, "; ")
 }
 
 // CaptureJumps are the jump-host legs found in one capture.
@@ -154,10 +177,35 @@ func frameCell(n int) string {
 // ones always, then the others around them.
 const maxPacketLines = 200
 
-func viewPairs(r *correlate.Result) []pairView {
+// pairNotable reports whether a matched connection is worth a section:
+// something happened on the path, a reset was sent, or either end saw it
+// end abnormally.
+func pairNotable(p *correlate.Pair) bool {
+	return len(p.Findings) > 0 || len(p.Resets) > 0 || p.Flows[0].Notable() || p.Flows[1].Notable()
+}
+
+// shownPairs are the matched connections a report lists: the notable ones
+// (or all), at most limit; it also returns how many it left out.
+func shownPairs(r *correlate.Result, all bool, limit int) ([]int, int) {
+	var idx []int
+	left := 0
+	for i, p := range r.Pairs {
+		switch {
+		case !all && !pairNotable(p):
+		case len(idx) < limit:
+			idx = append(idx, i)
+		default:
+			left++
+		}
+	}
+	return idx, left
+}
+
+func viewPairs(r *correlate.Result, shown []int, withPackets bool) []pairView {
 	var out []pairView
 	names := [2]string{captureName(r, 0), captureName(r, 1)}
-	for n, p := range r.Pairs {
+	for _, n := range shown {
+		p := r.Pairs[n]
 		cs, ss := p.ClientSide, p.ServerSide()
 		fc := p.Flows[cs]
 		v := pairView{N: n + 1, P: p, Names: names, CS: cs, SS: ss, Client: Endpoint(fc.Client), Server: Endpoint(fc.Server)}
@@ -180,43 +228,63 @@ func viewPairs(r *correlate.Result) []pairView {
 				Frames: [2]string{frameCell(rp.Frames[0]), frameCell(rp.Frames[1])}, Guessed: g, Right: right})
 		}
 		v.Findings = p.Findings
-		t0 := fc.Start
-		var all []packetView
-		for _, pk := range p.Packets {
-			si := cs
-			if pk.From == analyze.Server {
-				si = ss
-			}
-			pv := packetView{From: pk.From.String(), Fate: pk.Fate.String(), fate: pk.Fate, fromSide: pk.From,
-				Changes: strings.Join(pk.Changes, "; "), Frames: [2]string{"-", "-"}}
-			var x *analyze.PacketRecord
-			if pk.Sent >= 0 {
-				x = &p.Flows[si].Log[pk.Sent]
-				pv.Frames[si] = strconv.Itoa(x.Frame)
-			}
-			if pk.Recv >= 0 {
-				y := &p.Flows[1-si].Log[pk.Recv]
-				pv.Frames[1-si] = strconv.Itoa(y.Frame)
-				if x == nil {
-					x = y
-				}
-			}
-			pv.What = fmt.Sprintf("[%s] len %d", x.Flags, x.Len)
-			pv.rst = x.Flags.Has(decode.RST)
-			when := x.Time
-			if (pk.Sent >= 0 && si != cs) || (pk.Sent < 0 && 1-si != cs) {
-				// Seen first in the server-side capture: on the client side's clock.
-				when = when.Add(-offsetTo(r, cs))
-			}
-			pv.Time = fmt.Sprintf("%+.3f ms", float64(when.Sub(t0).Microseconds())/1000)
-			pv.Notable = pk.Fate != correlate.Delivered || pk.Changes != nil || x.Flags.Has(decode.RST)
-			all = append(all, pv)
+		if withPackets {
+			v.Packets, v.PacketsOmitted = packetViews(r, p)
+			v.Lanes = lanes(v)
 		}
-		v.Packets, v.PacketsOmitted = selectPackets(all)
-		v.Lanes = lanes(v)
 		out = append(out, v)
 	}
 	return out
+}
+
+// packetViews lays out the packets of a pair worth listing: the notable
+// ones and their neighbours, the first few always, at most maxPacketLines.
+func packetViews(r *correlate.Result, p *correlate.Pair) ([]packetView, int) {
+	cs, ss := p.ClientSide, p.ServerSide()
+	record := func(pk *correlate.Packet) (x *analyze.PacketRecord, si int) {
+		si = cs
+		if pk.From == analyze.Server {
+			si = ss
+		}
+		if pk.Sent >= 0 {
+			return &p.Flows[si].Log[pk.Sent], si
+		}
+		return &p.Flows[1-si].Log[pk.Recv], si
+	}
+	notable := make([]bool, len(p.Packets))
+	for i := range p.Packets {
+		pk := &p.Packets[i]
+		x, _ := record(pk)
+		notable[i] = pk.Fate != correlate.Delivered || pk.Changes != nil || x.Flags.Has(decode.RST)
+	}
+	keep := selectPackets(notable)
+	t0 := p.Flows[cs].Start
+	var out []packetView
+	for i := range p.Packets {
+		if !keep[i] {
+			continue
+		}
+		pk := &p.Packets[i]
+		x, si := record(pk)
+		pv := packetView{From: pk.From.String(), Fate: pk.Fate.String(), fate: pk.Fate, fromSide: pk.From,
+			Changes: strings.Join(pk.Changes, "; "), Frames: [2]string{"-", "-"}, Notable: notable[i]}
+		if pk.Sent >= 0 {
+			pv.Frames[si] = strconv.Itoa(p.Flows[si].Log[pk.Sent].Frame)
+		}
+		if pk.Recv >= 0 {
+			pv.Frames[1-si] = strconv.Itoa(p.Flows[1-si].Log[pk.Recv].Frame)
+		}
+		pv.What = fmt.Sprintf("[%s] len %d", x.Flags, x.Len)
+		pv.rst = x.Flags.Has(decode.RST)
+		when := x.Time
+		if (pk.Sent >= 0 && si != cs) || (pk.Sent < 0 && 1-si != cs) {
+			// Seen first in the server-side capture: on the client side's clock.
+			when = when.Add(-offsetTo(r, cs))
+		}
+		pv.Time = fmt.Sprintf("%+.3f ms", float64(when.Sub(t0).Microseconds())/1000)
+		out = append(out, pv)
+	}
+	return out, len(p.Packets) - len(out)
 }
 
 // offsetTo is how far capture i's clock is ahead of the other's.
@@ -227,41 +295,38 @@ func offsetTo(r *correlate.Result, i int) time.Duration {
 	return r.Offset
 }
 
-// selectPackets keeps the notable packets and their neighbours, up to
+// selectPackets marks the notable packets and their neighbours, up to
 // maxPacketLines, the first few always.
-func selectPackets(all []packetView) ([]packetView, int) {
-	if len(all) <= maxPacketLines {
-		return all, 0
+func selectPackets(notable []bool) []bool {
+	keep := make([]bool, len(notable))
+	if len(notable) <= maxPacketLines {
+		for i := range keep {
+			keep[i] = true
+		}
+		return keep
 	}
-	keep := make([]bool, len(all))
 	n := 0
 	mark := func(i int) {
-		if i >= 0 && i < len(all) && !keep[i] && n < maxPacketLines {
+		if i >= 0 && i < len(keep) && !keep[i] && n < maxPacketLines {
 			keep[i] = true
 			n++
 		}
 	}
-	for i := range min(5, len(all)) {
+	for i := range min(5, len(keep)) {
 		mark(i)
 	}
-	for i, p := range all {
-		if p.Notable {
+	for i, x := range notable {
+		if x {
 			mark(i)
 		}
 	}
-	for i, p := range all {
-		if p.Notable {
+	for i, x := range notable {
+		if x {
 			mark(i - 1)
 			mark(i + 1)
 		}
 	}
-	var out []packetView
-	for i, p := range all {
-		if keep[i] {
-			out = append(out, p)
-		}
-	}
-	return out, len(all) - len(out)
+	return keep
 }
 
 func clockText(r *correlate.Result) string {
@@ -299,8 +364,14 @@ func CorrelationTable(w io.Writer, c *Correlation) error {
 		if _, err := io.WriteString(w, b.String()); err != nil {
 			return err
 		}
-		for _, v := range viewPairs(r) {
+		idx, rest := c.shown()
+		for _, v := range viewPairs(r, idx, false) {
 			if err := pairTable(w, &v); err != nil {
+				return err
+			}
+		}
+		if rest != "" {
+			if _, err := fmt.Fprintf(w, "\n%s\n", rest); err != nil {
 				return err
 			}
 		}
@@ -587,7 +658,11 @@ func CorrelationMarkdown(w io.Writer, c *Correlation, meta Meta) error {
 	if r := c.Result; r != nil {
 		fmt.Fprintf(&b, "%s connection%s in both captures, %d only in the first, %d only in the second. %s.\n",
 			strconv.Itoa(len(r.Pairs)), plural(len(r.Pairs)), len(r.Unmatched[0]), len(r.Unmatched[1]), mdText(capitalizeFirst(clockText(r))))
-		for _, v := range viewPairs(r) {
+		idx, rest := c.shown()
+		if rest != "" {
+			fmt.Fprintf(&b, "\n%s.\n", mdText(capitalizeFirst(rest)))
+		}
+		for _, v := range viewPairs(r, idx, true) {
 			p := v.P
 			fmt.Fprintf(&b, "\n## Connection %d: %s → %s\n\n", v.N, mdCode(v.Client, false), mdCode(v.Server, false))
 			fmt.Fprintf(&b, "| | %s | %s |\n|---|---|---|\n", mdCode(v.Names[v.CS], true), mdCode(v.Names[v.SS], true))
@@ -719,6 +794,7 @@ type corrPage struct {
 	Head     string
 	Clock    string
 	Pairs    []pairView
+	Rest     string
 	Jumps    []htmlJump
 	Warnings []string
 }
@@ -742,7 +818,11 @@ func CorrelationHTML(w io.Writer, c *Correlation, meta Meta) error {
 		page.Head = fmt.Sprintf("%d connection%s in both captures, %d only in %s, %d only in %s.", len(r.Pairs), plural(len(r.Pairs)),
 			len(r.Unmatched[0]), r.Captures[0].Name, len(r.Unmatched[1]), r.Captures[1].Name)
 		page.Clock = capitalizeFirst(clockText(r)) + "."
-		page.Pairs = viewPairs(r)
+		idx, rest := c.shown()
+		page.Pairs = viewPairs(r, idx, true)
+		if rest != "" {
+			page.Rest = capitalizeFirst(rest) + "."
+		}
 	}
 	return corrTmpl.Execute(w, page)
 }
@@ -795,6 +875,7 @@ svg .faint { stroke: #99a; stroke-width: 1; stroke-dasharray: 2 3; } svg .cross 
 </svg>{{end}}
 <p>Arrows: blue delivered, purple a reset that really was sent, orange changed on the way, red stopping at the path lost there, red dashed from the path made there, grey dotted outside the other capture or resegmented. Labels: time at the client side, flags and length, #frame in <code>{{name $v 0}}</code> / #frame in <code>{{name $v 1}}</code> (- where it is missing), fate.</p>
 {{end}}
+{{if .Rest}}<p>{{.Rest}}</p>{{end}}
 {{range .Jumps}}<h2>Jump host in <code>{{safe .Capture}}</code></h2>
 <table><tr><th></th><th>Leg 1: client → jump host</th><th>Leg 2: jump host → target</th></tr>
 {{range $i, $r := .Rows}}<tr><th>{{index (rowNames) $i}}</th><td>{{index $r 0}}</td><td>{{index $r 1}}</td></tr>

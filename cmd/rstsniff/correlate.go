@@ -27,7 +27,7 @@ func runCorrelate(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 			return exitUsage
 		}
 	}
-	c := &report.Correlation{}
+	c := &report.Correlation{All: o.all, Limit: listLimit(o.format)}
 	var caps []*correlate.Capture
 	budget := o.count
 	for _, name := range o.reads {

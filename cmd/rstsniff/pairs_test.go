@@ -440,3 +440,27 @@ func TestPairsHostileNames(t *testing.T) {
 		}
 	}
 }
+
+// A connection where nothing happened on the path and nothing was reset is
+// counted, not listed, unless --all.
+func TestPairsQuietNotListed(t *testing.T) {
+	dir := t.TempDir()
+	b, err := os.ReadFile("../../testdata/pcaps/clean/capture.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, c := filepath.Join(dir, "a.pcap"), filepath.Join(dir, "b.pcap")
+	for _, f := range []string{a, c} {
+		if err := os.WriteFile(f, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, _, code := runCLI(t, "", "--correlate", "-r", a, "-r", c)
+	if code != exitOK || strings.Contains(out, "Connection 1:") || !strings.Contains(out, "1 connection in both captures with nothing on the path and no reset (--all lists them)") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+	out, _, _ = runCLI(t, "", "--correlate", "--all", "-r", a, "-r", c)
+	if !strings.Contains(out, "Connection 1:") || strings.Contains(out, "--all lists them") {
+		t.Errorf("--all:\n%s", out)
+	}
+}
