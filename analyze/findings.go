@@ -2,7 +2,6 @@ package analyze
 
 import (
 	"fmt"
-	"net/netip"
 	"slices"
 	"sort"
 	"strconv"
@@ -235,9 +234,11 @@ func plural(n int) string {
 	return "s"
 }
 
+// rateKey is a client address and a server address and port, as plain
+// bytes for one hash call.
 type rateKey struct {
-	c netip.Addr
-	s netip.AddrPort
+	c, s addrKey
+	port uint16
 }
 
 type rate struct {
@@ -252,7 +253,7 @@ const minRateOK = 2
 // refused or reset early right after at least two others got through,
 // using the history of connections handed over before it.
 func (a *Analyzer) rateLimit(f *Flow) {
-	k := rateKey{f.Client.Addr(), f.Server}
+	k := rateKey{keyOfAddr(f.Client.Addr()), keyOfAddr(f.Server.Addr()), f.Server.Port()}
 	h := a.history[k]
 	if h.ok > 0 && f.Start.Sub(h.lastOK) > a.rate {
 		h = rate{}
@@ -268,7 +269,7 @@ func (a *Analyzer) rateLimit(f *Flow) {
 		r := f.Resets[0]
 		f.Findings = append(f.Findings, Finding{ID: FindRateLimit, Blame: blameOf(r.Origin, Server), Packets: []int{f.FirstPacket, r.Packet},
 			Summary: fmt.Sprintf("%d earlier connection%s from %s to %s got through, the last %s before this one; this one was %s (frame %d): a rate limit (firewall, IPS, MaxStartups or PerSourcePenalties) stopped it.",
-				h.ok, plural(h.ok), k.c, k.s, ms(f.Start.Sub(h.lastOK)), f.Outcome, r.Packet)})
+				h.ok, plural(h.ok), f.Client.Addr(), f.Server, ms(f.Start.Sub(h.lastOK)), f.Outcome, r.Packet)})
 	case !early && f.Stage > StageBanner:
 		h.ok++
 		h.lastOK = f.Start
@@ -323,6 +324,11 @@ func sortFindings(fs []Finding) {
 // Every wording below was seen from the real client in the lab (OpenSSH
 // 9.2p1) or comes from OpenSSH's sources for other versions.
 func clientError(f *Flow) string {
+	// Most connections need no message: the text is made only when one is.
+	if f.ClosedBy != Server && f.Outcome != OutcomeRefused && f.Outcome != OutcomeTimeout &&
+		!(f.Outcome == OutcomeClosed && f.Stage == StageAuth && f.AuthSuccess != nil && !*f.AuthSuccess) {
+		return ""
+	}
 	host := f.Server.Addr().Unmap().String()
 	port := f.Server.Port()
 	major, minor, openssh := opensshVersion(f.ClientBanner)

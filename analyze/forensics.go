@@ -287,7 +287,16 @@ func (f *flow) newResetCtx(from Side, seg *decode.Segment) resetCtx {
 }
 
 // hostTTLs is the per-address TTL baseline built from every flow.
-type hostTTLs map[netip.Addr]*hostTTL
+type hostTTLs map[addrKey]*hostTTL
+
+// addrKey is an address as plain bytes: one hash call per lookup, where
+// netip.Addr's fields take two.
+type addrKey struct {
+	a   [16]byte
+	is4 bool
+}
+
+func keyOfAddr(a netip.Addr) addrKey { return addrKey{a.As16(), a.Is4()} }
 
 type hostTTL struct {
 	ttlSet
@@ -327,10 +336,10 @@ func (h hostTTLs) addFlow(f *flow) {
 		if e.pkts == 0 {
 			continue
 		}
-		s := h[ap.Addr()]
+		s := h[keyOfAddr(ap.Addr())]
 		if s == nil {
 			s = &hostTTL{}
-			h[ap.Addr()] = s
+			h[keyOfAddr(ap.Addr())] = s
 		}
 		if f.lastTime.After(s.seen) {
 			s.seen = f.lastTime
@@ -361,7 +370,7 @@ func (f *flow) judge(hosts hostTTLs) {
 			if r.From == Server {
 				addr = f.out.Server.Addr()
 			}
-			if h := hosts[addr]; h != nil && h.total() > 0 {
+			if h := hosts[keyOfAddr(addr)]; h != nil && h.total() > 0 {
 				base, where = &h.ttlSet, "in its other connections in this capture"
 			}
 		}
