@@ -85,7 +85,7 @@ type fileSource struct {
 	closer  io.Closer
 	offset  *bufCount
 	format  string
-	pcap    *pcapgo.Reader
+	pcap    *pcapReader
 	ng      *pcapgo.NgReader
 	link    uint16
 	ngLinks []uint16 // link type by pcapng interface index
@@ -130,43 +130,44 @@ func Open(name string) (Source, error) {
 func NewReader(name string, r io.Reader) (Source, error) {
 	raw := &countingReader{r: r}
 	br := bufio.NewReaderSize(raw, 1<<20)
-	var in io.Reader = br
+	// top is what the format readers read; below it, counted, the file
+	// itself or its decompressed stream.
+	top, below := br, raw
 	compressed := ""
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, &OpenError{Name: name, Err: fmt.Errorf("gzip: %w", err)}
 		}
-		in = bufio.NewReaderSize(zr, 1<<20)
+		below = &countingReader{r: zr}
+		top = bufio.NewReaderSize(below, 1<<20)
 		compressed = ", gzip"
 	}
-	cr := &countingReader{r: in}
-	peek := bufio.NewReaderSize(cr, 64<<10)
-	magic, err := peek.Peek(4)
+	magic, err := top.Peek(4)
 	if err != nil {
 		if len(magic) == 0 {
 			return nil, &OpenError{Name: name, Err: errors.New("empty input")}
 		}
 		return nil, &OpenError{Name: name, Err: ErrUnknownFormat}
 	}
-	// The counting reader sits below the 64 KiB buffer; offsets are
-	// corrected by what the buffer still holds.
-	s := &fileSource{name: name, offset: &bufCount{br: peek, c: cr}, raw: raw}
+	// Offsets are what the counting reader passed up, less what the
+	// buffer above it still holds.
+	s := &fileSource{name: name, offset: &bufCount{br: top, c: below}, raw: raw}
 	switch {
 	case magic[0] == 0x0a && magic[1] == 0x0d && magic[2] == 0x0d && magic[3] == 0x0a:
-		ng, err := pcapgo.NewNgReader(peek, pcapgo.NgReaderOptions{WantMixedLinkType: true, SkipUnknownVersion: true})
+		ng, err := pcapgo.NewNgReader(top, pcapgo.NgReaderOptions{WantMixedLinkType: true, SkipUnknownVersion: true})
 		if err != nil {
 			return nil, &OpenError{Name: name, Err: fmt.Errorf("pcapng: %w", err)}
 		}
 		s.ng = ng
 		s.format = "pcapng" + compressed
 	case isPcapMagic(magic):
-		pr, err := pcapgo.NewReader(peek)
+		pr, err := newPcapReader(top)
 		if err != nil {
 			return nil, &OpenError{Name: name, Err: fmt.Errorf("pcap: %w", err)}
 		}
 		s.pcap = pr
-		s.link = uint16(pr.LinkType())
+		s.link = pr.link
 		s.format = pcapFormat(magic) + compressed
 	default:
 		return nil, &OpenError{Name: name, Err: ErrUnknownFormat}
@@ -215,7 +216,7 @@ func (s *fileSource) ReadFrame() ([]byte, Info, error) {
 		err  error
 	)
 	if s.pcap != nil {
-		data, ci, err = s.pcap.ZeroCopyReadPacketData()
+		data, ci.Timestamp, ci.Length, err = s.pcap.read()
 	} else {
 		data, ci, err = s.ng.ZeroCopyReadPacketData()
 	}

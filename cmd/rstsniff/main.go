@@ -480,13 +480,8 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, stderr io.Wr
 	}
 	var lastExpire time.Time
 	limited := *budget > 0
-	stop := make(chan struct{})
-	defer close(stop)
-	full, free := readAhead(src, stop)
-	var (
-		b    *batch
-		next int
-	)
+	frames := newFrames(src)
+	defer frames.stop()
 	for {
 		if limited && *budget == 0 {
 			break
@@ -495,30 +490,18 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, stderr io.Wr
 			in.Warnings = append(in.Warnings, "interrupted: results cover the packets read so far")
 			break
 		}
-		if b != nil && next == len(b.frames) {
-			if err := b.err; err != nil {
-				if err == io.EOF {
-					break
-				}
-				var re *capture.ReadError
-				if errors.As(err, &re) {
-					in.Warnings = append(in.Warnings, fmt.Sprintf("capture damaged or cut short after %d packets (byte %d): %v; results cover the packets before it", re.Frame-1, re.Offset, re.Err))
-					break
-				}
-				return in, err
+		data, ci, err := frames.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var re *capture.ReadError
+			if errors.As(err, &re) {
+				in.Warnings = append(in.Warnings, fmt.Sprintf("capture damaged or cut short after %d packets (byte %d): %v; results cover the packets before it", re.Frame-1, re.Offset, re.Err))
+				break
 			}
-			free <- b
-			b = nil
+			return in, err
 		}
-		if b == nil {
-			b, next = <-full, 0
-		}
-		if next == len(b.frames) {
-			continue // an empty batch carrying the error
-		}
-		fr := &b.frames[next]
-		next++
-		data, ci := b.buf[fr.off:fr.off+fr.n:fr.off+fr.n], fr.ci
 		in.Frames++
 		if limited {
 			*budget--

@@ -1,14 +1,34 @@
 package main
 
 import (
+	"runtime"
+
 	"github.com/rstsniff/rstsniff/capture"
 )
 
-// Reading the file (syscalls, copying, the pcap headers) is a sixth of the
-// work on a large capture; a goroutine does it ahead of the analysis, on
-// another core when there is one. Frames travel in batches copied into one
-// buffer each, and batches are recycled.
+// frameIter yields the frames of a source; stop ends it early.
+type frameIter interface {
+	next() ([]byte, capture.Info, error)
+	stop()
+}
 
+// newFrames reads src ahead in a goroutine when there is a second core to
+// run it on (reading, copying and parsing the pcap records is a sixth of
+// the work), and directly, without copying, when there is not.
+func newFrames(src capture.Source) frameIter {
+	if runtime.GOMAXPROCS(0) == 1 {
+		return direct{src}
+	}
+	return readAhead(src)
+}
+
+type direct struct{ src capture.Source }
+
+func (d direct) next() ([]byte, capture.Info, error) { return d.src.ReadFrame() }
+func (d direct) stop()                               {}
+
+// Frames travel in batches copied into one buffer each, and batches are
+// recycled.
 type frameRef struct {
 	off, n int
 	ci     capture.Info
@@ -26,22 +46,27 @@ const (
 	batchesLive = 4
 )
 
+type ahead struct {
+	full, free chan *batch
+	quit       chan struct{}
+	b          *batch
+	i          int
+}
+
 // readAhead reads src in a goroutine until an error (io.EOF included) or
-// until stop is closed. The caller must give every batch back to free
-// once done with its frames, and close stop when it reads no more.
-func readAhead(src capture.Source, stop <-chan struct{}) (full <-chan *batch, free chan<- *batch) {
-	fullc := make(chan *batch, batchesLive)
-	freec := make(chan *batch, batchesLive)
+// until stop.
+func readAhead(src capture.Source) *ahead {
+	a := &ahead{full: make(chan *batch, batchesLive), free: make(chan *batch, batchesLive), quit: make(chan struct{})}
 	for range batchesLive {
-		freec <- &batch{buf: make([]byte, 0, batchBytes+64<<10), frames: make([]frameRef, 0, batchFrames)}
+		a.free <- &batch{buf: make([]byte, 0, batchBytes+64<<10), frames: make([]frameRef, 0, batchFrames)}
 	}
 	go func() {
-		defer close(fullc)
+		defer close(a.full)
 		for {
 			var b *batch
 			select {
-			case b = <-freec:
-			case <-stop:
+			case b = <-a.free:
+			case <-a.quit:
 				return
 			}
 			b.buf, b.frames, b.err = b.buf[:0], b.frames[:0], nil
@@ -55,8 +80,8 @@ func readAhead(src capture.Source, stop <-chan struct{}) (full <-chan *batch, fr
 				b.buf = append(b.buf, data...)
 			}
 			select {
-			case fullc <- b:
-			case <-stop:
+			case a.full <- b:
+			case <-a.quit:
 				return
 			}
 			if b.err != nil {
@@ -64,5 +89,23 @@ func readAhead(src capture.Source, stop <-chan struct{}) (full <-chan *batch, fr
 			}
 		}
 	}()
-	return fullc, freec
+	return a
 }
+
+// next returns the next frame, valid until the next call.
+func (a *ahead) next() ([]byte, capture.Info, error) {
+	for a.b == nil || a.i == len(a.b.frames) {
+		if a.b != nil {
+			if a.b.err != nil {
+				return nil, capture.Info{}, a.b.err
+			}
+			a.free <- a.b
+		}
+		a.b, a.i = <-a.full, 0
+	}
+	fr := &a.b.frames[a.i]
+	a.i++
+	return a.b.buf[fr.off : fr.off+fr.n : fr.off+fr.n], fr.ci, nil
+}
+
+func (a *ahead) stop() { close(a.quit) }

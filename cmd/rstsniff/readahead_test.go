@@ -1,0 +1,71 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"io"
+	"testing"
+
+	"github.com/rstsniff/rstsniff/capture"
+	"github.com/rstsniff/rstsniff/internal/pcaptest"
+)
+
+// Reading ahead in a goroutine and reading directly give the same frames
+// and the same error at a cut.
+func TestFrameIterators(t *testing.T) {
+	// The lab's lossy transfer 30 times over: batches fill by count and by
+	// bytes (its frames run to 64 KB).
+	src, err := capture.Open("../../testdata/pcaps/lossy-transfer/capture.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var frames []pcaptest.Frame
+	var link uint16
+	for {
+		d, ci, err := src.ReadFrame()
+		if err != nil {
+			break
+		}
+		link = ci.LinkType
+		frames = append(frames, pcaptest.Frame{Data: bytes.Clone(d), TS: ci.Timestamp, Length: ci.Length})
+	}
+	src.Close()
+	var all []pcaptest.Frame
+	for range 30 {
+		all = append(all, frames...)
+	}
+	b := pcaptest.Encode(all, binary.LittleEndian, false, link, 262144)
+	for _, cut := range []int{len(b), len(b) - 100, len(b) / 2, 5000} {
+		collect := func(it frameIter) ([][]byte, error) {
+			defer it.stop()
+			var out [][]byte
+			for {
+				d, _, err := it.next()
+				if err != nil {
+					return out, err
+				}
+				out = append(out, bytes.Clone(d))
+			}
+		}
+		open := func() capture.Source {
+			s, err := capture.NewReader("x", bytes.NewReader(b[:cut]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		d, derr := collect(direct{open()})
+		a, aerr := collect(readAhead(open()))
+		if len(d) != len(a) || (derr == io.EOF) != (aerr == io.EOF) || derr.Error() != aerr.Error() {
+			t.Fatalf("cut at %d: direct %d frames, %v; ahead %d frames, %v", cut, len(d), derr, len(a), aerr)
+		}
+		for i := range d {
+			if !bytes.Equal(d[i], a[i]) {
+				t.Fatalf("cut at %d: frame %d differs", cut, i+1)
+			}
+		}
+		if cut == len(b) && (derr != io.EOF || len(d) != len(all)) {
+			t.Fatalf("whole file: %d frames, %v", len(d), derr)
+		}
+	}
+}
