@@ -61,7 +61,7 @@ const (
 type Analyzer struct {
 	file     string
 	ports    [65536 / 64]uint64
-	flows    map[flowKey]*flow
+	flows    *flowTable
 	serial   uint64
 	lastTime time.Time
 	idle     time.Duration
@@ -80,7 +80,7 @@ type Analyzer struct {
 
 // New returns an Analyzer for cfg.
 func New(cfg Config) *Analyzer {
-	a := &Analyzer{file: cfg.File, flows: make(map[flowKey]*flow), hosts: hostTTLs{}, history: map[rateKey]rate{}, kexs: newKexTable()}
+	a := &Analyzer{file: cfg.File, flows: newFlowTable(), hosts: hostTTLs{}, history: map[rateKey]rate{}, kexs: newKexTable()}
 	a.idle, a.rate, a.grace, a.timeout, a.maxFlows = cfg.IdleThreshold, cfg.RateWindow, cfg.Grace, cfg.FlowTimeout, cfg.MaxFlows
 	a.keep = cfg.KeepPackets
 	a.serial = cfg.HandleBase
@@ -114,7 +114,7 @@ func New(cfg Config) *Analyzer {
 func (a *Analyzer) Evicted() int { return a.evicted }
 
 // Open returns how many connections the analyzer holds.
-func (a *Analyzer) Open() int { return len(a.flows) }
+func (a *Analyzer) Open() int { return a.flows.len() }
 
 // OldestOpen returns the first frame of the earliest connection still held
 // (one that may yet be reported), or 0 when none is: every connection
@@ -122,11 +122,11 @@ func (a *Analyzer) Open() int { return len(a.flows) }
 // first packet as they come.
 func (a *Analyzer) OldestOpen() int {
 	oldest := 0
-	for _, f := range a.flows {
+	a.flows.each(func(f *flow) {
 		if !f.ignored && (oldest == 0 || f.out.FirstPacket < oldest) {
 			oldest = f.out.FirstPacket
 		}
-	}
+	})
 	return oldest
 }
 
@@ -198,6 +198,7 @@ type flow struct {
 	auth authState
 	hist zeekHist
 	key  flowKey
+	hash uint64 // of key, in the flow table
 
 	// Forensics.
 	rx             []resetCtx // parallel to out.Resets
@@ -271,14 +272,15 @@ func (a *Analyzer) Packet(frame int, ts time.Time, seg *decode.Segment) uint64 {
 	src := netip.AddrPortFrom(seg.Src, seg.SrcPort)
 	dst := netip.AddrPortFrom(seg.Dst, seg.DstPort)
 	k := keyOf(src, dst)
-	f := a.flows[k]
+	h := k.hash()
+	f := a.flows.get(&k, h)
 	if f == nil {
 		f = a.newFlow(src, dst, seg)
 		if f == nil {
 			return 0
 		}
-		a.flows[k] = f
-		f.key = k
+		f.key, f.hash = k, h
+		a.flows.put(f, h)
 		f.out.FirstPacket = frame
 		f.out.Start = ts
 	}
@@ -789,19 +791,19 @@ func (a *Analyzer) done(f *flow, now time.Time) bool {
 // table holds more than MaxFlows.
 func (a *Analyzer) Expire(now time.Time) []*Flow {
 	var ready []*flow
-	for _, f := range a.flows {
+	a.flows.each(func(f *flow) {
 		if a.done(f, now) {
 			ready = append(ready, f)
 		}
-	}
-	if over := len(a.flows) - len(ready) - a.maxFlows; over > 0 {
+	})
+	if over := a.flows.len() - len(ready) - a.maxFlows; over > 0 {
 		// Evict a tenth more than needed so this does not run every packet.
 		var rest []*flow
-		for _, f := range a.flows {
+		a.flows.each(func(f *flow) {
 			if !a.done(f, now) {
 				rest = append(rest, f)
 			}
-		}
+		})
 		sort.Slice(rest, func(i, j int) bool { return rest[i].lastTime.Before(rest[j].lastTime) })
 		n := min(len(rest), over+a.maxFlows/10)
 		for _, f := range rest[:n] {
@@ -817,10 +819,8 @@ func (a *Analyzer) Expire(now time.Time) []*Flow {
 
 // Finish hands over every connection left, in the order they ended.
 func (a *Analyzer) Finish() []*Flow {
-	all := make([]*flow, 0, len(a.flows))
-	for _, f := range a.flows {
-		all = append(all, f)
-	}
+	all := make([]*flow, 0, a.flows.len())
+	a.flows.each(func(f *flow) { all = append(all, f) })
 	// What is known at the end counts for all of them.
 	for _, f := range all {
 		if !f.ignored && !f.candidate {
@@ -858,7 +858,7 @@ func (a *Analyzer) handOver(fs []*flow, counted bool) []*Flow {
 	})
 	var out []*Flow
 	for _, f := range fs {
-		delete(a.flows, f.key)
+		a.flows.del(f, f.hash)
 		if f.ignored || f.candidate {
 			a.recycle(f)
 			continue
