@@ -133,6 +133,10 @@ var pairTruth = map[string]pairWant{
 	// The server's 1088-byte KEXINIT and its 5 retransmissions (server.pcap
 	// 10-15) are dropped: the router's DROP counter says 6.
 	"drop-large": {frames: map[string][2][]int{"dropped-on-path": {nil, {10, 11, 12, 13, 14, 15}}}},
+	// reject-banner over IPv6 (ip6tables REJECT).
+	"ipv6": {frames: map[string][2][]int{
+		"dropped-on-path": {{4}, nil}, "forged-on-path": {{5}, nil}},
+		resets: []string{"server injected", "client delivered"}},
 	// SNAT to 203.0.113.1 with random ports, and the REJECT of reject-banner.
 	"nat": {frames: map[string][2][]int{
 		"dropped-on-path": {{4}, nil}, "forged-on-path": {{5}, nil}}, nat: true,
@@ -239,7 +243,7 @@ func TestLabPairs(t *testing.T) {
 	count := func(l []int) int { return len(l) }
 	for _, c := range []struct{ name, dir string }{
 		{"reject-banner", "pair-reject-banner"}, {"inject", "pair-inject"}, {"mss-clamp", "pair-mss-clamp"},
-		{"drop-large", "pair-drop-large"}, {"nat", "pair-nat"},
+		{"drop-large", "pair-drop-large"}, {"nat", "pair-nat"}, {"ipv6", "pair-ipv6"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := filepath.Join(out, c.dir)
@@ -247,7 +251,7 @@ func TestLabPairs(t *testing.T) {
 			checkPair(t, c.name, withFreshFrames(got, pairTruth[c.name]))
 			router := filepath.Join(dir, "router.txt")
 			switch c.name {
-			case "reject-banner", "nat":
+			case "reject-banner", "nat", "ipv6":
 				n := counter(t, router, "REJECT")
 				if count(got.frames["forged-on-path"][0]) != n || count(got.frames["dropped-on-path"][0]) != n {
 					t.Errorf("REJECT hit %d times; forged %v, dropped %v", n, got.frames["forged-on-path"], got.frames["dropped-on-path"])

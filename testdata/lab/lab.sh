@@ -31,7 +31,7 @@ all_cases=(clean authfail refused reject-banner post-handshake syn-drop maxstart
 	reject-near-server inject-both idle-timeout mtu-blackhole rate-limit lossy-transfer ipv6-forensics hostile-banner)
 # Captured at both ends at once (client.pcap, server.pcap), or on a jump
 # host (jump.pcap), for --correlate; "pairs" names them all.
-pair_cases=(pair-reject-banner pair-inject pair-mss-clamp pair-drop-large pair-nat jump-leg2-reset)
+pair_cases=(pair-reject-banner pair-inject pair-mss-clamp pair-drop-large pair-nat pair-ipv6 jump-leg2-reset)
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=("${all_cases[@]}")
 [ "${cases[*]}" != pairs ] || cases=("${pair_cases[@]}")
@@ -597,6 +597,18 @@ case_pair-nat() { # source NAT with port rewriting on the router, and a forged R
 	router_counters
 	inr iptables -F FORWARD
 	inr iptables -t nat -F POSTROUTING
+	stop_sshd
+}
+
+case_pair-ipv6() { # IPv6: the router answers the client's banner with a forged RST (ip6tables REJECT)
+	start_sshd
+	inr ip6tables -I FORWARD -p tcp --dport 22 -m string --algo bm --string SSH- -j REJECT --reject-with tcp-reset
+	start_both
+	client root@$SRV6 true
+	sleep 0.5
+	stop_both
+	inr ip6tables -L FORWARD -v -x -n >"$dir/router.txt"
+	inr ip6tables -F FORWARD
 	stop_sshd
 }
 
