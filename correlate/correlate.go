@@ -15,6 +15,7 @@
 package correlate
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -435,6 +436,7 @@ func (p *Pair) matchPackets() {
 		}
 	}
 	// Bytes that arrived in other segments than they left in were not lost.
+	spans := map[[2]int]*coverage{} // by capture and side index
 	for i := range p.Packets {
 		pk := &p.Packets[i]
 		if pk.Fate != Dropped && pk.Fate != Injected {
@@ -442,16 +444,21 @@ func (p *Pair) matchPackets() {
 		}
 		si := p.senderSide(pk.From)
 		var x *analyze.PacketRecord
-		var other []analyze.PacketRecord
+		var ci int // the capture to look in
 		var off uint32
-		if pk.Fate == Dropped {
-			x, other = &p.Flows[si].Log[pk.Sent], p.Flows[1-si].Log
-			off = seqOff[sideIndex(pk.From)]
-		} else {
-			x, other = &p.Flows[1-si].Log[pk.Recv], p.Flows[si].Log
-			off = -seqOff[sideIndex(pk.From)]
+		if pk.Fate == Dropped { // look among what arrived
+			x, ci, off = &p.Flows[si].Log[pk.Sent], 1-si, seqOff[sideIndex(pk.From)]
+		} else { // injected: look among what was sent
+			x, ci, off = &p.Flows[1-si].Log[pk.Recv], si, -seqOff[sideIndex(pk.From)]
 		}
-		if x.Len > 0 && x.Flags&keyFlags == 0 && covered(x.RawSeq+off, x.Len, other, pk.From) {
+		if x.Len == 0 || x.Flags&keyFlags != 0 {
+			continue
+		}
+		k := [2]int{ci, sideIndex(pk.From)}
+		if spans[k] == nil {
+			spans[k] = newCoverage(p.Flows[ci].Log, pk.From)
+		}
+		if spans[k].covers(x.RawSeq+off, x.Len) {
 			pk.Fate = Resegmented
 		}
 	}
@@ -473,29 +480,46 @@ func synSeq(f *analyze.Flow, from analyze.Side) (uint32, bool) {
 	return 0, false
 }
 
-// covered reports whether [seq, seq+n) lies within the data of packets
-// from side in log.
-func covered(seq uint32, n int, log []analyze.PacketRecord, from analyze.Side) bool {
-	type span struct{ a, b int64 }
-	var spans []span
+// coverage is the sequence space one side's data covers in one capture,
+// as sorted, merged spans relative to its first data byte.
+type coverage struct {
+	base  uint32
+	spans []span
+}
+
+type span struct{ a, b int64 }
+
+func newCoverage(log []analyze.PacketRecord, from analyze.Side) *coverage {
+	c := &coverage{}
+	first := true
 	for _, x := range log {
-		if x.From == from && !x.Dup && x.Len > 0 {
-			a := int64(int32(x.RawSeq - seq))
-			spans = append(spans, span{a, a + int64(x.Len)})
+		if x.From != from || x.Dup || x.Len == 0 {
+			continue
 		}
+		if first {
+			c.base, first = x.RawSeq, false
+		}
+		a := int64(x.RawSeq - c.base) // unsigned: below base wraps high, consistently
+		c.spans = append(c.spans, span{a, a + int64(x.Len)})
 	}
-	slices.SortFunc(spans, func(x, y span) int { return int(x.a - y.a) })
-	at := int64(0)
-	for _, s := range spans {
-		if s.a > at {
-			break
+	slices.SortFunc(c.spans, func(x, y span) int { return cmp.Compare(x.a, y.a) })
+	merged := c.spans[:0]
+	for _, s := range c.spans {
+		if n := len(merged); n > 0 && s.a <= merged[n-1].b {
+			merged[n-1].b = max(merged[n-1].b, s.b)
+			continue
 		}
-		at = max(at, s.b)
-		if at >= int64(n) {
-			return true
-		}
+		merged = append(merged, s)
 	}
-	return false
+	c.spans = merged
+	return c
+}
+
+// covers reports whether [seq, seq+n) lies within the data.
+func (c *coverage) covers(seq uint32, n int) bool {
+	a := int64(seq - c.base)
+	i := sort.Search(len(c.spans), func(i int) bool { return c.spans[i].a > a }) - 1
+	return i >= 0 && c.spans[i].b >= a+int64(n)
 }
 
 // changes lists what differs between a packet as sent (s) and as received
