@@ -10,6 +10,7 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"github.com/rstsniff/rstsniff/capture"
+	"github.com/rstsniff/rstsniff/report"
 )
 
 // progressMin is the input size from which reading shows a progress bar.
@@ -41,21 +42,25 @@ func startProgress(stderr io.Writer, name string, src capture.Source) *progress 
 		start := time.Now()
 		tick := time.NewTicker(200 * time.Millisecond)
 		defer tick.Stop()
+		draw := func() {
+			read := p.BytesRead()
+			el := time.Since(start).Seconds()
+			speed := ""
+			if rate := float64(read) / el; el >= 0.1 && rate > 0 {
+				// Not before a tenth of a second: the first read says nothing of the rate.
+				speed = fmt.Sprintf(", %.0f MB/s, %.1f s left", rate/1e6, float64(total-read)/rate)
+			}
+			fmt.Fprintf(f, "\r\033[K%s: %d of %d MB (%.0f%%)%s", report.Safe(name), read>>20, total>>20,
+				100*float64(read)/float64(total), speed)
+		}
+		draw() // at once, so even a quick read shows what it is doing
 		for {
 			select {
 			case <-pr.stop:
 				fmt.Fprint(f, "\r\033[K")
 				return
 			case <-tick.C:
-				read := p.BytesRead()
-				el := time.Since(start).Seconds()
-				rate := float64(read) / el
-				left := ""
-				if rate > 0 {
-					left = fmt.Sprintf(", %.1f s left", float64(total-read)/rate)
-				}
-				fmt.Fprintf(f, "\r\033[K%s: %d of %d MB (%.0f%%), %.0f MB/s%s", name, read>>20, total>>20,
-					100*float64(read)/float64(total), rate/1e6, left)
+				draw()
 			}
 		}
 	}()
