@@ -72,7 +72,7 @@ type Analyzer struct {
 	keep     int
 
 	kexs    *kexTable
-	free    []*flow          // ended flows, zeroed, to reuse
+	free    chan *flow       // ended flows, zeroed, to reuse
 	hosts   hostTTLs         // TTL baselines from every flow handed over
 	history map[rateKey]rate // successful connections per client and server
 	evicted int
@@ -80,7 +80,7 @@ type Analyzer struct {
 
 // New returns an Analyzer for cfg.
 func New(cfg Config) *Analyzer {
-	a := &Analyzer{file: cfg.File, flows: newFlowTable(), hosts: hostTTLs{}, history: map[rateKey]rate{}, kexs: newKexTable()}
+	a := &Analyzer{file: cfg.File, flows: newFlowTable(), hosts: hostTTLs{}, history: map[rateKey]rate{}, kexs: newKexTable(), free: make(chan *flow, maxFree)}
 	a.idle, a.rate, a.grace, a.timeout, a.maxFlows = cfg.IdleThreshold, cfg.RateWindow, cfg.Grace, cfg.FlowTimeout, cfg.MaxFlows
 	a.keep = cfg.KeepPackets
 	a.serial = cfg.HandleBase
@@ -381,10 +381,10 @@ func (a *Analyzer) newFlow(src, dst netip.AddrPort, seg *decode.Segment) *flow {
 		server = dst
 	}
 	var f *flow
-	if n := len(a.free); n > 0 {
-		f, a.free = a.free[n-1], a.free[:n-1]
+	select {
+	case f = <-a.free:
 		f.client, f.candidate = client, candidate
-	} else {
+	default:
 		f = &flow{client: client, candidate: candidate}
 	}
 	a.serial++
@@ -786,10 +786,30 @@ func (a *Analyzer) done(f *flow, now time.Time) bool {
 	return quiet >= a.timeout
 }
 
+// A Batch is connections taken out of the table, waiting for their
+// verdicts. Collect fills one on the goroutine that feeds packets; Judge
+// may give the verdicts on another, batch after batch in order.
+type Batch struct {
+	fs    []*flow
+	now   time.Time // packet time when they were taken
+	final bool      // the last connections: their TTLs count for each other
+}
+
+// Len is how many connections the batch holds.
+func (b *Batch) Len() int { return len(b.fs) }
+
 // Expire hands over the connections that are done at time now, in the
 // order they ended, and evicts the least recently active ones while the
 // table holds more than MaxFlows.
-func (a *Analyzer) Expire(now time.Time) []*Flow {
+func (a *Analyzer) Expire(now time.Time) []*Flow { return a.Judge(a.Collect(now)) }
+
+// Finish hands over every connection left, in the order they ended.
+func (a *Analyzer) Finish() []*Flow { return a.Judge(a.CollectAll()) }
+
+// Collect takes the connections that are done at time now out of the
+// table (and the least recently active ones while it holds more than
+// MaxFlows), in the order they ended.
+func (a *Analyzer) Collect(now time.Time) *Batch {
 	var ready []*flow
 	a.flows.each(func(f *flow) {
 		if a.done(f, now) {
@@ -814,23 +834,27 @@ func (a *Analyzer) Expire(now time.Time) []*Flow {
 		}
 		ready = append(ready, rest[:n]...)
 	}
-	return a.handOver(ready, false)
+	return a.take(ready, false)
 }
 
-// Finish hands over every connection left, in the order they ended.
-func (a *Analyzer) Finish() []*Flow {
+// CollectAll takes every connection left out of the table.
+func (a *Analyzer) CollectAll() *Batch {
 	all := make([]*flow, 0, a.flows.len())
 	a.flows.each(func(f *flow) { all = append(all, f) })
-	// What is known at the end counts for all of them.
-	for _, f := range all {
-		if !f.ignored && !f.candidate {
-			a.hosts.addFlow(f)
+	return a.take(all, true)
+}
+
+func (a *Analyzer) take(fs []*flow, final bool) *Batch {
+	sort.Slice(fs, func(i, j int) bool {
+		if !fs[i].lastTime.Equal(fs[j].lastTime) {
+			return fs[i].lastTime.Before(fs[j].lastTime)
 		}
+		return fs[i].out.Handle < fs[j].out.Handle
+	})
+	for _, f := range fs {
+		a.flows.del(f, f.hash)
 	}
-	for len(a.hosts) > maxHosts { // each prune halves it at least
-		a.hosts.prune()
-	}
-	return a.handOver(all, true)
+	return &Batch{fs: fs, now: a.lastTime, final: final}
 }
 
 // maxFree bounds the ended flows kept for reuse.
@@ -839,38 +863,45 @@ const maxFree = 1024
 // recycle keeps an ended flow's memory for the next connection: a busy
 // capture opens a connection every few packets, and reusing the ~3 KB
 // spares the allocator and the garbage collector. Its results were
-// copied out; nothing else points into it.
+// copied out; nothing else points into it. (A channel, as Judge may run
+// on another goroutine than newFlow.)
 func (a *Analyzer) recycle(f *flow) {
-	if len(a.free) < maxFree {
-		*f = flow{}
-		a.free = append(a.free, f)
+	*f = flow{}
+	select {
+	case a.free <- f:
+	default:
 	}
 }
 
-// handOver judges flows and forgets them, in the order they ended;
-// counted says their TTLs are in the host baselines already.
-func (a *Analyzer) handOver(fs []*flow, counted bool) []*Flow {
-	sort.Slice(fs, func(i, j int) bool {
-		if !fs[i].lastTime.Equal(fs[j].lastTime) {
-			return fs[i].lastTime.Before(fs[j].lastTime)
+// Judge gives the verdicts on a batch and hands the connections over. The
+// host baselines and the rate history it keeps are its own: batches must
+// come in the order Collect made them.
+func (a *Analyzer) Judge(b *Batch) []*Flow {
+	if b.final {
+		// What is known at the end counts for all of them.
+		for _, f := range b.fs {
+			if !f.ignored && !f.candidate {
+				a.hosts.addFlow(f)
+			}
 		}
-		return fs[i].out.Handle < fs[j].out.Handle
-	})
+		for len(a.hosts) > maxHosts { // each prune halves it at least
+			a.hosts.prune()
+		}
+	}
 	var out []*Flow
-	for _, f := range fs {
-		a.flows.del(f, f.hash)
+	for _, f := range b.fs {
 		if f.ignored || f.candidate {
 			a.recycle(f)
 			continue
 		}
-		if !counted {
+		if !b.final {
 			a.hosts.addFlow(f)
 			if len(a.hosts) > maxHosts {
 				a.hosts.prune()
 			}
 		}
 		r := new(Flow)
-		*r = *f.finish(a.lastTime, a.hosts, a.idle)
+		*r = *f.finish(b.now, a.hosts, a.idle)
 		a.recycle(f)
 		a.rateLimit(r)
 		sortFindings(r.Findings)

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"strings"
+	"sync"
 )
 
 // SSH message numbers the walker acts on.
@@ -46,6 +47,7 @@ type KexInit struct {
 	buf             []byte
 	lists           [10][2]int32 // start and end of each name-list in buf
 	hassh           [2]string    // HASSH (client) and HASSHServer, once computed
+	shared          bool         // kept in a kexTable, for every connection that sent it
 }
 
 // The ten name-lists, in KEXINIT order.
@@ -319,6 +321,7 @@ func (w *walker) packetDone() {
 // clients and servers of a capture are few, so thousands of connections
 // share a handful, and each one's HASSH and negotiation is computed once.
 type kexTable struct {
+	mu      sync.Mutex // verdicts may be given on another goroutine (Analyzer.Judge)
 	byLists map[string]*KexInit
 	algs    map[[2]*KexInit]*agreed
 }
@@ -342,12 +345,15 @@ func (t *kexTable) intern(p []byte, truncated bool) *KexInit {
 	if t == nil || len(p) < 16 {
 		return parseKexInit(bytes.Clone(p), truncated)
 	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	if k := t.byLists[string(p[16:])]; k != nil && k.Truncated == truncated {
 		return k
 	}
 	k := parseKexInit(bytes.Clone(p), truncated)
 	if len(t.byLists) < maxKexShared {
 		t.byLists[string(p[16:])] = k
+		k.shared = true
 	}
 	return k
 }
@@ -355,7 +361,10 @@ func (t *kexTable) intern(p []byte, truncated bool) *KexInit {
 // negotiated returns the algorithms two KEXINITs agree on.
 func (t *kexTable) negotiated(ck, sk *KexInit) agreed {
 	if t != nil {
-		if a := t.algs[[2]*KexInit{ck, sk}]; a != nil {
+		t.mu.Lock()
+		a := t.algs[[2]*KexInit{ck, sk}]
+		t.mu.Unlock()
+		if a != nil {
 			return *a
 		}
 	}
@@ -369,10 +378,13 @@ func (t *kexTable) negotiated(ck, sk *KexInit) agreed {
 		Compression: negotiated(ck, sk, listCompC2S),
 	}, compS2C: negotiated(ck, sk, listCompS2C)}
 	// Only shared KEXINITs are cached: their pointers stay valid.
-	if t != nil && len(t.algs) < maxKexShared && t.byLists[string(ck.buf[min(16, len(ck.buf)):])] == ck &&
-		t.byLists[string(sk.buf[min(16, len(sk.buf)):])] == sk {
-		c := a
-		t.algs[[2]*KexInit{ck, sk}] = &c
+	if t != nil && ck.shared && sk.shared {
+		t.mu.Lock()
+		if len(t.algs) < maxKexShared {
+			c := a
+			t.algs[[2]*KexInit{ck, sk}] = &c
+		}
+		t.mu.Unlock()
 	}
 	return a
 }

@@ -130,7 +130,32 @@ func stamp(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(TimeFormat)
+	var b [30]byte
+	return string(appendStamp(b[:0], t))
+}
+
+// appendStamp writes t as TimeFormat does, without time.Format's layout
+// parsing: JSON output writes two per connection.
+func appendStamp(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(b, TimeFormat)
+	}
+	hour, min, sec := t.Clock()
+	two := func(b []byte, v int) []byte { return append(b, byte('0'+v/10), byte('0'+v%10)) }
+	b = two(two(b, year/100), year%100)
+	b = two(append(b, '-'), int(month))
+	b = two(append(b, '-'), day)
+	b = two(append(b, 'T'), hour)
+	b = two(append(b, ':'), min)
+	b = two(append(b, ':'), sec)
+	b = append(b, '.')
+	ns := t.Nanosecond()
+	for d := 100000000; d > 0; d /= 10 {
+		b = append(b, byte('0'+ns/d%10))
+	}
+	return append(b, 'Z')
 }
 
 // JSONFlow writes one flow as a single JSON line.

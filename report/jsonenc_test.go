@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math/rand"
 	"testing"
+	"time"
 )
 
 // hostileStrings covers every branch of appendJSONString.
@@ -123,4 +124,20 @@ func FuzzJSONString(f *testing.F) {
 			t.Fatalf("%q:\n got %s\nwant %s", s, got, want)
 		}
 	})
+}
+
+// appendStamp writes what time.Format with TimeFormat writes.
+func TestStampLikeFormat(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	times := []time.Time{time.Unix(0, 0), time.Unix(0, 1), time.Date(2026, 11, 21, 8, 3, 58, 305163000, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC), time.Date(2026, 3, 29, 2, 30, 0, 0, time.FixedZone("x", 3600+1800))}
+	for range 100000 {
+		times = append(times, time.Unix(rng.Int63n(1<<36)-1<<34, rng.Int63n(1e9)))
+	}
+	for _, tm := range times {
+		if got, want := stamp(tm), tm.UTC().Format(TimeFormat); got != want {
+			t.Fatalf("%v: %s, want %s", tm, got, want)
+		}
+	}
 }

@@ -468,16 +468,8 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, stderr io.Wr
 	if o.filter != "" {
 		fd.match = live.NewMatcher(o.filter)
 	}
-	// Handed-over flows wait here until every earlier-starting connection
-	// is out, then go to the sink in order of first packet.
-	// A connection open for hours would hold back every later one: past
-	// maxPending the earliest go out anyway, and the order bends there.
-	pending := &flowHeap{}
-	release := func(before int) {
-		for pending.Len() > 0 && (before == 0 || (*pending)[0].first < before || pending.Len() > maxPending) {
-			sink(heap.Pop(pending).(pendingFlow).f)
-		}
-	}
+	v := newJudges(fd, sink, fd.ev == nil && runtime.GOMAXPROCS(0) > 1)
+	defer v.close()
 	var lastExpire time.Time
 	limited := *budget > 0
 	frames := newFrames(src)
@@ -517,14 +509,9 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, stderr io.Wr
 		// capture does, so both judge with the same knowledge.
 		// (And at once when a flood fills the table past --max-flows.)
 		if ci.Timestamp.Sub(lastExpire) >= time.Second || fd.a.Open() > o.maxFlows {
-			done, err := fd.handOver(fd.a.Expire(ci.Timestamp))
-			for _, f := range done {
-				heap.Push(pending, pendingFlow{f.FirstPacket, f})
-			}
-			if err != nil {
+			if err := v.submit(fd.a.Collect(ci.Timestamp), fd.a.OldestOpen()); err != nil {
 				return in, err
 			}
-			release(fd.a.OldestOpen()) // 0: nothing open, release everything
 			lastExpire = ci.Timestamp
 		}
 	}
@@ -535,12 +522,85 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, stderr io.Wr
 	if in.Frames == 0 && len(in.Warnings) > 0 {
 		return in, fmt.Errorf("%s: no packet could be read: %s", name, in.Warnings[0])
 	}
-	done, err := fd.handOver(fd.a.Finish())
-	for _, f := range done {
-		heap.Push(pending, pendingFlow{f.FirstPacket, f})
+	if err := v.submit(fd.a.CollectAll(), 0); err != nil {
+		return in, err
 	}
-	release(0)
-	return in, err
+	return in, v.close()
+}
+
+// judges gives the verdicts on the batches of ended connections the
+// analyzer collects and passes them to the sink in order of first packet;
+// on a goroutine of its own when there is a core for it (judging is a
+// fifth of the work), which then alone calls the sink.
+type judges struct {
+	fd      *feeder
+	sink    func(*analyze.Flow)
+	pending flowHeap
+	jobs    chan judgeJob
+	done    chan error
+	closed  bool
+	err     error
+}
+
+type judgeJob struct {
+	b      *analyze.Batch
+	oldest int // first frame of the earliest connection still open (0: none)
+}
+
+func newJudges(fd *feeder, sink func(*analyze.Flow), async bool) *judges {
+	v := &judges{fd: fd, sink: sink}
+	if async {
+		v.jobs, v.done = make(chan judgeJob, 16), make(chan error, 1)
+		go func() {
+			var err error
+			for j := range v.jobs {
+				if err == nil {
+					err = v.judge(j)
+				}
+			}
+			v.done <- err
+		}()
+	}
+	return v
+}
+
+// submit passes a batch on; an error from an earlier batch may come back
+// only at close.
+func (v *judges) submit(b *analyze.Batch, oldest int) error {
+	if v.jobs == nil {
+		return v.judge(judgeJob{b, oldest})
+	}
+	v.jobs <- judgeJob{b, oldest}
+	return nil
+}
+
+func (v *judges) judge(j judgeJob) error {
+	flows, err := v.fd.handOver(v.fd.a.Judge(j.b))
+	for _, f := range flows {
+		heap.Push(&v.pending, pendingFlow{f.FirstPacket, f})
+	}
+	if err != nil {
+		return err
+	}
+	// Handed-over flows wait until every earlier-starting connection is
+	// out, then go to the sink in order of first packet. A connection open
+	// for hours would hold back every later one: past maxPending the
+	// earliest go out anyway, and the order bends there.
+	for v.pending.Len() > 0 && (j.oldest == 0 || v.pending[0].first < j.oldest || v.pending.Len() > maxPending) {
+		v.sink(heap.Pop(&v.pending).(pendingFlow).f)
+	}
+	return nil
+}
+
+// close waits for every batch to be judged.
+func (v *judges) close() error {
+	if v.jobs == nil || v.closed {
+		return v.err
+	}
+	v.closed = true
+	close(v.jobs)
+	v.err = <-v.done
+	return v.err
 }
 
 // listLimit is how many connections the table or a report lists; past it
