@@ -378,8 +378,8 @@ func (p *Pair) orient() {
 	p.NAT = strings.Join(nat, "; ")
 }
 
-// senderSide returns the capture nearer the sender of packets from side.
-func (p *Pair) senderSide(from analyze.Side) int {
+// SenderSide returns the capture nearer the sender of packets from side.
+func (p *Pair) SenderSide(from analyze.Side) int {
 	if from == analyze.Client {
 		return p.ClientSide
 	}
@@ -392,7 +392,7 @@ func (p *Pair) senderSide(from analyze.Side) int {
 func (p *Pair) matchPackets() {
 	var seqOff [2]uint32 // receiver's sequence numbers minus sender's, by side index
 	for i, from := range []analyze.Side{analyze.Client, analyze.Server} {
-		s, rc := p.Flows[p.senderSide(from)], p.Flows[1-p.senderSide(from)]
+		s, rc := p.Flows[p.SenderSide(from)], p.Flows[1-p.SenderSide(from)]
 		if a, ok := synSeq(s, from); ok {
 			if b, ok := synSeq(rc, from); ok {
 				seqOff[i] = b - a // a middlebox that rewrites initial sequence numbers
@@ -400,7 +400,7 @@ func (p *Pair) matchPackets() {
 		}
 	}
 	for i, from := range []analyze.Side{analyze.Client, analyze.Server} {
-		si := p.senderSide(from)
+		si := p.SenderSide(from)
 		sent, recv := p.Flows[si].Log, p.Flows[1-si].Log
 		queue := map[pktKey][]int{}
 		for j := range recv {
@@ -442,7 +442,7 @@ func (p *Pair) matchPackets() {
 		if pk.Fate != Dropped && pk.Fate != Injected {
 			continue
 		}
-		si := p.senderSide(pk.From)
+		si := p.SenderSide(pk.From)
 		var x *analyze.PacketRecord
 		var ci int // the capture to look in
 		var off uint32

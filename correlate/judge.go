@@ -23,7 +23,7 @@ func (r *Result) clock() {
 			if pk.Fate != Delivered {
 				continue
 			}
-			si := p.senderSide(pk.From)
+			si := p.SenderSide(pk.From)
 			ts, tr := p.Flows[si].Log[pk.Sent].Time, p.Flows[1-si].Log[pk.Recv].Time
 			r.OffsetFrom++
 			if si == 0 {
@@ -68,7 +68,7 @@ const margin = 100 * time.Microsecond
 func (p *Pair) judge(r *Result) {
 	for i := range p.Packets {
 		pk := &p.Packets[i]
-		si := p.senderSide(pk.From)
+		si := p.SenderSide(pk.From)
 		switch pk.Fate {
 		case Dropped:
 			at := r.toOther(si, p.Flows[si].Log[pk.Sent].Time.Add(r.Delay))
@@ -92,8 +92,8 @@ func (p *Pair) judge(r *Result) {
 	var modOrder []string
 	for i := range p.Packets {
 		pk := &p.Packets[i]
-		si := p.senderSide(pk.From)
-		x := p.record(pk)
+		si := p.SenderSide(pk.From)
+		x := p.Record(pk)
 		if x.Flags.Has(decode.RST) {
 			rp := ResetProof{From: pk.From, Fate: pk.Fate, Time: x.Time}
 			if pk.Sent >= 0 {
@@ -125,7 +125,7 @@ func (p *Pair) judge(r *Result) {
 		}
 	}
 	for _, from := range []analyze.Side{analyze.Client, analyze.Server} {
-		si := p.senderSide(from)
+		si := p.SenderSide(from)
 		ri := 1 - si
 		to := from.Other()
 		if l := forged[sideIndex(from)]; len(l) > 0 {
@@ -170,7 +170,7 @@ func (p *Pair) judge(r *Result) {
 		f := Finding{ID: FindModified}
 		var si int
 		for _, pk := range l {
-			si = p.senderSide(pk.From)
+			si = p.SenderSide(pk.From)
 			f.Frames[si] = append(f.Frames[si], frame(si, pk.Sent))
 			f.Frames[1-si] = append(f.Frames[1-si], frame(1-si, pk.Recv))
 		}
@@ -187,7 +187,7 @@ func (p *Pair) judge(r *Result) {
 
 // when places a packet on the first capture's clock.
 func (p *Pair) when(r *Result, pk *Packet) time.Time {
-	si := p.senderSide(pk.From)
+	si := p.SenderSide(pk.From)
 	if pk.Sent >= 0 {
 		t := p.Flows[si].Log[pk.Sent].Time
 		if si == 1 {
@@ -202,13 +202,27 @@ func (p *Pair) when(r *Result, pk *Packet) time.Time {
 	return t
 }
 
-// record returns the packet as its first sighting recorded it.
-func (p *Pair) record(pk *Packet) *analyze.PacketRecord {
-	si := p.senderSide(pk.From)
+// Record returns the packet as its first sighting recorded it.
+func (p *Pair) Record(pk *Packet) *analyze.PacketRecord {
+	si := p.SenderSide(pk.From)
 	if pk.Sent >= 0 {
 		return &p.Flows[si].Log[pk.Sent]
 	}
 	return &p.Flows[1-si].Log[pk.Recv]
+}
+
+// Frames returns the packet's frame number in each capture, 0 where that
+// capture does not have it.
+func (p *Pair) Frames(pk *Packet) [2]int {
+	var fr [2]int
+	si := p.SenderSide(pk.From)
+	if pk.Sent >= 0 {
+		fr[si] = p.Flows[si].Log[pk.Sent].Frame
+	}
+	if pk.Recv >= 0 {
+		fr[1-si] = p.Flows[1-si].Log[pk.Recv].Frame
+	}
+	return fr
 }
 
 func guessed(f *analyze.Flow, frame int) analyze.Origin {

@@ -129,11 +129,8 @@ func endText(f *analyze.Flow) string {
 	return s
 }
 
-func proofText(rp correlate.ResetProof, names [2]string, ss, cs int) string {
-	sender := ss
-	if rp.From == analyze.Client {
-		sender = cs
-	}
+func proofText(rp correlate.ResetProof, names [2]string, p *correlate.Pair) string {
+	sender := p.SenderSide(rp.From)
 	switch rp.Fate {
 	case correlate.Delivered:
 		return fmt.Sprintf("sent by the %s (left in %s, arrived in %s)", rp.From, names[sender], names[1-sender])
@@ -224,7 +221,7 @@ func viewPairs(r *correlate.Result, shown []int, withPackets bool) []pairView {
 			p.Counts[correlate.Resegmented], p.Counts[correlate.Unseen])
 		for _, rp := range p.Resets {
 			g, right := guessText(rp)
-			v.Resets = append(v.Resets, resetView{From: rp.From.String(), Verdict: proofText(rp, names, ss, cs),
+			v.Resets = append(v.Resets, resetView{From: rp.From.String(), Verdict: proofText(rp, names, p),
 				Frames: [2]string{frameCell(rp.Frames[0]), frameCell(rp.Frames[1])}, Guessed: g, Right: right})
 		}
 		v.Findings = p.Findings
@@ -240,22 +237,11 @@ func viewPairs(r *correlate.Result, shown []int, withPackets bool) []pairView {
 // packetViews lays out the packets of a pair worth listing: the notable
 // ones and their neighbours, the first few always, at most maxPacketLines.
 func packetViews(r *correlate.Result, p *correlate.Pair) ([]packetView, int) {
-	cs, ss := p.ClientSide, p.ServerSide()
-	record := func(pk *correlate.Packet) (x *analyze.PacketRecord, si int) {
-		si = cs
-		if pk.From == analyze.Server {
-			si = ss
-		}
-		if pk.Sent >= 0 {
-			return &p.Flows[si].Log[pk.Sent], si
-		}
-		return &p.Flows[1-si].Log[pk.Recv], si
-	}
+	cs := p.ClientSide
 	notable := make([]bool, len(p.Packets))
 	for i := range p.Packets {
 		pk := &p.Packets[i]
-		x, _ := record(pk)
-		notable[i] = pk.Fate != correlate.Delivered || pk.Changes != nil || x.Flags.Has(decode.RST)
+		notable[i] = pk.Fate != correlate.Delivered || pk.Changes != nil || p.Record(pk).Flags.Has(decode.RST)
 	}
 	keep := selectPackets(notable)
 	t0 := p.Flows[cs].Start
@@ -265,14 +251,11 @@ func packetViews(r *correlate.Result, p *correlate.Pair) ([]packetView, int) {
 			continue
 		}
 		pk := &p.Packets[i]
-		x, si := record(pk)
+		x, si := p.Record(pk), p.SenderSide(pk.From)
 		pv := packetView{From: pk.From.String(), Fate: pk.Fate.String(), fate: pk.Fate, fromSide: pk.From,
-			Changes: strings.Join(pk.Changes, "; "), Frames: [2]string{"-", "-"}, Notable: notable[i]}
-		if pk.Sent >= 0 {
-			pv.Frames[si] = strconv.Itoa(p.Flows[si].Log[pk.Sent].Frame)
-		}
-		if pk.Recv >= 0 {
-			pv.Frames[1-si] = strconv.Itoa(p.Flows[1-si].Log[pk.Recv].Frame)
+			Changes: strings.Join(pk.Changes, "; "), Notable: notable[i]}
+		for c, n := range p.Frames(pk) {
+			pv.Frames[c] = frameCell(n)
 		}
 		pv.What = fmt.Sprintf("[%s] len %d", x.Flags, x.Len)
 		pv.rst = x.Flags.Has(decode.RST)
@@ -593,7 +576,7 @@ func CorrelationJSON(w io.Writer, c *Correlation) error {
 			}
 			names := [2]string{r.Captures[0].Name, r.Captures[1].Name}
 			for _, rp := range p.Resets {
-				jp.Resets = append(jp.Resets, jsonProof{rp.From.String(), rp.Fate.String(), rp.Frames, proofText(rp, names, ss, cs), rp.Guessed.String()})
+				jp.Resets = append(jp.Resets, jsonProof{rp.From.String(), rp.Fate.String(), rp.Frames, proofText(rp, names, p), rp.Guessed.String()})
 			}
 			for _, f := range p.Findings {
 				jp.Findings = append(jp.Findings, jsonCorrFind{f.ID, f.Summary, [2][]int{nonNilInts(f.Frames[0]), nonNilInts(f.Frames[1])}})
@@ -603,18 +586,7 @@ func CorrelationJSON(w io.Writer, c *Correlation) error {
 				if pk.Fate == correlate.Delivered && pk.Changes == nil {
 					continue
 				}
-				si := cs
-				if pk.From == analyze.Server {
-					si = ss
-				}
-				e := jsonPacketFate{From: pk.From.String(), Fate: pk.Fate.String(), Changes: pk.Changes}
-				if pk.Sent >= 0 {
-					e.Frames[si] = p.Flows[si].Log[pk.Sent].Frame
-				}
-				if pk.Recv >= 0 {
-					e.Frames[1-si] = p.Flows[1-si].Log[pk.Recv].Frame
-				}
-				jp.Events = append(jp.Events, e)
+				jp.Events = append(jp.Events, jsonPacketFate{From: pk.From.String(), Fate: pk.Fate.String(), Frames: p.Frames(&pk), Changes: pk.Changes})
 			}
 			if err := writeLine(w, jp); err != nil {
 				return err
