@@ -151,6 +151,27 @@ func (o *jsonObject) ints(k string, v []int) {
 	o.b = append(o.b, ']')
 }
 
+// objects writes an array of n objects (null when isNil), member writing
+// the members of the i-th.
+func (o *jsonObject) objects(k string, isNil bool, n int, member func(i int)) {
+	o.key(k)
+	if isNil {
+		o.b = append(o.b, "null"...)
+		return
+	}
+	o.b = append(o.b, '[')
+	for i := range n {
+		if i > 0 {
+			o.b = append(o.b, ',')
+		}
+		o.b = append(o.b, '{')
+		o.first = true
+		member(i)
+		o.close()
+	}
+	o.b = append(o.b, ']')
+}
+
 func (o *jsonObject) open(k string) { o.key(k); o.b = append(o.b, '{'); o.first = true }
 func (o *jsonObject) close()        { o.b = append(o.b, '}'); o.first = false }
 
@@ -182,59 +203,33 @@ func appendFlow(b []byte, jf *jsonFlow) []byte {
 		o.int("server", s.v.Server)
 		o.close()
 	}
-	o.key("resets")
-	if jf.Resets == nil {
-		o.b = append(o.b, "null"...)
-	} else {
-		o.b = append(o.b, '[')
-		for i := range jf.Resets {
-			if i > 0 {
-				o.b = append(o.b, ',')
-			}
-			r := &jf.Resets[i]
-			o.b = append(o.b, '{')
-			o.first = true
-			o.int("packet", int64(r.Packet))
-			o.str("time", r.Time)
-			o.str("from", r.From)
-			o.str("stage", r.Stage)
-			o.uint("ttl", uint64(r.TTL))
-			o.str("origin", r.Origin)
-			o.str("flags", r.Flags)
-			o.uint("seq", uint64(r.Seq))
-			o.uint("ack", uint64(r.Ack))
-			o.uint("window", uint64(r.Window))
-			o.uint("ip_id", uint64(r.IPID))
-			if r.Label != 0 {
-				o.uint("flow_label", uint64(r.Label))
-			}
-			o.str("seq_state", r.SeqState)
-			o.int("payload_bytes", int64(r.Payload))
-			o.strs("evidence", r.Evidence)
-			o.close()
+	o.objects("resets", jf.Resets == nil, len(jf.Resets), func(i int) {
+		r := &jf.Resets[i]
+		o.int("packet", int64(r.Packet))
+		o.str("time", r.Time)
+		o.str("from", r.From)
+		o.str("stage", r.Stage)
+		o.uint("ttl", uint64(r.TTL))
+		o.str("origin", r.Origin)
+		o.str("flags", r.Flags)
+		o.uint("seq", uint64(r.Seq))
+		o.uint("ack", uint64(r.Ack))
+		o.uint("window", uint64(r.Window))
+		o.uint("ip_id", uint64(r.IPID))
+		if r.Label != 0 {
+			o.uint("flow_label", uint64(r.Label))
 		}
-		o.b = append(o.b, ']')
-	}
-	o.key("findings")
-	if jf.Findings == nil {
-		o.b = append(o.b, "null"...)
-	} else {
-		o.b = append(o.b, '[')
-		for i := range jf.Findings {
-			if i > 0 {
-				o.b = append(o.b, ',')
-			}
-			fd := &jf.Findings[i]
-			o.b = append(o.b, '{')
-			o.first = true
-			o.str("id", fd.ID)
-			o.str("blame", fd.Blame)
-			o.ints("packets", fd.Packets)
-			o.str("summary", fd.Summary)
-			o.close()
-		}
-		o.b = append(o.b, ']')
-	}
+		o.str("seq_state", r.SeqState)
+		o.int("payload_bytes", int64(r.Payload))
+		o.strs("evidence", r.Evidence)
+	})
+	o.objects("findings", jf.Findings == nil, len(jf.Findings), func(i int) {
+		fd := &jf.Findings[i]
+		o.str("id", fd.ID)
+		o.str("blame", fd.Blame)
+		o.ints("packets", fd.Packets)
+		o.str("summary", fd.Summary)
+	})
 	o.str("client_error", jf.ClientError)
 	o.strs("causes", jf.Causes)
 	o.strs("next_steps", jf.NextSteps)
