@@ -67,22 +67,28 @@ func TestGolden(t *testing.T) {
 				}
 				// The golden files name the capture relative to the repository.
 				out = strings.ReplaceAll(out, pcap, "testdata/pcaps/"+name+"/capture.pcap")
-				path := filepath.Join(dir, g.file)
-				if *update {
-					if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
-						t.Fatal(err)
-					}
-					continue
-				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatalf("%v (run go test -update and check the result by eye)", err)
-				}
-				if out != string(want) {
-					t.Errorf("%s differs from %s:\n--- got\n%s\n--- want\n%s", name, g.file, out, want)
-				}
+				checkGolden(t, filepath.Join(dir, g.file), out)
 			}
 		})
+	}
+}
+
+// checkGolden compares out with the golden file at path, or with -update
+// writes it there.
+func checkGolden(t *testing.T, path, out string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update and check the result by eye)", err)
+	}
+	if out != string(want) {
+		t.Errorf("%s differs:\n--- got\n%s\n--- want\n%s", path, out, want)
 	}
 }
 

@@ -391,20 +391,7 @@ func TestPairsGolden(t *testing.T) {
 					t.Fatalf("exit %d: %s", code, errOut)
 				}
 				out = strings.ReplaceAll(out, "../../testdata/", "testdata/")
-				path := filepath.Join(dir, g.file)
-				if *update {
-					if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
-						t.Fatal(err)
-					}
-					continue
-				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatalf("%v (run go test -update and check the result by eye)", err)
-				}
-				if out != string(want) {
-					t.Errorf("%s differs:\n--- got\n%s\n--- want\n%s", g.file, out, want)
-				}
+				checkGolden(t, filepath.Join(dir, g.file), out)
 			}
 		})
 	}
