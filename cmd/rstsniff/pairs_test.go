@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,9 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/rstsniff/rstsniff/capture"
-	"github.com/rstsniff/rstsniff/internal/pcaptest"
 )
 
 // Two-sided captures (testdata/pairs): the same connections recorded in
@@ -308,27 +303,15 @@ func withFreshFrames(got pairFindings, want pairWant) pairFindings {
 // stopped early.
 func rewrite(t *testing.T, in, out string, shift time.Duration, keep func(n int) bool) {
 	t.Helper()
-	src, err := capture.Open(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	var frames []pcaptest.Frame
-	var link uint16
-	for n := 1; ; n++ {
-		data, ci, err := src.ReadFrame()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		link = ci.LinkType
-		if keep == nil || keep(n) {
-			frames = append(frames, pcaptest.Frame{Data: bytes.Clone(data), TS: ci.Timestamp.Add(shift), Length: ci.Length})
+	all := readFrames(t, in)
+	var frames []tframe
+	for i, f := range all {
+		if keep == nil || keep(i+1) {
+			f.ts = f.ts.Add(shift)
+			frames = append(frames, f)
 		}
 	}
-	if err := os.WriteFile(out, pcaptest.Encode(frames, binary.LittleEndian, true, link, 262144), 0o644); err != nil {
+	if err := os.WriteFile(out, encodePcap(frames, binary.LittleEndian, true, all[0].link, 262144), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/rstsniff/rstsniff/capture"
-	"github.com/rstsniff/rstsniff/internal/pcaptest"
 )
 
 // Reading ahead in a goroutine and reading directly give the same frames
@@ -15,26 +14,12 @@ import (
 func TestFrameIterators(t *testing.T) {
 	// The lab's lossy transfer 30 times over: batches fill by count and by
 	// bytes (its frames run to 64 KB).
-	src, err := capture.Open("../../testdata/pcaps/lossy-transfer/capture.pcap")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var frames []pcaptest.Frame
-	var link uint16
-	for {
-		d, ci, err := src.ReadFrame()
-		if err != nil {
-			break
-		}
-		link = ci.LinkType
-		frames = append(frames, pcaptest.Frame{Data: bytes.Clone(d), TS: ci.Timestamp, Length: ci.Length})
-	}
-	src.Close()
-	var all []pcaptest.Frame
+	frames := readFrames(t, "../../testdata/pcaps/lossy-transfer/capture.pcap")
+	var all []tframe
 	for range 30 {
 		all = append(all, frames...)
 	}
-	b := pcaptest.Encode(all, binary.LittleEndian, false, link, 262144)
+	b := encodePcap(all, binary.LittleEndian, false, frames[0].link, 262144)
 	for _, cut := range []int{len(b), len(b) - 100, len(b) / 2, 5000} {
 		collect := func(it frameIter) ([][]byte, error) {
 			defer it.stop()
