@@ -341,18 +341,19 @@ func (p *Pair) orient() {
 		}
 		return -1
 	}
-	c0, c1 := ttl(p.Flows[0], analyze.Client), ttl(p.Flows[1], analyze.Client)
-	s0, s1 := ttl(p.Flows[0], analyze.Server), ttl(p.Flows[1], analyze.Server)
+	// The first TTL of each side's packets, by capture (-1: none).
+	c := [2]int{ttl(p.Flows[0], analyze.Client), ttl(p.Flows[1], analyze.Client)}
+	s := [2]int{ttl(p.Flows[0], analyze.Server), ttl(p.Flows[1], analyze.Server)}
 	switch {
-	case c0 >= 0 && c1 >= 0 && c0 != c1:
+	case c[0] >= 0 && c[1] >= 0 && c[0] != c[1]:
 		p.ClientSide = 0
-		if c1 > c0 {
+		if c[1] > c[0] {
 			p.ClientSide = 1
 		}
 		p.Sides = "the client's packets lose TTL from one capture to the other"
-	case s0 >= 0 && s1 >= 0 && s0 != s1:
+	case s[0] >= 0 && s[1] >= 0 && s[0] != s[1]:
 		p.ClientSide = 0
-		if s0 > s1 {
+		if s[0] > s[1] {
 			p.ClientSide = 1
 		}
 		p.Sides = "the server's packets lose TTL from one capture to the other"
@@ -361,11 +362,11 @@ func (p *Pair) orient() {
 		p.Sides = "TTLs are the same at both points (no router between them): the first capture is taken as the client's"
 	}
 	cs, ss := p.ClientSide, 1-p.ClientSide
-	if c := ttl(p.Flows[cs], analyze.Client) - ttl(p.Flows[ss], analyze.Client); ttl(p.Flows[ss], analyze.Client) >= 0 && c >= 0 {
-		p.Hops[0] = c
+	if c[ss] >= 0 && c[cs]-c[ss] >= 0 {
+		p.Hops[0] = c[cs] - c[ss]
 	}
-	if s := ttl(p.Flows[ss], analyze.Server) - ttl(p.Flows[cs], analyze.Server); ttl(p.Flows[cs], analyze.Server) >= 0 && s >= 0 {
-		p.Hops[1] = s
+	if s[cs] >= 0 && s[ss]-s[cs] >= 0 {
+		p.Hops[1] = s[ss] - s[cs]
 	}
 	fc, fs := p.Flows[cs], p.Flows[ss]
 	var nat []string
