@@ -243,7 +243,7 @@ type rateKey struct {
 
 type rate struct {
 	ok     int
-	lastOK time.Time
+	lastOK int64 // Unix nanoseconds: no pointer for the garbage collector
 }
 
 // minRateOK: a rate limit shows after some connections got through, not one.
@@ -255,7 +255,8 @@ const minRateOK = 2
 func (a *Analyzer) rateLimit(f *Flow) {
 	k := rateKey{keyOfAddr(f.Client.Addr()), keyOfAddr(f.Server.Addr()), f.Server.Port()}
 	h := a.history[k]
-	if h.ok > 0 && f.Start.Sub(h.lastOK) > a.rate {
+	start := f.Start.UnixNano()
+	if h.ok > 0 && time.Duration(start-h.lastOK) > a.rate {
 		h = rate{}
 	}
 	early := f.Outcome == OutcomeRefused || (f.Outcome == OutcomeReset && f.Stage <= StageBanner && len(f.Resets) > 0 && f.Resets[0].From == Server)
@@ -269,10 +270,10 @@ func (a *Analyzer) rateLimit(f *Flow) {
 		r := f.Resets[0]
 		f.Findings = append(f.Findings, Finding{ID: FindRateLimit, Blame: blameOf(r.Origin, Server), Packets: []int{f.FirstPacket, r.Packet},
 			Summary: fmt.Sprintf("%d earlier connection%s from %s to %s got through, the last %s before this one; this one was %s (frame %d): a rate limit (firewall, IPS, MaxStartups or PerSourcePenalties) stopped it.",
-				h.ok, plural(h.ok), f.Client.Addr(), f.Server, ms(f.Start.Sub(h.lastOK)), f.Outcome, r.Packet)})
+				h.ok, plural(h.ok), f.Client.Addr(), f.Server, ms(time.Duration(start-h.lastOK)), f.Outcome, r.Packet)})
 	case !early && f.Stage > StageBanner:
 		h.ok++
-		h.lastOK = f.Start
+		h.lastOK = start
 		a.history[k] = h
 	}
 	if len(a.history) > maxHistory {
@@ -286,7 +287,7 @@ const maxHistory = 1 << 14
 
 func (a *Analyzer) pruneHistory(now time.Time) {
 	for key, v := range a.history {
-		if now.Sub(v.lastOK) > a.rate {
+		if time.Duration(now.UnixNano()-v.lastOK) > a.rate {
 			delete(a.history, key)
 		}
 	}
@@ -295,12 +296,12 @@ func (a *Analyzer) pruneHistory(now time.Time) {
 	}
 	last := make([]int64, 0, len(a.history))
 	for _, v := range a.history {
-		last = append(last, v.lastOK.UnixNano())
+		last = append(last, v.lastOK)
 	}
 	slices.Sort(last)
 	cut := last[len(last)/2]
 	for key, v := range a.history {
-		if v.lastOK.UnixNano() <= cut {
+		if v.lastOK <= cut {
 			delete(a.history, key)
 		}
 	}

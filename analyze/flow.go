@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"bytes"
+	"encoding/binary"
 	"net/netip"
 	"sort"
 	"time"
@@ -136,16 +137,30 @@ func (a *Analyzer) isSSHPort(p uint16) bool { return a.ports[p/64]&(1<<(p%64)) !
 // hi. Plain bytes without pointers, so a map hashes it in one pass
 // (netip.AddrPort fields cost four hash calls per packet).
 type flowKey struct {
-	lo, hi         [16]byte
-	loPort, hiPort uint16
-	is4            bool // IPv4 apart from IPv4-mapped IPv6
+	lo0, lo1, hi0, hi1 uint64 // the two addresses as 16 bytes, lower first
+	loPort, hiPort     uint16
+	is4                bool // IPv4 apart from IPv4-mapped IPv6
 }
 
-func keyOf(src, dst netip.AddrPort) flowKey {
-	if src.Compare(dst) > 0 {
-		src, dst = dst, src
+// keyOf is the key of the connection seg belongs to, the same both ways.
+func keyOf(seg *decode.Segment) flowKey {
+	var s0, s1, d0, d1 uint64
+	is4 := seg.Src.Is4() && seg.Dst.Is4()
+	if is4 {
+		// As4 is read back in one load; As16's two halves written to
+		// memory and read back as one 16-byte array stall the CPU.
+		s, d := seg.Src.As4(), seg.Dst.As4()
+		s1, d1 = 0xffff<<32|uint64(binary.BigEndian.Uint32(s[:])), 0xffff<<32|uint64(binary.BigEndian.Uint32(d[:]))
+	} else {
+		s, d := seg.Src.As16(), seg.Dst.As16()
+		s0, s1 = binary.BigEndian.Uint64(s[:8]), binary.BigEndian.Uint64(s[8:])
+		d0, d1 = binary.BigEndian.Uint64(d[:8]), binary.BigEndian.Uint64(d[8:])
 	}
-	return flowKey{lo: src.Addr().As16(), hi: dst.Addr().As16(), loPort: src.Port(), hiPort: dst.Port(), is4: src.Addr().Is4()}
+	sp, dp := seg.SrcPort, seg.DstPort
+	if s0 > d0 || s0 == d0 && (s1 > d1 || s1 == d1 && sp > dp) {
+		s0, s1, sp, d0, d1, dp = d0, d1, dp, s0, s1, sp
+	}
+	return flowKey{lo0: s0, lo1: s1, hi0: d0, hi1: d1, loPort: sp, hiPort: dp, is4: is4}
 }
 
 // dir is what one side sent.
@@ -203,7 +218,7 @@ type flow struct {
 	// Forensics.
 	rx             []resetCtx // parallel to out.Resets
 	lastFrom       [2]pktRef  // each side's latest packet
-	lastTime       time.Time
+	last           int64      // Unix nanoseconds of its latest packet
 	synTime        time.Time
 	synAckTime     time.Time
 	ackTime        time.Time
@@ -242,8 +257,8 @@ const dupWindow = 5 * time.Millisecond
 // duplicate reports whether this packet is a copy of one seen just before
 // at another capture point (another interface, direction, or one router
 // hop later), and remembers it otherwise.
-func (f *flow) duplicate(ts time.Time, from Side, seg *decode.Segment) bool {
-	fp := fingerprint{t: ts.UnixNano(), from: from, seq: seg.Seq, ack: seg.Ack, flags: seg.Flags, ipid: seg.IPID,
+func (f *flow) duplicate(t int64, from Side, seg *decode.Segment) bool {
+	fp := fingerprint{t: t, from: from, seq: seg.Seq, ack: seg.Ack, flags: seg.Flags, ipid: seg.IPID,
 		tsval: seg.TSVal, win: seg.Window, plen: seg.PayloadLen, ttl: seg.TTL, ifidx: seg.IfIndex, dir: seg.Direction}
 	for i := 0; i < f.nRecent && i < len(f.recent); i++ {
 		o := &f.recent[i]
@@ -271,7 +286,7 @@ func (a *Analyzer) Packet(frame int, ts time.Time, seg *decode.Segment) uint64 {
 	a.lastTime = ts
 	src := netip.AddrPortFrom(seg.Src, seg.SrcPort)
 	dst := netip.AddrPortFrom(seg.Dst, seg.DstPort)
-	k := keyOf(src, dst)
+	k := keyOf(seg)
 	h := k.hash()
 	f := a.flows.get(&k, h)
 	if f == nil {
@@ -284,8 +299,9 @@ func (a *Analyzer) Packet(frame int, ts time.Time, seg *decode.Segment) uint64 {
 		f.out.FirstPacket = frame
 		f.out.Start = ts
 	}
+	t := ts.UnixNano()
 	if f.ignored {
-		f.lastTime = ts
+		f.last = t
 		return 0
 	}
 	from := Server
@@ -293,7 +309,7 @@ func (a *Analyzer) Packet(frame int, ts time.Time, seg *decode.Segment) uint64 {
 		from = Client
 	}
 	dups := f.out.Duplicates
-	f.packet(frame, ts, from, seg)
+	f.packet(frame, ts, t, from, seg)
 	if f.ignored || f.candidate {
 		return 0
 	}
@@ -406,7 +422,8 @@ func (a *Analyzer) newFlow(src, dst netip.AddrPort, seg *decode.Segment) *flow {
 	return f
 }
 
-func (f *flow) packet(frame int, ts time.Time, from Side, seg *decode.Segment) {
+// packet takes a segment at ts, which is t in Unix nanoseconds.
+func (f *flow) packet(frame int, ts time.Time, t int64, from Side, seg *decode.Segment) {
 	x, y := from.index(), from.Other().index()
 	dx, dy := &f.d[x], &f.d[y]
 	fl := seg.Flags
@@ -419,17 +436,16 @@ func (f *flow) packet(frame int, ts time.Time, from Side, seg *decode.Segment) {
 		}
 	}
 
-	if f.duplicate(ts, from, seg) {
+	if f.duplicate(t, from, seg) {
 		f.out.Duplicates++
 		return
 	}
 	f.out.LastPacket = frame
-	f.out.End = ts
 	f.out.Packets[x]++
 	stageBefore := f.stage()
 	var gap time.Duration
-	if !f.lastTime.IsZero() {
-		gap = ts.Sub(f.lastTime)
+	if f.out.Packets[0]+f.out.Packets[1] > 1 {
+		gap = time.Duration(t - f.last)
 	}
 	if n := len(f.rx); n > 0 && f.rx[n-1].next == 0 {
 		f.rx[n-1].next = frame
@@ -557,7 +573,7 @@ func (f *flow) packet(frame int, ts time.Time, from Side, seg *decode.Segment) {
 		// A RST never draws a RST: triggers are the other packets.
 		f.lastFrom[x] = pktRef{frame: frame, t: ts, gap: gap, from: from, seq: seg.Seq, ack: seg.Ack, flags: fl, plen: seg.PayloadLen}
 	}
-	f.lastTime = ts
+	f.last = t
 	f.zeekState(from, seg)
 }
 
@@ -683,6 +699,7 @@ func (f *flow) finish(captureEnd time.Time, hosts hostTTLs, idle time.Duration) 
 		f.d[i].s.flush(&f.d[i].w)
 	}
 	o := &f.out
+	o.End = time.Unix(0, f.last).In(o.Start.Location())
 	o.Stage = f.stage()
 	// Here, not at creation: flows that turn out not to be SSH never need it.
 	o.CommunityID = communityID(o.Client, o.Server)
@@ -771,7 +788,7 @@ func (f *flow) unanswered(captureEnd time.Time) bool {
 // fell silent: half-closed for HalfCloseTimeout, established for the flow
 // timeout, its handshake unfinished for HandshakeTimeout.
 func (a *Analyzer) done(f *flow, now time.Time) bool {
-	quiet := now.Sub(f.lastTime)
+	quiet := time.Duration(now.UnixNano() - f.last)
 	switch {
 	case f.ignored || f.candidate:
 		return quiet >= HandshakeTimeout
@@ -824,7 +841,7 @@ func (a *Analyzer) Collect(now time.Time) *Batch {
 				rest = append(rest, f)
 			}
 		})
-		sort.Slice(rest, func(i, j int) bool { return rest[i].lastTime.Before(rest[j].lastTime) })
+		sort.Slice(rest, func(i, j int) bool { return rest[i].last < rest[j].last })
 		n := min(len(rest), over+a.maxFlows/10)
 		for _, f := range rest[:n] {
 			if !f.ignored && !f.candidate {
@@ -846,8 +863,8 @@ func (a *Analyzer) CollectAll() *Batch {
 
 func (a *Analyzer) take(fs []*flow, final bool) *Batch {
 	sort.Slice(fs, func(i, j int) bool {
-		if !fs[i].lastTime.Equal(fs[j].lastTime) {
-			return fs[i].lastTime.Before(fs[j].lastTime)
+		if fs[i].last != fs[j].last {
+			return fs[i].last < fs[j].last
 		}
 		return fs[i].out.Handle < fs[j].out.Handle
 	})

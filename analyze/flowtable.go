@@ -1,9 +1,6 @@
 package analyze
 
-import (
-	"encoding/binary"
-	"math/bits"
-)
+import "math/bits"
 
 // flowTable maps connection keys to flows: open addressing with linear
 // probing over a power-of-two array, each slot holding the key's hash
@@ -25,8 +22,8 @@ const tombstone = 1
 
 func (k *flowKey) hash() uint64 {
 	const m1, m2 = 0x9e3779b97f4a7c15, 0xbf58476d1ce4e5b9
-	a := binary.LittleEndian.Uint64(k.lo[:8]) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(k.lo[8:]), 29)
-	b := binary.LittleEndian.Uint64(k.hi[:8]) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(k.hi[8:]), 43)
+	a := k.lo0 ^ bits.RotateLeft64(k.lo1, 29)
+	b := k.hi0 ^ bits.RotateLeft64(k.hi1, 43)
 	c := uint64(k.loPort)<<32 | uint64(k.hiPort)<<16
 	if k.is4 {
 		c |= 1

@@ -4,7 +4,40 @@ import (
 	"math/rand"
 	"net/netip"
 	"testing"
+
+	"github.com/rstsniff/rstsniff/decode"
 )
+
+func segBetween(src, dst netip.AddrPort) *decode.Segment {
+	return &decode.Segment{Src: src.Addr(), SrcPort: src.Port(), Dst: dst.Addr(), DstPort: dst.Port()}
+}
+
+// A connection has one key both ways, and no other connection has it: not
+// the same ports swapped, nor an IPv4 address written as IPv4-mapped IPv6.
+func TestKeyOf(t *testing.T) {
+	a, b := netip.MustParseAddrPort("198.51.100.7:40000"), netip.MustParseAddrPort("203.0.113.2:22")
+	if keyOf(segBetween(a, b)) != keyOf(segBetween(b, a)) {
+		t.Error("the two directions have different keys")
+	}
+	others := [][2]netip.AddrPort{
+		{netip.MustParseAddrPort("198.51.100.7:22"), netip.MustParseAddrPort("203.0.113.2:40000")},
+		{netip.MustParseAddrPort("[::ffff:198.51.100.7]:40000"), netip.MustParseAddrPort("[::ffff:203.0.113.2]:22")},
+		{netip.MustParseAddrPort("198.51.100.7:40001"), b},
+		{netip.MustParseAddrPort("198.51.100.8:40000"), b},
+		{a, netip.MustParseAddrPort("203.0.113.3:22")},
+		{a, a},
+	}
+	for _, o := range others {
+		if keyOf(segBetween(o[0], o[1])) == keyOf(segBetween(a, b)) {
+			t.Errorf("%v-%v has the key of %v-%v", o[0], o[1], a, b)
+		}
+	}
+	// Same addresses, ports the other way round: lower address first decides.
+	c, d := netip.MustParseAddrPort("203.0.113.2:40000"), netip.MustParseAddrPort("203.0.113.2:22")
+	if keyOf(segBetween(c, d)) != keyOf(segBetween(d, c)) {
+		t.Error("same address both ends: the two directions have different keys")
+	}
+}
 
 // The flow table agrees with a Go map through a million random puts, gets
 // and deletes, with growth and tombstones, over keys that differ in one
@@ -19,7 +52,7 @@ func TestFlowTableLikeMap(t *testing.T) {
 		if i%3 == 0 {
 			c = netip.AddrPortFrom(netip.MustParseAddr("2001:db8::1"), uint16(i))
 		}
-		keys = append(keys, keyOf(c, netip.MustParseAddrPort("203.0.113.2:22")))
+		keys = append(keys, keyOf(segBetween(c, netip.MustParseAddrPort("203.0.113.2:22"))))
 	}
 	for op := range 1000000 {
 		k := keys[rng.Intn(len(keys))]

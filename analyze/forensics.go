@@ -287,7 +287,7 @@ func (f *flow) newResetCtx(from Side, seg *decode.Segment) resetCtx {
 }
 
 // hostTTLs is the per-address TTL baseline built from every flow.
-type hostTTLs map[addrKey]*hostTTL
+type hostTTLs map[addrKey]hostTTL
 
 // addrKey is an address as plain bytes: one hash call per lookup, where
 // netip.Addr's fields take two.
@@ -298,9 +298,11 @@ type addrKey struct {
 
 func keyOfAddr(a netip.Addr) addrKey { return addrKey{a.As16(), a.Is4()} }
 
+// hostTTL holds no pointer, so the garbage collector need not look
+// through the map.
 type hostTTL struct {
 	ttlSet
-	seen time.Time // the end of its latest flow
+	seen int64 // the end of its latest flow, Unix nanoseconds
 }
 
 // maxHosts bounds the baselines: past it the half least recently seen go,
@@ -311,19 +313,19 @@ const maxHosts = 1 << 14
 func (h hostTTLs) prune() {
 	seen := make([]int64, 0, len(h))
 	for _, s := range h {
-		seen = append(seen, s.seen.UnixNano())
+		seen = append(seen, s.seen)
 	}
 	slices.Sort(seen)
 	cut := seen[len(seen)/2]
 	n := len(h)
 	for a, s := range h {
-		if s.seen.UnixNano() < cut {
+		if s.seen < cut {
 			delete(h, a)
 		}
 	}
 	if len(h) == n { // all seen at once: go by the median itself
 		for a, s := range h {
-			if s.seen.UnixNano() <= cut {
+			if s.seen <= cut {
 				delete(h, a)
 			}
 		}
@@ -336,20 +338,16 @@ func (h hostTTLs) addFlow(f *flow) {
 		if e.pkts == 0 {
 			continue
 		}
-		s := h[keyOfAddr(ap.Addr())]
-		if s == nil {
-			s = &hostTTL{}
-			h[keyOfAddr(ap.Addr())] = s
-		}
-		if f.lastTime.After(s.seen) {
-			s.seen = f.lastTime
-		}
+		k := keyOfAddr(ap.Addr())
+		s := h[k]
+		s.seen = max(s.seen, f.last)
 		for _, c := range e.ttls.c {
 			if c.n > 0 {
 				s.add(c.ttl, c.n)
 			}
 		}
 		s.other += e.ttls.other
+		h[k] = s
 	}
 }
 
@@ -370,7 +368,7 @@ func (f *flow) judge(hosts hostTTLs) {
 			if r.From == Server {
 				addr = f.out.Server.Addr()
 			}
-			if h := hosts[keyOfAddr(addr)]; h != nil && h.total() > 0 {
+			if h := hosts[keyOfAddr(addr)]; h.total() > 0 {
 				base, where = &h.ttlSet, "in its other connections in this capture"
 			}
 		}

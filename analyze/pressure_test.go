@@ -58,10 +58,10 @@ func TestFlowTablePressure(t *testing.T) {
 	// The latest clients keep their baselines; the earliest went.
 	i := n - 1
 	last := netip.AddrFrom4([4]byte{198, 18 + byte(i>>16&1), byte(i >> 8), byte(i)})
-	if h := a.hosts[keyOfAddr(last)]; h == nil || h.total() == 0 {
+	if h := a.hosts[keyOfAddr(last)]; h.total() == 0 {
 		t.Error("the latest client's TTL baseline was pruned")
 	}
-	if a.hosts[keyOfAddr(netip.AddrFrom4([4]byte{198, 18, 0, 0}))] != nil {
+	if _, ok := a.hosts[keyOfAddr(netip.AddrFrom4([4]byte{198, 18, 0, 0}))]; ok {
 		t.Error("the first client's TTL baseline is still held")
 	}
 	t.Logf("max %d open, %d evicted, heap at most %d MB, %d host baselines", maxOpen, a.Evicted(), maxHeap>>20, len(a.hosts))

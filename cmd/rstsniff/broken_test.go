@@ -27,7 +27,7 @@ type tframe struct {
 	link   uint16
 }
 
-func readFrames(t *testing.T, path string) []tframe {
+func readFrames(t testing.TB, path string) []tframe {
 	t.Helper()
 	src, err := capture.Open(path)
 	if err != nil {

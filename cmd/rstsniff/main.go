@@ -470,7 +470,7 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, stderr io.Wr
 	}
 	v := newJudges(fd, sink, fd.ev == nil && runtime.GOMAXPROCS(0) > 1)
 	defer v.close()
-	var lastExpire time.Time
+	var nextExpire int64 // packet time of the next hand-over, Unix nanoseconds (0: at the first packet)
 	limited := *budget > 0
 	frames := newFrames(src)
 	defer frames.stop()
@@ -508,11 +508,11 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, stderr io.Wr
 		// Hand over ended connections as packet time goes by, as a live
 		// capture does, so both judge with the same knowledge.
 		// (And at once when a flood fills the table past --max-flows.)
-		if ci.Timestamp.Sub(lastExpire) >= time.Second || fd.a.Open() > o.maxFlows {
+		if t := ci.Timestamp.UnixNano(); t >= nextExpire || nextExpire == 0 || fd.a.Open() > o.maxFlows {
 			if err := v.submit(fd.a.Collect(ci.Timestamp), fd.a.OldestOpen()); err != nil {
 				return in, err
 			}
-			lastExpire = ci.Timestamp
+			nextExpire = t + int64(time.Second)
 		}
 	}
 	in.Warnings = append(in.Warnings, fd.warnings()...)
