@@ -94,7 +94,7 @@ func (f *flow) findings(idle time.Duration) {
 		i := indexOf(o.Resets, race[0])
 		r, c := o.Resets[i], f.rx[i]
 		add(FindResetRace, "middlebox", race, "The %s sent %s (frame %d) %s after a reset in its name (frame %d): it never sent that reset, a device on the path forged it.",
-			r.From, c.raceWhat, c.race.frame, ms(c.race.t.Sub(r.Time)), r.Packet)
+			r.From, c.raceWhat, c.race.frame, ms(time.Duration(c.race.t-r.Time.UnixNano())), r.Packet)
 	}
 	for _, side := range []Side{Client, Server} {
 		var pk []int
@@ -121,7 +121,7 @@ func (f *flow) findings(idle time.Duration) {
 	end := f.endingReset()
 	if end >= 0 {
 		r, c := o.Resets[end], f.rx[end]
-		if c.hasTrigger && c.trigger.gap >= idle && r.Time.Sub(c.trigger.t) < time.Second {
+		if c.hasTrigger && c.trigger.gap >= idle && time.Duration(r.Time.UnixNano()-c.trigger.t) < time.Second {
 			add(FindIdleTimeoutReset, blameOf(r.Origin, r.From), []int{c.trigger.frame, r.Packet},
 				"After %s of silence the %s's packet (frame %d) drew a reset in the %s's name (frame %d): a NAT, firewall or load balancer on the path had most likely dropped the idle connection.",
 				ms(c.trigger.gap), r.From.Other(), c.trigger.frame, r.From, r.Packet)
@@ -158,7 +158,7 @@ func (f *flow) findings(idle time.Duration) {
 	for i, side := range []Side{Client, Server} {
 		b := &f.d[i].ev.big
 		peer := &f.d[1-i]
-		if b.retrans >= 2 && (!peer.ackSet || seqDiff(peer.maxAck, b.seq) <= 0) && peer.last.After(b.first) {
+		if b.retrans >= 2 && (!peer.ackSet || seqDiff(peer.maxAck, b.seq) <= 0) && f.out.Packets[1-i] > 0 && peer.last > b.first {
 			size := fmt.Sprintf("%d-byte segment", b.n)
 			if b.again != b.n {
 				size = fmt.Sprintf("data (sent as %d bytes, retransmitted as %d-byte segments)", b.n, b.again)

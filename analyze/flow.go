@@ -64,7 +64,8 @@ type Analyzer struct {
 	ports    [65536 / 64]uint64
 	flows    *flowTable
 	serial   uint64
-	lastTime time.Time
+	last     int64          // Unix nanoseconds of the latest packet
+	loc      *time.Location // of the first packet's time
 	idle     time.Duration
 	rate     time.Duration
 	grace    time.Duration
@@ -181,11 +182,11 @@ type dir struct {
 
 	finSeen bool
 	rstSeen bool
-	last    time.Time
+	last    int64 // Unix nanoseconds of its latest packet
 
 	// Unanswered data, for the timeout outcome.
 	unacked     bool
-	unackedFrom time.Time
+	unackedFrom int64 // Unix nanoseconds
 	retrans     int
 
 	zeek zeekEndpoint
@@ -283,7 +284,10 @@ func (f *flow) duplicate(t int64, from Side, seg *decode.Segment) bool {
 // capture. It returns the handle of the connection the segment belongs to
 // (Flow.Handle), or 0 when rstsniff does not follow it.
 func (a *Analyzer) Packet(frame int, ts time.Time, seg *decode.Segment) uint64 {
-	a.lastTime = ts
+	a.last = ts.UnixNano()
+	if a.loc == nil {
+		a.loc = ts.Location()
+	}
 	src := netip.AddrPortFrom(seg.Src, seg.SrcPort)
 	dst := netip.AddrPortFrom(seg.Dst, seg.DstPort)
 	k := keyOf(seg)
@@ -299,7 +303,7 @@ func (a *Analyzer) Packet(frame int, ts time.Time, seg *decode.Segment) uint64 {
 		f.out.FirstPacket = frame
 		f.out.Start = ts
 	}
-	t := ts.UnixNano()
+	t := a.last
 	if f.ignored {
 		f.last = t
 		return 0
@@ -450,9 +454,9 @@ func (f *flow) packet(frame int, ts time.Time, t int64, from Side, seg *decode.S
 	if n := len(f.rx); n > 0 && f.rx[n-1].next == 0 {
 		f.rx[n-1].next = frame
 	}
-	f.watchResets(frame, ts, from, seg)
+	f.watchResets(frame, t, from, seg)
 	if !fl.Has(decode.RST) {
-		dx.ev.packet(frame, ts, seg)
+		dx.ev.packet(frame, t, seg)
 	}
 
 	if !dx.seqSet && !fl.Has(decode.SYN) && !dx.synSeen {
@@ -505,7 +509,7 @@ func (f *flow) packet(frame int, ts time.Time, t int64, from Side, seg *decode.S
 	}
 	if newSpace && !dx.unacked {
 		dx.unacked = true
-		dx.unackedFrom = ts
+		dx.unackedFrom = t
 		dx.retrans = 0
 	}
 
@@ -568,10 +572,10 @@ func (f *flow) packet(frame int, ts time.Time, t int64, from Side, seg *decode.S
 			f.firstEnd = from
 		}
 	}
-	dx.last = ts
+	dx.last = t
 	if !fl.Has(decode.RST) {
 		// A RST never draws a RST: triggers are the other packets.
-		f.lastFrom[x] = pktRef{frame: frame, t: ts, gap: gap, from: from, seq: seg.Seq, ack: seg.Ack, flags: fl, plen: seg.PayloadLen}
+		f.lastFrom[x] = pktRef{frame: frame, t: t, gap: gap, from: from, seq: seg.Seq, ack: seg.Ack, flags: fl, plen: seg.PayloadLen}
 	}
 	f.last = t
 	f.zeekState(from, seg)
@@ -773,10 +777,10 @@ func (f *flow) unanswered(captureEnd time.Time) bool {
 		if !x.unacked {
 			continue
 		}
-		if !y.last.IsZero() && !y.last.Before(x.unackedFrom) {
+		if f.out.Packets[1-i] > 0 && y.last >= x.unackedFrom {
 			continue
 		}
-		if x.retrans > 0 || captureEnd.Sub(x.unackedFrom) >= time.Second {
+		if x.retrans > 0 || time.Duration(captureEnd.UnixNano()-x.unackedFrom) >= time.Second {
 			return true
 		}
 	}
@@ -871,7 +875,11 @@ func (a *Analyzer) take(fs []*flow, final bool) *Batch {
 	for _, f := range fs {
 		a.flows.del(f, f.hash)
 	}
-	return &Batch{fs: fs, now: a.lastTime, final: final}
+	var now time.Time
+	if a.loc != nil {
+		now = time.Unix(0, a.last).In(a.loc)
+	}
+	return &Batch{fs: fs, now: now, final: final}
 }
 
 // maxFree bounds the ended flows kept for reuse.

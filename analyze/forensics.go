@@ -129,13 +129,13 @@ type sideEvidence struct {
 		n       int // size of the first transmission
 		again   int // size of the last retransmission
 		retrans int
-		first   time.Time
+		first   int64  // Unix nanoseconds
 		frames  [6]int // the first transmissions' frames
 		nframes int
 	}
 }
 
-func (e *sideEvidence) packet(frame int, ts time.Time, seg *decode.Segment) {
+func (e *sideEvidence) packet(frame int, ts int64, seg *decode.Segment) {
 	e.pkts++
 	e.ttls.add(seg.TTL, 1)
 	if seg.IPVersion == 4 {
@@ -186,7 +186,7 @@ func (e *sideEvidence) ipidCounter() bool {
 // pktRef names one packet of a flow.
 type pktRef struct {
 	frame    int
-	t        time.Time
+	t        int64         // Unix nanoseconds
 	gap      time.Duration // silence in the flow before this packet
 	from     Side
 	seq, ack uint32
@@ -215,10 +215,11 @@ type resetCtx struct {
 }
 
 // watch updates the contexts of earlier resets with a new packet.
-func (f *flow) watchResets(frame int, ts time.Time, from Side, seg *decode.Segment) {
+func (f *flow) watchResets(frame int, ts int64, from Side, seg *decode.Segment) {
 	for i := range f.out.Resets {
 		r, c := &f.out.Resets[i], &f.rx[i]
-		if seg.Flags.Has(decode.RST) || ts.Sub(r.Time) > raceWindow {
+		after := time.Duration(ts - r.Time.UnixNano())
+		if seg.Flags.Has(decode.RST) || after > raceWindow {
 			continue
 		}
 		if from == r.From {
@@ -242,7 +243,7 @@ func (f *flow) watchResets(frame int, ts time.Time, from Side, seg *decode.Segme
 		if c.ignored.frame == 0 && seg.PayloadLen > 0 && c.recvSeqSet && seqDiff(seg.Seq+uint32(seg.PayloadLen), c.recvNxt) > 0 {
 			c.ignored = pktRef{frame: frame, t: ts}
 		}
-		if c.challenge.frame == 0 && r.SeqState == "in-window" && seg.PayloadLen == 0 && seg.Flags == decode.ACK && ts.Sub(r.Time) < 100*time.Millisecond {
+		if c.challenge.frame == 0 && r.SeqState == "in-window" && seg.PayloadLen == 0 && seg.Flags == decode.ACK && after < 100*time.Millisecond {
 			c.challenge = pktRef{frame: frame, t: ts}
 		}
 	}
@@ -392,7 +393,7 @@ func (f *flow) judge(hosts hostTTLs) {
 		// The claimed sender kept talking.
 		if c.race.frame != 0 {
 			forged = append(forged, fmt.Sprintf("the %s sent %s (frame %d) %s after this reset: a reset it had sent itself would have closed its socket",
-				side, c.raceWhat, c.race.frame, ms(c.race.t.Sub(r.Time))))
+				side, c.raceWhat, c.race.frame, ms(time.Duration(c.race.t-r.Time.UnixNano()))))
 		}
 		// How the receiver took it. A stack's reply to a stale packet is out
 		// of step too, so this counts only for resets that answer nothing.
@@ -421,7 +422,7 @@ func (f *flow) judge(hosts hostTTLs) {
 		// Timing: sooner than the far side could have answered.
 		if c.hasTrigger {
 			rtt := f.respDelay(r.From)
-			if d := r.Time.Sub(c.trigger.t); rtt >= minTimingRTT && d < rtt/2 {
+			if d := time.Duration(r.Time.UnixNano() - c.trigger.t); rtt >= minTimingRTT && d < rtt/2 {
 				forged = append(forged, fmt.Sprintf("it arrived %s after the packet that drew it (frame %d), less than half the %s the %s takes to answer: something nearer sent it",
 					ms(d), c.trigger.frame, ms(rtt), side))
 			}
