@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -162,7 +163,7 @@ func NewReader(name string, r io.Reader) (Source, error) {
 		s.ng = ng
 		s.format = "pcapng" + compressed
 	case isPcapMagic(magic):
-		pr, err := newPcapReader(top)
+		pr, err := newPcapReader(top, below, s.offset.Offset(), runtime.GOMAXPROCS(0) > 1)
 		if err != nil {
 			return nil, &OpenError{Name: name, Err: fmt.Errorf("pcap: %w", err)}
 		}
@@ -205,11 +206,22 @@ func pcapFormat(m []byte) string {
 
 func (s *fileSource) Format() string { return s.format }
 
+// ReadsAhead reports whether a goroutine reads the input ahead of
+// ReadFrame: classic pcap files are, when there is more than one core.
+func (s *fileSource) ReadsAhead() bool { return s.pcap != nil && s.pcap.in.full != nil }
+
+func (s *fileSource) offsetNow() int64 {
+	if s.pcap != nil {
+		return s.pcap.offset()
+	}
+	return s.offset.Offset()
+}
+
 func (s *fileSource) ReadFrame() ([]byte, Info, error) {
 	if s.failed != nil {
 		return nil, Info{}, s.failed
 	}
-	at := s.offset.Offset()
+	at := s.offsetNow()
 	var (
 		data []byte
 		ci   gopacket.CaptureInfo
@@ -220,7 +232,7 @@ func (s *fileSource) ReadFrame() ([]byte, Info, error) {
 	} else {
 		data, ci, err = s.ng.ZeroCopyReadPacketData()
 	}
-	if err == io.EOF && s.offset.Offset() > at {
+	if err == io.EOF && s.offsetNow() > at {
 		// pcapgo says EOF when a record header is whole but its data is
 		// missing entirely: the file was cut, not finished.
 		err = io.ErrUnexpectedEOF
@@ -260,6 +272,9 @@ func (s *fileSource) ngLink(i int) uint16 {
 }
 
 func (s *fileSource) Close() error {
+	if s.pcap != nil {
+		s.pcap.close()
+	}
 	if s.closer != nil {
 		return s.closer.Close()
 	}

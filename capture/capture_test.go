@@ -165,8 +165,15 @@ func TestPcapngMixedLinks(t *testing.T) {
 }
 
 // A capture cut anywhere gives back every whole frame before the cut and a
-// ReadError naming the frame and the byte offset.
+// ReadError naming the frame and the byte offset, also when it comes in
+// reads of a few bytes (a pipe), which records straddle.
 func TestTruncated(t *testing.T) {
+	for _, max := range []int{1 << 30, 5} {
+		testTruncated(t, func(b []byte) io.Reader { return &smallReads{r: bytes.NewReader(b), max: max} })
+	}
+}
+
+func testTruncated(t *testing.T, reader func([]byte) io.Reader) {
 	want := labFrames(t, "clean")
 	raw := encodePcap(want, binary.LittleEndian, false, 1)
 	ends := []int{24} // offset where each frame ends
@@ -174,11 +181,12 @@ func TestTruncated(t *testing.T) {
 		ends = append(ends, ends[len(ends)-1]+16+len(f.data))
 	}
 	for cut := 25; cut < len(raw); cut += 7 {
-		s, err := NewReader("cut", bytes.NewReader(raw[:cut]))
+		s, err := NewReader("cut", reader(raw[:cut]))
 		if err != nil {
 			t.Fatal(err)
 		}
 		got, err := readAll(t, s)
+		s.Close()
 		whole := 0
 		for whole+1 < len(ends) && ends[whole+1] <= cut {
 			whole++

@@ -62,18 +62,23 @@ func FuzzPcapLikePcapgo(f *testing.F) {
 		f.Add(b[:40])
 	}
 	f.Add([]byte{0x4d, 0x3c, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0})
+	defer func(n int) { chunkSize = n }(chunkSize)
+	chunkSize = 64 // thousands of readers a second, each with its buffers
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b {
 			return // pcapgo would decompress; ours does that a layer up
 		}
 		want, werr := pcapgo.NewReader(bytes.NewReader(data))
-		got, gerr := newPcapReader(bufio.NewReaderSize(bytes.NewReader(data), 4096))
+		// Reads of a few bytes each make pieces that records straddle.
+		r := &smallReads{r: bytes.NewReader(data), max: 1 + len(data)%23}
+		got, gerr := newPcapReader(bufio.NewReaderSize(r, 16), r, 0, len(data)%2 == 0)
 		if (werr == nil) != (gerr == nil) {
 			t.Fatalf("opening: pcapgo %v, ours %v", werr, gerr)
 		}
 		if werr != nil {
 			return
 		}
+		defer got.close()
 		for i := 0; ; i++ {
 			wd, ci, werr := want.ReadPacketData()
 			gd, ts, length, gerr := got.read()
@@ -122,3 +127,11 @@ func TestPcapRecordLargerThanBuffer(t *testing.T) {
 		t.Fatalf("cut inside the large record: %d frames, %v", len(frames), err)
 	}
 }
+
+// smallReads returns at most max bytes per Read.
+type smallReads struct {
+	r   io.Reader
+	max int
+}
+
+func (s *smallReads) Read(p []byte) (int, error) { return s.r.Read(p[:min(len(p), s.max)]) }

@@ -8,18 +8,22 @@ import (
 	"time"
 )
 
-// pcapReader reads classic pcap records straight out of a bufio.Reader's
-// buffer: a record that fits (all but the very largest) is returned as a
-// slice of that buffer, without copying. It reads what pcapgo.Reader reads
-// and fails where it fails, with its messages, and is several times faster
-// (pcapgo adds its own buffer and copies every frame).
+// pcapReader reads classic pcap records straight out of the pieces the
+// stream is read in: a record inside one piece (all but the few that
+// straddle two) is returned as a slice of it, without copying. It reads
+// what pcapgo.Reader reads and fails where it fails, with its messages,
+// and is several times faster (pcapgo adds its own buffer and copies every
+// frame).
 type pcapReader struct {
-	br      *bufio.Reader
+	in      *chunks
+	cur     []byte // the current piece
+	pos     int    // in cur
+	base    int64  // stream offset of cur[0]
+	carry   []byte // a record or header that straddles pieces
 	order   binary.ByteOrder
 	factor  uint32 // nanoseconds per timestamp unit
 	snaplen uint32
 	link    uint16
-	big     []byte // records larger than br's buffer
 }
 
 // eagerReadMax is the longest record taken when the file declares a
@@ -27,12 +31,16 @@ type pcapReader struct {
 // truncate to what they declare exist.
 const eagerReadMax = 262144
 
-func newPcapReader(br *bufio.Reader) (*pcapReader, error) {
+// newPcapReader reads the file header from br, then the records from what
+// br has buffered followed by the rest of below, br's source; at is the
+// stream offset br has read up to. With ahead, a goroutine reads ahead.
+func newPcapReader(br *bufio.Reader, below io.Reader, at int64, ahead bool) (*pcapReader, error) {
 	var hdr [24]byte
 	if _, err := io.ReadFull(br, hdr[:]); err != nil {
 		return nil, err
 	}
-	p := &pcapReader{br: br}
+	buffered, _ := br.Peek(br.Buffered())
+	p := &pcapReader{base: at + 24}
 	switch binary.LittleEndian.Uint32(hdr[0:4]) {
 	case 0xa1b2c3d4:
 		p.order, p.factor = binary.LittleEndian, 1000
@@ -53,6 +61,7 @@ func newPcapReader(br *bufio.Reader) (*pcapReader, error) {
 	}
 	p.snaplen = p.order.Uint32(hdr[16:20])
 	p.link = uint16(p.order.Uint32(hdr[20:24]))
+	p.in = newChunks(buffered, below, ahead)
 	return p, nil
 }
 
@@ -63,10 +72,39 @@ func (p *pcapReader) maxCaptureLength() int {
 	return eagerReadMax
 }
 
+// offset is the stream offset of the next record.
+func (p *pcapReader) offset() int64 { return p.base + int64(p.pos) }
+
+// take returns the next n bytes, valid until the next take: a slice of the
+// current piece, or the carry buffer filled from the pieces they span. It
+// grows the carry only as bytes come, so a lying length cannot make it
+// allocate gigabytes. Short of n bytes it returns what there was and the
+// stream's error: io.EOF when it ended.
+func (p *pcapReader) take(n int) ([]byte, error) {
+	if len(p.cur)-p.pos >= n {
+		b := p.cur[p.pos : p.pos+n : p.pos+n]
+		p.pos += n
+		return b, nil
+	}
+	p.carry = append(p.carry[:0], p.cur[p.pos:]...)
+	for len(p.carry) < n {
+		p.base += int64(len(p.cur))
+		p.cur, p.pos = nil, 0
+		b, err := p.in.next()
+		if err != nil {
+			return p.carry, err
+		}
+		k := min(n-len(p.carry), len(b))
+		p.carry = append(p.carry, b[:k]...)
+		p.cur, p.pos = b, k
+	}
+	return p.carry, nil
+}
+
 // read returns the next record's data, time and length on the wire; io.EOF
 // at a clean end, io.ErrUnexpectedEOF when the file stops inside a record.
 func (p *pcapReader) read() ([]byte, time.Time, int, error) {
-	hdr, err := p.br.Peek(16)
+	hdr, err := p.take(16)
 	if err != nil {
 		if err == io.EOF && len(hdr) > 0 {
 			err = io.ErrUnexpectedEOF
@@ -76,41 +114,20 @@ func (p *pcapReader) read() ([]byte, time.Time, int, error) {
 	ts := time.Unix(int64(p.order.Uint32(hdr[0:4])), int64(p.order.Uint32(hdr[4:8])*p.factor)).UTC()
 	capLen := int(p.order.Uint32(hdr[8:12]))
 	length := int(p.order.Uint32(hdr[12:16]))
-	if _, err := p.br.Discard(16); err != nil {
-		return nil, ts, 0, err
-	}
 	switch {
 	case capLen > p.maxCaptureLength():
 		return nil, ts, 0, fmt.Errorf("capture length exceeds snap length: %d > %d", capLen, p.snaplen)
 	case capLen > length:
 		return nil, ts, 0, fmt.Errorf("capture length exceeds original packet length: %d > %d", capLen, length)
 	}
-	if capLen <= p.br.Size() {
-		data, err := p.br.Peek(capLen)
-		if err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return nil, ts, 0, err
+	data, err := p.take(capLen)
+	if err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
 		}
-		// Discard only moves the read position: data stays valid until
-		// the next Peek.
-		p.br.Discard(capLen)
-		return data, ts, length, nil
+		return nil, ts, 0, err
 	}
-	// Larger than the buffer: read it in steps, growing the slice as the
-	// bytes come, so a lying length cannot make us allocate gigabytes.
-	p.big = p.big[:0]
-	for len(p.big) < capLen {
-		n := min(capLen-len(p.big), 1<<20)
-		start := len(p.big)
-		p.big = append(p.big, make([]byte, n)...)
-		if _, err := io.ReadFull(p.br, p.big[start:]); err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return nil, ts, 0, err
-		}
-	}
-	return p.big, ts, length, nil
+	return data, ts, length, nil
 }
+
+func (p *pcapReader) close() { p.in.close() }

@@ -13,10 +13,11 @@ type frameIter interface {
 }
 
 // newFrames reads src ahead in a goroutine when there is a second core to
-// run it on (reading, copying and parsing the pcap records is a sixth of
-// the work), and directly, without copying, when there is not.
+// run it on (reading, copying and parsing the records is a sixth of the
+// work), and directly, without copying, when there is not or when src
+// reads ahead itself (classic pcap files do, without copying).
 func newFrames(src capture.Source) frameIter {
-	if runtime.GOMAXPROCS(0) == 1 {
+	if r, ok := src.(interface{ ReadsAhead() bool }); runtime.GOMAXPROCS(0) == 1 || ok && r.ReadsAhead() {
 		return direct{src}
 	}
 	return readAhead(src)

@@ -1,0 +1,128 @@
+package capture
+
+import "io"
+
+// chunks hands over a stream's bytes in large pieces. With read-ahead, a
+// goroutine reads (and, under gzip, decompresses) the next pieces while
+// the caller parses the current one, so the frames of a classic pcap file
+// are parsed where the read put them and never copied.
+type chunks struct {
+	r     io.Reader
+	first []byte // what a buffer above r had read already: served first
+	err   error  // after the pieces delivered so far
+
+	buf []byte // without read-ahead: the one buffer
+
+	full chan chunk // with read-ahead
+	free chan []byte
+	quit chan struct{}
+	held []byte // the piece the caller has, freed at its next call
+}
+
+type chunk struct {
+	b   []byte
+	err error
+}
+
+const chunksAhead = 4
+
+// chunkSize is the most one read takes (a variable for the tests).
+var chunkSize = 1 << 20
+
+func newChunks(first []byte, r io.Reader, ahead bool) *chunks {
+	c := &chunks{r: r, first: first}
+	if !ahead {
+		c.buf = make([]byte, chunkSize)
+		return c
+	}
+	c.full = make(chan chunk, chunksAhead)
+	c.free = make(chan []byte, chunksAhead)
+	c.quit = make(chan struct{})
+	for range chunksAhead {
+		c.free <- make([]byte, chunkSize)
+	}
+	go c.readAhead()
+	return c
+}
+
+func (c *chunks) readAhead() {
+	defer close(c.full)
+	for {
+		var b []byte
+		select {
+		case b = <-c.free:
+		case <-c.quit:
+			return
+		}
+		n, err := readSome(c.r, b)
+		select {
+		case c.full <- chunk{b[:n], err}:
+		case <-c.quit:
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// readSome reads at least one byte unless there is an error: what one
+// Read returns, so a pipe's frames are parsed as they come.
+func readSome(r io.Reader, b []byte) (int, error) {
+	for {
+		n, err := r.Read(b)
+		if n > 0 || err != nil {
+			if n > 0 && err == io.EOF {
+				err = nil // said again by the next Read
+			}
+			return n, err
+		}
+	}
+}
+
+// next returns the next piece of the stream, never empty; the piece it
+// returned before is no longer valid. At the end it returns the reader's
+// error, io.EOF for a clean end.
+func (c *chunks) next() ([]byte, error) {
+	if c.first != nil {
+		b := c.first
+		c.first = nil
+		if len(b) > 0 {
+			return b, nil
+		}
+	}
+	if c.err != nil {
+		return nil, c.err
+	}
+	if c.full == nil {
+		n, err := readSome(c.r, c.buf)
+		if err != nil {
+			c.err = err
+			return nil, err
+		}
+		return c.buf[:n], nil
+	}
+	if c.held != nil {
+		c.free <- c.held // never blocks: free holds every buffer
+		c.held = nil
+	}
+	ch, ok := <-c.full
+	if !ok {
+		c.err = io.ErrClosedPipe // after close
+		return nil, c.err
+	}
+	if ch.err != nil {
+		c.err = ch.err
+		return nil, ch.err
+	}
+	c.held = ch.b
+	return ch.b, nil
+}
+
+// close stops the read-ahead goroutine.
+func (c *chunks) close() {
+	if c.quit != nil {
+		close(c.quit)
+		c.quit = nil
+	}
+}
