@@ -29,6 +29,19 @@ type Info struct {
 	LinkType  uint16 // LINKTYPE_ value of the frame's interface
 }
 
+// Frame is one frame and what the capture says of it.
+type Frame struct {
+	Data []byte
+	Info
+}
+
+// FrameReader is implemented by sources that can fill a Frame in place:
+// ReadFrame's results are copied through memory, for every packet.
+type FrameReader interface {
+	// ReadFrameTo reads the next frame into f, as ReadFrame would return it.
+	ReadFrameTo(f *Frame) error
+}
+
 // Source yields frames one at a time. The slice returned by ReadFrame is
 // owned by the Source and valid until the next ReadFrame or Close. ReadFrame
 // returns io.EOF at a clean end and a *ReadError when the input is damaged;
@@ -218,19 +231,31 @@ func (s *fileSource) offsetNow() int64 {
 }
 
 func (s *fileSource) ReadFrame() ([]byte, Info, error) {
+	var f Frame
+	err := s.ReadFrameTo(&f)
+	return f.Data, f.Info, err
+}
+
+func (s *fileSource) ReadFrameTo(f *Frame) error {
 	if s.failed != nil {
-		return nil, Info{}, s.failed
+		*f = Frame{}
+		return s.failed
 	}
 	at := s.offsetNow()
-	var (
-		data []byte
-		ci   gopacket.CaptureInfo
-		err  error
-	)
+	var err error
 	if s.pcap != nil {
-		data, ci.Timestamp, ci.Length, err = s.pcap.read()
+		if err = s.pcap.read(f); err == nil {
+			s.frame++
+			f.LinkType = s.link
+			return nil
+		}
 	} else {
-		data, ci, err = s.ng.ZeroCopyReadPacketData()
+		var ci gopacket.CaptureInfo
+		f.Data, ci, err = s.ng.ZeroCopyReadPacketData()
+		f.Timestamp, f.Length = ci.Timestamp, ci.Length
+		if err == nil {
+			f.LinkType = s.ngLink(ci.InterfaceIndex)
+		}
 	}
 	if err == io.EOF && s.offsetNow() > at {
 		// pcapgo says EOF when a record header is whole but its data is
@@ -238,19 +263,16 @@ func (s *fileSource) ReadFrame() ([]byte, Info, error) {
 		err = io.ErrUnexpectedEOF
 	}
 	if err != nil {
+		*f = Frame{}
 		if err == io.EOF {
 			s.failed = io.EOF
-			return nil, Info{}, io.EOF
+			return io.EOF
 		}
 		s.failed = &ReadError{Name: s.name, Frame: s.frame + 1, Offset: at, Err: err}
-		return nil, Info{}, s.failed
+		return s.failed
 	}
 	s.frame++
-	link := s.link
-	if s.ng != nil {
-		link = s.ngLink(ci.InterfaceIndex)
-	}
-	return data, Info{Timestamp: ci.Timestamp, Length: ci.Length, LinkType: link}, nil
+	return nil
 }
 
 func (s *fileSource) ngLink(i int) uint16 {

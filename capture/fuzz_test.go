@@ -81,7 +81,9 @@ func FuzzPcapLikePcapgo(f *testing.F) {
 		defer got.close()
 		for i := 0; ; i++ {
 			wd, ci, werr := want.ReadPacketData()
-			gd, ts, length, gerr := got.read()
+			var fr Frame
+			gerr := got.read(&fr)
+			gd, ts, length := fr.Data, fr.Timestamp, fr.Length
 			if werr != nil || gerr != nil {
 				switch {
 				case werr == io.EOF && gerr == io.EOF:

@@ -101,33 +101,31 @@ func (p *pcapReader) take(n int) ([]byte, error) {
 	return p.carry, nil
 }
 
-// read returns the next record's data, time and length on the wire; io.EOF
-// at a clean end, io.ErrUnexpectedEOF when the file stops inside a record.
-func (p *pcapReader) read() ([]byte, time.Time, int, error) {
+// read reads the next record's data, time and length on the wire into f;
+// it returns io.EOF at a clean end, io.ErrUnexpectedEOF when the file stops
+// inside a record.
+func (p *pcapReader) read(f *Frame) error {
 	hdr, err := p.take(16)
 	if err != nil {
 		if err == io.EOF && len(hdr) > 0 {
 			err = io.ErrUnexpectedEOF
 		}
-		return nil, time.Time{}, 0, err
+		return err
 	}
-	ts := time.Unix(int64(p.order.Uint32(hdr[0:4])), int64(p.order.Uint32(hdr[4:8])*p.factor)).UTC()
+	f.Timestamp = time.Unix(int64(p.order.Uint32(hdr[0:4])), int64(p.order.Uint32(hdr[4:8])*p.factor)).UTC()
 	capLen := int(p.order.Uint32(hdr[8:12]))
-	length := int(p.order.Uint32(hdr[12:16]))
+	f.Length = int(p.order.Uint32(hdr[12:16]))
 	switch {
 	case capLen > p.maxCaptureLength():
-		return nil, ts, 0, fmt.Errorf("capture length exceeds snap length: %d > %d", capLen, p.snaplen)
-	case capLen > length:
-		return nil, ts, 0, fmt.Errorf("capture length exceeds original packet length: %d > %d", capLen, length)
+		return fmt.Errorf("capture length exceeds snap length: %d > %d", capLen, p.snaplen)
+	case capLen > f.Length:
+		return fmt.Errorf("capture length exceeds original packet length: %d > %d", capLen, f.Length)
 	}
-	data, err := p.take(capLen)
-	if err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, ts, 0, err
+	f.Data, err = p.take(capLen)
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
 	}
-	return data, ts, length, nil
+	return err
 }
 
 func (p *pcapReader) close() { p.in.close() }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/capture"
 	"github.com/rstsniff/rstsniff/capture/live"
 	"github.com/rstsniff/rstsniff/metrics"
 	"github.com/rstsniff/rstsniff/report"
@@ -92,7 +93,8 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 				in.Start = ci.Timestamp
 			}
 			in.End = ci.Timestamp
-			if err := fd.frame(in.Frames, data, ci); err != nil {
+			fr := capture.Frame{Data: data, Info: ci}
+			if err := fd.frame(in.Frames, &fr); err != nil {
 				fmt.Fprintf(stderr, "rstsniff: %v\n", err)
 				return exitUsage
 			}

@@ -339,7 +339,8 @@ type feeder struct {
 }
 
 // frame handles one frame; it returns an error only for a bad filter.
-func (fd *feeder) frame(n int, data []byte, ci capture.Info) error {
+func (fd *feeder) frame(n int, f *capture.Frame) error {
+	data, ci := f.Data, &f.Info
 	lt := decode.LinkType(ci.LinkType)
 	if !lt.Supported() {
 		fd.unknownLT[ci.LinkType]++
@@ -359,7 +360,7 @@ func (fd *feeder) frame(n int, data []byte, ci capture.Info) error {
 	case nil:
 		h := fd.a.Packet(n, ci.Timestamp, &fd.seg)
 		if h != 0 && fd.ev != nil {
-			fd.ev.add(h, data, ci)
+			fd.ev.add(h, data, *ci)
 		}
 	case decode.ErrTruncated, decode.ErrMalformed:
 		if fd.bad == 0 {
@@ -474,6 +475,7 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, stderr io.Wr
 	limited := *budget > 0
 	frames := newFrames(src)
 	defer frames.stop()
+	var fr capture.Frame
 	for {
 		if limited && *budget == 0 {
 			break
@@ -482,7 +484,7 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, stderr io.Wr
 			in.Warnings = append(in.Warnings, "interrupted: results cover the packets read so far")
 			break
 		}
-		data, ci, err := frames.next()
+		err := frames.next(&fr)
 		if err == io.EOF {
 			break
 		}
@@ -499,17 +501,17 @@ func analyzeFile(ctx context.Context, name string, stdin io.Reader, stderr io.Wr
 			*budget--
 		}
 		if in.Start.IsZero() {
-			in.Start = ci.Timestamp
+			in.Start = fr.Timestamp
 		}
-		in.End = ci.Timestamp
-		if err := fd.frame(in.Frames, data, ci); err != nil {
+		in.End = fr.Timestamp
+		if err := fd.frame(in.Frames, &fr); err != nil {
 			return in, err
 		}
 		// Hand over ended connections as packet time goes by, as a live
 		// capture does, so both judge with the same knowledge.
 		// (And at once when a flood fills the table past --max-flows.)
-		if t := ci.Timestamp.UnixNano(); t >= nextExpire || nextExpire == 0 || fd.a.Open() > o.maxFlows {
-			if err := v.submit(fd.a.Collect(ci.Timestamp), fd.a.OldestOpen()); err != nil {
+		if t := fr.Timestamp.UnixNano(); t >= nextExpire || nextExpire == 0 || fd.a.Open() > o.maxFlows {
+			if err := v.submit(fd.a.Collect(fr.Timestamp), fd.a.OldestOpen()); err != nil {
 				return in, err
 			}
 			nextExpire = t + int64(time.Second)

@@ -6,9 +6,10 @@ import (
 	"github.com/rstsniff/rstsniff/capture"
 )
 
-// frameIter yields the frames of a source; stop ends it early.
+// frameIter yields the frames of a source into f, each valid until the
+// next; stop ends it early.
 type frameIter interface {
-	next() ([]byte, capture.Info, error)
+	next(f *capture.Frame) error
 	stop()
 }
 
@@ -25,8 +26,16 @@ func newFrames(src capture.Source) frameIter {
 
 type direct struct{ src capture.Source }
 
-func (d direct) next() ([]byte, capture.Info, error) { return d.src.ReadFrame() }
-func (d direct) stop()                               {}
+func (d direct) next(f *capture.Frame) error {
+	if r, ok := d.src.(capture.FrameReader); ok {
+		return r.ReadFrameTo(f)
+	}
+	var err error
+	f.Data, f.Info, err = d.src.ReadFrame()
+	return err
+}
+
+func (d direct) stop() {}
 
 // Frames travel in batches copied into one buffer each, and batches are
 // recycled.
@@ -93,12 +102,13 @@ func readAhead(src capture.Source) *ahead {
 	return a
 }
 
-// next returns the next frame, valid until the next call.
-func (a *ahead) next() ([]byte, capture.Info, error) {
+// next reads the next frame into f, valid until the next call.
+func (a *ahead) next(f *capture.Frame) error {
 	for a.b == nil || a.i == len(a.b.frames) {
 		if a.b != nil {
 			if a.b.err != nil {
-				return nil, capture.Info{}, a.b.err
+				*f = capture.Frame{}
+				return a.b.err
 			}
 			a.free <- a.b
 		}
@@ -106,7 +116,8 @@ func (a *ahead) next() ([]byte, capture.Info, error) {
 	}
 	fr := &a.b.frames[a.i]
 	a.i++
-	return a.b.buf[fr.off : fr.off+fr.n : fr.off+fr.n], fr.ci, nil
+	f.Data, f.Info = a.b.buf[fr.off:fr.off+fr.n:fr.off+fr.n], fr.ci
+	return nil
 }
 
 func (a *ahead) stop() { close(a.quit) }

@@ -25,11 +25,11 @@ func TestFrameIterators(t *testing.T) {
 			defer it.stop()
 			var out [][]byte
 			for {
-				d, _, err := it.next()
-				if err != nil {
+				var f capture.Frame
+				if err := it.next(&f); err != nil {
 					return out, err
 				}
-				out = append(out, bytes.Clone(d))
+				out = append(out, bytes.Clone(f.Data))
 			}
 		}
 		open := func() capture.Source {

@@ -16,9 +16,12 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	// The way rstsniff reads: frames filled in place.
+	fr := src.(capture.FrameReader)
+	var f capture.Frame
 	n, bytes := 0, 0
 	for {
-		data, _, err := src.ReadFrame()
+		err := fr.ReadFrameTo(&f)
 		if err == io.EOF {
 			break
 		}
@@ -27,7 +30,7 @@ func main() {
 			os.Exit(1)
 		}
 		n++
-		bytes += len(data)
+		bytes += len(f.Data)
 	}
 	fmt.Printf("%d frames, %d bytes\n", n, bytes)
 }
