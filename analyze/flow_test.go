@@ -1,6 +1,8 @@
 package analyze
 
 import (
+	"crypto/sha1"
+	"encoding/base64"
 	"net/netip"
 	"testing"
 	"time"
@@ -20,6 +22,16 @@ func TestCommunityID(t *testing.T) {
 		if got := communityID(netip.MustParseAddrPort(c.a), netip.MustParseAddrPort(c.b)); got != c.want {
 			t.Errorf("%s -> %s: %s, want %s", c.a, c.b, got, c.want)
 		}
+	}
+	// An IPv4-mapped address against a plain IPv6 one (a crafted capture)
+	// hashes 4 bytes and 16, as the specification's byte strings are.
+	a, b := netip.MustParseAddrPort("[::ffff:198.51.100.2]:40000"), netip.MustParseAddrPort("[2001:db8::1]:22")
+	h := sha1.New()
+	h.Write([]byte{0, 0, 198, 51, 100, 2})
+	h.Write(b.Addr().AsSlice())
+	h.Write([]byte{6, 0, 40000 >> 8, 40000 & 0xff, 0, 22})
+	if got, want := communityID(a, b), "1:"+base64.StdEncoding.EncodeToString(h.Sum(nil)); got != want {
+		t.Errorf("mixed families: %s, want %s", got, want)
 	}
 }
 

@@ -205,15 +205,25 @@ func communityID(a, b netip.AddrPort) string {
 	if c := aa.Compare(ba); c > 0 || (c == 0 && pa > pb) {
 		aa, ba, pa, pb = ba, aa, pb, pa
 	}
-	h := sha1.New()
-	var buf [2]byte
-	h.Write(buf[:]) // seed 0
-	h.Write(aa.AsSlice())
-	h.Write(ba.AsSlice())
-	h.Write([]byte{6, 0}) // protocol TCP, padding
-	binary.BigEndian.PutUint16(buf[:], pa)
-	h.Write(buf[:])
-	binary.BigEndian.PutUint16(buf[:], pb)
-	h.Write(buf[:])
-	return "1:" + base64.StdEncoding.EncodeToString(h.Sum(nil))
+	// Hashed and encoded on the stack: one allocation, the result.
+	var in [2 + 16 + 16 + 2 + 4]byte // seed 0, addresses, TCP and padding, ports
+	n := 2
+	for _, a := range [2]netip.Addr{aa, ba} { // as AsSlice has them
+		if a.Is4() {
+			b := a.As4()
+			n += copy(in[n:], b[:])
+		} else {
+			b := a.As16()
+			n += copy(in[n:], b[:])
+		}
+	}
+	in[n] = 6
+	n += 2
+	binary.BigEndian.PutUint16(in[n:], pa)
+	binary.BigEndian.PutUint16(in[n+2:], pb)
+	sum := sha1.Sum(in[:n+4])
+	var out [2 + 28]byte
+	copy(out[:], "1:")
+	base64.StdEncoding.Encode(out[2:], sum[:])
+	return string(out[:])
 }

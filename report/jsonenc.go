@@ -2,6 +2,7 @@ package report
 
 import (
 	"strconv"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -89,6 +90,35 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// lastAlgorithms is the latest algorithms object written: most connections
+// negotiate what the one before did, so its encoding is reused while the
+// names stay the same (strings shared by the analyzer's KEXINIT table
+// compare by pointer).
+var lastAlgorithms atomic.Pointer[encodedAlgorithms]
+
+type encodedAlgorithms struct {
+	a   jsonAlgorithms
+	enc []byte
+}
+
+func appendAlgorithms(b []byte, a *jsonAlgorithms) []byte {
+	if e := lastAlgorithms.Load(); e != nil && e.a == *a {
+		return append(b, e.enc...)
+	}
+	o := jsonObject{first: true}
+	o.b = append(o.b, '{')
+	for _, m := range [...]struct{ k, v string }{{"kex", a.Kex}, {"host_key", a.HostKey}, {"cipher", a.Cipher},
+		{"mac", a.MAC}, {"cipher_s2c", a.CipherS2C}, {"mac_s2c", a.MACS2C}, {"compression", a.Compression},
+		{"client_hassh", a.ClientHASSH}, {"server_hassh", a.ServerHASSH}} {
+		if m.v != "" {
+			o.str(m.k, m.v)
+		}
+	}
+	o.b = append(o.b, '}')
+	lastAlgorithms.Store(&encodedAlgorithms{*a, o.b})
+	return append(b, o.b...)
 }
 
 // jsonObject appends the members of one object; first is true until a
@@ -237,15 +267,8 @@ func appendFlow(b []byte, jf *jsonFlow) []byte {
 		o.strs("server_pre_banner", jf.PreBanner)
 	}
 	if a := jf.Algorithms; a != nil {
-		o.open("algorithms")
-		for _, m := range [...]struct{ k, v string }{{"kex", a.Kex}, {"host_key", a.HostKey}, {"cipher", a.Cipher},
-			{"mac", a.MAC}, {"cipher_s2c", a.CipherS2C}, {"mac_s2c", a.MACS2C}, {"compression", a.Compression},
-			{"client_hassh", a.ClientHASSH}, {"server_hassh", a.ServerHASSH}} {
-			if m.v != "" {
-				o.str(m.k, m.v)
-			}
-		}
-		o.close()
+		o.key("algorithms")
+		o.b = appendAlgorithms(o.b, a)
 	}
 	if jf.AuthSuccess != nil {
 		o.bool("auth_success", *jf.AuthSuccess)

@@ -107,8 +107,11 @@ func TestFlowEncoderMatchesEncodingJSON(t *testing.T) {
 			t.Fatal(err)
 		}
 		want = escapeFormatChars(want)
-		if got := appendFlow(nil, &jf); string(got) != string(want) {
-			t.Fatalf("flow %d:\n got %s\nwant %s", i, got, want)
+		// Twice: the second time the algorithms' encoding is the one kept.
+		for range 2 {
+			if got := appendFlow(nil, &jf); string(got) != string(want) {
+				t.Fatalf("flow %d:\n got %s\nwant %s", i, got, want)
+			}
 		}
 	}
 }

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -579,7 +578,7 @@ func (v *judges) submit(b *analyze.Batch, oldest int) error {
 func (v *judges) judge(j judgeJob) error {
 	flows, err := v.fd.handOver(v.fd.a.Judge(j.b))
 	for _, f := range flows {
-		heap.Push(&v.pending, pendingFlow{f.FirstPacket, f})
+		v.pending.push(pendingFlow{f.FirstPacket, f})
 	}
 	if err != nil {
 		return err
@@ -588,8 +587,8 @@ func (v *judges) judge(j judgeJob) error {
 	// out, then go to the sink in order of first packet. A connection open
 	// for hours would hold back every later one: past maxPending the
 	// earliest go out anyway, and the order bends there.
-	for v.pending.Len() > 0 && (j.oldest == 0 || v.pending[0].first < j.oldest || v.pending.Len() > maxPending) {
-		v.sink(heap.Pop(&v.pending).(pendingFlow).f)
+	for len(v.pending) > 0 && (j.oldest == 0 || v.pending[0].first < j.oldest || len(v.pending) > maxPending) {
+		v.sink(v.pending.pop().f)
 	}
 	return nil
 }
@@ -618,7 +617,9 @@ func listLimit(format string) int {
 const maxPending = 10000
 
 // flowHeap orders handed-over flows by first packet, kept beside each
-// pointer so that comparing does not load the flows.
+// pointer so that comparing does not load the flows: a binary min-heap,
+// written out because container/heap boxes every element it is given or
+// gives back (two allocations per connection).
 type flowHeap []pendingFlow
 
 type pendingFlow struct {
@@ -626,16 +627,43 @@ type pendingFlow struct {
 	f     *analyze.Flow
 }
 
-func (h flowHeap) Len() int           { return len(h) }
-func (h flowHeap) Less(i, j int) bool { return h[i].first < h[j].first }
-func (h flowHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *flowHeap) Push(x any)        { *h = append(*h, x.(pendingFlow)) }
-func (h *flowHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	old[len(old)-1] = pendingFlow{}
-	*h = old[:len(old)-1]
-	return x
+func (h *flowHeap) push(p pendingFlow) {
+	*h = append(*h, p)
+	s := *h
+	for i := len(s) - 1; i > 0; {
+		up := (i - 1) / 2
+		if s[up].first <= s[i].first {
+			break
+		}
+		s[up], s[i] = s[i], s[up]
+		i = up
+	}
+}
+
+// pop takes the flow with the earliest first packet.
+func (h *flowHeap) pop() pendingFlow {
+	s := *h
+	top := s[0]
+	n := len(s) - 1
+	s[0] = s[n]
+	s[n] = pendingFlow{}
+	s = s[:n]
+	for i := 0; ; {
+		least := i
+		if l := 2*i + 1; l < n && s[l].first < s[least].first {
+			least = l
+		}
+		if r := 2*i + 2; r < n && s[r].first < s[least].first {
+			least = r
+		}
+		if least == i {
+			break
+		}
+		s[i], s[least] = s[least], s[i]
+		i = least
+	}
+	*h = s
+	return top
 }
 
 func listInterfaces(stdout, stderr io.Writer) int {
