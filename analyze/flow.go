@@ -214,6 +214,7 @@ type flow struct {
 	stageAtReset Stage
 	firstEnd     Side
 	firstSent    Side // side of the first packet in the capture
+	bannersSeen  bool // both identification strings, and afterBanners looked at them
 
 	nRecent  int
 	recent   [4]fingerprint // the last packets, to drop copies (tcpdump -i any)
@@ -419,8 +420,7 @@ func (a *Analyzer) newFlow(src, dst netip.AddrPort, seg *decode.Segment) *flow {
 	}
 	f.d[0].w.isClient = true
 	f.kexs, f.d[0].w.kexs, f.d[1].w.kexs = a.kexs, a.kexs, a.kexs
-	f.d[1].w.onEncrypted = func(n int) { f.auth.serverEncrypted(f, n) }
-	f.d[0].w.onEncrypted = func(n int) { f.auth.clientEncrypted(n) }
+	f.d[0].w.flow, f.d[1].w.flow = f, f
 	if src == client {
 		f.firstSent = Client
 	} else {
@@ -563,7 +563,9 @@ func (f *flow) packet(frame int, ts time.Time, t int64, from Side, seg *decode.S
 		if dx.w.state == walkStopped && dx.w.stopFrame == 0 {
 			dx.w.stopFrame = frame
 		}
-		f.afterBanners()
+		if !f.bannersSeen {
+			f.afterBanners()
+		}
 	}
 	if from == Server && f.serverEndFrame == 0 && fl&(decode.FIN|decode.RST) != 0 {
 		f.serverEndFrame = frame
@@ -585,12 +587,14 @@ func (f *flow) packet(frame int, ts time.Time, t int64, from Side, seg *decode.S
 }
 
 // afterBanners stops both walkers when the identification strings show an
-// SSH-1 connection: its binary packets are not RFC 4253's.
+// SSH-1 connection: its binary packets are not RFC 4253's. It looks once,
+// when both are known.
 func (f *flow) afterBanners() {
 	c, s := &f.d[0].w, &f.d[1].w
 	if c.banner == "" || s.banner == "" {
 		return
 	}
+	f.bannersSeen = true
 	if isSSH1(c.banner) || (isSSH1(s.banner) && !isSSH199(s.banner)) {
 		c.stop("SSH protocol version 1")
 		s.stop("SSH protocol version 1")

@@ -4,6 +4,7 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
@@ -202,5 +203,49 @@ func TestFlowReused(t *testing.T) {
 	}
 	if f.ClientBanner != "SSH-2.0-first" || len(f.Resets) != 1 || f.Outcome != OutcomeReset || len(f.Log) != 6 || f.Log[5].Flags != R {
 		t.Errorf("first connection changed: banner %q, %d resets, %v, %d packets logged", f.ClientBanner, len(f.Resets), f.Outcome, len(f.Log))
+	}
+}
+
+// An SSH-1 client meeting a server that speaks both (SSH-1.99) stops both
+// walkers once both identification strings are in, whichever came first,
+// and an SSH-2 pair is left alone.
+func TestSSH1StopsBothWalkers(t *testing.T) {
+	for _, c := range []struct {
+		client, server string
+		serverFirst    bool
+		stopped        bool
+	}{
+		{"SSH-1.5-old", "SSH-1.99-srv", false, true},
+		{"SSH-1.5-old", "SSH-1.99-srv", true, true},
+		{"SSH-2.0-new", "SSH-2.0-srv", false, false},
+	} {
+		a := New(Config{})
+		t0 := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
+		seg := func(fromServer bool, seq, ack uint32, fl decode.Flags, payload string) *decode.Segment {
+			s := &decode.Segment{Src: cAddr.Addr(), Dst: sAddr.Addr(), SrcPort: cAddr.Port(), DstPort: 22, TTL: 64,
+				Seq: seq, Ack: ack, Flags: fl, Payload: []byte(payload), PayloadLen: len(payload), IfIndex: -1, IPVersion: 4}
+			if fromServer {
+				s.Src, s.Dst, s.SrcPort, s.DstPort = sAddr.Addr(), cAddr.Addr(), 22, cAddr.Port()
+			}
+			return s
+		}
+		cl, sv := c.client+"\r\n", c.server+"\r\n"
+		a.Packet(1, t0, seg(false, 100, 0, S, ""))
+		a.Packet(2, t0, seg(true, 500, 101, SA, ""))
+		a.Packet(3, t0, seg(false, 101, 501, A, ""))
+		first, second := seg(false, 101, 501, PA, cl), seg(true, 501, 101+uint32(len(cl)), PA, sv)
+		if c.serverFirst {
+			first, second = seg(true, 501, 101, PA, sv), seg(false, 101, 501+uint32(len(sv)), PA, cl)
+		}
+		a.Packet(4, t0.Add(time.Millisecond), first)
+		a.Packet(5, t0.Add(2*time.Millisecond), second)
+		fs := a.Judge(a.CollectAll())
+		if len(fs) != 1 {
+			t.Fatalf("%d flows", len(fs))
+		}
+		got := slices.Contains(fs[0].Notes, "client stream: SSH protocol version 1") && slices.Contains(fs[0].Notes, "server stream: SSH protocol version 1")
+		if got != c.stopped {
+			t.Errorf("%s / %s (server first %v): notes %q", c.client, c.server, c.serverFirst, fs[0].Notes)
+		}
 	}
 }

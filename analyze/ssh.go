@@ -131,9 +131,10 @@ type walker struct {
 	packets    int // cleartext binary packets seen
 	disconnect bool
 	encBytes   int64
-	// onEncrypted, if set, is called with the size of each delivered chunk
-	// of encrypted bytes (for the authentication heuristic).
-	onEncrypted func(n int)
+	// flow, if set, is told the size of each delivered chunk of encrypted
+	// bytes (for the authentication heuristic). A pointer rather than a
+	// closure: closures cost two allocations per connection.
+	flow *flow
 }
 
 // feed consumes the next in-order bytes of the stream.
@@ -146,8 +147,12 @@ func (w *walker) feed(b []byte) {
 			b = w.feedPacket(b)
 		case walkEncrypted:
 			w.encBytes += int64(len(b))
-			if w.onEncrypted != nil {
-				w.onEncrypted(len(b))
+			if f := w.flow; f != nil {
+				if w.isClient {
+					f.auth.clientEncrypted(len(b))
+				} else {
+					f.auth.serverEncrypted(f, len(b))
+				}
 			}
 			return
 		case walkStopped:
