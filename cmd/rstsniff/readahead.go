@@ -19,6 +19,9 @@ type frameIter interface {
 // reads ahead itself (classic pcap files do, without copying).
 func newFrames(src capture.Source) frameIter {
 	if r, ok := src.(interface{ ReadsAhead() bool }); runtime.GOMAXPROCS(0) == 1 || ok && r.ReadsAhead() {
+		if fr, ok := src.(capture.FrameReader); ok {
+			return inPlace{fr}
+		}
 		return direct{src}
 	}
 	return readAhead(src)
@@ -27,15 +30,18 @@ func newFrames(src capture.Source) frameIter {
 type direct struct{ src capture.Source }
 
 func (d direct) next(f *capture.Frame) error {
-	if r, ok := d.src.(capture.FrameReader); ok {
-		return r.ReadFrameTo(f)
-	}
 	var err error
 	f.Data, f.Info, err = d.src.ReadFrame()
 	return err
 }
 
 func (d direct) stop() {}
+
+// inPlace reads from a source that fills frames itself.
+type inPlace struct{ src capture.FrameReader }
+
+func (d inPlace) next(f *capture.Frame) error { return d.src.ReadFrameTo(f) }
+func (d inPlace) stop()                       {}
 
 // Frames travel in batches copied into one buffer each, and batches are
 // recycled.

@@ -40,13 +40,15 @@ func TestFrameIterators(t *testing.T) {
 			return s
 		}
 		d, derr := collect(direct{open()})
-		a, aerr := collect(readAhead(open()))
-		if len(d) != len(a) || (derr == io.EOF) != (aerr == io.EOF) || derr.Error() != aerr.Error() {
-			t.Fatalf("cut at %d: direct %d frames, %v; ahead %d frames, %v", cut, len(d), derr, len(a), aerr)
-		}
-		for i := range d {
-			if !bytes.Equal(d[i], a[i]) {
-				t.Fatalf("cut at %d: frame %d differs", cut, i+1)
+		for name, it := range map[string]frameIter{"ahead": readAhead(open()), "in place": inPlace{open().(capture.FrameReader)}} {
+			a, aerr := collect(it)
+			if len(d) != len(a) || (derr == io.EOF) != (aerr == io.EOF) || derr.Error() != aerr.Error() {
+				t.Fatalf("cut at %d: direct %d frames, %v; %s %d frames, %v", cut, len(d), derr, name, len(a), aerr)
+			}
+			for i := range d {
+				if !bytes.Equal(d[i], a[i]) {
+					t.Fatalf("cut at %d: %s: frame %d differs", cut, name, i+1)
+				}
 			}
 		}
 		if cut == len(b) && (derr != io.EOF || len(d) != len(all)) {
