@@ -64,6 +64,7 @@ type Analyzer struct {
 	ports    [65536 / 64]uint64
 	flows    *flowTable
 	serial   uint64
+	key      flowKey        // the current packet's, set in place
 	last     int64          // Unix nanoseconds of the latest packet
 	loc      *time.Location // of the first packet's time
 	idle     time.Duration
@@ -143,8 +144,10 @@ type flowKey struct {
 	is4                bool // IPv4 apart from IPv4-mapped IPv6
 }
 
-// keyOf is the key of the connection seg belongs to, the same both ways.
-func keyOf(seg *decode.Segment) flowKey {
+// set makes k the key of seg's connection, the same both ways. Written field by field in
+// place: a key returned by value is stored in pieces and copied in 16-byte
+// ones, and that copy stalls on every packet.
+func (k *flowKey) set(seg *decode.Segment) {
 	var s0, s1, d0, d1 uint64
 	is4 := seg.Src.Is4() && seg.Dst.Is4()
 	if is4 {
@@ -161,7 +164,7 @@ func keyOf(seg *decode.Segment) flowKey {
 	if s0 > d0 || s0 == d0 && (s1 > d1 || s1 == d1 && sp > dp) {
 		s0, s1, sp, d0, d1, dp = d0, d1, dp, s0, s1, sp
 	}
-	return flowKey{lo0: s0, lo1: s1, hi0: d0, hi1: d1, loPort: sp, hiPort: dp, is4: is4}
+	k.lo0, k.lo1, k.hi0, k.hi1, k.loPort, k.hiPort, k.is4 = s0, s1, d0, d1, sp, dp, is4
 }
 
 // dir is what one side sent.
@@ -263,23 +266,25 @@ const dupWindow = 5 * time.Millisecond
 // at another capture point (another interface, direction, or one router
 // hop later), and remembers it otherwise.
 func (f *flow) duplicate(t int64, from Side, seg *decode.Segment) bool {
-	fp := fingerprint{t: t, from: from, seq: seg.Seq, ack: seg.Ack, flags: seg.Flags, ipid: seg.IPID,
-		tsval: seg.TSVal, win: seg.Window, plen: seg.PayloadLen, ttl: seg.TTL, ifidx: seg.IfIndex, dir: seg.Direction}
 	for i := 0; i < f.nRecent && i < len(f.recent); i++ {
 		o := &f.recent[i]
-		if o.seq != fp.seq || o.ack != fp.ack || o.plen != fp.plen || o.flags != fp.flags || o.from != fp.from {
+		if o.seq != seg.Seq || o.ack != seg.Ack || o.plen != seg.PayloadLen || o.flags != seg.Flags || o.from != from {
 			continue
 		}
-		if o.ttl == fp.ttl && o.ifidx == fp.ifidx && o.dir == fp.dir {
+		if o.ttl == seg.TTL && o.ifidx == seg.IfIndex && o.dir == seg.Direction {
 			// Identical where it was seen too: a packet the network really
 			// sent twice, which counts as a retransmission.
 			continue
 		}
-		if o.ipid == fp.ipid && o.tsval == fp.tsval && o.win == fp.win && fp.t-o.t <= int64(dupWindow) {
+		if o.ipid == seg.IPID && o.tsval == seg.TSVal && o.win == seg.Window && t-o.t <= int64(dupWindow) {
 			return true
 		}
 	}
-	f.recent[f.nRecent%len(f.recent)] = fp
+	// Field by field: a fingerprint built aside and copied in is read back
+	// in 16-byte pieces from its fresh smaller stores, which stalls.
+	o := &f.recent[f.nRecent%len(f.recent)]
+	o.t, o.from, o.seq, o.ack, o.flags, o.ipid = t, from, seg.Seq, seg.Ack, seg.Flags, seg.IPID
+	o.tsval, o.win, o.plen, o.ttl, o.ifidx, o.dir = seg.TSVal, seg.Window, seg.PayloadLen, seg.TTL, seg.IfIndex, seg.Direction
 	f.nRecent++
 	return false
 }
@@ -294,15 +299,16 @@ func (a *Analyzer) Packet(frame int, ts time.Time, seg *decode.Segment) uint64 {
 	}
 	src := netip.AddrPortFrom(seg.Src, seg.SrcPort)
 	dst := netip.AddrPortFrom(seg.Dst, seg.DstPort)
-	k := keyOf(seg)
+	k := &a.key
+	k.set(seg)
 	h := k.hash()
-	f := a.flows.get(&k, h)
+	f := a.flows.get(k, h)
 	if f == nil {
 		f = a.newFlow(src, dst, seg)
 		if f == nil {
 			return 0
 		}
-		f.key, f.hash = k, h
+		f.key, f.hash = *k, h
 		a.flows.put(f, h)
 		f.out.FirstPacket = frame
 		f.out.Start = ts
@@ -580,7 +586,8 @@ func (f *flow) packet(frame int, ts time.Time, t int64, from Side, seg *decode.S
 	dx.last = t
 	if !fl.Has(decode.RST) {
 		// A RST never draws a RST: triggers are the other packets.
-		f.lastFrom[x] = pktRef{frame: frame, t: t, gap: gap, from: from, seq: seg.Seq, ack: seg.Ack, flags: fl, plen: seg.PayloadLen}
+		p := &f.lastFrom[x] // field by field, as in duplicate
+		p.frame, p.t, p.gap, p.from, p.seq, p.ack, p.flags, p.plen = frame, t, gap, from, seg.Seq, seg.Ack, fl, seg.PayloadLen
 	}
 	f.last = t
 	f.zeekState(from, seg)

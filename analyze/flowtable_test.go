@@ -8,6 +8,12 @@ import (
 	"github.com/rstsniff/rstsniff/decode"
 )
 
+func keyOf(seg *decode.Segment) flowKey {
+	var k flowKey
+	k.set(seg)
+	return k
+}
+
 func segBetween(src, dst netip.AddrPort) *decode.Segment {
 	return &decode.Segment{Src: src.Addr(), SrcPort: src.Port(), Dst: dst.Addr(), DstPort: dst.Port()}
 }
