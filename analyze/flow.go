@@ -136,17 +136,18 @@ func (a *Analyzer) OldestOpen() int {
 func (a *Analyzer) isSSHPort(p uint16) bool { return a.ports[p/64]&(1<<(p%64)) != 0 }
 
 // flowKey names a connection independent of direction: lo sorts before
-// hi. Plain bytes without pointers, so a map hashes it in one pass
-// (netip.AddrPort fields cost four hash calls per packet).
+// hi. Five plain words: the flow table hashes them with two
+// multiplications and compares them without a call.
 type flowKey struct {
 	lo0, lo1, hi0, hi1 uint64 // the two addresses as 16 bytes, lower first
-	loPort, hiPort     uint16
-	is4                bool // IPv4 apart from IPv4-mapped IPv6
+	// The two ports (lower address's first), and 1 for IPv4 apart from
+	// IPv4-mapped IPv6.
+	ports uint64
 }
 
-// set makes k the key of seg's connection, the same both ways. Written field by field in
-// place: a key returned by value is stored in pieces and copied in 16-byte
-// ones, and that copy stalls on every packet.
+// set makes k the key of seg's connection, the same both ways. It writes
+// in place: a key returned by value is stored in pieces and copied in
+// 16-byte ones, and that copy stalls on every packet.
 func (k *flowKey) set(seg *decode.Segment) {
 	var s0, s1, d0, d1 uint64
 	is4 := seg.Src.Is4() && seg.Dst.Is4()
@@ -164,7 +165,11 @@ func (k *flowKey) set(seg *decode.Segment) {
 	if s0 > d0 || s0 == d0 && (s1 > d1 || s1 == d1 && sp > dp) {
 		s0, s1, sp, d0, d1, dp = d0, d1, dp, s0, s1, sp
 	}
-	k.lo0, k.lo1, k.hi0, k.hi1, k.loPort, k.hiPort, k.is4 = s0, s1, d0, d1, sp, dp, is4
+	ports := uint64(sp)<<32 | uint64(dp)<<16
+	if is4 {
+		ports |= 1
+	}
+	k.lo0, k.lo1, k.hi0, k.hi1, k.ports = s0, s1, d0, d1, ports
 }
 
 // dir is what one side sent.

@@ -24,10 +24,7 @@ func (k *flowKey) hash() uint64 {
 	const m1, m2 = 0x9e3779b97f4a7c15, 0xbf58476d1ce4e5b9
 	a := k.lo0 ^ bits.RotateLeft64(k.lo1, 29)
 	b := k.hi0 ^ bits.RotateLeft64(k.hi1, 43)
-	c := uint64(k.loPort)<<32 | uint64(k.hiPort)<<16
-	if k.is4 {
-		c |= 1
-	}
+	c := k.ports
 	hi, lo := bits.Mul64(a^m1, b^c^m2)
 	h := hi ^ lo
 	hi, lo = bits.Mul64(h^m2, c^a^m1)
