@@ -42,6 +42,7 @@ lab-deps:
 bench: build
 	bash bench/run.sh
 	$(GO) test -run '^$$' -bench . -benchmem ./decode ./analyze
+	$(GO) test -run '^$$' -bench Connection -benchmem ./cmd/rstsniff
 
 # Fuzz every byte parser for FUZZTIME each (make test replays the committed
 # corpus in testdata/fuzz). New findings land in testdata/fuzz too.

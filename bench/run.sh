@@ -14,24 +14,38 @@ size=$(stat -c %s "$F")
 packets=$(bin/readloop "$F" | awk '{print $1}')
 cat "$F" >/dev/null # warm the page cache for every contender
 echo "capture: $F, $N connections, $packets packets, $((size / 1000000)) MB"
-report() { # name elapsed rss
-	awk -v n="$1" -v e="$2" -v r="$3" -v p="$packets" -v s="$size" \
-		'BEGIN { printf "%-10s %8.2f s %12.0f packets/s %8.0f MB/s   peak RSS %6.0f MB\n", n, e, p/e, s/e/1e6, r/1024 }'
+# The machine's timings vary by a tenth from run to run: the read loop and
+# rstsniff run RUNS times (default 5) and the median is what counts, with
+# the range beside it; tshark, at a minute a run, runs once.
+RUNS=${RUNS:-5}
+report() { # name elapsed rss [min max]
+	awk -v n="$1" -v e="$2" -v r="$3" -v lo="${4:-}" -v hi="${5:-}" -v p="$packets" -v s="$size" \
+		'BEGIN { printf "%-10s %8.2f s %12.0f packets/s %8.0f MB/s   peak RSS %6.0f MB", n, e, p/e, s/e/1e6, r/1024
+		if (lo != "") printf "   (%d runs: %.2f-%.2f s)", '"$RUNS"', lo, hi
+		printf "\n" }'
 }
-read -r floor_e floor_r < <(bin/measure bin/readloop "$F")
-report "read loop" "$floor_e" "$floor_r"
-read -r rs_e rs_r < <(bin/measure bin/rstsniff -r "$F" --format json)
-report rstsniff "$rs_e" "$rs_r"
+# runs CMD...: "median peak-RSS min max" of RUNS runs under bin/measure.
+runs() {
+	for _ in $(seq "$RUNS"); do "$@"; done | sort -n | awk '{ e[NR] = $1; if ($2 > r) r = $2 }
+		END { m = (NR % 2) ? e[(NR + 1) / 2] : (e[NR / 2] + e[NR / 2 + 1]) / 2; print m, r, e[1], e[NR] }'
+}
+read -r floor_e floor_r floor_lo floor_hi < <(runs bin/measure bin/readloop "$F")
+report "read loop" "$floor_e" "$floor_r" "$floor_lo" "$floor_hi"
+read -r rs_e rs_r rs_lo rs_hi < <(runs bin/measure bin/rstsniff -r "$F" --format json)
+report rstsniff "$rs_e" "$rs_r" "$rs_lo" "$rs_hi"
 if command -v taskset >/dev/null; then
-	read -r one_e one_r < <(taskset -c 0 bin/measure bin/rstsniff -r "$F" --format json)
-	report "1 core" "$one_e" "$one_r"
+	read -r one_e one_r one_lo one_hi < <(runs taskset -c 0 bin/measure bin/rstsniff -r "$F" --format json)
+	report "1 core" "$one_e" "$one_r" "$one_lo" "$one_hi"
 fi
 if command -v tshark >/dev/null && [ "${SKIP_TSHARK:-}" = "" ]; then
 	read -r ts_e ts_r < <(bin/measure tshark -r "$F" -Y tcp.flags.reset==1 -T fields -e frame.number -e ip.src -e ip.ttl)
 	report tshark "$ts_e" "$ts_r"
-	awk -v a="$ts_e" -v b="$rs_e" 'BEGIN { printf "rstsniff is %.0fx tshark'"'"'s rate\n", a/b }'
+	awk -v a="$ts_e" -v b="$rs_e" -v lo="$rs_lo" -v hi="$rs_hi" 'BEGIN { printf "rstsniff is %.0fx tshark'"'"'s rate (%.0fx-%.0fx over its runs)\n", a/b, a/hi, a/lo }'
 fi
 awk -v a="$rs_e" -v b="$floor_e" 'BEGIN { printf "rstsniff takes %.2fx the read loop'"'"'s time\n", a/b }'
+if [ -n "${one_e:-}" ]; then
+	awk -v e="$one_e" -v p="$packets" 'BEGIN { printf "one core: %.2f million packets/s\n", p/e/1e6 }'
+fi
 
 # Memory must depend on the connections open at once, not on the length:
 # the same traffic ten times longer, streamed from the generator.
