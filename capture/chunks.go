@@ -13,10 +13,11 @@ type chunks struct {
 
 	buf []byte // without read-ahead: the one buffer
 
-	full chan chunk // with read-ahead
-	free chan []byte
-	quit chan struct{}
-	held []byte // the piece the caller has, freed at its next call
+	full   chan chunk // with read-ahead
+	free   chan []byte
+	quit   chan struct{}
+	closed bool
+	held   []byte // the piece the caller has, freed at its next call
 }
 
 type chunk struct {
@@ -41,23 +42,26 @@ func newChunks(first []byte, r io.Reader, ahead bool) *chunks {
 	for range chunksAhead {
 		c.free <- make([]byte, chunkSize)
 	}
-	go c.readAhead()
+	go readAhead(r, c.full, c.free, c.quit)
 	return c
 }
 
-func (c *chunks) readAhead() {
-	defer close(c.full)
+// readAhead fills free buffers from r and passes them on full, until an
+// error (io.EOF included) or quit. It takes its channels as arguments: the
+// chunks' fields belong to the caller's goroutine.
+func readAhead(r io.Reader, full chan<- chunk, free <-chan []byte, quit <-chan struct{}) {
+	defer close(full)
 	for {
 		var b []byte
 		select {
-		case b = <-c.free:
-		case <-c.quit:
+		case b = <-free:
+		case <-quit:
 			return
 		}
-		n, err := readSome(c.r, b)
+		n, err := readSome(r, b)
 		select {
-		case c.full <- chunk{b[:n], err}:
-		case <-c.quit:
+		case full <- chunk{b[:n], err}:
+		case <-quit:
 			return
 		}
 		if err != nil {
@@ -121,8 +125,8 @@ func (c *chunks) next() ([]byte, error) {
 
 // close stops the read-ahead goroutine.
 func (c *chunks) close() {
-	if c.quit != nil {
+	if c.quit != nil && !c.closed {
 		close(c.quit)
-		c.quit = nil
+		c.closed = true
 	}
 }
