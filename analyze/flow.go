@@ -432,6 +432,7 @@ func (a *Analyzer) newFlow(src, dst netip.AddrPort, seg *decode.Segment) *flow {
 	f.d[0].w.isClient = true
 	f.kexs, f.d[0].w.kexs, f.d[1].w.kexs = a.kexs, a.kexs, a.kexs
 	f.d[0].w.flow, f.d[1].w.flow = f, f
+	f.hist.letters = f.hist.buf[:0]
 	if src == client {
 		f.firstSent = Client
 	} else {

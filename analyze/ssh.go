@@ -207,7 +207,7 @@ func (w *walker) feedLine(b []byte) []byte {
 	line = bytes.TrimSuffix(line, []byte{'\r'})
 	w.lines++
 	if bytes.HasPrefix(line, []byte("SSH-")) {
-		w.banner = clip(string(line), keptBannerLen)
+		w.banner = w.kexs.banner(line[:min(len(line), keptBannerLen)])
 		w.line = nil
 		if strings.HasPrefix(w.banner, "SSH-1.") && !strings.HasPrefix(w.banner, "SSH-1.99") {
 			w.stop("SSH protocol version 1")
@@ -329,6 +329,7 @@ type kexTable struct {
 	mu      sync.Mutex // verdicts may be given on another goroutine (Analyzer.Judge)
 	byLists map[string]*KexInit
 	algs    map[[2]*KexInit]*agreed
+	banners map[string]string // identification strings, one copy each
 }
 
 // agreed is what two KEXINITs negotiate.
@@ -341,7 +342,26 @@ type agreed struct {
 const maxKexShared = 4096
 
 func newKexTable() *kexTable {
-	return &kexTable{byLists: map[string]*KexInit{}, algs: map[[2]*KexInit]*agreed{}}
+	return &kexTable{byLists: map[string]*KexInit{}, algs: map[[2]*KexInit]*agreed{}, banners: map[string]string{}}
+}
+
+// banner returns line as a string, the same string for every connection
+// that sends it (up to maxKexShared distinct ones): most connections of a
+// capture repeat a few, and one string each was an allocation each.
+func (t *kexTable) banner(line []byte) string {
+	if t == nil {
+		return string(line)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if s, ok := t.banners[string(line)]; ok {
+		return s
+	}
+	s := string(line)
+	if len(t.banners) < maxKexShared {
+		t.banners[s] = s
+	}
+	return s
 }
 
 // intern returns the KEXINIT in p (the payload after the message code). p

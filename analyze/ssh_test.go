@@ -4,10 +4,12 @@ import (
 	"crypto/md5"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"math/rand"
 	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // packet frames an SSH binary packet (RFC 4253 §6) without MAC.
@@ -280,5 +282,28 @@ func TestKexInitShared(t *testing.T) {
 	}
 	if len(tab.algs) != 1 {
 		t.Errorf("negotiation cached %d times, want once", len(tab.algs))
+	}
+}
+
+// Identification strings are kept once per distinct string, up to the
+// table's bound, and are right past it.
+func TestBannersShared(t *testing.T) {
+	tab := newKexTable()
+	a, b := &walker{kexs: tab}, &walker{kexs: tab}
+	a.feed([]byte("SSH-2.0-OpenSSH_9.2p1 Debian\r\n"))
+	b.feed([]byte("SSH-2.0-OpenSSH_9.2p1 Debian\r\n"))
+	if a.banner != "SSH-2.0-OpenSSH_9.2p1 Debian" || unsafe.StringData(a.banner) != unsafe.StringData(b.banner) {
+		t.Errorf("banners %q and %q are not one string", a.banner, b.banner)
+	}
+	for i := range maxKexShared + 10 {
+		w := &walker{kexs: tab}
+		want := fmt.Sprintf("SSH-2.0-x%d", i)
+		w.feed([]byte(want + "\n"))
+		if w.banner != want {
+			t.Fatalf("banner %q, want %q", w.banner, want)
+		}
+	}
+	if len(tab.banners) != maxKexShared {
+		t.Errorf("%d banners kept, bound %d", len(tab.banners), maxKexShared)
 	}
 }

@@ -29,7 +29,8 @@ const (
 
 // zeekHist collects history letters in order.
 type zeekHist struct {
-	letters []byte
+	letters []byte    // in buf while it fits (newFlow points it there)
+	buf     [16]byte  // room for a clean connection's letters, ShADadFf
 	seen    [2]uint32 // letters already recorded, by side
 	scaled  [2][3]int // counts of T, W and G, recorded at 1, 10, 100, ...
 }

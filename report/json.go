@@ -25,7 +25,7 @@ type jsonSides struct {
 
 type jsonReset struct {
 	Packet   int      `json:"packet"`
-	Time     string   `json:"time"`
+	Time     jsonTime `json:"time"`
 	From     string   `json:"from"`
 	Stage    string   `json:"stage"`
 	TTL      uint8    `json:"ttl"`
@@ -64,12 +64,12 @@ type jsonFlow struct {
 	Type         string          `json:"type"`
 	ID           int             `json:"id"`
 	File         string          `json:"file,omitempty"`
-	Client       string          `json:"client"`
-	Server       string          `json:"server"`
+	Client       jsonEndpoint    `json:"client"`
+	Server       jsonEndpoint    `json:"server"`
 	FirstPacket  int             `json:"first_packet"`
 	LastPacket   int             `json:"last_packet"`
-	Start        string          `json:"start"`
-	End          string          `json:"end"`
+	Start        jsonTime        `json:"start"`
+	End          jsonTime        `json:"end"`
 	Stage        string          `json:"stage"`
 	Outcome      string          `json:"outcome"`
 	ClosedBy     string          `json:"closed_by"`
@@ -126,6 +126,17 @@ type jsonSummary struct {
 // Endpoint writes an address and port, IPv6 in brackets.
 func Endpoint(ap netip.AddrPort) string { return ap.String() }
 
+// jsonEndpoint and jsonTime are written as Endpoint and stamp write them,
+// by encoding/json through MarshalText and by the flow encoder straight
+// into the line, without a string per connection.
+type jsonEndpoint netip.AddrPort
+
+func (e jsonEndpoint) MarshalText() ([]byte, error) { return []byte(Endpoint(netip.AddrPort(e))), nil }
+
+type jsonTime time.Time
+
+func (t jsonTime) MarshalText() ([]byte, error) { return []byte(stamp(time.Time(t))), nil }
+
 func stamp(t time.Time) string {
 	if t.IsZero() {
 		return ""
@@ -163,12 +174,12 @@ func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
 	jf := jsonFlow{
 		Type:         "flow",
 		ID:           f.ID,
-		Client:       Endpoint(f.Client),
-		Server:       Endpoint(f.Server),
+		Client:       jsonEndpoint(f.Client),
+		Server:       jsonEndpoint(f.Server),
 		FirstPacket:  f.FirstPacket,
 		LastPacket:   f.LastPacket,
-		Start:        stamp(f.Start),
-		End:          stamp(f.End),
+		Start:        jsonTime(f.Start),
+		End:          jsonTime(f.End),
 		Stage:        f.Stage.String(),
 		Outcome:      f.Outcome.String(),
 		ClosedBy:     f.ClosedBy.String(),
@@ -196,7 +207,7 @@ func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
 	}
 	for _, r := range f.Resets {
 		jf.Resets = append(jf.Resets, jsonReset{
-			Packet: r.Packet, Time: stamp(r.Time), From: r.From.String(), Stage: r.Stage.String(),
+			Packet: r.Packet, Time: jsonTime(r.Time), From: r.From.String(), Stage: r.Stage.String(),
 			TTL: r.TTL, Origin: r.Origin.String(), Flags: r.Flags.String(), Seq: r.Seq, Ack: r.Ack,
 			Window: r.Window, IPID: r.IPID, Label: r.FlowLabel, SeqState: r.SeqState, Payload: r.PayloadLen,
 			Evidence: nonNil(r.Evidence),

@@ -1,8 +1,10 @@
 package report
 
 import (
+	"net/netip"
 	"strconv"
 	"sync/atomic"
+	"time"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -139,6 +141,29 @@ func (o *jsonObject) key(k string) {
 }
 
 func (o *jsonObject) str(k, v string) { o.key(k); o.b = appendJSONString(o.b, v) }
+
+func (o *jsonObject) time(k string, t jsonTime) {
+	o.key(k)
+	o.b = append(o.b, '"')
+	if tt := time.Time(t); !tt.IsZero() {
+		o.b = appendStamp(o.b, tt) // digits and punctuation only
+	}
+	o.b = append(o.b, '"')
+}
+
+// endpoint writes an address and port as Endpoint does; only a zone (which
+// decoded packets never have) could need escaping.
+func (o *jsonObject) endpoint(k string, e jsonEndpoint) {
+	o.key(k)
+	ap := netip.AddrPort(e)
+	if !ap.IsValid() || ap.Addr().Zone() != "" {
+		o.b = appendJSONString(o.b, Endpoint(ap))
+		return
+	}
+	o.b = append(o.b, '"')
+	o.b = ap.AppendTo(o.b)
+	o.b = append(o.b, '"')
+}
 func (o *jsonObject) int(k string, v int64) {
 	o.key(k)
 	o.b = strconv.AppendInt(o.b, v, 10)
@@ -213,12 +238,12 @@ func appendFlow(b []byte, jf *jsonFlow) []byte {
 	if jf.File != "" {
 		o.str("file", jf.File)
 	}
-	o.str("client", jf.Client)
-	o.str("server", jf.Server)
+	o.endpoint("client", jf.Client)
+	o.endpoint("server", jf.Server)
 	o.int("first_packet", int64(jf.FirstPacket))
 	o.int("last_packet", int64(jf.LastPacket))
-	o.str("start", jf.Start)
-	o.str("end", jf.End)
+	o.time("start", jf.Start)
+	o.time("end", jf.End)
 	o.str("stage", jf.Stage)
 	o.str("outcome", jf.Outcome)
 	o.str("closed_by", jf.ClosedBy)
@@ -236,7 +261,7 @@ func appendFlow(b []byte, jf *jsonFlow) []byte {
 	o.objects("resets", jf.Resets == nil, len(jf.Resets), func(i int) {
 		r := &jf.Resets[i]
 		o.int("packet", int64(r.Packet))
-		o.str("time", r.Time)
+		o.time("time", r.Time)
 		o.str("from", r.From)
 		o.str("stage", r.Stage)
 		o.uint("ttl", uint64(r.TTL))

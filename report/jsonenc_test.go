@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"math/rand"
+	"net/netip"
 	"testing"
 	"time"
 )
@@ -48,10 +49,39 @@ func randomStrings(rng *rand.Rand) []string {
 	return s
 }
 
+// randomEndpoint: IPv4, IPv6, IPv4-mapped, with a hostile zone, or none.
+func randomEndpoint(rng *rand.Rand) jsonEndpoint {
+	var a netip.Addr
+	switch rng.Intn(5) {
+	case 0:
+		return jsonEndpoint{}
+	case 1:
+		a = netip.AddrFrom4([4]byte{byte(rng.Intn(256)), byte(rng.Intn(256)), 0, byte(rng.Intn(256))})
+	case 2:
+		a = netip.AddrFrom4([4]byte{198, 51, 100, byte(rng.Intn(256))})
+		a = netip.AddrFrom16(a.As16())
+	default:
+		var b [16]byte
+		rng.Read(b[:])
+		a = netip.AddrFrom16(b)
+		if rng.Intn(3) == 0 {
+			a = a.WithZone(randomString(rng))
+		}
+	}
+	return jsonEndpoint(netip.AddrPortFrom(a, uint16(rng.Intn(65536))))
+}
+
+func randomTime(rng *rand.Rand) jsonTime {
+	if rng.Intn(5) == 0 {
+		return jsonTime{}
+	}
+	return jsonTime(time.Unix(rng.Int63n(1<<36)-1<<34, rng.Int63n(1e9)).In(time.FixedZone("x", rng.Intn(3)*1800)))
+}
+
 func randomFlow(rng *rand.Rand) jsonFlow {
 	str := func() string { return randomString(rng) }
-	jf := jsonFlow{Type: "flow", ID: rng.Intn(1 << 20), Client: str(), Server: str(), FirstPacket: rng.Intn(9),
-		LastPacket: rng.Int(), Start: str(), End: str(), Stage: str(), Outcome: str(), ClosedBy: str(),
+	jf := jsonFlow{Type: "flow", ID: rng.Intn(1 << 20), Client: randomEndpoint(rng), Server: randomEndpoint(rng), FirstPacket: rng.Intn(9),
+		LastPacket: rng.Int(), Start: randomTime(rng), End: randomTime(rng), Stage: str(), Outcome: str(), ClosedBy: str(),
 		ClientBanner: str(), ServerBanner: str(), Packets: jsonSides{rng.Int63(), -rng.Int63n(3)},
 		Bytes: jsonSides{rng.Int63(), 0}, ClientError: str(), Causes: randomStrings(rng),
 		NextSteps: randomStrings(rng), PreBanner: randomStrings(rng), AuthAttempts: rng.Intn(3),
@@ -63,7 +93,7 @@ func randomFlow(rng *rand.Rand) jsonFlow {
 	if rng.Intn(3) > 0 {
 		jf.Resets = []jsonReset{}
 		for range rng.Intn(3) {
-			jf.Resets = append(jf.Resets, jsonReset{Packet: rng.Int(), Time: str(), From: str(), Stage: str(),
+			jf.Resets = append(jf.Resets, jsonReset{Packet: rng.Int(), Time: randomTime(rng), From: str(), Stage: str(),
 				TTL: uint8(rng.Intn(256)), Origin: str(), Flags: str(), Seq: rng.Uint32(), Ack: rng.Uint32(),
 				Window: uint16(rng.Intn(65536)), IPID: uint16(rng.Intn(65536)), Label: uint32(rng.Intn(2) * rng.Intn(1<<20)),
 				SeqState: str(), Payload: rng.Intn(100), Evidence: randomStrings(rng)})
