@@ -972,12 +972,22 @@ type authState struct {
 	decided       bool
 	success       bool
 	attempts      int
+	compressed    int8 // 0: not known yet, 1: no, 2: yes (negotiated once)
 }
 
 func (a *authState) clientEncrypted(int) { a.sawClient = true }
 
 func (a *authState) serverEncrypted(f *flow, n int) {
-	if a.decided || !a.sawClient || f.d[0].s.gaps > 0 || f.d[1].s.gaps > 0 || f.compressed() {
+	if a.decided || !a.sawClient || f.d[0].s.gaps > 0 || f.d[1].s.gaps > 0 {
+		return
+	}
+	if a.compressed == 0 {
+		a.compressed = 1
+		if f.compressed() {
+			a.compressed = 2
+		}
+	}
+	if a.compressed == 2 {
 		return
 	}
 	switch {

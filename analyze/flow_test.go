@@ -249,3 +249,54 @@ func TestSSH1StopsBothWalkers(t *testing.T) {
 		}
 	}
 }
+
+// The authentication heuristic reads sizes of encrypted chunks; with
+// compression negotiated they say nothing, and it stays undecided.
+func TestAuthHeuristicOffWhenCompressed(t *testing.T) {
+	for _, comp := range []string{"none", "zlib@openssh.com"} {
+		kex := func() []byte {
+			b := make([]byte, 16)
+			for _, l := range []string{"curve25519-sha256", "ssh-ed25519", "aes128-ctr", "aes128-ctr", "hmac-sha2-256", "hmac-sha2-256", comp, comp, "", ""} {
+				b = append(b, nameList(l)...)
+			}
+			return append(b, 0, 0, 0, 0, 0)
+		}
+		hello := func(banner string) []byte {
+			s := append([]byte(banner+"\r\n"), packet(msgKexInit, kex())...)
+			return append(s, packet(msgNewKeys, nil)...)
+		}
+		a := New(Config{})
+		t0 := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
+		seq := [2]uint32{101, 501}
+		frame := 0
+		send := func(fromServer bool, payload []byte) {
+			frame++
+			i, j := 0, 1
+			s := &decode.Segment{Src: cAddr.Addr(), Dst: sAddr.Addr(), SrcPort: cAddr.Port(), DstPort: 22, TTL: 64, Flags: PA, IfIndex: -1, IPVersion: 4}
+			if fromServer {
+				i, j = 1, 0
+				s.Src, s.Dst, s.SrcPort, s.DstPort = sAddr.Addr(), cAddr.Addr(), 22, cAddr.Port()
+			}
+			s.Seq, s.Ack, s.Payload, s.PayloadLen = seq[i], seq[j], payload, len(payload)
+			seq[i] += uint32(len(payload))
+			a.Packet(frame, t0.Add(time.Duration(frame)*time.Millisecond), s)
+		}
+		frame++
+		a.Packet(frame, t0, &decode.Segment{Src: cAddr.Addr(), Dst: sAddr.Addr(), SrcPort: cAddr.Port(), DstPort: 22, Seq: 100, Flags: S, TTL: 64, IfIndex: -1})
+		frame++
+		a.Packet(frame, t0, &decode.Segment{Src: sAddr.Addr(), Dst: cAddr.Addr(), SrcPort: 22, DstPort: cAddr.Port(), Seq: 500, Ack: 101, Flags: SA, TTL: 63, IfIndex: -1})
+		send(false, hello("SSH-2.0-client"))
+		send(true, hello("SSH-2.0-server"))
+		send(false, make([]byte, 52)) // SERVICE_REQUEST
+		send(true, make([]byte, 52))  // SERVICE_ACCEPT
+		send(false, make([]byte, 100))
+		send(true, make([]byte, 36)) // USERAUTH_SUCCESS, 16 bytes shorter
+		fs := a.Judge(a.CollectAll())
+		if len(fs) != 1 {
+			t.Fatalf("%s: %d flows", comp, len(fs))
+		}
+		if decided := fs[0].AuthSuccess != nil; decided != (comp == "none") {
+			t.Errorf("compression %s: auth decided %v (%v)", comp, decided, fs[0].AuthSuccess)
+		}
+	}
+}
