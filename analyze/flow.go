@@ -461,7 +461,10 @@ func (f *flow) packet(frame int, ts time.Time, t int64, from Side, seg *decode.S
 	}
 	f.out.LastPacket = frame
 	f.out.Packets[x]++
-	stageBefore := f.stage()
+	var stageBefore Stage // what a RST interrupted
+	if fl.Has(decode.RST) {
+		stageBefore = f.stage()
+	}
 	var gap time.Duration
 	if f.out.Packets[0]+f.out.Packets[1] > 1 {
 		gap = time.Duration(t - f.last)
