@@ -2,7 +2,6 @@ package analyze
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -298,8 +297,7 @@ func (a *Analyzer) pruneHistory(now time.Time) {
 	for _, v := range a.history {
 		last = append(last, v.lastOK)
 	}
-	slices.Sort(last)
-	cut := last[len(last)/2]
+	cut := middle(last)
 	for key, v := range a.history {
 		if v.lastOK <= cut {
 			delete(a.history, key)

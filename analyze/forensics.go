@@ -3,7 +3,6 @@ package analyze
 import (
 	"fmt"
 	"net/netip"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -316,8 +315,7 @@ func (h hostTTLs) prune() {
 	for _, s := range h {
 		seen = append(seen, s.seen)
 	}
-	slices.Sort(seen)
-	cut := seen[len(seen)/2]
+	cut := middle(seen)
 	n := len(h)
 	for a, s := range h {
 		if s.seen < cut {
