@@ -423,12 +423,9 @@ func (a *Analyzer) newFlow(src, dst netip.AddrPort, seg *decode.Segment) *flow {
 		f = &flow{client: client, candidate: candidate}
 	}
 	a.serial++
-	f.out = Flow{
-		Handle: a.serial,
-		File:   a.file,
-		Client: client,
-		Server: server,
-	}
+	// f.out is zero (a new flow, or one recycle cleared): set what is
+	// known rather than write all of it again.
+	f.out.Handle, f.out.File, f.out.Client, f.out.Server = a.serial, a.file, client, server
 	f.d[0].w.isClient = true
 	f.kexs, f.d[0].w.kexs, f.d[1].w.kexs = a.kexs, a.kexs, a.kexs
 	f.d[0].w.flow, f.d[1].w.flow = f, f
