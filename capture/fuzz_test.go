@@ -27,11 +27,14 @@ func FuzzCapture(f *testing.F) {
 	}
 	f.Add([]byte{0x0a, 0x0d, 0x0d, 0x0a, 0x1c, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a})
 	f.Add(gz([]byte{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0}))
+	defer func(n int) { chunkSize = n }(chunkSize)
+	chunkSize = 64 // thousands of readers a second, each with its buffers
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := NewReader("fuzz", bytes.NewReader(data))
 		if err != nil {
 			return
 		}
+		defer s.Close()
 		// gzip may expand the input, so bound frames by libpcap's maximum
 		// and the loop by a count no honest test input reaches.
 		for i := 0; i < 1<<20; i++ {
