@@ -1,8 +1,9 @@
 package analyze
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -315,7 +316,7 @@ func sortFindings(fs []Finding) {
 		}
 		return len(findingOrder)
 	}
-	sort.SliceStable(fs, func(i, j int) bool { return rank(fs[i].ID) < rank(fs[j].ID) })
+	slices.SortStableFunc(fs, func(x, y Finding) int { return cmp.Compare(rank(x.ID), rank(y.ID)) })
 }
 
 // clientError is what the OpenSSH client most likely printed (lines joined

@@ -2,8 +2,10 @@ package analyze
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"net/netip"
+	"slices"
 	"sort"
 	"time"
 
@@ -886,11 +888,12 @@ func (a *Analyzer) CollectAll() *Batch {
 }
 
 func (a *Analyzer) take(fs []*flow, final bool) *Batch {
-	sort.Slice(fs, func(i, j int) bool {
-		if fs[i].last != fs[j].last {
-			return fs[i].last < fs[j].last
+	// A total order (handles are unique), so any sort gives the same.
+	slices.SortFunc(fs, func(x, y *flow) int {
+		if c := cmp.Compare(x.last, y.last); c != 0 {
+			return c
 		}
-		return fs[i].out.Handle < fs[j].out.Handle
+		return cmp.Compare(x.out.Handle, y.out.Handle)
 	})
 	for _, f := range fs {
 		a.flows.del(f, f.hash)
