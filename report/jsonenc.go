@@ -174,41 +174,9 @@ func (o *jsonObject) uint(k string, v uint64) {
 }
 func (o *jsonObject) bool(k string, v bool) { o.key(k); o.b = strconv.AppendBool(o.b, v) }
 
-func (o *jsonObject) strs(k string, v []string) {
-	o.key(k)
-	if v == nil {
-		o.b = append(o.b, "null"...)
-		return
-	}
-	o.b = append(o.b, '[')
-	for i, s := range v {
-		if i > 0 {
-			o.b = append(o.b, ',')
-		}
-		o.b = appendJSONString(o.b, s)
-	}
-	o.b = append(o.b, ']')
-}
-
-func (o *jsonObject) ints(k string, v []int) {
-	o.key(k)
-	if v == nil {
-		o.b = append(o.b, "null"...)
-		return
-	}
-	o.b = append(o.b, '[')
-	for i, n := range v {
-		if i > 0 {
-			o.b = append(o.b, ',')
-		}
-		o.b = strconv.AppendInt(o.b, int64(n), 10)
-	}
-	o.b = append(o.b, ']')
-}
-
-// objects writes an array of n objects (null when isNil), member writing
-// the members of the i-th.
-func (o *jsonObject) objects(k string, isNil bool, n int, member func(i int)) {
+// array writes an array of n items (null when isNil), item writing the
+// i-th.
+func (o *jsonObject) array(k string, isNil bool, n int, item func(i int)) {
 	o.key(k)
 	if isNil {
 		o.b = append(o.b, "null"...)
@@ -219,12 +187,28 @@ func (o *jsonObject) objects(k string, isNil bool, n int, member func(i int)) {
 		if i > 0 {
 			o.b = append(o.b, ',')
 		}
+		item(i)
+	}
+	o.b = append(o.b, ']')
+}
+
+func (o *jsonObject) strs(k string, v []string) {
+	o.array(k, v == nil, len(v), func(i int) { o.b = appendJSONString(o.b, v[i]) })
+}
+
+func (o *jsonObject) ints(k string, v []int) {
+	o.array(k, v == nil, len(v), func(i int) { o.b = strconv.AppendInt(o.b, int64(v[i]), 10) })
+}
+
+// objects writes an array of n objects (null when isNil), member writing
+// the members of the i-th.
+func (o *jsonObject) objects(k string, isNil bool, n int, member func(i int)) {
+	o.array(k, isNil, n, func(i int) {
 		o.b = append(o.b, '{')
 		o.first = true
 		member(i)
 		o.close()
-	}
-	o.b = append(o.b, ']')
+	})
 }
 
 func (o *jsonObject) open(k string) { o.key(k); o.b = append(o.b, '{'); o.first = true }
