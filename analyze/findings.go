@@ -86,9 +86,9 @@ func (f *flow) findings(idle time.Duration) {
 		}
 	}
 	if len(mism) > 0 {
-		r := o.Resets[indexOf(o.Resets, mism[0])]
-		add(FindTTLMismatch, "middlebox", mism, "The reset in frame %d claims to come from the %s, but its TTL %d does not match the %s's other packets (TTL %s).",
-			mism[0], r.From, r.TTL, r.From, r.baseline)
+		r, ttl := o.Resets[indexOf(o.Resets, mism[0])], o.TTLName()
+		add(FindTTLMismatch, "middlebox", mism, "The reset in frame %d claims to come from the %s, but its %s %d does not match the %s's other packets (%s %s).",
+			mism[0], r.From, ttl, r.TTL, r.From, ttl, r.baseline)
 	}
 	if len(race) > 0 {
 		i := indexOf(o.Resets, race[0])

@@ -358,9 +358,11 @@ func (f *flow) judge(hosts hostTTLs) {
 		r, c := &resets[i], &f.rx[i]
 		side := r.From.String()
 		sender := f.d[r.From.index()].ev
+		ttl := ttlName(f.out.Client.Addr())
 		var forged, genuine []string
 
-		// TTL against the sender's other packets, or its other flows.
+		// TTL (hop limit) against the sender's other packets, or its
+		// other flows.
 		base, where := &sender.ttls, "in this connection"
 		if base.total() == 0 {
 			addr := f.out.Client.Addr()
@@ -375,15 +377,15 @@ func (f *flow) judge(hosts hostTTLs) {
 		case n == 0:
 		case base.has(r.TTL):
 			if n >= 2 {
-				genuine = append(genuine, fmt.Sprintf("TTL %d matches the %s's other %d packets %s", r.TTL, side, n, where))
+				genuine = append(genuine, fmt.Sprintf("%s %d matches the %s's other %d packets %s", ttl, r.TTL, side, n, where))
 			}
 		case n >= 2 && base.other == 0:
 			r.baseline = base.describe()
-			forged = append(forged, fmt.Sprintf("TTL %d (%s), but the %s's other %d packets %s arrived with TTL %s (%s): the reset came from a different distance",
-				r.TTL, hopWord(hops(r.TTL)), side, n, where, base.describe(), hopWord(hops(base.c[0].ttl))))
+			forged = append(forged, fmt.Sprintf("%s %d (%s), but the %s's other %d packets %s arrived with %s %s (%s): the reset came from a different distance",
+				ttl, r.TTL, hopWord(hops(r.TTL)), side, n, where, ttl, base.describe(), hopWord(hops(base.c[0].ttl))))
 			r.ttlMismatch = true
 		default:
-			forged = append(forged, fmt.Sprintf("TTL %d, but the %s's only other packet %s arrived with TTL %s", r.TTL, side, where, base.describe()))
+			forged = append(forged, fmt.Sprintf("%s %d, but the %s's only other packet %s arrived with %s %s", ttl, r.TTL, side, where, ttl, base.describe()))
 			r.ttlMismatch = n >= 2
 			r.baseline = base.describe()
 		}

@@ -213,6 +213,18 @@ type Flow struct {
 // a report or an evidence file is about.
 func (f *Flow) Notable() bool { return f.Outcome.Abnormal() || len(f.Findings) > 0 }
 
+// TTLName is what the connection's IP headers call the count of hops a
+// packet has left: "TTL" in IPv4, "hop limit" in IPv6 (Reset.TTL holds
+// either).
+func (f *Flow) TTLName() string { return ttlName(f.Client.Addr()) }
+
+func ttlName(a netip.Addr) string {
+	if a.Is4() {
+		return "TTL"
+	}
+	return "hop limit"
+}
+
 // index returns 0 for the client and 1 for the server.
 func (s Side) index() int {
 	if s == Server {

@@ -344,22 +344,23 @@ func (p *Pair) orient() {
 	// The first TTL of each side's packets, by capture (-1: none).
 	c := [2]int{ttl(p.Flows[0], analyze.Client), ttl(p.Flows[1], analyze.Client)}
 	s := [2]int{ttl(p.Flows[0], analyze.Server), ttl(p.Flows[1], analyze.Server)}
+	name := p.Flows[0].TTLName() // "TTL", or IPv6's "hop limit"
 	switch {
 	case c[0] >= 0 && c[1] >= 0 && c[0] != c[1]:
 		p.ClientSide = 0
 		if c[1] > c[0] {
 			p.ClientSide = 1
 		}
-		p.Sides = "the client's packets lose TTL from one capture to the other"
+		p.Sides = "the client's packets lose " + name + " from one capture to the other"
 	case s[0] >= 0 && s[1] >= 0 && s[0] != s[1]:
 		p.ClientSide = 0
 		if s[0] > s[1] {
 			p.ClientSide = 1
 		}
-		p.Sides = "the server's packets lose TTL from one capture to the other"
+		p.Sides = "the server's packets lose " + name + " from one capture to the other"
 	default:
 		p.ClientSide = 0
-		p.Sides = "TTLs are the same at both points (no router between them): the first capture is taken as the client's"
+		p.Sides = capitalize(name) + "s are the same at both points (no router between them): the first capture is taken as the client's"
 	}
 	cs, ss := p.ClientSide, 1-p.ClientSide
 	if c[ss] >= 0 && c[cs]-c[ss] >= 0 {

@@ -112,7 +112,7 @@ func packetLine(f *analyze.Flow, p analyze.PacketRecord, t0 time.Time) string {
 	if p.Flags.Has(decode.ACK) {
 		s += fmt.Sprintf(", ack %d", p.Ack)
 	}
-	s += fmt.Sprintf(", win %d, length %d, ttl %d", p.Window, p.Len, p.TTL)
+	s += fmt.Sprintf(", win %d, length %d, %s %d", p.Window, p.Len, ttlShort(f), p.TTL)
 	if p.Banner {
 		s += ", SSH banner"
 	}

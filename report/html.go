@@ -134,7 +134,7 @@ func ladder(f *analyze.Flow) svgLadder {
 				a.X1 = laneMiddle
 			}
 		}
-		a.Label = fmt.Sprintf("#%d +%.1f ms [%s] len %d ttl %d", p.Frame, float64(p.Time.Sub(f.Start).Microseconds())/1000, p.Flags, p.Len, p.TTL)
+		a.Label = fmt.Sprintf("#%d +%.1f ms [%s] len %d %s %d", p.Frame, float64(p.Time.Sub(f.Start).Microseconds())/1000, p.Flags, p.Len, ttlShort(f), p.TTL)
 		if a.Class == "forged" {
 			a.Label += " FORGED"
 		}
@@ -237,7 +237,7 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 </svg>{{end}}
 {{if .ClientError}}<p><b>What the OpenSSH client most likely printed:</b></p><pre>{{range .ClientError}}{{safe .}}
 {{end}}</pre>{{end}}
-{{range $f.Resets}}<p><b>Reset, frame {{.Packet}}</b> ({{.From}}'s name, {{.Stage}} stage, TTL {{.TTL}}): {{origin .}}</p>
+{{range $f.Resets}}<p><b>Reset, frame {{.Packet}}</b> ({{.From}}'s name, {{.Stage}} stage, {{$f.TTLName}} {{.TTL}}): {{origin .}}</p>
 <ul>{{range .Evidence}}<li>{{safe .}}</li>{{end}}</ul>
 {{end}}{{if .Packets}}<p><b>Packets</b> (frame numbers as in Wireshark; sequence numbers relative):</p><pre>{{range .Packets}}{{.}}
 {{end}}</pre>{{end}}

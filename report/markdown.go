@@ -84,7 +84,7 @@ func mdFlow(b *strings.Builder, f *analyze.Flow) {
 		b.WriteString("```\n\n")
 	}
 	for _, r := range f.Resets {
-		fmt.Fprintf(b, "**Reset, frame %d** (%s's name, %s stage, TTL %d): %s\n\n", r.Packet, r.From, r.Stage, r.TTL, mdText(originSentence(r)))
+		fmt.Fprintf(b, "**Reset, frame %d** (%s's name, %s stage, %s %d): %s\n\n", r.Packet, r.From, r.Stage, f.TTLName(), r.TTL, mdText(originSentence(r)))
 		for _, e := range r.Evidence {
 			fmt.Fprintf(b, "- %s\n", mdText(e))
 		}

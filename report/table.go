@@ -130,7 +130,7 @@ func Explain(w io.Writer, f *analyze.Flow, multi bool) error {
 		}
 	}
 	for _, r := range f.Resets {
-		fmt.Fprintf(&b, "  Reset frame %d, in the %s's name, at the %s stage, TTL %d: %s\n", r.Packet, r.From, r.Stage, r.TTL, originSentence(r))
+		fmt.Fprintf(&b, "  Reset frame %d, in the %s's name, at the %s stage, %s %d: %s\n", r.Packet, r.From, r.Stage, f.TTLName(), r.TTL, originSentence(r))
 		for _, e := range r.Evidence {
 			fmt.Fprintf(&b, "    - %s\n", e)
 		}
@@ -167,14 +167,24 @@ func originSentence(r analyze.Reset) string {
 }
 
 // resetCell lists a flow's resets: frame, claimed side, stage and TTL.
+// ttlShort is tcpdump's word for a packet's hops left: "ttl" in IPv4,
+// "hlim" (hop limit) in IPv6.
+func ttlShort(f *analyze.Flow) string {
+	if f.Client.Addr().Is4() {
+		return "ttl"
+	}
+	return "hlim"
+}
+
 func resetCell(f *analyze.Flow) string {
 	var parts []string
+	ttl := ttlShort(f)
 	for i, rs := range f.Resets {
 		if i == 3 {
 			parts = append(parts, fmt.Sprintf("+%d more", len(f.Resets)-3))
 			break
 		}
-		parts = append(parts, fmt.Sprintf("#%d %s@%s ttl %d %s", rs.Packet, rs.From, rs.Stage, rs.TTL, originWord(rs.Origin)))
+		parts = append(parts, fmt.Sprintf("#%d %s@%s %s %d %s", rs.Packet, rs.From, rs.Stage, ttl, rs.TTL, originWord(rs.Origin)))
 	}
 	return strings.Join(parts, ", ")
 }
