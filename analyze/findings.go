@@ -17,6 +17,7 @@ const (
 	FindTTLMismatch      = "ttl-mismatch"
 	FindPostSynAckReset  = "post-synack-reset"
 	FindResetRace        = "reset-race"
+	FindHostFirewall     = "host-firewall-reset"
 	FindResetBurst       = "reset-burst"
 	FindIdleTimeoutReset = "idle-timeout-reset"
 	FindMTUBlackhole     = "mtu-blackhole"
@@ -31,7 +32,7 @@ const (
 
 // findingOrder ranks findings: the first one a flow has is its main finding.
 var findingOrder = []string{
-	FindResetRace, FindResetBothEnds, FindResetBurst, FindIdleTimeoutReset, FindRateLimit,
+	FindHostFirewall, FindResetRace, FindResetBothEnds, FindResetBurst, FindIdleTimeoutReset, FindRateLimit,
 	FindMTUBlackhole, FindCloseBeforeBan, FindPostSynAckReset, FindTTLMismatch, FindRefused,
 	FindSynTimeout, FindNotSSH, FindMalformedSSH, FindServerReset, FindClientReset,
 }
@@ -76,12 +77,16 @@ func (f *flow) findings(idle time.Duration) {
 		add(FindSynTimeout, "network", []int{o.FirstPacket, o.LastPacket}, "%d SYN%s to %s port %d over %s (frames %d-%d) were never answered: a firewall drops them, or the host is down or unreachable.",
 			n, plural(n), srv, o.Server.Port(), ms(o.End.Sub(o.Start)), o.FirstPacket, o.LastPacket)
 	}
-	var mism, race []int
+	var mism, race, beside []int
 	for i, r := range o.Resets {
 		if r.ttlMismatch {
 			mism = append(mism, r.Packet)
 		}
-		if f.rx[i].race.frame != 0 {
+		switch {
+		case f.rx[i].race.frame == 0:
+		case r.Beside:
+			beside = append(beside, r.Packet, f.rx[i].race.frame)
+		default:
 			race = append(race, r.Packet, f.rx[i].race.frame)
 		}
 	}
@@ -95,6 +100,15 @@ func (f *flow) findings(idle time.Duration) {
 		r, c := o.Resets[i], f.rx[i]
 		add(FindResetRace, "middlebox", race, "The %s sent %s (frame %d) %s after a reset in its name (frame %d): it never sent that reset, a device on the path forged it.",
 			r.From, c.raceWhat, c.race.frame, ms(time.Duration(c.race.t-r.Time.UnixNano())), r.Packet)
+	}
+	if len(beside) > 0 {
+		i := indexOf(o.Resets, beside[0])
+		r, c := o.Resets[i], f.rx[i]
+		add(FindHostFirewall, r.From.String(), beside, "The %s sent %s (frame %d) %s after a reset in its name (frame %d), so its socket did not send that reset; "+
+			"but the reset came with the %s's own %s %d, from as far away as the %s: most likely a firewall on the %s host itself "+
+			"(an iptables or nftables REJECT --reject-with tcp-reset rule, a fail2ban or firewalld ban), or a device right in front of it that keeps the %s.",
+			r.From, c.raceWhat, c.race.frame, ms(time.Duration(c.race.t-r.Time.UnixNano())), r.Packet,
+			r.From, o.TTLName(), r.TTL, r.From, r.From, o.TTLName())
 	}
 	for _, side := range []Side{Client, Server} {
 		var pk []int

@@ -364,6 +364,7 @@ func (f *flow) judge(hosts hostTTLs) {
 		// TTL (hop limit) against the sender's other packets, or its
 		// other flows.
 		base, where := &sender.ttls, "in this connection"
+		ownTTL := false // the TTL of the sender's other packets in this connection
 		if base.total() == 0 {
 			addr := f.out.Client.Addr()
 			if r.From == Server {
@@ -377,6 +378,7 @@ func (f *flow) judge(hosts hostTTLs) {
 		case n == 0:
 		case base.has(r.TTL):
 			if n >= 2 {
+				ownTTL = where == "in this connection"
 				genuine = append(genuine, fmt.Sprintf("%s %d matches the %s's other %d packets %s", ttl, r.TTL, side, n, where))
 			}
 		case n >= 2 && base.other == 0:
@@ -423,6 +425,7 @@ func (f *flow) judge(hosts hostTTLs) {
 		if c.hasTrigger {
 			rtt := f.respDelay(r.From)
 			if d := time.Duration(r.Time.UnixNano() - c.trigger.t); rtt >= minTimingRTT && d < rtt/2 {
+				ownTTL = false // nearer than the sender after all
 				forged = append(forged, fmt.Sprintf("it arrived %s after the packet that drew it (frame %d), less than half the %s the %s takes to answer: something nearer sent it",
 					ms(d), c.trigger.frame, ms(rtt), side))
 			}
@@ -466,6 +469,12 @@ func (f *flow) judge(hosts hostTTLs) {
 		switch {
 		case len(forged) > 0 && c.tsOK != 1 && !c.ipidOK && !c.labelOK:
 			r.Origin = OriginMiddlebox
+			// The sender's socket kept going, yet the reset came from its
+			// own distance with nothing else amiss: what a REJECT rule on
+			// that host sends (netfilter answers the peer's packet in the
+			// host's name, with no TCP options).
+			r.Beside = ownTTL && c.race.frame != 0 && c.tsOK == 0 && !r.burst && !r.bothEnds &&
+				r.SeqState != "out-of-window"
 		case len(forged) == 0 && (c.tsOK == 1 || c.ipidOK || c.labelOK || base.has(r.TTL) && base.total() >= 2):
 			r.Origin = OriginEndpoint
 		default:

@@ -44,6 +44,13 @@ var Knowledge = map[string]advice{
 			"look for IPS/DPI rules matching SSH (banner strings, port 22 policy) on the path",
 			"try another port or a tunnel to confirm the block follows the content"},
 	},
+	FindHostFirewall: {
+		Causes: []string{"a firewall rule on the host whose address the reset carries answers the other side with resets: an iptables or nftables REJECT --reject-with tcp-reset, or a ban by fail2ban, sshguard or firewalld",
+			"a bridging (transparent) firewall or the hypervisor's filter right in front of the host, which sends in the host's name without a router between"},
+		NextSteps: []string{"on the host whose address the reset carries, list the firewall rules with their packet counters and look for a REJECT matching the other side's address: iptables -L -v -n; ip6tables -L -v -n; nft list ruleset",
+			"check that host's ban lists: fail2ban-client status sshd; sshguard's and firewalld's blocked addresses",
+			"reproduce while watching the counters (watch -n1 iptables -L INPUT -v -n): the rule whose count rises with each reset is the one; if none does, look at a bridging firewall or the hypervisor's security rules in front of the host"},
+	},
 	FindResetBurst: {
 		Causes:    []string{"an injector that sends several resets with stepped sequence numbers so that one lands in the window (typical of censorship and some IPS)"},
 		NextSteps: []string{"report the burst with its frames to the network team; no TCP stack sends such a series"},

@@ -128,6 +128,11 @@ type Reset struct {
 	Evidence []string
 	// Forged is how many of the first Evidence entries point to a forged reset.
 	Forged int
+	// Beside marks a forged reset (Origin middlebox) that came from exactly
+	// the claimed sender's distance: its socket kept sending, but the TTL is
+	// its own. Most likely a firewall on that host (a REJECT --reject-with
+	// tcp-reset rule) rather than a device on the path.
+	Beside bool
 
 	ttlMismatch, burst, bothEnds bool
 	baseline                     string // the sender's TTLs the reset was compared with

@@ -50,10 +50,13 @@ func verdict(f *analyze.Flow) string {
 			b.WriteString(" ")
 		}
 		fmt.Fprintf(&b, "%s (frame %d, at the %s stage) carries the %s's address %s", lead, r.Packet, r.Stage, r.From, addr)
-		switch r.Origin {
-		case analyze.OriginMiddlebox:
+		switch {
+		case r.Beside:
+			fmt.Fprintf(&b, ", but its socket did not send it: %s. It came from the %s's own distance (%s %d), so most likely from a firewall on the %s host itself.",
+				strings.Join(r.Evidence[:r.Forged], "; "), r.From, f.TTLName(), r.TTL, r.From)
+		case r.Origin == analyze.OriginMiddlebox:
 			fmt.Fprintf(&b, ", but a device on the path forged it: %s.", strings.Join(r.Evidence[:r.Forged], "; "))
-		case analyze.OriginEndpoint:
+		case r.Origin == analyze.OriginEndpoint:
 			fmt.Fprintf(&b, ", and the %s itself sent it: %s.", r.From, strings.Join(r.Evidence, "; "))
 		default:
 			b.WriteString(", and there is not enough evidence to say whether it or a device on the path sent it.")

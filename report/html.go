@@ -102,7 +102,7 @@ var stageFill = map[string]string{
 func ladder(f *analyze.Flow) svgLadder {
 	forged := map[int]bool{}
 	for _, r := range f.Resets {
-		if r.Origin == analyze.OriginMiddlebox {
+		if r.Origin == analyze.OriginMiddlebox && !r.Beside { // a host's firewall is drawn at the host
 			forged[r.Packet] = true
 		}
 	}
@@ -192,6 +192,7 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"safe":   Safe,
 	"main":   mainFinding,
 	"origin": originSentence,
+	"who":    whoSent,
 	"mid":    func(a, b int) int { return (a + b) / 2 },
 	"width":  func() int { return svgWidth },
 	"laneX": func(n string) int {
@@ -218,7 +219,7 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 <tr><th>#</th><th>Client</th><th>Server</th><th>Outcome</th><th>Stage</th><th>Reset</th><th>Who sent it</th><th>Main finding</th></tr>
 {{range .Flows}}{{$f := .F}}<tr><td><a href="#connection-{{$f.ID}}">{{$f.ID}}</a></td><td><code>{{endpoint $f false}}</code></td><td><code>{{endpoint $f true}}</code></td><td>{{$f.Outcome}}</td><td>{{$f.Stage}}</td>
 <td>{{if $f.Resets}}{{with index $f.Resets 0}}frame {{.Packet}}, {{.From}}'s name{{end}}{{else}}-{{end}}</td>
-<td>{{if $f.Resets}}{{with index $f.Resets 0}}{{.Origin}}{{end}}{{else}}-{{end}}</td><td><code>{{main $f}}</code></td></tr>
+<td>{{if $f.Resets}}{{with index $f.Resets 0}}{{who .}}{{end}}{{else}}-{{end}}</td><td><code>{{main $f}}</code></td></tr>
 {{end}}</table>
 {{else}}<p>No connection was reset, refused or timed out, and none shows a finding.</p>{{end}}
 {{range .Flows}}{{$f := .F}}

@@ -49,7 +49,7 @@ func Markdown(w io.Writer, r *Run, meta Meta) error {
 		if len(f.Resets) > 0 {
 			rs := f.Resets[0]
 			reset = fmt.Sprintf("frame %d, %s's name", rs.Packet, rs.From)
-			origin = rs.Origin.String()
+			origin = whoSent(rs)
 		}
 		fmt.Fprintf(&b, "| [%d](#connection-%d) | %s | %s | %s | %s | %s | %s | %s |\n", f.ID, f.ID,
 			mdCode(Endpoint(f.Client), true), mdCode(Endpoint(f.Server), true), f.Outcome, f.Stage, reset, origin, mdCode(dash(mainFinding(f)), true))

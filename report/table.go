@@ -94,11 +94,13 @@ func newTable(w io.Writer) *tablewriter.Table {
 }
 
 // originWord says in the table who really sent a reset.
-func originWord(o analyze.Origin) string {
-	switch o {
-	case analyze.OriginMiddlebox:
+func originWord(r analyze.Reset) string {
+	switch {
+	case r.Beside:
+		return "HOST-FW"
+	case r.Origin == analyze.OriginMiddlebox:
 		return "FORGED"
-	case analyze.OriginEndpoint:
+	case r.Origin == analyze.OriginEndpoint:
 		return "genuine"
 	}
 	return "origin?"
@@ -156,7 +158,20 @@ func Explain(w io.Writer, f *analyze.Flow, multi bool) error {
 	return err
 }
 
+// whoSent names a reset's origin in one or two words: middlebox,
+// endpoint, unknown, or "server's firewall" for one from the claimed
+// sender's own distance that its socket did not send.
+func whoSent(r analyze.Reset) string {
+	if r.Beside {
+		return r.From.String() + "'s firewall"
+	}
+	return r.Origin.String()
+}
+
 func originSentence(r analyze.Reset) string {
+	if r.Beside {
+		return fmt.Sprintf("not sent by the %s's socket but from its distance: most likely a firewall on the %s host itself (origin: middlebox)", r.From, r.From)
+	}
 	switch r.Origin {
 	case analyze.OriginMiddlebox:
 		return "forged by a device on the path (origin: middlebox)"
@@ -166,7 +181,6 @@ func originSentence(r analyze.Reset) string {
 	return "not enough evidence to say who sent it (origin: unknown)"
 }
 
-// resetCell lists a flow's resets: frame, claimed side, stage and TTL.
 // ttlShort is tcpdump's word for a packet's hops left: "ttl" in IPv4,
 // "hlim" (hop limit) in IPv6.
 func ttlShort(f *analyze.Flow) string {
@@ -176,6 +190,7 @@ func ttlShort(f *analyze.Flow) string {
 	return "hlim"
 }
 
+// resetCell lists a flow's resets: frame, claimed side, stage and TTL.
 func resetCell(f *analyze.Flow) string {
 	var parts []string
 	ttl := ttlShort(f)
@@ -184,7 +199,7 @@ func resetCell(f *analyze.Flow) string {
 			parts = append(parts, fmt.Sprintf("+%d more", len(f.Resets)-3))
 			break
 		}
-		parts = append(parts, fmt.Sprintf("#%d %s@%s %s %d %s", rs.Packet, rs.From, rs.Stage, ttl, rs.TTL, originWord(rs.Origin)))
+		parts = append(parts, fmt.Sprintf("#%d %s@%s %s %d %s", rs.Packet, rs.From, rs.Stage, ttl, rs.TTL, originWord(rs)))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -109,6 +110,14 @@ type verdict struct {
 // verdicts reads rstsniff's JSON output into one verdict per flow.
 func verdicts(t *testing.T, jsonl string) []verdict {
 	t.Helper()
+	return parseVerdicts(t, jsonl, false)
+}
+
+// parseVerdicts reads the verdicts of every flow; bySide writes Origins as
+// the distinct origins of each side's resets ("client:endpoint;server:
+// middlebox"), for cases where how many resets come is up to timing.
+func parseVerdicts(t *testing.T, jsonl string, bySide bool) []verdict {
+	t.Helper()
 	var out []verdict
 	sc := bufio.NewScanner(strings.NewReader(jsonl))
 	sc.Buffer(nil, 1<<20)
@@ -145,6 +154,22 @@ func verdicts(t *testing.T, jsonl string) []verdict {
 		var origins, ids []string
 		for _, r := range f.Resets {
 			origins = append(origins, r.Origin)
+		}
+		if bySide {
+			var sides []string
+			for _, side := range []string{"client", "server"} {
+				var seen []string
+				for _, r := range f.Resets {
+					if r.From == side && !slices.Contains(seen, r.Origin) {
+						seen = append(seen, r.Origin)
+					}
+				}
+				if seen != nil {
+					sort.Strings(seen)
+					sides = append(sides, side+":"+strings.Join(seen, ","))
+				}
+			}
+			origins = []string{strings.Join(sides, ";")}
 		}
 		for _, fd := range f.Findings {
 			ids = append(ids, fd.ID)

@@ -27,7 +27,7 @@ shift
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-all_cases=(clean authfail refused reject-banner post-handshake syn-drop maxstartups sshd-killed client-abort ipv6 port2222 any
+all_cases=(clean authfail refused reject-banner post-handshake syn-drop maxstartups sshd-killed client-abort ipv6 port2222 any server-firewall
 	reject-near-server inject-both idle-timeout mtu-blackhole rate-limit lossy-transfer ipv6-forensics hostile-banner)
 # Captured at both ends at once (client.pcap, server.pcap), or on a jump
 # host (jump.pcap), for --correlate; "pairs" names them all.
@@ -285,6 +285,20 @@ case_sshd-killed() { # the session's sshd processes are killed mid-session
 	ins pkill -9 -f 'sshd: root' || true
 	wait $c || true
 	stop_capture
+	stop_sshd
+}
+
+case_server-firewall() { # mid-session the server's own iptables rejects the client with resets (as a fail2ban or firewalld rule can)
+	start_sshd
+	start_capture -i c0 'tcp or icmp or icmp6'
+	client root@$SRV4 'for i in $(seq 60); do echo $i; sleep 0.05; done' &
+	local c=$!
+	sleep 1.5
+	ins iptables -I INPUT -p tcp --dport 22 -s $CLI4 -j REJECT --reject-with tcp-reset
+	wait $c || true
+	stop_capture
+	ins iptables -L INPUT -v -x -n >"$dir/server.txt"
+	ins iptables -F INPUT
 	stop_sshd
 }
 
