@@ -26,6 +26,7 @@ const (
 	FindClientReset      = "client-reset"
 	FindServerReset      = "server-reset"
 	FindResetBothEnds    = "reset-both-ends"
+	FindICMPUnreachable  = "icmp-unreachable"
 	FindNotSSH           = "not-ssh"
 	FindMalformedSSH     = "malformed-ssh"
 )
@@ -33,7 +34,7 @@ const (
 // findingOrder ranks findings: the first one a flow has is its main finding.
 var findingOrder = []string{
 	FindHostFirewall, FindResetRace, FindResetBothEnds, FindResetBurst, FindIdleTimeoutReset, FindRateLimit,
-	FindMTUBlackhole, FindCloseBeforeBan, FindPostSynAckReset, FindTTLMismatch, FindRefused,
+	FindMTUBlackhole, FindCloseBeforeBan, FindPostSynAckReset, FindTTLMismatch, FindICMPUnreachable, FindRefused,
 	FindSynTimeout, FindNotSSH, FindMalformedSSH, FindServerReset, FindClientReset,
 }
 
@@ -76,6 +77,19 @@ func (f *flow) findings(idle time.Duration) {
 		n := f.d[0].retrans + 1
 		add(FindSynTimeout, "network", []int{o.FirstPacket, o.LastPacket}, "%d SYN%s to %s port %d over %s (frames %d-%d) were never answered: a firewall drops them, or the host is down or unreachable.",
 			n, plural(n), srv, o.Server.Port(), ms(o.End.Sub(o.Start)), o.FirstPacket, o.LastPacket)
+	}
+	if e, ok := f.connectError(); ok {
+		by, blame := "the server itself", "server"
+		switch {
+		case e.From == o.Client.Addr():
+			by, blame = "the client's own host", "client"
+		case e.From != o.Server.Addr() && e.Prohibited():
+			by, blame = "a firewall on the path", "middlebox"
+		case e.From != o.Server.Addr():
+			by, blame = "a router on the path", "network"
+		}
+		add(FindICMPUnreachable, blame, []int{o.FirstPacket, e.Packet}, "The client's SYN (frame %d) was answered in frame %d by %s from %s, %s, %s %d; the client's kernel gave up the connection: %s.",
+			o.FirstPacket, e.Packet, e.What(), e.From, by, ttlName(e.From), e.TTL, e.Errno())
 	}
 	var mism, race, beside []int
 	for i, r := range o.Resets {
@@ -339,7 +353,7 @@ func sortFindings(fs []Finding) {
 // 9.2p1) or comes from OpenSSH's sources for other versions.
 func clientError(f *Flow) string {
 	// Most connections need no message: the text is made only when one is.
-	if f.ClosedBy != Server && f.Outcome != OutcomeRefused && f.Outcome != OutcomeTimeout &&
+	if f.ClosedBy != Server && f.Outcome != OutcomeRefused && f.Outcome != OutcomeTimeout && f.Outcome != OutcomeUnreachable &&
 		!(f.Outcome == OutcomeClosed && f.Stage == StageAuth && f.AuthSuccess != nil && !*f.AuthSuccess) {
 		return ""
 	}
@@ -358,6 +372,13 @@ func clientError(f *Flow) string {
 	switch f.Outcome {
 	case OutcomeRefused:
 		return fmt.Sprintf("ssh: connect to host %s port %d: Connection refused", host, port)
+	case OutcomeUnreachable:
+		for _, e := range f.ICMP {
+			if e.About == Client && e.Errno() != "" {
+				return fmt.Sprintf("ssh: connect to host %s port %d: %s", host, port, e.Errno())
+			}
+		}
+		return ""
 	case OutcomeTimeout:
 		if f.Stage == StageHandshake {
 			return fmt.Sprintf("ssh: connect to host %s port %d: Connection timed out", host, port)

@@ -304,6 +304,9 @@ func (a *Analyzer) Packet(frame int, ts time.Time, seg *decode.Segment) uint64 {
 	if a.loc == nil {
 		a.loc = ts.Location()
 	}
+	if seg.ICMP {
+		return a.icmp(frame, ts, seg)
+	}
 	src := netip.AddrPortFrom(seg.Src, seg.SrcPort)
 	dst := netip.AddrPortFrom(seg.Dst, seg.DstPort)
 	k := &a.key
@@ -756,6 +759,8 @@ func (f *flow) finish(captureEnd time.Time, hosts hostTTLs, idle time.Duration) 
 	case len(o.Resets) > 0 && o.Resets[0].From == Server && !f.synAckSeen && c.synSeen &&
 		o.Resets[0].Flags.Has(decode.ACK):
 		o.Outcome = OutcomeRefused
+	case f.connectFailed():
+		o.Outcome = OutcomeUnreachable
 	case f.resetEnded:
 		o.Outcome = OutcomeReset
 	case c.finSeen || s.finSeen:

@@ -17,6 +17,13 @@ var Knowledge = map[string]advice{
 			"on the server: iptables -S; nft list ruleset",
 			"capture on the server too: if the SYN never arrives there, the reset came from the path"},
 	},
+	FindICMPUnreachable: {
+		Causes: []string{"a firewall rejects port 22 with an ICMP error rather than a reset: firewalld's default (icmp-host-prohibited, icmp6-adm-prohibited), iptables and ip6tables REJECT's (port unreachable), a cloud or router ACL",
+			"no route to the server from a router on the path (network or host unreachable from the router's address), or a routing loop (time exceeded)"},
+		NextSteps: []string{"the error's source address names the device that answered: the server itself, or a router or firewall on the path",
+			"on the server: firewall-cmd --list-all; iptables -L -v -n; ip6tables -L -v -n; nft list ruleset",
+			"on a router: its routes and ACLs for the server's address and port 22; traceroute -T -p 22 to the server shows where packets stop"},
+	},
 	FindSynTimeout: {
 		Causes: []string{"a firewall on the path or on the server drops the SYNs (DROP rule, security group, fail2ban)",
 			"the server is down or the route to it is broken"},

@@ -64,14 +64,15 @@ func (s Stage) String() string {
 type Outcome uint8
 
 const (
-	OutcomeOpen    Outcome = iota // still open when the capture ended
-	OutcomeClosed                 // closed by FIN
-	OutcomeReset                  // ended by a RST
-	OutcomeRefused                // SYN answered by RST
-	OutcomeTimeout                // SYN or data never answered
+	OutcomeOpen        Outcome = iota // still open when the capture ended
+	OutcomeClosed                     // closed by FIN
+	OutcomeReset                      // ended by a RST
+	OutcomeRefused                    // SYN answered by RST
+	OutcomeTimeout                    // SYN or data never answered
+	OutcomeUnreachable                // SYN answered by an ICMP error (Flow.ICMP)
 )
 
-var outcomeNames = [...]string{"open", "closed", "reset", "refused", "timeout"}
+var outcomeNames = [...]string{"open", "closed", "reset", "refused", "timeout", "unreachable"}
 
 func (o Outcome) String() string {
 	if int(o) < len(outcomeNames) {
@@ -82,7 +83,7 @@ func (o Outcome) String() string {
 
 // Abnormal reports whether the outcome makes the exit status 1.
 func (o Outcome) Abnormal() bool {
-	return o == OutcomeReset || o == OutcomeRefused || o == OutcomeTimeout
+	return o == OutcomeReset || o == OutcomeRefused || o == OutcomeTimeout || o == OutcomeUnreachable
 }
 
 // Origin says who really sent a reset.
@@ -179,11 +180,13 @@ type Flow struct {
 	ServerBanner string
 	// PreBanner holds text lines the server sent before its identification
 	// string (such as "Exceeded MaxStartups"), clipped.
-	PreBanner   []string
-	Algorithms  Algorithms
-	Packets     [2]int   // by side: [0] client, [1] server
-	Bytes       [2]int64 // payload bytes in sequence space, by side
-	Resets      []Reset
+	PreBanner  []string
+	Algorithms Algorithms
+	Packets    [2]int   // by side: [0] client, [1] server
+	Bytes      [2]int64 // payload bytes in sequence space, by side
+	Resets     []Reset
+	// ICMP lists the ICMP errors about the connection's segments (up to 8).
+	ICMP        []ICMPError
 	CommunityID string
 	ConnState   string // Zeek conn_state
 	History     string // Zeek history letters

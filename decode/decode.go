@@ -128,6 +128,17 @@ type Segment struct {
 	Direction Direction
 	IfIndex   int32 // SLL2 interface index, -1 when unknown
 	VLANs     uint8 // number of 802.1Q/802.1ad tags removed
+
+	// ICMP marks an ICMP error about a TCP segment (RFC 792 destination
+	// unreachable or time exceeded; RFC 4443 also packet too big): then
+	// Src, Dst, the ports and Seq are those of the TCP header the error
+	// quotes, a packet that went the other way, and the IP fields (TTL,
+	// IPID, ...) the error's own. Flags and the payload are zero.
+	ICMP     bool
+	ICMPType uint8
+	ICMPCode uint8
+	ICMPMTU  uint32     // next-hop MTU of "fragmentation needed" or "packet too big"
+	ICMPFrom netip.Addr // the error's sender: the destination host or a router
 }
 
 // Errors returned by Decode. They are values, so returning them does not allocate.
@@ -263,7 +274,8 @@ func decodeIPv4(b []byte, seg *Segment) error {
 	if len(b) < ihl {
 		return ErrTruncated
 	}
-	if b[9] != 6 {
+	proto := b[9]
+	if proto != ipProtoTCP && proto != ipProtoICMP {
 		return ErrNotTCP
 	}
 	frag := binary.BigEndian.Uint16(b[6:8])
@@ -282,17 +294,74 @@ func decodeIPv4(b []byte, seg *Segment) error {
 	if want := total - ihl; len(data) > want {
 		data = data[:want]
 	}
+	if proto == ipProtoICMP {
+		return decodeICMPv4(data, seg)
+	}
 	return decodeTCP(data, total-ihl, seg)
+}
+
+// decodeICMPv4 reads an ICMP destination unreachable or time exceeded
+// message that quotes a TCP segment; other ICMP is not rstsniff's.
+func decodeICMPv4(b []byte, seg *Segment) error {
+	if len(b) < 8 || b[0] != 3 && b[0] != 11 {
+		return ErrNotTCP
+	}
+	q := b[8:] // the quoted IP header and at least 8 bytes of what followed
+	if len(q) < 20 || q[0]>>4 != 4 {
+		return ErrNotTCP
+	}
+	ihl := int(q[0]&0x0f) * 4
+	if ihl < 20 || len(q) < ihl+8 || q[9] != ipProtoTCP || binary.BigEndian.Uint16(q[6:8])&0x1fff != 0 {
+		return ErrNotTCP
+	}
+	if b[0] == 3 && b[1] == 4 { // fragmentation needed (RFC 1191)
+		seg.ICMPMTU = uint32(binary.BigEndian.Uint16(b[6:8]))
+	}
+	seg.ICMP, seg.ICMPType, seg.ICMPCode, seg.ICMPFrom = true, b[0], b[1], seg.Src
+	seg.Src = netip.AddrFrom4([4]byte(q[12:16]))
+	seg.Dst = netip.AddrFrom4([4]byte(q[16:20]))
+	quoteTCP(q[ihl:], seg)
+	return nil
+}
+
+// decodeICMPv6 reads an ICMPv6 destination unreachable, packet too big or
+// time exceeded message that quotes a TCP segment.
+func decodeICMPv6(b []byte, seg *Segment) error {
+	if len(b) < 8 || b[0] < 1 || b[0] > 3 {
+		return ErrNotTCP
+	}
+	q := b[8:]
+	if len(q) < 48 || q[0]>>4 != 6 || q[6] != ipProtoTCP {
+		return ErrNotTCP
+	}
+	if b[0] == 2 {
+		seg.ICMPMTU = binary.BigEndian.Uint32(b[4:8])
+	}
+	seg.ICMP, seg.ICMPType, seg.ICMPCode, seg.ICMPFrom = true, b[0], b[1], seg.Src
+	seg.Src = netip.AddrFrom16([16]byte(q[8:24]))
+	seg.Dst = netip.AddrFrom16([16]byte(q[24:40]))
+	quoteTCP(q[40:], seg)
+	return nil
+}
+
+// quoteTCP reads the ports and sequence number of a quoted TCP header: the
+// 8 bytes every ICMP error carries.
+func quoteTCP(t []byte, seg *Segment) {
+	seg.SrcPort = binary.BigEndian.Uint16(t[0:2])
+	seg.DstPort = binary.BigEndian.Uint16(t[2:4])
+	seg.Seq = binary.BigEndian.Uint32(t[4:8])
 }
 
 // IPv6 extension headers that may sit between the fixed header and TCP.
 const (
-	ip6HopByHop = 0
-	ip6Routing  = 43
-	ip6Fragment = 44
-	ip6AH       = 51
-	ip6DestOpts = 60
-	ipProtoTCP  = 6
+	ip6HopByHop   = 0
+	ip6Routing    = 43
+	ip6Fragment   = 44
+	ip6AH         = 51
+	ip6DestOpts   = 60
+	ipProtoTCP    = 6
+	ipProtoICMP   = 1
+	ipProtoICMPv6 = 58
 )
 
 func decodeIPv6(b []byte, seg *Segment) error {
@@ -319,7 +388,7 @@ func decodeIPv6(b []byte, seg *Segment) error {
 	if len(data) > plen {
 		data = data[:plen]
 	}
-	for i := 0; i < 8 && next != ipProtoTCP; i++ {
+	for i := 0; i < 8 && next != ipProtoTCP && next != ipProtoICMPv6; i++ {
 		switch next {
 		case ip6HopByHop, ip6Routing, ip6DestOpts:
 			if len(data) < 8 {
@@ -350,6 +419,9 @@ func decodeIPv6(b []byte, seg *Segment) error {
 		default:
 			return ErrNotTCP
 		}
+	}
+	if next == ipProtoICMPv6 {
+		return decodeICMPv6(data, seg)
 	}
 	if next != ipProtoTCP {
 		return ErrNotTCP

@@ -286,3 +286,85 @@ func TestFlagsString(t *testing.T) {
 		}
 	}
 }
+
+// icmpError wraps the start of a quoted packet in an ICMP (proto 1) or
+// ICMPv6 (58) error sent by from, the way routers and REJECT rules do.
+func icmpError(v6 bool, typ, code byte, rest uint32, from netip.Addr, quoted []byte) []byte {
+	msg := []byte{typ, code, 0, 0, 0, 0, 0, 0}
+	binary.BigEndian.PutUint32(msg[4:], rest)
+	msg = append(msg, quoted...)
+	if !v6 {
+		p := ipv4(msg)
+		p[9] = 1
+		copy(p[12:], from.AsSlice())
+		copy(p[16:], cli4.AsSlice())
+		return p
+	}
+	h := make([]byte, 40)
+	binary.BigEndian.PutUint32(h[0:], 6<<28)
+	binary.BigEndian.PutUint16(h[4:], uint16(len(msg)))
+	h[6], h[7] = 58, 61
+	copy(h[8:], from.AsSlice())
+	copy(h[24:], cli6.AsSlice())
+	return append(h, msg...)
+}
+
+// ipv6Plain is an IPv6 packet with TCP right after the fixed header, as an
+// ICMPv6 error quotes it.
+func ipv6Plain(tcp []byte) []byte {
+	h := make([]byte, 40)
+	binary.BigEndian.PutUint32(h[0:], 6<<28)
+	binary.BigEndian.PutUint16(h[4:], uint16(len(tcp)))
+	h[6], h[7] = 6, 64
+	copy(h[8:], cli6.AsSlice())
+	copy(h[24:], srv6.AsSlice())
+	return append(h, tcp...)
+}
+
+func TestDecodeICMPErrors(t *testing.T) {
+	router4, router6 := netip.MustParseAddr("198.51.100.1"), netip.MustParseAddr("2001:db8:1::1")
+	syn := tcpHeader("")
+	syn[13] = byte(SYN)
+	q4 := ipv4(syn)[:28] // RFC 792: the IP header and 8 bytes of TCP
+	q6 := ipv6Plain(syn)[:48]
+	for name, c := range map[string]struct {
+		f              []byte
+		typ, code      uint8
+		mtu            uint32
+		from, src, dst netip.Addr
+	}{
+		"host prohibited":   {icmpError(false, 3, 10, 0, srv4, q4), 3, 10, 0, srv4, cli4, srv4},
+		"frag needed":       {icmpError(false, 3, 4, 1000, router4, q4), 3, 4, 1000, router4, cli4, srv4},
+		"ttl exceeded":      {icmpError(false, 11, 0, 0, router4, q4), 11, 0, 0, router4, cli4, srv4},
+		"v6 adm prohibited": {icmpError(true, 1, 1, 0, srv6, q6), 1, 1, 0, srv6, cli6, srv6},
+		"v6 too big":        {icmpError(true, 2, 0, 1280, router6, q6), 2, 0, 1280, router6, cli6, srv6},
+	} {
+		et := uint16(0x0800)
+		if c.f[0]>>4 == 6 {
+			et = 0x86dd
+		}
+		var s Segment
+		if err := Decode(ether(et, 0, c.f), LinkEthernet, &s); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !s.ICMP || s.ICMPType != c.typ || s.ICMPCode != c.code || s.ICMPMTU != c.mtu || s.ICMPFrom != c.from ||
+			s.Src != c.src || s.Dst != c.dst || s.SrcPort != 33186 || s.DstPort != 22 || s.Seq != 1000 || s.Flags != 0 || s.PayloadLen != 0 {
+			t.Errorf("%s: %+v", name, s)
+		}
+	}
+	// Not about TCP, or cut too short to name the connection: not ours.
+	udp := ipv4(syn)
+	udp[9] = 17
+	echo := icmpError(false, 8, 0, 0, srv4, q4)
+	for name, f := range map[string][]byte{
+		"about udp":   icmpError(false, 3, 3, 0, srv4, udp[:28]),
+		"echo":        echo,
+		"short quote": icmpError(false, 3, 3, 0, srv4, q4[:24]),
+		"v6 short":    icmpError(true, 1, 4, 0, srv6, q6[:44]),
+	} {
+		var s Segment
+		if err := Decode(f, LinkRaw, &s); err != ErrNotTCP || s.ICMP {
+			t.Errorf("%s: %v, ICMP %v; want ErrNotTCP", name, err, s.ICMP)
+		}
+	}
+}

@@ -29,6 +29,14 @@ func verdict(f *analyze.Flow) string {
 	switch f.Outcome {
 	case analyze.OutcomeRefused:
 		fmt.Fprintf(&b, "The client's SYN was answered by a reset: the connection was refused.")
+	case analyze.OutcomeUnreachable:
+		for _, e := range f.ICMP {
+			if e.About == analyze.Client && e.Errno() != "" {
+				fmt.Fprintf(&b, "The client's SYN was answered in frame %d by %s from %s: its kernel gave up the connection (%s).",
+					e.Packet, e.What(), icmpSender(f, e), e.Errno())
+				break
+			}
+		}
 	case analyze.OutcomeTimeout:
 		fmt.Fprintf(&b, "The connection timed out at the %s stage: what one side sent was never answered.", f.Stage)
 	case analyze.OutcomeClosed:
@@ -66,6 +74,18 @@ func verdict(f *analyze.Flow) string {
 		}
 	}
 	return b.String()
+}
+
+// icmpSender names who sent an ICMP error: the other endpoint itself, or
+// a device on the path by its address.
+func icmpSender(f *analyze.Flow, e analyze.ICMPError) string {
+	switch e.From {
+	case f.Server.Addr():
+		return e.From.String() + ", the server itself"
+	case f.Client.Addr():
+		return e.From.String() + ", the client itself"
+	}
+	return e.From.String() + ", a router or firewall on the path"
 }
 
 // wiresharkFilter opens exactly this connection in Wireshark.

@@ -41,6 +41,20 @@ type jsonReset struct {
 	Evidence []string `json:"evidence"`
 }
 
+// jsonICMP is an ICMP error about one of the connection's segments.
+type jsonICMP struct {
+	Packet int      `json:"packet"`
+	Time   jsonTime `json:"time"`
+	About  string   `json:"about"`
+	From   string   `json:"from"`
+	TTL    uint8    `json:"ttl"`
+	Type   uint8    `json:"type"`
+	Code   uint8    `json:"code"`
+	What   string   `json:"what"`
+	MTU    uint32   `json:"mtu,omitempty"`
+	Errno  string   `json:"connect_error,omitempty"`
+}
+
 type jsonFinding struct {
 	ID      string `json:"id"`
 	Blame   string `json:"blame"`
@@ -78,6 +92,7 @@ type jsonFlow struct {
 	Packets      jsonSides       `json:"packets"`
 	Bytes        jsonSides       `json:"bytes"`
 	Resets       []jsonReset     `json:"resets"`
+	ICMP         []jsonICMP      `json:"icmp,omitempty"`
 	Findings     []jsonFinding   `json:"findings"`
 	ClientError  string          `json:"client_error"`
 	Causes       []string        `json:"causes"`
@@ -212,6 +227,10 @@ func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
 			Window: r.Window, IPID: r.IPID, Label: r.FlowLabel, SeqState: r.SeqState, Payload: r.PayloadLen,
 			Evidence: nonNil(r.Evidence),
 		})
+	}
+	for _, e := range f.ICMP {
+		jf.ICMP = append(jf.ICMP, jsonICMP{Packet: e.Packet, Time: jsonTime(e.Time), About: e.About.String(),
+			From: e.From.String(), TTL: e.TTL, Type: e.Type, Code: e.Code, What: e.What(), MTU: e.MTU, Errno: e.Errno()})
 	}
 	for _, fd := range f.Findings {
 		jf.Findings = append(jf.Findings, jsonFinding{fd.ID, fd.Blame, fd.Packets, fd.Summary})

@@ -262,6 +262,25 @@ func appendFlow(b []byte, jf *jsonFlow) []byte {
 		o.int("payload_bytes", int64(r.Payload))
 		o.strs("evidence", r.Evidence)
 	})
+	if len(jf.ICMP) > 0 {
+		o.objects("icmp", false, len(jf.ICMP), func(i int) {
+			e := &jf.ICMP[i]
+			o.int("packet", int64(e.Packet))
+			o.time("time", e.Time)
+			o.str("about", e.About)
+			o.str("from", e.From)
+			o.uint("ttl", uint64(e.TTL))
+			o.uint("type", uint64(e.Type))
+			o.uint("code", uint64(e.Code))
+			o.str("what", e.What)
+			if e.MTU != 0 {
+				o.uint("mtu", uint64(e.MTU))
+			}
+			if e.Errno != "" {
+				o.str("connect_error", e.Errno)
+			}
+		})
+	}
 	o.objects("findings", jf.Findings == nil, len(jf.Findings), func(i int) {
 		fd := &jf.Findings[i]
 		o.str("id", fd.ID)

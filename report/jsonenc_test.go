@@ -99,6 +99,13 @@ func randomFlow(rng *rand.Rand) jsonFlow {
 				SeqState: str(), Payload: rng.Intn(100), Evidence: randomStrings(rng)})
 		}
 	}
+	if rng.Intn(3) == 0 {
+		for range rng.Intn(3) {
+			jf.ICMP = append(jf.ICMP, jsonICMP{Packet: rng.Int(), Time: randomTime(rng), About: str(), From: str(),
+				TTL: uint8(rng.Intn(256)), Type: uint8(rng.Intn(256)), Code: uint8(rng.Intn(256)), What: str(),
+				MTU: uint32(rng.Intn(2) * rng.Intn(9000)), Errno: []string{"", str()}[rng.Intn(2)]})
+		}
+	}
 	if rng.Intn(3) > 0 {
 		jf.Findings = []jsonFinding{}
 		for range rng.Intn(3) {

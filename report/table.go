@@ -286,7 +286,7 @@ func summaryLine(r *Run, listed int) string {
 	if n > 0 {
 		m := r.Outcomes()
 		var parts []string
-		for _, k := range []string{"reset", "refused", "timeout", "closed", "open"} {
+		for _, k := range []string{"reset", "refused", "unreachable", "timeout", "closed", "open"} {
 			if m[k] > 0 {
 				parts = append(parts, fmt.Sprintf("%d %s", m[k], k))
 			}

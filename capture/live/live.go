@@ -59,11 +59,19 @@ func DefaultFilter(ports []uint16, ethernet bool) string {
 		ps = append(ps, fmt.Sprintf("port %d", p))
 	}
 	f := "tcp and (" + strings.Join(ps, " or ") + ")"
+	// ICMP errors tell why a SYN failed (a firewall's REJECT, a router
+	// with no route) and ask for a smaller MTU; they are few.
+	f = "(" + f + ") or " + icmpErrors
 	if ethernet {
-		f = "(" + f + ") or (vlan and " + f + ")"
+		f = "(" + f + ") or (vlan and (" + f + "))"
 	}
 	return f
 }
+
+// icmpErrors matches ICMP destination unreachable and time exceeded, and
+// ICMPv6 destination unreachable, packet too big and time exceeded (the
+// type byte right after a fixed IPv6 header).
+const icmpErrors = "icmp[icmptype] == icmp-unreach or icmp[icmptype] == icmp-timxceed or (icmp6 and ip6[40] >= 1 and ip6[40] <= 3)"
 
 // Open starts capturing. Errors name the interface and say what to do.
 func Open(o Options) (*Source, error) {

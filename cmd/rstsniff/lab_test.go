@@ -98,6 +98,15 @@ var labTruth = map[string]struct {
 	// later packet (how many is up to timing: 6 in five runs).
 	"server-firewall": {[][]verdict{{{"session", "reset", "server", "server@session", "client:endpoint;server:middlebox", "host-firewall-reset"}}},
 		"client_loop: send disconnect: Broken pipe"},
+	// SYNs answered by ICMP errors: from the server's firewall (host
+	// prohibited, then iptables REJECT's port unreachable, then ip6tables'
+	// administratively prohibited) and from the router with no route.
+	"icmp-reject": {[][]verdict{
+		{{"handshake", "unreachable", "", "", "", "icmp-unreachable"}},
+		{{"handshake", "unreachable", "", "", "", "icmp-unreachable"}},
+		{{"handshake", "unreachable", "", "", "", "icmp-unreachable"}},
+		{{"handshake", "unreachable", "", "", "", "icmp-unreachable"}},
+	}, "Permission denied"},
 	// IPv6: the router's forged reset (hop limit 64 vs 63), then a genuine abort carrying its socket's flow label.
 	"ipv6-forensics": {[][]verdict{
 		{{"banner", "reset", "server", "server@banner", "middlebox,endpoint", "reset-race,ttl-mismatch"}},
@@ -185,6 +194,9 @@ func TestGoldenTruth(t *testing.T) {
 		}
 		checkTruth(t, name, parseVerdicts(t, out, bySide[name]), string(client))
 		checkClientError(t, name, out, string(client))
+		if name == "icmp-reject" {
+			checkICMPReject(t, out)
+		}
 	}
 }
 
@@ -247,8 +259,11 @@ func TestLab(t *testing.T) {
 			client, _ := os.ReadFile(filepath.Join(dir, "client.txt"))
 			checkTruth(t, name, parseVerdicts(t, got, bySide[name]), string(client))
 			checkClientError(t, name, got, string(client))
-			if name == "server-firewall" {
+			switch name {
+			case "server-firewall":
 				checkServerFirewall(t, got, filepath.Join(dir, "server.txt"))
+			case "icmp-reject":
+				checkICMPReject(t, got)
 			}
 		})
 	}
@@ -379,16 +394,11 @@ func checkServerFirewall(t *testing.T, jsonl, counters string) {
 	t.Helper()
 	n := counter(t, counters, "REJECT")
 	var server, client int
-	for _, l := range strings.Split(jsonl, "\n") {
-		var f struct {
-			Type   string `json:"type"`
-			Resets []struct {
-				From string `json:"from"`
-			} `json:"resets"`
-		}
-		if json.Unmarshal([]byte(l), &f) != nil || f.Type != "flow" {
-			continue
-		}
+	eachFlow(jsonl, func(f struct {
+		Resets []struct {
+			From string `json:"from"`
+		} `json:"resets"`
+	}) {
 		for _, r := range f.Resets {
 			if r.From == "server" {
 				server++
@@ -396,8 +406,45 @@ func checkServerFirewall(t *testing.T, jsonl, counters string) {
 				client++
 			}
 		}
-	}
+	})
 	if server < 1 || server+client > n {
 		t.Errorf("the REJECT rule counted %d packets; the capture has %d resets in the server's name and %d in the client's", n, server, client)
+	}
+}
+
+// checkICMPReject holds the icmp-reject case to lab.sh: the first three
+// errors come from the server's own firewall, the fourth from the router
+// that has no route; the finding blames them so.
+func checkICMPReject(t *testing.T, jsonl string) {
+	t.Helper()
+	want := []string{"203.0.113.2 server", "203.0.113.2 server", "2001:db8:2::2 server", "198.51.100.1 network"}
+	var got []string
+	eachFlow(jsonl, func(f struct {
+		ICMP []struct {
+			From string `json:"from"`
+		} `json:"icmp"`
+		Findings []struct {
+			Blame string `json:"blame"`
+		} `json:"findings"`
+	}) {
+		if len(f.ICMP) > 0 && len(f.Findings) > 0 {
+			got = append(got, f.ICMP[0].From+" "+f.Findings[0].Blame)
+		}
+	})
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ICMP senders and blame %q, want %q", got, want)
+	}
+}
+
+// eachFlow decodes every flow line of a JSON Lines output into a T.
+func eachFlow[T any](jsonl string, fn func(T)) {
+	for _, l := range strings.Split(jsonl, "\n") {
+		var head struct {
+			Type string `json:"type"`
+		}
+		var f T
+		if json.Unmarshal([]byte(l), &head) == nil && head.Type == "flow" && json.Unmarshal([]byte(l), &f) == nil {
+			fn(f)
+		}
 	}
 }

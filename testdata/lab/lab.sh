@@ -27,7 +27,7 @@ shift
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-all_cases=(clean authfail refused reject-banner post-handshake syn-drop maxstartups sshd-killed client-abort ipv6 port2222 any server-firewall
+all_cases=(clean authfail refused reject-banner post-handshake syn-drop maxstartups sshd-killed client-abort ipv6 port2222 any server-firewall icmp-reject
 	reject-near-server inject-both idle-timeout mtu-blackhole rate-limit lossy-transfer ipv6-forensics hostile-banner)
 # Captured at both ends at once (client.pcap, server.pcap), or on a jump
 # host (jump.pcap), for --correlate; "pairs" names them all.
@@ -299,6 +299,26 @@ case_server-firewall() { # mid-session the server's own iptables rejects the cli
 	stop_capture
 	ins iptables -L INPUT -v -x -n >"$dir/server.txt"
 	ins iptables -F INPUT
+	stop_sshd
+}
+
+case_icmp-reject() { # SYNs answered by ICMP errors: the server's firewall (firewalld's and iptables' REJECT defaults), then a router with no route
+	start_sshd
+	start_capture -i c0 'tcp or icmp or icmp6'
+	ins iptables -I INPUT -p tcp --dport 22 -j REJECT --reject-with icmp-host-prohibited
+	client root@$SRV4 true
+	ins iptables -R INPUT 1 -p tcp --dport 22 -j REJECT
+	client root@$SRV4 true
+	ins ip6tables -I INPUT -p tcp --dport 22 -j REJECT --reject-with icmp6-adm-prohibited
+	client root@$SRV6 true
+	inr ip route add unreachable $SRV4/32
+	client root@$SRV4 true
+	stop_capture
+	inr ip route del unreachable $SRV4/32
+	ins iptables -L INPUT -v -x -n >"$dir/server.txt"
+	ins ip6tables -L INPUT -v -x -n >>"$dir/server.txt"
+	ins iptables -F INPUT
+	ins ip6tables -F INPUT
 	stop_sshd
 }
 
