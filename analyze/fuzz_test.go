@@ -37,6 +37,7 @@ func FuzzAnalyzer(f *testing.F) {
 	f.Add([]byte{0x02, 0, 0, 0, 0, 0, 0, 1, 0x12, 1, 0, 1, 0, 1, 0, 1, 0x10, 0, 0, 1, 0, 1, 0, 1})
 	f.Add(append([]byte{0x18, 1, 0, 1, 0, 1, 23, 2}, "SSH-2.0-OpenSSH_9.2p1\r\n"...))
 	f.Add([]byte{0x04, 1, 0, 0, 0, 0, 0, 1, 0x14, 0, 0, 0, 0, 0, 0, 1, 0x11, 1, 0xff, 0xff, 0, 0, 0, 9})
+	f.Add([]byte{0x02, 0, 0, 0, 0, 0, 0, 1, 0xff, 0, 3, 10, 0, 0, 0, 1}) // a SYN, then ICMP host prohibited
 	f.Fuzz(func(t *testing.T, data []byte) {
 		a := New(Config{MaxFlows: 8, KeepPackets: 6})
 		t0 := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
@@ -58,6 +59,10 @@ func FuzzAnalyzer(f *testing.F) {
 				Seq: seq[side], Ack: ack[side], Flags: decode.Flags(h[0]), Payload: payload, PayloadLen: n + int(h[0]&0x20), IfIndex: -1, IPVersion: 4}
 			if side == 1 {
 				s.Src, s.Dst, s.SrcPort, s.DstPort, s.TTL = sAddr.Addr(), client.Addr(), 22, client.Port(), 63
+			}
+			if h[0] == 0xff { // an ICMP error quoting this segment, from the other end
+				s = decode.Segment{Src: s.Src, Dst: s.Dst, SrcPort: s.SrcPort, DstPort: s.DstPort, Seq: s.Seq, TTL: 60,
+					IPVersion: 4, IfIndex: -1, ICMP: true, ICMPType: h[2] % 12, ICMPCode: h[3] % 17, ICMPMTU: uint32(h[4]) << 4, ICMPFrom: s.Dst}
 			}
 			frame++
 			a.Packet(frame, at, &s)
