@@ -15,6 +15,8 @@ const (
 	resetPcap = "../../testdata/pcaps/reject-banner/capture.pcap"
 )
 
+const icmpPcap = "../../testdata/pcaps/icmp-reject/capture.pcap"
+
 func TestExitCodes(t *testing.T) {
 	for _, c := range []struct {
 		name string
@@ -25,6 +27,10 @@ func TestExitCodes(t *testing.T) {
 		{"clean", []string{"-r", cleanPcap}, exitOK, ""},
 		{"reset", []string{"-r", resetPcap}, exitAbnormal, ""},
 		{"both", []string{"-r", cleanPcap, "-r", resetPcap}, exitAbnormal, ""},
+		// The last attempt of icmp-reject: the router's ICMP error came at
+		// once, and without it the lone SYN looks open, not failed.
+		{"refused by ICMP", []string{"-r", icmpPcap, "port", "35794", "or", "icmp"}, exitAbnormal, ""},
+		{"its ICMP filtered out", []string{"-r", icmpPcap, "port", "35794"}, exitOK, ""},
 		{"no input", nil, exitUsage, "nothing to read"},
 		{"bad flag", []string{"-r", cleanPcap, "--frobnicate"}, exitUsage, "unknown flag"},
 		{"bad format", []string{"-r", cleanPcap, "--format", "xml"}, exitUsage, "unknown --format"},
