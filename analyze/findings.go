@@ -78,7 +78,7 @@ func (f *flow) findings(idle time.Duration) {
 		add(FindSynTimeout, "network", []int{o.FirstPacket, o.LastPacket}, "%d SYN%s to %s port %d over %s (frames %d-%d) were never answered: a firewall drops them, or the host is down or unreachable.",
 			n, plural(n), srv, o.Server.Port(), ms(o.End.Sub(o.Start)), o.FirstPacket, o.LastPacket)
 	}
-	if e, ok := f.connectError(); ok {
+	if e, ok := o.RefusingICMP(); ok {
 		by, blame := "the server itself", "server"
 		switch {
 		case e.From == o.Client.Addr():
@@ -373,10 +373,8 @@ func clientError(f *Flow) string {
 	case OutcomeRefused:
 		return fmt.Sprintf("ssh: connect to host %s port %d: Connection refused", host, port)
 	case OutcomeUnreachable:
-		for _, e := range f.ICMP {
-			if e.About == Client && e.Errno() != "" {
-				return fmt.Sprintf("ssh: connect to host %s port %d: %s", host, port, e.Errno())
-			}
+		if e, ok := f.RefusingICMP(); ok {
+			return fmt.Sprintf("ssh: connect to host %s port %d: %s", host, port, e.Errno())
 		}
 		return ""
 	case OutcomeTimeout:

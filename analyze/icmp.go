@@ -151,18 +151,25 @@ func (e ICMPError) Errno() string {
 	return ""
 }
 
+// connectFailed reports whether an ICMP error ended the client's
+// connection attempt: one about its SYN before any SYN-ACK came.
 func (f *flow) connectFailed() bool {
-	_, ok := f.connectError()
-	return ok
+	_, ok := firstRefusal(f.out.ICMP)
+	return ok && !f.synAckSeen && f.d[0].synSeen
 }
 
-// connectError returns the first ICMP error that ended the client's
-// connection attempt: one about its SYN before any SYN-ACK came.
-func (f *flow) connectError() (ICMPError, bool) {
-	if f.synAckSeen || !f.d[0].synSeen {
+// RefusingICMP returns the ICMP error that made the outcome unreachable.
+func (f *Flow) RefusingICMP() (ICMPError, bool) {
+	if f.Outcome != OutcomeUnreachable {
 		return ICMPError{}, false
 	}
-	for _, e := range f.out.ICMP {
+	return firstRefusal(f.ICMP)
+}
+
+// firstRefusal returns the first error about the client's segments that
+// Linux reports to a connect().
+func firstRefusal(es []ICMPError) (ICMPError, bool) {
+	for _, e := range es {
 		if e.About == Client && e.Errno() != "" {
 			return e, true
 		}

@@ -30,12 +30,9 @@ func verdict(f *analyze.Flow) string {
 	case analyze.OutcomeRefused:
 		fmt.Fprintf(&b, "The client's SYN was answered by a reset: the connection was refused.")
 	case analyze.OutcomeUnreachable:
-		for _, e := range f.ICMP {
-			if e.About == analyze.Client && e.Errno() != "" {
-				fmt.Fprintf(&b, "The client's SYN was answered in frame %d by %s from %s: its kernel gave up the connection (%s).",
-					e.Packet, e.What(), icmpSender(f, e), e.Errno())
-				break
-			}
+		if e, ok := f.RefusingICMP(); ok {
+			fmt.Fprintf(&b, "The client's SYN was answered in frame %d by %s from %s: its kernel gave up the connection (%s).",
+				e.Packet, e.What(), icmpSender(f, e), e.Errno())
 		}
 	case analyze.OutcomeTimeout:
 		fmt.Fprintf(&b, "The connection timed out at the %s stage: what one side sent was never answered.", f.Stage)
