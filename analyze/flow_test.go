@@ -300,3 +300,18 @@ func TestAuthHeuristicOffWhenCompressed(t *testing.T) {
 		}
 	}
 }
+
+// Outcomes, which summaries count by, names every outcome once: a new
+// one left out would go uncounted.
+func TestOutcomesListsEveryOutcome(t *testing.T) {
+	seen := map[Outcome]bool{}
+	for _, o := range Outcomes {
+		if seen[o] || o.String() == "unknown" {
+			t.Errorf("%d (%s) twice or unnamed", o, o)
+		}
+		seen[o] = true
+	}
+	if len(seen) != len(outcomeNames) {
+		t.Errorf("Outcomes holds %d outcomes, there are %d", len(seen), len(outcomeNames))
+	}
+}

@@ -74,6 +74,10 @@ const (
 
 var outcomeNames = [...]string{"open", "closed", "reset", "refused", "timeout", "unreachable"}
 
+// Outcomes lists every outcome, the abnormal ones first: the order
+// summaries count them in.
+var Outcomes = [...]Outcome{OutcomeReset, OutcomeRefused, OutcomeUnreachable, OutcomeTimeout, OutcomeClosed, OutcomeOpen}
+
 func (o Outcome) String() string {
 	if int(o) < len(outcomeNames) {
 		return outcomeNames[o]

@@ -286,8 +286,8 @@ func summaryLine(r *Run, listed int) string {
 	if n > 0 {
 		m := r.Outcomes()
 		var parts []string
-		for _, k := range []string{"reset", "refused", "unreachable", "timeout", "closed", "open"} {
-			if m[k] > 0 {
+		for _, o := range analyze.Outcomes {
+			if k := o.String(); m[k] > 0 {
 				parts = append(parts, fmt.Sprintf("%d %s", m[k], k))
 			}
 		}
