@@ -15,27 +15,17 @@ type frameIter interface {
 
 // newFrames reads src ahead in a goroutine when there is a second core to
 // run it on (reading, copying and parsing the records is a sixth of the
-// work), and directly, without copying, when there is not or when src
-// reads ahead itself (classic pcap files do, without copying).
+// work), and in place, without copying, when there is not or when src
+// reads ahead itself (classic pcap files do, without copying). Every
+// capture file is a FrameReader; another source is always read ahead.
 func newFrames(src capture.Source) frameIter {
-	if r, ok := src.(interface{ ReadsAhead() bool }); runtime.GOMAXPROCS(0) == 1 || ok && r.ReadsAhead() {
-		if fr, ok := src.(capture.FrameReader); ok {
-			return inPlace{fr}
-		}
-		return direct{src}
+	fr, filled := src.(capture.FrameReader)
+	r, ok := src.(interface{ ReadsAhead() bool })
+	if filled && (runtime.GOMAXPROCS(0) == 1 || ok && r.ReadsAhead()) {
+		return inPlace{fr}
 	}
 	return readAhead(src)
 }
-
-type direct struct{ src capture.Source }
-
-func (d direct) next(f *capture.Frame) error {
-	var err error
-	f.Data, f.Info, err = d.src.ReadFrame()
-	return err
-}
-
-func (d direct) stop() {}
 
 // inPlace reads from a source that fills frames itself.
 type inPlace struct{ src capture.FrameReader }
