@@ -158,15 +158,13 @@ func checkClientError(t *testing.T, name, jsonl, client string) {
 		}
 		want = append(want, l)
 	}
-	for _, l := range strings.Split(jsonl, "\n") {
-		var f struct {
-			Type        string `json:"type"`
-			ClientError string `json:"client_error"`
-		}
-		if json.Unmarshal([]byte(l), &f) == nil && f.Type == "flow" && f.ClientError != "" {
+	eachFlow(jsonl, func(f struct {
+		ClientError string `json:"client_error"`
+	}) {
+		if f.ClientError != "" {
 			got = append(got, strings.Split(f.ClientError, "\n")...)
 		}
-	}
+	})
 	if len(got) != len(want) {
 		t.Errorf("%s: client_error %q, the client printed %q", name, got, want)
 		return
