@@ -44,16 +44,6 @@ type Config struct {
 	HandleBase uint64
 }
 
-// Defaults for Config.
-const (
-	DefaultRateWindow  = 60 * time.Second
-	DefaultGrace       = 2 * time.Second
-	DefaultFlowTimeout = 10 * time.Minute
-	HandshakeTimeout   = 30 * time.Second
-	HalfCloseTimeout   = 60 * time.Second // one side closed, the other silent
-	DefaultMaxFlows    = 50000            // about 3 KB each: some 160 MB at most
-)
-
 // Analyzer rebuilds TCP flows from segments and follows SSH through them.
 // Feed it segments in capture order with Packet; Expire hands over the
 // connections that have ended (call it as time goes by, with packet time
@@ -265,9 +255,6 @@ type fingerprint struct {
 	ifidx int32
 	dir   decode.Direction
 }
-
-// dupWindow is how close in time two copies of one packet must be.
-const dupWindow = 5 * time.Millisecond
 
 // duplicate reports whether this packet is a copy of one seen just before
 // at another capture point (another interface, direction, or one router
@@ -552,7 +539,7 @@ func (f *flow) packet(frame int, ts time.Time, t int64, from Side, seg *decode.S
 	}
 
 	if from == Client && seg.PayloadLen > 0 && f.d[1].finSeen && !fl.Has(decode.RST) {
-		f.out.clientSentAfterClose = true
+		f.out.ClientSentAfterClose = true
 	}
 	if fl.Has(decode.RST) {
 		f.reset(frame, ts, from, seg, stageBefore)
@@ -565,7 +552,7 @@ func (f *flow) packet(frame int, ts time.Time, t int64, from Side, seg *decode.S
 			}
 			dx.dataEnd = dx.dataBase
 			if f.out.Midstream && !bytes.HasPrefix(seg.Payload, []byte("SSH-")) {
-				dx.w.stop("capture started mid-stream")
+				dx.w.stop(StopMidstream)
 			}
 		}
 		if end := seg.Seq + uint32(seg.PayloadLen); seqDiff(end, dx.dataEnd) > 0 {
@@ -614,8 +601,8 @@ func (f *flow) afterBanners() {
 	}
 	f.bannersSeen = true
 	if isSSH1(c.banner) || (isSSH1(s.banner) && !isSSH199(s.banner)) {
-		c.stop("SSH protocol version 1")
-		s.stop("SSH protocol version 1")
+		c.stop(StopSSH1)
+		s.stop(StopSSH1)
 	}
 }
 
@@ -657,26 +644,26 @@ func (f *flow) reset(frame int, ts time.Time, from Side, seg *decode.Segment, st
 
 // seqState places a RST's sequence number against what its claimed sender
 // had sent and the receiver had acknowledged.
-func (f *flow) seqState(from Side, seg *decode.Segment) string {
+func (f *flow) seqState(from Side, seg *decode.Segment) SeqState {
 	dx, dy := &f.d[from.index()], &f.d[from.Other().index()]
 	if !dx.seqSet {
 		if seg.Seq == 0 && seg.Flags.Has(decode.ACK) {
-			return "zero"
+			return SeqZero
 		}
 		if dy.ackSet && seg.Seq == dy.maxAck {
-			return "exact"
+			return SeqExact
 		}
-		return "unknown"
+		return SeqUnknown
 	}
 	switch d := seqDiff(seg.Seq, dx.nxt); {
 	case d == 0:
-		return "exact"
+		return SeqExact
 	case d < 0 && dy.ackSet && seqDiff(seg.Seq, dy.maxAck) >= 0:
-		return "in-window"
-	case d > 0 && d < 65535:
-		return "in-window"
+		return SeqInWindow
+	case d > 0 && d < maxUnscaledWindow:
+		return SeqInWindow
 	}
-	return "out-of-window"
+	return SeqOutOfWindow
 }
 
 // stage is the furthest stage the connection has reached so far. Once a
@@ -692,7 +679,7 @@ func (f *flow) stage() Stage {
 	}
 	c, s := &f.d[0].w, &f.d[1].w
 	if c.banner == "" || s.banner == "" {
-		if f.out.Midstream && (c.stopWhy == "capture started mid-stream" || s.stopWhy == "capture started mid-stream") {
+		if f.out.Midstream && (c.stopWhy == StopMidstream || s.stopWhy == StopMidstream) {
 			return StageUnknown
 		}
 		return StageBanner
@@ -783,13 +770,13 @@ func (f *flow) finish(captureEnd time.Time, hosts hostTTLs, idle time.Duration) 
 	f.findings(idle)
 	o.ConnState = f.connState()
 	o.History = f.history()
-	for i, side := range [2]string{"client", "server"} {
+	for i, side := range [2]Side{Client, Server} {
 		d := &f.d[i]
-		if d.w.stopWhy != "" {
-			o.Notes = append(o.Notes, side+" stream: "+d.w.stopWhy)
+		if d.w.stopWhy != StopNone {
+			o.Notes = append(o.Notes, Note{side, d.w.stopWhy})
 		}
-		if d.s.missing > 0 && d.w.stopWhy != "bytes missing from the capture" {
-			o.Notes = append(o.Notes, side+" stream: bytes missing from the capture")
+		if d.s.missing > 0 && d.w.stopWhy != StopMissingBytes {
+			o.Notes = append(o.Notes, Note{side, StopMissingBytes})
 		}
 	}
 	return o
@@ -956,10 +943,10 @@ func (a *Analyzer) Judge(b *Batch) []*Flow {
 		r := new(Flow)
 		*r = *f.finish(b.now, a.hosts, a.idle)
 		a.recycle(f)
-		a.rateLimit(r)
+		for _, d := range crossDetectors {
+			d.detect(a, r)
+		}
 		sortFindings(r.Findings)
-		r.Causes, r.NextSteps = adviceFor(r.Findings)
-		r.ClientError = clientError(r)
 		out = append(out, r)
 	}
 	return out

@@ -124,7 +124,7 @@ func TestFlowOutcomes(t *testing.T) {
 				t.Errorf("outcome %v by %q stage %v resets %d; want %v by %q stage %v resets %d",
 					f.Outcome, f.ClosedBy, f.Stage, len(f.Resets), c.outcome, c.closedBy, c.stage, c.resets)
 			}
-			if c.resets > 0 && (f.Resets[0].Stage != c.firstStage || f.Resets[0].SeqState != c.seqState) {
+			if c.resets > 0 && (f.Resets[0].Stage != c.firstStage || f.Resets[0].SeqState.String() != c.seqState) {
 				t.Errorf("first reset at %v seq %s, want %v %s", f.Resets[0].Stage, f.Resets[0].SeqState, c.firstStage, c.seqState)
 			}
 			if f.ConnState != c.connState {
@@ -243,7 +243,7 @@ func TestSSH1StopsBothWalkers(t *testing.T) {
 		if len(fs) != 1 {
 			t.Fatalf("%d flows", len(fs))
 		}
-		got := slices.Contains(fs[0].Notes, "client stream: SSH protocol version 1") && slices.Contains(fs[0].Notes, "server stream: SSH protocol version 1")
+		got := slices.Contains(fs[0].Notes, Note{Client, StopSSH1}) && slices.Contains(fs[0].Notes, Note{Server, StopSSH1})
 		if got != c.stopped {
 			t.Errorf("%s / %s (server first %v): notes %q", c.client, c.server, c.serverFirst, fs[0].Notes)
 		}

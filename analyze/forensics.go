@@ -1,10 +1,7 @@
 package analyze
 
 import (
-	"fmt"
 	"net/netip"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/rstsniff/rstsniff/decode"
@@ -13,26 +10,6 @@ import (
 // Forensics: for every RST, who really sent it; for every flow, the named
 // patterns (findings). The signals and their weights are documented in
 // README.md ("How a forged reset is told from a real one").
-
-const (
-	// raceWindow is how long after a RST data from its claimed sender still
-	// proves the RST was not the sender's (Zeek's tcp_reset_delay).
-	raceWindow = 5 * time.Second
-	// burstWindow groups resets from one side into a burst.
-	burstWindow = 2 * time.Second
-	// bothEndsWindow: resets toward both ends this close together, with no
-	// other packet between them, come from one injector.
-	bothEndsWindow = time.Millisecond
-	// minTimingRTT: below this the tap's round trip is too short for the
-	// timing signal to mean anything.
-	minTimingRTT = time.Millisecond
-	// bigSegment is the payload size from which a segment may hit a lower MTU.
-	bigSegment = 1000
-)
-
-// DefaultIdleThreshold is the silence after which a reset drawn by the next
-// packet is called an idle-timeout reset.
-const DefaultIdleThreshold = 30 * time.Second
 
 type ttlCount struct {
 	ttl uint8
@@ -73,40 +50,15 @@ func (s *ttlSet) has(ttl uint8) bool {
 	return false
 }
 
-// describe renders the histogram as "63" or "63 (20), 62 (2)".
-func (s *ttlSet) describe() string {
-	var parts []string
-	var used []ttlCount
-	for _, c := range s.c {
-		if c.n > 0 {
-			used = append(used, c)
-		}
-	}
-	sort.Slice(used, func(i, j int) bool { return used[i].n > used[j].n })
-	if len(used) == 1 {
-		return fmt.Sprint(used[0].ttl)
-	}
-	for _, c := range used {
-		parts = append(parts, fmt.Sprintf("%d (%d packets)", c.ttl, c.n))
-	}
-	return strings.Join(parts, ", ")
-}
-
-// hops guesses how many routers a packet crossed from the usual initial TTLs.
-func hops(ttl uint8) int {
-	for _, init := range []int{32, 64, 128, 255} {
+// Hops guesses how many routers a packet crossed from the usual initial
+// TTLs.
+func Hops(ttl uint8) int {
+	for _, init := range initialTTLs {
 		if int(ttl) <= init {
 			return init - int(ttl)
 		}
 	}
 	return 0
-}
-
-func hopWord(n int) string {
-	if n == 1 {
-		return "1 hop away"
-	}
-	return fmt.Sprintf("%d hops away", n)
 }
 
 // sideEvidence is what one side's own (non-RST) packets look like.
@@ -139,7 +91,7 @@ func (e *sideEvidence) packet(frame int, ts int64, seg *decode.Segment) {
 	e.ttls.add(seg.TTL, 1)
 	if seg.IPVersion == 4 {
 		if e.ipidSet {
-			if d := seg.IPID - e.lastIPID; d >= 1 && d <= 64 {
+			if d := seg.IPID - e.lastIPID; d >= 1 && d <= maxIPIDStep {
 				e.ipidRuns++
 			}
 		}
@@ -200,10 +152,11 @@ type resetCtx struct {
 	recvNxt    uint32 // receiver's next sequence number when the RST came
 	recvSeqSet bool
 	race       pktRef
-	raceWhat   string
+	raceKind   PacketKind // what the claimed sender sent after the reset
+	raceBytes  int
 	ignored    pktRef
 	challenge  pktRef
-	tsOK       int // 1: TSval continues the sender's clock, -1: it does not
+	ts         tsVerdict
 	ipidOK     bool
 	labelOK    bool // carries the sender's IPv6 flow label
 	next       int  // frame of the flow's next packet
@@ -227,14 +180,14 @@ func (f *flow) watchResets(frame int, ts int64, from Side, seg *decode.Segment) 
 			}
 			switch {
 			case seg.Flags.Has(decode.SYN):
-				c.race, c.raceWhat = pktRef{frame: frame, t: ts}, "a SYN-ACK"
+				c.race, c.raceKind = pktRef{frame: frame, t: ts}, KindSYNACK
 				if !seg.Flags.Has(decode.ACK) {
-					c.raceWhat = "a SYN"
+					c.raceKind = KindSYN
 				}
 			case seg.PayloadLen > 0 && (r.Flags.Has(decode.ACK) && r.Seq == 0 || seqDiff(seg.Seq, r.Seq) >= 0):
-				c.race, c.raceWhat = pktRef{frame: frame, t: ts}, fmt.Sprintf("%d bytes of data", seg.PayloadLen)
+				c.race, c.raceKind, c.raceBytes = pktRef{frame: frame, t: ts}, KindData, seg.PayloadLen
 			case seg.Flags.Has(decode.FIN) && seqDiff(seg.Seq, r.Seq) >= 0:
-				c.race, c.raceWhat = pktRef{frame: frame, t: ts}, "a FIN"
+				c.race, c.raceKind = pktRef{frame: frame, t: ts}, KindFIN
 			}
 			continue
 		}
@@ -242,7 +195,7 @@ func (f *flow) watchResets(frame int, ts int64, from Side, seg *decode.Segment) 
 		if c.ignored.frame == 0 && seg.PayloadLen > 0 && c.recvSeqSet && seqDiff(seg.Seq+uint32(seg.PayloadLen), c.recvNxt) > 0 {
 			c.ignored = pktRef{frame: frame, t: ts}
 		}
-		if c.challenge.frame == 0 && r.SeqState == "in-window" && seg.PayloadLen == 0 && seg.Flags == decode.ACK && after < 100*time.Millisecond {
+		if c.challenge.frame == 0 && r.SeqState == SeqInWindow && seg.PayloadLen == 0 && seg.Flags == decode.ACK && after < challengeACKWindow {
 			c.challenge = pktRef{frame: frame, t: ts}
 		}
 	}
@@ -269,17 +222,17 @@ func (f *flow) newResetCtx(from Side, seg *decode.Segment) resetCtx {
 	}
 	ev := &f.d[from.index()].ev
 	if seg.Options&decode.OptTimestamp != 0 && ev.tsSet {
-		if d := seqDiff(seg.TSVal, ev.lastTS); d >= 0 && d < 1<<20 {
-			c.tsOK = 1
+		if d := seqDiff(seg.TSVal, ev.lastTS); d >= 0 && d < maxTSStep {
+			c.ts = tsContinues
 		} else {
-			c.tsOK = -1
+			c.ts = tsForeign
 		}
 	}
 	if seg.IPVersion == 6 && ev.labelN >= 2 && seg.FlowLabel == ev.label {
 		c.labelOK = true
 	}
 	if seg.IPVersion == 4 && ev.ipidCounter() {
-		if d := seg.IPID - ev.lastIPID; d >= 1 && d <= 64 {
+		if d := seg.IPID - ev.lastIPID; d >= 1 && d <= maxIPIDStep {
 			c.ipidOK = true
 		}
 	}
@@ -304,10 +257,6 @@ type hostTTL struct {
 	ttlSet
 	seen int64 // the end of its latest flow, Unix nanoseconds
 }
-
-// maxHosts bounds the baselines: past it the half least recently seen go,
-// so a day-long capture of many clients holds no more than the latest.
-const maxHosts = 1 << 14
 
 // prune forgets the half of the hosts seen longest ago.
 func (h hostTTLs) prune() {
@@ -351,19 +300,18 @@ func (h hostTTLs) addFlow(f *flow) {
 }
 
 // judge weighs the evidence of every reset in the flow and sets Origin and
-// Evidence. It prefers "unknown" to a wrong answer.
+// Evidence, the facts that point to a forged reset first. It prefers
+// "unknown" to a wrong answer.
 func (f *flow) judge(hosts hostTTLs) {
 	resets := f.out.Resets
 	for i := range resets {
 		r, c := &resets[i], &f.rx[i]
-		side := r.From.String()
 		sender := f.d[r.From.index()].ev
-		ttl := ttlName(f.out.Client.Addr())
-		var forged, genuine []string
+		var forged, genuine []Evidence
 
 		// TTL (hop limit) against the sender's other packets, or its
 		// other flows.
-		base, where := &sender.ttls, "in this connection"
+		base, scope := &sender.ttls, ScopeConnection
 		ownTTL := false // the TTL of the sender's other packets in this connection
 		if base.total() == 0 {
 			addr := f.out.Client.Addr()
@@ -371,63 +319,62 @@ func (f *flow) judge(hosts hostTTLs) {
 				addr = f.out.Server.Addr()
 			}
 			if h := hosts[keyOfAddr(addr)]; h.total() > 0 {
-				base, where = &h.ttlSet, "in its other connections in this capture"
+				base, scope = &h.ttlSet, ScopeCapture
 			}
+		}
+		ttlFact := func(s Signal, p Origin) Evidence {
+			return Evidence{Signal: s, PointsTo: p, TTL: r.TTL, Baseline: baselineOf(base), Scope: scope}
 		}
 		switch n := base.total(); {
 		case n == 0:
 		case base.has(r.TTL):
 			if n >= 2 {
-				ownTTL = where == "in this connection"
-				genuine = append(genuine, fmt.Sprintf("%s %d matches the %s's other %d packets %s", ttl, r.TTL, side, n, where))
+				ownTTL = scope == ScopeConnection
+				genuine = append(genuine, ttlFact(SigTTLMatch, OriginEndpoint))
 			}
 		case n >= 2 && base.other == 0:
-			r.baseline = base.describe()
-			forged = append(forged, fmt.Sprintf("%s %d (%s), but the %s's other %d packets %s arrived with %s %s (%s): the reset came from a different distance",
-				ttl, r.TTL, hopWord(hops(r.TTL)), side, n, where, ttl, base.describe(), hopWord(hops(base.c[0].ttl))))
+			forged = append(forged, ttlFact(SigTTLDistance, OriginMiddlebox))
 			r.ttlMismatch = true
 		default:
-			forged = append(forged, fmt.Sprintf("%s %d, but the %s's only other packet %s arrived with %s %s", ttl, r.TTL, side, where, ttl, base.describe()))
+			forged = append(forged, ttlFact(SigTTLUnlike, OriginMiddlebox))
 			r.ttlMismatch = n >= 2
-			r.baseline = base.describe()
 		}
 
 		// The claimed sender kept talking.
 		if c.race.frame != 0 {
-			forged = append(forged, fmt.Sprintf("the %s sent %s (frame %d) %s after this reset: a reset it had sent itself would have closed its socket",
-				side, c.raceWhat, c.race.frame, ms(time.Duration(c.race.t-r.Time.UnixNano()))))
+			forged = append(forged, Evidence{Signal: SigSenderKeptSending, PointsTo: OriginMiddlebox, Frames: []int{c.race.frame},
+				Packet: c.raceKind, Bytes: c.raceBytes, Delay: time.Duration(c.race.t - r.Time.UnixNano())})
 		}
 		// How the receiver took it. A stack's reply to a stale packet is out
 		// of step too, so this counts only for resets that answer nothing.
 		if c.ignored.frame != 0 && !c.reply {
-			forged = append(forged, fmt.Sprintf("the %s ignored it and sent new data (frame %d)", r.From.Other(), c.ignored.frame))
+			forged = append(forged, Evidence{Signal: SigReceiverIgnored, PointsTo: OriginMiddlebox, Frames: []int{c.ignored.frame}})
 		}
 		if c.challenge.frame != 0 && !c.reply {
-			forged = append(forged, fmt.Sprintf("the %s answered with a challenge ACK (frame %d, RFC 5961): the sequence number was not the one it expected", r.From.Other(), c.challenge.frame))
+			forged = append(forged, Evidence{Signal: SigChallengeACK, PointsTo: OriginMiddlebox, Frames: []int{c.challenge.frame}})
 		}
-		if r.SeqState == "out-of-window" {
-			forged = append(forged, fmt.Sprintf("its sequence number %d is outside what the %s had sent: the receiver would drop it", r.Seq, side))
+		if r.SeqState == SeqOutOfWindow {
+			forged = append(forged, Evidence{Signal: SigOutOfWindow, PointsTo: OriginMiddlebox, Seq: r.Seq})
 		}
 		// Fields a device on the path cannot know.
-		switch c.tsOK {
-		case 1:
-			genuine = append(genuine, fmt.Sprintf("it carries the %s's TCP timestamp clock (TSval continues its other packets)", side))
-		case -1:
-			forged = append(forged, fmt.Sprintf("its TCP timestamp does not follow the %s's clock", side))
+		switch c.ts {
+		case tsContinues:
+			genuine = append(genuine, Evidence{Signal: SigTimestampContinues, PointsTo: OriginEndpoint})
+		case tsForeign:
+			forged = append(forged, Evidence{Signal: SigTimestampForeign, PointsTo: OriginMiddlebox})
 		}
 		if c.ipidOK {
-			genuine = append(genuine, fmt.Sprintf("its IP ID %d continues the %s's counter", r.IPID, side))
+			genuine = append(genuine, Evidence{Signal: SigIPIDContinues, PointsTo: OriginEndpoint, IPID: r.IPID})
 		}
 		if c.labelOK {
-			genuine = append(genuine, fmt.Sprintf("it carries the %s's IPv6 flow label 0x%05x, which its socket sets on every packet", side, f.d[r.From.index()].ev.label))
+			genuine = append(genuine, Evidence{Signal: SigFlowLabel, PointsTo: OriginEndpoint, Label: sender.label})
 		}
 		// Timing: sooner than the far side could have answered.
 		if c.hasTrigger {
 			rtt := f.respDelay(r.From)
 			if d := time.Duration(r.Time.UnixNano() - c.trigger.t); rtt >= minTimingRTT && d < rtt/2 {
 				ownTTL = false // nearer than the sender after all
-				forged = append(forged, fmt.Sprintf("it arrived %s after the packet that drew it (frame %d), less than half the %s the %s takes to answer: something nearer sent it",
-					ms(d), c.trigger.frame, ms(rtt), side))
+				forged = append(forged, Evidence{Signal: SigTooSoon, PointsTo: OriginMiddlebox, Frames: []int{c.trigger.frame}, Delay: d, RTT: rtt})
 			}
 		}
 		// Several resets from one side with different sequence numbers, or
@@ -446,36 +393,37 @@ func (f *flow) judge(hosts hostTTLs) {
 			}
 		}
 		if seqs := distinctSeqs(resets, r.From, r.Time); unanswered >= 2 && seqs >= 2 {
-			forged = append(forged, fmt.Sprintf("one of %d resets in the %s's name with %d different sequence numbers (frames %s)", len(burst), side, seqs, frames(burst)))
+			forged = append(forged, Evidence{Signal: SigBurst, PointsTo: OriginMiddlebox, Frames: burst, Count: len(burst), Seqs: seqs})
 			r.burst = true
 		}
 		for j := range resets {
 			o := &resets[j]
 			if o.From != r.From && absDur(o.Time.Sub(r.Time)) <= bothEndsWindow && f.nothingBetween(i, j) {
-				forged = append(forged, fmt.Sprintf("resets toward both ends within %s (frames %d and %d), with no packet between them", ms(absDur(o.Time.Sub(r.Time))), r.Packet, o.Packet))
+				forged = append(forged, Evidence{Signal: SigBothEnds, PointsTo: OriginMiddlebox, Frames: []int{r.Packet, o.Packet}, Delay: absDur(o.Time.Sub(r.Time))})
 				r.bothEnds = true
 				break
 			}
 		}
 		switch r.SeqState {
-		case "exact":
-			genuine = append(genuine, fmt.Sprintf("its sequence number is exactly the %s's next one", side))
-		case "zero":
-			genuine = append(genuine, "it has the form a TCP stack gives a refused SYN (RST+ACK, seq 0, ack = ISN+1)")
+		case SeqExact:
+			genuine = append(genuine, Evidence{Signal: SigExactSeq, PointsTo: OriginEndpoint})
+		case SeqZero:
+			genuine = append(genuine, Evidence{Signal: SigRefusedSYNForm, PointsTo: OriginEndpoint})
 		}
 
 		r.Evidence = append(forged, genuine...)
-		r.Forged = len(forged)
 		switch {
-		case len(forged) > 0 && c.tsOK != 1 && !c.ipidOK && !c.labelOK:
+		case len(forged) > 0 && c.ts != tsContinues && !c.ipidOK && !c.labelOK:
 			r.Origin = OriginMiddlebox
+			r.Forger = ForgerPath
 			// The sender's socket kept going, yet the reset came from its
 			// own distance with nothing else amiss: what a REJECT rule on
 			// that host sends (netfilter answers the peer's packet in the
 			// host's name, with no TCP options).
-			r.Beside = ownTTL && c.race.frame != 0 && c.tsOK == 0 && !r.burst && !r.bothEnds &&
-				r.SeqState != "out-of-window"
-		case len(forged) == 0 && (c.tsOK == 1 || c.ipidOK || c.labelOK || base.has(r.TTL) && base.total() >= 2):
+			if ownTTL && c.race.frame != 0 && c.ts == tsAbsent && !r.burst && !r.bothEnds && r.SeqState != SeqOutOfWindow {
+				r.Forger = ForgerSenderHost
+			}
+		case len(forged) == 0 && (c.ts == tsContinues || c.ipidOK || c.labelOK || base.has(r.TTL) && base.total() >= 2):
 			r.Origin = OriginEndpoint
 		default:
 			r.Origin = OriginUnknown
@@ -519,27 +467,4 @@ func absDur(d time.Duration) time.Duration {
 		return -d
 	}
 	return d
-}
-
-// ms formats a duration for people: "6.1 ms", "0.02 ms", "2.3 s".
-func ms(d time.Duration) string {
-	switch {
-	case d >= 10*time.Second:
-		return fmt.Sprintf("%.0f s", d.Seconds())
-	case d >= time.Second:
-		return fmt.Sprintf("%.1f s", d.Seconds())
-	case d >= 10*time.Millisecond:
-		return fmt.Sprintf("%.0f ms", float64(d)/1e6)
-	case d >= time.Millisecond:
-		return fmt.Sprintf("%.1f ms", float64(d)/1e6)
-	}
-	return fmt.Sprintf("%.2f ms", float64(d)/1e6)
-}
-
-func frames(fs []int) string {
-	s := make([]string, len(fs))
-	for i, f := range fs {
-		s[i] = fmt.Sprint(f)
-	}
-	return strings.Join(s, ", ")
 }

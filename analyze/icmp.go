@@ -1,8 +1,8 @@
 package analyze
 
 import (
-	"fmt"
 	"net/netip"
+	"syscall"
 	"time"
 
 	"github.com/rstsniff/rstsniff/decode"
@@ -66,89 +66,39 @@ func (e ICMPError) Prohibited() bool {
 	return e.Type == 3 && (e.Code == 9 || e.Code == 10 || e.Code == 13)
 }
 
-var (
-	icmp4Unreach = [...]string{"network unreachable", "host unreachable", "protocol unreachable", "port unreachable",
-		"fragmentation needed", "source route failed", "destination network unknown", "destination host unknown",
-		"source host isolated", "network administratively prohibited", "host administratively prohibited",
-		"network unreachable for TOS", "host unreachable for TOS", "communication administratively prohibited",
-		"host precedence violation", "precedence cutoff in effect"}
-	icmp6Unreach = [...]string{"no route to destination", "communication with destination administratively prohibited",
-		"beyond scope of source address", "address unreachable", "port unreachable",
-		"source address failed ingress/egress policy", "reject route to destination"}
-)
-
-// What names the error as the RFCs do, with its type and code.
-func (e ICMPError) What() string {
-	name := ""
-	switch {
-	case !e.IPv6 && e.Type == 3 && int(e.Code) < len(icmp4Unreach):
-		name = "destination unreachable, " + icmp4Unreach[e.Code]
-	case !e.IPv6 && e.Type == 3:
-		name = "destination unreachable"
-	case !e.IPv6 && e.Type == 11 && e.Code == 0:
-		name = "time exceeded, TTL expired in transit"
-	case !e.IPv6 && e.Type == 11:
-		name = "time exceeded"
-	case e.IPv6 && e.Type == 1 && int(e.Code) < len(icmp6Unreach):
-		name = "destination unreachable, " + icmp6Unreach[e.Code]
-	case e.IPv6 && e.Type == 1:
-		name = "destination unreachable"
-	case e.IPv6 && e.Type == 2:
-		name = "packet too big"
-	case e.IPv6 && e.Type == 3 && e.Code == 0:
-		name = "time exceeded, hop limit expired in transit"
-	case e.IPv6:
-		name = "time exceeded"
-	}
-	proto := "ICMP"
-	if e.IPv6 {
-		proto = "ICMPv6"
-	}
-	s := fmt.Sprintf("%s %s (type %d code %d)", proto, name, e.Type, e.Code)
-	if e.PathMTU() && e.MTU > 0 {
-		s += fmt.Sprintf(", next-hop MTU %d", e.MTU)
-	}
-	return s
-}
-
 // Errno is the error Linux hands a connect() the error arrives for
-// (net/ipv4/icmp.c icmp_err_convert, net/ipv6/icmp.c tab_unreach), as
-// strerror words it; "" when it does not end a connection attempt.
-func (e ICMPError) Errno() string {
-	const (
-		netUnreach  = "Network is unreachable"
-		hostUnreach = "No route to host"
-		refused     = "Connection refused"
-		denied      = "Permission denied"
-	)
+// (net/ipv4/icmp.c icmp_err_convert, net/ipv6/icmp.c tab_unreach); 0 when
+// it does not end a connection attempt.
+func (e ICMPError) Errno() syscall.Errno {
 	if e.PathMTU() {
-		return ""
+		return 0
 	}
 	if e.IPv6 {
 		switch e.Type {
 		case 1:
-			codes := [...]string{netUnreach, denied, hostUnreach, hostUnreach, refused, denied, denied}
+			codes := [...]syscall.Errno{syscall.ENETUNREACH, syscall.EACCES, syscall.EHOSTUNREACH, syscall.EHOSTUNREACH,
+				syscall.ECONNREFUSED, syscall.EACCES, syscall.EACCES}
 			if int(e.Code) < len(codes) {
 				return codes[e.Code]
 			}
-			return "Protocol error"
+			return syscall.EPROTO
 		case 3:
-			return hostUnreach
+			return syscall.EHOSTUNREACH
 		}
-		return ""
+		return 0
 	}
 	switch e.Type {
 	case 3:
-		codes := [...]string{netUnreach, hostUnreach, "Protocol not available", refused, "", "Operation not supported",
-			netUnreach, "Host is down", "Machine is not on the network", netUnreach, hostUnreach, netUnreach,
-			hostUnreach, hostUnreach, hostUnreach, hostUnreach}
+		codes := [...]syscall.Errno{syscall.ENETUNREACH, syscall.EHOSTUNREACH, syscall.ENOPROTOOPT, syscall.ECONNREFUSED, 0, syscall.EOPNOTSUPP,
+			syscall.ENETUNREACH, syscall.EHOSTDOWN, syscall.ENONET, syscall.ENETUNREACH, syscall.EHOSTUNREACH, syscall.ENETUNREACH,
+			syscall.EHOSTUNREACH, syscall.EHOSTUNREACH, syscall.EHOSTUNREACH, syscall.EHOSTUNREACH}
 		if int(e.Code) < len(codes) {
 			return codes[e.Code]
 		}
 	case 11:
-		return hostUnreach
+		return syscall.EHOSTUNREACH
 	}
-	return ""
+	return 0
 }
 
 // connectFailed reports whether an ICMP error ended the client's
@@ -170,7 +120,7 @@ func (f *Flow) RefusingICMP() (ICMPError, bool) {
 // Linux reports to a connect().
 func firstRefusal(es []ICMPError) (ICMPError, bool) {
 	for _, e := range es {
-		if e.About == Client && e.Errno() != "" {
+		if e.About == Client && e.Errno() != 0 {
 			return e, true
 		}
 	}

@@ -75,7 +75,7 @@ func TestRateHistoryBounded(t *testing.T) {
 	t0 := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
 	server := netip.MustParseAddrPort("203.0.113.2:22")
 	ok := func(i int, client netip.Addr, at time.Duration) {
-		a.rateLimit(&Flow{Client: netip.AddrPortFrom(client, uint16(1024+i%60000)), Server: server,
+		rateLimitDetector{}.detect(a, &Flow{Client: netip.AddrPortFrom(client, uint16(1024+i%60000)), Server: server,
 			Start: t0.Add(at), Stage: StageSession, Outcome: OutcomeClosed})
 	}
 	for i := range 100000 { // 100,000 clients in 50 s, all within the window
@@ -89,7 +89,7 @@ func TestRateHistoryBounded(t *testing.T) {
 	ok(2, me, 50100*time.Millisecond)
 	refused := &Flow{Client: netip.AddrPortFrom(me, 3000), Server: server, Start: t0.Add(50200 * time.Millisecond),
 		Stage: StageHandshake, Outcome: OutcomeRefused, FirstPacket: 7, Resets: []Reset{{Packet: 8, From: Server}}}
-	a.rateLimit(refused)
+	rateLimitDetector{}.detect(a, refused)
 	if len(refused.Findings) != 1 || refused.Findings[0].ID != FindRateLimit {
 		t.Errorf("findings %+v, want rate-limit", refused.Findings)
 	}

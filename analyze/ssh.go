@@ -107,9 +107,9 @@ func (k *KexInit) computeHASSH(client bool) string {
 type walker struct {
 	state     walkState
 	isClient  bool
-	stopWhy   string // why parsing stopped, for the report
-	stopFrame int    // the frame that made it stop (set by the flow)
-	refused   string // the first line refused as not SSH, clipped
+	stopWhy   StopReason // why parsing stopped
+	stopFrame int        // the frame that made it stop (set by the flow)
+	refused   string     // the first line refused as not SSH, clipped
 
 	line      []byte
 	lines     int
@@ -161,7 +161,7 @@ func (w *walker) feed(b []byte) {
 	}
 }
 
-func (w *walker) stop(why string) {
+func (w *walker) stop(why StopReason) {
 	if w.state == walkStopped {
 		return
 	}
@@ -173,7 +173,7 @@ func (w *walker) stop(why string) {
 // gap tells the walker that bytes of the stream were not captured.
 func (w *walker) gap() {
 	if w.state != walkEncrypted {
-		w.stop("bytes missing from the capture")
+		w.stop(StopMissingBytes)
 	}
 }
 
@@ -181,19 +181,19 @@ func (w *walker) feedLine(b []byte) []byte {
 	i := bytes.IndexByte(b, '\n')
 	if i < 0 {
 		if len(w.line)+len(b) > maxLineLen {
-			w.stop("identification line longer than 8192 bytes")
+			w.stop(StopLongLine)
 			return nil
 		}
 		if len(w.line) == 0 && w.lines == 0 && !looksLikeText(b) {
 			w.refused = clip(string(b), 80)
-			w.stop(notSSH)
+			w.stop(StopNotSSH)
 			return nil
 		}
 		w.line = append(w.line, b...)
 		return nil
 	}
 	if len(w.line)+i > maxLineLen {
-		w.stop("identification line longer than 8192 bytes")
+		w.stop(StopLongLine)
 		return nil
 	}
 	var line []byte
@@ -210,7 +210,7 @@ func (w *walker) feedLine(b []byte) []byte {
 		w.banner = w.kexs.banner(line[:min(len(line), keptBannerLen)])
 		w.line = nil
 		if strings.HasPrefix(w.banner, "SSH-1.") && !strings.HasPrefix(w.banner, "SSH-1.99") {
-			w.stop("SSH protocol version 1")
+			w.stop(StopSSH1)
 			return nil
 		}
 		w.state = walkBinary
@@ -219,7 +219,7 @@ func (w *walker) feedLine(b []byte) []byte {
 	// RFC 4253 §4.2: a server may send other lines first; a client may not.
 	if w.isClient || !looksLikeText(line) {
 		w.refused = clip(string(line), 80)
-		w.stop(notSSH)
+		w.stop(StopNotSSH)
 		return nil
 	}
 	if len(w.preBanner) < keptPreBanner {
@@ -227,13 +227,25 @@ func (w *walker) feedLine(b []byte) []byte {
 	}
 	w.line = w.line[:0]
 	if w.lines > maxPreBannerLines {
-		w.stop("more than 1024 lines before the identification string")
+		w.stop(StopTooManyLines)
 		return nil
 	}
 	return rest
 }
 
-const notSSH = "not SSH: the first line is not an SSH identification string"
+// StopReason says why the SSH walker stopped following a stream.
+type StopReason uint8
+
+const (
+	StopNone            StopReason = iota
+	StopMissingBytes               // bytes missing from the capture
+	StopLongLine                   // identification line longer than maxLineLen (OpenSSH's SSH_MAX_BANNER_LEN)
+	StopNotSSH                     // the first line is not an SSH identification string
+	StopSSH1                       // SSH protocol version 1
+	StopTooManyLines               // more than maxPreBannerLines before the identification string
+	StopMalformedPacket            // malformed binary packet header (RFC 4253 §6)
+	StopMidstream                  // the capture started mid-stream
+)
 
 // looksLikeText applies OpenSSH's rule for identification and pre-banner
 // lines (kex.c kex_exchange_identification): any byte but NUL. Escape
@@ -260,7 +272,7 @@ func (w *walker) feedPacket(b []byte) []byte {
 		plen := int(binary.BigEndian.Uint32(w.hdr[0:4]))
 		pad := int(w.hdr[4])
 		if plen < 2 || plen > maxPacketLen || pad+2 > plen {
-			w.stop("malformed binary packet header")
+			w.stop(StopMalformedPacket)
 			return nil
 		}
 		w.msg = w.hdr[5]

@@ -195,21 +195,21 @@ func TestWalkerHostile(t *testing.T) {
 		name   string
 		client bool
 		in     []byte
-		why    string
+		why    StopReason
 	}{
-		{"huge packet_length", false, append([]byte("SSH-2.0-x\r\n"), 0xff, 0xff, 0xff, 0xff, 4, 20), "malformed binary packet header"},
-		{"long line", false, []byte(strings.Repeat("a", maxLineLen+1)), "identification line longer than 8192 bytes"},
-		{"client text first", true, []byte("GET / HTTP/1.1\r\n"), notSSH},
-		{"binary first", false, []byte{0x16, 0x03, 0x01, 0x00, 0xa5}, notSSH},
-		{"ssh-1", false, []byte("SSH-1.5-old\n"), "SSH protocol version 1"},
-		{"too many lines", false, []byte(strings.Repeat("x\r\n", maxPreBannerLines+1)), "more than 1024 lines before the identification string"},
+		{"huge packet_length", false, append([]byte("SSH-2.0-x\r\n"), 0xff, 0xff, 0xff, 0xff, 4, 20), StopMalformedPacket},
+		{"long line", false, []byte(strings.Repeat("a", maxLineLen+1)), StopLongLine},
+		{"client text first", true, []byte("GET / HTTP/1.1\r\n"), StopNotSSH},
+		{"binary first", false, []byte{0x16, 0x03, 0x01, 0x00, 0xa5}, StopNotSSH},
+		{"ssh-1", false, []byte("SSH-1.5-old\n"), StopSSH1},
+		{"too many lines", false, []byte(strings.Repeat("x\r\n", maxPreBannerLines+1)), StopTooManyLines},
 	}
 	for _, c := range cases {
 		w := &walker{isClient: c.client}
 		w.feed(c.in)
 		w.feed([]byte("SSH-2.0-late\r\n"))
 		if w.state != walkStopped || w.stopWhy != c.why {
-			t.Errorf("%s: state %d %q, want stopped %q", c.name, w.state, w.stopWhy, c.why)
+			t.Errorf("%s: state %d %v, want stopped %v", c.name, w.state, w.stopWhy, c.why)
 		}
 		if len(w.preBanner) > keptPreBanner || len(w.line) > maxLineLen {
 			t.Errorf("%s: kept %d lines, %d line bytes", c.name, len(w.preBanner), len(w.line))

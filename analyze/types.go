@@ -125,22 +125,17 @@ type Reset struct {
 	FlowLabel  uint32 // IPv6 flow label, 0 for IPv4
 	PayloadLen int
 	// SeqState compares the RST's sequence number with what the claimed
-	// sender had sent: "exact" (its next sequence number), "in-window",
-	// "out-of-window", or "zero" for the RST+ACK that answers a SYN.
-	SeqState string
+	// sender had sent.
+	SeqState SeqState
 	// Evidence lists the facts behind Origin, those that point to a forged
-	// reset first, each with the packet numbers it rests on.
-	Evidence []string
-	// Forged is how many of the first Evidence entries point to a forged reset.
-	Forged int
-	// Beside marks a forged reset (Origin middlebox) that came from exactly
-	// the claimed sender's distance: its socket kept sending, but the TTL is
-	// its own. Most likely a firewall on that host (a REJECT --reject-with
-	// tcp-reset rule) rather than a device on the path.
-	Beside bool
+	// reset first.
+	Evidence []Evidence
+	// Forger says where a forged reset came from: the path, or the claimed
+	// sender's own host (its socket kept sending, but the TTL is its own:
+	// most likely a REJECT --reject-with tcp-reset rule on that host).
+	Forger Forger
 
 	ttlMismatch, burst, bothEnds bool
-	baseline                     string // the sender's TTLs the reset was compared with
 }
 
 // Algorithms are the algorithms negotiated from the two KEXINITs, client to
@@ -153,15 +148,10 @@ type Algorithms struct {
 	ClientHASSH, ServerHASSH string
 }
 
-// Finding is a named pattern found in a flow. IDs are stable strings.
-type Finding struct {
-	ID      string
-	Blame   string
-	Packets []int
-	Summary string
-	// Quote is text from the network that Summary quotes (as a Go string
-	// literal), so reports can set it apart; empty when there is none.
-	Quote string
+// Note says where the analysis of one side's stream is incomplete.
+type Note struct {
+	Side Side
+	Stop StopReason
 }
 
 // Flow is the analysis of one TCP connection. It is plain data: the
@@ -204,20 +194,26 @@ type Flow struct {
 	AuthSuccess  *bool
 	AuthAttempts int
 	// Notes say where the analysis of this flow is incomplete.
-	Notes       []string
-	Findings    []Finding
-	ClientError string
-	// Causes and NextSteps come from Knowledge for the flow's findings.
-	Causes    []string
-	NextSteps []string
+	Notes    []Note
+	Findings []Finding
 	// Log holds the connection's packets when Config.KeepPackets asked for
 	// them: the first ones and the latest, LogOmitted counting those between.
 	Log        []PacketRecord
 	LogOmitted int
 
-	// clientSentAfterClose: the client still sent data after the server's
+	// ClientSentAfterClose: the client still sent data after the server's
 	// FIN, so the close took it by surprise.
-	clientSentAfterClose bool
+	ClientSentAfterClose bool
+}
+
+// Forged is how many of the first Evidence entries point to a forged
+// reset.
+func (r *Reset) Forged() int {
+	n := 0
+	for n < len(r.Evidence) && r.Evidence[n].Forged() {
+		n++
+	}
+	return n
 }
 
 // Notable reports whether the connection ended abnormally or shows a

@@ -72,7 +72,7 @@ func (m *Metrics) Flow(f *analyze.Flow) {
 		m.resets.WithLabelValues(r.From.String(), r.Origin.String(), r.Stage.String()).Inc()
 	}
 	for _, fd := range f.Findings {
-		m.findings.WithLabelValues(fd.ID).Inc()
+		m.findings.WithLabelValues(fd.ID.String()).Inc()
 	}
 }
 

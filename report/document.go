@@ -32,7 +32,7 @@ func verdict(f *analyze.Flow) string {
 	case analyze.OutcomeUnreachable:
 		if e, ok := f.RefusingICMP(); ok {
 			fmt.Fprintf(&b, "The client's SYN was answered in frame %d by %s from %s: its kernel gave up the connection (%s).",
-				e.Packet, e.What(), icmpSender(f, e), e.Errno())
+				e.Packet, icmpWhat(e), icmpSender(f, e), errnoText(e.Errno()))
 		}
 	case analyze.OutcomeTimeout:
 		fmt.Fprintf(&b, "The connection timed out at the %s stage: what one side sent was never answered.", f.Stage)
@@ -56,13 +56,13 @@ func verdict(f *analyze.Flow) string {
 		}
 		fmt.Fprintf(&b, "%s (frame %d, at the %s stage) carries the %s's address %s", lead, r.Packet, r.Stage, r.From, addr)
 		switch {
-		case r.Beside:
+		case r.Forger == analyze.ForgerSenderHost:
 			fmt.Fprintf(&b, ", but its socket did not send it: %s. It came from the %s's own distance (%s %d), so most likely from a firewall on the %s host itself.",
-				strings.Join(r.Evidence[:r.Forged], "; "), r.From, f.TTLName(), r.TTL, r.From)
+				strings.Join(evidenceTexts(f, &r, r.Forged()), "; "), r.From, f.TTLName(), r.TTL, r.From)
 		case r.Origin == analyze.OriginMiddlebox:
-			fmt.Fprintf(&b, ", but a device on the path forged it: %s.", strings.Join(r.Evidence[:r.Forged], "; "))
+			fmt.Fprintf(&b, ", but a device on the path forged it: %s.", strings.Join(evidenceTexts(f, &r, r.Forged()), "; "))
 		case r.Origin == analyze.OriginEndpoint:
-			fmt.Fprintf(&b, ", and the %s itself sent it: %s.", r.From, strings.Join(r.Evidence, "; "))
+			fmt.Fprintf(&b, ", and the %s itself sent it: %s.", r.From, strings.Join(evidenceTexts(f, &r, len(r.Evidence)), "; "))
 		default:
 			b.WriteString(", and there is not enough evidence to say whether it or a device on the path sent it.")
 		}

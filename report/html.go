@@ -24,11 +24,19 @@ func HTML(w io.Writer, r *Run, meta Meta) error {
 		page.Capture = fmt.Sprintf("%d received by filter, %d dropped by the kernel, %d by the interface", t.Capture.Received, t.Capture.Dropped, t.Capture.IfDropped)
 	}
 	for _, f := range notableFlows(r) {
-		hf := htmlFlow{F: f, Verdict: verdict(f), Filter: wiresharkFilter(f), Ladder: ladder(f),
-			ClientError: strings.Split(f.ClientError, "\n"), Server: serverText(f)}
-		if f.ClientError == "" {
-			hf.ClientError = nil
+		hf := htmlFlow{F: f, Verdict: verdict(f), Filter: wiresharkFilter(f), Ladder: ladder(f), Server: serverText(f)}
+		if ce := clientError(f); ce != "" {
+			hf.ClientError = strings.Split(ce, "\n")
 		}
+		for i := range f.Resets {
+			r := &f.Resets[i]
+			hf.Resets = append(hf.Resets, htmlReset{R: *r, Evidence: evidenceTexts(f, r, len(r.Evidence))})
+		}
+		for i := range f.Findings {
+			fd := &f.Findings[i]
+			hf.Findings = append(hf.Findings, htmlFinding{ID: fd.ID.String(), Blame: fd.Blame.String(), Summary: summary(f, fd)})
+		}
+		hf.Causes, hf.NextSteps = advice(f.Findings)
 		for _, p := range evidenceRecords(f) {
 			hf.Packets = append(hf.Packets, packetLine(f, p, f.Start))
 		}
@@ -55,6 +63,19 @@ type htmlFlow struct {
 	Packets     []string
 	Filter      string
 	Ladder      svgLadder
+	Resets      []htmlReset
+	Findings    []htmlFinding
+	Causes      []string
+	NextSteps   []string
+}
+
+type htmlReset struct {
+	R        analyze.Reset
+	Evidence []string
+}
+
+type htmlFinding struct {
+	ID, Blame, Summary string
 }
 
 // Geometry of the ladder diagram.
@@ -102,7 +123,7 @@ var stageFill = map[string]string{
 func ladder(f *analyze.Flow) svgLadder {
 	forged := map[int]bool{}
 	for _, r := range f.Resets {
-		if r.Origin == analyze.OriginMiddlebox && !r.Beside { // a host's firewall is drawn at the host
+		if r.Forger == analyze.ForgerPath { // a host's firewall is drawn at the host
 			forged[r.Packet] = true
 		}
 	}
@@ -238,13 +259,13 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 </svg>{{end}}
 {{if .ClientError}}<p><b>What the OpenSSH client most likely printed:</b></p><pre>{{range .ClientError}}{{safe .}}
 {{end}}</pre>{{end}}
-{{range $f.Resets}}<p><b>Reset, frame {{.Packet}}</b> ({{.From}}'s name, {{.Stage}} stage, {{$f.TTLName}} {{.TTL}}): {{origin .}}</p>
+{{range .Resets}}<p><b>Reset, frame {{.R.Packet}}</b> ({{.R.From}}'s name, {{.R.Stage}} stage, {{$f.TTLName}} {{.R.TTL}}): {{origin .R}}</p>
 <ul>{{range .Evidence}}<li>{{safe .}}</li>{{end}}</ul>
 {{end}}{{if .Packets}}<p><b>Packets</b> (frame numbers as in Wireshark; sequence numbers relative):</p><pre>{{range .Packets}}{{.}}
 {{end}}</pre>{{end}}
-{{if $f.Findings}}<p><b>Findings:</b></p><ul>{{range $f.Findings}}<li><code>{{.ID}}</code> (blame: {{.Blame}}): {{safe .Summary}}</li>{{end}}</ul>{{end}}
-{{if $f.Causes}}<p><b>Likely causes:</b></p><ul>{{range $f.Causes}}<li>{{.}}</li>{{end}}</ul>{{end}}
-{{if $f.NextSteps}}<p><b>What to check next:</b></p><ul>{{range $f.NextSteps}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{if .Findings}}<p><b>Findings:</b></p><ul>{{range .Findings}}<li><code>{{.ID}}</code> (blame: {{.Blame}}): {{safe .Summary}}</li>{{end}}</ul>{{end}}
+{{if .Causes}}<p><b>Likely causes:</b></p><ul>{{range .Causes}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{if .NextSteps}}<p><b>What to check next:</b></p><ul>{{range .NextSteps}}<li>{{.}}</li>{{end}}</ul>{{end}}
 <p>Wireshark display filter: <code>{{.Filter}}</code></p>
 {{end}}
 </body>

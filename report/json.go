@@ -204,9 +204,7 @@ func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
 		Bytes:        jsonSides{f.Bytes[0], f.Bytes[1]},
 		Resets:       []jsonReset{},
 		Findings:     []jsonFinding{},
-		ClientError:  f.ClientError,
-		Causes:       nonNil(f.Causes),
-		NextSteps:    nonNil(f.NextSteps),
+		ClientError:  clientError(f),
 		PreBanner:    f.PreBanner,
 		AuthSuccess:  f.AuthSuccess,
 		AuthAttempts: f.AuthAttempts,
@@ -215,25 +213,29 @@ func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
 		History:      f.History,
 		Midstream:    f.Midstream,
 		Duplicates:   f.Duplicates,
-		Notes:        f.Notes,
+		Notes:        noteTexts(f.Notes),
 	}
+	causes, next := advice(f.Findings)
+	jf.Causes, jf.NextSteps = nonNil(causes), nonNil(next)
 	if multi {
 		jf.File = f.File
 	}
-	for _, r := range f.Resets {
+	for i := range f.Resets {
+		r := &f.Resets[i]
 		jf.Resets = append(jf.Resets, jsonReset{
 			Packet: r.Packet, Time: jsonTime(r.Time), From: r.From.String(), Stage: r.Stage.String(),
 			TTL: r.TTL, Origin: r.Origin.String(), Flags: r.Flags.String(), Seq: r.Seq, Ack: r.Ack,
-			Window: r.Window, IPID: r.IPID, Label: r.FlowLabel, SeqState: r.SeqState, Payload: r.PayloadLen,
-			Evidence: nonNil(r.Evidence),
+			Window: r.Window, IPID: r.IPID, Label: r.FlowLabel, SeqState: r.SeqState.String(), Payload: r.PayloadLen,
+			Evidence: nonNil(evidenceTexts(f, r, len(r.Evidence))),
 		})
 	}
 	for _, e := range f.ICMP {
 		jf.ICMP = append(jf.ICMP, jsonICMP{Packet: e.Packet, Time: jsonTime(e.Time), About: e.About.String(),
-			From: e.From.String(), TTL: e.TTL, Type: e.Type, Code: e.Code, What: e.What(), MTU: e.MTU, Errno: e.Errno()})
+			From: e.From.String(), TTL: e.TTL, Type: e.Type, Code: e.Code, What: icmpWhat(e), MTU: e.MTU, Errno: errnoText(e.Errno())})
 	}
-	for _, fd := range f.Findings {
-		jf.Findings = append(jf.Findings, jsonFinding{fd.ID, fd.Blame, fd.Packets, fd.Summary})
+	for i := range f.Findings {
+		fd := &f.Findings[i]
+		jf.Findings = append(jf.Findings, jsonFinding{fd.ID.String(), fd.Blame.String(), fd.Packets, summary(f, fd)})
 	}
 	if a := f.Algorithms; a != (analyze.Algorithms{}) {
 		jf.Algorithms = &jsonAlgorithms{a.Kex, a.HostKey, a.Cipher, a.MAC, a.CipherS2C, a.MACS2C,

@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/rstsniff/rstsniff/analyze"
@@ -76,16 +75,17 @@ func mdFlow(b *strings.Builder, f *analyze.Flow) {
 	if f.ClientBanner != "" || f.ServerBanner != "" {
 		fmt.Fprintf(b, "Client: %s; server: %s.\n\n", mdCode(dash(f.ClientBanner), false), mdCode(dash(serverText(f)), false))
 	}
-	if f.ClientError != "" {
+	if ce := clientError(f); ce != "" {
 		b.WriteString("**What the OpenSSH client most likely printed:**\n\n```\n")
-		for _, l := range strings.Split(f.ClientError, "\n") {
+		for _, l := range strings.Split(ce, "\n") {
 			b.WriteString(Safe(l) + "\n")
 		}
 		b.WriteString("```\n\n")
 	}
-	for _, r := range f.Resets {
-		fmt.Fprintf(b, "**Reset, frame %d** (%s's name, %s stage, %s %d): %s\n\n", r.Packet, r.From, r.Stage, f.TTLName(), r.TTL, mdText(originSentence(r)))
-		for _, e := range r.Evidence {
+	for i := range f.Resets {
+		r := &f.Resets[i]
+		fmt.Fprintf(b, "**Reset, frame %d** (%s's name, %s stage, %s %d): %s\n\n", r.Packet, r.From, r.Stage, f.TTLName(), r.TTL, mdText(originSentence(*r)))
+		for _, e := range evidenceTexts(f, r, len(r.Evidence)) {
 			fmt.Fprintf(b, "- %s\n", mdText(e))
 		}
 		b.WriteString("\n")
@@ -102,8 +102,9 @@ func mdFlow(b *strings.Builder, f *analyze.Flow) {
 	}
 	if len(f.Findings) > 0 {
 		b.WriteString("**Findings:**\n\n")
-		for _, fd := range f.Findings {
-			fmt.Fprintf(b, "- %s (blame: %s): %s\n", mdCode(fd.ID, false), fd.Blame, mdSummary(fd))
+		for i := range f.Findings {
+			fd := &f.Findings[i]
+			fmt.Fprintf(b, "- %s (blame: %s): %s\n", mdCode(fd.ID.String(), false), fd.Blame, mdSummary(f, fd))
 		}
 		b.WriteString("\n")
 	}
@@ -117,23 +118,20 @@ func mdFlow(b *strings.Builder, f *analyze.Flow) {
 		}
 		b.WriteString("\n")
 	}
-	list("Likely causes", f.Causes)
-	list("What to check next", f.NextSteps)
+	causes, next := advice(f.Findings)
+	list("Likely causes", causes)
+	list("What to check next", next)
 	fmt.Fprintf(b, "Wireshark display filter: %s\n", mdCode(wiresharkFilter(f), false))
 }
 
 // mdSummary renders a finding's summary with the text it quotes from the
 // network in a code span.
-func mdSummary(fd analyze.Finding) string {
-	if fd.Quote == "" {
-		return mdText(fd.Summary)
+func mdSummary(f *analyze.Flow, fd *analyze.Finding) string {
+	pre, quotes, post := summaryParts(f, fd)
+	if !quotes || fd.Quote == "" {
+		return mdText(summary(f, fd))
 	}
-	q := strconv.Quote(fd.Quote)
-	i := strings.Index(fd.Summary, q)
-	if i < 0 {
-		return mdText(fd.Summary)
-	}
-	return mdText(fd.Summary[:i]) + mdCode(fd.Quote, false) + mdText(fd.Summary[i+len(q):])
+	return mdText(pre) + mdCode(fd.Quote, false) + mdText(post)
 }
 
 // mdCode puts untrusted text in a code span: made safe for terminals first,

@@ -96,7 +96,7 @@ func newTable(w io.Writer) *tablewriter.Table {
 // originWord says in the table who really sent a reset.
 func originWord(r analyze.Reset) string {
 	switch {
-	case r.Beside:
+	case r.Forger == analyze.ForgerSenderHost:
 		return "HOST-FW"
 	case r.Origin == analyze.OriginMiddlebox:
 		return "FORGED"
@@ -110,7 +110,7 @@ func mainFinding(f *analyze.Flow) string {
 	if len(f.Findings) == 0 {
 		return ""
 	}
-	return f.Findings[0].ID
+	return f.Findings[0].ID.String()
 }
 
 // Explain writes the whole reasoning for one connection.
@@ -125,22 +125,24 @@ func Explain(w io.Writer, f *analyze.Flow, multi bool) error {
 		fmt.Fprintf(&b, " by the %s", f.ClosedBy)
 	}
 	fmt.Fprintf(&b, " at the %s stage (frames %d-%d)\n", f.Stage, f.FirstPacket, f.LastPacket)
-	if f.ClientError != "" {
+	if ce := clientError(f); ce != "" {
 		b.WriteString("  The OpenSSH client most likely printed:\n")
-		for _, l := range strings.Split(f.ClientError, "\n") {
+		for _, l := range strings.Split(ce, "\n") {
 			fmt.Fprintf(&b, "    %s\n", l)
 		}
 	}
-	for _, r := range f.Resets {
-		fmt.Fprintf(&b, "  Reset frame %d, in the %s's name, at the %s stage, %s %d: %s\n", r.Packet, r.From, r.Stage, f.TTLName(), r.TTL, originSentence(r))
-		for _, e := range r.Evidence {
+	for i := range f.Resets {
+		r := &f.Resets[i]
+		fmt.Fprintf(&b, "  Reset frame %d, in the %s's name, at the %s stage, %s %d: %s\n", r.Packet, r.From, r.Stage, f.TTLName(), r.TTL, originSentence(*r))
+		for _, e := range evidenceTexts(f, r, len(r.Evidence)) {
 			fmt.Fprintf(&b, "    - %s\n", e)
 		}
 	}
 	if len(f.Findings) > 0 {
 		b.WriteString("  Findings:\n")
-		for _, fd := range f.Findings {
-			fmt.Fprintf(&b, "    %s (blame: %s): %s\n", fd.ID, fd.Blame, Safe(fd.Summary))
+		for i := range f.Findings {
+			fd := &f.Findings[i]
+			fmt.Fprintf(&b, "    %s (blame: %s): %s\n", fd.ID, fd.Blame, Safe(summary(f, fd)))
 		}
 	}
 	list := func(title string, items []string) {
@@ -152,8 +154,9 @@ func Explain(w io.Writer, f *analyze.Flow, multi bool) error {
 			fmt.Fprintf(&b, "    - %s\n", it)
 		}
 	}
-	list("Likely causes", f.Causes)
-	list("What to check next", f.NextSteps)
+	causes, next := advice(f.Findings)
+	list("Likely causes", causes)
+	list("What to check next", next)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -162,14 +165,14 @@ func Explain(w io.Writer, f *analyze.Flow, multi bool) error {
 // endpoint, unknown, or "server's firewall" for one from the claimed
 // sender's own distance that its socket did not send.
 func whoSent(r analyze.Reset) string {
-	if r.Beside {
+	if r.Forger == analyze.ForgerSenderHost {
 		return r.From.String() + "'s firewall"
 	}
 	return r.Origin.String()
 }
 
 func originSentence(r analyze.Reset) string {
-	if r.Beside {
+	if r.Forger == analyze.ForgerSenderHost {
 		return fmt.Sprintf("not sent by the %s's socket but from its distance: most likely a firewall on the %s host itself (origin: middlebox)", r.From, r.From)
 	}
 	switch r.Origin {

@@ -1,0 +1,155 @@
+package analyze
+
+import (
+	"slices"
+	"time"
+)
+
+// The facts behind a reset's origin. Analysis records them as values;
+// report/ turns each into words. No decision here reads a sentence.
+
+// Signal names one kind of evidence about who sent a reset.
+type Signal uint8
+
+const (
+	SignalNone Signal = iota
+	// Pointing to a forged reset (Evidence.PointsTo is OriginMiddlebox).
+	SigTTLDistance       // TTL unlike every one of the sender's other packets (two or more, one distance)
+	SigTTLUnlike         // TTL unlike the sender's other packets, where those are one packet or mixed
+	SigSenderKeptSending // the claimed sender sent again after its "own" reset
+	SigReceiverIgnored   // the receiver went on sending new data
+	SigChallengeACK      // the receiver answered with a challenge ACK (RFC 5961)
+	SigOutOfWindow       // the sequence number lies outside what the sender had sent
+	SigTimestampForeign  // the TCP timestamp does not follow the sender's clock
+	SigTooSoon           // it came sooner than the sender could have answered
+	SigBurst             // one of several resets with different sequence numbers
+	SigBothEnds          // resets toward both ends at once, nothing between them
+	// Pointing to the endpoint (Evidence.PointsTo is OriginEndpoint).
+	SigTTLMatch           // TTL matches the sender's other packets
+	SigTimestampContinues // TSval continues the sender's clock
+	SigIPIDContinues      // IP ID continues the sender's counter
+	SigFlowLabel          // the sender's IPv6 flow label
+	SigExactSeq           // exactly the sender's next sequence number
+	SigRefusedSYNForm     // the RST+ACK a stack gives a refused SYN
+)
+
+var signalNames = [...]string{"", "ttl-distance", "ttl-unlike", "sender-kept-sending", "receiver-ignored", "challenge-ack",
+	"out-of-window", "timestamp-foreign", "too-soon", "burst", "both-ends",
+	"ttl-match", "timestamp-continues", "ip-id-continues", "flow-label", "exact-seq", "refused-syn-form"}
+
+func (s Signal) String() string {
+	if int(s) < len(signalNames) {
+		return signalNames[s]
+	}
+	return "unknown"
+}
+
+// Scope says where a TTL baseline came from.
+type Scope uint8
+
+const (
+	ScopeConnection Scope = iota // the sender's other packets in this connection
+	ScopeCapture                 // its packets in the capture's other connections
+)
+
+// PacketKind is what a packet carried, as evidence names it.
+type PacketKind uint8
+
+const (
+	KindNone PacketKind = iota
+	KindSYN
+	KindSYNACK
+	KindData
+	KindFIN
+)
+
+// TTLCount is one TTL value and how many packets carried it.
+type TTLCount struct {
+	TTL uint8
+	N   int
+}
+
+// Baseline is the TTLs of a sender's other packets that a reset was
+// compared with, most common first. It owns its slice.
+type Baseline struct {
+	Values []TTLCount
+	Total  int   // every packet, those with rarer TTLs included
+	First  uint8 // the TTL first seen, whose distance is quoted
+}
+
+// Evidence is one fact for or against a reset coming from its claimed
+// sender. Which fields are set depends on Signal.
+type Evidence struct {
+	Signal   Signal
+	PointsTo Origin // OriginMiddlebox: forged; OriginEndpoint: genuine
+	Frames   []int  // the other packets it rests on
+
+	TTL      uint8    // the reset's TTL (TTL signals)
+	Baseline Baseline // the sender's other TTLs (TTL signals)
+	Scope    Scope    // (TTL signals)
+
+	Packet PacketKind // what the sender sent (SigSenderKeptSending)
+	Bytes  int        // its payload (KindData)
+	Delay  time.Duration
+	RTT    time.Duration // how long the sender takes to answer (SigTooSoon)
+
+	Seq   uint32 // the reset's sequence number (SigOutOfWindow)
+	IPID  uint16 // (SigIPIDContinues)
+	Label uint32 // (SigFlowLabel)
+	Seqs  int    // distinct sequence numbers (SigBurst)
+	Count int    // resets in the burst (SigBurst)
+}
+
+// Forged reports whether the evidence points to a forged reset.
+func (e *Evidence) Forged() bool { return e.PointsTo == OriginMiddlebox }
+
+// SeqState places a reset's sequence number against what its claimed
+// sender had sent. The names are part of the JSON contract.
+type SeqState uint8
+
+const (
+	SeqUnknown     SeqState = iota // the sender's sequence numbers were never seen
+	SeqExact                       // its next sequence number
+	SeqInWindow                    // within what the receiver would accept
+	SeqOutOfWindow                 // outside it: the receiver drops it
+	SeqZero                        // RST+ACK with seq 0, the answer to a SYN
+)
+
+var seqStateNames = [...]string{"unknown", "exact", "in-window", "out-of-window", "zero"}
+
+func (s SeqState) String() string {
+	if int(s) < len(seqStateNames) {
+		return seqStateNames[s]
+	}
+	return "unknown"
+}
+
+// Forger says where a forged reset (Origin middlebox) came from.
+type Forger uint8
+
+const (
+	ForgerNone       Forger = iota // not forged
+	ForgerPath                     // a device on the path
+	ForgerSenderHost               // the claimed sender's own host (a REJECT rule) or a device right in front of it
+)
+
+// tsVerdict compares a reset's TCP timestamp with its sender's clock.
+type tsVerdict uint8
+
+const (
+	tsAbsent    tsVerdict = iota // no timestamp to compare
+	tsContinues                  // TSval continues the sender's clock
+	tsForeign                    // it does not
+)
+
+// baselineOf copies a TTL histogram, most common first.
+func baselineOf(s *ttlSet) Baseline {
+	b := Baseline{Total: s.total(), First: s.c[0].ttl}
+	for _, c := range s.c {
+		if c.n > 0 {
+			b.Values = append(b.Values, TTLCount{c.ttl, c.n})
+		}
+	}
+	slices.SortStableFunc(b.Values, func(x, y TTLCount) int { return y.N - x.N })
+	return b
+}

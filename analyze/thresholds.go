@@ -1,0 +1,84 @@
+package analyze
+
+import "time"
+
+// Every threshold the analysis decides by, in one place, each with where
+// its value comes from: an RFC, OpenSSH, Zeek, a measurement in the lab,
+// or "choice" where it is a judgement call that no source fixes.
+
+// Defaults for Config.
+const (
+	DefaultRateWindow  = 60 * time.Second // choice: how far back a connection that got through counts
+	DefaultGrace       = 2 * time.Second  // choice: room for data racing a forged reset (raceWindow bounds the evidence)
+	DefaultFlowTimeout = 10 * time.Minute // choice: an idle interactive session outlives it rarely
+	HandshakeTimeout   = 30 * time.Second // choice: unanswered SYNs are reported after this
+	HalfCloseTimeout   = 60 * time.Second // one side closed, the other silent (Linux tcp_fin_timeout is 60 s)
+	DefaultMaxFlows    = 50000            // measurement: about 3 KB each, some 160 MB at most
+	// DefaultIdleThreshold is the silence after which a reset drawn by the
+	// next packet is called an idle-timeout reset (choice: below the idle
+	// timeouts of common NATs and load balancers, above interactive pauses).
+	DefaultIdleThreshold = 30 * time.Second
+)
+
+// KeepAll as Config.KeepPackets keeps every packet of every connection
+// (correlation needs them all).
+const KeepAll = 1 << 40
+
+// Reset forensics.
+const (
+	// raceWindow is how long after a RST data from its claimed sender still
+	// proves the RST was not the sender's (Zeek's tcp_reset_delay).
+	raceWindow = 5 * time.Second
+	// burstWindow groups resets from one side into a burst (choice).
+	burstWindow = 2 * time.Second
+	// bothEndsWindow: resets toward both ends this close together, with no
+	// other packet between them, come from one injector (measurement: the
+	// lab's inject-both case).
+	bothEndsWindow = time.Millisecond
+	// minTimingRTT: below this the tap's round trip is too short for the
+	// timing signal to mean anything (choice).
+	minTimingRTT = time.Millisecond
+	// challengeACKWindow: a challenge ACK (RFC 5961 §3.2) answers an
+	// in-window reset at once; later ACKs are ordinary traffic (choice).
+	challengeACKWindow = 100 * time.Millisecond
+	// maxUnscaledWindow: a sequence number this far ahead of the sender's
+	// next one still lies in any receive window (RFC 9293 §3.1: the window
+	// field is 16 bits before scaling).
+	maxUnscaledWindow = 65535
+	// maxIPIDStep: a sender's IP ID counter that rose by 1 to this much
+	// between two of its packets continues (choice: a per-host counter is
+	// stepped by the host's other traffic too).
+	maxIPIDStep = 64
+	// maxTSStep: a TSval this far ahead of the sender's last one still
+	// continues its clock (RFC 7323 §5.4 clocks tick every 1 ms to 1 s: at
+	// 1 kHz this is about 17 minutes).
+	maxTSStep = 1 << 20
+)
+
+// initialTTLs are the TTLs (hop limits) senders start with: 64 for Linux
+// and macOS, 128 for Windows, 255 for much network gear, 32 for some old
+// stacks. A packet's hop count is guessed from the nearest one above it.
+var initialTTLs = [...]int{32, 64, 128, 255}
+
+// Patterns.
+const (
+	// bigSegment is the payload size from which a segment may hit a lower
+	// MTU (choice: below every common tunnel MTU, above SSH's handshake
+	// messages).
+	bigSegment = 1000
+	// minRateOK: a rate limit shows after some connections got through, not one.
+	minRateOK = 2
+	// dupWindow is how close in time two copies of one packet must be
+	// (choice; tcpdump -i any on the lab's router saw both copies at once).
+	dupWindow = 5 * time.Millisecond
+)
+
+// Memory bounds.
+const (
+	// maxHosts bounds the baselines: past it the half least recently seen go,
+	// so a day-long capture of many clients holds no more than the latest.
+	maxHosts = 1 << 14
+	// maxHistory bounds the rate history (client and server pairs): past it,
+	// pairs idle longer than the window go, then the least recent half.
+	maxHistory = 1 << 14
+)
