@@ -967,8 +967,17 @@ type authState struct {
 	decided       bool
 	success       bool
 	attempts      int
-	compressed    int8 // 0: not known yet, 1: no, 2: yes (negotiated once)
+	compression   compression // looked up once, at the first encrypted chunk
 }
+
+// compression says whether zlib was negotiated, once it is known.
+type compression uint8
+
+const (
+	compressionUnknown compression = iota
+	compressionOff
+	compressionOn
+)
 
 func (a *authState) clientEncrypted(int) { a.sawClient = true }
 
@@ -976,13 +985,13 @@ func (a *authState) serverEncrypted(f *flow, n int) {
 	if a.decided || !a.sawClient || f.d[0].s.gaps > 0 || f.d[1].s.gaps > 0 {
 		return
 	}
-	if a.compressed == 0 {
-		a.compressed = 1
+	if a.compression == compressionUnknown {
+		a.compression = compressionOff
 		if f.compressed() {
-			a.compressed = 2
+			a.compression = compressionOn
 		}
 	}
-	if a.compressed == 2 {
+	if a.compression == compressionOn {
 		return
 	}
 	switch {

@@ -85,6 +85,16 @@ func (o Outcome) String() string {
 	return "unknown"
 }
 
+// OutcomeCounts counts connections by outcome; the zero value is empty.
+type OutcomeCounts [len(outcomeNames)]int
+
+// Add counts one connection.
+func (c *OutcomeCounts) Add(o Outcome) {
+	if int(o) < len(c) {
+		c[o]++
+	}
+}
+
 // Abnormal reports whether the outcome makes the exit status 1.
 func (o Outcome) Abnormal() bool {
 	return o == OutcomeReset || o == OutcomeRefused || o == OutcomeTimeout || o == OutcomeUnreachable

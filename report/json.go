@@ -251,13 +251,24 @@ func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
 
 var lineBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
+// outcomeMap keys the counts by outcome name, as the JSON summary has them.
+func outcomeMap(c analyze.OutcomeCounts) map[string]int {
+	m := map[string]int{}
+	for _, o := range analyze.Outcomes {
+		if c[o] > 0 {
+			m[o.String()] = c[o]
+		}
+	}
+	return m
+}
+
 // JSONSummary writes the closing summary object.
 func JSONSummary(w io.Writer, r *Run) error {
 	s := jsonSummary{
 		Type:     "summary",
 		Packets:  r.Packets(),
 		Flows:    r.FlowCount(),
-		Outcomes: r.Outcomes(),
+		Outcomes: outcomeMap(r.Outcomes()),
 		Resets:   r.Resets(),
 		Warnings: r.Warnings(),
 		Inputs:   []jsonInput{},

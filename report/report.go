@@ -35,7 +35,7 @@ type Run struct {
 // Tally counts what a live run handed over, so the summary needs no flows.
 type Tally struct {
 	Flows    int
-	Outcomes map[string]int
+	Outcomes analyze.OutcomeCounts
 	Resets   int
 	Abnormal int
 	Evicted  int
@@ -58,7 +58,7 @@ type EvidenceStats struct {
 // Add counts one handed-over flow.
 func (t *Tally) Add(f *analyze.Flow) {
 	t.Flows++
-	t.Outcomes[f.Outcome.String()]++
+	t.Outcomes.Add(f.Outcome)
 	t.Resets += len(f.Resets)
 	if f.Outcome.Abnormal() {
 		t.Abnormal++
@@ -108,15 +108,15 @@ func (r *Run) FlowCount() int {
 }
 
 // Outcomes counts flows by outcome.
-func (r *Run) Outcomes() map[string]int {
+func (r *Run) Outcomes() analyze.OutcomeCounts {
 	if r.Tally != nil {
 		return r.Tally.Outcomes
 	}
-	m := map[string]int{}
+	var c analyze.OutcomeCounts
 	for _, f := range r.Flows {
-		m[f.Outcome.String()]++
+		c.Add(f.Outcome)
 	}
-	return m
+	return c
 }
 
 // Resets counts RST segments over all flows.

@@ -290,8 +290,8 @@ func summaryLine(r *Run, listed int) string {
 		m := r.Outcomes()
 		var parts []string
 		for _, o := range analyze.Outcomes {
-			if k := o.String(); m[k] > 0 {
-				parts = append(parts, fmt.Sprintf("%d %s", m[k], k))
+			if m[o] > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", m[o], o))
 			}
 		}
 		b.WriteString(": " + strings.Join(parts, ", "))

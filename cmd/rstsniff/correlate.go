@@ -14,7 +14,7 @@ import (
 // correlatePackets is how many packets per connection --correlate keeps:
 // all of them, as a packet missing from one capture is the point (112
 // bytes each).
-const correlatePackets = 1 << 40
+const correlatePackets = analyze.KeepAll
 
 // runCorrelate analyses each capture keeping every packet of every
 // connection, then compares the two, or looks for jump-host legs in one.

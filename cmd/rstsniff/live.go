@@ -54,7 +54,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "rstsniff: %s\n", src.Format())
 
 	in := report.Input{Name: o.iface, Format: src.Format()}
-	tally := &report.Tally{Outcomes: map[string]int{}}
+	tally := &report.Tally{}
 	fd := &feeder{a: newAnalyzer(o, o.iface), ev: ev, unknownLT: map[uint16]int{}}
 	nextID := 1
 	emit := func(fs []*analyze.Flow) error {

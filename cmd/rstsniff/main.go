@@ -228,7 +228,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case o.correlate:
 		return runCorrelate(ctx, o, stdin, stdout, stderr)
 	}
-	r := &report.Run{Tally: &report.Tally{Outcomes: map[string]int{}}}
+	r := &report.Run{Tally: &report.Tally{}}
 	budget := o.count
 	var ev *evidence
 	if o.write != "" {
