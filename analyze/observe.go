@@ -1,0 +1,191 @@
+package analyze
+
+import (
+	"time"
+
+	"github.com/rstsniff/rstsniff/decode"
+)
+
+// Per-packet observations, on the hot path: what each side's own packets
+// look like (TTLs, IP IDs, flow labels, timestamps, its largest
+// retransmitted segment) and what the flow saw around each RST. verdict.go
+// weighs them once the flow ends; README.md ("Who really sent the reset")
+// documents the signals.
+
+// sideEvidence is what one side's own (non-RST) packets look like.
+type sideEvidence struct {
+	ttls     ttlSet
+	ipidSet  bool
+	lastIPID uint16
+	ipidRuns int // consecutive packets whose IP ID rose by 1..64
+	ipidN    int
+	label    uint32 // IPv6 flow label of the latest packet (Linux sets one per socket)
+	labelN   int    // packets that carried that label in a row
+	tsPkts   int    // packets carrying the timestamp option
+	pkts     int
+	tsSet    bool
+	lastTS   uint32
+	// The largest segment that was retransmitted, for the MTU black hole.
+	big struct {
+		seq     uint32
+		n       int // size of the first transmission
+		again   int // size of the last retransmission
+		retrans int
+		first   int64  // Unix nanoseconds
+		frames  [6]int // the first transmissions' frames
+		nframes int
+	}
+}
+
+func (e *sideEvidence) packet(frame int, ts int64, seg *decode.Segment) {
+	e.pkts++
+	e.ttls.add(seg.TTL, 1)
+	if seg.IPVersion == 4 {
+		if e.ipidSet {
+			if d := seg.IPID - e.lastIPID; d >= 1 && d <= maxIPIDStep {
+				e.ipidRuns++
+			}
+		}
+		e.ipidSet, e.lastIPID = true, seg.IPID
+		e.ipidN++
+	}
+	if seg.IPVersion == 6 && seg.FlowLabel != 0 {
+		if seg.FlowLabel == e.label {
+			e.labelN++
+		} else {
+			e.label, e.labelN = seg.FlowLabel, 1
+		}
+	}
+	if seg.Options&decode.OptTimestamp != 0 {
+		e.tsPkts++
+		e.tsSet, e.lastTS = true, seg.TSVal
+	}
+	if seg.PayloadLen >= bigSegment {
+		b := &e.big
+		switch {
+		case b.n > 0 && seg.Seq == b.seq:
+			b.retrans++
+			b.again = seg.PayloadLen
+			if b.nframes < len(b.frames) {
+				b.frames[b.nframes] = frame
+				b.nframes++
+			}
+		case b.retrans == 0 || seg.PayloadLen > b.n:
+			// A new candidate: remember the last large segment, unless one
+			// is already retransmitted and this one is no larger. Nothing is
+			// allocated here: this runs for every large segment.
+			b.seq, b.n, b.retrans, b.first = seg.Seq, seg.PayloadLen, 0, ts
+			b.frames[0], b.nframes = frame, 1
+		}
+	}
+}
+
+// ipidCounter reports whether the side's IP IDs count up per packet.
+func (e *sideEvidence) ipidCounter() bool {
+	return e.ipidN >= 3 && e.ipidRuns*10 >= (e.ipidN-1)*8
+}
+
+// pktRef names one packet of a flow.
+type pktRef struct {
+	frame    int
+	t        int64         // Unix nanoseconds
+	gap      time.Duration // silence in the flow before this packet
+	from     Side
+	seq, ack uint32
+	flags    decode.Flags
+	plen     int
+}
+
+// resetCtx is what the flow saw around one RST.
+type resetCtx struct {
+	trigger    pktRef // last packet from the receiver before the RST
+	hasTrigger bool
+	recvNxt    uint32 // receiver's next sequence number when the RST came
+	recvSeqSet bool
+	race       pktRef
+	raceKind   PacketKind // what the claimed sender sent after the reset
+	raceBytes  int
+	ignored    pktRef
+	challenge  pktRef
+	ts         tsVerdict
+	ipidOK     bool
+	labelOK    bool // carries the sender's IPv6 flow label
+	next       int  // frame of the flow's next packet
+	// reply: the RST answers the receiver's last packet the way a TCP stack
+	// does (RFC 9293 §3.5.2: seq = its ACK, or ack = its end), as a kernel
+	// answers every late packet to a closed socket.
+	reply bool
+}
+
+// watch updates the contexts of earlier resets with a new packet.
+func (f *flow) watchResets(frame int, ts int64, from Side, seg *decode.Segment) {
+	for i := range f.out.Resets {
+		r, c := &f.out.Resets[i], &f.rx[i]
+		after := time.Duration(ts - r.Time.UnixNano())
+		if seg.Flags.Has(decode.RST) || after > raceWindow {
+			continue
+		}
+		if from == r.From {
+			if c.race.frame != 0 {
+				continue
+			}
+			switch {
+			case seg.Flags.Has(decode.SYN):
+				c.race, c.raceKind = pktRef{frame: frame, t: ts}, KindSYNACK
+				if !seg.Flags.Has(decode.ACK) {
+					c.raceKind = KindSYN
+				}
+			case seg.PayloadLen > 0 && (r.Flags.Has(decode.ACK) && r.Seq == 0 || seqDiff(seg.Seq, r.Seq) >= 0):
+				c.race, c.raceKind, c.raceBytes = pktRef{frame: frame, t: ts}, KindData, seg.PayloadLen
+			case seg.Flags.Has(decode.FIN) && seqDiff(seg.Seq, r.Seq) >= 0:
+				c.race, c.raceKind = pktRef{frame: frame, t: ts}, KindFIN
+			}
+			continue
+		}
+		// The receiver of the reset.
+		if c.ignored.frame == 0 && seg.PayloadLen > 0 && c.recvSeqSet && seqDiff(seg.Seq+uint32(seg.PayloadLen), c.recvNxt) > 0 {
+			c.ignored = pktRef{frame: frame, t: ts}
+		}
+		if c.challenge.frame == 0 && r.SeqState == SeqInWindow && seg.PayloadLen == 0 && seg.Flags == decode.ACK && after < challengeACKWindow {
+			c.challenge = pktRef{frame: frame, t: ts}
+		}
+	}
+}
+
+// newResetCtx records the context of a RST from side from.
+func (f *flow) newResetCtx(from Side, seg *decode.Segment) resetCtx {
+	var c resetCtx
+	recv := from.Other()
+	if lp := f.lastFrom[recv.index()]; lp.frame != 0 {
+		c.trigger, c.hasTrigger = lp, true
+		if lp.flags.Has(decode.ACK) {
+			c.reply = seg.Seq == lp.ack
+		} else {
+			end := lp.seq + uint32(lp.plen)
+			if lp.flags.Has(decode.SYN) {
+				end++
+			}
+			c.reply = seg.Flags.Has(decode.ACK) && seg.Ack == end
+		}
+	}
+	if d := &f.d[recv.index()]; d.seqSet {
+		c.recvNxt, c.recvSeqSet = d.nxt, true
+	}
+	ev := &f.d[from.index()].ev
+	if seg.Options&decode.OptTimestamp != 0 && ev.tsSet {
+		if d := seqDiff(seg.TSVal, ev.lastTS); d >= 0 && d < maxTSStep {
+			c.ts = tsContinues
+		} else {
+			c.ts = tsForeign
+		}
+	}
+	if seg.IPVersion == 6 && ev.labelN >= 2 && seg.FlowLabel == ev.label {
+		c.labelOK = true
+	}
+	if seg.IPVersion == 4 && ev.ipidCounter() {
+		if d := seg.IPID - ev.lastIPID; d >= 1 && d <= maxIPIDStep {
+			c.ipidOK = true
+		}
+	}
+	return c
+}

@@ -1,0 +1,99 @@
+package analyze
+
+import (
+	"time"
+
+	"github.com/rstsniff/rstsniff/decode"
+)
+
+// finish completes the flow's results at the end of the capture.
+func (f *flow) finish(captureEnd time.Time, hosts hostTTLs, idle time.Duration) *Flow {
+	for i := range f.d {
+		f.d[i].s.flush(&f.d[i].w)
+	}
+	o := &f.out
+	o.End = time.Unix(0, f.last).In(o.Start.Location())
+	o.Stage = f.stage()
+	// Here, not at creation: flows that turn out not to be SSH never need it.
+	o.CommunityID = communityID(o.Client, o.Server)
+	c, s := &f.d[0], &f.d[1]
+	o.ClientBanner, o.ServerBanner = c.w.banner, s.w.banner
+	o.PreBanner = s.w.preBanner
+	for i := range f.d {
+		if f.d[i].dataSet {
+			o.Bytes[i] = int64(uint32(f.d[i].dataEnd - f.d[i].dataBase))
+		}
+	}
+	if c.w.kexinit != nil && s.w.kexinit != nil {
+		o.Algorithms = f.kexs.negotiated(c.w.kexinit, s.w.kexinit).Algorithms
+	}
+	if c.w.kexinit != nil {
+		o.Algorithms.ClientHASSH = c.w.kexinit.HASSH(true)
+	}
+	if s.w.kexinit != nil {
+		o.Algorithms.ServerHASSH = s.w.kexinit.HASSH(false)
+	}
+	if f.auth.decided || f.auth.attempts > 0 {
+		v := f.auth.success
+		o.AuthSuccess = &v
+	}
+	o.AuthAttempts = f.auth.attempts
+
+	switch {
+	case len(o.Resets) > 0 && o.Resets[0].From == Server && !f.synAckSeen && c.synSeen &&
+		o.Resets[0].Flags.Has(decode.ACK):
+		o.Outcome = OutcomeRefused
+	case f.connectFailed():
+		o.Outcome = OutcomeUnreachable
+	case f.resetEnded:
+		o.Outcome = OutcomeReset
+	case c.finSeen || s.finSeen:
+		o.Outcome = OutcomeClosed
+	case f.unanswered(captureEnd):
+		o.Outcome = OutcomeTimeout
+	default:
+		o.Outcome = OutcomeOpen
+	}
+	if f.ended {
+		o.ClosedBy = f.firstEnd
+	}
+	if n := len(f.tail); n > 0 {
+		start := f.tailNext % n
+		o.Log = append(o.Log, f.tail[start:]...)
+		o.Log = append(o.Log, f.tail[:start]...)
+		f.tail = nil
+	}
+	f.judge(hosts)
+	f.findings(idle)
+	o.ConnState = f.connState()
+	o.History = f.history()
+	for i, side := range [2]Side{Client, Server} {
+		d := &f.d[i]
+		if d.w.stopWhy != StopNone {
+			o.Notes = append(o.Notes, Note{side, d.w.stopWhy})
+		}
+		if d.s.missing > 0 && d.w.stopWhy != StopMissingBytes {
+			o.Notes = append(o.Notes, Note{side, StopMissingBytes})
+		}
+	}
+	return o
+}
+
+// unanswered reports whether a side sent something (SYN or data) that the
+// other side never answered: it retransmitted, or a second passed, and the
+// other side sent nothing after the first transmission.
+func (f *flow) unanswered(captureEnd time.Time) bool {
+	for i := range f.d {
+		x, y := &f.d[i], &f.d[1-i]
+		if !x.unacked {
+			continue
+		}
+		if f.out.Packets[1-i] > 0 && y.last >= x.unackedFrom {
+			continue
+		}
+		if x.retrans > 0 || time.Duration(captureEnd.UnixNano()-x.unackedFrom) >= time.Second {
+			return true
+		}
+	}
+	return false
+}

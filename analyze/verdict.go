@@ -1,0 +1,175 @@
+package analyze
+
+import (
+	"time"
+)
+
+// judge weighs the evidence of every reset in the flow and sets Origin and
+// Evidence, the facts that point to a forged reset first. It prefers
+// "unknown" to a wrong answer.
+func (f *flow) judge(hosts hostTTLs) {
+	resets := f.out.Resets
+	for i := range resets {
+		r, c := &resets[i], &f.rx[i]
+		sender := f.d[r.From.index()].ev
+		var forged, genuine []Evidence
+
+		// TTL (hop limit) against the sender's other packets, or its
+		// other flows.
+		base, scope := &sender.ttls, ScopeConnection
+		ownTTL := false // the TTL of the sender's other packets in this connection
+		if base.total() == 0 {
+			addr := f.out.Client.Addr()
+			if r.From == Server {
+				addr = f.out.Server.Addr()
+			}
+			if h := hosts[keyOfAddr(addr)]; h.total() > 0 {
+				base, scope = &h.ttlSet, ScopeCapture
+			}
+		}
+		ttlFact := func(s Signal, p Origin) Evidence {
+			return Evidence{Signal: s, PointsTo: p, TTL: r.TTL, Baseline: baselineOf(base), Scope: scope}
+		}
+		switch n := base.total(); {
+		case n == 0:
+		case base.has(r.TTL):
+			if n >= 2 {
+				ownTTL = scope == ScopeConnection
+				genuine = append(genuine, ttlFact(SigTTLMatch, OriginEndpoint))
+			}
+		case n >= 2 && base.other == 0:
+			forged = append(forged, ttlFact(SigTTLDistance, OriginMiddlebox))
+			r.ttlMismatch = true
+		default:
+			forged = append(forged, ttlFact(SigTTLUnlike, OriginMiddlebox))
+			r.ttlMismatch = n >= 2
+		}
+
+		// The claimed sender kept talking.
+		if c.race.frame != 0 {
+			forged = append(forged, Evidence{Signal: SigSenderKeptSending, PointsTo: OriginMiddlebox, Frames: []int{c.race.frame},
+				Packet: c.raceKind, Bytes: c.raceBytes, Delay: time.Duration(c.race.t - r.Time.UnixNano())})
+		}
+		// How the receiver took it. A stack's reply to a stale packet is out
+		// of step too, so this counts only for resets that answer nothing.
+		if c.ignored.frame != 0 && !c.reply {
+			forged = append(forged, Evidence{Signal: SigReceiverIgnored, PointsTo: OriginMiddlebox, Frames: []int{c.ignored.frame}})
+		}
+		if c.challenge.frame != 0 && !c.reply {
+			forged = append(forged, Evidence{Signal: SigChallengeACK, PointsTo: OriginMiddlebox, Frames: []int{c.challenge.frame}})
+		}
+		if r.SeqState == SeqOutOfWindow {
+			forged = append(forged, Evidence{Signal: SigOutOfWindow, PointsTo: OriginMiddlebox, Seq: r.Seq})
+		}
+		// Fields a device on the path cannot know.
+		switch c.ts {
+		case tsContinues:
+			genuine = append(genuine, Evidence{Signal: SigTimestampContinues, PointsTo: OriginEndpoint})
+		case tsForeign:
+			forged = append(forged, Evidence{Signal: SigTimestampForeign, PointsTo: OriginMiddlebox})
+		}
+		if c.ipidOK {
+			genuine = append(genuine, Evidence{Signal: SigIPIDContinues, PointsTo: OriginEndpoint, IPID: r.IPID})
+		}
+		if c.labelOK {
+			genuine = append(genuine, Evidence{Signal: SigFlowLabel, PointsTo: OriginEndpoint, Label: sender.label})
+		}
+		// Timing: sooner than the far side could have answered.
+		if c.hasTrigger {
+			rtt := f.respDelay(r.From)
+			if d := time.Duration(r.Time.UnixNano() - c.trigger.t); rtt >= minTimingRTT && d < rtt/2 {
+				ownTTL = false // nearer than the sender after all
+				forged = append(forged, Evidence{Signal: SigTooSoon, PointsTo: OriginMiddlebox, Frames: []int{c.trigger.frame}, Delay: d, RTT: rtt})
+			}
+		}
+		// Several resets from one side with different sequence numbers, or
+		// resets toward both ends at once.
+		// A stack answers each late packet with its own RST; only resets that
+		// answer nothing make a burst.
+		var burst []int
+		unanswered := 0
+		for j := range resets {
+			o := &resets[j]
+			if o.From == r.From && absDur(o.Time.Sub(r.Time)) <= burstWindow {
+				burst = append(burst, o.Packet)
+				if !f.rx[j].reply {
+					unanswered++
+				}
+			}
+		}
+		if seqs := distinctSeqs(resets, r.From, r.Time); unanswered >= 2 && seqs >= 2 {
+			forged = append(forged, Evidence{Signal: SigBurst, PointsTo: OriginMiddlebox, Frames: burst, Count: len(burst), Seqs: seqs})
+			r.burst = true
+		}
+		for j := range resets {
+			o := &resets[j]
+			if o.From != r.From && absDur(o.Time.Sub(r.Time)) <= bothEndsWindow && f.nothingBetween(i, j) {
+				forged = append(forged, Evidence{Signal: SigBothEnds, PointsTo: OriginMiddlebox, Frames: []int{r.Packet, o.Packet}, Delay: absDur(o.Time.Sub(r.Time))})
+				r.bothEnds = true
+				break
+			}
+		}
+		switch r.SeqState {
+		case SeqExact:
+			genuine = append(genuine, Evidence{Signal: SigExactSeq, PointsTo: OriginEndpoint})
+		case SeqZero:
+			genuine = append(genuine, Evidence{Signal: SigRefusedSYNForm, PointsTo: OriginEndpoint})
+		}
+
+		r.Evidence = append(forged, genuine...)
+		switch {
+		case len(forged) > 0 && c.ts != tsContinues && !c.ipidOK && !c.labelOK:
+			r.Origin = OriginMiddlebox
+			r.Forger = ForgerPath
+			// The sender's socket kept going, yet the reset came from its
+			// own distance with nothing else amiss: what a REJECT rule on
+			// that host sends (netfilter answers the peer's packet in the
+			// host's name, with no TCP options).
+			if ownTTL && c.race.frame != 0 && c.ts == tsAbsent && !r.burst && !r.bothEnds && r.SeqState != SeqOutOfWindow {
+				r.Forger = ForgerSenderHost
+			}
+		case len(forged) == 0 && (c.ts == tsContinues || c.ipidOK || c.labelOK || base.has(r.TTL) && base.total() >= 2):
+			r.Origin = OriginEndpoint
+		default:
+			r.Origin = OriginUnknown
+		}
+	}
+}
+
+// respDelay is how long the given side took to answer during the handshake,
+// seen from the tap: long for the far side, near zero for the near one.
+func (f *flow) respDelay(s Side) time.Duration {
+	if s == Server && !f.synTime.IsZero() && !f.synAckTime.IsZero() {
+		return f.synAckTime.Sub(f.synTime)
+	}
+	if s == Client && !f.synAckTime.IsZero() && !f.ackTime.IsZero() {
+		return f.ackTime.Sub(f.synAckTime)
+	}
+	return 0
+}
+
+// nothingBetween reports whether two resets of this flow are adjacent among
+// the flow's packets.
+func (f *flow) nothingBetween(i, j int) bool {
+	if f.out.Resets[i].Packet > f.out.Resets[j].Packet {
+		i, j = j, i
+	}
+	return f.rx[i].next == f.out.Resets[j].Packet
+}
+
+func distinctSeqs(resets []Reset, from Side, t time.Time) int {
+	seen := map[uint32]bool{}
+	for _, r := range resets {
+		if r.From == from && absDur(r.Time.Sub(t)) <= burstWindow {
+			seen[r.Seq] = true
+		}
+	}
+	return len(seen)
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
