@@ -1,6 +1,7 @@
 package report
 
 import (
+	_ "embed"
 	"fmt"
 	"html/template"
 	"io"
@@ -181,27 +182,21 @@ func ladder(f *analyze.Flow) svgLadder {
 
 // htmlHead opens every HTML page: no script, font or style from elsewhere,
 // and a Content-Security-Policy that forbids them.
-const htmlHead = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-`
+//
+//go:embed templates/head.html
+var htmlHead string
 
 // htmlCSS styles every HTML page and its diagrams.
-const htmlCSS = `body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px auto; max-width: 980px; color: #1d2430; padding: 0 16px; }
-h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 36px; border-bottom: 1px solid #ccd; padding-bottom: 4px; }
-table { border-collapse: collapse; margin: 8px 0; } td, th { border: 1px solid #ccd; padding: 3px 8px; text-align: left; vertical-align: top; }
-code, pre { font: 12px/1.4 ui-monospace, "DejaVu Sans Mono", monospace; } pre { background: #f6f7f9; padding: 8px; overflow-x: auto; }
-.verdict { background: #fff8e6; border-left: 4px solid #e0a000; padding: 8px 12px; }
-.warn { color: #a33; }
-svg.ladder { display: block; background: #f3f7fc; border: 1px solid #ccd; margin: 12px 0; max-width: 100%; height: auto; }
-svg .lane { stroke: #445; stroke-width: 2; } svg .lanename { font: bold 13px sans-serif; fill: #223; }
-svg .pkt { stroke: #2b5fa8; stroke-width: 1.5; } svg .rst { stroke: #c62828; stroke-width: 2.5; } svg .forged { stroke: #c62828; stroke-width: 3; stroke-dasharray: 6 3; }
-svg text.label { font: 11px ui-monospace, monospace; fill: #223; paint-order: stroke; stroke: #f3f7fc; stroke-width: 4px; stroke-linejoin: round; } svg text.stage { font: italic 11px sans-serif; fill: #556; }
-@media print { svg.ladder { break-inside: avoid; } body { margin: 0; } }
-`
+//
+//go:embed templates/style.css
+var htmlCSS string
+
+// reportHTML is the body of the report page (htmlTmpl); the style sheet
+// is spliced in at "/* htmlCSS */" before parsing, outside html/template's
+// escaping, as it is our own text.
+//
+//go:embed templates/report.html
+var reportHTML string
 
 var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"endpoint": func(f *analyze.Flow, server bool) string {
@@ -219,55 +214,4 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"laneX": func(n string) int {
 		return map[string]int{"client": laneClient, "middle": laneMiddle, "server": laneServer}[n]
 	},
-}).Parse(htmlHead + `<title>rstsniff report</title>
-<style>
-` + htmlCSS + `</style>
-</head>
-<body>
-<h1>rstsniff report</h1>
-<table>
-{{range .Inputs}}<tr><th>Input</th><td><code>{{safe .Name}}</code>: {{.Format}}, {{.Frames}} packets</td></tr>
-{{end}}{{if .Range}}<tr><th>Time (UTC)</th><td>{{.Range}}</td></tr>{{end}}
-{{if .Capture}}<tr><th>Capture</th><td>{{.Capture}}</td></tr>{{end}}
-<tr><th>rstsniff</th><td>{{.Meta.Version}}</td></tr>
-{{if .Meta.Command}}<tr><th>Command</th><td><code>{{safe .Meta.Command}}</code></td></tr>{{end}}
-</table>
-<p>{{.Summary}}</p>
-{{range .Warnings}}<p class="warn">Warning: {{safe .}}</p>{{end}}
-{{if .Flows}}
-<h2>Connections that ended abnormally</h2>
-<table>
-<tr><th>#</th><th>Client</th><th>Server</th><th>Outcome</th><th>Stage</th><th>Reset</th><th>Who sent it</th><th>Main finding</th></tr>
-{{range .Flows}}{{$f := .F}}<tr><td><a href="#connection-{{$f.ID}}">{{$f.ID}}</a></td><td><code>{{endpoint $f false}}</code></td><td><code>{{endpoint $f true}}</code></td><td>{{$f.Outcome}}</td><td>{{$f.Stage}}</td>
-<td>{{if $f.Resets}}{{with index $f.Resets 0}}frame {{.Packet}}, {{.From}}'s name{{end}}{{else}}-{{end}}</td>
-<td>{{if $f.Resets}}{{with index $f.Resets 0}}{{who .}}{{end}}{{else}}-{{end}}</td><td><code>{{main $f}}</code></td></tr>
-{{end}}</table>
-{{else}}<p>No connection was reset, refused or timed out, and none shows a finding.</p>{{end}}
-{{range .Flows}}{{$f := .F}}
-<h2 id="connection-{{$f.ID}}">Connection {{$f.ID}}: <code>{{endpoint $f false}}</code> → <code>{{endpoint $f true}}</code></h2>
-<p>{{$f.Outcome}}{{if $f.ClosedBy.String}} by the {{$f.ClosedBy}}{{end}} at the {{$f.Stage}} stage, frames {{$f.FirstPacket}}-{{$f.LastPacket}}{{if $f.File}} of <code>{{safe $f.File}}</code>{{end}}.
-{{if or $f.ClientBanner .Server}}Client: <code>{{if $f.ClientBanner}}{{safe $f.ClientBanner}}{{else}}-{{end}}</code>; server: <code>{{if .Server}}{{safe .Server}}{{else}}-{{end}}</code>.{{end}}</p>
-<p class="verdict"><b>Verdict.</b> {{safe .Verdict}}</p>
-{{with .Ladder}}<svg class="ladder" xmlns="http://www.w3.org/2000/svg" width="{{width}}" height="{{.Height}}" viewBox="0 0 {{width}} {{.Height}}" role="img" aria-label="packet ladder diagram">
-{{range .Bands}}<rect x="0" y="{{.Y}}" width="{{width}}" height="{{.H}}" fill="{{.Fill}}"/><text class="stage" x="8" y="{{.Y}}" dy="14">{{.Stage}}</text>
-{{end}}<text class="lanename" x="{{laneX "client"}}" y="22" text-anchor="middle">client</text>
-{{if .Middle}}<text class="lanename" x="{{laneX "middle"}}" y="22" text-anchor="middle">middlebox</text><line class="lane" x1="{{laneX "middle"}}" y1="32" x2="{{laneX "middle"}}" y2="{{.Height}}" stroke-dasharray="4 4"/>{{end}}
-<text class="lanename" x="{{laneX "server"}}" y="22" text-anchor="middle">server</text>
-<line class="lane" x1="{{laneX "client"}}" y1="32" x2="{{laneX "client"}}" y2="{{.Height}}"/><line class="lane" x1="{{laneX "server"}}" y1="32" x2="{{laneX "server"}}" y2="{{.Height}}"/>
-{{range .Arrows}}<line class="{{.Class}}" x1="{{.X1}}" y1="{{.Y}}" x2="{{.X2}}" y2="{{.Y}}"/><polygon points="{{.Head}}" fill="{{if eq .Class "pkt"}}#2b5fa8{{else}}#c62828{{end}}"/><text class="label" x="{{mid .X1 .X2}}" y="{{.Y}}" dy="-4" text-anchor="middle">{{.Label}}</text>
-{{end}}{{if or .Omitted .Copies}}<text class="stage" x="8" y="{{.Height}}" dy="-8">{{if .Omitted}}{{.Omitted}} more packets not drawn. {{end}}{{if .Copies}}{{.Copies}} copies of packets seen on a second interface not drawn.{{end}}</text>{{end}}
-</svg>{{end}}
-{{if .ClientError}}<p><b>What the OpenSSH client most likely printed:</b></p><pre>{{range .ClientError}}{{safe .}}
-{{end}}</pre>{{end}}
-{{range .Resets}}<p><b>Reset, frame {{.R.Packet}}</b> ({{.R.From}}'s name, {{.R.Stage}} stage, {{$f.TTLName}} {{.R.TTL}}): {{origin .R}}</p>
-<ul>{{range .Evidence}}<li>{{safe .}}</li>{{end}}</ul>
-{{end}}{{if .Packets}}<p><b>Packets</b> (frame numbers as in Wireshark; sequence numbers relative):</p><pre>{{range .Packets}}{{.}}
-{{end}}</pre>{{end}}
-{{if .Findings}}<p><b>Findings:</b></p><ul>{{range .Findings}}<li><code>{{.ID}}</code> (blame: {{.Blame}}): {{safe .Summary}}</li>{{end}}</ul>{{end}}
-{{if .Causes}}<p><b>Likely causes:</b></p><ul>{{range .Causes}}<li>{{.}}</li>{{end}}</ul>{{end}}
-{{if .NextSteps}}<p><b>What to check next:</b></p><ul>{{range .NextSteps}}<li>{{.}}</li>{{end}}</ul>{{end}}
-<p>Wireshark display filter: <code>{{.Filter}}</code></p>
-{{end}}
-</body>
-</html>
-`))
+}).Parse(htmlHead + strings.Replace(reportHTML, "/* htmlCSS */", htmlCSS, 1)))
