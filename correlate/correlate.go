@@ -12,6 +12,12 @@
 //
 // It works on analyze.Flow values whose packet logs were kept
 // (analyze.Config.KeepPackets); it never reads a capture itself.
+//
+// It returns facts, never sentences: fates, typed changes (Change),
+// findings (a FindingID and the frames, times, counts and kinds they rest
+// on), how flows were matched (MatchedBy, Votes) and oriented
+// (Orientation, Hops), address translation (NAT). report/ words them, the
+// same words in every format.
 package correlate
 
 import (

@@ -234,9 +234,9 @@ const (
 	ByClientTTL Orientation = iota + 1
 	// ByServerTTL: the client's do not tell, the server's lose TTL.
 	ByServerTTL
-	// SameTTL: TTLs are the same at both points (no router between them,
-	// or only one side's packets seen): the first capture is taken as the
-	// client's.
+	// SameTTL: neither side's first packet shows a TTL that differs
+	// between the points (no router between them, or a side seen at one
+	// point only): the first capture is taken as the client's.
 	SameTTL
 )
 
