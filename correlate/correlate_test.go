@@ -2,7 +2,10 @@ package correlate
 
 import (
 	"net/netip"
+	"os"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -178,4 +181,35 @@ func TestLongTransferLosses(t *testing.T) {
 		t.Errorf("counts %v", p.Counts)
 	}
 	t.Logf("%d packets compared in %v", len(sent)+len(recv), time.Since(start))
+}
+
+// README.md's table of correlation findings names every finding ID, and
+// no other.
+func TestFindingIDsInREADME(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(b), "Findings (JSON `findings`, each with the frame numbers in both files):")
+	if !ok {
+		t.Fatal("README.md: no table of correlation findings")
+	}
+	table, _, _ = strings.Cut(table, "\n\n"+"Each RST")
+	var listed []FindingID
+	for _, l := range strings.Split(table, "\n") {
+		if id, ok := strings.CutPrefix(l, "| `"); ok {
+			id, _, _ = strings.Cut(id, "`")
+			listed = append(listed, FindingID(id))
+		}
+	}
+	for _, id := range FindingIDs {
+		if !slices.Contains(listed, id) {
+			t.Errorf("README.md does not list %s", id)
+		}
+	}
+	for _, id := range listed {
+		if !slices.Contains(FindingIDs[:], id) {
+			t.Errorf("README.md lists %s, which correlate does not find", id)
+		}
+	}
 }

@@ -26,6 +26,11 @@ const (
 
 func (id FindingID) String() string { return string(id) }
 
+// FindingIDs lists every finding ID, in the order a pair's findings come:
+// per side, forged, injected, dropped; then modified. README.md's table
+// of correlation findings lists the same (TestFindingIDsInREADME).
+var FindingIDs = [...]FindingID{FindForged, FindInjected, FindDropped, FindModified}
+
 // Finding is a pattern shown by the two captures together: which packets
 // it rests on and the facts that tell it. The zero value is no finding.
 type Finding struct {
@@ -99,7 +104,12 @@ const (
 
 var kindNames = [...]string{"ACK", "SYN-ACK", "SYN", "RST", "FIN", "data"}
 
-func (k Kind) String() string { return kindNames[k] }
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "unknown"
+}
 
 // KindOf says what a packet is.
 func KindOf(x *analyze.PacketRecord) Kind {
@@ -139,7 +149,12 @@ const (
 var fieldNames = [...]string{"", "mss", "window-scale", "sack-permitted", "sack", "timestamp", "tcp-md5", "tcp-ao",
 	"window", "ack", "flags", "payload"}
 
-func (f Field) String() string { return fieldNames[f] }
+func (f Field) String() string {
+	if int(f) < len(fieldNames) {
+		return fieldNames[f]
+	}
+	return "unknown"
+}
 
 // Op is how a field changed.
 type Op uint8
@@ -152,7 +167,12 @@ const (
 
 var opNames = [...]string{"rewritten", "added", "removed"}
 
-func (o Op) String() string { return opNames[o] }
+func (o Op) String() string {
+	if int(o) < len(opNames) {
+		return opNames[o]
+	}
+	return "unknown"
+}
 
 // Change is one difference between a packet as sent and as received, TTL
 // aside. It holds only the values that tell the change, so two packets
@@ -242,7 +262,12 @@ const (
 
 var orientationNames = [...]string{"", "client-ttl", "server-ttl", "same-ttl"}
 
-func (o Orientation) String() string { return orientationNames[o] }
+func (o Orientation) String() string {
+	if int(o) < len(orientationNames) {
+		return orientationNames[o]
+	}
+	return "unknown"
+}
 
 // MatchedBy is what tied two flows together.
 type MatchedBy uint8
@@ -263,7 +288,12 @@ const (
 
 var matchedByNames = [...]string{"", "seq", "syn-seq", "seq+ts", "syn-seq+ts", "tuple"}
 
-func (m MatchedBy) String() string { return matchedByNames[m] }
+func (m MatchedBy) String() string {
+	if int(m) < len(matchedByNames) {
+		return matchedByNames[m]
+	}
+	return "unknown"
+}
 
 // SYN reports whether a SYN was among the packets that voted.
 func (m MatchedBy) SYN() bool { return m == BySYNSeq || m == BySYNSeqTS }
