@@ -213,3 +213,18 @@ func TestFindingIDsInREADME(t *testing.T) {
 		}
 	}
 }
+
+// Enum names, and "unknown" for a value out of range rather than a panic.
+func TestEnumNames(t *testing.T) {
+	for _, c := range []struct{ got, want string }{
+		{KindSYNACK.String(), "SYN-ACK"}, {Kind(99).String(), "unknown"},
+		{FieldPayload.String(), "payload"}, {Field(99).String(), "unknown"},
+		{Removed.String(), "removed"}, {Op(99).String(), "unknown"},
+		{SameTTL.String(), "same-ttl"}, {Orientation(99).String(), "unknown"},
+		{ByTuple.String(), "tuple"}, {MatchedBy(99).String(), "unknown"},
+	} {
+		if c.got != c.want {
+			t.Errorf("%q, want %q", c.got, c.want)
+		}
+	}
+}

@@ -104,12 +104,7 @@ const (
 
 var kindNames = [...]string{"ACK", "SYN-ACK", "SYN", "RST", "FIN", "data"}
 
-func (k Kind) String() string {
-	if int(k) < len(kindNames) {
-		return kindNames[k]
-	}
-	return "unknown"
-}
+func (k Kind) String() string { return nameOf(kindNames[:], k) }
 
 // KindOf says what a packet is.
 func KindOf(x *analyze.PacketRecord) Kind {
@@ -149,12 +144,7 @@ const (
 var fieldNames = [...]string{"", "mss", "window-scale", "sack-permitted", "sack", "timestamp", "tcp-md5", "tcp-ao",
 	"window", "ack", "flags", "payload"}
 
-func (f Field) String() string {
-	if int(f) < len(fieldNames) {
-		return fieldNames[f]
-	}
-	return "unknown"
-}
+func (f Field) String() string { return nameOf(fieldNames[:], f) }
 
 // Op is how a field changed.
 type Op uint8
@@ -167,12 +157,7 @@ const (
 
 var opNames = [...]string{"rewritten", "added", "removed"}
 
-func (o Op) String() string {
-	if int(o) < len(opNames) {
-		return opNames[o]
-	}
-	return "unknown"
-}
+func (o Op) String() string { return nameOf(opNames[:], o) }
 
 // Change is one difference between a packet as sent and as received, TTL
 // aside. It holds only the values that tell the change, so two packets
@@ -262,12 +247,7 @@ const (
 
 var orientationNames = [...]string{"", "client-ttl", "server-ttl", "same-ttl"}
 
-func (o Orientation) String() string {
-	if int(o) < len(orientationNames) {
-		return orientationNames[o]
-	}
-	return "unknown"
-}
+func (o Orientation) String() string { return nameOf(orientationNames[:], o) }
 
 // MatchedBy is what tied two flows together.
 type MatchedBy uint8
@@ -288,12 +268,7 @@ const (
 
 var matchedByNames = [...]string{"", "seq", "syn-seq", "seq+ts", "syn-seq+ts", "tuple"}
 
-func (m MatchedBy) String() string {
-	if int(m) < len(matchedByNames) {
-		return matchedByNames[m]
-	}
-	return "unknown"
-}
+func (m MatchedBy) String() string { return nameOf(matchedByNames[:], m) }
 
 // SYN reports whether a SYN was among the packets that voted.
 func (m MatchedBy) SYN() bool { return m == BySYNSeq || m == BySYNSeqTS }
@@ -310,3 +285,11 @@ type NAT struct {
 
 // Rewritten reports whether any address or port was translated.
 func (n NAT) Rewritten() bool { return n.Client[0] != n.Client[1] || n.Server[0] != n.Server[1] }
+
+// nameOf is an enum value's name, "unknown" out of range.
+func nameOf[T ~uint8](names []string, v T) string {
+	if int(v) < len(names) {
+		return names[v]
+	}
+	return "unknown"
+}
