@@ -12,15 +12,19 @@
 //
 // It works on analyze.Flow values whose packet logs were kept
 // (analyze.Config.KeepPackets); it never reads a capture itself.
+//
+// It returns facts, never sentences: fates, typed changes (Change),
+// findings (a FindingID and the frames, times, counts and kinds they rest
+// on), how flows were matched (MatchedBy, Votes) and oriented
+// (Orientation, Hops), address translation (NAT). report/ words them, the
+// same words in every format.
 package correlate
 
 import (
 	"cmp"
-	"fmt"
 	"net/netip"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/rstsniff/rstsniff/analyze"
@@ -56,7 +60,7 @@ type Packet struct {
 	From       analyze.Side
 	Sent, Recv int
 	Fate       Fate
-	Changes    []string // what differs on arrival, TTL aside
+	Changes    []Change // what differs on arrival, TTL aside (Delivered only; nil when nothing)
 }
 
 // ResetProof is the verdict on one RST seen at either point.
@@ -70,29 +74,14 @@ type ResetProof struct {
 	// show where the single-capture inference was right or wrong.
 }
 
-// Finding is a pattern shown by the two captures together.
-type Finding struct {
-	ID      string
-	Summary string
-	Frames  [2][]int // the packets it rests on, in each capture
-}
-
-// Finding IDs.
-const (
-	FindForged   = "forged-on-path"
-	FindDropped  = "dropped-on-path"
-	FindModified = "modified-on-path"
-	FindInjected = "injected-on-path"
-)
-
 // Pair is one connection seen in both captures.
 type Pair struct {
 	Flows      [2]*analyze.Flow // by capture
 	ClientSide int              // the capture nearer the client (0 or 1)
-	Sides      string           // how ClientSide was decided
-	MatchedBy  string           // what tied the two flows together
+	OrientedBy Orientation      // how ClientSide was decided
+	MatchedBy  MatchedBy        // what tied the two flows together
 	Votes      int              // packets found in both
-	NAT        string           // how addresses or ports were rewritten, if they were
+	NAT        NAT              // each end's address at each point
 	Hops       [2]int           // routers between the points for the client's and the server's packets (-1: unknown)
 	Packets    []Packet
 	Resets     []ResetProof
@@ -272,7 +261,7 @@ func matchFlows(a, b *Capture) []*Pair {
 	})
 	usedA, usedB := map[int]bool{}, map[int]bool{}
 	var pairs []*Pair
-	pair := func(ai, bi, votes int, how string) {
+	pair := func(ai, bi, votes int, how MatchedBy) {
 		usedA[ai], usedB[bi] = true, true
 		pairs = append(pairs, &Pair{Flows: [2]*analyze.Flow{a.Flows[ai], b.Flows[bi]}, MatchedBy: how, Votes: votes})
 	}
@@ -280,12 +269,14 @@ func matchFlows(a, b *Capture) []*Pair {
 		if usedA[c.a] || usedB[c.b] {
 			continue
 		}
-		how := "sequence numbers"
-		if c.syn {
-			how = "initial sequence numbers"
-		}
-		if c.ts {
-			how += " and TCP timestamps"
+		how := BySeq
+		switch {
+		case c.syn && c.ts:
+			how = BySYNSeqTS
+		case c.syn:
+			how = BySYNSeq
+		case c.ts:
+			how = BySeqTS
 		}
 		pair(c.a, c.b, c.votes, how)
 	}
@@ -319,7 +310,7 @@ func matchFlows(a, b *Capture) []*Pair {
 				}
 			}
 			if n >= 2 {
-				pair(ai, bi, n, "addresses, ports and sequence numbers")
+				pair(ai, bi, n, ByTuple)
 				break
 			}
 		}
@@ -344,23 +335,22 @@ func (p *Pair) orient() {
 	// The first TTL of each side's packets, by capture (-1: none).
 	c := [2]int{ttl(p.Flows[0], analyze.Client), ttl(p.Flows[1], analyze.Client)}
 	s := [2]int{ttl(p.Flows[0], analyze.Server), ttl(p.Flows[1], analyze.Server)}
-	name := p.Flows[0].TTLName() // "TTL", or IPv6's "hop limit"
 	switch {
 	case c[0] >= 0 && c[1] >= 0 && c[0] != c[1]:
 		p.ClientSide = 0
 		if c[1] > c[0] {
 			p.ClientSide = 1
 		}
-		p.Sides = "the client's packets lose " + name + " from one capture to the other"
+		p.OrientedBy = ByClientTTL
 	case s[0] >= 0 && s[1] >= 0 && s[0] != s[1]:
 		p.ClientSide = 0
 		if s[0] > s[1] {
 			p.ClientSide = 1
 		}
-		p.Sides = "the server's packets lose " + name + " from one capture to the other"
+		p.OrientedBy = ByServerTTL
 	default:
 		p.ClientSide = 0
-		p.Sides = capitalize(name) + "s are the same at both points (no router between them): the first capture is taken as the client's"
+		p.OrientedBy = SameTTL
 	}
 	cs, ss := p.ClientSide, 1-p.ClientSide
 	if c[ss] >= 0 && c[cs]-c[ss] >= 0 {
@@ -370,14 +360,7 @@ func (p *Pair) orient() {
 		p.Hops[1] = s[ss] - s[cs]
 	}
 	fc, fs := p.Flows[cs], p.Flows[ss]
-	var nat []string
-	if fc.Client != fs.Client {
-		nat = append(nat, fmt.Sprintf("the client %s reached the server as %s", fc.Client, fs.Client))
-	}
-	if fc.Server != fs.Server {
-		nat = append(nat, fmt.Sprintf("the client reached %s for %s", fs.Server, fc.Server))
-	}
-	p.NAT = strings.Join(nat, "; ")
+	p.NAT = NAT{Client: [2]netip.AddrPort{fc.Client, fs.Client}, Server: [2]netip.AddrPort{fc.Server, fs.Server}}
 }
 
 // SenderSide returns the capture nearer the sender of packets from side.
@@ -522,53 +505,4 @@ func (c *coverage) covers(seq uint32, n int) bool {
 	a := int64(seq - c.base)
 	i := sort.Search(len(c.spans), func(i int) bool { return c.spans[i].a > a }) - 1
 	return i >= 0 && c.spans[i].b >= a+int64(n)
-}
-
-// changes lists what differs between a packet as sent (s) and as received
-// (r), TTL aside; ackOff maps the sender's acknowledgment numbers to the
-// receiver's sequence space.
-func changes(s, r *analyze.PacketRecord, ackOff uint32) []string {
-	var c []string
-	if s.Options&decode.OptMSS != 0 || r.Options&decode.OptMSS != 0 {
-		switch {
-		case r.Options&decode.OptMSS == 0:
-			c = append(c, fmt.Sprintf("MSS option %d removed", s.MSS))
-		case s.Options&decode.OptMSS == 0:
-			c = append(c, fmt.Sprintf("MSS option %d added", r.MSS))
-		case s.MSS != r.MSS:
-			c = append(c, fmt.Sprintf("MSS %d -> %d", s.MSS, r.MSS))
-		}
-	}
-	if s.Options&decode.OptWScale != 0 && r.Options&decode.OptWScale != 0 && s.WScale != r.WScale {
-		c = append(c, fmt.Sprintf("window scale %d -> %d", s.WScale, r.WScale))
-	}
-	names := []struct {
-		o    decode.Options
-		name string
-	}{{decode.OptWScale, "window scale"}, {decode.OptSACKPerm, "SACK-permitted"}, {decode.OptSACK, "SACK"},
-		{decode.OptTimestamp, "timestamp"}, {decode.OptMD5, "TCP-MD5"}, {decode.OptAO, "TCP-AO"}}
-	for _, n := range names {
-		switch {
-		case s.Options&n.o != 0 && r.Options&n.o == 0:
-			c = append(c, n.name+" option removed")
-		case s.Options&n.o == 0 && r.Options&n.o != 0:
-			c = append(c, n.name+" option added")
-		}
-	}
-	if s.Options&r.Options&decode.OptTimestamp != 0 && s.TSVal != r.TSVal {
-		c = append(c, fmt.Sprintf("timestamp %d -> %d", s.TSVal, r.TSVal))
-	}
-	if s.Window != r.Window {
-		c = append(c, fmt.Sprintf("window %d -> %d", s.Window, r.Window))
-	}
-	if s.Flags.Has(decode.ACK) && r.Flags.Has(decode.ACK) && s.RawAck+ackOff != r.RawAck {
-		c = append(c, fmt.Sprintf("acknowledgment number changed by %d", int32(r.RawAck-s.RawAck-ackOff)))
-	}
-	if s.Flags != r.Flags {
-		c = append(c, fmt.Sprintf("flags %s -> %s", s.Flags, r.Flags))
-	}
-	if s.Captured > 0 && s.Captured == r.Captured && s.Sum != r.Sum {
-		c = append(c, fmt.Sprintf("payload changed (%d bytes)", s.Len))
-	}
-	return c
 }

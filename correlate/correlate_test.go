@@ -2,6 +2,9 @@ package correlate
 
 import (
 	"net/netip"
+	"os"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -65,13 +68,12 @@ func TestChanged(t *testing.T) {
 	if p.Hops != [2]int{2, 1} {
 		t.Errorf("hops %v, want 2 for the client's packets and 1 for the server's", p.Hops)
 	}
-	var got []string
-	for _, f := range p.Findings {
-		got = append(got, f.ID+": "+f.Summary)
+	want := []Finding{
+		{ID: FindModified, From: c, Packets: 1, Frames: [2][]int{{3}, {3}}, Change: Change{Field: FieldWindow, Sent: 0, Got: 7}, First: KindData, FirstLen: 40},
+		{ID: FindModified, From: c, Packets: 1, Frames: [2][]int{{3}, {3}}, Change: Change{Field: FieldPayload, Bytes: 40}, First: KindData, FirstLen: 40},
 	}
-	all := strings.Join(got, "\n")
-	if len(p.Findings) != 2 || !strings.Contains(all, "payload changed (40 bytes)") || !strings.Contains(all, "window 0 -> 7") {
-		t.Errorf("findings:\n%s", all)
+	if !reflect.DeepEqual(p.Findings, want) {
+		t.Errorf("findings\n%+v\nwant\n%+v", p.Findings, want)
 	}
 }
 
@@ -89,22 +91,6 @@ func TestServerFileFirst(t *testing.T) {
 	}
 	if len(p.Findings) != 1 || p.Findings[0].ID != FindForged || p.Findings[0].Frames[1][0] != 3 {
 		t.Errorf("findings %+v, want the RST in the client side's frame 3 forged", p.Findings)
-	}
-}
-
-func TestFrameList(t *testing.T) {
-	for _, c := range []struct {
-		in   []int
-		want string
-	}{
-		{[]int{4}, "frame 4"},
-		{[]int{4, 5}, "frames 4, 5"},
-		{[]int{4, 5, 6, 9}, "frames 4-6, 9"},
-		{[]int{1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27}, "frames 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23 and 2 more"},
-	} {
-		if got := frameList(c.in); got != c.want {
-			t.Errorf("frameList(%v) = %q, want %q", c.in, got, c.want)
-		}
 	}
 }
 
@@ -136,8 +122,8 @@ func TestISNRewritten(t *testing.T) {
 		t.Fatalf("%d pairs, want the connection matched by its timestamps", len(r.Pairs))
 	}
 	p := r.Pairs[0]
-	if p.Counts[Delivered] != 4 || len(p.Findings) != 0 || !strings.Contains(p.MatchedBy, "timestamps") {
-		t.Errorf("counts %v, findings %+v, matched by %q", p.Counts, p.Findings, p.MatchedBy)
+	if p.Counts[Delivered] != 4 || len(p.Findings) != 0 || !p.MatchedBy.Timestamps() {
+		t.Errorf("counts %v, findings %+v, matched by %v", p.Counts, p.Findings, p.MatchedBy)
 	}
 }
 
@@ -195,4 +181,50 @@ func TestLongTransferLosses(t *testing.T) {
 		t.Errorf("counts %v", p.Counts)
 	}
 	t.Logf("%d packets compared in %v", len(sent)+len(recv), time.Since(start))
+}
+
+// README.md's table of correlation findings names every finding ID, and
+// no other.
+func TestFindingIDsInREADME(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(b), "Findings (JSON `findings`, each with the frame numbers in both files):")
+	if !ok {
+		t.Fatal("README.md: no table of correlation findings")
+	}
+	table, _, _ = strings.Cut(table, "\n\n"+"Each RST")
+	var listed []FindingID
+	for _, l := range strings.Split(table, "\n") {
+		if id, ok := strings.CutPrefix(l, "| `"); ok {
+			id, _, _ = strings.Cut(id, "`")
+			listed = append(listed, FindingID(id))
+		}
+	}
+	for _, id := range FindingIDs {
+		if !slices.Contains(listed, id) {
+			t.Errorf("README.md does not list %s", id)
+		}
+	}
+	for _, id := range listed {
+		if !slices.Contains(FindingIDs[:], id) {
+			t.Errorf("README.md lists %s, which correlate does not find", id)
+		}
+	}
+}
+
+// Enum names, and "unknown" for a value out of range rather than a panic.
+func TestEnumNames(t *testing.T) {
+	for _, c := range []struct{ got, want string }{
+		{KindSYNACK.String(), "SYN-ACK"}, {Kind(99).String(), "unknown"},
+		{FieldPayload.String(), "payload"}, {Field(99).String(), "unknown"},
+		{Removed.String(), "removed"}, {Op(99).String(), "unknown"},
+		{SameTTL.String(), "same-ttl"}, {Orientation(99).String(), "unknown"},
+		{ByTuple.String(), "tuple"}, {MatchedBy(99).String(), "unknown"},
+	} {
+		if c.got != c.want {
+			t.Errorf("%q, want %q", c.got, c.want)
+		}
+	}
 }

@@ -1,7 +1,6 @@
 package correlate
 
 import (
-	"fmt"
 	"net/netip"
 	"sort"
 	"time"
@@ -95,36 +94,4 @@ func Legs(c *Capture) []Jump {
 		jumps = append(jumps, j)
 	}
 	return jumps
-}
-
-// Summary says which leg ended first and how.
-func (j *Jump) Summary() string {
-	f, o := j.First, 1-j.First
-	return fmt.Sprintf("%s ended first: %s at %s. %s ended %s later: %s.", capitalize(legName(f, j.Legs[f])), legEvent(f, j.Legs[f]),
-		stamp(j.Ends[f]), capitalize(legName(o, j.Legs[o])), j.Gap.Round(time.Microsecond), legEvent(o, j.Legs[o]))
-}
-
-// role names a leg's ends: the client and the jump host, then the jump
-// host and the target.
-func role(leg int, s analyze.Side) string {
-	roles := [2][2]string{{"client", "jump host"}, {"jump host", "target"}}
-	if s == analyze.Server {
-		return roles[leg][1]
-	}
-	return roles[leg][0]
-}
-
-func legName(leg int, f *analyze.Flow) string {
-	return fmt.Sprintf("leg %d (%s %s -> %s %s)", leg+1, role(leg, analyze.Client), f.Client, role(leg, analyze.Server), f.Server)
-}
-
-func legEvent(leg int, f *analyze.Flow) string {
-	if len(f.Resets) > 0 {
-		r := f.Resets[0]
-		return fmt.Sprintf("a reset in the %s's name (frame %d) in the %s stage", role(leg, r.From), r.Packet, r.Stage)
-	}
-	if f.ClosedBy != analyze.SideNone {
-		return fmt.Sprintf("%s by the %s in the %s stage", f.Outcome, role(leg, f.ClosedBy), f.Stage)
-	}
-	return fmt.Sprintf("%s in the %s stage", f.Outcome, f.Stage)
 }
