@@ -24,15 +24,30 @@ report() { # name elapsed rss [min max]
 		if (lo != "") printf "   (%d runs: %.2f-%.2f s)", '"$RUNS"', lo, hi
 		printf "\n" }'
 }
-# runs CMD...: "median peak-RSS min max" of RUNS runs under bin/measure.
+# runs CMD...: "median peak-RSS min max median-CPU" of RUNS runs under
+# bin/measure.
+med='{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 runs() {
-	for _ in $(seq "$RUNS"); do "$@"; done | sort -n | awk '{ e[NR] = $1; if ($2 > r) r = $2 }
-		END { m = (NR % 2) ? e[(NR + 1) / 2] : (e[NR / 2] + e[NR / 2 + 1]) / 2; print m, r, e[1], e[NR] }'
+	local out
+	out=$(for _ in $(seq "$RUNS"); do "$@"; done)
+	local cpu
+	cpu=$(echo "$out" | awk '{print $3}' | sort -n | awk "$med")
+	echo "$out" | sort -n | awk -v cpu="$cpu" '{ e[NR] = $1; if ($2 > r) r = $2 }
+		END { m = (NR % 2) ? e[(NR + 1) / 2] : (e[NR / 2] + e[NR / 2 + 1]) / 2; print m, r, e[1], e[NR], cpu }'
 }
 read -r floor_e floor_r floor_lo floor_hi < <(runs bin/measure bin/readloop "$F")
 report "read loop" "$floor_e" "$floor_r" "$floor_lo" "$floor_hi"
-read -r rs_e rs_r rs_lo rs_hi < <(runs bin/measure bin/rstsniff -r "$F" --format json)
+read -r rs_e rs_r rs_lo rs_hi rs_c < <(runs bin/measure bin/rstsniff -r "$F" --format json)
 report rstsniff "$rs_e" "$rs_r" "$rs_lo" "$rs_hi"
+awk -v c="$rs_c" -v n="$N" 'BEGIN { printf "CPU per connection: %.2f us (%.2f s of CPU, median)\n", c/n*1e6, c }'
+# The same number of connections, 70% of them failing (resets, refusals,
+# timeouts): verdicts, findings and their words cost more than clean logins.
+FF=${BENCH_FAILING_FILE:-/tmp/rstsniff-bench-failing-$N.pcap}
+[ -s "$FF" ] || go run ./internal/synth -failing -n "$N" -o "$FF"
+cat "$FF" >/dev/null
+read -r fl_e fl_r fl_lo fl_hi fl_c < <(runs bin/measure bin/rstsniff -r "$FF" --format json)
+awk -v e="$fl_e" -v lo="$fl_lo" -v hi="$fl_hi" -v r="$fl_r" -v c="$fl_c" -v n="$N" 'BEGIN {
+	printf "failing mix %6.2f s   peak RSS %6.0f MB   (%d runs: %.2f-%.2f s)   CPU per connection: %.2f us\n", e, r/1024, '"$RUNS"', lo, hi, c/n*1e6 }'
 if command -v taskset >/dev/null; then
 	read -r one_e one_r one_lo one_hi < <(runs taskset -c 0 bin/measure bin/rstsniff -r "$F" --format json)
 	report "1 core" "$one_e" "$one_r" "$one_lo" "$one_hi"

@@ -1,5 +1,6 @@
 // Command measure runs a command with its output discarded and prints its
-// wall time in seconds and peak resident memory in KiB: "measure CMD ARGS...".
+// wall time in seconds, peak resident memory in KiB and CPU time (user
+// plus system) in seconds: "measure CMD ARGS...".
 package main
 
 import (
@@ -23,5 +24,6 @@ func main() {
 		}
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	fmt.Printf("%.3f %d\n", elapsed.Seconds(), ru.Maxrss)
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	fmt.Printf("%.3f %d %.3f\n", elapsed.Seconds(), ru.Maxrss, cpu.Seconds())
 }

@@ -5,7 +5,7 @@
 // started every -every apart so that the number of connections open at
 // once does not depend on N, interleaved in time, checksums fixed.
 //
-//	go run ./internal/synth -n 100000 -o bench.pcap [-pcapng]
+//	go run ./internal/synth -n 100000 -o bench.pcap [-pcapng] [-failing]
 package main
 
 import (
@@ -27,14 +27,26 @@ import (
 	"github.com/rstsniff/rstsniff/capture"
 )
 
-// mix says how often each lab case is cloned, per thousand connections.
-var mix = []struct {
+type weighted []struct {
 	name   string
 	weight int
-}{
+}
+
+// mix says how often each lab case is cloned, per thousand connections.
+var mix = weighted{
 	{"clean", 800}, {"authfail", 60}, {"port2222", 40}, {"reject-banner", 20}, {"post-handshake", 15},
 	{"refused", 15}, {"maxstartups", 10}, {"sshd-killed", 10}, {"client-abort", 10}, {"reject-near-server", 10},
 	{"syn-drop", 5}, {"idle-timeout", 5},
+}
+
+// failingMix (-failing) makes 700 of every thousand connections fail:
+// resets forged and genuine, refusals, timeouts, MaxStartups drops. It
+// measures the cost of verdicts, findings and their words, which the
+// default, mostly clean mix hardly exercises.
+var failingMix = weighted{
+	{"clean", 250}, {"authfail", 25}, {"port2222", 25}, {"reject-banner", 150}, {"post-handshake", 100},
+	{"refused", 100}, {"maxstartups", 50}, {"sshd-killed", 50}, {"client-abort", 50}, {"reject-near-server", 75},
+	{"syn-drop", 50}, {"idle-timeout", 25}, {"inject-both", 25}, {"rate-limit", 25},
 }
 
 type frame struct {
@@ -55,8 +67,13 @@ func main() {
 	every := flag.Duration("every", 2*time.Millisecond, "time between connection starts")
 	dir := flag.String("lab", "testdata/pcaps", "the lab captures")
 	seed := flag.Int64("seed", 1, "random seed")
+	failing := flag.Bool("failing", false, "make most connections fail (70%: resets, refusals, timeouts) instead of 10%")
 	flag.Parse()
-	if err := run(*n, *out, *ng, *every, *dir, *seed); err != nil {
+	m := mix
+	if *failing {
+		m = failingMix
+	}
+	if err := run(m, *n, *out, *ng, *every, *dir, *seed); err != nil {
 		fmt.Fprintln(os.Stderr, "synth:", err)
 		os.Exit(1)
 	}
@@ -161,7 +178,7 @@ func (h *cursors) Pop() any {
 	return c
 }
 
-func run(n int, out string, ng bool, every time.Duration, dir string, seed int64) error {
+func run(mix weighted, n int, out string, ng bool, every time.Duration, dir string, seed int64) error {
 	var tmpls []*template
 	var weights []int
 	total := 0
