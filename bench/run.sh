@@ -40,7 +40,7 @@ report "read loop" "$floor_e" "$floor_r" "$floor_lo" "$floor_hi"
 read -r rs_e rs_r rs_lo rs_hi rs_c < <(runs bin/measure bin/rstsniff -r "$F" --format json)
 report rstsniff "$rs_e" "$rs_r" "$rs_lo" "$rs_hi"
 awk -v c="$rs_c" -v n="$N" 'BEGIN { printf "CPU per connection: %.2f us (%.2f s of CPU, median)\n", c/n*1e6, c }'
-# The same number of connections, 70% of them failing (resets, refusals,
+# The same number of connections, about two thirds of them failing (resets, refusals,
 # timeouts): verdicts, findings and their words cost more than clean logins.
 FF=${BENCH_FAILING_FILE:-/tmp/rstsniff-bench-failing-$N.pcap}
 [ -s "$FF" ] || go run ./internal/synth -failing -n "$N" -o "$FF"

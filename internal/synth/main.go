@@ -39,7 +39,7 @@ var mix = weighted{
 	{"syn-drop", 5}, {"idle-timeout", 5},
 }
 
-// failingMix (-failing) makes 700 of every thousand connections fail:
+// failingMix (-failing) makes about two thirds of the connections fail:
 // resets forged and genuine, refusals, timeouts, MaxStartups drops. It
 // measures the cost of verdicts, findings and their words, which the
 // default, mostly clean mix hardly exercises.
@@ -67,7 +67,7 @@ func main() {
 	every := flag.Duration("every", 2*time.Millisecond, "time between connection starts")
 	dir := flag.String("lab", "testdata/pcaps", "the lab captures")
 	seed := flag.Int64("seed", 1, "random seed")
-	failing := flag.Bool("failing", false, "make most connections fail (70%: resets, refusals, timeouts) instead of 10%")
+	failing := flag.Bool("failing", false, "make about two thirds of the connections fail (resets, refusals, timeouts, MaxStartups) instead of one in ten")
 	flag.Parse()
 	m := mix
 	if *failing {
