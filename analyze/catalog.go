@@ -8,7 +8,8 @@ import "slices"
 type FindingID uint8
 
 const (
-	FindHostFirewall FindingID = iota
+	FindOneDirection FindingID = iota
+	FindHostFirewall
 	FindResetRace
 	FindResetBothEnds
 	FindResetBurst
@@ -63,6 +64,12 @@ type CatalogEntry struct {
 
 // catalog is the one table of findings, in rank order.
 var catalog = [numFindings]CatalogEntry{
+	{ID: FindOneDirection, Name: "one-direction", Blame: BlameUnknown,
+		Causes: []string{"asymmetric routing: the two directions of the connection take different paths, and the capture point sees only one",
+			"a capture filter that matches one direction only (src host, dst port), or a mirror port that copies one direction"},
+		NextSteps: []string{"capture where both directions pass (on the client or the server itself), or on both paths",
+			"check the capture filter and the mirror (SPAN) configuration: both directions of port 22 must be copied"},
+	},
 	{ID: FindHostFirewall, Name: "host-firewall-reset", Blame: BlameServer,
 		Causes: []string{"a firewall rule on the host whose address the reset carries answers the other side with resets: an iptables or nftables REJECT --reject-with tcp-reset, or a ban by fail2ban, sshguard or firewalld",
 			"a bridging (transparent) firewall or the hypervisor's filter right in front of the host, which sends in the host's name without a router between"},

@@ -98,6 +98,13 @@ func (f *flow) endingReset() int { return f.endReset - 1 }
 
 // findings names the patterns of one flow (cross-flow ones come later).
 func (f *flow) findings(idle time.Duration) {
+	if f.out.Missing != SideNone {
+		// Half the conversation is not in the capture: no pattern that
+		// rests on it can be told, and no blame given.
+		f.add(Finding{ID: FindOneDirection, Blame: BlameUnknown, Side: f.out.Missing,
+			Packets: []int{f.out.FirstPacket, f.out.LastPacket}})
+		return
+	}
 	for _, d := range detectors {
 		d.detect(f, idle)
 	}
@@ -411,6 +418,9 @@ type rate struct {
 type rateLimitDetector struct{}
 
 func (rateLimitDetector) detect(a *Analyzer, f *Flow) {
+	if f.Missing != SideNone {
+		return
+	}
 	k := rateKey{keyOfAddr(f.Client.Addr()), keyOfAddr(f.Server.Addr()), f.Server.Port()}
 	h := a.history[k]
 	start := f.Start.UnixNano()

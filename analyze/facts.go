@@ -153,3 +153,72 @@ func baselineOf(s *ttlSet) Baseline {
 	slices.SortStableFunc(b.Values, func(x, y TTLCount) int { return y.N - x.N })
 	return b
 }
+
+// Sender says who really sent a reset, all its evidence weighed: not the
+// address it carries, but the stack, firewall or device behind it.
+type Sender uint8
+
+const (
+	SenderUnknown        Sender = iota // not enough evidence either way
+	SenderClient                       // the client's own stack
+	SenderServer                       // the server's own stack
+	SenderPath                         // a device on the path, in an endpoint's name
+	SenderClientFirewall               // a firewall on the client's host (or right in front of it)
+	SenderServerFirewall               // a firewall on the server's host (or right in front of it)
+)
+
+var senderNames = [...]string{"unknown", "client", "server", "path", "client-firewall", "server-firewall"}
+
+func (s Sender) String() string {
+	if int(s) < len(senderNames) {
+		return senderNames[s]
+	}
+	return "unknown"
+}
+
+// Forged reports whether the reset did not come from the stack of the
+// endpoint whose address it carries.
+func (s Sender) Forged() bool { return s >= SenderPath }
+
+// Sender is who really sent the reset.
+func (r *Reset) Sender() Sender {
+	switch {
+	case r.Origin == OriginEndpoint && r.From == Client:
+		return SenderClient
+	case r.Origin == OriginEndpoint && r.From == Server:
+		return SenderServer
+	case r.Origin == OriginMiddlebox && r.Forger == ForgerSenderHost && r.From == Client:
+		return SenderClientFirewall
+	case r.Origin == OriginMiddlebox && r.Forger == ForgerSenderHost && r.From == Server:
+		return SenderServerFirewall
+	case r.Origin == OriginMiddlebox:
+		return SenderPath
+	}
+	return SenderUnknown
+}
+
+// decisiveOrder ranks signals by how much each settles a verdict alone:
+// what the endpoints did (kept sending, both ends reset at once) before
+// what the headers say (TTL, sequence number).
+var decisiveOrder = [...]Signal{
+	SigSenderKeptSending, SigBothEnds, SigBurst, SigChallengeACK, SigReceiverIgnored, SigOutOfWindow,
+	SigTimestampForeign, SigTooSoon, SigTTLDistance, SigTTLUnlike,
+	SigTimestampContinues, SigIPIDContinues, SigFlowLabel, SigTTLMatch, SigExactSeq, SigRefusedSYNForm,
+}
+
+// Decisive returns the one piece of evidence that best shows the verdict:
+// the strongest of those pointing the way Origin went. None for an
+// unknown origin.
+func (r *Reset) Decisive() (Evidence, bool) {
+	if r.Origin == OriginUnknown {
+		return Evidence{}, false
+	}
+	for _, s := range decisiveOrder {
+		for _, e := range r.Evidence {
+			if e.Signal == s && e.PointsTo == r.Origin {
+				return e, true
+			}
+		}
+	}
+	return Evidence{}, false
+}

@@ -315,3 +315,29 @@ func TestOutcomesListsEveryOutcome(t *testing.T) {
 		t.Errorf("Outcomes holds %d outcomes, there are %d", len(seen), len(outcomeNames))
 	}
 }
+
+// A capture holding only the server's packets (asymmetric routing): the
+// server acknowledges the client's, so the client's are missing, and no
+// finding or stage rests on them.
+func TestOneDirection(t *testing.T) {
+	ms := time.Millisecond
+	var only []seg
+	for _, s := range with(seg{false, PA, 101, 501, "SSH-2.0-x\r\n", 3 * ms}, seg{true, PA, 501, 112, "SSH-2.0-y\r\n", 4 * ms},
+		seg{true, FA, 512, 112, "", 5 * ms}) {
+		if s.fromServer {
+			only = append(only, s)
+		}
+	}
+	fs := feed(Config{}, only)
+	if len(fs) != 1 {
+		t.Fatalf("%d flows", len(fs))
+	}
+	f := fs[0]
+	if f.Missing != Client || f.Stage != StageUnknown || len(f.Findings) != 1 || f.Findings[0].ID != FindOneDirection || f.Findings[0].Blame != BlameUnknown {
+		t.Errorf("missing %v stage %v findings %+v", f.Missing, f.Stage, f.Findings)
+	}
+	// Both directions: nothing is missing.
+	if fs := feed(Config{}, with(seg{true, FA, 501, 101, "", 3 * ms})); fs[0].Missing != SideNone {
+		t.Errorf("both directions: missing %v", fs[0].Missing)
+	}
+}

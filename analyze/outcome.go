@@ -14,6 +14,18 @@ func (f *flow) finish(captureEnd time.Time, hosts hostTTLs, idle time.Duration) 
 	o := &f.out
 	o.End = time.Unix(0, f.last).In(o.Start.Location())
 	o.Stage = f.stage()
+	// One side silent while the other acknowledges what it sent: the
+	// silent side's packets took another path (asymmetric routing) or a
+	// capture filter dropped them. Nothing is said of what is not seen.
+	for i, side := range [2]Side{Client, Server} {
+		if f.out.Packets[i] == 0 && f.out.Packets[1-i] > 0 && f.d[1-i].ackSet {
+			o.Missing = side
+			o.Stage = StageUnknown
+			for j := range o.Resets {
+				o.Resets[j].Stage = StageUnknown
+			}
+		}
+	}
 	// Here, not at creation: flows that turn out not to be SSH never need it.
 	o.CommunityID = communityID(o.Client, o.Server)
 	c, s := &f.d[0], &f.d[1]

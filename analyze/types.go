@@ -195,6 +195,10 @@ type Flow struct {
 	ConnState   string // Zeek conn_state
 	History     string // Zeek history letters
 	Midstream   bool   // the capture holds no SYN for this connection
+	// Missing names the side none of whose packets are in the capture,
+	// though the other side acknowledged them (asymmetric routing, a
+	// capture filter); SideNone when both are there.
+	Missing Side
 	// Duplicates counts copies of packets dropped because the capture saw
 	// them twice (tcpdump -i any on a router or a host with bridges).
 	Duplicates int

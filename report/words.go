@@ -181,6 +181,9 @@ func summary(f *analyze.Flow, fd *analyze.Finding) string {
 func summaryParts(f *analyze.Flow, fd *analyze.Finding) (pre string, quotes bool, post string) {
 	srv := f.Server.Addr().String()
 	switch fd.ID {
+	case analyze.FindOneDirection:
+		return fmt.Sprintf("Only the %s's packets are in this capture (frames %d-%d), yet they acknowledge packets from the %s: the %s's packets went another way (asymmetric routing) or a capture filter left them out. Who ended the connection, and why, cannot be told from half of it.",
+			fd.Side.Other(), fd.Packets[0], fd.Packets[1], fd.Side, fd.Side), false, ""
 	case analyze.FindRefused:
 		after := ""
 		if fd.HasDelay {
