@@ -165,6 +165,7 @@ const (
 	SenderPath                         // a device on the path, in an endpoint's name
 	SenderClientFirewall               // a firewall on the client's host (or right in front of it)
 	SenderServerFirewall               // a firewall on the server's host (or right in front of it)
+	NumSenders                         // how many there are
 )
 
 var senderNames = [...]string{"unknown", "client", "server", "path", "client-firewall", "server-firewall"}

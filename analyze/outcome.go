@@ -69,6 +69,12 @@ func (f *flow) finish(captureEnd time.Time, hosts hostTTLs, idle time.Duration) 
 	if f.ended {
 		o.ClosedBy = f.firstEnd
 	}
+	switch {
+	case o.Outcome == OutcomeRefused:
+		o.EndReset = o.Resets[0].Packet
+	case o.Outcome == OutcomeReset && f.endReset > 0:
+		o.EndReset = o.Resets[f.endReset-1].Packet
+	}
 	if n := len(f.tail); n > 0 {
 		start := f.tailNext % n
 		o.Log = append(o.Log, f.tail[start:]...)

@@ -189,6 +189,9 @@ type Flow struct {
 	Packets    [2]int   // by side: [0] client, [1] server
 	Bytes      [2]int64 // payload bytes in sequence space, by side
 	Resets     []Reset
+	// EndReset is the frame of the reset that ended the connection (the
+	// refusing one for a refused SYN), 0 when none did.
+	EndReset int
 	// ICMP lists the ICMP errors about the connection's segments (up to 8).
 	ICMP        []ICMPError
 	CommunityID string
@@ -228,6 +231,16 @@ func (r *Reset) Forged() int {
 		n++
 	}
 	return n
+}
+
+// Ending returns the reset that ended the connection, if one did.
+func (f *Flow) Ending() (*Reset, bool) {
+	for i := range f.Resets {
+		if f.Resets[i].Packet == f.EndReset && f.EndReset != 0 {
+			return &f.Resets[i], true
+		}
+	}
+	return nil, false
 }
 
 // Notable reports whether the connection ended abnormally or shows a

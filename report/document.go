@@ -19,6 +19,7 @@ import (
 type Meta struct {
 	Version string
 	Command string
+	All     bool // --all: list every connection, not only the abnormal ones
 }
 
 // verdict says in plain words, with numbers, how a connection ended and who
@@ -144,6 +145,20 @@ func packetLine(f *analyze.Flow, p analyze.PacketRecord, t0 time.Time) string {
 
 func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 6, 64) + "s" }
 
+// listedFlows are the connections a report's table lists: the notable
+// ones, then (with --all) the others.
+func listedFlows(r *Run, all bool) []*analyze.Flow {
+	out := notableFlows(r)
+	if all {
+		for _, f := range r.Flows {
+			if !f.Notable() {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
 // notableFlows are the connections a report explains.
 func notableFlows(r *Run) []*analyze.Flow {
 	var out []*analyze.Flow
@@ -156,8 +171,8 @@ func notableFlows(r *Run) []*analyze.Flow {
 }
 
 // summaryText is the report's one-line summary without warnings.
-func summaryText(r *Run) string {
-	s := summaryLine(r, len(notableFlows(r)))
+func summaryText(r *Run, all bool) string {
+	s := summaryLine(r, len(listedFlows(r, all)))
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		s = s[:i] // warnings are listed apart
 	}

@@ -17,7 +17,17 @@ import (
 // came off the network.
 func HTML(w io.Writer, r *Run, meta Meta) error {
 	start, end := timeRange(r)
-	page := htmlPage{Meta: meta, Summary: summaryText(r), Warnings: r.Warnings(), Inputs: r.Inputs}
+	page := htmlPage{Meta: meta, Summary: summaryText(r, meta.All), Warnings: r.Warnings(), Inputs: r.Inputs}
+	for _, f := range listedFlows(r, meta.All) {
+		row := htmlRow{F: f, Time: when(f.Start, true), Reset: "-", Who: "-"}
+		if rs, ok := f.Ending(); ok {
+			row.Reset = fmt.Sprintf("frame %d, %s's name", rs.Packet, rs.From)
+			row.Who = whoSent(*rs)
+		} else if f.ClosedBy != analyze.SideNone {
+			row.Who = f.ClosedBy.String()
+		}
+		page.Rows = append(page.Rows, row)
+	}
 	if !start.IsZero() {
 		page.Range = start.UTC().Format(TimeFormat) + " to " + end.UTC().Format(TimeFormat)
 	}
@@ -25,7 +35,8 @@ func HTML(w io.Writer, r *Run, meta Meta) error {
 		page.Capture = fmt.Sprintf("%d received by filter, %d dropped by the kernel, %d by the interface", t.Capture.Received, t.Capture.Dropped, t.Capture.IfDropped)
 	}
 	for _, f := range notableFlows(r) {
-		hf := htmlFlow{F: f, Verdict: verdict(f), Filter: wiresharkFilter(f), Ladder: ladder(f), Server: serverText(f)}
+		hf := htmlFlow{F: f, Line: VerdictLine(f, true), Ending: ending(f), Time: when(f.Start, true), Verdict: verdict(f),
+			Filter: wiresharkFilter(f), Ladder: ladder(f), Server: serverText(f)}
 		if ce := clientError(f); ce != "" {
 			hf.ClientError = strings.Split(ce, "\n")
 		}
@@ -53,11 +64,22 @@ type htmlPage struct {
 	Capture  string
 	Summary  string
 	Warnings []string
+	Rows     []htmlRow
 	Flows    []htmlFlow
+}
+
+// htmlRow is one connection in the page's table.
+type htmlRow struct {
+	F          *analyze.Flow
+	Time       string
+	Reset, Who string
 }
 
 type htmlFlow struct {
 	F           *analyze.Flow
+	Line        string // the plain verdict line
+	Ending      string
+	Time        string
 	Verdict     string
 	ClientError []string
 	Server      string

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/rstsniff/rstsniff/analyze"
@@ -31,27 +32,39 @@ func Markdown(w io.Writer, r *Run, meta Meta) error {
 	if meta.Command != "" {
 		fmt.Fprintf(&b, "| Command | %s |\n", mdCode(meta.Command, true))
 	}
-	fmt.Fprintf(&b, "\n%s.\n", mdText(strings.TrimSuffix(summaryText(r), ".")))
+	fmt.Fprintf(&b, "\n%s.\n", mdText(strings.TrimSuffix(summaryText(r, meta.All), ".")))
 	for _, wn := range r.Warnings() {
 		fmt.Fprintf(&b, "\n> **Warning:** %s\n", mdText(wn))
 	}
 	flows := notableFlows(r)
 	if len(flows) == 0 {
 		b.WriteString("\nNo connection was reset, refused or timed out, and none shows a finding.\n")
-		_, err := io.WriteString(w, b.String())
-		return err
-	}
-	b.WriteString("\n## Connections that ended abnormally\n\n")
-	b.WriteString("| # | Client | Server | Outcome | Stage | Reset | Who sent it | Main finding |\n|---|---|---|---|---|---|---|---|\n")
-	for _, f := range flows {
-		reset, origin := "-", "-"
-		if len(f.Resets) > 0 {
-			rs := f.Resets[0]
-			reset = fmt.Sprintf("frame %d, %s's name", rs.Packet, rs.From)
-			origin = whoSent(rs)
+	} else {
+		b.WriteString("\n## Connections that ended abnormally\n\n")
+		for _, f := range flows {
+			fmt.Fprintf(&b, "- %s\n", mdLight(VerdictLine(f, true)))
 		}
-		fmt.Fprintf(&b, "| [%d](#connection-%d) | %s | %s | %s | %s | %s | %s | %s |\n", f.ID, f.ID,
-			mdCode(Endpoint(f.Client), true), mdCode(Endpoint(f.Server), true), f.Outcome, f.Stage, reset, origin, mdCode(dash(mainFinding(f)), true))
+	}
+	if listed := listedFlows(r, meta.All); len(listed) > 0 {
+		if len(flows) == 0 {
+			b.WriteString("\n## Connections\n")
+		}
+		b.WriteString("\n| # | Time (UTC) | Client | Server | Outcome | Stage | Reset | Who sent it | Main finding |\n|---|---|---|---|---|---|---|---|---|\n")
+		for _, f := range listed {
+			reset, who := "-", "-"
+			if rs, ok := f.Ending(); ok {
+				reset = fmt.Sprintf("frame %d, %s's name", rs.Packet, rs.From)
+				who = whoSent(*rs)
+			} else if f.ClosedBy != analyze.SideNone {
+				who = f.ClosedBy.String()
+			}
+			id := strconv.Itoa(f.ID)
+			if f.Notable() {
+				id = fmt.Sprintf("[%d](#connection-%d)", f.ID, f.ID)
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", id, when(f.Start, true),
+				mdCode(Endpoint(f.Client), true), mdCode(Endpoint(f.Server), true), f.Outcome, f.Stage, reset, who, mdCode(dash(mainFinding(f)), true))
+		}
 	}
 	for _, f := range flows {
 		mdFlow(&b, f)
@@ -62,11 +75,8 @@ func Markdown(w io.Writer, r *Run, meta Meta) error {
 
 func mdFlow(b *strings.Builder, f *analyze.Flow) {
 	fmt.Fprintf(b, "\n## Connection %d\n\n", f.ID)
-	fmt.Fprintf(b, "%s → %s, %s", mdCode(Endpoint(f.Client), false), mdCode(Endpoint(f.Server), false), f.Outcome)
-	if f.ClosedBy != analyze.SideNone {
-		fmt.Fprintf(b, " by the %s", f.ClosedBy)
-	}
-	fmt.Fprintf(b, " at the %s stage, frames %d-%d", f.Stage, f.FirstPacket, f.LastPacket)
+	fmt.Fprintf(b, "%s → %s, %s UTC: %s; frames %d-%d", mdCode(Endpoint(f.Client), false), mdCode(Endpoint(f.Server), false),
+		when(f.Start, true), mdText(ending(f)), f.FirstPacket, f.LastPacket)
 	if f.File != "" {
 		fmt.Fprintf(b, " of %s", mdCode(f.File, false))
 	}
@@ -132,6 +142,13 @@ func mdSummary(f *analyze.Flow, fd *analyze.Finding) string {
 		return mdText(summary(f, fd))
 	}
 	return mdText(pre) + mdCode(fd.Quote, false) + mdText(post)
+}
+
+// mdLight escapes our own sentences (no text from the network in them)
+// just enough that no character becomes markup: emphasis, links, code,
+// tables and HTML.
+func mdLight(s string) string {
+	return strings.NewReplacer("\\", "\\\\", "`", "\\`", "*", "\\*", "_", "\\_", "[", "\\[", "]", "\\]", "<", "\\<", "|", "\\|").Replace(s)
 }
 
 // mdCode puts untrusted text in a code span: made safe for terminals first,

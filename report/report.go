@@ -46,6 +46,7 @@ type Tally struct {
 	Flows    int
 	Outcomes analyze.OutcomeCounts
 	Resets   int
+	Senders  [analyze.NumSenders]int // resets by who really sent them
 	Abnormal int
 	Evicted  int
 	Unlisted int // connections to show that the listing's limit left out
@@ -69,7 +70,10 @@ func (t *Tally) Add(f *analyze.Flow) {
 	t.Flows++
 	t.Outcomes.Add(f.Outcome)
 	t.Resets += len(f.Resets)
-	if f.Outcome.Abnormal() {
+	for i := range f.Resets {
+		t.Senders[f.Resets[i].Sender()]++
+	}
+	if f.Notable() {
 		t.Abnormal++
 	}
 }
@@ -140,13 +144,29 @@ func (r *Run) Resets() int {
 	return n
 }
 
-// Abnormal reports whether any connection was reset, refused or timed out.
+// Senders counts resets by who really sent them.
+func (r *Run) Senders() [analyze.NumSenders]int {
+	if r.Tally != nil {
+		return r.Tally.Senders
+	}
+	var c [analyze.NumSenders]int
+	for _, f := range r.Flows {
+		for i := range f.Resets {
+			c[f.Resets[i].Sender()]++
+		}
+	}
+	return c
+}
+
+// Abnormal reports whether any connection was reset, refused, unreachable
+// or timed out, or shows a finding (an MTU black hole can leave one
+// open): what makes the exit status 1.
 func (r *Run) Abnormal() bool {
 	if r.Tally != nil {
 		return r.Tally.Abnormal > 0
 	}
 	for _, f := range r.Flows {
-		if f.Outcome.Abnormal() {
+		if f.Notable() {
 			return true
 		}
 	}

@@ -3,7 +3,10 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
@@ -16,10 +19,18 @@ import (
 type TableOptions struct {
 	All     bool // list every connection, not only the abnormal ones
 	Explain bool // after the table, the whole reasoning for each listed connection
+	// Width is the terminal's width: columns are dropped and cells
+	// shortened so that the table fits, and longer lines are broken at
+	// spaces. 0 means no limit (a pipe or a file).
+	Width int
+	// Color marks forged resets in red and firewall ones in yellow (a
+	// terminal that wants colour: not NO_COLOR, not a pipe).
+	Color bool
 }
 
-// Table writes connections that ended abnormally or show a finding first
-// (or all of them), one line each, then a summary line.
+// Table writes one plain line per connection that ended abnormally or
+// shows a finding, then a table of those (or of all connections), then a
+// summary line; with Explain, the reasoning for each.
 func Table(w io.Writer, r *Run, opt TableOptions) error {
 	var rows []*analyze.Flow
 	for _, f := range r.Flows {
@@ -27,6 +38,7 @@ func Table(w io.Writer, r *Run, opt TableOptions) error {
 			rows = append(rows, f)
 		}
 	}
+	notable := len(rows)
 	if opt.All {
 		for _, f := range r.Flows {
 			if !f.Notable() {
@@ -34,30 +46,59 @@ func Table(w io.Writer, r *Run, opt TableOptions) error {
 			}
 		}
 	}
-	t0, _ := timeRange(r)
+	date, single := oneDay(r)
 	multi := len(r.Inputs) > 1
+	var b strings.Builder
 	if len(rows) > 0 {
-		t := newTable(w)
-		header := []any{"ID", "START", "CLIENT", "SERVER", "OUTCOME", "BY", "STAGE", "RESETS", "FINDING", "SERVER BANNER"}
-		if multi {
-			header = append([]any{"FILE"}, header...)
+		if single {
+			fmt.Fprintf(&b, "%s, times in UTC\n", date)
+		} else {
+			b.WriteString("Times in UTC\n")
 		}
-		t.Header(header...)
+	}
+	for _, f := range rows[:notable] {
+		b.WriteString(VerdictLine(f, !single) + "\n")
+	}
+	if notable > 0 {
+		b.WriteString("\n")
+	}
+	if len(rows) > 0 {
+		cols := []column{{name: "ID"}, {name: "TIME"}, {name: "CLIENT"}, {name: "SERVER"}, {name: "OUTCOME"},
+			{name: "BY"}, {name: "STAGE"}, {name: "RESETS"}, {name: "FINDING"}, {name: "SERVER BANNER"}}
+		if multi {
+			cols = append([]column{{name: "FILE"}}, cols...)
+		}
 		for _, f := range rows {
-			row := []any{
-				f.ID,
-				fmt.Sprintf("+%.3fs", f.Start.Sub(t0).Seconds()),
+			cells := []string{
+				strconv.Itoa(f.ID),
+				when(f.Start, !single),
 				Endpoint(f.Client),
 				Endpoint(f.Server),
 				f.Outcome.String(),
-				dash(f.ClosedBy.String()),
+				dash(endedBy(f)),
 				f.Stage.String(),
 				dash(resetCell(f)),
 				dash(mainFinding(f)),
 				dash(Safe(clipCell(serverText(f), 48))),
 			}
 			if multi {
-				row = append([]any{Safe(f.File)}, row...)
+				cells = append([]string{Safe(f.File)}, cells...)
+			}
+			for i := range cols {
+				cols[i].cells = append(cols[i].cells, cells[i])
+			}
+		}
+		cols = fit(cols, opt.Width)
+		t := newTable(&b)
+		header := make([]any, len(cols))
+		for i, c := range cols {
+			header[i] = c.name
+		}
+		t.Header(header...)
+		for j := range rows {
+			row := make([]any, len(cols))
+			for i, c := range cols {
+				row[i] = c.cells[j]
 			}
 			if err := t.Append(row...); err != nil {
 				return err
@@ -67,17 +108,127 @@ func Table(w io.Writer, r *Run, opt TableOptions) error {
 			return err
 		}
 	}
-	if _, err := io.WriteString(w, summaryLine(r, len(rows))); err != nil {
-		return err
-	}
+	b.WriteString(summaryLine(r, len(rows)))
 	if opt.Explain {
 		for _, f := range rows {
-			if err := Explain(w, f, multi); err != nil {
+			if err := Explain(&b, f, multi); err != nil {
 				return err
 			}
 		}
 	}
-	return nil
+	_, err := io.WriteString(w, paint(wrap(b.String(), opt.Width), opt.Color))
+	return err
+}
+
+// column is one column of the connection table, its cells top to bottom.
+type column struct {
+	name  string
+	cells []string
+}
+
+func (c *column) width() int {
+	n := utf8.RuneCountInString(c.name)
+	for _, s := range c.cells {
+		n = max(n, utf8.RuneCountInString(s))
+	}
+	return n
+}
+
+func tableWidth(cols []column) int {
+	n := 1
+	for i := range cols {
+		n += cols[i].width() + 3
+	}
+	return n
+}
+
+// fit drops columns and shortens cells until the table is at most width
+// wide: the banner goes first, then long cells are shortened, then the
+// columns the verdict lines above already say.
+func fit(cols []column, width int) []column {
+	if width <= 0 {
+		return cols
+	}
+	steps := []struct {
+		name string
+		clip int // 0: drop the column
+	}{
+		{"SERVER BANNER", 0}, {"FILE", 16}, {"RESETS", 16}, {"FINDING", 14}, {"RESETS", 0}, {"FILE", 10},
+		{"CLIENT", 16}, {"SERVER", 16}, {"STAGE", 0}, {"FINDING", 0}, {"TIME", 8}, {"CLIENT", 12}, {"SERVER", 12},
+	}
+	for _, st := range steps {
+		if tableWidth(cols) <= width {
+			break
+		}
+		i := slices.IndexFunc(cols, func(c column) bool { return c.name == st.name })
+		if i < 0 {
+			continue
+		}
+		if st.clip == 0 {
+			cols = slices.Delete(cols, i, i+1)
+			continue
+		}
+		for j, s := range cols[i].cells {
+			cols[i].cells[j] = ellipsis(s, st.clip)
+		}
+	}
+	return cols
+}
+
+// ellipsis shortens s to n characters, the last one "…".
+func ellipsis(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+// wrap breaks lines longer than width at spaces, continuing them indented
+// two more than the line itself. 0 leaves them alone.
+func wrap(s string, width int) string {
+	if width <= 0 {
+		return s
+	}
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(s, "\n") {
+		nl := strings.HasSuffix(line, "\n")
+		line = strings.TrimSuffix(line, "\n")
+		indent := strings.Repeat(" ", len(line)-len(strings.TrimLeft(line, " "))+2)
+		for utf8.RuneCountInString(line) > width {
+			r := []rune(line)
+			cut := -1
+			for i := width; i > len(indent); i-- {
+				if r[i] == ' ' {
+					cut = i
+					break
+				}
+			}
+			if cut < 0 { // one long word: cut it
+				cut = width
+			}
+			b.WriteString(strings.TrimRight(string(r[:cut]), " ") + "\n")
+			line = indent + strings.TrimLeft(string(r[cut:]), " ")
+		}
+		b.WriteString(line)
+		if nl {
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+// paint colours the words that name a forged reset: red for the path,
+// yellow for a host's firewall.
+func paint(s string, color bool) string {
+	if !color {
+		return s
+	}
+	return strings.NewReplacer(
+		"FORGED", "\x1b[1;31mFORGED\x1b[0m",
+		"server-fw", "\x1b[33mserver-fw\x1b[0m",
+		"client-fw", "\x1b[33mclient-fw\x1b[0m",
+	).Replace(s)
 }
 
 // newTable is an ASCII table as rstsniff draws them: headers as given
@@ -120,11 +271,8 @@ func Explain(w io.Writer, f *analyze.Flow, multi bool) error {
 	if multi {
 		file = " in " + Safe(f.File)
 	}
-	fmt.Fprintf(&b, "\nConnection %d%s: %s -> %s, %s", f.ID, file, Endpoint(f.Client), Endpoint(f.Server), f.Outcome)
-	if f.ClosedBy != analyze.SideNone {
-		fmt.Fprintf(&b, " by the %s", f.ClosedBy)
-	}
-	fmt.Fprintf(&b, " at the %s stage (frames %d-%d)\n", f.Stage, f.FirstPacket, f.LastPacket)
+	fmt.Fprintf(&b, "\nConnection %d%s, %s: %s -> %s, %s (frames %d-%d)\n", f.ID, file, clock(f.Start), Endpoint(f.Client), Endpoint(f.Server),
+		ending(f), f.FirstPacket, f.LastPacket)
 	if ce := clientError(f); ce != "" {
 		b.WriteString("  The OpenSSH client most likely printed:\n")
 		for _, l := range strings.Split(ce, "\n") {
@@ -133,7 +281,7 @@ func Explain(w io.Writer, f *analyze.Flow, multi bool) error {
 	}
 	for i := range f.Resets {
 		r := &f.Resets[i]
-		fmt.Fprintf(&b, "  Reset frame %d, in the %s's name, at the %s stage, %s %d: %s\n", r.Packet, r.From, r.Stage, f.TTLName(), r.TTL, originSentence(*r))
+		fmt.Fprintf(&b, "  Reset frame %d at %s, in the %s's name, at the %s stage, %s %d: %s\n", r.Packet, clock(r.Time), r.From, r.Stage, f.TTLName(), r.TTL, originSentence(*r))
 		for _, e := range evidenceTexts(f, r, len(r.Evidence)) {
 			fmt.Fprintf(&b, "    - %s\n", e)
 		}
@@ -161,14 +309,20 @@ func Explain(w io.Writer, f *analyze.Flow, multi bool) error {
 	return err
 }
 
-// whoSent names a reset's origin in one or two words: middlebox,
-// endpoint, unknown, or "server's firewall" for one from the claimed
-// sender's own distance that its socket did not send.
+// whoSent names who really sent a reset in a few words, for report
+// tables: a device on the path, a host's firewall, an endpoint, or unknown.
 func whoSent(r analyze.Reset) string {
-	if r.Forger == analyze.ForgerSenderHost {
-		return r.From.String() + "'s firewall"
+	switch s := r.Sender(); s {
+	case analyze.SenderPath:
+		return "a device on the path (FORGED)"
+	case analyze.SenderClientFirewall:
+		return "the client's firewall"
+	case analyze.SenderServerFirewall:
+		return "the server's firewall"
+	case analyze.SenderClient, analyze.SenderServer:
+		return "the " + s.String()
 	}
-	return r.Origin.String()
+	return "unknown"
 }
 
 func originSentence(r analyze.Reset) string {
@@ -193,16 +347,15 @@ func ttlShort(f *analyze.Flow) string {
 	return "hlim"
 }
 
-// resetCell lists a flow's resets: frame, claimed side, stage and TTL.
+// resetCell lists a flow's resets: frame and who really sent it.
 func resetCell(f *analyze.Flow) string {
 	var parts []string
-	ttl := ttlShort(f)
-	for i, rs := range f.Resets {
+	for i := range f.Resets {
 		if i == 3 {
 			parts = append(parts, fmt.Sprintf("+%d more", len(f.Resets)-3))
 			break
 		}
-		parts = append(parts, fmt.Sprintf("#%d %s@%s %s %d %s", rs.Packet, rs.From, rs.Stage, ttl, rs.TTL, originWord(rs)))
+		parts = append(parts, fmt.Sprintf("#%d %s", f.Resets[i].Packet, senderCell(&f.Resets[i])))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -240,17 +393,7 @@ func dash(s string) string {
 // StreamLine writes one connection's verdict as a single line, for a live
 // capture, and its explanation after it when explain is set.
 func StreamLine(w io.Writer, f *analyze.Flow, explain bool) error {
-	line := fmt.Sprintf("%s #%d %s -> %s %s", f.End.UTC().Format("15:04:05.000"), f.ID, Endpoint(f.Client), Endpoint(f.Server), f.Outcome)
-	if f.ClosedBy != analyze.SideNone {
-		line += " by " + f.ClosedBy.String()
-	}
-	line += " at " + f.Stage.String()
-	if rc := resetCell(f); rc != "" {
-		line += " | " + rc
-	}
-	if mf := mainFinding(f); mf != "" {
-		line += " | " + mf
-	}
+	line := fmt.Sprintf("#%d %s", f.ID, VerdictLine(f, false))
 	if st := serverText(f); st != "" {
 		line += " | " + Safe(clipCell(st, 60))
 	}
@@ -297,6 +440,9 @@ func summaryLine(r *Run, listed int) string {
 		b.WriteString(": " + strings.Join(parts, ", "))
 	}
 	fmt.Fprintf(&b, "; %d RST%s", r.Resets(), plural(r.Resets()))
+	if r.Resets() > 0 {
+		b.WriteString(": " + resetSenders(r.Senders()))
+	}
 	unlisted := 0
 	if r.Tally != nil {
 		unlisted = r.Tally.Unlisted

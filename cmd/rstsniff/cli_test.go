@@ -210,7 +210,7 @@ func TestHostileReports(t *testing.T) {
 		}
 	}
 	for _, line := range strings.Split(md, "\n") {
-		if strings.HasPrefix(line, "| [") && strings.Count(codeSpans.ReplaceAllString(line, ""), "|") != 9 {
+		if strings.HasPrefix(line, "| [") && strings.Count(codeSpans.ReplaceAllString(line, ""), "|") != 10 {
 			t.Errorf("markdown: a table row has the wrong number of cells: %s", line)
 		}
 	}
