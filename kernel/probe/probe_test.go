@@ -1,0 +1,234 @@
+//go:build linux
+
+package probe
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"runtime"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/rstsniff/rstsniff/kernel"
+)
+
+// netns is a network namespace of the test's own, held by one locked OS
+// thread; do runs functions on that thread, so the sockets they create
+// live in the namespace. Nothing leaves it: only its loopback is up.
+type netns struct {
+	inode uint32
+	path  string
+	jobs  chan func()
+	done  chan struct{}
+}
+
+func newNetns(t *testing.T) *netns {
+	t.Helper()
+	n := &netns{jobs: make(chan func()), done: make(chan struct{})}
+	ready := make(chan error)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			ready <- err
+			return
+		}
+		n.path = fmt.Sprintf("/proc/%d/task/%d/ns/net", os.Getpid(), unix.Gettid())
+		ino, err := NetnsOf("/proc/thread-self/ns/net")
+		if err != nil {
+			ready <- err
+			return
+		}
+		n.inode = ino
+		if out, err := exec.Command("nsenter", "--net="+n.path, "ip", "link", "set", "lo", "up").CombinedOutput(); err != nil {
+			ready <- fmt.Errorf("lo up: %v %s", err, out)
+			return
+		}
+		ready <- nil
+		for f := range n.jobs {
+			f()
+			n.done <- struct{}{}
+		}
+	}()
+	if err := <-ready; err != nil {
+		t.Fatalf("new network namespace: %v", err)
+	}
+	t.Cleanup(func() { close(n.jobs) })
+	return n
+}
+
+func (n *netns) do(f func()) {
+	n.jobs <- f
+	<-n.done
+}
+
+// nsexec runs a command in the namespace (iptables).
+func (n *netns) nsexec(t *testing.T, args ...string) {
+	t.Helper()
+	out, err := exec.Command("nsenter", append([]string{"--net=" + n.path}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %v\n%s", args, err, out)
+	}
+}
+
+func needRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("the kernel witness needs root (CAP_BPF, CAP_PERFMON)")
+	}
+	if _, err := exec.LookPath("nsenter"); err != nil {
+		t.Skip("needs nsenter")
+	}
+}
+
+// collect runs a probe for namespace ns until stop, returning its events.
+func collect(t *testing.T, o Options) (stop func() []kernel.Event, p *Probe) {
+	t.Helper()
+	p, err := Open(o)
+	if err != nil {
+		var u *UnavailableError
+		if errors.As(err, &u) {
+			t.Skipf("%v", err)
+		}
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var evs []kernel.Event
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			e, err := p.Read()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			evs = append(evs, e)
+			mu.Unlock()
+		}
+	}()
+	return func() []kernel.Event {
+		time.Sleep(200 * time.Millisecond)
+		p.Close()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		return evs
+	}, p
+}
+
+func ap(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
+
+func find(evs []kernel.Event, k kernel.Kind, src, dst netip.AddrPort) []kernel.Event {
+	var out []kernel.Event
+	for _, e := range evs {
+		if e.Kind == k && e.Src == src && e.Dst == dst {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func localPort(c net.Conn) uint16 { return uint16(c.LocalAddr().(*net.TCPAddr).Port) }
+
+func TestReasons(t *testing.T) {
+	needRoot(t)
+	ns := newNetns(t)
+	stop, p := collect(t, Options{Netns: ns.inode})
+	t.Logf("firewall watched by %s %v", p.Firewall, p.Fallbacks)
+
+	// A refused port: the listener-less port answers the SYN with NO_SOCKET.
+	var refusedFrom uint16
+	ns.do(func() {
+		d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+			return c.Control(func(fd uintptr) {
+				_ = unix.Bind(int(fd), &unix.SockaddrInet4{Port: 40001, Addr: [4]byte{127, 0, 0, 1}})
+			})
+		}}
+		_, err := d.Dial("tcp", "127.0.0.1:1")
+		if err == nil {
+			t.Error("port 1 accepted a connection")
+		}
+		refusedFrom = 40001
+	})
+
+	// A server closing with unread data: TCP_ABORT_ON_CLOSE, in the server
+	// process's close(); the client's socket receives the reset.
+	var abortCli, abortSrv netip.AddrPort
+	ns.do(func() {
+		ln, err := net.Listen("tcp", "127.0.0.1:2201")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		c, err := net.Dial("tcp", "127.0.0.1:2201")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		s, err := ln.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Write([]byte("SSH-2.0-unread\r\n"))
+		time.Sleep(50 * time.Millisecond)
+		s.Close()
+		time.Sleep(50 * time.Millisecond)
+		abortCli = netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), localPort(c))
+		abortSrv = ap("127.0.0.1:2201")
+	})
+
+	// SO_LINGER 0: the closing socket sends TCP_STATE, state CLOSE.
+	var lingerCli netip.AddrPort
+	ns.do(func() {
+		ln, err := net.Listen("tcp", "127.0.0.1:2202")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		c, err := net.Dial("tcp", "127.0.0.1:2202")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := ln.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		lingerCli = netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), localPort(c))
+		c.(*net.TCPConn).SetLinger(0)
+		c.Close()
+		time.Sleep(50 * time.Millisecond)
+	})
+
+	evs := stop()
+	for _, e := range evs {
+		t.Logf("%s %s -> %s %s %s active=%v pid=%d comm=%q", e.Kind, e.Src, e.Dst, e.Reason, e.State, e.Active, e.PID, e.Comm)
+	}
+	if got := find(evs, kernel.StackSent, ap("127.0.0.1:1"), netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), refusedFrom)); len(got) != 1 || got[0].Reason != kernel.ReasonNoSocket {
+		t.Errorf("refused port: got %+v, want one NO_SOCKET", got)
+	}
+	got := find(evs, kernel.StackSent, abortSrv, abortCli)
+	if len(got) != 1 || got[0].Reason != kernel.ReasonAbortOnClose || !got[0].Owner() || got[0].PID != uint32(os.Getpid()) {
+		t.Errorf("close with unread data: got %+v, want one TCP_ABORT_ON_CLOSE by pid %d", got, os.Getpid())
+	}
+	if got := find(evs, kernel.Received, abortSrv, abortCli); len(got) != 1 {
+		t.Errorf("close with unread data: the client's socket received %d resets, want 1", len(got))
+	}
+	got = find(evs, kernel.StackSent, lingerCli, ap("127.0.0.1:2202"))
+	if len(got) != 1 || got[0].Reason != kernel.ReasonState || got[0].State != 7 {
+		t.Errorf("SO_LINGER 0: got %+v, want one TCP_STATE in state CLOSE", got)
+	}
+	for _, e := range evs {
+		if e.Netns != ns.inode {
+			t.Errorf("event of namespace %d in the probe of %d: %+v", e.Netns, ns.inode, e)
+		}
+	}
+}
