@@ -232,3 +232,122 @@ func TestReasons(t *testing.T) {
 		}
 	}
 }
+
+// TestFirewallReject: a REJECT --reject-with tcp-reset rule in INPUT resets a
+// connection attempt; the stack sends nothing for it, netfilter does
+// (fentry) or is seen dropping the SYN (kfree_skb).
+func TestFirewallReject(t *testing.T) {
+	needRoot(t)
+	if _, err := exec.LookPath("iptables"); err != nil {
+		t.Skip("needs iptables")
+	}
+	ns := newNetns(t)
+	ns.nsexec(t, "iptables", "-A", "INPUT", "-p", "tcp", "--dport", "2203", "--syn", "-j", "REJECT", "--reject-with", "tcp-reset")
+	stop, p := collect(t, Options{Netns: ns.inode})
+	var cli netip.AddrPort
+	ns.do(func() {
+		d := net.Dialer{Timeout: time.Second, LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40002}}
+		if _, err := d.Dial("tcp", "127.0.0.1:2203"); err == nil {
+			t.Error("the REJECT rule let a connection through")
+		}
+		cli = ap("127.0.0.1:40002")
+	})
+	evs := stop()
+	for _, e := range evs {
+		t.Logf("%s %s -> %s %s %s hook=%s", e.Kind, e.Src, e.Dst, e.Reason, e.State, e.Hook)
+	}
+	srv := ap("127.0.0.1:2203")
+	if got := find(evs, kernel.StackSent, srv, cli); len(got) != 0 {
+		t.Errorf("the TCP stack sent %d resets for a port only the firewall answers", len(got))
+	}
+	switch p.Firewall {
+	case FirewallFentry:
+		if got := find(evs, kernel.FirewallSent, srv, cli); len(got) != 1 || got[0].Hook != kernel.HookInput {
+			t.Errorf("fentry: got %+v, want one reset from INPUT", got)
+		}
+	case FirewallKfreeSkb:
+		if got := find(evs, kernel.FirewallDropped, srv, cli); len(got) != 1 {
+			t.Errorf("kfree_skb: got %+v, want the SYN dropped once", got)
+		}
+	default:
+		t.Skip("netfilter is not watched on this kernel")
+	}
+	if got := find(evs, kernel.Received, srv, cli); len(got) != 1 {
+		t.Errorf("the client's socket received %d resets, want 1", len(got))
+	}
+}
+
+// TestNamespacesDoNotLeak: two namespaces run the same four-tuples at once
+// (fifty connections, some reset); each probe sees its own resets only.
+func TestNamespacesDoNotLeak(t *testing.T) {
+	needRoot(t)
+	a, b := newNetns(t), newNetns(t)
+	stopA, _ := collect(t, Options{Netns: a.inode})
+	stopB, _ := collect(t, Options{Netns: b.inode})
+	// run opens n connections to 127.0.0.1:2204 from ports 41000.., resetting
+	// (SO_LINGER 0) the first reset of them; the others close normally.
+	run := func(ns *netns, n, reset int) {
+		ns.do(func() {
+			ln, err := net.Listen("tcp", "127.0.0.1:2204")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			var conns, accepted []net.Conn
+			for i := range n {
+				d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 41000 + i}}
+				c, err := d.Dial("tcp", "127.0.0.1:2204")
+				if err != nil {
+					t.Fatal(err)
+				}
+				s, err := ln.Accept()
+				if err != nil {
+					t.Fatal(err)
+				}
+				conns, accepted = append(conns, c), append(accepted, s)
+			}
+			for i, c := range conns {
+				if i < reset {
+					c.(*net.TCPConn).SetLinger(0)
+				}
+				c.Close()
+			}
+			time.Sleep(50 * time.Millisecond)
+			for _, s := range accepted {
+				s.Close()
+			}
+		})
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); run(a, 30, 10) }()
+	go func() { defer wg.Done(); run(b, 20, 20) }()
+	wg.Wait()
+	for _, c := range []struct {
+		name      string
+		ns        *netns
+		evs       []kernel.Event
+		n, resets int
+	}{{"a", a, stopA(), 30, 10}, {"b", b, stopB(), 20, 20}} {
+		sent := map[netip.AddrPort]int{}
+		for _, e := range c.evs {
+			if e.Netns != c.ns.inode {
+				t.Errorf("%s: event of namespace %d: %+v", c.name, e.Netns, e)
+			}
+			if e.Kind == kernel.StackSent {
+				if e.Reason != kernel.ReasonState || e.Dst != ap("127.0.0.1:2204") {
+					t.Errorf("%s: unexpected reset %+v", c.name, e)
+				}
+				sent[e.Src]++
+			}
+		}
+		if len(sent) != c.resets {
+			t.Errorf("%s: resets sent from %d client ports, want %d", c.name, len(sent), c.resets)
+		}
+		for i := range c.resets {
+			if p := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(41000+i)); sent[p] != 1 {
+				t.Errorf("%s: %d resets from %s, want 1", c.name, sent[p], p)
+			}
+		}
+	}
+}
