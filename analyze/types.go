@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rstsniff/rstsniff/decode"
+	"github.com/rstsniff/rstsniff/kernel"
 )
 
 // Side is one end of a connection.
@@ -138,6 +139,9 @@ type Reset struct {
 	// its own. Most likely a firewall on that host (a REJECT --reject-with
 	// tcp-reset rule) rather than a device on the path.
 	Beside bool
+	// Kernel is what this host's kernel said about the reset (live capture
+	// with the kernel witness on), nil otherwise.
+	Kernel *kernel.Witness
 
 	ttlMismatch, burst, bothEnds bool
 	baseline                     string // the sender's TTLs the reset was compared with

@@ -133,6 +133,9 @@ func Explain(w io.Writer, f *analyze.Flow, multi bool) error {
 	}
 	for _, r := range f.Resets {
 		fmt.Fprintf(&b, "  Reset frame %d, in the %s's name, at the %s stage, %s %d: %s\n", r.Packet, r.From, r.Stage, f.TTLName(), r.TTL, originSentence(r))
+		if k := KernelSentence(r.Kernel); k != "" {
+			fmt.Fprintf(&b, "    This host's kernel: %s\n", k)
+		}
 		for _, e := range r.Evidence {
 			fmt.Fprintf(&b, "    - %s\n", e)
 		}
@@ -253,6 +256,11 @@ func StreamLine(w io.Writer, f *analyze.Flow, explain bool) error {
 	}
 	if _, err := io.WriteString(w, line+"\n"); err != nil {
 		return err
+	}
+	for _, k := range KernelLines(f) {
+		if _, err := io.WriteString(w, "  "+k+"\n"); err != nil {
+			return err
+		}
 	}
 	if explain && f.Notable() {
 		return Explain(w, f, false)

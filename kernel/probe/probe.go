@@ -235,11 +235,13 @@ func clockOffset() time.Duration {
 	return best
 }
 
-// Lost is how many events the ring buffer had no room for.
+// Lost is how many events the ring buffer had no room for; when the count
+// cannot be read (privileges dropped), a large number: absence of events
+// then proves nothing.
 func (p *Probe) Lost() uint64 {
 	var n uint64
 	if p.lostMap == nil || p.lostMap.Lookup(uint32(0), &n) != nil {
-		return 0
+		return 1 << 62
 	}
 	return n
 }
