@@ -72,7 +72,7 @@ type Probe struct {
 	coll    *ebpf.Collection
 	links   []link.Link
 	rd      *ringbuf.Reader
-	lostMap *ebpf.Map
+	lost    *ebpf.Variable
 	reasons map[uint32]kernel.Reason
 	offset  time.Duration // wall clock minus CLOCK_MONOTONIC
 	once    sync.Once
@@ -166,7 +166,7 @@ func Open(o Options) (*Probe, error) {
 		p.Close()
 		return nil, &UnavailableError{Why: "cannot read the BPF ring buffer", Err: err}
 	}
-	p.lostMap = p.coll.Maps["lost"]
+	p.lost = p.coll.Variables["lost_events"]
 	p.offset = clockOffset()
 	p.Start = time.Now()
 	return p, nil
@@ -235,12 +235,12 @@ func clockOffset() time.Duration {
 	return best
 }
 
-// Lost is how many events the ring buffer had no room for; when the count
-// cannot be read (privileges dropped), a large number: absence of events
-// then proves nothing.
+// Lost is how many events the ring buffer had no room for, read from
+// memory mapped at load time (no syscall: it works after -Z). When it
+// cannot be read, a large number: absence of events then proves nothing.
 func (p *Probe) Lost() uint64 {
 	var n uint64
-	if p.lostMap == nil || p.lostMap.Lookup(uint32(0), &n) != nil {
+	if p.lost == nil || p.lost.Get(&n) != nil {
 		return 1 << 62
 	}
 	return n

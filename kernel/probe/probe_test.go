@@ -208,6 +208,9 @@ func TestReasons(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	})
 
+	if n := p.Lost(); n != 0 {
+		t.Errorf("%d events lost", n)
+	}
 	evs := stop()
 	for _, e := range evs {
 		t.Logf("%s %s -> %s %s %s active=%v pid=%d comm=%q", e.Kind, e.Src, e.Dst, e.Reason, e.State, e.Active, e.PID, e.Comm)

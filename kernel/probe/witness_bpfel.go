@@ -17,12 +17,12 @@ import (
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
 	witnessMapEvents              = "events"
-	witnessMapLost                = "lost"
 	witnessProgKfreeSkb           = "kfree_skb"
 	witnessProgNfSendReset        = "nf_send_reset"
 	witnessProgNfSendReset6       = "nf_send_reset6"
 	witnessProgTcpReceiveReset    = "tcp_receive_reset"
 	witnessProgTcpSendReset       = "tcp_send_reset"
+	witnessVarLostEvents          = "lost_events"
 	witnessVarNetfilterDropReason = "netfilter_drop_reason"
 	witnessVarTargetNetns         = "target_netns"
 )
@@ -81,13 +81,13 @@ type witnessProgramSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type witnessMapSpecs struct {
 	Events *ebpf.MapSpec `ebpf:"events"`
-	Lost   *ebpf.MapSpec `ebpf:"lost"`
 }
 
 // witnessVariableSpecs contains global variables before they are loaded into the kernel.
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type witnessVariableSpecs struct {
+	LostEvents          *ebpf.VariableSpec `ebpf:"lost_events"`
 	NetfilterDropReason *ebpf.VariableSpec `ebpf:"netfilter_drop_reason"`
 	TargetNetns         *ebpf.VariableSpec `ebpf:"target_netns"`
 }
@@ -113,13 +113,11 @@ func (o *witnessObjects) Close() error {
 // It can be passed to loadWitnessObjects or ebpf.CollectionSpec.LoadAndAssign.
 type witnessMaps struct {
 	Events *ebpf.Map `ebpf:"events"`
-	Lost   *ebpf.Map `ebpf:"lost"`
 }
 
 func (m *witnessMaps) Close() error {
 	return _WitnessClose(
 		m.Events,
-		m.Lost,
 	)
 }
 
@@ -127,6 +125,7 @@ func (m *witnessMaps) Close() error {
 //
 // It can be passed to loadWitnessObjects or ebpf.CollectionSpec.LoadAndAssign.
 type witnessVariables struct {
+	LostEvents          *ebpf.Variable `ebpf:"lost_events"`
 	NetfilterDropReason *ebpf.Variable `ebpf:"netfilter_drop_reason"`
 	TargetNetns         *ebpf.Variable `ebpf:"target_netns"`
 }
