@@ -81,7 +81,7 @@ type Journal struct {
 	start  time.Time
 	local  func(netip.Addr) bool
 	events []Event
-	used   map[int]bool // index in events of StackSent/FirewallSent events already attributed
+	used   map[int]bool // index (since the start) of events already attributed
 	base   int          // events[0]'s index since the start
 	lost   func() uint64
 	// firewall: resets from netfilter are watched too (fentry or kfree_skb),
@@ -165,63 +165,139 @@ func (j *Journal) Events() []Event {
 	return append([]Event(nil), j.events...)
 }
 
-// Attribute says what the kernel did about a reset from src to dst seen in
-// the capture at t. It returns nil when the kernel has nothing to say: the
-// reset neither comes from nor goes to this host, or it predates the witness.
-// Each sent event is attributed to one reset only, the nearest in time.
+// Query is one reset seen in the capture: its addresses as it travelled and
+// its capture time.
+type Query struct {
+	Src, Dst netip.AddrPort
+	Time     time.Time
+}
+
+// Attribute says what the kernel did about one reset; see AttributeAll.
 func (j *Journal) Attribute(src, dst netip.AddrPort, t time.Time) *Witness {
-	if t.Before(j.start) {
-		return nil
-	}
+	return j.AttributeAll([]Query{{src, dst, t}})[0]
+}
+
+// order is the causal order of a kernel event and the packet it is about.
+type order int8
+
+const (
+	eitherOrder order = iota
+	eventFirst        // the kernel acts, then the packet is captured (a reset sent)
+	packetFirst       // the packet is captured, then the socket takes it (a reset received)
+)
+
+// tolerance is how far out of causal order an event and its packet may
+// look, for the clock conversion's error.
+const tolerance = 2 * time.Millisecond
+
+// AttributeAll says what the kernel did about each of the resets qs (those
+// of one connection, say), one Witness or nil per reset: nil when the kernel
+// has nothing to say, as the reset neither comes from nor goes to this host,
+// or it predates the witness. Each event serves one reset only: pairs are
+// made nearest in time first, among those in causal order (a sent event
+// before its packet is captured, a received one after), so of three forged
+// resets a millisecond apart the one the socket accepted gets the event and
+// the others are "not accepted".
+func (j *Journal) AttributeAll(qs []Query) []*Witness {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	w := &Witness{}
-	if i := j.nearest(src, dst, t, StackSent, true); i >= 0 {
-		w.Sender, w.Basis, w.Sent = SenderStack, BasisTracepoint, j.take(i)
-	} else if i := j.nearest(src, dst, t, FirewallSent, true); i >= 0 {
-		w.Sender, w.Basis, w.Sent = SenderFirewall, BasisFentry, j.take(i)
-	} else if i := j.nearest(src, dst, t, FirewallDropped, true); i >= 0 && j.local(src.Addr()) {
-		w.Sender, w.Basis, w.Sent = SenderFirewall, BasisDropInference, j.take(i)
-	} else if j.local(src.Addr()) && j.firewall && j.lost() == 0 {
-		w.Sender, w.Basis = SenderNotHost, BasisAbsence
+	ws := make([]*Witness, len(qs))
+	live := make([]bool, len(qs))
+	for i, q := range qs {
+		if !q.Time.Before(j.start) {
+			ws[i], live[i] = &Witness{}, true
+		}
 	}
-	if i := j.nearest(src, dst, t, Received, false); i >= 0 {
-		e := j.events[i]
-		w.Received = &e
-		for k := i + 1; k < len(j.events) && j.events[k].Time.Sub(e.Time) <= afterWindow; k++ {
+	pending := func(cond func(i int) bool) []int {
+		var out []int
+		for i := range qs {
+			if live[i] && cond(i) {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+	noSender := func(i int) bool { return ws[i].Sender == SenderUnknown }
+	for qi, ei := range j.match(qs, pending(noSender), StackSent, eventFirst) {
+		ws[qi].Sender, ws[qi].Basis, ws[qi].Sent = SenderStack, BasisTracepoint, j.take(ei)
+	}
+	for qi, ei := range j.match(qs, pending(noSender), FirewallSent, eventFirst) {
+		ws[qi].Sender, ws[qi].Basis, ws[qi].Sent = SenderFirewall, BasisFentry, j.take(ei)
+	}
+	localSrc := func(i int) bool { return noSender(i) && j.local(qs[i].Src.Addr()) }
+	for qi, ei := range j.match(qs, pending(localSrc), FirewallDropped, eitherOrder) {
+		ws[qi].Sender, ws[qi].Basis, ws[qi].Sent = SenderFirewall, BasisDropInference, j.take(ei)
+	}
+	clean := j.lost() == 0
+	for _, i := range pending(localSrc) {
+		if j.firewall && clean {
+			ws[i].Sender, ws[i].Basis = SenderNotHost, BasisAbsence
+		}
+	}
+	for qi, ei := range j.match(qs, pending(func(int) bool { return true }), Received, packetFirst) {
+		w := ws[qi]
+		w.Received = j.take(ei)
+		e, q := *w.Received, qs[qi]
+		for k := ei + 1; k < len(j.events) && j.events[k].Time.Sub(e.Time) <= afterWindow; k++ {
 			a := j.events[k]
-			if a.Kind == StackSent && (a.Src == dst && a.Dst == src) {
+			if a.Kind == StackSent && a.Src == q.Dst && a.Dst == q.Src {
 				w.After = append(w.After, a)
 			}
 		}
-	} else if j.local(dst.Addr()) && j.lost() == 0 {
-		w.NotAccepted = true
 	}
-	if w.Sender == SenderUnknown && w.Received == nil && !w.NotAccepted {
-		return nil
-	}
-	return w
-}
-
-// nearest finds the event of kind k with these addresses nearest to t
-// within Window; unused: only events not yet attributed.
-func (j *Journal) nearest(src, dst netip.AddrPort, t time.Time, k Kind, unused bool) int {
-	lo := sort.Search(len(j.events), func(i int) bool { return !j.events[i].Time.Before(t.Add(-Window)) })
-	best, bestD := -1, time.Duration(0)
-	for i := lo; i < len(j.events) && !j.events[i].Time.After(t.Add(Window)); i++ {
-		e := &j.events[i]
-		if e.Kind != k || e.Src != src || e.Dst != dst || (unused && j.used[j.base+i]) {
+	for i := range qs {
+		w := ws[i]
+		if w == nil {
 			continue
 		}
-		d := e.Time.Sub(t)
-		if d < 0 {
-			d = -d
+		if w.Received == nil && j.local(qs[i].Dst.Addr()) && clean {
+			w.NotAccepted = true
 		}
-		if best < 0 || d < bestD {
-			best, bestD = i, d
+		if w.Sender == SenderUnknown && w.Received == nil && !w.NotAccepted {
+			ws[i] = nil
 		}
 	}
-	return best
+	return ws
+}
+
+// match pairs the resets cand (indices in qs) with unused events of kind k
+// carrying the same addresses within Window, in causal order o, nearest
+// pairs first. It returns query index -> event index.
+func (j *Journal) match(qs []Query, cand []int, k Kind, o order) map[int]int {
+	type pair struct {
+		q, e int
+		d    time.Duration
+	}
+	var pairs []pair
+	for _, qi := range cand {
+		q := qs[qi]
+		lo := sort.Search(len(j.events), func(i int) bool { return !j.events[i].Time.Before(q.Time.Add(-Window)) })
+		for i := lo; i < len(j.events) && !j.events[i].Time.After(q.Time.Add(Window)); i++ {
+			e := &j.events[i]
+			if e.Kind != k || e.Src != q.Src || e.Dst != q.Dst || j.used[j.base+i] {
+				continue
+			}
+			d := q.Time.Sub(e.Time) // > 0: the event came first
+			if o == eventFirst && d < -tolerance || o == packetFirst && d > tolerance {
+				continue
+			}
+			if d < 0 {
+				d = -d
+			}
+			pairs = append(pairs, pair{qi, i, d})
+		}
+	}
+	sort.SliceStable(pairs, func(a, b int) bool { return pairs[a].d < pairs[b].d })
+	out := map[int]int{}
+	taken := map[int]bool{}
+	for _, p := range pairs {
+		if _, ok := out[p.q]; ok || taken[p.e] {
+			continue
+		}
+		out[p.q] = p.e
+		taken[p.e] = true
+	}
+	return out
 }
 
 func (j *Journal) take(i int) *Event {

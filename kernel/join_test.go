@@ -45,6 +45,10 @@ func TestAttribute(t *testing.T) {
 			events: []Event{ev(1000, StackSent, srv, cli, ReasonNoSocket)}, firewall: true,
 			queries: []q{{srv, cli, 2500}},
 			want:    []string{"not-this-host no kernel event  received=false after=0"}},
+		{name: "a reset captured before the kernel sent one is not that one",
+			events: []Event{ev(1000, StackSent, srv, cli, ReasonNoSocket)}, firewall: true,
+			queries: []q{{srv, cli, 990}},
+			want:    []string{"not-this-host no kernel event  received=false after=0"}},
 		{name: "firewall by drop inference",
 			events: []Event{ev(1000, FirewallDropped, srv, cli, 0)}, firewall: true,
 			queries: []q{{srv, cli, 1000}},
@@ -69,6 +73,11 @@ func TestAttribute(t *testing.T) {
 				ev(1300, StackSent, srv, far, ReasonNoSocket), ev(1500, StackSent, srv, cli, ReasonNoSocket)},
 			queries: []q{{cli, srv, 1000}},
 			want:    []string{"unknown   received=true after=2"}},
+		{name: "three forged resets, the socket accepted one",
+			events: []Event{ev(1001, Received, cli, srv, 0)}, firewall: true,
+			queries: []q{{cli, srv, 1000}, {cli, srv, 1001}, {cli, srv, 1002}},
+			want: []string{"unknown   received=false after=0 not-accepted", "unknown   received=true after=0",
+				"unknown   received=false after=0 not-accepted"}},
 		{name: "addressed to this host, no socket took it",
 			firewall: true,
 			queries:  []q{{cli, srv, 1000}},
@@ -83,8 +92,11 @@ func TestAttribute(t *testing.T) {
 			for _, e := range c.events {
 				j.Add(e)
 			}
-			for i, qq := range c.queries {
-				w := j.Attribute(qq.src, qq.dst, at(qq.ms))
+			var qs []Query
+			for _, qq := range c.queries {
+				qs = append(qs, Query{qq.src, qq.dst, at(qq.ms)})
+			}
+			for i, w := range j.AttributeAll(qs) {
 				got := "nil"
 				if w != nil {
 					reason := ""

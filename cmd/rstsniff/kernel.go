@@ -74,14 +74,18 @@ func (k *kernelWitness) attribute(fs []*analyze.Flow) {
 	if k == nil {
 		return
 	}
+	var qs []kernel.Query
 	for _, f := range fs {
-		for i := range f.Resets {
-			r := &f.Resets[i]
+		qs = qs[:0]
+		for _, r := range f.Resets {
 			src, dst := f.Client, f.Server
 			if r.From == analyze.Server {
 				src, dst = f.Server, f.Client
 			}
-			r.Kernel = k.j.Attribute(src, dst, r.Time)
+			qs = append(qs, kernel.Query{Src: src, Dst: dst, Time: r.Time})
+		}
+		for i, w := range k.j.AttributeAll(qs) {
+			f.Resets[i].Kernel = w
 		}
 	}
 }
