@@ -14,6 +14,7 @@ import (
 // kflow is what the kernel witness lab test reads of a streamed flow.
 type kflow struct {
 	Type     string    `json:"type"`
+	Client   string    `json:"client"`
 	Server   string    `json:"server"`
 	Start    time.Time `json:"start"`
 	Stage    string    `json:"stage"`
@@ -84,7 +85,7 @@ func TestKernelWitness(t *testing.T) {
 		}
 		out = keptDir(t, "rstsniff-kernel-")
 		os.Chmod(out, 0o755)
-		cmd := exec.Command("bash", "../../testdata/lab/lab.sh", out, "kernel-witness", "kernel-witness-off")
+		cmd := exec.Command("bash", "../../testdata/lab/lab.sh", out, "kernel-witness", "kernel-witness-off", "kernel-fifty")
 		cmd.Env = append(os.Environ(), "RSTSNIFF="+bin)
 		if b, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("lab.sh kernel-witness: %v\n%s", err, b)
@@ -223,6 +224,13 @@ func TestKernelWitness(t *testing.T) {
 		t.Run(c.side+"/"+steps[2*(i/2)], func(t *testing.T) { c.ok(t, c.f) })
 	}
 
+	// The server's metrics: the resets its kernel sent, by reason.
+	if b, err := os.ReadFile(filepath.Join(on, "metrics.txt")); err != nil {
+		t.Error(err)
+	} else if !strings.Contains(string(b), `rstsniff_kernel_resets_total{reason="NO_SOCKET"}`) {
+		t.Errorf("the server's metrics lack the refused port's NO_SOCKET:\n%s", b)
+	}
+
 	// Witness off: the same verdicts, no kernel object, one line why.
 	srvOff, cliOff := readKFlows(t, filepath.Join(off, "server.jsonl")), readKFlows(t, filepath.Join(off, "client.jsonl"))
 	verdict := func(f kflow) string {
@@ -264,6 +272,49 @@ func TestKernelWitness(t *testing.T) {
 		}
 		if len(lines) != 1 || !strings.Contains(lines[0], c.line) {
 			t.Errorf("%s, witness off: lines about the witness %q, want one with %q", c.side, lines, c.line)
+		}
+	}
+	t.Run("fifty", func(t *testing.T) { checkKernelFifty(t, filepath.Join(out, "kernel-fifty")) })
+}
+
+// checkKernelFifty: fifty connections at once, the odd ones closed by the
+// client with the banner unread. Both sides see the same 25 connections
+// reset by the client; the client's witness puts a TCP_ABORT_ON_CLOSE by
+// bash on each, the server's a received reset and nothing it sent: none of
+// the client's namespace's events reached it.
+func checkKernelFifty(t *testing.T, dir string) {
+	srv, cli := readKFlows(t, filepath.Join(dir, "server.jsonl")), readKFlows(t, filepath.Join(dir, "client.jsonl"))
+	if len(srv) != 50 || len(cli) != 50 {
+		t.Fatalf("%d connections on the server's side, %d on the client's, want 50", len(srv), len(cli))
+	}
+	reset := func(fs []kflow, ok func(f kflow, i int) bool) map[string]bool {
+		m := map[string]bool{}
+		for _, f := range fs {
+			for i, r := range f.Resets {
+				if r.Kernel == nil {
+					t.Errorf("%s: reset frame %d has no kernel object", f.Client, r.Packet)
+				} else if !ok(f, i) {
+					t.Errorf("%s: reset frame %d in the %s's name: %+v", f.Client, r.Packet, r.From, *r.Kernel)
+				}
+				m[f.Client] = true
+			}
+		}
+		return m
+	}
+	c := reset(cli, func(f kflow, i int) bool {
+		k := f.Resets[i].Kernel
+		return f.Resets[i].From == "client" && k.Sender == "stack" && k.Reason == "TCP_ABORT_ON_CLOSE" && k.Process == "bash"
+	})
+	s := reset(srv, func(f kflow, i int) bool {
+		k := f.Resets[i].Kernel
+		return f.Resets[i].From == "client" && k.Sender == "unknown" && k.Received
+	})
+	if len(c) != 25 || len(s) != 25 {
+		t.Errorf("connections reset: %d seen by the client's side, %d by the server's, want 25", len(c), len(s))
+	}
+	for k := range c {
+		if !s[k] {
+			t.Errorf("%s: reset on the client's side only", k)
 		}
 	}
 }

@@ -546,6 +546,7 @@ case_kernel-witness() { kernel_witness_run on; }
 case_kernel-witness-off() { kernel_witness_run off; }
 
 kernel_witness_run() { # on|off
+	local spid cpid
 	[ -x "${RSTSNIFF:-}" ] || { echo "lab: kernel-witness needs RSTSNIFF=/path/to/rstsniff" >&2; return 1; }
 	local common=(--format json --grace 1s --ports 22,2222,2223)
 	local sargs=() cwrap=()
@@ -554,10 +555,10 @@ kernel_witness_run() { # on|off
 		cwrap=(setpriv --reuid nobody --regid nogroup --clear-groups --inh-caps +net_raw --ambient-caps +net_raw)
 	fi
 	chmod 777 "$dir"
-	ip netns exec "$S" "$RSTSNIFF" -i s0 "${common[@]}" "${sargs[@]}" -Z nobody >"$dir/server.jsonl" 2>"$dir/server.err" &
-	local spid=$!
+	ip netns exec "$S" "$RSTSNIFF" -i s0 "${common[@]}" "${sargs[@]}" -Z nobody --metrics 127.0.0.1:9122 >"$dir/server.jsonl" 2>"$dir/server.err" &
+	spid=$!
 	ip netns exec "$C" "${cwrap[@]}" "$RSTSNIFF" -i c0 "${common[@]}" >"$dir/client.jsonl" 2>"$dir/client.err" &
-	local cpid=$!
+	cpid=$!
 	for _ in $(seq 200); do
 		grep -q "live capture on" "$dir/server.err" 2>/dev/null && grep -q "live capture on" "$dir/client.err" 2>/dev/null && break
 		sleep 0.05
@@ -601,6 +602,11 @@ kernel_witness_run() { # on|off
 	wait $inj 2>/dev/null || true
 	stop_sshd
 
+	ins bash -c 'exec 3<>/dev/tcp/127.0.0.1/9122; printf "GET /metrics HTTP/1.0\r\n\r\n" >&3; cat <&3' >"$dir/metrics.txt" 2>&1 || true
+	kernel_witness_stop
+}
+
+kernel_witness_stop() {
 	kill -INT $spid $cpid
 	local rc=0
 	wait $spid || rc=$?
@@ -608,6 +614,39 @@ kernel_witness_run() { # on|off
 	rc=0
 	wait $cpid || rc=$?
 	echo "client exit $rc" >>"$dir/rstsniff.exit"
+}
+
+# case_kernel-fifty: rstsniff live, witness on, in the server's and the
+# client's namespaces while the client opens fifty connections at once: the
+# odd ones close with the server's banner unread (a reset from the client's
+# kernel, TCP_ABORT_ON_CLOSE), the even ones read it first and close
+# normally. Each side's witness must put the client's resets on the right
+# connections, and the client's kernel events must not reach the server's.
+case_kernel-fifty() {
+	[ -x "${RSTSNIFF:-}" ] || { echo "lab: kernel-fifty needs RSTSNIFF=/path/to/rstsniff" >&2; return 1; }
+	local common=(--format json --grace 1s) spid cpid
+	start_sshd MaxStartups=200
+	ip netns exec "$S" "$RSTSNIFF" -i s0 "${common[@]}" >"$dir/server.jsonl" 2>"$dir/server.err" &
+	spid=$!
+	ip netns exec "$C" "$RSTSNIFF" -i c0 "${common[@]}" >"$dir/client.jsonl" 2>"$dir/client.err" &
+	cpid=$!
+	for _ in $(seq 200); do
+		grep -q "live capture on" "$dir/server.err" 2>/dev/null && grep -q "live capture on" "$dir/client.err" 2>/dev/null && break
+		sleep 0.05
+	done
+	(
+		for i in $(seq 50); do
+			if [ $((i % 2)) = 1 ]; then
+				inc bash -c "exec 3<>/dev/tcp/$SRV4/22; sleep 1.5; exec 3<&-" &
+			else
+				inc bash -c "exec 3<>/dev/tcp/$SRV4/22; read -r -t 1.5 line <&3; sleep 1; exec 3<&-" &
+			fi
+		done
+		wait
+	) || true
+	sleep 2.5
+	stop_sshd
+	kernel_witness_stop
 }
 
 # --- captured at both ends --------------------------------------------------
