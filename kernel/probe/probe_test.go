@@ -354,3 +354,49 @@ func TestNamespacesDoNotLeak(t *testing.T) {
 		}
 	}
 }
+
+// TestKeepaliveTimeout: a client with a 1 s keepalive whose peer's answers
+// are dropped resets the connection from its timer: TCP_KEEPALIVE_TIMEOUT,
+// an active reset that no process call made (Owner false).
+func TestKeepaliveTimeout(t *testing.T) {
+	needRoot(t)
+	if _, err := exec.LookPath("iptables"); err != nil {
+		t.Skip("needs iptables")
+	}
+	ns := newNetns(t)
+	stop, _ := collect(t, Options{Netns: ns.inode})
+	var cli netip.AddrPort
+	var c net.Conn
+	ns.do(func() {
+		ln, err := net.Listen("tcp", "127.0.0.1:2205")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		d := net.Dialer{KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: time.Second, Interval: time.Second, Count: 1}}
+		if c, err = d.Dial("tcp", "127.0.0.1:2205"); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		s, err := ln.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		cli = netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), localPort(c))
+	})
+	// The server's answers to the probes never arrive.
+	ns.nsexec(t, "iptables", "-A", "INPUT", "-p", "tcp", "--sport", "2205", "-j", "DROP")
+	deadline := time.Now().Add(6 * time.Second)
+	for time.Now().Before(deadline) {
+		c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		if _, err := c.Read(make([]byte, 1)); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			break // the keepalive timer gave up
+		}
+	}
+	evs := stop()
+	got := find(evs, kernel.StackSent, cli, ap("127.0.0.1:2205"))
+	if len(got) != 1 || got[0].Reason != kernel.ReasonKeepaliveTimeout || !got[0].Active || got[0].Owner() {
+		t.Errorf("keepalive: got %+v, want one active TCP_KEEPALIVE_TIMEOUT, not in an owner's call", got)
+	}
+}
