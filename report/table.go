@@ -134,7 +134,7 @@ func Explain(w io.Writer, f *analyze.Flow, multi bool) error {
 	for _, r := range f.Resets {
 		fmt.Fprintf(&b, "  Reset frame %d, in the %s's name, at the %s stage, %s %d: %s\n", r.Packet, r.From, r.Stage, f.TTLName(), r.TTL, originSentence(r))
 		if k := KernelSentence(r.Kernel); k != "" {
-			fmt.Fprintf(&b, "    This host's kernel: %s\n", k)
+			fmt.Fprintf(&b, "    Kernel witness: %s\n", k)
 		}
 		for _, e := range r.Evidence {
 			fmt.Fprintf(&b, "    - %s\n", e)
