@@ -121,9 +121,12 @@ func KernelSentence(w *kernel.Witness) string {
 		return ""
 	}
 	var parts []string
+	e := w.Sent
+	if e == nil {
+		e = &kernel.Event{} // not made by kernel.Journal; words without details
+	}
 	switch w.Sender {
 	case kernel.SenderStack:
-		e := w.Sent
 		words, ok := reasonWords[e.Reason]
 		if !ok {
 			words = "reason"
@@ -135,7 +138,7 @@ func KernelSentence(w *kernel.Witness) string {
 		parts = append(parts, s)
 	case kernel.SenderFirewall:
 		if w.Basis == kernel.BasisFentry {
-			parts = append(parts, fmt.Sprintf("sent by this host's firewall (REJECT in %s)", w.Sent.Hook))
+			parts = append(parts, fmt.Sprintf("sent by this host's firewall (REJECT in %s)", e.Hook))
 		} else {
 			parts = append(parts, "sent by this host's firewall: netfilter dropped the packet it answers and no TCP socket sent it (inferred from kfree_skb)")
 		}
