@@ -69,13 +69,14 @@ type Probe struct {
 	// Fallbacks are the errors of the program sets that did not load, best first.
 	Fallbacks []error
 
-	coll    *ebpf.Collection
-	links   []link.Link
-	rd      *ringbuf.Reader
-	lost    *ebpf.Variable
-	reasons map[uint32]kernel.Reason
-	offset  time.Duration // wall clock minus CLOCK_MONOTONIC
-	once    sync.Once
+	coll     *ebpf.Collection
+	links    []link.Link
+	rd       *ringbuf.Reader
+	lost     *ebpf.Variable
+	reasons  map[uint32]kernel.Reason
+	offset   time.Duration // wall clock minus CLOCK_MONOTONIC
+	offsetAt time.Time     // when offset was measured
+	once     sync.Once
 }
 
 // NetnsOf returns the inode of the network namespace at path (e.g.
@@ -167,8 +168,8 @@ func Open(o Options) (*Probe, error) {
 		return nil, &UnavailableError{Why: "cannot read the BPF ring buffer", Err: err}
 	}
 	p.lost = p.coll.Variables["lost_events"]
-	p.offset = clockOffset()
-	p.Start = time.Now()
+	p.offset, p.offsetAt = clockOffset(), time.Now()
+	p.Start = p.offsetAt
 	return p, nil
 }
 
@@ -247,7 +248,8 @@ func (p *Probe) Lost() uint64 {
 }
 
 // Read blocks until the next event of the watched namespace, or until
-// Close (then it returns an error wrapping os.ErrClosed).
+// Close (then it returns an error wrapping os.ErrClosed). One goroutine
+// at a time.
 func (p *Probe) Read() (kernel.Event, error) {
 	for {
 		rec, err := p.rd.Read()
@@ -256,6 +258,11 @@ func (p *Probe) Read() (kernel.Event, error) {
 				return kernel.Event{}, fmt.Errorf("kernel witness: %w", os.ErrClosed)
 			}
 			return kernel.Event{}, fmt.Errorf("kernel witness: %w", err)
+		}
+		// Slewing moves both clocks alike; a step of the wall clock moves
+		// the offset, so it is measured again each second.
+		if now := time.Now(); now.Sub(p.offsetAt) > time.Second || now.Before(p.offsetAt) {
+			p.offset, p.offsetAt = clockOffset(), now
 		}
 		e, ok := p.decode(rec.RawSample)
 		if ok && e.Netns == p.Netns {
