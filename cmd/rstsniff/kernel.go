@@ -18,6 +18,7 @@ import (
 type kernelWitness struct {
 	p    *probe.Probe
 	j    *kernel.Journal
+	m    *metrics.Metrics
 	done chan struct{}
 }
 
@@ -37,7 +38,7 @@ func startKernel(o *options, stderr io.Writer, m *metrics.Metrics) *kernelWitnes
 	local := localAddrs()
 	j := kernel.NewJournal(kernel.JournalOptions{Netns: p.Netns, Start: p.Start, Lost: p.Lost,
 		Local: func(a netip.Addr) bool { return local[a] }, Firewall: p.Firewall != probe.FirewallNone})
-	k := &kernelWitness{p: p, j: j, done: make(chan struct{})}
+	k := &kernelWitness{p: p, j: j, m: m, done: make(chan struct{})}
 	go func() {
 		defer close(k.done)
 		for {
@@ -86,6 +87,10 @@ func (k *kernelWitness) attribute(fs []*analyze.Flow) {
 		}
 		for i, w := range k.j.AttributeAll(qs) {
 			f.Resets[i].Kernel = w
+			if w != nil && w.Basis == kernel.BasisDropInference {
+				// Counted here: only the join makes a drop a REJECT's reset.
+				k.m.KernelEvent(&kernel.Event{Kind: kernel.FirewallSent})
+			}
 		}
 	}
 }
