@@ -227,8 +227,12 @@ func TestKernelWitness(t *testing.T) {
 	// The server's metrics: the resets its kernel sent, by reason.
 	if b, err := os.ReadFile(filepath.Join(on, "metrics.txt")); err != nil {
 		t.Error(err)
-	} else if !strings.Contains(string(b), `rstsniff_kernel_resets_total{reason="NO_SOCKET"}`) {
-		t.Errorf("the server's metrics lack the refused port's NO_SOCKET:\n%s", b)
+	} else {
+		for _, m := range []string{`rstsniff_kernel_resets_total{reason="NO_SOCKET"} `, `rstsniff_kernel_resets_total{reason="REJECT"} 1` + "\n"} {
+			if !strings.Contains(string(b), m) {
+				t.Errorf("the server's metrics lack %q (the refused port; the REJECT rule, hit once):\n%s", m, b)
+			}
+		}
 	}
 
 	// Witness off: the same verdicts, no kernel object, one line why.
