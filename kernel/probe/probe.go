@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -53,7 +54,10 @@ type UnavailableError struct {
 
 func (e *UnavailableError) Error() string {
 	if e.Err != nil {
-		return fmt.Sprintf("kernel witness off: %s (%v)", e.Why, e.Err)
+		// cilium/ebpf's hint does not apply: kernels with BPF memory
+		// accounting in cgroups (5.11 on) ignore RLIMIT_MEMLOCK.
+		cause := strings.ReplaceAll(e.Err.Error(), " (MEMLOCK may be too low, consider rlimit.RemoveMemlock)", "")
+		return fmt.Sprintf("kernel witness off: %s (%s)", e.Why, cause)
 	}
 	return "kernel witness off: " + e.Why
 }
