@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/rstsniff
 
-.PHONY: build demo test lab-deps build-deps check bench fuzz
+.PHONY: build demo test lab-deps build-deps check bench fuzz generate-bpf
 
 build:
 	@[ -e /usr/include/pcap.h ] || { echo "rstsniff needs libpcap's headers: apt-get install libpcap-dev (make does it when run as root)"; exit 1; }
@@ -63,3 +63,14 @@ build-deps:
 	@if [ ! -e /usr/include/pcap.h ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpcap-dev >/dev/null; \
 	fi
+
+# The kernel witness's BPF object (kernel/probe/witness_bpfel.{o,go}) is
+# committed; this regenerates it from witness.bpf.c with bpf2go. Needs clang
+# and libbpf's headers, installed here (not for the normal build) on Debian.
+generate-bpf:
+	@if ! command -v clang >/dev/null || [ ! -e /usr/include/bpf/bpf_helpers.h ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang llvm libbpf-dev >/dev/null; \
+		else echo "generate-bpf needs clang and libbpf-dev"; exit 1; fi; \
+	fi
+	cd kernel/probe && $(GO) generate .

@@ -19,6 +19,9 @@ func TestPackageGraph(t *testing.T) {
 		"correlate":    {"github.com/gopacket/", "/capture", "/report", "/metrics", "prometheus"},
 		"report":       {"github.com/gopacket/", "/capture", "/metrics", "prometheus"},
 		"metrics":      {"github.com/gopacket/", "/capture", "/report"},
+		// The kernel witness: facts with no BPF code; the loader sees no analysis.
+		"kernel":       {"github.com/gopacket/", "/capture", "/analyze", "/report", "/metrics", "cilium"},
+		"kernel/probe": {"github.com/gopacket/", "/capture", "/analyze", "/report", "/metrics", "/decode"},
 	}
 	for pkg, bad := range forbidden {
 		out, err := exec.Command("go", "list", "-deps", "./"+pkg).CombinedOutput()

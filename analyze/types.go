@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rstsniff/rstsniff/decode"
+	"github.com/rstsniff/rstsniff/kernel"
 )
 
 // Side is one end of a connection.
@@ -144,6 +145,9 @@ type Reset struct {
 	// sender's own host (its socket kept sending, but the TTL is its own:
 	// most likely a REJECT --reject-with tcp-reset rule on that host).
 	Forger Forger
+	// Kernel is what this host's kernel said about the reset (live capture
+	// with the kernel witness on), nil otherwise.
+	Kernel *kernel.Witness
 
 	ttlMismatch, burst, bothEnds bool
 }

@@ -26,6 +26,7 @@ type Metrics struct {
 	packets     prometheus.Counter
 	drops       prometheus.Gauge
 	ifDrops     prometheus.Gauge
+	kernel      *prometheus.CounterVec
 }
 
 // Serve starts an HTTP server on addr with /metrics (a registry of its own,
@@ -45,8 +46,10 @@ func Serve(addr string) (*Metrics, error) {
 			Help: "Packets the kernel dropped for lack of buffer since the capture started."}),
 		ifDrops: prometheus.NewGauge(prometheus.GaugeOpts{Name: "rstsniff_interface_drops",
 			Help: "Packets the interface dropped since the capture started."}),
+		kernel: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rstsniff_kernel_resets_total",
+			Help: "Resets this host sent, by the kernel's reason (REJECT: a netfilter rule), as its kernel witnessed them."}, []string{"reason"}),
 	}
-	reg.MustRegister(m.connections, m.resets, m.findings, m.packets, m.drops, m.ifDrops)
+	reg.MustRegister(m.connections, m.resets, m.findings, m.packets, m.drops, m.ifDrops, m.kernel)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %v", err)

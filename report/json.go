@@ -39,6 +39,8 @@ type jsonReset struct {
 	SeqState string   `json:"seq_state"`
 	Payload  int      `json:"payload_bytes"`
 	Evidence []string `json:"evidence"`
+
+	Kernel *jsonKernel `json:"kernel,omitempty"` // live capture, kernel witness on
 }
 
 // jsonICMP is an ICMP error about one of the connection's segments.
@@ -226,7 +228,7 @@ func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
 			Packet: r.Packet, Time: jsonTime(r.Time), From: r.From.String(), Stage: r.Stage.String(),
 			TTL: r.TTL, Origin: r.Origin.String(), Flags: r.Flags.String(), Seq: r.Seq, Ack: r.Ack,
 			Window: r.Window, IPID: r.IPID, Label: r.FlowLabel, SeqState: r.SeqState.String(), Payload: r.PayloadLen,
-			Evidence: nonNil(evidenceTexts(f, r, len(r.Evidence))),
+			Evidence: nonNil(evidenceTexts(f, r, len(r.Evidence))), Kernel: newJSONKernel(r.Kernel),
 		})
 	}
 	for _, e := range f.ICMP {

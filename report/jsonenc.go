@@ -261,6 +261,9 @@ func appendFlow(b []byte, jf *jsonFlow) []byte {
 		o.str("seq_state", r.SeqState)
 		o.int("payload_bytes", int64(r.Payload))
 		o.strs("evidence", r.Evidence)
+		if r.Kernel != nil {
+			appendKernel(&o, r.Kernel)
+		}
 	})
 	if len(jf.ICMP) > 0 {
 		o.objects("icmp", false, len(jf.ICMP), func(i int) {

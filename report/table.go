@@ -282,6 +282,9 @@ func Explain(w io.Writer, f *analyze.Flow, multi bool) error {
 	for i := range f.Resets {
 		r := &f.Resets[i]
 		fmt.Fprintf(&b, "  Reset frame %d at %s, in the %s's name, at the %s stage, %s %d: %s\n", r.Packet, clock(r.Time), r.From, r.Stage, f.TTLName(), r.TTL, originSentence(*r))
+		if k := KernelSentence(r.Kernel); k != "" {
+			fmt.Fprintf(&b, "    Kernel witness: %s\n", k)
+		}
 		for _, e := range evidenceTexts(f, r, len(r.Evidence)) {
 			fmt.Fprintf(&b, "    - %s\n", e)
 		}
@@ -399,6 +402,11 @@ func StreamLine(w io.Writer, f *analyze.Flow, explain bool) error {
 	}
 	if _, err := io.WriteString(w, line+"\n"); err != nil {
 		return err
+	}
+	for _, k := range KernelLines(f) {
+		if _, err := io.WriteString(w, "  "+k+"\n"); err != nil {
+			return err
+		}
 	}
 	if explain && f.Notable() {
 		return Explain(w, f, false)

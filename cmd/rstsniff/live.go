@@ -36,6 +36,9 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		}
 		defer m.Close()
 	}
+	// The kernel witness loads its programs before privileges are dropped.
+	kw := startKernel(o, stderr, m)
+	defer kw.close()
 	if o.user != "" {
 		if err := dropPrivileges(o.user); err != nil {
 			fmt.Fprintf(stderr, "rstsniff: -Z %s: %v\n", o.user, err)
@@ -59,6 +62,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	nextID := 1
 	emit := func(fs []*analyze.Flow) error {
 		fs, err := fd.handOver(fs)
+		kw.attribute(fs)
 		for _, f := range fs {
 			f.ID = nextID
 			nextID++

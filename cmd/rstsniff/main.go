@@ -76,6 +76,7 @@ type options struct {
 	jobs      int
 	cpuprof   string
 	correlate bool
+	noKernel  bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -109,6 +110,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.timeout, "flow-timeout", analyze.DefaultFlowTimeout, "report and forget an established connection silent this long")
 	fs.IntVar(&o.maxFlows, "max-flows", analyze.DefaultMaxFlows, "connections held at once (about 3 KB each); past it the least recently active are reported early")
 	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9122) during a live capture")
+	fs.BoolVar(&o.noKernel, "no-kernel", false, "live capture: do not ask this host's kernel (eBPF) which resets it sent and why")
 	fs.StringVar(&o.cpuprof, "cpuprofile", "", "write a Go CPU profile to `FILE` (for reporting slowness)")
 	_ = fs.MarkHidden("cpuprofile")
 	fs.CountP("numeric", "n", "accepted for tcpdump habits: rstsniff never resolves names")

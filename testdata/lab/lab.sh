@@ -529,6 +529,126 @@ case_hostile-banner() { # a fake server whose text line and banner are full of e
 	wait $ev 2>/dev/null || true
 }
 
+# --- the kernel witness (run by name, with RSTSNIFF set, like live) ----------
+
+# case_kernel-witness runs rstsniff live in the server's and the client's
+# namespaces at once, with the kernel witness on, through: a refused port
+# (2223), sshd killed mid-session, a client closing with the server's
+# banner unread, a client closing with SO_LINGER 0, a REJECT tcp-reset rule
+# on the server's INPUT chain (port 2222), and a router forging resets
+# toward both ends at the client's banner. Between them, time for verdicts.
+# truth.txt lists the steps in order with their server port.
+case_kernel-witness() { kernel_witness_run on; }
+
+# case_kernel-witness-off: the same steps, the witness off: --no-kernel on
+# the server's side, and on the client's an unprivileged user holding only
+# CAP_NET_RAW (to capture), so loading BPF is refused.
+case_kernel-witness-off() { kernel_witness_run off; }
+
+kernel_witness_run() { # on|off
+	local spid cpid
+	[ -x "${RSTSNIFF:-}" ] || { echo "lab: kernel-witness needs RSTSNIFF=/path/to/rstsniff" >&2; return 1; }
+	local common=(--format json --grace 1s --ports 22,2222,2223)
+	local sargs=() cwrap=()
+	if [ "$1" = off ]; then
+		sargs=(--no-kernel)
+		cwrap=(setpriv --reuid nobody --regid nogroup --clear-groups --inh-caps +net_raw --ambient-caps +net_raw)
+	fi
+	chmod 777 "$dir"
+	ip netns exec "$S" "$RSTSNIFF" -i s0 "${common[@]}" "${sargs[@]}" -Z nobody --metrics 127.0.0.1:9122 >"$dir/server.jsonl" 2>"$dir/server.err" &
+	spid=$!
+	ip netns exec "$C" "${cwrap[@]}" "$RSTSNIFF" -i c0 "${common[@]}" >"$dir/client.jsonl" 2>"$dir/client.err" &
+	cpid=$!
+	for _ in $(seq 200); do
+		grep -q "live capture on" "$dir/server.err" 2>/dev/null && grep -q "live capture on" "$dir/client.err" 2>/dev/null && break
+		sleep 0.05
+	done
+	step() { echo "$1 $2" >>"$dir/truth.txt"; }
+
+	step refused 2223
+	client -p 2223 root@$SRV4 true
+	sleep 1.5
+
+	start_sshd
+	step sshd-killed 22
+	client root@$SRV4 'sleep 30' &
+	local c=$!
+	sleep 1.5
+	ins pkill -9 -f 'sshd: root' || true
+	wait $c || true
+	sleep 1.5
+
+	step client-unread 22 # bash closes its socket with the server's banner unread
+	inc bash -c "exec 3<>/dev/tcp/$SRV4/22; sleep 1; exec 3<&-" || true
+	sleep 1.5
+
+	step client-linger0 22
+	inc "$work/abort" $SRV4:22 >>"$dir/client.out" 2>>"$dir/client.txt" || true
+	sleep 1.5
+
+	step server-input-reject 2222
+	ins iptables -I INPUT -p tcp --dport 2222 -j REJECT --reject-with tcp-reset
+	client -p 2222 root@$SRV4 true
+	ins iptables -D INPUT -p tcp --dport 2222 -j REJECT --reject-with tcp-reset
+	sleep 1.5
+
+	step router-forged 22
+	ip netns exec "$R" "$work/inject" r0 22 3 1460 2>>"$dir/inject.txt" &
+	local inj=$!
+	sleep 0.3
+	client root@$SRV4 true
+	sleep 1.5
+	kill $inj 2>/dev/null || true
+	wait $inj 2>/dev/null || true
+	stop_sshd
+
+	ins bash -c 'exec 3<>/dev/tcp/127.0.0.1/9122; printf "GET /metrics HTTP/1.0\r\n\r\n" >&3; cat <&3' >"$dir/metrics.txt" 2>&1 || true
+	kernel_witness_stop
+}
+
+kernel_witness_stop() {
+	kill -INT $spid $cpid
+	local rc=0
+	wait $spid || rc=$?
+	echo "server exit $rc" >"$dir/rstsniff.exit"
+	rc=0
+	wait $cpid || rc=$?
+	echo "client exit $rc" >>"$dir/rstsniff.exit"
+}
+
+# case_kernel-fifty: rstsniff live, witness on, in the server's and the
+# client's namespaces while the client opens fifty connections at once: the
+# odd ones close with the server's banner unread (a reset from the client's
+# kernel, TCP_ABORT_ON_CLOSE), the even ones read it first and close
+# normally. Each side's witness must put the client's resets on the right
+# connections, and the client's kernel events must not reach the server's.
+case_kernel-fifty() {
+	[ -x "${RSTSNIFF:-}" ] || { echo "lab: kernel-fifty needs RSTSNIFF=/path/to/rstsniff" >&2; return 1; }
+	local common=(--format json --grace 1s) spid cpid
+	start_sshd MaxStartups=200
+	ip netns exec "$S" "$RSTSNIFF" -i s0 "${common[@]}" >"$dir/server.jsonl" 2>"$dir/server.err" &
+	spid=$!
+	ip netns exec "$C" "$RSTSNIFF" -i c0 "${common[@]}" >"$dir/client.jsonl" 2>"$dir/client.err" &
+	cpid=$!
+	for _ in $(seq 200); do
+		grep -q "live capture on" "$dir/server.err" 2>/dev/null && grep -q "live capture on" "$dir/client.err" 2>/dev/null && break
+		sleep 0.05
+	done
+	(
+		for i in $(seq 50); do
+			if [ $((i % 2)) = 1 ]; then
+				inc bash -c "exec 3<>/dev/tcp/$SRV4/22; sleep 1.5; exec 3<&-" &
+			else
+				inc bash -c "exec 3<>/dev/tcp/$SRV4/22; read -r -t 1.5 line <&3; sleep 1; exec 3<&-" &
+			fi
+		done
+		wait
+	) || true
+	sleep 2.5
+	stop_sshd
+	kernel_witness_stop
+}
+
 # --- captured at both ends --------------------------------------------------
 
 # start_both captures in the client namespace (client.pcap) and the server
