@@ -12,31 +12,31 @@ import "github.com/rstsniff/rstsniff/analyze"
 type Kind uint8
 
 const (
-	KindNone             Kind = iota
-	KindIdentReset            // {ssh,kex}_exchange_identification: read: Connection reset by peer
-	KindIdentRead             // {ssh,kex}_exchange_identification: read: <other errno>
-	KindIdentClosed           // {ssh,kex}_exchange_identification: Connection closed by remote host
-	KindIdentInvalid          // kex_exchange_identification: banner line contains invalid characters
-	KindIdentTimeout          // Connection timed out during banner exchange
-	KindConnect               // ssh: connect to host H port P: <errno>
-	KindResetBy               // Connection reset by H port P
-	KindClosedBy              // Connection closed by H port P
-	KindConnTimedOut          // Connection to H port P timed out
-	KindSendDisconnect        // client_loop: send disconnect: <errno>
-	KindPacketWriteWait       // packet_write_wait: Connection to H port P: <errno>
-	KindReadFromRemote        // Read from remote host H: <errno>
-	KindClosedByRemote        // Connection to H closed by remote host.
-	KindDispatchFatal         // ssh_dispatch_run_fatal: Connection to H port P: <error>
-	KindServerTimeout         // Timeout, server H not responding.
-	KindAuthDenied            // user@H: Permission denied (methods).
-	KindDisconnectRecv        // Received disconnect from H port P:<code>: <text>
-	KindScpLost               // lost connection (scp)
-	KindMuxRead               // mux_client_*: read from master failed: <errno>
-	KindMuxSendFd             // mm_send_fd: sendmsg(N): <errno>
-	KindMuxSendFds            // mux_client_*: send fds failed
-	KindMuxConnect            // Control socket connect(PATH): <errno>
-	KindMuxSocketExists       // ControlSocket PATH already exists, disabling multiplexing
-	KindMuxHello              // muxclient: master hello exchange failed
+	KindNone            Kind = iota
+	KindIdentReset           // {ssh,kex}_exchange_identification: read: Connection reset by peer
+	KindIdentRead            // {ssh,kex}_exchange_identification: read: <other errno>
+	KindIdentClosed          // {ssh,kex}_exchange_identification: Connection closed by remote host
+	KindIdentInvalid         // kex_exchange_identification: banner line contains invalid characters
+	KindIdentTimeout         // Connection timed out during banner exchange
+	KindConnect              // ssh: connect to host H port P: <errno>
+	KindResetBy              // Connection reset by H port P
+	KindClosedBy             // Connection closed by H port P
+	KindConnTimedOut         // Connection to H port P timed out
+	KindSendDisconnect       // client_loop: send disconnect: <errno>
+	KindPacketWriteWait      // packet_write_wait: Connection to H port P: <errno>
+	KindReadFromRemote       // Read from remote host H: <errno>
+	KindClosedByRemote       // Connection to H closed by remote host.
+	KindDispatchFatal        // ssh_dispatch_run_fatal: Connection to H port P: <error>
+	KindServerTimeout        // Timeout, server H not responding.
+	KindAuthDenied           // user@H: Permission denied (methods).
+	KindDisconnectRecv       // Received disconnect from H port P:<code>: <text>
+	KindScpLost              // lost connection (scp)
+	KindMuxRead              // mux_client_*: read from master failed: <errno>
+	KindMuxSendFd            // mm_send_fd: sendmsg(N): <errno>
+	KindMuxSendFds           // mux_client_*: send fds failed
+	KindMuxConnect           // Control socket connect(PATH): <errno>
+	KindMuxSocketExists      // ControlSocket PATH already exists, disabling multiplexing
+	KindMuxHello             // muxclient: master hello exchange failed
 	kindCount
 )
 
@@ -61,18 +61,18 @@ func (k Kind) Mux() bool { return k >= KindMuxRead && k <= KindMuxHello }
 type Wire uint8
 
 const (
-	WireUnknown     Wire = iota
-	WireReset            // a RST arrived on an established connection
-	WireWriteAfter       // a write failed (EPIPE) because a RST had already arrived
-	WireFIN              // the server's side closed with FIN
-	WireRefused          // the SYN was answered by a RST (or an ICMP port unreachable)
-	WireNoAnswer         // the SYN and its retransmissions were never answered
-	WireICMP             // the SYN drew an ICMP error (no route, administratively prohibited)
-	WireSilence          // established, but the peer stopped answering (timeouts, keepalives)
-	WireBadData          // bytes arrived that are not valid SSH (corrupted, rewritten, another protocol)
-	WireAuthDenied       // a normal SSH exchange in which the server refused every method
-	WireDisconnect       // the server sent an SSH DISCONNECT message, then closed
-	WireLocal            // not the network: the Unix socket to the ControlMaster process
+	WireUnknown    Wire = iota
+	WireReset           // a RST arrived on an established connection
+	WireWriteAfter      // a write failed (EPIPE) because a RST had already arrived
+	WireFIN             // the server's side closed with FIN
+	WireRefused         // the SYN was answered by a RST (or an ICMP port unreachable)
+	WireNoAnswer        // the SYN and its retransmissions were never answered
+	WireICMP            // the SYN drew an ICMP error (no route, administratively prohibited)
+	WireSilence         // established, but the peer stopped answering (timeouts, keepalives)
+	WireBadData         // bytes arrived that are not valid SSH (corrupted, rewritten, another protocol)
+	WireAuthDenied      // a normal SSH exchange in which the server refused every method
+	WireDisconnect      // the server sent an SSH DISCONNECT message, then closed
+	WireLocal           // not the network: the Unix socket to the ControlMaster process
 	wireCount
 )
 
