@@ -139,22 +139,6 @@ var Catalog = []Pattern{
 	{Kind: KindServerTimeout, Re: re(`Timeout, server ` + host + ` not responding\.`), Wire: WireSilence, Stage: StageSession,
 		Src:   []Src{{"clientloop.c", []string{`"Timeout, server %s not responding."`}}},
 		First: "V_7_0_P1", Last: Newest},
-	// packet.c sshpkt_fatal()/sshpkt_vfatal(), SSH_ERR_SYSTEM_ERROR with
-	// ECONNRESET. The remote id gained " port %d" in 7.2 (from 7.5 through
-	// fmt_connection_id(): "%.200s%s%s port %d").
-	{Kind: KindResetBy, Re: re(`Connection reset by ` + host + ` port ` + port), Wire: WireReset, Stage: StagePastIdent,
-		Src:   []Src{{"packet.c", []string{`"Connection reset by %.200s port %d"`, `logdie("Connection reset by %s", remote_id);`}}},
-		First: "V_7_2_P1", Last: Newest},
-	{Kind: KindResetBy, Re: re(`Connection reset by ` + host + `\s*$`), Wire: WireReset, Stage: StagePastIdent,
-		Src:   []Src{{"packet.c", []string{`logit("Connection reset by %.200s",`}}},
-		First: "V_7_0_P1", Last: "V_7_1_P1"},
-	// packet.c sshpkt_fatal(): SSH_ERR_CONN_CLOSED, the server's FIN.
-	{Kind: KindClosedBy, Re: re(`Connection closed by ` + host + ` port ` + port), Wire: WireFIN, Stage: StagePastIdent,
-		Src:   []Src{{"packet.c", []string{`"Connection closed by %.200s port %d"`, `logdie("Connection closed by %s", remote_id);`}}},
-		First: "V_7_2_P1", Last: Newest},
-	{Kind: KindClosedBy, Re: re(`Connection closed by ` + host + `\s*$`), Wire: WireFIN, Stage: StagePastIdent,
-		Src:   []Src{{"packet.c", []string{`logit("Connection closed by %.200s", ssh_remote_ipaddr(ssh));`}}},
-		First: "V_7_0_P1", Last: "V_7_1_P1"},
 	// packet.c sshpkt_fatal(): SSH_ERR_CONN_TIMEOUT.
 	{Kind: KindConnTimedOut, Re: re(`Connection to ` + host + `(?: port ` + port + `)? timed out`), Wire: WireSilence, Stage: StagePastIdent,
 		Src:   []Src{{"packet.c", []string{`"Connection to %.200s timed out"`, `"Connection %s %.200s port %d timed out",`, `logdie("Connection %s %s timed out",`}}},
@@ -167,10 +151,6 @@ var Catalog = []Pattern{
 	// packet.c ssh_packet_read_poll2(): the server sent SSH_MSG_DISCONNECT.
 	{Kind: KindDisconnectRecv, Re: re(`Received disconnect from ` + host + `(?: port ` + port + `)?:\s*` + reason + `\s*$`), Wire: WireDisconnect, Stage: StagePastIdent,
 		Src:   []Src{{"packet.c", []string{`"Received disconnect from %s: %u: %.400s",`, `"Received disconnect from %s port %d:"`}}},
-		First: "V_7_0_P1", Last: Newest},
-	// scp.c: the ssh it runs went away (read failed or end of file).
-	{Kind: KindScpLost, Re: re(`^(?:.*[\s:])?lost connection\s*$`), Stage: StageNone,
-		Src:   []Src{{"scp.c", []string{`SCREWUP("lost connection");`}}, {"scp.c", []string{`"lost connection\n"`}}},
 		First: "V_7_0_P1", Last: Newest},
 	// mux.c mux_client_*(): fatal("%s: read from master failed: %s",
 	// __func__, ...) (7.x-8.x), fatal_f/error_f (8.5 on).
@@ -197,6 +177,27 @@ var Catalog = []Pattern{
 	{Kind: KindMuxHello, Re: re(`muxclient: master hello exchange failed`), Wire: WireLocal, Stage: StageNone,
 		Src: []Src{{"mux.c", []string{"muxclient(const char *path)"}},
 			{"mux.c", []string{`error("%s: master hello exchange failed", __func__);`, `error_f("master hello exchange failed");`}}},
+		First: "V_7_0_P1", Last: Newest},
+	// The generic forms last: the specific messages above contain them.
+	// packet.c sshpkt_fatal()/sshpkt_vfatal(), SSH_ERR_SYSTEM_ERROR with
+	// ECONNRESET. The remote id gained " port %d" in 7.2 (from 7.5 through
+	// fmt_connection_id(): "%.200s%s%s port %d").
+	{Kind: KindResetBy, Re: re(`Connection reset by ` + host + ` port ` + port), Wire: WireReset, Stage: StagePastIdent,
+		Src:   []Src{{"packet.c", []string{`"Connection reset by %.200s port %d"`, `logdie("Connection reset by %s", remote_id);`}}},
+		First: "V_7_2_P1", Last: Newest},
+	{Kind: KindResetBy, Re: re(`Connection reset by ` + host + `\s*$`), Wire: WireReset, Stage: StagePastIdent,
+		Src:   []Src{{"packet.c", []string{`logit("Connection reset by %.200s",`}}},
+		First: "V_7_0_P1", Last: "V_7_1_P1"},
+	// packet.c sshpkt_fatal(): SSH_ERR_CONN_CLOSED, the server's FIN.
+	{Kind: KindClosedBy, Re: re(`Connection closed by ` + host + ` port ` + port), Wire: WireFIN, Stage: StagePastIdent,
+		Src:   []Src{{"packet.c", []string{`"Connection closed by %.200s port %d"`, `logdie("Connection closed by %s", remote_id);`}}},
+		First: "V_7_2_P1", Last: Newest},
+	{Kind: KindClosedBy, Re: re(`Connection closed by ` + host + `\s*$`), Wire: WireFIN, Stage: StagePastIdent,
+		Src:   []Src{{"packet.c", []string{`logit("Connection closed by %.200s", ssh_remote_ipaddr(ssh));`}}},
+		First: "V_7_0_P1", Last: "V_7_1_P1"},
+	// scp.c: the ssh it runs went away (read failed or end of file).
+	{Kind: KindScpLost, Re: re(`^(?:.*[\s:])?lost connection\s*$`), Stage: StageNone,
+		Src:   []Src{{"scp.c", []string{`SCREWUP("lost connection");`}}, {"scp.c", []string{`"lost connection\n"`}}},
 		First: "V_7_0_P1", Last: Newest},
 }
 
@@ -245,3 +246,8 @@ var StageLines = []StageLine{
 // muxLine marks a client that used an existing master (mux.c muxclient()).
 var muxLine = StageLine{StageNone, re(`debug1: auto-mux: Trying existing master`),
 	[]Src{{"mux.c", []string{`debug("auto-mux: Trying existing master");`, `debug("auto-mux: Trying existing master at '%s'", path);`}}}, "V_7_0_P1", Newest}
+
+// knownHostLine names the host (and a port other than 22, as
+// "[host]:port") when ssh adds its key: sshconnect.c check_host_key().
+var knownHostLine = StageLine{StageNone, re(`Warning: Permanently added '(?:\[(?P<bhost>[^\]]+)\]:(?P<port>\d+)|(?P<host>[^']+))' \(`),
+	[]Src{{"sshconnect.c", []string{`"Warning: Permanently added '%.200s' (%s) to the "`}}}, "V_7_0_P1", Newest}

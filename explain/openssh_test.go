@@ -77,6 +77,7 @@ func TestCatalogAgainstOpenSSH(t *testing.T) {
 		check(fmt.Sprintf("StageLines[%d] %s", i, s.Stage), s.Src, s.First, s.Last)
 	}
 	check("muxLine", muxLine.Src, muxLine.First, muxLine.Last)
+	check("knownHostLine", knownHostLine.Src, knownHostLine.First, knownHostLine.Last)
 }
 
 var tagRe = regexp.MustCompile(`^V_(\d+)_(\d+)_P1$`)
