@@ -58,6 +58,7 @@ type episode struct {
 	first    int // index of its first message
 	stage    Stage
 	host     string
+	addr     string
 	port     int
 	mux      bool
 	hasDebug bool
@@ -101,6 +102,9 @@ func Text(s string) Result {
 			}
 			if h := groups["host"]; h != "" && e.host == "" {
 				e.host = h
+			}
+			if a := groups["addr"]; a != "" && e.addr == "" {
+				e.addr = a
 			}
 			if p, err := strconv.Atoi(groups["port"]); err == nil && e.port == 0 {
 				e.port = p
@@ -163,9 +167,12 @@ func Text(s string) Result {
 		res.Wire = m.Wire
 		if m.Kind.Mux() {
 			res.Mux = true
-			// The master's own message, when its stderr is in the log too.
+			// The master's own message, when its stderr is in the log
+			// too: one about an established connection (ssh's fallback
+			// to a direct connection prints a connect or identification
+			// error of its own, which is not the master's).
 			for i := len(res.Messages) - 1; i >= 0; i-- {
-				if o := res.Messages[i]; !o.Kind.Mux() && o.Wire != WireUnknown {
+				if o := res.Messages[i]; established(o.Kind) && o.Wire != WireUnknown {
 					res.MasterWire = o.Wire
 					break
 				}
@@ -188,6 +195,7 @@ func Text(s string) Result {
 	if res.Host == "" {
 		res.Host = e.host
 	}
+	res.Addr = e.addr
 	if res.Port == 0 && (res.Host == e.host || e.host == "") {
 		res.Port = e.port
 	}
@@ -241,4 +249,15 @@ func groups(names, m []string) map[string]string {
 		}
 	}
 	return g
+}
+
+// established: the kind speaks of an established connection, as a
+// ControlMaster's does.
+func established(k Kind) bool {
+	switch k {
+	case KindResetBy, KindClosedBy, KindClosedByRemote, KindReadFromRemote, KindSendDisconnect,
+		KindPacketWriteWait, KindDispatchFatal, KindServerTimeout, KindConnTimedOut:
+		return true
+	}
+	return false
 }

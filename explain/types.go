@@ -184,6 +184,7 @@ type Result struct {
 	Stage     Stage
 	StageFrom StageFrom
 	Host      string // from the messages or the debug lines (untrusted)
+	Addr      string // the address ssh connected to (debug1 "Connecting to"), if any (untrusted)
 	Port      int    // 0 if the text names none
 	Wire      Wire   // what the main message means on the wire
 	Causes    []Cause
