@@ -243,9 +243,14 @@ var StageLines = []StageLine{
 		[]Src{{"ssh.c", []string{`"client-session"`}}, {"clientloop.c", []string{`debug("Entering interactive session.");`}}}, "V_7_0_P1", Newest},
 }
 
-// muxLine marks a client that used an existing master (mux.c muxclient()).
-var muxLine = StageLine{StageNone, re(`debug1: auto-mux: Trying existing master`),
-	[]Src{{"mux.c", []string{`debug("auto-mux: Trying existing master");`, `debug("auto-mux: Trying existing master at '%s'", path);`}}}, "V_7_0_P1", Newest}
+// muxLines mark a client that used an existing master: mux.c muxclient()
+// (ControlMaster auto, -v) and mux_client_hello_exchange() (-vv).
+var muxLines = []StageLine{
+	{StageNone, re(`debug1: auto-mux: Trying existing master`),
+		[]Src{{"mux.c", []string{`debug("auto-mux: Trying existing master");`, `debug("auto-mux: Trying existing master at '%s'", path);`}}}, "V_7_0_P1", Newest},
+	{StageNone, re(`debug2: mux_client_hello_exchange: master version \d+`),
+		[]Src{{"mux.c", []string{`debug2("%s: master version %u", __func__, ver);`, `debug2_f("master version %u", ver);`}}, {"mux.c", []string{"mux_client_hello_exchange(int fd"}}}, "V_7_0_P1", Newest},
+}
 
 // knownHostLine names the host (and a port other than 22, as
 // "[host]:port") when ssh adds its key: sshconnect.c check_host_key().

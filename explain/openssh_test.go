@@ -76,7 +76,9 @@ func TestCatalogAgainstOpenSSH(t *testing.T) {
 	for i, s := range StageLines {
 		check(fmt.Sprintf("StageLines[%d] %s", i, s.Stage), s.Src, s.First, s.Last)
 	}
-	check("muxLine", muxLine.Src, muxLine.First, muxLine.Last)
+	for i, s := range muxLines {
+		check(fmt.Sprintf("muxLines[%d]", i), s.Src, s.First, s.Last)
+	}
 	check("knownHostLine", knownHostLine.Src, knownHostLine.First, knownHostLine.Last)
 }
 

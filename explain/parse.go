@@ -120,7 +120,7 @@ func Text(s string) Result {
 			}
 			continue
 		}
-		if muxLine.Re.MatchString(line) {
+		if isMux(line) {
 			cur().mux = true
 			continue
 		}
@@ -133,17 +133,25 @@ func Text(s string) Result {
 	if len(eps) == 0 {
 		return res
 	}
-	// The last episode with a message, or the last one.
+	// The episode of the message that says most (the last one of equal
+	// weight): a ControlMaster client's failure beats the error of the
+	// direct connection ssh falls back to; with no message, the last
+	// episode.
 	ei := len(eps) - 1
-	for i := len(eps) - 1; i >= 0; i-- {
+	best, bestEp := -1, -1
+	for i := range eps {
 		end := len(msgs)
 		if i+1 < len(eps) {
 			end = eps[i+1].first
 		}
-		if end > eps[i].first {
-			ei = i
-			break
+		for _, m := range msgs[eps[i].first:end] {
+			if best < 0 || priority(m.Kind) >= best {
+				best, bestEp = priority(m.Kind), i
+			}
 		}
+	}
+	if bestEp >= 0 {
+		ei = bestEp
 	}
 	e := eps[ei]
 	end := len(msgs)
@@ -151,7 +159,7 @@ func Text(s string) Result {
 		end = eps[ei+1].first
 	}
 	res.Messages = msgs[e.first:end]
-	best := -1
+	best = -1
 	for i, m := range res.Messages {
 		if best < 0 || priority(m.Kind) >= priority(res.Messages[best].Kind) {
 			best = i
@@ -195,9 +203,31 @@ func Text(s string) Result {
 	if res.Host == "" {
 		res.Host = e.host
 	}
+	if res.Host == "" {
+		// A ControlMaster client names no host: the direct connection
+		// it falls back to does.
+		for _, m := range msgs {
+			if m.Host != "" {
+				res.Host, res.Port = m.Host, m.Port
+				break
+			}
+		}
+		for _, x := range eps {
+			if res.Host == "" && x.host != "" {
+				res.Host, res.Port = x.host, x.port
+			}
+		}
+	}
 	res.Addr = e.addr
 	if res.Port == 0 && (res.Host == e.host || e.host == "") {
 		res.Port = e.port
+	}
+	if best < 0 && e.hasDebug && e.stage >= StageConnected && e.stage < StageSession {
+		// No error, and the debug lines stop before the session: ssh
+		// waited for an answer that never came (and was killed, or the
+		// log was cut).
+		res.Stalled = true
+		res.Wire = WireSilence
 	}
 	if res.Wire != WireUnknown {
 		res.Causes = causesFor(res.Wire, res.Stage.Wire())
@@ -258,6 +288,15 @@ func established(k Kind) bool {
 	case KindResetBy, KindClosedBy, KindClosedByRemote, KindReadFromRemote, KindSendDisconnect,
 		KindPacketWriteWait, KindDispatchFatal, KindServerTimeout, KindConnTimedOut:
 		return true
+	}
+	return false
+}
+
+func isMux(line string) bool {
+	for _, l := range muxLines {
+		if l.Re.MatchString(line) {
+			return true
+		}
 	}
 	return false
 }

@@ -193,6 +193,10 @@ type Result struct {
 	// message too (WireUnknown otherwise).
 	Mux        bool
 	MasterWire Wire
+	// Stalled: no error message, and the debug lines stop before the
+	// session (ssh was waiting when it was killed or the log was cut);
+	// Wire is then WireSilence at the last stage reached.
+	Stalled bool
 	// Lines is how many lines were read; Episodes how many connection
 	// attempts (debug1 "Connecting to" lines) the log holds.
 	Lines, Episodes int

@@ -163,7 +163,18 @@ func CaptureFor(r *explain.Result) Capture {
 func ExplainText(w io.Writer, r *explain.Result) error {
 	var b strings.Builder
 	m, ok := r.MainMessage()
-	if !ok {
+	switch {
+	case ok:
+		p := explain.Catalog[m.Pattern]
+		fmt.Fprintf(&b, "ssh printed (line %d): %s\n", m.Line, Safe(m.Text))
+		fmt.Fprintf(&b, "  Message: %s, printed by OpenSSH %s to %s", m.Kind, release(p.First), release(p.Last))
+		if p.Verbose {
+			b.WriteString(" with -v only")
+		}
+		b.WriteString("\n")
+	case r.Stalled:
+		b.WriteString("ssh printed no error: its debug lines stop before the session, while it waited for the server (killed by a timeout, or the log was cut)\n")
+	default:
 		b.WriteString("No OpenSSH error message recognised")
 		if r.Stage != explain.StageNone {
 			fmt.Fprintf(&b, "; the debug lines show the client reached: %s (rstsniff stage %s)", stageWords[r.Stage], r.Stage.Wire())
@@ -172,13 +183,6 @@ func ExplainText(w io.Writer, r *explain.Result) error {
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
-	p := explain.Catalog[m.Pattern]
-	fmt.Fprintf(&b, "ssh printed (line %d): %s\n", m.Line, Safe(m.Text))
-	fmt.Fprintf(&b, "  Message: %s, printed by OpenSSH %s to %s", m.Kind, release(p.First), release(p.Last))
-	if p.Verbose {
-		b.WriteString(" with -v only")
-	}
-	b.WriteString("\n")
 	for i, o := range r.Messages {
 		if i != r.Main {
 			fmt.Fprintf(&b, "  Also (line %d): %s\n", o.Line, Safe(o.Text))
@@ -262,6 +266,7 @@ func ExplainJSON(w io.Writer, r *explain.Result) error {
 	o.str("wire", r.Wire.String())
 	o.bool("mux", r.Mux)
 	o.str("master_wire", r.MasterWire.String())
+	o.bool("stalled", r.Stalled)
 	o.objects("causes", false, len(r.Causes), func(i int) {
 		c := r.Causes[i]
 		o.int("rank", int64(i+1))
