@@ -57,7 +57,8 @@ var labTruth = map[string][]want{
 	// sshd MaxStartups 1 with one connection held.
 	"maxstartups": {{KindIdentReset, analyze.StageBanner, analyze.FindCloseBeforeBan}},
 	// The router rejects every non-SYN packet to port 22 with a reset.
-	"post-handshake": {{KindConnect, analyze.StageHandshake, analyze.FindPostSynAckReset}},
+	// The reset came after the handshake: the banner stage.
+	"post-handshake": {{KindConnect, analyze.StageBanner, analyze.FindPostSynAckReset}},
 	// Three logins pass, the router's rate limit rejects the fourth.
 	"rate-limit": {none, none, none, {KindConnect, analyze.StageHandshake, analyze.FindRateLimit}},
 	// sshd is not running.

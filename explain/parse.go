@@ -186,10 +186,10 @@ func Text(s string) Result {
 				}
 			}
 		}
-		if !e.hasDebug || Catalog[m.Pattern].Stage > res.Stage && Catalog[m.Pattern].Stage != StagePastIdent {
+		if !e.hasDebug || m.Stage > res.Stage && m.Stage != StagePastIdent {
 			// The message alone says where it happened, or says more
 			// than the debug lines (an -v log cut short).
-			if st := Catalog[m.Pattern].Stage; st != StageNone {
+			if st := m.Stage; st != StageNone {
 				res.Stage, res.StageFrom = st, FromMessage
 			}
 		}
@@ -230,7 +230,7 @@ func Text(s string) Result {
 		res.Wire = WireSilence
 	}
 	if res.Wire != WireUnknown {
-		res.Causes = causesFor(res.Wire, res.Stage.Wire())
+		res.Causes = causesFor(res.Wire, res.Stage)
 	}
 	return res
 }
@@ -265,6 +265,13 @@ func match(line string) (Message, bool) {
 		}
 		if msg.Wire == WireUnknown {
 			msg.Wire = reasonWire(p.Kind, msg.Reason)
+		}
+		msg.Stage = p.Stage
+		if p.Kind == KindConnect && msg.Wire == WireReset {
+			// A reset answering the SYN is "Connection refused": this
+			// one came after the handshake, before ssh checked its
+			// non-blocking connect.
+			msg.Stage = StageConnected
 		}
 		return msg, true
 	}

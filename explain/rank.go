@@ -25,9 +25,16 @@ var (
 
 // causesFor ranks the causes of what the wire did at a stage: the likeliest
 // first. It is the one place the ranking lives.
-func causesFor(w Wire, st analyze.Stage) []Cause {
+func causesFor(w Wire, cs Stage) []Cause {
+	st := cs.Wire()
 	switch w {
 	case WireReset, WireWriteAfter:
+		if cs == StageConnected {
+			// Connected, and reset before the client sent a byte: no
+			// content to match yet; a device that blocks after the
+			// handshake.
+			return []Cause{postSynAck, forged, hostFirewall}
+		}
 		switch st {
 		case analyze.StageHandshake:
 			// Reset right after the SYN-ACK, before ssh checked its connect.

@@ -173,6 +173,7 @@ type Message struct {
 	Port   int    // port the message names, 0 if none
 	Reason string // the error text after the last colon (errno or SSH error), if any (untrusted)
 	Wire   Wire
+	Stage  Stage // the stage the message alone shows
 	// Pattern is the index of the catalog entry that matched.
 	Pattern int
 }
