@@ -110,6 +110,18 @@ var Catalog = []Pattern{
 	{Kind: KindSendDisconnect, Re: re(`client_loop: send disconnect: ` + reason + `\s*$`), Stage: StageSession,
 		Src:   []Src{{"clientloop.c", []string{`fatal("%s: send disconnect: %s", __func__`, `fatal_fr(r, "send disconnect");`}}},
 		First: "V_8_0_P1", Last: Newest},
+	// clientloop.c client_loop(): sshpkt_fatal(ssh, r, "%s:
+	// ssh_packet_write_poll", __func__): a write in the session failed.
+	{Kind: KindWritePoll, Re: re(`client_loop: ssh_packet_write_poll: Connection to ` + host + ` port ` + port + `: ` + reason + `\s*$`), Stage: StageSession,
+		Src:   []Src{{"clientloop.c", []string{`"%s: ssh_packet_write_poll", __func__);`}}},
+		First: "V_8_2_P1", Last: Newest},
+	// sshconnect.c ssh_login(): sshpkt_fatal(ssh, r, "banner exchange")
+	// when kex_exchange_identification() fails, for errors other than a reset, a FIN or a timeout
+	// (those have their own words): "invalid format" for a line that is
+	// not SSH.
+	{Kind: KindBannerExchange, Re: re(`banner exchange: Connection to ` + host + ` port ` + port + `: ` + reason + `\s*$`), Stage: StageIdentSent,
+		Src:   []Src{{"sshconnect.c", []string{`sshpkt_fatal(ssh, r, "banner exchange");`}}},
+		First: "V_8_3_P1", Last: Newest},
 	// opacket.c packet_write_wait(): sshpkt_fatal(active_state, __func__,
 	// r), worded by packet.c sshpkt_fatal()'s default case.
 	{Kind: KindPacketWriteWait, Re: re(`packet_write_wait: Connection to ` + host + `(?: port ` + port + `)?: ` + reason + `\s*$`), Stage: StageSession,

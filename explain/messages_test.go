@@ -36,6 +36,8 @@ func TestMessages(t *testing.T) {
 		{"Connection reset by 2001:db8::7 port 2222", KindResetBy, WireReset, analyze.StageKex, "2001:db8::7", 2222},
 		{"Connection closed by 192.0.2.7 port 22", KindClosedBy, WireFIN, analyze.StageKex, "192.0.2.7", 22},
 		{"Connection to 192.0.2.7 port 22 timed out", KindConnTimedOut, WireSilence, analyze.StageKex, "192.0.2.7", 22},
+		{"client_loop: ssh_packet_write_poll: Connection to 192.0.2.7 port 22: Broken pipe", KindWritePoll, WireWriteAfter, analyze.StageSession, "192.0.2.7", 22},
+		{"banner exchange: Connection to 192.0.2.7 port 22: invalid format", KindBannerExchange, WireBadData, analyze.StageBanner, "192.0.2.7", 22},
 		{"client_loop: send disconnect: Broken pipe", KindSendDisconnect, WireWriteAfter, analyze.StageSession, "", 0},
 		{"client_loop: send disconnect: Connection reset by peer", KindSendDisconnect, WireReset, analyze.StageSession, "", 0},
 		{"Read from remote host gw.example.net: Connection reset by peer", KindReadFromRemote, WireReset, analyze.StageSession, "gw.example.net", 0},

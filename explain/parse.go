@@ -293,7 +293,7 @@ func groups(names, m []string) map[string]string {
 func established(k Kind) bool {
 	switch k {
 	case KindResetBy, KindClosedBy, KindClosedByRemote, KindReadFromRemote, KindSendDisconnect,
-		KindPacketWriteWait, KindDispatchFatal, KindServerTimeout, KindConnTimedOut:
+		KindPacketWriteWait, KindWritePoll, KindDispatchFatal, KindServerTimeout, KindConnTimedOut:
 		return true
 	}
 	return false
