@@ -175,6 +175,9 @@ func Text(s string) Result {
 		res.Wire = m.Wire
 		if m.Kind.Mux() {
 			res.Mux = true
+			if ei+1 < len(eps) {
+				res.Fallback = msgs[eps[ei+1].first:]
+			}
 			// The master's own message, when its stderr is in the log
 			// too: one about an established connection (ssh's fallback
 			// to a direct connection prints a connect or identification

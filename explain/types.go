@@ -197,6 +197,9 @@ type Result struct {
 	// message too (WireUnknown otherwise).
 	Mux        bool
 	MasterWire Wire
+	// Fallback: for a ControlMaster failure, the recognised lines of the
+	// direct connection ssh tried after it (a later episode), if any.
+	Fallback []Message
 	// Stalled: no error message, and the debug lines stop before the
 	// session (ssh was waiting when it was killed or the log was cut);
 	// Wire is then WireSilence at the last stage reached.

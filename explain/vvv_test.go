@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rstsniff/rstsniff/analyze"
@@ -121,6 +122,9 @@ func TestControlMaster(t *testing.T) {
 			}
 			if r.Host != "203.0.113.2" || r.Port != 22 {
 				t.Errorf("host %q port %d", r.Host, r.Port)
+			}
+			if strings.Contains(tc.name, "vvv") && (len(r.Fallback) != 1 || r.Fallback[0].Kind != KindConnect || r.Fallback[0].Wire != WireRefused) {
+				t.Errorf("fallback %+v, want the direct connection's refused connect", r.Fallback)
 			}
 			// The lab's cause: a reset forged by the router.
 			if rank(r.Causes, analyze.FindTTLMismatch) == 0 {

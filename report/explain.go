@@ -188,6 +188,9 @@ func ExplainText(w io.Writer, r *explain.Result) error {
 			fmt.Fprintf(&b, "  Also (line %d): %s\n", o.Line, Safe(o.Text))
 		}
 	}
+	for _, o := range r.Fallback {
+		fmt.Fprintf(&b, "  Then, on the direct connection ssh fell back to (line %d): %s\n", o.Line, Safe(o.Text))
+	}
 	fmt.Fprintf(&b, "  On the wire: %s.\n", wireWords[r.Wire])
 	if r.Mux && r.MasterWire != explain.WireUnknown && r.MasterWire != explain.WireLocal {
 		fmt.Fprintf(&b, "  The master's own message says: %s.\n", wireWords[r.MasterWire])
@@ -255,6 +258,13 @@ func ExplainJSON(w io.Writer, r *explain.Result) error {
 		o.str("first_release", p.First)
 		o.str("last_release", p.Last)
 		o.bool("verbose_only", p.Verbose)
+	})
+	o.objects("fallback", r.Fallback == nil, len(r.Fallback), func(i int) {
+		m := r.Fallback[i]
+		o.int("line", int64(m.Line))
+		o.str("kind", m.Kind.String())
+		o.str("wire", m.Wire.String())
+		o.str("text", m.Text)
 	})
 	o.int("main", int64(r.Main))
 	o.str("stage", r.Stage.String())
