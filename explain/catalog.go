@@ -211,6 +211,12 @@ var Catalog = []Pattern{
 	{Kind: KindScpLost, Re: re(`^(?:.*[\s:])?lost connection\s*$`), Stage: StageNone,
 		Src:   []Src{{"scp.c", []string{`SCREWUP("lost connection");`}}, {"scp.c", []string{`"lost connection\n"`}}},
 		First: "V_7_0_P1", Last: Newest},
+	// sftp-client.c: fatal("Connection closed") when the ssh under sftp,
+	// or under scp speaking SFTP (the default from 9.0), went away; log.c
+	// prefixes the program's name.
+	{Kind: KindSftpClosed, Re: re(`(?:^|\s)(?:scp|sftp): Connection closed\s*$`), Stage: StageNone,
+		Src:   []Src{{"sftp-client.c", []string{`fatal("Connection closed");`}}},
+		First: "V_7_0_P1", Last: Newest},
 }
 
 // StageLine is a debug line that shows the client reached a stage.

@@ -48,7 +48,7 @@ func priority(k Kind) int {
 		return 3
 	case k == KindResetBy || k == KindClosedBy:
 		return 1
-	case k == KindScpLost:
+	case k == KindScpLost || k == KindSftpClosed:
 		return 0
 	}
 	return 2

@@ -39,6 +39,7 @@ const (
 	KindMuxHello             // muxclient: master hello exchange failed
 	KindWritePoll            // client_loop: ssh_packet_write_poll: Connection to H port P: <errno>
 	KindBannerExchange       // banner exchange: Connection to H port P: <error>
+	KindSftpClosed           // scp: Connection closed (scp over SFTP, sftp)
 	kindCount
 )
 
@@ -46,7 +47,7 @@ var kindNames = [...]string{"none", "ident-reset", "ident-read", "ident-closed",
 	"connect", "reset-by", "closed-by", "conn-timed-out", "send-disconnect", "packet-write-wait", "read-from-remote",
 	"closed-by-remote", "dispatch-fatal", "server-timeout", "auth-denied", "disconnect-received", "scp-lost",
 	"mux-read", "mux-send-fd", "mux-send-fds", "mux-connect", "mux-socket-exists", "mux-hello", "write-poll",
-	"banner-exchange"}
+	"banner-exchange", "sftp-closed"}
 
 // String is the kind's stable name (part of the JSON output).
 func (k Kind) String() string {

@@ -133,3 +133,30 @@ func TestControlMaster(t *testing.T) {
 		})
 	}
 }
+
+// TestScpLogs: the lab's scp -v runs (over SFTP, then -O) while the router
+// forges a reset for the client's banner: the ssh message under scp's
+// own says what happened.
+func TestScpLogs(t *testing.T) {
+	b, err := os.ReadFile("../testdata/explain/scp/client.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := runs(string(b))
+	if len(rs) != 2 {
+		t.Fatalf("%d runs", len(rs))
+	}
+	for i, companion := range []Kind{KindSftpClosed, KindScpLost} {
+		r := Text(rs[i])
+		m, _ := r.MainMessage()
+		if m.Kind != KindIdentReset || r.Stage.Wire() != analyze.StageBanner || r.StageFrom != FromDebug {
+			t.Errorf("run %d: %s at %s from %s", i+1, m.Kind, r.Stage, r.StageFrom)
+		}
+		if k := rank(r.Causes, analyze.FindTTLMismatch); k != 1 {
+			t.Errorf("run %d: the router's forged reset ranked %d", i+1, k)
+		}
+		if !slices.ContainsFunc(r.Messages, func(m Message) bool { return m.Kind == companion }) {
+			t.Errorf("run %d: %s not recognised", i+1, companion)
+		}
+	}
+}

@@ -728,6 +728,25 @@ case_controlmaster() { # a ControlMaster's TCP connection is reset by the router
 	stop_sshd
 }
 
+case_scp-reject-banner() { # scp -v while the router answers the client's banner with a forged RST (not in all_cases: run by name)
+	start_sshd
+	inr iptables -I FORWARD -p tcp --dport 22 -m string --algo bm --string SSH- -j REJECT --reject-with tcp-reset
+	start_capture -i c0 'tcp or icmp or icmp6'
+	echo hello >"$work/scp-src.txt"
+	local rc mode
+	# The SFTP protocol (the default from OpenSSH 9.0), then the old one (-O).
+	for mode in "" -O; do
+		rc=0
+		inc scp -v $mode -F /dev/null -i "$work/userkey" -o IdentitiesOnly=yes -o BatchMode=yes \
+			-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+			"$work/scp-src.txt" root@$SRV4:/tmp/ </dev/null >>"$dir/client.out" 2>>"$dir/client.txt" || rc=$?
+		echo "exit $rc" >>"$dir/client.txt"
+	done
+	stop_capture
+	inr iptables -F FORWARD
+	stop_sshd
+}
+
 [ "$(id -u)" = 0 ] || { echo "lab: needs root" >&2; exit 3; }
 
 (cd "$here/abort" && go build -o "$work/abort" .)
