@@ -274,3 +274,30 @@ var muxLines = []StageLine{
 // "[host]:port") when ssh adds its key: sshconnect.c check_host_key().
 var knownHostLine = StageLine{StageNone, re(`Warning: Permanently added '(?:\[(?P<bhost>[^\]]+)\]:(?P<port>\d+)|(?P<host>[^']+))' \(`),
 	[]Src{{"sshconnect.c", []string{`"Warning: Permanently added '%.200s' (%s) to the "`}}}, "V_7_0_P1", Newest}
+
+// preBannerLines are the lines a server sent before its identification
+// string, as ssh -v shows them (text untrusted).
+var preBannerLines = []StageLine{
+	// sshconnect.c ssh_exchange_identification() (7.x).
+	{StageNone, re(`debug1: ssh_exchange_identification: (?P<text>.*)$`),
+		[]Src{{"sshconnect.c", []string{`debug("ssh_exchange_identification: %s", buf);`}}}, "V_7_0_P1", "V_7_9_P1"},
+	// kex.c kex_exchange_identification() (8.0 on).
+	{StageNone, re(`debug1: kex_exchange_identification: banner line \d+: (?P<text>.*)$`),
+		[]Src{{"kex.c", []string{`debug("%s: banner line %zu: %s", __func__, n, cp);`, `debug_f("banner line %zu: %s", n, cp);`}}}, "V_8_0_P1", Newest},
+}
+
+// SshdRefusal is a line sshd writes instead of its identification string
+// when it refuses a connection (sshd.c, MaxStartups and, from 9.8,
+// PerSourcePenalties).
+type SshdRefusal struct {
+	Text        string
+	Src         []Src
+	First, Last string
+}
+
+// SshdRefusals are the lines that prove sshd itself refused before its
+// banner.
+var SshdRefusals = []SshdRefusal{
+	{"Exceeded MaxStartups", []Src{{"sshd.c", []string{`"Exceeded MaxStartups\r\n"`}}}, "V_8_2_P1", "V_9_7_P1"},
+	{"Not allowed at this time", []Src{{"sshd.c", []string{`"Not allowed at this time\r\n"`}}}, "V_9_8_P1", Newest},
+}

@@ -80,6 +80,12 @@ func TestCatalogAgainstOpenSSH(t *testing.T) {
 		check(fmt.Sprintf("muxLines[%d]", i), s.Src, s.First, s.Last)
 	}
 	check("knownHostLine", knownHostLine.Src, knownHostLine.First, knownHostLine.Last)
+	for i, s := range preBannerLines {
+		check(fmt.Sprintf("preBannerLines[%d]", i), s.Src, s.First, s.Last)
+	}
+	for _, s := range SshdRefusals {
+		check("SshdRefusals "+s.Text, s.Src, s.First, s.Last)
+	}
 }
 
 var tagRe = regexp.MustCompile(`^V_(\d+)_(\d+)_P1$`)

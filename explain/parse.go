@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -62,6 +63,8 @@ type episode struct {
 	port     int
 	mux      bool
 	hasDebug bool
+	// preBanner: the server's first line before its identification string.
+	preBanner string
 }
 
 // Text explains one message or a whole log. A log may hold several
@@ -117,6 +120,12 @@ func Text(s string) Result {
 			if e.host == "" {
 				e.host = g["host"] + g["bhost"]
 				e.port, _ = strconv.Atoi(g["port"])
+			}
+			continue
+		}
+		if text, ok := preBanner(line); ok {
+			if e := cur(); e.preBanner == "" {
+				e.preBanner = text
 			}
 			continue
 		}
@@ -232,8 +241,17 @@ func Text(s string) Result {
 		res.Stalled = true
 		res.Wire = WireSilence
 	}
+	res.PreBanner = e.preBanner
+	for _, x := range SshdRefusals {
+		res.SshdRefused = res.SshdRefused || (res.PreBanner != "" && strings.Contains(res.PreBanner, x.Text))
+	}
 	if res.Wire != WireUnknown {
 		res.Causes = causesFor(res.Wire, res.Stage)
+	}
+	if res.SshdRefused && (res.Wire == WireReset || res.Wire == WireFIN) {
+		// sshd wrote why it refused: its refusal goes first.
+		res.Causes = slices.DeleteFunc(res.Causes, func(c Cause) bool { return c.Findings[0] == sshdBeforeBanner.Findings[0] })
+		res.Causes = append([]Cause{sshdBeforeBanner}, res.Causes...)
 	}
 	return res
 }
@@ -309,4 +327,18 @@ func isMux(line string) bool {
 		}
 	}
 	return false
+}
+
+// preBanner matches a debug line that shows a line the server sent before
+// its identification string.
+func preBanner(line string) (string, bool) {
+	if !strings.Contains(line, "_exchange_identification: ") || strings.Contains(line, "exchange_identification: read: ") {
+		return "", false
+	}
+	for _, l := range preBannerLines {
+		if m := l.Re.FindStringSubmatch(line); m != nil {
+			return groups(l.Re.SubexpNames(), m)["text"], true
+		}
+	}
+	return "", false
 }

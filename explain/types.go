@@ -198,6 +198,12 @@ type Result struct {
 	// message too (WireUnknown otherwise).
 	Mux        bool
 	MasterWire Wire
+	// PreBanner is the first line the server sent before its
+	// identification string, when an ssh -v log shows it (untrusted);
+	// SshdRefused says it is one of sshd's own refusals (SshdRefusals),
+	// which puts sshd's refusal first among the causes.
+	PreBanner   string
+	SshdRefused bool
 	// Fallback: for a ControlMaster failure, the recognised lines of the
 	// direct connection ssh tried after it (a later episode), if any.
 	Fallback []Message

@@ -83,6 +83,14 @@ func TestVerboseLogs(t *testing.T) {
 			if r.Addr == "" {
 				t.Error("no address from the Connecting line")
 			}
+			// sshd wrote "Exceeded MaxStartups" (maxstartups; the lab's
+			// sshd is 9.2): its refusal ranks first.
+			if name == "maxstartups" && (!r.SshdRefused || rank(r.Causes, analyze.FindCloseBeforeBan) != 1) {
+				t.Errorf("pre-banner %q, refused %v, causes %v", r.PreBanner, r.SshdRefused, r.Causes)
+			}
+			if name != "maxstartups" && r.SshdRefused {
+				t.Errorf("pre-banner %q seen as sshd's refusal", r.PreBanner)
+			}
 		})
 	}
 }

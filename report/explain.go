@@ -191,6 +191,13 @@ func ExplainText(w io.Writer, r *explain.Result) error {
 	for _, o := range r.Fallback {
 		fmt.Fprintf(&b, "  Then, on the direct connection ssh fell back to (line %d): %s\n", o.Line, Safe(o.Text))
 	}
+	if r.PreBanner != "" {
+		fmt.Fprintf(&b, "  Before its identification string the server wrote: \"%s\"", Safe(r.PreBanner))
+		if r.SshdRefused {
+			b.WriteString(": sshd itself refused the connection (MaxStartups, or PerSourcePenalties from OpenSSH 9.8 on)")
+		}
+		b.WriteString("\n")
+	}
 	fmt.Fprintf(&b, "  On the wire: %s.\n", wireWords[r.Wire])
 	if r.Mux && r.MasterWire != explain.WireUnknown && r.MasterWire != explain.WireLocal {
 		fmt.Fprintf(&b, "  The master's own message says: %s.\n", wireWords[r.MasterWire])
@@ -276,6 +283,8 @@ func ExplainJSON(w io.Writer, r *explain.Result) error {
 	o.str("wire", r.Wire.String())
 	o.bool("mux", r.Mux)
 	o.str("master_wire", r.MasterWire.String())
+	o.str("pre_banner", r.PreBanner)
+	o.bool("sshd_refused", r.SshdRefused)
 	o.bool("stalled", r.Stalled)
 	o.objects("causes", false, len(r.Causes), func(i int) {
 		c := r.Causes[i]
