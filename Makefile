@@ -57,6 +57,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzCapture$$' -fuzztime $(FUZZTIME) ./capture
 	$(GO) test -run '^$$' -fuzz '^FuzzPcapLikePcapgo$$' -fuzztime $(FUZZTIME) ./capture
 	$(GO) test -run '^$$' -fuzz '^FuzzJSONString$$' -fuzztime $(FUZZTIME) ./report
+	$(GO) test -run '^$$' -fuzz '^FuzzText$$' -fuzztime $(FUZZTIME) ./explain
 
 # Building alone needs libpcap's headers (installed when root and missing).
 build-deps:
@@ -74,3 +75,12 @@ generate-bpf:
 		else echo "generate-bpf needs clang and libbpf-dev"; exit 1; fi; \
 	fi
 	cd kernel/probe && $(GO) generate .
+
+# Checks every OpenSSH client message rstsniff explain claims against
+# openssh-portable's source at each release tag from 7.0p1 on (git grep over
+# a bare clone, made once; about 15 s).
+.PHONY: openssh-check
+OPENSSH_GIT ?= /tmp/openssh-portable.git
+openssh-check:
+	@[ -d $(OPENSSH_GIT) ] || git clone --bare -q https://github.com/openssh/openssh-portable $(OPENSSH_GIT)
+	RSTSNIFF_OPENSSH_GIT=$(OPENSSH_GIT) $(GO) test -count=1 -run TestCatalogAgainstOpenSSH ./explain

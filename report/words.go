@@ -302,9 +302,20 @@ func noteTexts(ns []analyze.Note) []string {
 // advice collects the causes and next steps of a flow's findings from the
 // catalog, main finding first, without repeats.
 func advice(fs []analyze.Finding) (causes, next []string) {
+	ids := make([]analyze.FindingID, len(fs))
+	for i := range fs {
+		ids[i] = fs[i].ID
+	}
+	return adviceFor(ids)
+}
+
+// adviceFor collects the causes and next steps of findings from the
+// catalog, in the order given, without repeats: the one way advice reaches
+// every report, and rstsniff explain.
+func adviceFor(ids []analyze.FindingID) (causes, next []string) {
 	seen := map[string]bool{}
-	for _, f := range fs {
-		e := f.ID.Entry()
+	for _, id := range ids {
+		e := id.Entry()
 		for _, c := range e.Causes {
 			if !seen[c] {
 				seen[c] = true

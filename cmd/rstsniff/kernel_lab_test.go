@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -147,7 +148,7 @@ func TestKernelWitness(t *testing.T) {
 	sentBy := func(side string, reasons ...string) func(*testing.T, kflow) {
 		return everyFrom(side, func(t *testing.T, i int, f kflow) {
 			k := f.Resets[i].Kernel
-			if k.Sender != "stack" || !contains(reasons, k.Reason) {
+			if k.Sender != "stack" || !slices.Contains(reasons, k.Reason) {
 				t.Errorf("reset frame %d: sender %s reason %s, want this host's stack with %v (%s)", f.Resets[i].Packet, k.Sender, k.Reason, reasons, k.Summary)
 			}
 		})
@@ -330,13 +331,4 @@ func checkKernelFifty(t *testing.T, dir string) {
 			t.Errorf("%s: reset on the client's side only", k)
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

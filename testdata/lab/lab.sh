@@ -200,12 +200,13 @@ stop_capture() {
 }
 
 # client runs the real ssh client in the client namespace; its stderr and
-# exit status go to client.txt.
+# exit status go to client.txt. RSTSNIFF_LAB_SSH_VVV=1 runs it with -vvv
+# (the whole debug log in client.txt, for rstsniff explain's tests).
 client() {
 	local rc=0
 	inc ssh -F /dev/null -i "${key:-$work/userkey}" -o IdentitiesOnly=yes -o BatchMode=yes \
 		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-		-o ConnectTimeout=5 "$@" </dev/null >>"$dir/client.out" 2>>"$dir/client.txt" || rc=$?
+		-o ConnectTimeout=5 ${RSTSNIFF_LAB_SSH_VVV:+-vvv} "$@" </dev/null >>"$dir/client.out" 2>>"$dir/client.txt" || rc=$?
 	echo "exit $rc" >>"$dir/client.txt"
 }
 
@@ -431,7 +432,7 @@ case_mtu-blackhole() { # two routers joined by a 1000-byte MTU link; ICMP "fragm
 	start_capture -i c0 'tcp or icmp or icmp6'
 	local rc=0
 	inc timeout 8 ssh -F /dev/null -i "$work/userkey" -o IdentitiesOnly=yes -o BatchMode=yes \
-		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null ${RSTSNIFF_LAB_SSH_VVV:+-vvv} \
 		root@$SRV4 true </dev/null >>"$dir/client.out" 2>>"$dir/client.txt" || rc=$?
 	echo "exit $rc" >>"$dir/client.txt"
 	stop_capture
@@ -813,6 +814,59 @@ CFG
 for t in ip iptables tcpdump ssh ssh-keygen /usr/sbin/sshd go; do
 	command -v "$t" >/dev/null || { echo "lab: $t is missing" >&2; exit 3; }
 done
+case_controlmaster() { # a ControlMaster's TCP connection is reset by the router while a second ssh uses its socket (not in all_cases: run by name)
+	start_sshd
+	start_capture -i c0 'tcp or icmp or icmp6'
+	local sock=$work/cm.sock
+	# The master: no command, in the background (not -f, which loses its
+	# stderr); its stderr and exit status in master.txt.
+	(
+		rc=0
+		inc ssh -F /dev/null -i "$work/userkey" -o IdentitiesOnly=yes -o BatchMode=yes \
+			-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+			-o ControlMaster=yes -o ControlPath="$sock" -o ControlPersist=no ${RSTSNIFF_LAB_SSH_VVV:+-vvv} \
+			-N root@$SRV4 </dev/null 2>>"$dir/master.txt" || rc=$?
+		echo "exit $rc" >>"$dir/master.txt"
+	) &
+	local master=$!
+	for _ in $(seq 50); do
+		[ -S "$sock" ] && break
+		sleep 0.1
+	done
+	[ -S "$sock" ] || echo "lab: controlmaster: the master did not start" >&2
+	sleep 0.3
+	# From now on the router answers every client packet to port 22 with a
+	# reset in the server's name: the master's next packet draws one.
+	inr iptables -I FORWARD -p tcp -s $CLI4 --dport 22 -j REJECT --reject-with tcp-reset
+	client -o ControlMaster=no -o ControlPath="$sock" root@$SRV4 'echo hello'
+	sleep 0.5
+	stop_capture
+	inr iptables -L FORWARD -v -x -n >"$dir/router.txt"
+	inr iptables -F FORWARD
+	inc ssh -o ControlPath="$sock" -O exit root@$SRV4 2>/dev/null || true
+	wait $master || true
+	stop_sshd
+}
+
+case_scp-reject-banner() { # scp -v while the router answers the client's banner with a forged RST (not in all_cases: run by name)
+	start_sshd
+	inr iptables -I FORWARD -p tcp --dport 22 -m string --algo bm --string SSH- -j REJECT --reject-with tcp-reset
+	start_capture -i c0 'tcp or icmp or icmp6'
+	echo hello >"$work/scp-src.txt"
+	local rc mode
+	# The SFTP protocol (the default from OpenSSH 9.0), then the old one (-O).
+	for mode in "" -O; do
+		rc=0
+		inc scp -v $mode -F /dev/null -i "$work/userkey" -o IdentitiesOnly=yes -o BatchMode=yes \
+			-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+			"$work/scp-src.txt" root@$SRV4:/tmp/ </dev/null >>"$dir/client.out" 2>>"$dir/client.txt" || rc=$?
+		echo "exit $rc" >>"$dir/client.txt"
+	done
+	stop_capture
+	inr iptables -F FORWARD
+	stop_sshd
+}
+
 [ "$(id -u)" = 0 ] || { echo "lab: needs root" >&2; exit 3; }
 
 (cd "$here/abort" && go build -o "$work/abort" .)
