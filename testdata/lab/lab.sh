@@ -748,6 +748,11 @@ case_probe-mtu-blackhole() { # two routers joined by a 576-byte MTU link; both d
 	inr2 iptables -F OUTPUT
 	inr ip link set r1 mtu 1500
 	inr2 ip link set q0 mtu 1500
+	# An MTU under 1280 took IPv6 off the routers' link: put it back.
+	inr ip -6 addr replace 2001:db8:3::1/64 dev r1 nodad
+	inr2 ip -6 addr replace 2001:db8:3::2/64 dev q0 nodad
+	inr ip -6 route replace 2001:db8:2::/64 via 2001:db8:3::2
+	inr2 ip -6 route replace default via 2001:db8:3::1
 	ins ss -K state connected sport = :22 >/dev/null 2>&1 || true
 	stop_sshd
 	topo one
