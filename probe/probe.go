@@ -134,12 +134,19 @@ func ParseTarget(s string) (host string, port uint16, err error) {
 	if s == "" {
 		return "", 0, errors.New("no target: give HOST[:PORT]")
 	}
-	if a, err := netip.ParseAddr(strings.Trim(s, "[]")); err == nil {
+	bare := s
+	if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
+		bare = s[1 : len(s)-1]
+	}
+	if a, err := netip.ParseAddr(bare); err == nil {
 		return a.String(), 22, nil
+	}
+	if strings.ContainsAny(s, "[]") && !strings.HasPrefix(s, "[") {
+		return "", 0, fmt.Errorf("bad target %q: want HOST, HOST:PORT or [IPv6]:PORT", s)
 	}
 	h, p, err := net.SplitHostPort(s)
 	if err != nil {
-		if strings.Contains(err.Error(), "missing port") {
+		if strings.Contains(err.Error(), "missing port") && !strings.ContainsAny(s, "[]:") {
 			return s, 22, nil
 		}
 		return "", 0, fmt.Errorf("bad target %q: want HOST, HOST:PORT or [IPv6]:PORT", s)

@@ -144,10 +144,12 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		// JSON for the facts --locate needs, then in the format asked.
 		base := []string{"-r", pc.path, "--ports", strconv.Itoa(int(port)), "--all"}
 		var js, jerr bytes.Buffer
-		if c := run(ctx, append(base, "--format", "json"), nil, &js, &jerr); c == exitUsage {
+		c := run(ctx, append(base, "--format", "json"), nil, &js, &jerr)
+		if c == exitUsage {
 			fmt.Fprintf(stderr, "rstsniff: probe: analysis: %s", jerr.String())
 			return exitUsage
 		}
+		code = max(code, c) // the exit status of -r on the same packets
 		flows = parseProbeFlows(js.Bytes())
 		if o.format == "json" {
 			if _, err := stdout.Write(js.Bytes()); err != nil {
@@ -160,11 +162,6 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			}
 			if c := run(ctx, a, nil, stdout, stderr); c == exitUsage {
 				return exitUsage
-			}
-		}
-		for _, f := range flows {
-			if f.Abnormal {
-				code = exitAbnormal
 			}
 		}
 	}
@@ -230,10 +227,9 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 // probeFlow is what the probe needs from the analysis of its capture.
 type probeFlow struct {
-	Stage    string
-	Outcome  string
-	Abnormal bool
-	Forged   []string // stages of the resets judged forged (origin middlebox)
+	Stage   string
+	Outcome string
+	Forged  []string // stages of the resets judged forged (origin middlebox)
 }
 
 func parseProbeFlows(jsonl []byte) []probeFlow {
@@ -242,13 +238,10 @@ func parseProbeFlows(jsonl []byte) []probeFlow {
 	sc.Buffer(nil, 4<<20)
 	for sc.Scan() {
 		var f struct {
-			Type     string `json:"type"`
-			Stage    string `json:"stage"`
-			Outcome  string `json:"outcome"`
-			Findings []struct {
-				ID string `json:"id"`
-			} `json:"findings"`
-			Resets []struct {
+			Type    string `json:"type"`
+			Stage   string `json:"stage"`
+			Outcome string `json:"outcome"`
+			Resets  []struct {
 				Stage  string `json:"stage"`
 				Origin string `json:"origin"`
 			} `json:"resets"`
@@ -257,11 +250,6 @@ func parseProbeFlows(jsonl []byte) []probeFlow {
 			continue
 		}
 		pf := probeFlow{Stage: f.Stage, Outcome: f.Outcome}
-		switch f.Outcome {
-		case "reset", "refused", "timeout", "unreachable":
-			pf.Abnormal = true
-		}
-		pf.Abnormal = pf.Abnormal || len(f.Findings) > 0
 		for _, r := range f.Resets {
 			if r.Origin == "middlebox" {
 				pf.Forged = append(pf.Forged, r.Stage)

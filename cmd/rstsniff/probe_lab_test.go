@@ -153,7 +153,7 @@ func TestProbeLab(t *testing.T) {
 			}
 			switch name {
 			case "probe-clean":
-				checkProbeServer(t, lines)
+				checkProbeServer(t, got, lines)
 			case "probe-maxstartups":
 				checkMaxStartups(t, got, lines)
 			case "probe-mtu-blackhole":
@@ -200,11 +200,26 @@ func checkProbeFlows(t *testing.T, got []verdict, want [][]verdict) {
 
 // checkProbeServer: what the probe says of the server is what lab.sh set
 // up (OpenSSH, an ed25519 host key) and what the capture says (HASSHes).
-func checkProbeServer(t *testing.T, lines []probeLine) {
+func checkProbeServer(t *testing.T, jsonl string, lines []probeLine) {
 	t.Helper()
-	for _, l := range lines {
-		if !strings.HasPrefix(l.Banner, "SSH-2.0-OpenSSH_") || !strings.HasPrefix(l.HostKey, "SHA256:") || len(l.HASSH) != 32 || len(l.Server) != 32 || l.LargeSent < 1460 {
+	var hassh [][2]string // the analysis's, from the capture: a second implementation
+	eachFlow(jsonl, func(f struct {
+		Algorithms struct {
+			Client string `json:"client_hassh"`
+			Server string `json:"server_hassh"`
+		} `json:"algorithms"`
+	}) {
+		hassh = append(hassh, [2]string{f.Algorithms.Client, f.Algorithms.Server})
+	})
+	if len(hassh) != len(lines) {
+		t.Fatalf("%d flows for %d probe connections", len(hassh), len(lines))
+	}
+	for i, l := range lines {
+		if !strings.HasPrefix(l.Banner, "SSH-2.0-OpenSSH_") || !strings.HasPrefix(l.HostKey, "SHA256:") || l.LargeSent < 1460 {
 			t.Errorf("connection %d: %+v", l.N, l)
+		}
+		if len(l.HASSH) != 32 || hassh[i] != [2]string{l.HASSH, l.Server} {
+			t.Errorf("connection %d: HASSH %s, server %s; the capture's %v", l.N, l.HASSH, l.Server, hassh[i])
 		}
 	}
 }
