@@ -19,6 +19,7 @@ func TestPackageGraph(t *testing.T) {
 		"correlate":    {"github.com/gopacket/", "/capture", "/report", "/metrics", "prometheus"},
 		"report":       {"github.com/gopacket/", "/capture", "/metrics", "prometheus"},
 		"metrics":      {"github.com/gopacket/", "/capture", "/report"},
+		"probe":        {"github.com/gopacket/", "/capture", "/decode", "/analyze", "/report", "/metrics", "prometheus"},
 	}
 	for pkg, bad := range forbidden {
 		out, err := exec.Command("go", "list", "-deps", "./"+pkg).CombinedOutput()
