@@ -1,7 +1,9 @@
 package probe
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -20,13 +22,17 @@ import (
 type Trigger uint8
 
 const (
-	TriggerSYN    Trigger = iota // the SYN itself is reset
-	TriggerBanner                // the client's identification string is reset
+	TriggerSYN     Trigger = iota // the SYN itself is reset
+	TriggerBanner                 // the client's identification string is reset
+	TriggerKexInit                // the client's KEXINIT is reset
 )
 
 func (t Trigger) String() string {
-	if t == TriggerSYN {
+	switch t {
+	case TriggerSYN:
 		return "syn"
+	case TriggerKexInit:
+		return "kexinit"
 	}
 	return "banner"
 }
@@ -108,7 +114,12 @@ func Locate(ctx context.Context, addr netip.AddrPort, trig Trigger, cfg LocateCo
 		if trig == TriggerSYN {
 			h = locateSYN(ctx, addr, ttl, cfg.Wait, l)
 		} else {
-			h, err = locateBanner(ctx, addr, ttl, cfg.Wait, l)
+			h, err = locateContent(ctx, addr, trig, ttl, cfg.Wait, l)
+			if errors.Is(err, errBannerReset) {
+				// The banner itself draws the reset now: locate that.
+				loc.Trigger, trig = TriggerBanner, TriggerBanner
+				h, err = locateContent(ctx, addr, trig, ttl, cfg.Wait, l)
+			}
 			if err != nil {
 				return loc, err
 			}
@@ -170,11 +181,14 @@ func locateSYN(ctx context.Context, addr netip.AddrPort, ttl int, wait time.Dura
 	return h
 }
 
-// locateBanner connects with the system's TTL, reads nothing, sets the TTL
-// and sends the identification string; a RST, a time-exceeded or the
-// server's own data answers. The connection is then aborted (SO_LINGER 0)
-// with the TTL restored, so the server forgets it at once.
-func locateBanner(ctx context.Context, addr netip.AddrPort, ttl int, wait time.Duration, l *icmpListener) (Hop, error) {
+// locateContent connects with the system's TTL, reads the server's
+// identification string, sets the TTL and sends the trigger: the client's
+// identification string, or (for TriggerKexInit) that at the normal TTL,
+// the server's KEXINIT read, then at TTL ttl a KEXINIT and a key exchange
+// init the server answers. A RST, a time-exceeded or the server's own data
+// answers. The connection is then aborted (SO_LINGER 0) with the TTL
+// restored, so the server forgets it at once.
+func locateContent(ctx context.Context, addr netip.AddrPort, trig Trigger, ttl int, wait time.Duration, l *icmpListener) (Hop, error) {
 	h := Hop{TTL: ttl}
 	conn, local, err := Dial(ctx, addr, 0, 0, wait)
 	if err != nil {
@@ -198,10 +212,29 @@ func locateBanner(ctx context.Context, addr netip.AddrPort, ttl int, wait time.D
 			return h, fmt.Errorf("the server sent no identification string at TTL %d: %v", ttl, err)
 		}
 	}
+	trigger := []byte(DefaultVersion + "\r\n")
+	if trig == TriggerKexInit {
+		if _, err := tc.Write(trigger); err != nil {
+			return h, err
+		}
+		// The rest of the server's first packet (its KEXINIT), so that
+		// only the answer to ours is left.
+		for !firstPacketIn(got) {
+			n, err := tc.Read(buf)
+			got = append(got, buf[:n]...)
+			if kind, _ := classify(err); kind == ErrReset {
+				return h, errBannerReset
+			}
+			if err != nil || len(got) > 64<<10 {
+				return h, fmt.Errorf("the server sent no KEXINIT at TTL %d: %v", ttl, err)
+			}
+		}
+		trigger = kexTrigger()
+	}
 	if err := setConnTTL(tc, addr.Addr().Is6(), ttl); err != nil {
 		return h, err
 	}
-	if _, err := tc.Write([]byte(DefaultVersion + "\r\n")); err != nil {
+	if _, err := tc.Write(trigger); err != nil {
 		return h, err
 	}
 	type res struct {
@@ -407,4 +440,64 @@ func addrOf(a net.Addr) (netip.Addr, bool) {
 		return ip.Unmap(), ok
 	}
 	return netip.Addr{}, false
+}
+
+// errBannerReset: the banner, sent at the normal TTL before a KEXINIT
+// trigger, was reset.
+var errBannerReset = errors.New("the banner was reset")
+
+// firstPacketIn reports whether b holds the identification line and a
+// whole binary packet after it.
+func firstPacketIn(b []byte) bool {
+	i := bytes.Index(b, []byte("SSH-"))
+	if i < 0 {
+		return false
+	}
+	j := bytes.IndexByte(b[i:], '\n')
+	if j < 0 {
+		return false
+	}
+	rest := b[i+j+1:]
+	if len(rest) < 4 {
+		return false
+	}
+	return len(rest) >= 4+int(binary.BigEndian.Uint32(rest))
+}
+
+// kexTrigger is a cleartext KEXINIT (curve25519-sha256 only, common host
+// key and cipher names) and an SSH_MSG_KEX_ECDH_INIT, which a server that
+// takes the KEXINIT answers with its key exchange reply.
+func kexTrigger() []byte {
+	p := []byte{20}
+	cookie := make([]byte, 16)
+	_, _ = rand.Read(cookie)
+	p = append(p, cookie...)
+	for _, l := range []string{
+		"curve25519-sha256,curve25519-sha256@libssh.org",
+		"ssh-ed25519,ecdsa-sha2-nistp256,rsa-sha2-512,rsa-sha2-256",
+		"aes128-ctr,aes256-ctr", "aes128-ctr,aes256-ctr",
+		"hmac-sha2-256,hmac-sha2-512", "hmac-sha2-256,hmac-sha2-512",
+		"none", "none", "", "",
+	} {
+		p = binary.BigEndian.AppendUint32(p, uint32(len(l)))
+		p = append(p, l...)
+	}
+	p = append(p, 0, 0, 0, 0, 0) // first_kex_packet_follows, reserved
+	q := make([]byte, 32)
+	_, _ = rand.Read(q)
+	ecdh := binary.BigEndian.AppendUint32([]byte{30}, 32)
+	return append(sshPacket(p), sshPacket(append(ecdh, q...))...)
+}
+
+// sshPacket frames a cleartext payload (RFC 4253 §6): length, padding
+// length, payload, 4 to 11 bytes of padding to a multiple of 8.
+func sshPacket(payload []byte) []byte {
+	pad := 8 - (5+len(payload))%8
+	if pad < 4 {
+		pad += 8
+	}
+	b := binary.BigEndian.AppendUint32(nil, uint32(1+len(payload)+pad))
+	b = append(b, byte(pad))
+	b = append(b, payload...)
+	return append(b, make([]byte, pad)...)
 }

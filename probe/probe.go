@@ -344,6 +344,9 @@ func (c Config) withDefaults() Config {
 
 // classify names the error class and keeps the text.
 func classify(err error) (ErrKind, string) {
+	if err == nil {
+		return ErrNone, ""
+	}
 	text := err.Error()
 	var ne net.Error
 	switch {

@@ -257,3 +257,61 @@ func TestQuotedSourcePort(t *testing.T) {
 		t.Error("a UDP datagram taken for TCP")
 	}
 }
+
+// TestKexTrigger: the KEXINIT and key exchange init that --locate sends
+// are well formed: an SSH server answers them with its key exchange reply.
+func TestKexTrigger(t *testing.T) {
+	addr, _, _ := sshServer(t, true)
+	c, err := net.Dial("tcp", addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	c.Write([]byte(DefaultVersion + "\r\n"))
+	var got []byte
+	buf := make([]byte, 4096)
+	for !firstPacketIn(got) {
+		n, err := c.Read(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, buf[:n]...)
+	}
+	if _, err := c.Write(kexTrigger()); err != nil {
+		t.Fatal(err)
+	}
+	// The server's next packet: SSH_MSG_KEX_ECDH_REPLY (31).
+	var next []byte
+	for len(next) < 6 {
+		n, err := c.Read(buf)
+		if err != nil {
+			t.Fatalf("no answer to the trigger: %v", err)
+		}
+		next = append(next, buf[:n]...)
+	}
+	if next[5] != 31 {
+		t.Errorf("the server answered message %d, want 31 (KEX_ECDH_REPLY)", next[5])
+	}
+}
+
+// TestLocateNoReset: with nothing on the path (loopback), every trigger
+// reaches the server at TTL 1. Needs a raw socket (root).
+func TestLocateNoReset(t *testing.T) {
+	addr, _, _ := sshServer(t, true)
+	for _, trig := range []Trigger{TriggerSYN, TriggerBanner, TriggerKexInit} {
+		loc, err := Locate(context.Background(), addr, trig, LocateConfig{MaxTTL: 3, Wait: time.Second})
+		if errors.Is(err, ErrNoRawSocket) {
+			t.Skip(err)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", trig, err)
+		}
+		if loc.ServerTTL != 1 || loc.ResetTTL != 0 || len(loc.Hops) != 1 || loc.Hops[0].Answer != AnswerServer {
+			t.Errorf("%s: %+v", trig, loc)
+		}
+		if _, ok := loc.LastHop(); ok {
+			t.Errorf("%s: a last hop before a reset that never came", trig)
+		}
+	}
+}

@@ -261,12 +261,16 @@ func parseProbeFlows(jsonl []byte) []probeFlow {
 }
 
 // locateTrigger picks what to repeat: the SYN when the first forged reset
-// answered the handshake, the banner otherwise.
+// answered the handshake, the KEXINIT when it came once the banners were
+// exchanged, the banner otherwise.
 func locateTrigger(flows []probeFlow, _ []probe.Result) (probe.Trigger, bool) {
 	for _, f := range flows {
 		if len(f.Forged) > 0 {
-			if f.Forged[0] == "handshake" {
+			switch f.Forged[0] {
+			case "handshake":
 				return probe.TriggerSYN, true
+			case "kexinit":
+				return probe.TriggerKexInit, true
 			}
 			return probe.TriggerBanner, true
 		}

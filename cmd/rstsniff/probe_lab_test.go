@@ -62,14 +62,16 @@ var probeLocateTruth = map[string]struct {
 	hop     int
 	addr    string
 }{
-	"banner-r1-v4": {"banner", 1, "198.51.100.1"},
-	"banner-r2-v4": {"banner", 2, "192.0.2.2"},
-	"syn-r1-v4":    {"syn", 1, "198.51.100.1"},
-	"syn-r2-v4":    {"syn", 2, "192.0.2.2"},
-	"banner-r1-v6": {"banner", 1, "2001:db8:1::1"},
-	"banner-r2-v6": {"banner", 2, "2001:db8:3::2"},
-	"syn-r1-v6":    {"syn", 1, "2001:db8:1::1"},
-	"syn-r2-v6":    {"syn", 2, "2001:db8:3::2"},
+	"banner-r1-v4":  {"banner", 1, "198.51.100.1"},
+	"banner-r2-v4":  {"banner", 2, "192.0.2.2"},
+	"syn-r1-v4":     {"syn", 1, "198.51.100.1"},
+	"syn-r2-v4":     {"syn", 2, "192.0.2.2"},
+	"banner-r1-v6":  {"banner", 1, "2001:db8:1::1"},
+	"banner-r2-v6":  {"banner", 2, "2001:db8:3::2"},
+	"syn-r1-v6":     {"syn", 1, "2001:db8:1::1"},
+	"syn-r2-v6":     {"syn", 2, "2001:db8:3::2"},
+	"kexinit-r2-v4": {"kexinit", 2, "192.0.2.2"},
+	"kexinit-r1-v6": {"kexinit", 1, "2001:db8:1::1"},
 }
 
 type probeLine struct {

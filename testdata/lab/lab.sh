@@ -776,7 +776,7 @@ case_probe-nobody() { # rstsniff probe as nobody, no capabilities, while the rou
 	stop_sshd
 }
 
-case_probe-locate() { # two routers; router 1, then router 2, forges resets for the banner, then for SYNs; IPv4 and IPv6
+case_probe-locate() { # two routers; router 1, then router 2, forges resets for the banner, then for SYNs (and twice for the KEXINIT); IPv4 and IPv6
 	topo two
 	start_sshd
 	local which ns trig fam target t
@@ -794,6 +794,12 @@ case_probe-locate() { # two routers; router 1, then router 2, forges resets for 
 			ip netns exec "$ns" $t -A FORWARD -p tcp --dport 22 --syn -m recent --name labl --set
 			probe "syn-r$which-v$fam" --count 2 --locate "$target"
 			ip netns exec "$ns" $t -F FORWARD
+			# A reset for the client's KEXINIT (it names curve25519-sha256); two of the four combinations.
+			if [ "$which$fam" = 24 ] || [ "$which$fam" = 16 ]; then
+				ip netns exec "$ns" $t -I FORWARD -p tcp --dport 22 -m string --algo bm --string curve25519-sha256 -j REJECT --reject-with tcp-reset
+				probe "kexinit-r$which-v$fam" --count 1 --locate "$target"
+				ip netns exec "$ns" $t -F FORWARD
+			fi
 		done
 	done
 	stop_sshd
