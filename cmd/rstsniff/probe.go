@@ -355,10 +355,11 @@ func (c *probeCapture) loop() {
 	}
 }
 
-// stop waits a moment for late packets (a server's reply to a close,
-// retransmissions), then ends the capture and closes the file.
+// stop waits a moment for late packets (a server's reply to a close, the
+// first retransmission of a SYN-ACK a second on), then ends the capture
+// and closes the file.
 func (c *probeCapture) stop() error {
-	time.Sleep(700 * time.Millisecond)
+	time.Sleep(1200 * time.Millisecond)
 	close(c.quit)
 	<-c.stopped
 	c.src.Close()

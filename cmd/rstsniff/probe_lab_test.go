@@ -44,6 +44,13 @@ var probeTruth = map[string]struct {
 	// No sshd: the server's kernel answers each SYN with a RST.
 	"probe-refused": {[][]verdict{probeRefused, probeRefused},
 		[][]string{{"none/refused"}, {"none/refused"}}, "exit 1"},
+	// The router drops the SYN and its retransmissions.
+	"probe-syn-drop": {[][]verdict{labTruth["syn-drop"].flows[0]}, [][]string{{"none/timeout"}}, "exit 1"},
+	// The server's firewall answers the SYN with ICMP host prohibited.
+	"probe-icmp-reject": {[][]verdict{labTruth["icmp-reject"].flows[0]}, [][]string{{"none/unreachable"}}, "exit 1"},
+	// The router resets the handshake's ACK in the server's name; the
+	// socket may learn of it before connect returns.
+	"probe-post-handshake": {[][]verdict{labTruth["post-handshake"].flows[0]}, [][]string{{"none/reset", "tcp/reset"}}, "exit 1"},
 	// As nobody there is no capture: only the sockets' view.
 	"probe-nobody": {nil, [][]string{{"tcp/reset", "banner/reset"}, {"tcp/reset", "banner/reset"}}, "exit 1"},
 }

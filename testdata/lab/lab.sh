@@ -35,7 +35,8 @@ pair_cases=(pair-reject-banner pair-inject pair-mss-clamp pair-drop-large pair-n
 # rstsniff probe (named by $RSTSNIFF) run in the client namespace against
 # the real sshd; "probes" names them all. Each writes probe.jsonl (its JSON
 # output), probe.err and probe.exit; probe-locate one set per run.
-probe_cases=(probe-clean probe-reject-banner probe-rate-limit probe-maxstartups probe-mtu-blackhole probe-refused probe-nobody probe-locate)
+probe_cases=(probe-clean probe-reject-banner probe-rate-limit probe-maxstartups probe-mtu-blackhole probe-refused probe-nobody probe-locate
+	probe-syn-drop probe-icmp-reject probe-post-handshake)
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=("${all_cases[@]}")
 [ "${cases[*]}" != pairs ] || cases=("${pair_cases[@]}")
@@ -760,6 +761,31 @@ case_probe-mtu-blackhole() { # two routers joined by a 576-byte MTU link; both d
 
 case_probe-refused() { # sshd is not running: the server's kernel refuses port 22
 	probe probe --count 2 $SRV4
+}
+
+case_probe-syn-drop() { # the router drops every SYN
+	start_sshd
+	inr iptables -I FORWARD -p tcp --dport 22 --syn -j DROP
+	probe probe --count 1 --timeout 3s $SRV4
+	inr iptables -F FORWARD
+	stop_sshd
+}
+
+case_probe-icmp-reject() { # the server's firewall answers SYNs with ICMP host prohibited
+	start_sshd
+	ins iptables -I INPUT -p tcp --dport 22 -j REJECT --reject-with icmp-host-prohibited
+	probe probe --count 1 $SRV4
+	ins iptables -F INPUT
+	stop_sshd
+}
+
+case_probe-post-handshake() { # the router resets the client as soon as the handshake's ACK passes
+	start_sshd
+	inr iptables -I FORWARD -p tcp --dport 22 ! --syn -j REJECT --reject-with tcp-reset
+	probe probe --count 1 $SRV4
+	inr iptables -F FORWARD
+	ins ss -K state syn-recv sport = :22 >/dev/null 2>&1 || true
+	stop_sshd
 }
 
 case_probe-nobody() { # rstsniff probe as nobody, no capabilities, while the router forges the banner's reset
