@@ -163,6 +163,12 @@ func TestProbeLab(t *testing.T) {
 			switch name {
 			case "probe-clean":
 				checkProbeServer(t, got, lines)
+				// --format html: the report on standard output, the sockets on standard error.
+				html, side := read(t, name, "probe.html"), read(t, name, "probe-html.err")
+				if !strings.HasPrefix(html, "<!DOCTYPE html>") || !strings.Contains(html, "No connection was reset") || !strings.HasSuffix(strings.TrimSpace(html), "</html>") ||
+					!strings.Contains(side, "every step done") || strings.TrimSpace(read(t, name, "probe-html.exit")) != "exit 0" {
+					t.Errorf("--format html: stderr %q, report:\n%.300s", side, html)
+				}
 			case "probe-maxstartups":
 				checkMaxStartups(t, got, lines)
 			case "probe-mtu-blackhole":

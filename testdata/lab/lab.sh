@@ -708,9 +708,12 @@ probe() {
 	echo "exit $rc" >>"$dir/client.txt"
 }
 
-case_probe-clean() { # three probes against the real sshd, nothing in the way
+case_probe-clean() { # three probes against the real sshd, nothing in the way; then one for an HTML report
 	start_sshd
 	probe probe --count 3 $SRV4
+	local rc=0
+	inc "$RSTSNIFF" probe --count 1 --format html $SRV4 >"$dir/probe.html" 2>"$dir/probe-html.err" || rc=$?
+	echo "exit $rc" >"$dir/probe-html.exit"
 	stop_sshd
 }
 
