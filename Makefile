@@ -19,6 +19,7 @@ test: lab-deps check
 	$(GO) test -count=1 ./...
 	@# The readers' goroutines, under the race detector (a few seconds).
 	$(GO) test -count=1 -race ./capture
+	$(GO) test -count=1 -race ./probe
 	$(GO) test -count=1 -race -run 'TestFrameIterators|TestExitCodes|TestTcpdumpFlags|TestStdin|TestTruncatedInput|TestParallelSameAsSerial|TestBrokenInputs|TestSameVerdictsWhateverTheWrapping|TestCutEveryCapture' ./cmd/rstsniff
 
 check:

@@ -23,6 +23,7 @@ func TestPackageGraph(t *testing.T) {
 		"kernel":       {"github.com/gopacket/", "/capture", "/analyze", "/report", "/metrics", "cilium"},
 		"kernel/probe": {"github.com/gopacket/", "/capture", "/analyze", "/report", "/metrics", "/decode"},
 		"explain":      {"github.com/gopacket/", "/capture", "/report", "/metrics", "prometheus", "/correlate"},
+		"probe":        {"github.com/gopacket/", "/capture", "/decode", "/analyze", "/report", "/metrics", "prometheus"},
 	}
 	for pkg, bad := range forbidden {
 		out, err := exec.Command("go", "list", "-deps", "./"+pkg).CombinedOutput()

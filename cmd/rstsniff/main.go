@@ -190,6 +190,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if len(args) > 0 && args[0] == "explain" {
 		return runExplain(args[1:], stdin, stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "probe" {
+		return runProbe(ctx, args[1:], stdout, stderr) // probe.go
+	}
 	o, err := parseFlags(args, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "rstsniff: %v\n", err)

@@ -32,9 +32,15 @@ all_cases=(clean authfail refused reject-banner post-handshake syn-drop maxstart
 # Captured at both ends at once (client.pcap, server.pcap), or on a jump
 # host (jump.pcap), for --correlate; "pairs" names them all.
 pair_cases=(pair-reject-banner pair-inject pair-mss-clamp pair-drop-large pair-nat pair-ipv6 jump-leg2-reset)
+# rstsniff probe (named by $RSTSNIFF) run in the client namespace against
+# the real sshd; "probes" names them all. Each writes probe.jsonl (its JSON
+# output), probe.err and probe.exit; probe-locate one set per run.
+probe_cases=(probe-clean probe-reject-banner probe-rate-limit probe-maxstartups probe-mtu-blackhole probe-refused probe-nobody probe-locate
+	probe-syn-drop probe-icmp-reject probe-post-handshake)
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=("${all_cases[@]}")
 [ "${cases[*]}" != pairs ] || cases=("${pair_cases[@]}")
+[ "${cases[*]}" != probes ] || cases=("${probe_cases[@]}")
 
 id=rsl$$
 work=$(mktemp -d)
@@ -807,6 +813,147 @@ CFG
 	rm -f "$work/sshd-jump.pid"
 	inr sysctl -qw net.ipv4.ip_forward=1
 	stop_sshd
+}
+
+# --- rstsniff probe ----------------------------------------------------------
+
+# probe runs rstsniff probe in the client namespace; NAME prefixes its
+# output files (default probe), the rest are probe's arguments.
+probe() {
+	local name=$1
+	shift
+	[ -x "${RSTSNIFF:-}" ] || { echo "lab: probe cases need RSTSNIFF=/path/to/rstsniff" >&2; return 1; }
+	local rc=0
+	inc "$RSTSNIFF" probe --format json -w "$dir/$name.pcap" "$@" >"$dir/$name.jsonl" 2>"$dir/$name.err" || rc=$?
+	echo "exit $rc" >"$dir/$name.exit"
+	echo "exit $rc" >>"$dir/client.txt"
+}
+
+case_probe-clean() { # three probes against the real sshd, nothing in the way; then one for an HTML report
+	start_sshd
+	probe probe --count 3 $SRV4
+	local rc=0
+	inc "$RSTSNIFF" probe --count 1 --format html $SRV4 >"$dir/probe.html" 2>"$dir/probe-html.err" || rc=$?
+	echo "exit $rc" >"$dir/probe-html.exit"
+	stop_sshd
+}
+
+case_probe-reject-banner() { # the router answers the client's banner with a forged RST
+	start_sshd
+	inr iptables -I FORWARD -p tcp --dport 22 -m string --algo bm --string SSH- -j REJECT --reject-with tcp-reset
+	probe probe --count 2 $SRV4
+	inr iptables -F FORWARD
+	stop_sshd
+}
+
+case_probe-rate-limit() { # the router lets 3 new connections a minute through and rejects later SYNs with a RST
+	start_sshd
+	inr iptables -I FORWARD -p tcp --dport 22 --syn -m recent --name labp --update --seconds 60 --hitcount 3 -j REJECT --reject-with tcp-reset
+	inr iptables -A FORWARD -p tcp --dport 22 --syn -m recent --name labp --set
+	probe probe --count 5 --interval 300ms $SRV4
+	inr iptables -F FORWARD
+	stop_sshd
+}
+
+case_probe-maxstartups() { # sshd takes one unauthenticated connection at a time; three come at once
+	start_sshd MaxStartups=1
+	probe probe --count 3 --parallel 3 $SRV4
+	stop_sshd
+}
+
+case_probe-mtu-blackhole() { # two routers joined by a 576-byte MTU link; both drop their ICMP "fragmentation needed"
+	topo two
+	start_sshd
+	inr ip link set r1 mtu 576
+	inr2 ip link set q0 mtu 576
+	inr iptables -I OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP
+	inr2 iptables -I OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP
+	probe probe --count 1 --timeout 4s $SRV4
+	inr iptables -F OUTPUT
+	inr2 iptables -F OUTPUT
+	inr ip link set r1 mtu 1500
+	inr2 ip link set q0 mtu 1500
+	# An MTU under 1280 took IPv6 off the routers' link: put it back.
+	inr ip -6 addr replace 2001:db8:3::1/64 dev r1 nodad
+	inr2 ip -6 addr replace 2001:db8:3::2/64 dev q0 nodad
+	inr ip -6 route replace 2001:db8:2::/64 via 2001:db8:3::2
+	inr2 ip -6 route replace default via 2001:db8:3::1
+	ins ss -K state connected sport = :22 >/dev/null 2>&1 || true
+	stop_sshd
+	topo one
+}
+
+case_probe-refused() { # sshd is not running: the server's kernel refuses port 22
+	probe probe --count 2 $SRV4
+}
+
+case_probe-syn-drop() { # the router drops every SYN
+	start_sshd
+	inr iptables -I FORWARD -p tcp --dport 22 --syn -j DROP
+	probe probe --count 1 --timeout 3s $SRV4
+	inr iptables -F FORWARD
+	stop_sshd
+}
+
+case_probe-icmp-reject() { # the server's firewall answers SYNs with ICMP host prohibited
+	start_sshd
+	ins iptables -I INPUT -p tcp --dport 22 -j REJECT --reject-with icmp-host-prohibited
+	probe probe --count 1 $SRV4
+	ins iptables -F INPUT
+	stop_sshd
+}
+
+case_probe-post-handshake() { # the router resets the client as soon as the handshake's ACK passes
+	start_sshd
+	inr iptables -I FORWARD -p tcp --dport 22 ! --syn -j REJECT --reject-with tcp-reset
+	probe probe --count 1 $SRV4
+	inr iptables -F FORWARD
+	ins ss -K state syn-recv sport = :22 >/dev/null 2>&1 || true
+	stop_sshd
+}
+
+case_probe-nobody() { # rstsniff probe as nobody, no capabilities, while the router forges the banner's reset
+	start_sshd
+	inr iptables -I FORWARD -p tcp --dport 22 -m string --algo bm --string SSH- -j REJECT --reject-with tcp-reset
+	local rc=0
+	inc runuser -u nobody -- "$RSTSNIFF" probe --format json --count 2 $SRV4 >"$dir/probe.jsonl" 2>"$dir/probe.err" || rc=$?
+	echo "exit $rc" >"$dir/probe.exit"
+	rc=0
+	inc runuser -u nobody -- "$RSTSNIFF" probe --count 1 $SRV4 >"$dir/probe-table.txt" 2>"$dir/probe-table.err" || rc=$?
+	echo "exit $rc" >"$dir/probe-table.exit"
+	echo "exit $rc" >>"$dir/client.txt"
+	inr iptables -F FORWARD
+	stop_sshd
+}
+
+case_probe-locate() { # two routers; router 1, then router 2, forges resets for the banner, then for SYNs (and twice for the KEXINIT); IPv4 and IPv6
+	topo two
+	start_sshd
+	local which ns trig fam target t
+	for fam in 4 6; do
+		target=$SRV4 t=iptables
+		[ $fam = 4 ] || target=$SRV6 t=ip6tables
+		for which in 1 2; do
+			ns=$R
+			[ $which = 1 ] || ns=$R2
+			ip netns exec "$ns" $t -I FORWARD -p tcp --dport 22 -m string --algo bm --string SSH- -j REJECT --reject-with tcp-reset
+			probe "banner-r$which-v$fam" --count 1 --locate "$target"
+			ip netns exec "$ns" $t -F FORWARD
+			# The first SYN passes (a baseline for the server's TTL), later ones are reset.
+			ip netns exec "$ns" $t -I FORWARD -p tcp --dport 22 --syn -m recent --name labl --update --seconds 600 --hitcount 1 -j REJECT --reject-with tcp-reset
+			ip netns exec "$ns" $t -A FORWARD -p tcp --dport 22 --syn -m recent --name labl --set
+			probe "syn-r$which-v$fam" --count 2 --locate "$target"
+			ip netns exec "$ns" $t -F FORWARD
+			# A reset for the client's KEXINIT (it names curve25519-sha256); two of the four combinations.
+			if [ "$which$fam" = 24 ] || [ "$which$fam" = 16 ]; then
+				ip netns exec "$ns" $t -I FORWARD -p tcp --dport 22 -m string --algo bm --string curve25519-sha256 -j REJECT --reject-with tcp-reset
+				probe "kexinit-r$which-v$fam" --count 1 --locate "$target"
+				ip netns exec "$ns" $t -F FORWARD
+			fi
+		done
+	done
+	stop_sshd
+	topo one
 }
 
 # --- main ------------------------------------------------------------------

@@ -1,0 +1,274 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// probeTruth is what the lab did in each probe case (lab.sh, case_probe-*),
+// written from its configuration, not from rstsniff's output: the verdict
+// of each connection in the probe's own capture (alternatives where a race
+// decides), how far each connection's socket got, and the exit status.
+var probeTruth = map[string]struct {
+	flows [][]verdict // per flow in order; nil: no capture
+	steps [][]string  // per probe connection: acceptable "reached/error"
+	exit  string
+}{
+	// Nothing in the way: the probe closes each connection after sshd
+	// refused the large key (stage auth: keys in use, no login).
+	"probe-clean": {[][]verdict{probeClosed, probeClosed, probeClosed},
+		[][]string{{"done/"}, {"done/"}, {"done/"}}, "exit 0"},
+	// The router forges a RST for the client's banner; the server's own
+	// banner then meets a closed socket (or, under load, comes first).
+	"probe-reject-banner": {[][]verdict{labTruth["reject-banner"].flows[0], labTruth["reject-banner"].flows[0]},
+		[][]string{{"tcp/reset", "banner/reset"}, {"tcp/reset", "banner/reset"}}, "exit 1"},
+	// -m recent lets three SYNs through a minute; the router answers later
+	// ones with a RST in the server's name.
+	"probe-rate-limit": {[][]verdict{probeClosed, probeClosed, probeClosed, labTruth["rate-limit"].flows[3], labTruth["rate-limit"].flows[3]},
+		[][]string{{"done/"}, {"done/"}, {"done/"}, {"none/refused"}, {"none/refused"}}, "exit 1"},
+	// Three at once to MaxStartups 1: one goes through, sshd drops two
+	// ("Exceeded MaxStartups"). Which of the three is up to accept order:
+	// checked apart (checkMaxStartups).
+	"probe-maxstartups": {nil, nil, "exit 1"},
+	// Packets over 576 bytes are lost between the routers and no ICMP
+	// comes back: the client's KEXINIT (1136 bytes) is never acknowledged;
+	// the check connection with MSS 536 gets through.
+	"probe-mtu-blackhole": {[][]verdict{{{"kexinit", "timeout", "", "", "", ""}, {"kexinit", "open", "", "", "", ""}}, probeClosed},
+		[][]string{{"banner/timeout", "tcp/timeout", "kexinit/timeout"}, {"done/"}}, "exit 1"},
+	// No sshd: the server's kernel answers each SYN with a RST.
+	"probe-refused": {[][]verdict{probeRefused, probeRefused},
+		[][]string{{"none/refused"}, {"none/refused"}}, "exit 1"},
+	// The router drops the SYN and its retransmissions.
+	"probe-syn-drop": {[][]verdict{labTruth["syn-drop"].flows[0]}, [][]string{{"none/timeout"}}, "exit 1"},
+	// The server's firewall answers the SYN with ICMP host prohibited.
+	"probe-icmp-reject": {[][]verdict{labTruth["icmp-reject"].flows[0]}, [][]string{{"none/unreachable"}}, "exit 1"},
+	// The router resets the handshake's ACK in the server's name; the
+	// socket may learn of it before connect returns.
+	"probe-post-handshake": {[][]verdict{labTruth["post-handshake"].flows[0]}, [][]string{{"none/reset", "tcp/reset"}}, "exit 1"},
+	// As nobody there is no capture: only the sockets' view.
+	"probe-nobody": {nil, [][]string{{"tcp/reset", "banner/reset"}, {"tcp/reset", "banner/reset"}}, "exit 1"},
+}
+
+var probeClosed = []verdict{{"auth", "closed", "client", "", "", ""}}
+
+// A RST to a SYN from the server itself: genuine, or not judged for want
+// of a baseline; never forged.
+var probeRefused = []verdict{{"handshake", "refused", "server", "server@handshake", "unknown", "refused"},
+	{"handshake", "refused", "server", "server@handshake", "endpoint", "refused"}}
+
+// probeLocateTruth: the router lab.sh made forge the reset, by run name
+// (trigger, router, IP version), as the hop and address --locate must name.
+var probeLocateTruth = map[string]struct {
+	trigger string
+	hop     int
+	addr    string
+}{
+	"banner-r1-v4":  {"banner", 1, "198.51.100.1"},
+	"banner-r2-v4":  {"banner", 2, "192.0.2.2"},
+	"syn-r1-v4":     {"syn", 1, "198.51.100.1"},
+	"syn-r2-v4":     {"syn", 2, "192.0.2.2"},
+	"banner-r1-v6":  {"banner", 1, "2001:db8:1::1"},
+	"banner-r2-v6":  {"banner", 2, "2001:db8:3::2"},
+	"syn-r1-v6":     {"syn", 1, "2001:db8:1::1"},
+	"syn-r2-v6":     {"syn", 2, "2001:db8:3::2"},
+	"kexinit-r2-v4": {"kexinit", 2, "192.0.2.2"},
+	"kexinit-r1-v6": {"kexinit", 1, "2001:db8:1::1"},
+}
+
+type probeLine struct {
+	Type      string   `json:"type"`
+	N         int      `json:"n"`
+	Reached   string   `json:"reached"`
+	Error     string   `json:"error"`
+	PreBanner []string `json:"pre_banner"`
+	Banner    string   `json:"banner"`
+	HostKey   string   `json:"host_key"`
+	HASSH     string   `json:"hassh"`
+	Server    string   `json:"hassh_server"`
+	LargeSent int      `json:"large_sent"`
+	MSS       int      `json:"mss"`
+	BlackHole bool     `json:"black_hole"`
+	// locate
+	Trigger string `json:"trigger"`
+	Hop     int    `json:"hop"`
+	HopAddr string `json:"hop_addr"`
+}
+
+func probeLines(t *testing.T, jsonl, typ string) []probeLine {
+	t.Helper()
+	var out []probeLine
+	for _, l := range strings.Split(jsonl, "\n") {
+		var p probeLine
+		if json.Unmarshal([]byte(l), &p) == nil && p.Type == typ {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// TestProbeLab runs `rstsniff probe` in the lab's client namespace against
+// the real sshd (lab.sh cases probe-*) and checks each case against
+// probeTruth. Needs root.
+func TestProbeLab(t *testing.T) {
+	needLab(t, "runuser")
+	binDir, err := os.MkdirTemp("", "rstsniff-bin-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(binDir)
+	os.Chmod(binDir, 0o755) // nobody runs it in probe-nobody
+	bin := filepath.Join(binDir, "rstsniff")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out := keptDir(t, "rstsniff-probe-")
+	cmd := exec.Command("bash", "../../testdata/lab/lab.sh", out, "probes")
+	cmd.Env = append(os.Environ(), "RSTSNIFF="+bin)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("lab.sh probes: %v\n%s", err, b)
+	}
+	read := func(t *testing.T, dir, name string) string {
+		b, err := os.ReadFile(filepath.Join(out, dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	for name, truth := range probeTruth {
+		t.Run(name, func(t *testing.T) {
+			got := read(t, name, "probe.jsonl")
+			if exit := strings.TrimSpace(read(t, name, "probe.exit")); exit != truth.exit {
+				t.Errorf("%s, want %s; stderr:\n%s", exit, truth.exit, read(t, name, "probe.err"))
+			}
+			if truth.flows != nil {
+				checkProbeFlows(t, parseVerdicts(t, got, false), truth.flows)
+			}
+			lines := probeLines(t, got, "probe")
+			if truth.steps != nil {
+				if len(lines) != len(truth.steps) {
+					t.Fatalf("%d probe connections, want %d:\n%s", len(lines), len(truth.steps), got)
+				}
+				for i, alts := range truth.steps {
+					if s := lines[i].Reached + "/" + lines[i].Error; !slices.Contains(alts, s) {
+						t.Errorf("connection %d reached %s, want one of %v", i+1, s, alts)
+					}
+				}
+			}
+			switch name {
+			case "probe-clean":
+				checkProbeServer(t, got, lines)
+				// --format html: the report on standard output, the sockets on standard error.
+				html, side := read(t, name, "probe.html"), read(t, name, "probe-html.err")
+				if !strings.HasPrefix(html, "<!DOCTYPE html>") || !strings.Contains(html, "No connection was reset") || !strings.HasSuffix(strings.TrimSpace(html), "</html>") ||
+					!strings.Contains(side, "every step done") || strings.TrimSpace(read(t, name, "probe-html.exit")) != "exit 0" {
+					t.Errorf("--format html: stderr %q, report:\n%.300s", side, html)
+				}
+			case "probe-maxstartups":
+				checkMaxStartups(t, got, lines)
+			case "probe-mtu-blackhole":
+				m := probeLines(t, got, "probe-mtu")
+				if len(m) != 1 || !m[0].BlackHole || lines[1].MSS != 536 {
+					t.Errorf("MTU check %+v (connection 2 MSS %d), want a black hole proven with MSS 536", m, lines[1].MSS)
+				}
+			case "probe-nobody":
+				note := "whether a reset was forged cannot be judged without CAP_NET_RAW"
+				if e := read(t, name, "probe.err"); strings.Count(e, note) != 1 || strings.Count(e, "\n") != 1 {
+					t.Errorf("stderr as nobody, want the one-line note:\n%s", e)
+				}
+				if strings.Contains(got, `"type":"flow"`) {
+					t.Errorf("flows without a capture:\n%s", got)
+				}
+				if tbl := read(t, name, "probe-table.txt"); !strings.Contains(tbl, "#1 198.51.100.2:") || !strings.Contains(tbl, "reset (RST)") {
+					t.Errorf("table as nobody:\n%s", tbl)
+				}
+			}
+		})
+	}
+	t.Run("probe-locate", func(t *testing.T) {
+		for run, want := range probeLocateTruth {
+			got := read(t, "probe-locate", run+".jsonl")
+			loc := probeLines(t, got, "locate")
+			if len(loc) != 1 || loc[0].Trigger != want.trigger || loc[0].Hop != want.hop || loc[0].HopAddr != want.addr {
+				t.Errorf("%s: locate %+v, want trigger %s, hop %d (%s)\n%s", run, loc, want.trigger, want.hop, want.addr, read(t, "probe-locate", run+".err"))
+			}
+		}
+	})
+}
+
+func checkProbeFlows(t *testing.T, got []verdict, want [][]verdict) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%d flows, want %d: %+v", len(got), len(want), got)
+	}
+	for i, alts := range want {
+		if !slices.ContainsFunc(alts, func(v verdict) bool { return reflect.DeepEqual(v, got[i]) }) {
+			t.Errorf("flow %d: %+v, want one of %+v", i+1, got[i], alts)
+		}
+	}
+}
+
+// checkProbeServer: what the probe says of the server is what lab.sh set
+// up (OpenSSH, an ed25519 host key) and what the capture says (HASSHes).
+func checkProbeServer(t *testing.T, jsonl string, lines []probeLine) {
+	t.Helper()
+	var hassh [][2]string // the analysis's, from the capture: a second implementation
+	eachFlow(jsonl, func(f struct {
+		Algorithms struct {
+			Client string `json:"client_hassh"`
+			Server string `json:"server_hassh"`
+		} `json:"algorithms"`
+	}) {
+		hassh = append(hassh, [2]string{f.Algorithms.Client, f.Algorithms.Server})
+	})
+	if len(hassh) != len(lines) {
+		t.Fatalf("%d flows for %d probe connections", len(hassh), len(lines))
+	}
+	for i, l := range lines {
+		if !strings.HasPrefix(l.Banner, "SSH-2.0-OpenSSH_") || !strings.HasPrefix(l.HostKey, "SHA256:") || l.LargeSent < 1460 {
+			t.Errorf("connection %d: %+v", l.N, l)
+		}
+		if len(l.HASSH) != 32 || hassh[i] != [2]string{l.HASSH, l.Server} {
+			t.Errorf("connection %d: HASSH %s, server %s; the capture's %v", l.N, l.HASSH, l.Server, hassh[i])
+		}
+	}
+}
+
+// checkMaxStartups: of three connections at once to MaxStartups 1, one
+// goes through and sshd drops the other two before its banner.
+func checkMaxStartups(t *testing.T, jsonl string, lines []probeLine) {
+	t.Helper()
+	vs := parseVerdicts(t, jsonl, false)
+	alts := labTruth["maxstartups"].flows[1]
+	var through, dropped int
+	for _, v := range vs {
+		switch {
+		case reflect.DeepEqual(v, probeClosed[0]):
+			through++
+		case slices.Contains(alts, v):
+			dropped++
+		default:
+			t.Errorf("flow %+v is neither through nor dropped by MaxStartups", v)
+		}
+	}
+	if through != 1 || dropped != 2 {
+		t.Errorf("%d through and %d dropped, want 1 and 2: %+v", through, dropped, vs)
+	}
+	var done, told int
+	for _, l := range lines {
+		if l.Reached == "done" {
+			done++
+		}
+		if slices.Contains(l.PreBanner, "Exceeded MaxStartups") && l.Error != "" {
+			told++
+		}
+	}
+	if len(lines) != 3 || done != 1 || told != 2 {
+		t.Errorf("sockets: %+v, want one done and two told \"Exceeded MaxStartups\"", lines)
+	}
+}
