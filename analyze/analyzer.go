@@ -129,11 +129,17 @@ func (a *Analyzer) Packet(frame int, ts time.Time, seg *decode.Segment) uint64 {
 	}
 	dups := f.out.Duplicates
 	f.packet(frame, ts, t, from, seg)
-	if f.ignored || f.candidate {
+	if f.ignored {
 		return 0
 	}
+	// A connection on another port is logged from its first packet, while
+	// it is still a candidate: if it turns out to be SSH, its report draws
+	// the handshake too.
 	if a.keep > 0 {
 		f.record(a.keep, frame, ts, from, seg, f.out.Duplicates != dups)
+	}
+	if f.candidate {
+		return 0
 	}
 	return f.out.Handle
 }

@@ -341,3 +341,20 @@ func TestOneDirection(t *testing.T) {
 		t.Errorf("both directions: missing %v", fs[0].Missing)
 	}
 }
+
+// SSH on a port not taken for SSH is found by its first payload; its
+// packet log still starts at the SYN, so reports draw every packet.
+func TestCandidateLoggedFromSYN(t *testing.T) {
+	ms := time.Millisecond
+	fs := feed(Config{Ports: []uint16{2222}, KeepPackets: 16}, with(seg{true, PA, 501, 101, "SSH-2.0-x\r\n", 3 * ms}, seg{false, PA, 101, 512, "SSH-2.0-y\r\n", 4 * ms}))
+	if len(fs) != 1 {
+		t.Fatalf("%d flows", len(fs))
+	}
+	if l := fs[0].Log; len(l) != 5 || l[0].Frame != 1 || !l[0].Flags.Has(S) {
+		t.Errorf("log %+v, want all 5 packets from the SYN", l)
+	}
+	// Not SSH: no flow, and its log is dropped with it.
+	if fs := feed(Config{Ports: []uint16{2222}, KeepPackets: 16}, with(seg{false, PA, 101, 501, "GET / HTTP/1.1\r\n", 3 * ms})); len(fs) != 0 {
+		t.Errorf("%d flows for HTTP on a port not taken for SSH", len(fs))
+	}
+}

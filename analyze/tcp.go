@@ -17,6 +17,7 @@ func (f *flow) packet(frame int, ts time.Time, t int64, from Side, seg *decode.S
 		f.candidate = false
 		if !bytes.HasPrefix(seg.Payload, []byte("SSH-")) {
 			f.ignored = true
+			f.out.Log, f.tail = nil, nil
 			return
 		}
 	}

@@ -120,6 +120,32 @@ func evidenceRecords(f *analyze.Flow) []analyze.PacketRecord {
 	return out
 }
 
+// packetLines renders the packets worth showing (evidenceRecords) and every
+// ICMP error about the connection, in frame order.
+func packetLines(f *analyze.Flow) []string {
+	var out []string
+	recs, errs := evidenceRecords(f), f.ICMP
+	for len(recs) > 0 || len(errs) > 0 {
+		if len(errs) > 0 && (len(recs) == 0 || errs[0].Packet < recs[0].Frame) {
+			out = append(out, icmpLine(f, errs[0], f.Start))
+			errs = errs[1:]
+			continue
+		}
+		out = append(out, packetLine(f, recs[0], f.Start))
+		recs = recs[1:]
+	}
+	return out
+}
+
+// icmpLine renders an ICMP error about the connection like packetLine.
+func icmpLine(f *analyze.Flow, e analyze.ICMPError, t0 time.Time) string {
+	to := f.Client.Addr()
+	if e.About == analyze.Server {
+		to = f.Server.Addr()
+	}
+	return fmt.Sprintf("#%-4d +%-9s %s > %s: %s, about the %s's segment, %s %d", e.Packet, seconds(e.Time.Sub(t0)), e.From, to, icmpWhat(e), e.About, icmpTTLName(e), e.TTL)
+}
+
 // packetLine renders a packet the way tcpdump would, with its frame number.
 func packetLine(f *analyze.Flow, p analyze.PacketRecord, t0 time.Time) string {
 	src, dst := f.Client, f.Server

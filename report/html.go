@@ -49,9 +49,7 @@ func HTML(w io.Writer, r *Run, meta Meta) error {
 			hf.Findings = append(hf.Findings, htmlFinding{ID: fd.ID.String(), Blame: fd.Blame.String(), Summary: summary(f, fd)})
 		}
 		hf.Causes, hf.NextSteps = advice(f.Findings)
-		for _, p := range evidenceRecords(f) {
-			hf.Packets = append(hf.Packets, packetLine(f, p, f.Start))
-		}
+		hf.Packets = packetLines(f)
 		page.Flows = append(page.Flows, hf)
 	}
 	return htmlTmpl.Execute(w, page)
@@ -165,8 +163,39 @@ func ladder(f *analyze.Flow) svgLadder {
 	} else {
 		l.Omitted = f.LogOmitted
 	}
-	for i, p := range recs {
-		y := topMargin + i*rowHeight + rowHeight/2
+	// ICMP errors about the connection take their place among the packets
+	// by frame number; one from a router is drawn from the middle lane.
+	errs := f.ICMP
+	row := 0
+	band := func(st string) {
+		if n := len(l.Bands); n > 0 && l.Bands[n-1].Stage == st {
+			l.Bands[n-1].H += rowHeight
+		} else {
+			l.Bands = append(l.Bands, svgBand{Y: topMargin + row*rowHeight, H: rowHeight, Stage: st, Fill: stageFill[st]})
+		}
+	}
+	icmp := func(e analyze.ICMPError, st string) {
+		a := svgArrow{Y: topMargin + row*rowHeight + rowHeight/2, X1: laneServer, X2: laneClient, Class: "icmp"}
+		if e.About == analyze.Server {
+			a.X1, a.X2 = laneClient, laneServer
+		}
+		if e.From != f.Client.Addr() && e.From != f.Server.Addr() {
+			a.X1 = laneMiddle
+			l.Middle = true
+		}
+		a.Label = fmt.Sprintf("#%d +%.1f ms %s from %s", e.Packet, float64(e.Time.Sub(f.Start).Microseconds())/1000, icmpShort(e), e.From)
+		a.Head = arrowHead(a)
+		l.Arrows = append(l.Arrows, a)
+		band(st)
+		row++
+	}
+	st := analyze.StageHandshake.String()
+	for _, p := range recs {
+		for len(errs) > 0 && errs[0].Packet < p.Frame {
+			icmp(errs[0], st)
+			errs = errs[1:]
+		}
+		y := topMargin + row*rowHeight + rowHeight/2
 		a := svgArrow{Y: y, X1: laneClient, X2: laneServer, Class: "pkt"}
 		if p.From == analyze.Server {
 			a.X1, a.X2 = laneServer, laneClient
@@ -185,21 +214,38 @@ func ladder(f *analyze.Flow) svgLadder {
 		if p.Banner {
 			a.Label += " banner"
 		}
-		dir := 1
-		if a.X2 < a.X1 {
-			dir = -1
-		}
-		a.Head = fmt.Sprintf("%d,%d %d,%d %d,%d", a.X2, a.Y, a.X2-9*dir, a.Y-5, a.X2-9*dir, a.Y+5)
+		a.Head = arrowHead(a)
 		l.Arrows = append(l.Arrows, a)
-		st := p.Stage.String()
-		if n := len(l.Bands); n > 0 && l.Bands[n-1].Stage == st {
-			l.Bands[n-1].H += rowHeight
-		} else {
-			l.Bands = append(l.Bands, svgBand{Y: topMargin + i*rowHeight, H: rowHeight, Stage: st, Fill: stageFill[st]})
-		}
+		st = p.Stage.String()
+		band(st)
+		row++
 	}
-	l.Height = topMargin + len(recs)*rowHeight + 30
+	for _, e := range errs {
+		if row >= maxRows {
+			break
+		}
+		icmp(e, st)
+	}
+	l.Height = topMargin + row*rowHeight + 30
 	return l
+}
+
+// arrowHead is the polygon of an arrow's head at its X2 end.
+func arrowHead(a svgArrow) string {
+	dir := 1
+	if a.X2 < a.X1 {
+		dir = -1
+	}
+	return fmt.Sprintf("%d,%d %d,%d %d,%d", a.X2, a.Y, a.X2-9*dir, a.Y-5, a.X2-9*dir, a.Y+5)
+}
+
+// icmpShort names an ICMP error in a few words, for the ladder.
+func icmpShort(e analyze.ICMPError) string {
+	proto := "ICMP"
+	if e.IPv6 {
+		proto = "ICMPv6"
+	}
+	return fmt.Sprintf("%s %d/%d", proto, e.Type, e.Code)
 }
 
 // htmlHead opens every HTML page: no script, font or style from elsewhere,

@@ -100,10 +100,10 @@ func mdFlow(b *strings.Builder, f *analyze.Flow) {
 		}
 		b.WriteString("\n")
 	}
-	if recs := evidenceRecords(f); len(recs) > 0 {
+	if lines := packetLines(f); len(lines) > 0 {
 		b.WriteString("**Packets** (frame numbers as in Wireshark; sequence numbers relative):\n\n```\n")
-		for _, p := range recs {
-			b.WriteString(packetLine(f, p, f.Start) + "\n")
+		for _, l := range lines {
+			b.WriteString(l + "\n")
 		}
 		if f.LogOmitted > 0 {
 			fmt.Fprintf(b, "(%d packets in the middle not kept)\n", f.LogOmitted)
