@@ -76,6 +76,10 @@ type OpenError struct {
 func (e *OpenError) Error() string { return fmt.Sprintf("capture: %s: %v", e.Name, e.Err) }
 func (e *OpenError) Unwrap() error { return e.Err }
 
+// ErrTimeout is returned by the ReadFrame of a live source when no frame
+// came within its read timeout; reading may go on. Files never return it.
+var ErrTimeout = errors.New("capture: no frame within the read timeout")
+
 // ErrUnknownFormat is returned for input that is neither pcap nor pcapng.
 var ErrUnknownFormat = errors.New("not a pcap or pcapng capture (unknown magic number)")
 
