@@ -18,7 +18,8 @@ demo: build-deps build
 test: lab-deps check
 	$(GO) test -count=1 ./...
 	@# The readers' goroutines, under the race detector (a few seconds).
-	$(GO) test -count=1 -race ./capture ./pipeline
+	$(GO) test -count=1 -race ./capture
+	$(GO) test -count=1 -race -run 'TestPacketTimeInOrder|TestWallClockAsJudged|TestRunStops|TestMatch' ./pipeline
 	$(GO) test -count=1 -race -run 'TestExitCodes|TestTcpdumpFlags|TestStdin|TestTruncatedInput|TestParallelSameAsSerial|TestBrokenInputs|TestSameVerdictsWhateverTheWrapping|TestCutEveryCapture' ./cmd/rstsniff
 
 check:
