@@ -1,10 +1,3 @@
-// Package capture reads frames from capture files and standard input.
-//
-// Open detects the format from the first bytes (classic pcap in either byte
-// order with micro- or nanosecond timestamps, pcapng with any number of
-// interfaces and link types, either one gzip-compressed) and returns a
-// Source. Frames come out zero-copy: the bytes returned by ReadFrame are
-// only valid until the next call.
 package capture
 
 import (

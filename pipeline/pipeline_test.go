@@ -195,11 +195,6 @@ func TestRunStops(t *testing.T) {
 	})
 	t.Run("damaged", func(t *testing.T) {
 		var b bytes.Buffer
-		src, err := capture.Open(filepath.Join("..", "testdata", "pcaps", "clean", "capture.pcap"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		src.Close()
 		raw := readFile(t, filepath.Join("..", "testdata", "pcaps", "clean", "capture.pcap"))
 		b.Write(raw[:len(raw)-10])
 		cut, err := capture.NewReader("cut", &b)

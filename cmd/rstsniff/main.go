@@ -1,5 +1,3 @@
-// Command rstsniff reads SSH traffic captures, or captures live, and says
-// who reset each connection, at which step, and how it ended.
 package main
 
 import (
