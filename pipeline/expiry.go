@@ -18,16 +18,17 @@ type Expiry struct {
 	// to the sink as soon as it is judged, in the order the connections
 	// ended, on the packet loop.
 	ordered bool
-	// checkEvery is how many frames go by between looks at the context
-	// (it costs a lock); 1 looks before every read.
-	checkEvery int
+	// checkMask: the context is looked at (it costs a lock) when the
+	// frames read so far, masked with it, are 0: 4095 every 4096 frames,
+	// 0 before every read.
+	checkMask int
 }
 
 // PacketTime is the expiry for capture files: packet time, once a second
 // of it from the first packet, flows in order of first packet, the
 // context looked at every 4096 frames.
 func PacketTime() Expiry {
-	return Expiry{every: time.Second, ordered: true, checkEvery: 4096}
+	return Expiry{every: time.Second, ordered: true, checkMask: 4096 - 1}
 }
 
 // WallClock is the expiry for a live capture, whose packet timestamps come
@@ -35,5 +36,5 @@ func PacketTime() Expiry {
 // printed as soon as it is judged, the context looked at before every
 // read.
 func WallClock() Expiry {
-	return Expiry{wall: true, every: 250 * time.Millisecond, checkEvery: 1}
+	return Expiry{wall: true, every: 250 * time.Millisecond}
 }

@@ -79,8 +79,7 @@ type Stats struct {
 // is set and the error is nil), a bad filter, or an error from the sink or
 // the evidence. It does not close src.
 func Run(ctx context.Context, src capture.Source, cfg Config, exp Expiry, sink Sink) (Stats, error) {
-	p := &packets{a: cfg.Analyzer, ev: cfg.Evidence, match: cfg.Match}
-	p.st.Unsupported = map[uint16]int{}
+	p := &packets{a: cfg.Analyzer, ev: cfg.Evidence, match: cfg.Match, unsupported: map[uint16]int{}}
 	async := exp.ordered && cfg.Evidence == nil && runtime.GOMAXPROCS(0) > 1
 	h := newHandOver(cfg.Analyzer, cfg.Evidence, sink, exp.ordered, async)
 	defer h.close()
@@ -95,13 +94,22 @@ func Run(ctx context.Context, src capture.Source, cfg Config, exp Expiry, sink S
 }
 
 // packets is the packet loop's state: the decoder's output, the
-// filter, and the facts gathered.
+// filter, and the frames skipped.
 type packets struct {
-	a     *analyze.Analyzer
-	ev    Evidence
-	match Matcher
-	seg   decode.Segment
-	st    Stats
+	a                             *analyze.Analyzer
+	ev                            Evidence
+	match                         Matcher
+	seg                           decode.Segment
+	undecodable, firstUndecodable int
+	unsupported                   map[uint16]int
+	filtered                      int
+}
+
+// stats adds the frames skipped to st.
+func (p *packets) stats(st Stats) Stats {
+	st.Undecodable, st.FirstUndecodable = p.undecodable, p.firstUndecodable
+	st.Unsupported, st.Filtered = p.unsupported, p.filtered
+	return st
 }
 
 func (p *packets) loop(ctx context.Context, src capture.Source, cfg Config, exp Expiry, h *handOver) (Stats, error) {
@@ -109,7 +117,7 @@ func (p *packets) loop(ctx context.Context, src capture.Source, cfg Config, exp 
 	if !ok {
 		r = frameReader{src}
 	}
-	st := &p.st
+	var st Stats // a local, kept off the heap for the per-frame counts
 	// The next collection, Unix nanoseconds by exp's clock. Packet time
 	// starts with a collection at the first packet, the wall clock one
 	// tick after the start.
@@ -123,7 +131,7 @@ func (p *packets) loop(ctx context.Context, src capture.Source, cfg Config, exp 
 		if cfg.Limit > 0 && st.Frames >= cfg.Limit {
 			break
 		}
-		if st.Frames%exp.checkEvery == 0 && ctx.Err() != nil {
+		if st.Frames&exp.checkMask == 0 && ctx.Err() != nil {
 			st.Interrupted = true
 			break
 		}
@@ -136,19 +144,19 @@ func (p *packets) loop(ctx context.Context, src capture.Source, cfg Config, exp 
 			}
 			st.End = fr.Timestamp
 			if err := p.frame(st.Frames, &fr); err != nil {
-				return *st, err
+				return p.stats(st), err
 			}
 		case err == io.EOF:
-			return *st, nil
+			return p.stats(st), nil
 		case errors.Is(err, capture.ErrTimeout):
 			// No packet: the wall clock still goes on.
 		default:
 			var re *capture.ReadError
 			if errors.As(err, &re) {
 				st.Damaged = re
-				return *st, nil
+				return p.stats(st), nil
 			}
-			return *st, err
+			return p.stats(st), err
 		}
 		var now time.Time
 		switch {
@@ -169,7 +177,7 @@ func (p *packets) loop(ctx context.Context, src capture.Source, cfg Config, exp 
 				oldest = p.a.OldestOpen()
 			}
 			if err := h.submit(b, oldest); err != nil {
-				return *st, err
+				return p.stats(st), err
 			}
 			armed, next = true, t+int64(exp.every)
 			if cfg.Tick != nil {
@@ -177,7 +185,7 @@ func (p *packets) loop(ctx context.Context, src capture.Source, cfg Config, exp 
 			}
 		}
 	}
-	return *st, nil
+	return p.stats(st), nil
 }
 
 // frame handles frame number n; it returns an error only for a bad filter.
@@ -185,7 +193,7 @@ func (p *packets) frame(n int, f *capture.Frame) error {
 	data, ci := f.Data, &f.Info
 	lt := decode.LinkType(ci.LinkType)
 	if !lt.Supported() {
-		p.st.Unsupported[ci.LinkType]++
+		p.unsupported[ci.LinkType]++
 		return nil
 	}
 	if p.match != nil {
@@ -194,7 +202,7 @@ func (p *packets) frame(n int, f *capture.Frame) error {
 			return err
 		}
 		if !ok {
-			p.st.Filtered++
+			p.filtered++
 			return nil
 		}
 	}
@@ -205,10 +213,10 @@ func (p *packets) frame(n int, f *capture.Frame) error {
 			p.ev.Add(h, data, *ci)
 		}
 	case decode.ErrTruncated, decode.ErrMalformed:
-		if p.st.Undecodable == 0 {
-			p.st.FirstUndecodable = n
+		if p.undecodable == 0 {
+			p.firstUndecodable = n
 		}
-		p.st.Undecodable++
+		p.undecodable++
 	}
 	return nil
 }
