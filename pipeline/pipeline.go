@@ -33,15 +33,17 @@ type Evidence interface {
 	Done(f *analyze.Flow) error
 }
 
-// Config is what one run needs besides its source. Analyzer is required;
-// the rest may stay zero.
+// Config is what one run needs besides its source. Analyzer is required,
+// MaxFlows should be set; the rest may stay zero.
 type Config struct {
 	// Analyzer gets every decoded segment; it belongs to the run until Run
 	// returns.
 	Analyzer *analyze.Analyzer
 	// MaxFlows: when the analyzer holds more connections, they are
 	// collected at once rather than at the next tick (the analyzer then
-	// evicts the least recently active).
+	// evicts the least recently active). Set it to the analyzer's
+	// Config.MaxFlows: 0 here collects at every frame (as --max-flows 0
+	// always has), while the analyzer reads 0 as its default.
 	MaxFlows int
 	// Match, when set, drops the frames it does not match before decoding.
 	Match Matcher
@@ -74,10 +76,12 @@ type Stats struct {
 
 // Run reads src to its end (or to cfg.Limit frames, or until ctx ends),
 // feeds every frame to cfg.Analyzer, hands over the connections that end
-// as exp's clock goes by, and every one left at the end. It returns an
-// error for a source that fails other than by damage (then Stats.Damaged
-// is set and the error is nil), a bad filter, or an error from the sink or
-// the evidence. It does not close src.
+// as exp's clock goes by, and every one left at the end. A damaged capture
+// (a *capture.ReadError) ends the run like the end of the input, with
+// Stats.Damaged set. Run returns an error when the source fails otherwise,
+// the filter cannot be compiled, or the sink or the evidence fails; the
+// flows collected by then may not all have reached the sink. It does not
+// close src.
 func Run(ctx context.Context, src capture.Source, cfg Config, exp Expiry, sink Sink) (Stats, error) {
 	p := &packets{a: cfg.Analyzer, ev: cfg.Evidence, match: cfg.Match, unsupported: map[uint16]int{}}
 	async := exp.ordered && cfg.Evidence == nil && runtime.GOMAXPROCS(0) > 1

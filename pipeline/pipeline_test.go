@@ -243,13 +243,13 @@ func (m *matcher) Match(uint16, []byte, int, time.Time) (bool, error) {
 // The filter's verdicts are counted, and its error ends the run.
 func TestMatch(t *testing.T) {
 	all := labFrames(t, "clean")
-	c := Config{Analyzer: analyze.New(analyze.Config{}), Match: &matcher{keep: func(n int) bool { return n%2 == 0 }}}
+	c := Config{Analyzer: analyze.New(analyze.Config{}), MaxFlows: analyze.DefaultMaxFlows, Match: &matcher{keep: func(n int) bool { return n%2 == 0 }}}
 	_, st := runFlows(t, &frames{fs: all}, c, PacketTime())
 	if st.Filtered != (len(all)+1)/2 {
 		t.Errorf("%d filtered of %d, want every other", st.Filtered, len(all))
 	}
 	bad := fmt.Errorf("bad filter expression")
-	c = Config{Analyzer: analyze.New(analyze.Config{}), Match: &matcher{keep: func(int) bool { return true }, err: bad}}
+	c = Config{Analyzer: analyze.New(analyze.Config{}), MaxFlows: analyze.DefaultMaxFlows, Match: &matcher{keep: func(int) bool { return true }, err: bad}}
 	if _, err := Run(context.Background(), &frames{fs: all}, c, PacketTime(), func(*analyze.Flow) error { return nil }); !errors.Is(err, bad) {
 		t.Errorf("got %v, want the filter's error", err)
 	}
