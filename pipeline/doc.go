@@ -16,11 +16,11 @@
 //     Open, OldestOpen) and the Stats. It calls Evidence.Add.
 //   - With PacketTime, no Evidence and a second CPU, one judging goroutine
 //     owns the Analyzer's verdict state (Judge: host baselines, rate
-//     history), the heap of flows waiting for earlier ones, and calls
-//     Evidence.Done (never, as there is none) and the Sink. Batches reach
-//     it in the order Collect made them, over a channel, so the verdicts
-//     are those of a serial run. Otherwise the packet loop does all this
-//     itself.
+//     history) and the heap of flows waiting for earlier ones, and alone
+//     calls the Sink. Batches reach it in the order Collect made them, over
+//     a channel, so the verdicts are those of a serial run. Otherwise (live,
+//     or with Evidence, or on one CPU) the packet loop judges, calls
+//     Evidence.Done and the Sink itself.
 //   - Run returns only after the judging goroutine has ended: the Sink is
 //     not called after Run returns.
 //
