@@ -20,7 +20,8 @@ test: lab-deps check
 	@# The readers' goroutines, under the race detector (a few seconds).
 	$(GO) test -count=1 -race ./capture
 	$(GO) test -count=1 -race ./probe
-	$(GO) test -count=1 -race -run 'TestFrameIterators|TestExitCodes|TestTcpdumpFlags|TestStdin|TestTruncatedInput|TestParallelSameAsSerial|TestBrokenInputs|TestSameVerdictsWhateverTheWrapping|TestCutEveryCapture' ./cmd/rstsniff
+	$(GO) test -count=1 -race -run 'TestPacketTimeInOrder|TestWallClockAsJudged|TestRunStops|TestMatch' ./pipeline
+	$(GO) test -count=1 -race -run 'TestExitCodes|TestTcpdumpFlags|TestStdin|TestTruncatedInput|TestParallelSameAsSerial|TestBrokenInputs|TestSameVerdictsWhateverTheWrapping|TestCutEveryCapture' ./cmd/rstsniff
 
 check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

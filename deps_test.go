@@ -9,7 +9,9 @@ import (
 // TestPackageGraph keeps the data flow one-way: decode knows no capture
 // library, analyze sees neither gopacket nor capture, report never reads
 // packets, reading files needs no libpcap (capture does not pull in
-// capture/live), correlate works on analyze's results only, and only cmd/rstsniff sees every package.
+// capture/live), pipeline joins capture, decode and analyze without libpcap
+// or any output, correlate works on analyze's results only, and only
+// cmd/rstsniff sees every package.
 func TestPackageGraph(t *testing.T) {
 	forbidden := map[string][]string{
 		"decode":       {"github.com/gopacket/", "/capture", "/analyze", "/report", "/metrics"},
@@ -24,6 +26,7 @@ func TestPackageGraph(t *testing.T) {
 		"kernel/probe": {"github.com/gopacket/", "/capture", "/analyze", "/report", "/metrics", "/decode"},
 		"explain":      {"github.com/gopacket/", "/capture", "/report", "/metrics", "prometheus", "/correlate"},
 		"probe":        {"github.com/gopacket/", "/capture", "/decode", "/analyze", "/report", "/metrics", "prometheus"},
+		"pipeline":     {"/report", "/metrics", "prometheus", "/correlate", "gopacket/pcap$", "/live"},
 	}
 	for pkg, bad := range forbidden {
 		out, err := exec.Command("go", "list", "-deps", "./"+pkg).CombinedOutput()

@@ -1,10 +1,3 @@
-// Package capture reads frames from capture files and standard input.
-//
-// Open detects the format from the first bytes (classic pcap in either byte
-// order with micro- or nanosecond timestamps, pcapng with any number of
-// interfaces and link types, either one gzip-compressed) and returns a
-// Source. Frames come out zero-copy: the bytes returned by ReadFrame are
-// only valid until the next call.
 package capture
 
 import (
@@ -75,6 +68,10 @@ type OpenError struct {
 
 func (e *OpenError) Error() string { return fmt.Sprintf("capture: %s: %v", e.Name, e.Err) }
 func (e *OpenError) Unwrap() error { return e.Err }
+
+// ErrTimeout is returned by the ReadFrame of a live source when no frame
+// came within its read timeout; reading may go on. Files never return it.
+var ErrTimeout = errors.New("capture: no frame within the read timeout")
 
 // ErrUnknownFormat is returned for input that is neither pcap nor pcapng.
 var ErrUnknownFormat = errors.New("not a pcap or pcapng capture (unknown magic number)")

@@ -4,7 +4,6 @@
 package live
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -34,8 +33,9 @@ type Options struct {
 // (libpcap's own default is 2 MiB).
 const DefaultBufferKiB = 16 << 10
 
-// ErrTimeout is returned by ReadFrame when no packet came within Timeout.
-var ErrTimeout = errors.New("live: no packet within the read timeout")
+// ErrTimeout is returned by ReadFrame when no packet came within Timeout:
+// capture.ErrTimeout, which the pipeline knows.
+var ErrTimeout = capture.ErrTimeout
 
 // Source is a live capture. Frames returned by ReadFrame are valid until the
 // next call.

@@ -30,7 +30,7 @@ func BenchmarkPipeline(b *testing.B) {
 	b.SetBytes(st.Size())
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if code := run(context.Background(), []string{"-r", file, "--format", "json"}, strings.NewReader(""), io.Discard, io.Discard); code == exitUsage {
+		if code := exitStatus(run(context.Background(), []string{"-r", file, "--format", "json"}, strings.NewReader(""), io.Discard, io.Discard), io.Discard); code == exitUsage {
 			b.Fatal("run failed")
 		}
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -254,5 +256,51 @@ func TestParallelSameAsSerial(t *testing.T) {
 		if strings.Count(a, `"type":"flow"`) != strings.Count(b, `"type":"flow"`) || strings.Count(a, `"type":"flow"`) < 5 {
 			t.Errorf("%s: evidence differs: %d and %d flows", format, strings.Count(a, `"type":"flow"`), strings.Count(b, `"type":"flow"`))
 		}
+	}
+}
+
+// --version and --help are answered before anything else is checked or
+// opened, and exit 0.
+func TestVersionAndHelp(t *testing.T) {
+	for _, c := range []struct {
+		name           string
+		args           []string
+		stdout, stderr string // substrings
+	}{
+		{"version", []string{"--version"}, "rstsniff dev\n", ""},
+		{"version before -o", []string{"--version", "-o", "/nonexistent/dir/out"}, "rstsniff dev\n", ""},
+		{"version with nothing to read", []string{"--version", "--format", "xml"}, "rstsniff dev\n", ""},
+		{"help", []string{"-h", "--format", "xml"}, "", "usage: rstsniff -r FILE"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out, errOut, code := runCLI(t, "", c.args...)
+			if code != exitOK || !strings.Contains(out, c.stdout) || !strings.Contains(errOut, c.stderr) || (c.stderr == "" && errOut != "") {
+				t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+			}
+		})
+	}
+}
+
+// run's error carries the exit status; main prints its message, if any,
+// on one line.
+func TestExitStatus(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		err    error
+		code   int
+		stderr string
+	}{
+		{"nil", nil, exitOK, ""},
+		{"abnormal", abnormal(), exitAbnormal, ""},
+		{"plain error", errors.New("-o: permission denied"), exitUsage, "rstsniff: -o: permission denied\n"},
+		{"silent usage", &exitError{code: exitUsage}, exitUsage, ""},
+		{"wrapped", fmt.Errorf("reading: %w", &exitError{code: exitAbnormal, err: errors.New("cut short")}), exitAbnormal, "rstsniff: cut short\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var b strings.Builder
+			if got := exitStatus(c.err, &b); got != c.code || b.String() != c.stderr {
+				t.Errorf("exit %d, printed %q; want %d, %q", got, b.String(), c.code, c.stderr)
+			}
+		})
 	}
 }

@@ -18,29 +18,27 @@ const correlatePackets = analyze.KeepAll
 
 // runCorrelate analyses each capture keeping every packet of every
 // connection, then compares the two, or looks for jump-host legs in one.
-func runCorrelate(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.Writer) int {
+func runCorrelate(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(o.reads) == 2 {
 		a, errA := os.Stat(o.reads[0])
 		b, errB := os.Stat(o.reads[1])
 		if errA == nil && errB == nil && os.SameFile(a, b) {
-			fmt.Fprintf(stderr, "rstsniff: --correlate: %s and %s are the same file: give the captures of the two ends\n", o.reads[0], o.reads[1])
-			return exitUsage
+			return fmt.Errorf("--correlate: %s and %s are the same file: give the captures of the two ends", o.reads[0], o.reads[1])
 		}
 	}
 	c := &report.Correlation{All: o.all, Limit: listLimit(o.format)}
 	var caps []*correlate.Capture
 	budget := o.count
-	for _, name := range o.reads {
+	for i, name := range o.reads {
 		capt := &correlate.Capture{Name: name}
 		id := 1
-		in, err := analyzeFile(ctx, name, stdin, stderr, o, &budget, nil, func(f *analyze.Flow) {
+		in, err := analyzeFile(ctx, name, i, stdin, stderr, o, &budget, nil, func(f *analyze.Flow) {
 			f.ID = id
 			id++
 			capt.Flows = append(capt.Flows, f)
 		})
 		if err != nil {
-			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
-			return exitUsage
+			return err
 		}
 		capt.Start, capt.End = in.Start, in.End
 		c.Inputs = append(c.Inputs, in)
@@ -65,11 +63,10 @@ func runCorrelate(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 		err = report.CorrelationTable(stdout, c)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "rstsniff: writing output: %v\n", err)
-		return exitUsage
+		return fmt.Errorf("writing output: %v", err)
 	}
 	if c.Abnormal() {
-		return exitAbnormal
+		return abnormal()
 	}
-	return exitOK
+	return nil
 }

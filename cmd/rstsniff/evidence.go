@@ -13,6 +13,7 @@ import (
 
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/capture"
+	"github.com/rstsniff/rstsniff/pipeline"
 )
 
 // Bounds on what -w keeps per connection until its verdict.
@@ -50,6 +51,8 @@ type evidence struct {
 	Flows, Packets, Omitted int
 }
 
+var _ pipeline.Evidence = (*evidence)(nil)
+
 func newEvidence(path string) (*evidence, error) {
 	f, err := os.Create(path)
 	if err != nil {
@@ -58,7 +61,7 @@ func newEvidence(path string) (*evidence, error) {
 	return &evidence{path: path, f: f, bw: bufio.NewWriter(f), ifaces: map[uint16]int{}, flows: map[uint64]*evFlow{}}, nil
 }
 
-func (e *evidence) add(h uint64, data []byte, ci capture.Info) {
+func (e *evidence) Add(h uint64, data []byte, ci capture.Info) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	fl := e.flows[h]
@@ -74,9 +77,9 @@ func (e *evidence) add(h uint64, data []byte, ci capture.Info) {
 	fl.bytes += len(data)
 }
 
-// done writes a handed-over connection's packets if it ended abnormally, and
+// Done writes a handed-over connection's packets if it ended abnormally, and
 // forgets them either way.
-func (e *evidence) done(f *analyze.Flow) error {
+func (e *evidence) Done(f *analyze.Flow) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	fl := e.flows[f.Handle]

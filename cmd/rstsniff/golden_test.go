@@ -29,11 +29,12 @@ func scenarios(t *testing.T) []string {
 	return dirs
 }
 
-// runCLI runs rstsniff in-process and returns stdout, stderr and the exit status.
+// runCLI runs rstsniff in-process and returns stdout, stderr and the exit
+// status, as main prints and returns them.
 func runCLI(t *testing.T, stdin string, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	code := exitStatus(run(context.Background(), args, strings.NewReader(stdin), &out, &errb), &errb)
 	return out.String(), errb.String(), code
 }
 

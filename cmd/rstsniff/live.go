@@ -7,32 +7,30 @@ import (
 	"os/user"
 	"strconv"
 	"syscall"
-	"time"
 
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/capture"
 	"github.com/rstsniff/rstsniff/capture/live"
 	"github.com/rstsniff/rstsniff/metrics"
+	"github.com/rstsniff/rstsniff/pipeline"
 	"github.com/rstsniff/rstsniff/report"
 )
 
 // runLive captures on an interface and prints each connection's verdict
 // as soon as it is known; on SIGINT/SIGTERM, -c or --duration it prints the
-// summary.
-func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) int {
+// summary. It is the pipeline of a file, by the wall clock.
+func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	src, err := live.Open(live.Options{Interface: o.iface, Snaplen: o.snaplen, BufferKiB: o.bufKiB,
 		Promisc: o.promisc, Filter: o.filter, Ports: o.ports})
 	if err != nil {
-		fmt.Fprintf(stderr, "rstsniff: %v\n", err)
-		return exitUsage
+		return err
 	}
 	defer src.Close()
 	var m *metrics.Metrics
 	if o.metrics != "" {
 		// Listen before dropping privileges, as a low port may need them.
 		if m, err = metrics.Serve(o.metrics); err != nil {
-			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
-			return exitUsage
+			return err
 		}
 		defer m.Close()
 	}
@@ -41,8 +39,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	defer kw.close()
 	if o.user != "" {
 		if err := dropPrivileges(o.user); err != nil {
-			fmt.Fprintf(stderr, "rstsniff: -Z %s: %v\n", o.user, err)
-			return exitUsage
+			return fmt.Errorf("-Z %s: %v", o.user, err)
 		}
 		fmt.Fprintf(stderr, "rstsniff: dropped privileges to %s\n", o.user)
 	}
@@ -50,86 +47,54 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	if o.write != "" {
 		// Opened after dropping privileges, as tcpdump does.
 		if ev, err = newEvidence(o.write); err != nil {
-			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
-			return exitUsage
+			return err
 		}
 	}
 	fmt.Fprintf(stderr, "rstsniff: %s\n", src.Format())
 
 	in := report.Input{Name: o.iface, Format: src.Format()}
 	tally := &report.Tally{}
-	fd := &feeder{a: newAnalyzer(o, o.iface), ev: ev, unknownLT: map[uint16]int{}}
+	a := newAnalyzer(o, o.iface, 0)
 	nextID := 1
-	emit := func(fs []*analyze.Flow) error {
-		fs, err := fd.handOver(fs)
-		kw.attribute(fs)
-		for _, f := range fs {
-			f.ID = nextID
-			nextID++
-			tally.Add(f)
-			m.Flow(f)
-			if o.format == "json" {
-				if err := report.JSONFlow(stdout, f, false); err != nil {
-					return err
-				}
-			} else if o.all || f.Notable() {
-				if err := report.StreamLine(stdout, f, o.explain); err != nil {
-					return err
-				}
-			}
+	sink := func(f *analyze.Flow) error {
+		kw.attribute([]*analyze.Flow{f})
+		f.ID = nextID
+		nextID++
+		tally.Add(f)
+		m.Flow(f)
+		if o.format == "json" {
+			return report.JSONFlow(stdout, f, false)
 		}
+		if o.all || f.Notable() {
+			return report.StreamLine(stdout, f, o.explain)
+		}
+		return nil
+	}
+	cfg := pipeline.Config{Analyzer: a, MaxFlows: o.maxFlows, Limit: o.count, Tick: func() {
+		if st, err := src.Stats(); err == nil {
+			m.Drops(st.Dropped, st.IfDropped)
+		}
+	}}
+	if ev != nil {
+		cfg.Evidence = ev
+	}
+	if o.duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.duration)
+		defer cancel()
+	}
+	// Live packet timestamps come from the system clock, so the capture's
+	// "now" is the clock too.
+	st, err := pipeline.Run(ctx, liveFrames{src, m, o.iface}, cfg, pipeline.WallClock(), sink)
+	if err != nil {
 		return err
 	}
-	start := time.Now()
-	lastExpire := start
-	for {
-		stop := ctx.Err() != nil || (o.count > 0 && in.Frames >= o.count) ||
-			(o.duration > 0 && time.Since(start) >= o.duration)
-		if stop {
-			break
-		}
-		data, ci, err := src.ReadFrame()
-		switch err {
-		case nil:
-			in.Frames++
-			m.Packet()
-			if in.Start.IsZero() {
-				in.Start = ci.Timestamp
-			}
-			in.End = ci.Timestamp
-			fr := capture.Frame{Data: data, Info: ci}
-			if err := fd.frame(in.Frames, &fr); err != nil {
-				fmt.Fprintf(stderr, "rstsniff: %v\n", err)
-				return exitUsage
-			}
-		case live.ErrTimeout:
-		default:
-			fmt.Fprintf(stderr, "rstsniff: reading %s: %v\n", o.iface, err)
-			return exitUsage
-		}
-		// Live packet timestamps come from the system clock, so the capture's
-		// "now" is the clock too.
-		if now := time.Now(); now.Sub(lastExpire) >= 250*time.Millisecond || fd.a.Open() > o.maxFlows {
-			if err := emit(fd.a.Expire(now)); err != nil {
-				fmt.Fprintf(stderr, "rstsniff: %v\n", err)
-				return exitUsage
-			}
-			lastExpire = now
-			if st, err := src.Stats(); err == nil {
-				m.Drops(st.Dropped, st.IfDropped)
-			}
-		}
-	}
-	if err := emit(fd.a.Finish()); err != nil {
-		fmt.Fprintf(stderr, "rstsniff: %v\n", err)
-		return exitUsage
-	}
-	in.Warnings = append(in.Warnings, fd.warnings()...)
-	st, err := src.Stats()
-	if err == nil {
+	in.Frames, in.Start, in.End = st.Frames, st.Start, st.End
+	in.Warnings = append(in.Warnings, frameWarnings(st)...)
+	if st, err := src.Stats(); err == nil {
 		tally.Capture = &report.CaptureStats{Received: st.Received, Dropped: st.Dropped, IfDropped: st.IfDropped}
 	}
-	tally.Evicted = fd.a.Evicted()
+	tally.Evicted = a.Evicted()
 	if ev != nil {
 		tally.Evidence = &report.EvidenceStats{Path: o.write, Flows: ev.Flows, Packets: ev.Packets, Omitted: ev.Omitted}
 		if err := ev.Close(); err != nil {
@@ -143,12 +108,31 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		err = report.Summary(stdout, r)
 	}
 	if err != nil {
-		return exitUsage
+		return &exitError{code: exitUsage}
 	}
 	if r.Abnormal() {
-		return exitAbnormal
+		return abnormal()
 	}
-	return exitOK
+	return nil
+}
+
+// liveFrames counts each frame for the metrics and names the interface in
+// a read error; a timeout passes as it is, so that the clock goes on.
+type liveFrames struct {
+	*live.Source
+	m     *metrics.Metrics
+	iface string
+}
+
+func (l liveFrames) ReadFrame() ([]byte, capture.Info, error) {
+	data, ci, err := l.Source.ReadFrame()
+	switch {
+	case err == nil:
+		l.m.Packet()
+	case err != live.ErrTimeout:
+		err = fmt.Errorf("reading %s: %v", l.iface, err)
+	}
+	return data, ci, err
 }
 
 // dropPrivileges switches to user name for good: supplementary groups, then

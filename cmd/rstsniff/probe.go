@@ -144,7 +144,7 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		// JSON for the facts --locate needs, then in the format asked.
 		base := []string{"-r", pc.path, "--ports", strconv.Itoa(int(port)), "--all"}
 		var js, jerr bytes.Buffer
-		c := run(ctx, append(base, "--format", "json"), nil, &js, &jerr)
+		c := exitStatus(run(ctx, append(base, "--format", "json"), nil, &js, &jerr), &jerr)
 		if c == exitUsage {
 			fmt.Fprintf(stderr, "rstsniff: probe: analysis: %s", jerr.String())
 			return exitUsage
@@ -160,7 +160,7 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			if o.explain {
 				a = append(a, "--explain")
 			}
-			if c := run(ctx, a, nil, stdout, stderr); c == exitUsage {
+			if c := exitStatus(run(ctx, a, nil, stdout, stderr), stderr); c == exitUsage {
 				return exitUsage
 			}
 		}

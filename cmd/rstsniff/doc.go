@@ -1,0 +1,34 @@
+// Command rstsniff reads SSH traffic captures, or captures live, and says
+// who reset each connection, at which step, and how it ended.
+//
+// The command holds flags and wiring; package pipeline holds the packet
+// loop both inputs share. main sets up the signals and calls run, whose
+// error carries the exit status (exitError, exitStatus). Files by role:
+// flags.go parses and checks the options (every flag in parseFlags),
+// offline.go reads capture files, live.go captures live, correlate.go
+// compares two captures, evidence.go writes -w, jsonlines.go and
+// progress.go are the output's helpers, warnings.go words the pipeline's
+// facts. No package-level state: what a run shares (the options, the
+// evidence writer, the sink's numbering and tally) lives in run and the
+// functions it calls, and goes with it.
+//
+// Goroutines and what each owns:
+//   - run's goroutine parses the flags, opens the outputs, and in the
+//     end renders the report from the report.Run it alone writes once the
+//     inputs are read.
+//   - Each capture file is read on one goroutine (run's, or with several
+//     files and --jobs one per file at a time); pipeline.Run's own
+//     goroutines are described in its doc. The sink of the first file (and
+//     of every file read serially) numbers flows and fills the tally; it
+//     is called from one goroutine at a time. Files read in parallel keep
+//     their flows in their own result until every file is read; run's
+//     goroutine then passes them to the sink, file by file.
+//   - With --format json a goroutine of its own (jsonlines.go) owns the
+//     buffered writer on standard output and encodes the flows sent to it.
+//   - A progress bar's goroutine (progress.go) owns the terminal line on
+//     standard error while a large file is read.
+//   - The evidence writer (-w) is shared by files read in parallel and
+//     locks its mutex.
+//   - A live capture runs on run's goroutine alone (the metrics server's
+//     goroutines are package metrics').
+package main

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/rstsniff/rstsniff/analyze"
+)
+
+// usageError is a problem with the command line.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+type options struct {
+	reads     []string
+	iface     string
+	list      bool
+	write     string
+	user      string
+	snaplen   int
+	bufKiB    int
+	promisc   bool
+	filter    string
+	count     int
+	duration  time.Duration
+	ports     []uint16
+	format    string
+	all       bool
+	explain   bool
+	idle      time.Duration
+	grace     time.Duration
+	timeout   time.Duration
+	maxFlows  int
+	metrics   string
+	output    string
+	command   string
+	jobs      int
+	cpuprof   string
+	correlate bool
+	version   bool
+	noKernel  bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (*options, error) {
+	fs := pflag.NewFlagSet("rstsniff", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.SortFlags = false
+	o := &options{}
+	fs.StringArrayVarP(&o.reads, "read", "r", nil, "read packets from `FILE` (pcap or pcapng, gzip allowed; - for stdin); repeatable")
+	fs.StringVarP(&o.iface, "interface", "i", "", "capture live on `IFACE` (any for all)")
+	fs.BoolVarP(&o.list, "list-interfaces", "D", false, "list the interfaces rstsniff can capture on")
+	fs.StringVarP(&o.write, "write", "w", "", "write the packets of connections that ended abnormally to `FILE` (pcapng)")
+	fs.StringVarP(&o.user, "relinquish-privileges", "Z", "", "after opening the capture, drop root and run as `USER`")
+	fs.IntVarP(&o.snaplen, "snapshot-length", "s", 262144, "bytes of each packet to capture")
+	fs.IntVarP(&o.bufKiB, "buffer-size", "B", 0, "kernel capture buffer in `KiB` (0: 16 MiB)")
+	fs.BoolVar(&o.promisc, "promisc", false, "put the interface in promiscuous mode")
+	fs.IntVarP(&o.count, "count", "c", 0, "stop after `N` packets")
+	fs.DurationVar(&o.duration, "duration", 0, "stop a live capture after `D` (e.g. 10m)")
+	portList := fs.String("ports", "22", "SSH server `PORTS`, comma-separated")
+	fs.StringVar(&o.format, "format", "table", "output `FORMAT`: table, json, markdown or html")
+	fs.StringVarP(&o.output, "output", "o", "", "write the output to `FILE` instead of standard output")
+	// A file read alone keeps two cores busy (analysis; reading, verdicts
+	// and JSON): on two cores, two files at once were slower than one by one.
+	fs.IntVarP(&o.jobs, "jobs", "j", max(1, runtime.GOMAXPROCS(0)/2), "read up to `N` files at once, half the CPUs by default (output is the same as one by one)")
+	fs.BoolVar(&o.correlate, "correlate", false, "compare captures of the same connections taken at two points (client and server side): forged, dropped and changed packets, proven; or find a jump host's two legs in one capture")
+	fs.BoolVar(&o.correlate, "vantage", false, "the same as --correlate")
+	_ = fs.MarkHidden("vantage")
+	fs.BoolVar(&o.all, "all", false, "list every connection, not only abnormal ones")
+	fs.BoolVarP(&o.explain, "explain", "e", false, "explain each abnormal connection: evidence, findings, causes, next steps")
+	fs.DurationVar(&o.idle, "idle-threshold", analyze.DefaultIdleThreshold, "silence after which a reset drawn by the next packet is an idle-timeout reset")
+	fs.DurationVar(&o.grace, "grace", analyze.DefaultGrace, "how long an ended connection waits for late packets before its verdict")
+	fs.DurationVar(&o.timeout, "flow-timeout", analyze.DefaultFlowTimeout, "report and forget an established connection silent this long")
+	fs.IntVar(&o.maxFlows, "max-flows", analyze.DefaultMaxFlows, "connections held at once (about 3 KB each); past it the least recently active are reported early")
+	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9122) during a live capture")
+	fs.BoolVar(&o.noKernel, "no-kernel", false, "live capture: do not ask this host's kernel (eBPF) which resets it sent and why")
+	fs.StringVar(&o.cpuprof, "cpuprofile", "", "write a Go CPU profile to `FILE` (for reporting slowness)")
+	_ = fs.MarkHidden("cpuprofile")
+	fs.CountP("numeric", "n", "accepted for tcpdump habits: rstsniff never resolves names")
+	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	help := fs.BoolP("help", "h", false, "show this help")
+	err := fs.Parse(args)
+	if err != nil || *help {
+		fmt.Fprintf(stderr, "usage: rstsniff -r FILE [-r FILE ...] [options] [filter expression]\n       rstsniff -i IFACE [options] [filter expression]\n\n%s", fs.FlagUsages())
+		if err != nil {
+			return nil, &usageError{err.Error()}
+		}
+		return nil, nil
+	}
+	if o.version {
+		return o, nil // handled before anything else: no check applies
+	}
+	o.filter = strings.Join(fs.Args(), " ")
+	switch {
+	case o.list:
+		return o, nil
+	case len(o.reads) == 0 && o.iface == "":
+		return nil, &usageError{"nothing to read: give a capture with -r FILE (- for standard input) or an interface with -i"}
+	case len(o.reads) > 0 && o.iface != "":
+		return nil, &usageError{"-r and -i do not go together"}
+	}
+	switch o.format {
+	case "table", "json":
+	case "markdown", "html":
+		if o.iface != "" {
+			return nil, &usageError{"--format " + o.format + " is a report of a capture file: capture with -w, then read it with -r"}
+		}
+	default:
+		return nil, &usageError{fmt.Sprintf("unknown --format %q: use table, json, markdown or html", o.format)}
+	}
+	if o.idle <= 0 || o.grace <= 0 || o.timeout <= 0 {
+		return nil, &usageError{"--idle-threshold, --grace and --flow-timeout must be positive"}
+	}
+	if o.count < 0 || o.duration < 0 || o.maxFlows < 0 || o.snaplen <= 0 {
+		return nil, &usageError{"-c, --duration, --max-flows and -s take positive numbers"}
+	}
+	if o.correlate {
+		switch {
+		case o.iface != "":
+			return nil, &usageError{"--correlate compares capture files: capture with -w on each host, then give both with -r"}
+		case len(o.reads) > 2:
+			return nil, &usageError{"--correlate takes two captures (-r client-side -r server-side), or one taken on a jump host"}
+		case o.write != "":
+			return nil, &usageError{"-w does not go with --correlate"}
+		}
+	}
+	if o.metrics != "" && o.iface == "" {
+		return nil, &usageError{"--metrics serves a live capture: use it with -i"}
+	}
+	if o.write == "-" {
+		return nil, &usageError{"-w writes a file; standard output carries the verdicts"}
+	}
+	for _, p := range strings.Split(*portList, ",") {
+		n, err := strconv.ParseUint(strings.TrimSpace(p), 10, 16)
+		if err != nil || n == 0 {
+			return nil, &usageError{fmt.Sprintf("bad port %q in --ports", p)}
+		}
+		o.ports = append(o.ports, uint16(n))
+	}
+	stdin := 0
+	for _, r := range o.reads {
+		if r == "-" {
+			stdin++
+		}
+	}
+	if stdin > 1 {
+		return nil, &usageError{"standard input (-r -) can be read only once"}
+	}
+	return o, nil
+}

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+
+	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/capture"
+	"github.com/rstsniff/rstsniff/capture/live"
+	"github.com/rstsniff/rstsniff/pipeline"
+	"github.com/rstsniff/rstsniff/report"
+)
+
+// runFiles reads the capture files (-r) and prints the verdicts in the
+// chosen format.
+func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.Writer) error {
+	r := &report.Run{Tally: &report.Tally{}}
+	budget := o.count
+	var ev *evidence
+	if o.write != "" {
+		var err error
+		if ev, err = newEvidence(o.write); err != nil {
+			return err
+		}
+	}
+	// Flows arrive in order of first packet. JSON prints each at once; the
+	// other formats keep only what they show, so memory follows the
+	// connections open at once, not the length of the capture.
+	multi := len(o.reads) > 1
+	nextID := 1
+	var lines *jsonLines
+	if o.format == "json" {
+		lines = startJSONLines(stdout, multi)
+	}
+	sink := func(f *analyze.Flow) {
+		f.ID = nextID
+		nextID++
+		r.Tally.Add(f)
+		switch {
+		case lines != nil:
+			lines.ch <- f
+		case o.all || f.Notable():
+			if len(r.Flows) < listLimit(o.format) {
+				r.Flows = append(r.Flows, f)
+			} else {
+				r.Tally.Unlisted++
+			}
+		}
+	}
+	err := analyzeFiles(ctx, o, stdin, stderr, &budget, ev, sink, r)
+	var outErr error
+	if lines != nil {
+		outErr = lines.close()
+	}
+	if err != nil {
+		return err
+	}
+	if outErr != nil {
+		return fmt.Errorf("writing output: %v", outErr)
+	}
+	if ev != nil {
+		if err := ev.Close(); err != nil {
+			return err
+		}
+	}
+	meta := report.Meta{Version: version, Command: o.command, All: o.all}
+	switch o.format {
+	case "json":
+		err = report.JSONSummary(stdout, r)
+	case "markdown":
+		err = report.Markdown(stdout, r, meta)
+	case "html":
+		err = report.HTML(stdout, r, meta)
+	default:
+		err = report.Table(stdout, r, report.TableOptions{All: o.all, Explain: o.explain})
+	}
+	if err != nil {
+		return fmt.Errorf("writing output: %v", err)
+	}
+	if r.Abnormal() {
+		return abnormal()
+	}
+	return nil
+}
+
+// analyzeFiles reads every input. Several files are read at once (up to
+// --jobs), each into its own analyzer; their flows then go to the sink file
+// by file, so the output is the one a serial run prints. Standard input and
+// -c keep the serial path.
+func analyzeFiles(ctx context.Context, o *options, stdin io.Reader, stderr io.Writer, budget *int, ev *evidence, sink func(*analyze.Flow), r *report.Run) error {
+	parallel := len(o.reads) > 1 && o.jobs > 1 && o.count == 0 && !slices.Contains(o.reads, "-")
+	if !parallel {
+		for i, name := range o.reads {
+			in, err := analyzeFile(ctx, name, i, stdin, stderr, o, budget, ev, sink)
+			if err != nil {
+				return err
+			}
+			r.Inputs = append(r.Inputs, in)
+		}
+		return nil
+	}
+	type result struct {
+		in    report.Input
+		flows []*analyze.Flow
+		err   error
+	}
+	results := make([]result, len(o.reads))
+	slots := make(chan struct{}, o.jobs)
+	var wg sync.WaitGroup
+	for i, name := range o.reads {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			res := &results[i]
+			keep := func(f *analyze.Flow) { res.flows = append(res.flows, f) }
+			if i == 0 {
+				// The first file's flows are printed first anyway: no need to hold them.
+				keep = sink
+			}
+			res.in, res.err = analyzeFile(ctx, name, i, stdin, io.Discard, o, budget, ev, keep)
+		}()
+	}
+	wg.Wait()
+	for _, res := range results {
+		if res.err != nil {
+			return res.err
+		}
+		for _, f := range res.flows {
+			sink(f)
+		}
+		r.Inputs = append(r.Inputs, res.in)
+	}
+	return nil
+}
+
+// analyzeFile reads one capture, the index-th of the run, through the
+// pipeline by packet time. budget counts down the packets -c still allows
+// (0: no limit).
+func analyzeFile(ctx context.Context, name string, index int, stdin io.Reader, stderr io.Writer, o *options, budget *int, ev *evidence, sink func(*analyze.Flow)) (report.Input, error) {
+	in := report.Input{Name: name}
+	var src capture.Source
+	var err error
+	if name == "-" {
+		src, err = capture.NewReader("-", stdin)
+	} else {
+		src, err = capture.Open(name)
+	}
+	if err != nil {
+		return in, err
+	}
+	in.Format = src.Format()
+	bar := startProgress(stderr, name, src)
+	defer bar.Stop()
+	src = capture.ReadAhead(src)
+	defer src.Close()
+	a := newAnalyzer(o, name, index)
+	cfg := pipeline.Config{Analyzer: a, MaxFlows: o.maxFlows, Limit: *budget}
+	if o.filter != "" {
+		cfg.Match = live.NewMatcher(o.filter)
+	}
+	if ev != nil {
+		cfg.Evidence = ev
+	}
+	st, err := pipeline.Run(ctx, src, cfg, pipeline.PacketTime(), func(f *analyze.Flow) error {
+		sink(f)
+		return nil
+	})
+	if *budget > 0 {
+		*budget -= st.Frames
+	}
+	in.Frames, in.Start, in.End = st.Frames, st.Start, st.End
+	if err != nil {
+		return in, err
+	}
+	if st.Interrupted {
+		in.Warnings = append(in.Warnings, "interrupted: results cover the packets read so far")
+	}
+	if re := st.Damaged; re != nil {
+		in.Warnings = append(in.Warnings, fmt.Sprintf("capture damaged or cut short after %d packets (byte %d): %v; results cover the packets before it", re.Frame-1, re.Offset, re.Err))
+	}
+	in.Warnings = append(in.Warnings, frameWarnings(st)...)
+	if n := a.Evicted(); n > 0 {
+		in.Warnings = append(in.Warnings, fmt.Sprintf("%d connection%s reported early: more than --max-flows were open at once", n, plural(n)))
+	}
+	if in.Frames == 0 && len(in.Warnings) > 0 {
+		return in, fmt.Errorf("%s: no packet could be read: %s", name, in.Warnings[0])
+	}
+	return in, nil
+}

@@ -1,0 +1,156 @@
+package pipeline
+
+import (
+	"github.com/rstsniff/rstsniff/analyze"
+)
+
+// handOver gives the verdicts on the batches of ended connections the
+// analyzer collects, tells the evidence, and passes the flows to the sink:
+// in order of first packet when ordered, else as judged. With async it
+// runs on a goroutine of its own (judging is a fifth of the work), which
+// then alone calls Judge, the evidence's Done and the sink.
+type handOver struct {
+	a       *analyze.Analyzer
+	ev      Evidence
+	sink    Sink
+	ordered bool
+	pending flowHeap
+	jobs    chan judgeJob
+	done    chan error
+	closed  bool
+	err     error
+}
+
+type judgeJob struct {
+	b      *analyze.Batch
+	oldest int // first frame of the earliest connection still open (0: none)
+}
+
+func newHandOver(a *analyze.Analyzer, ev Evidence, sink Sink, ordered, async bool) *handOver {
+	h := &handOver{a: a, ev: ev, sink: sink, ordered: ordered}
+	if async {
+		h.jobs, h.done = make(chan judgeJob, 16), make(chan error, 1)
+		go func() {
+			var err error
+			for j := range h.jobs {
+				if err == nil {
+					err = h.judge(j)
+				}
+			}
+			h.done <- err
+		}()
+	}
+	return h
+}
+
+// submit passes a batch on; an error from an earlier batch may come back
+// only at close.
+func (h *handOver) submit(b *analyze.Batch, oldest int) error {
+	if h.jobs == nil {
+		return h.judge(judgeJob{b, oldest})
+	}
+	h.jobs <- judgeJob{b, oldest}
+	return nil
+}
+
+func (h *handOver) judge(j judgeJob) error {
+	flows := h.a.Judge(j.b)
+	var evErr error
+	if h.ev != nil {
+		for _, f := range flows {
+			if evErr = h.ev.Done(f); evErr != nil {
+				break
+			}
+		}
+	}
+	if !h.ordered {
+		// Live: each flow as soon as it is known, even when the evidence
+		// file failed (its error comes after).
+		for _, f := range flows {
+			if err := h.sink(f); err != nil {
+				return err
+			}
+		}
+		return evErr
+	}
+	for _, f := range flows {
+		h.pending.push(pendingFlow{f.FirstPacket, f})
+	}
+	if evErr != nil {
+		return evErr
+	}
+	// Handed-over flows wait until every earlier-starting connection is
+	// out, then go to the sink in order of first packet. A connection open
+	// for hours would hold back every later one: past maxPending the
+	// earliest go out anyway, and the order bends there.
+	for len(h.pending) > 0 && (j.oldest == 0 || h.pending[0].first < j.oldest || len(h.pending) > maxPending) {
+		if err := h.sink(h.pending.pop().f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// close waits for every batch to be judged and returns the first error.
+func (h *handOver) close() error {
+	if h.jobs == nil || h.closed {
+		return h.err
+	}
+	h.closed = true
+	close(h.jobs)
+	h.err = <-h.done
+	return h.err
+}
+
+// maxPending bounds the flows waiting for an earlier one to be reported.
+const maxPending = 10000
+
+// flowHeap orders handed-over flows by first packet, kept beside each
+// pointer so that comparing does not load the flows: a binary min-heap,
+// written out because container/heap boxes every element it is given or
+// gives back (two allocations per connection).
+type flowHeap []pendingFlow
+
+type pendingFlow struct {
+	first int
+	f     *analyze.Flow
+}
+
+func (h *flowHeap) push(p pendingFlow) {
+	*h = append(*h, p)
+	s := *h
+	for i := len(s) - 1; i > 0; {
+		up := (i - 1) / 2
+		if s[up].first <= s[i].first {
+			break
+		}
+		s[up], s[i] = s[i], s[up]
+		i = up
+	}
+}
+
+// pop takes the flow with the earliest first packet.
+func (h *flowHeap) pop() pendingFlow {
+	s := *h
+	top := s[0]
+	n := len(s) - 1
+	s[0] = s[n]
+	s[n] = pendingFlow{}
+	s = s[:n]
+	for i := 0; ; {
+		least := i
+		if l := 2*i + 1; l < n && s[l].first < s[least].first {
+			least = l
+		}
+		if r := 2*i + 2; r < n && s[r].first < s[least].first {
+			least = r
+		}
+		if least == i {
+			break
+		}
+		s[i], s[least] = s[least], s[i]
+		i = least
+	}
+	*h = s
+	return top
+}
