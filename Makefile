@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/rstsniff
 
-.PHONY: build demo test lab-deps build-deps check bench fuzz
+.PHONY: build demo test lab-deps build-deps check bench fuzz release release-deps
 
 build:
 	@[ -e /usr/include/pcap.h ] || { echo "rstsniff needs libpcap's headers: apt-get install libpcap-dev (make does it when run as root)"; exit 1; }
@@ -63,3 +63,34 @@ build-deps:
 	@if [ ! -e /usr/include/pcap.h ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpcap-dev >/dev/null; \
 	fi
+
+# Static release binaries with libpcap linked in (they run on a host with no
+# libpcap and no Go), their SHA-256 in $(DIST)/SHA256SUMS, and the version
+# from git describe (rstsniff --version prints it). Debian's libpcap.a needs
+# libdbus-1.a; see internal/staticlink. linux/arm64 is built too when the
+# cross compiler and libpcap-dev:arm64 are installed (make release-arm64-deps).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+DIST ?= dist
+RELEASE_TAGS := static,osusergo,netgo
+RELEASE_LDFLAGS = -s -w -X main.version=$(VERSION) -linkmode external -extldflags "-static -ldbus-1"
+release: release-deps
+	@mkdir -p $(DIST)
+	CGO_ENABLED=1 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -tags $(RELEASE_TAGS) -ldflags '$(RELEASE_LDFLAGS)' -o $(DIST)/rstsniff-$(VERSION)-linux-amd64 ./cmd/rstsniff 2>$(DIST)/.ld-amd64.log || { cat $(DIST)/.ld-amd64.log; exit 1; }
+	@if command -v aarch64-linux-gnu-gcc >/dev/null && [ -e /usr/lib/aarch64-linux-gnu/libpcap.a ] && [ -e /usr/lib/aarch64-linux-gnu/libdbus-1.a ]; then \
+		echo "building linux/arm64"; \
+		CGO_ENABLED=1 GOOS=linux GOARCH=arm64 CC=aarch64-linux-gnu-gcc PKG_CONFIG_PATH=/usr/lib/aarch64-linux-gnu/pkgconfig $(GO) build -trimpath -tags $(RELEASE_TAGS) -ldflags '$(RELEASE_LDFLAGS)' -o $(DIST)/rstsniff-$(VERSION)-linux-arm64 ./cmd/rstsniff 2>$(DIST)/.ld-arm64.log || { cat $(DIST)/.ld-arm64.log; exit 1; }; \
+	else \
+		echo "linux/arm64 skipped: needs aarch64-linux-gnu-gcc and libpcap-dev:arm64, libdbus-1-dev:arm64 (make release-arm64-deps, as root)"; \
+	fi
+	@rm -f $(DIST)/.ld-*.log
+	cd $(DIST) && sha256sum rstsniff-$(VERSION)-linux-* > SHA256SUMS && cat SHA256SUMS
+
+release-deps:
+	@if [ ! -e /usr/lib/x86_64-linux-gnu/libpcap.a -o ! -e /usr/lib/x86_64-linux-gnu/libdbus-1.a ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpcap-dev libdbus-1-dev >/dev/null; \
+	fi
+
+# The arm64 cross toolchain and libraries (Debian multiarch).
+release-arm64-deps:
+	dpkg --add-architecture arm64
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc-aarch64-linux-gnu libc6-dev-arm64-cross libpcap-dev:arm64 libdbus-1-dev:arm64 >/dev/null
