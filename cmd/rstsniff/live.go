@@ -68,6 +68,10 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 				if err := report.JSONFlow(stdout, f, false); err != nil {
 					return err
 				}
+			} else if o.format == "ecs" {
+				if err := report.ECS(stdout, f, false); err != nil {
+					return err
+				}
 			} else if o.all || f.Notable() {
 				if err := report.StreamLine(stdout, f, o.explain); err != nil {
 					return err
@@ -135,6 +139,8 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 	r := &report.Run{Inputs: []report.Input{in}, Tally: tally}
 	if o.format == "json" {
 		err = report.JSONSummary(stdout, r)
+	} else if o.format == "ecs" {
+		err = report.Summary(stderr, r) // stdout holds only ECS documents
 	} else {
 		err = report.Summary(stdout, r)
 	}

@@ -94,7 +94,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVarP(&o.count, "count", "c", 0, "stop after `N` packets")
 	fs.DurationVar(&o.duration, "duration", 0, "stop a live capture after `D` (e.g. 10m)")
 	portList := fs.String("ports", "22", "SSH server `PORTS`, comma-separated")
-	fs.StringVar(&o.format, "format", "table", "output `FORMAT`: table, json, markdown or html")
+	fs.StringVar(&o.format, "format", "table", "output `FORMAT`: table, json, ecs (Elastic Common Schema), markdown or html")
 	fs.StringVarP(&o.output, "output", "o", "", "write the output to `FILE` instead of standard output")
 	// A file read alone keeps two cores busy (analysis; reading, verdicts
 	// and JSON): on two cores, two files at once were slower than one by one.
@@ -135,13 +135,13 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, &usageError{"-r and -i do not go together"}
 	}
 	switch o.format {
-	case "table", "json":
+	case "table", "json", "ecs":
 	case "markdown", "html":
 		if o.iface != "" {
 			return nil, &usageError{"--format " + o.format + " is a report of a capture file: capture with -w, then read it with -r"}
 		}
 	default:
-		return nil, &usageError{fmt.Sprintf("unknown --format %q: use table, json, markdown or html", o.format)}
+		return nil, &usageError{fmt.Sprintf("unknown --format %q: use table, json, ecs, markdown or html", o.format)}
 	}
 	if o.idle <= 0 || o.grace <= 0 || o.timeout <= 0 {
 		return nil, &usageError{"--idle-threshold, --grace and --flow-timeout must be positive"}
@@ -246,6 +246,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if o.format == "json" {
 		lines = startJSONLines(stdout, multi)
 	}
+	if o.format == "ecs" {
+		lines = startECSLines(stdout, multi) // one document per connection and per reset, no summary
+	}
 	sink := func(f *analyze.Flow) {
 		f.ID = nextID
 		nextID++
@@ -284,6 +287,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch o.format {
 	case "json":
 		err = report.JSONSummary(stdout, r)
+	case "ecs":
 	case "markdown":
 		err = report.Markdown(stdout, r, meta)
 	case "html":
