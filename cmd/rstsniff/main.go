@@ -3,6 +3,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -76,6 +77,8 @@ type options struct {
 	jobs      int
 	cpuprof   string
 	correlate bool
+	gen       string         // --completion SHELL or --help-man: print it and exit (docgen.go)
+	flags     *pflag.FlagSet // the flag set, for gen
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -113,6 +116,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	_ = fs.MarkHidden("cpuprofile")
 	fs.CountP("numeric", "n", "accepted for tcpdump habits: rstsniff never resolves names")
 	showVersion := fs.Bool("version", false, "print the version and exit")
+	completion := fs.String("completion", "", "print a completion script for `SHELL` (bash, zsh or fish) and exit")
+	helpMan := fs.Bool("help-man", false, "print the man page (roff) and exit")
+	_ = fs.MarkHidden("help-man")
 	help := fs.BoolP("help", "h", false, "show this help")
 	err := fs.Parse(args)
 	if err != nil || *help {
@@ -124,6 +130,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	if *showVersion {
 		return &options{format: "version"}, nil
+	}
+	if *helpMan || *completion != "" {
+		return &options{format: "gen", gen: cmp.Or(*completion, "man"), flags: fs}, nil
 	}
 	o.filter = strings.Join(fs.Args(), " ")
 	switch {
@@ -221,6 +230,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case o.format == "version":
 		fmt.Fprintf(stdout, "rstsniff %s\n", version)
 		return exitOK
+	case o.format == "gen":
+		return generate(o, stdout, stderr)
 	case o.list:
 		return listInterfaces(stdout, stderr)
 	case o.iface != "":
