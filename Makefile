@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/rstsniff
 
-.PHONY: build demo test lab-deps build-deps check bench fuzz release release-deps
+.PHONY: build demo test lab-deps build-deps check bench fuzz release release-deps release-arm64-deps deb
 
 build:
 	@[ -e /usr/include/pcap.h ] || { echo "rstsniff needs libpcap's headers: apt-get install libpcap-dev (make does it when run as root)"; exit 1; }
@@ -96,3 +96,20 @@ release-deps:
 release-arm64-deps:
 	dpkg --add-architecture arm64
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc-aarch64-linux-gnu libc6-dev-arm64-cross libpcap-dev:arm64 libdbus-1-dev:arm64 >/dev/null
+
+# The Debian package (amd64): the static binary, its man page and
+# completions (generated from its flags), the rstsniff@IFACE systemd unit,
+# /etc/default/rstsniff, logrotate, and the Prometheus rules and Grafana
+# dashboard as documentation. nfpm runs through go run, so its modules stay
+# out of go.mod.
+NFPM := github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
+DEB_VERSION = $(shell echo '$(VERSION)' | sed 's/^v//; s/-/+/g; /^[0-9]/!s/^/0.0.0+git/')
+deb: release
+	@mkdir -p $(DIST)/pkg
+	$(DIST)/rstsniff-$(VERSION)-linux-amd64 --help-man | gzip -9n > $(DIST)/pkg/rstsniff.1.gz
+	$(DIST)/rstsniff-$(VERSION)-linux-amd64 --completion bash > $(DIST)/pkg/rstsniff.bash
+	$(DIST)/rstsniff-$(VERSION)-linux-amd64 --completion zsh > $(DIST)/pkg/_rstsniff
+	$(DIST)/rstsniff-$(VERSION)-linux-amd64 --completion fish > $(DIST)/pkg/rstsniff.fish
+	RSTSNIFF_ARCH=amd64 RSTSNIFF_VERSION=$(DEB_VERSION) RSTSNIFF_BIN=$(DIST)/rstsniff-$(VERSION)-linux-amd64 RSTSNIFF_PKG=$(DIST)/pkg \
+		$(GO) run $(NFPM) package -f deploy/nfpm.yaml -p deb -t $(DIST)/rstsniff_$(DEB_VERSION)_amd64.deb
+	cd $(DIST) && sha256sum rstsniff_$(DEB_VERSION)_amd64.deb >> SHA256SUMS
