@@ -268,10 +268,14 @@ func serviceLab(t *testing.T, wrapper, uid string) {
 		t.Errorf("service exits:\n%s", got)
 	}
 	// Their JSON lines (the unit's /var/log/rstsniff/IFACE.json): both
-	// connections on each host.
+	// connections on each host, and the summary written on SIGTERM (what
+	// systemctl stop sends).
 	for _, host := range []string{"client-host.json", "server-host.json"} {
 		if n := strings.Count(read(host), `"type":"flow"`); n != 2 {
 			t.Errorf("%s: %d connections, want 2", host, n)
+		}
+		if !strings.Contains(read(host), `{"type":"summary"`) {
+			t.Errorf("%s: no summary line after SIGTERM", host)
 		}
 	}
 

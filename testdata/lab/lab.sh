@@ -739,7 +739,7 @@ case_service-prometheus() { # a clean login, then the router forges a reset for 
 		inr curl -sf -o "$dir/query-$m.json" --get --data-urlencode "query=$m" http://127.0.0.1:9090/api/v1/query || true
 	done
 	kill $ppid 2>/dev/null || true
-	kill -INT $cpid $spid 2>/dev/null || true
+	kill -TERM $cpid $spid 2>/dev/null || true # as systemctl stop does
 	local rc=0
 	wait $cpid || rc=$?
 	echo "client-host exit $rc" >>"$dir/service.exit"
