@@ -95,7 +95,7 @@ release-deps:
 # The arm64 cross toolchain and libraries (Debian multiarch).
 release-arm64-deps:
 	dpkg --add-architecture arm64
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc-aarch64-linux-gnu libc6-dev-arm64-cross libpcap-dev:arm64 libdbus-1-dev:arm64 >/dev/null
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 gcc-aarch64-linux-gnu libc6-dev-arm64-cross libpcap-dev:arm64 libdbus-1-dev:arm64 >/dev/null
 
 # The Debian package (amd64): the static binary, its man page and
 # completions (generated from its flags), the rstsniff@IFACE systemd unit,
