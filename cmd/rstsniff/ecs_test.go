@@ -90,3 +90,12 @@ func TestECSEveryCapture(t *testing.T) {
 	}
 	t.Logf("%d captures, %d ECS documents (%d forged-reset alerts), every one valid", len(pcaps), total, totalAlerts)
 }
+
+func TestECSWithCorrelateRefused(t *testing.T) {
+	var out, stderr bytes.Buffer
+	code := run(context.Background(), []string{"--correlate", "-r", "../../testdata/pairs/inject/client.pcap",
+		"-r", "../../testdata/pairs/inject/server.pcap", "--format", "ecs"}, nil, &out, &stderr)
+	if code != exitUsage || !bytes.Contains(stderr.Bytes(), []byte("--format ecs does not go with --correlate")) || out.Len() > 0 {
+		t.Errorf("exit %d, stderr %q, stdout %d bytes", code, stderr.String(), out.Len())
+	}
+}

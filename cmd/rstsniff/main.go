@@ -166,6 +166,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 			return nil, &usageError{"--correlate takes two captures (-r client-side -r server-side), or one taken on a jump host"}
 		case o.write != "":
 			return nil, &usageError{"-w does not go with --correlate"}
+		case o.format == "ecs":
+			return nil, &usageError{"--format ecs does not go with --correlate: use --format json"}
 		}
 	}
 	if o.metrics != "" && o.iface == "" {
