@@ -161,9 +161,21 @@ func TestDebianPackage(t *testing.T) {
 		}
 		t.Skip("no systemd-analyze")
 	}
-	out, err = exec.Command(sa, "verify", "rstsniff@lo.service").CombinedOutput()
-	if err != nil || len(out) > 0 {
-		t.Errorf("systemd-analyze verify rstsniff@lo.service: %v\n%s", err, out)
+	// (It also runs man for Documentation=man:rstsniff(1).) An interface
+	// name with a dash must stay one: %i, not %I.
+	for _, inst := range []string{"rstsniff@lo.service", "rstsniff@br-lan.service"} {
+		out, err = exec.Command(sa, "verify", inst).CombinedOutput()
+		if err != nil || len(out) > 0 {
+			t.Errorf("systemd-analyze verify %s: %v\n%s", inst, err, out)
+		}
+	}
+	u := readUnit(t, "/lib/systemd/system/rstsniff@.service")
+	for _, k := range []string{"ExecStart", "StandardOutput", "EnvironmentFile"} {
+		for _, v := range u[k] {
+			if strings.Contains(v, "%I") {
+				t.Errorf("%s=%s: %%I would make br-lan br/lan", k, v)
+			}
+		}
 	}
 	inst := filepath.Join(t.TempDir(), "rstsniff@lo.service")
 	copyFile(t, "/lib/systemd/system/rstsniff@.service", inst, 0o644)
@@ -178,7 +190,6 @@ func TestDebianPackage(t *testing.T) {
 	}
 
 	t.Run("lab", func(t *testing.T) {
-		u := readUnit(t, "/lib/systemd/system/rstsniff@.service")
 		wrapper := serviceWrapper(t, u, t.TempDir())
 		serviceLab(t, wrapper, usr.Uid)
 	})
