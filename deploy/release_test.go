@@ -124,6 +124,26 @@ func TestStaticBinaryInEmptyRoot(t *testing.T) {
 		t.Errorf("static binary in the empty root printed\n%s\nwant (golden.json)\n%s", out, golden)
 	}
 	t.Logf("in a root holding only %v: exit 1, %d bytes of JSON lines equal to golden.json", files, len(out))
+
+	// linux/arm64, when make release could build it (cross toolchain
+	// installed) and qemu-user can run it.
+	arm := strings.Replace(bin, "-linux-amd64", "-linux-arm64", 1)
+	qemu, err := exec.LookPath("qemu-aarch64")
+	if _, serr := os.Stat(arm); serr != nil || err != nil {
+		t.Logf("linux/arm64 not tried: binary %v, qemu-aarch64 %v", serr, err)
+		return
+	}
+	if !strings.Contains(string(sums), filepath.Base(arm)) {
+		t.Errorf("SHA256SUMS does not list %s", filepath.Base(arm))
+	}
+	cmd = exec.Command(qemu, arm, "-r", capture, "--format", "json")
+	cmd.Dir = repoRoot(t)
+	out, _ = cmd.Output()
+	if !bytes.Equal(out, golden) {
+		t.Errorf("the arm64 binary under qemu printed\n%s\nwant (golden.json)\n%s", out, golden)
+	} else {
+		t.Logf("linux/arm64 under qemu-aarch64: JSON lines equal to golden.json")
+	}
 }
 
 func copyFile(t *testing.T, from, to string, mode os.FileMode) {
