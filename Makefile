@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/rstsniff
 
-.PHONY: build demo test lab-deps build-deps check bench fuzz generate-bpf
+.PHONY: build demo test lab-deps build-deps check bench fuzz generate-bpf release release-deps release-arm64-deps deb
 
 build:
 	@[ -e /usr/include/pcap.h ] || { echo "rstsniff needs libpcap's headers: apt-get install libpcap-dev (make does it when run as root)"; exit 1; }
@@ -31,14 +31,16 @@ check:
 # Building needs libpcap-dev; the lab needs the rest as root, and the HTML
 # report's screenshot test Chromium. Installed on Debian when missing and
 # make runs as root.
-LAB_TOOLS := /usr/sbin/sshd /usr/bin/ssh /usr/bin/tcpdump /usr/sbin/iptables /usr/sbin/ip /usr/bin/ping /usr/bin/pkill /usr/include/pcap.h /usr/bin/chromium
+LAB_TOOLS := /usr/sbin/sshd /usr/bin/ssh /usr/bin/tcpdump /usr/sbin/iptables /usr/sbin/ip /usr/bin/ping /usr/bin/pkill /usr/include/pcap.h /usr/bin/chromium \
+	/usr/lib/x86_64-linux-gnu/libdbus-1.a /usr/bin/promtool /usr/bin/prometheus /usr/bin/systemd-analyze /usr/bin/setpriv /usr/sbin/chroot /usr/bin/groff /usr/bin/zsh /usr/bin/fish /usr/bin/curl /usr/sbin/logrotate /usr/bin/man
 lab-deps:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		missing=0; for f in $(LAB_TOOLS); do [ -e $$f ] || missing=1; done; \
 		if [ $$missing = 1 ]; then \
 			echo "installing the lab's packages"; \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-				libpcap-dev openssh-server openssh-client tcpdump iptables iproute2 iputils-ping procps chromium >/dev/null; \
+				libpcap-dev openssh-server openssh-client tcpdump iptables iproute2 iputils-ping procps chromium \
+				libdbus-1-dev prometheus systemd util-linux coreutils groff-base zsh fish curl logrotate man-db >/dev/null; \
 		fi; \
 	fi
 
@@ -86,3 +88,51 @@ OPENSSH_GIT ?= /tmp/openssh-portable.git
 openssh-check:
 	@[ -d $(OPENSSH_GIT) ] || git clone --bare -q https://github.com/openssh/openssh-portable $(OPENSSH_GIT)
 	RSTSNIFF_OPENSSH_GIT=$(OPENSSH_GIT) $(GO) test -count=1 -run TestCatalogAgainstOpenSSH ./explain
+
+# Static release binaries with libpcap linked in (they run on a host with no
+# libpcap and no Go), their SHA-256 in $(DIST)/SHA256SUMS, and the version
+# from git describe (rstsniff --version prints it). Debian's libpcap.a needs
+# libdbus-1.a; see internal/staticlink. linux/arm64 is built too when the
+# cross compiler and libpcap-dev:arm64 are installed (make release-arm64-deps).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+DIST ?= dist
+RELEASE_TAGS := static,osusergo,netgo
+RELEASE_LDFLAGS = -s -w -X main.version=$(VERSION) -linkmode external -extldflags "-static -ldbus-1"
+release: release-deps
+	@mkdir -p $(DIST)
+	CGO_ENABLED=1 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -tags $(RELEASE_TAGS) -ldflags '$(RELEASE_LDFLAGS)' -o $(DIST)/rstsniff-$(VERSION)-linux-amd64 ./cmd/rstsniff 2>$(DIST)/.ld-amd64.log || { cat $(DIST)/.ld-amd64.log; exit 1; }
+	@if command -v aarch64-linux-gnu-gcc >/dev/null && [ -e /usr/lib/aarch64-linux-gnu/libpcap.a ] && [ -e /usr/lib/aarch64-linux-gnu/libdbus-1.a ]; then \
+		echo "building linux/arm64"; \
+		CGO_ENABLED=1 GOOS=linux GOARCH=arm64 CC=aarch64-linux-gnu-gcc PKG_CONFIG_PATH=/usr/lib/aarch64-linux-gnu/pkgconfig $(GO) build -trimpath -tags $(RELEASE_TAGS) -ldflags '$(RELEASE_LDFLAGS)' -o $(DIST)/rstsniff-$(VERSION)-linux-arm64 ./cmd/rstsniff 2>$(DIST)/.ld-arm64.log || { cat $(DIST)/.ld-arm64.log; exit 1; }; \
+	else \
+		echo "linux/arm64 skipped: needs aarch64-linux-gnu-gcc and libpcap-dev:arm64, libdbus-1-dev:arm64 (make release-arm64-deps, as root)"; \
+	fi
+	@rm -f $(DIST)/.ld-*.log
+	cd $(DIST) && sha256sum rstsniff-$(VERSION)-linux-* > SHA256SUMS && cat SHA256SUMS
+
+release-deps:
+	@if [ ! -e /usr/lib/x86_64-linux-gnu/libpcap.a -o ! -e /usr/lib/x86_64-linux-gnu/libdbus-1.a ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpcap-dev libdbus-1-dev >/dev/null; \
+	fi
+
+# The arm64 cross toolchain and libraries (Debian multiarch).
+release-arm64-deps:
+	dpkg --add-architecture arm64
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 gcc-aarch64-linux-gnu libc6-dev-arm64-cross libpcap-dev:arm64 libdbus-1-dev:arm64 >/dev/null
+
+# The Debian package (amd64): the static binary, its man page and
+# completions (generated from its flags), the rstsniff@IFACE systemd unit,
+# /etc/default/rstsniff, logrotate, and the Prometheus rules and Grafana
+# dashboard as documentation. nfpm runs through go run, so its modules stay
+# out of go.mod.
+NFPM := github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
+DEB_VERSION = $(shell echo '$(VERSION)' | sed 's/^v//; s/-/+/g; /^[0-9]/!s/^/0.0.0+git/')
+deb: release
+	@mkdir -p $(DIST)/pkg
+	$(DIST)/rstsniff-$(VERSION)-linux-amd64 --help-man | gzip -9n > $(DIST)/pkg/rstsniff.1.gz
+	$(DIST)/rstsniff-$(VERSION)-linux-amd64 --completion bash > $(DIST)/pkg/rstsniff.bash
+	$(DIST)/rstsniff-$(VERSION)-linux-amd64 --completion zsh > $(DIST)/pkg/_rstsniff
+	$(DIST)/rstsniff-$(VERSION)-linux-amd64 --completion fish > $(DIST)/pkg/rstsniff.fish
+	RSTSNIFF_ARCH=amd64 RSTSNIFF_VERSION=$(DEB_VERSION) RSTSNIFF_BIN=$(DIST)/rstsniff-$(VERSION)-linux-amd64 RSTSNIFF_PKG=$(DIST)/pkg \
+		$(GO) run $(NFPM) package -f deploy/nfpm.yaml -p deb -t $(DIST)/rstsniff_$(DEB_VERSION)_amd64.deb
+	cd $(DIST) && sha256sum rstsniff_$(DEB_VERSION)_amd64.deb >> SHA256SUMS

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"runtime"
@@ -46,6 +47,8 @@ type options struct {
 	correlate bool
 	version   bool
 	noKernel  bool
+	gen       string         // --completion SHELL or --help-man: print it and exit (docgen.go)
+	flags     *pflag.FlagSet // the flag set, for gen
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -64,7 +67,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVarP(&o.count, "count", "c", 0, "stop after `N` packets")
 	fs.DurationVar(&o.duration, "duration", 0, "stop a live capture after `D` (e.g. 10m)")
 	portList := fs.String("ports", "22", "SSH server `PORTS`, comma-separated")
-	fs.StringVar(&o.format, "format", "table", "output `FORMAT`: table, json, markdown or html")
+	fs.StringVar(&o.format, "format", "table", "output `FORMAT`: table, json, ecs (Elastic Common Schema), markdown or html")
 	fs.StringVarP(&o.output, "output", "o", "", "write the output to `FILE` instead of standard output")
 	// A file read alone keeps two cores busy (analysis; reading, verdicts
 	// and JSON): on two cores, two files at once were slower than one by one.
@@ -84,6 +87,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	_ = fs.MarkHidden("cpuprofile")
 	fs.CountP("numeric", "n", "accepted for tcpdump habits: rstsniff never resolves names")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	completion := fs.String("completion", "", "print a completion script for `SHELL` (bash, zsh or fish) and exit")
+	helpMan := fs.Bool("help-man", false, "print the man page (roff) and exit")
+	_ = fs.MarkHidden("help-man")
 	help := fs.BoolP("help", "h", false, "show this help")
 	err := fs.Parse(args)
 	if err != nil || *help {
@@ -96,6 +102,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if o.version {
 		return o, nil // handled before anything else: no check applies
 	}
+	if *helpMan || *completion != "" {
+		return &options{format: "gen", gen: cmp.Or(*completion, "man"), flags: fs}, nil
+	}
 	o.filter = strings.Join(fs.Args(), " ")
 	switch {
 	case o.list:
@@ -106,13 +115,13 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, &usageError{"-r and -i do not go together"}
 	}
 	switch o.format {
-	case "table", "json":
+	case "table", "json", "ecs":
 	case "markdown", "html":
 		if o.iface != "" {
 			return nil, &usageError{"--format " + o.format + " is a report of a capture file: capture with -w, then read it with -r"}
 		}
 	default:
-		return nil, &usageError{fmt.Sprintf("unknown --format %q: use table, json, markdown or html", o.format)}
+		return nil, &usageError{fmt.Sprintf("unknown --format %q: use table, json, ecs, markdown or html", o.format)}
 	}
 	if o.idle <= 0 || o.grace <= 0 || o.timeout <= 0 {
 		return nil, &usageError{"--idle-threshold, --grace and --flow-timeout must be positive"}
@@ -128,6 +137,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 			return nil, &usageError{"--correlate takes two captures (-r client-side -r server-side), or one taken on a jump host"}
 		case o.write != "":
 			return nil, &usageError{"-w does not go with --correlate"}
+		case o.format == "ecs":
+			return nil, &usageError{"--format ecs does not go with --correlate: use --format json"}
 		}
 	}
 	if o.metrics != "" && o.iface == "" {

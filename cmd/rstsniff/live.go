@@ -65,6 +65,9 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		if o.format == "json" {
 			return report.JSONFlow(stdout, f, false)
 		}
+		if o.format == "ecs" {
+			return report.ECS(stdout, f, false)
+		}
 		if o.all || f.Notable() {
 			return report.StreamLine(stdout, f, o.explain)
 		}
@@ -104,6 +107,8 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	r := &report.Run{Inputs: []report.Input{in}, Tally: tally}
 	if o.format == "json" {
 		err = report.JSONSummary(stdout, r)
+	} else if o.format == "ecs" {
+		err = report.Summary(stderr, r) // stdout holds only ECS documents
 	} else {
 		err = report.Summary(stdout, r)
 	}

@@ -119,6 +119,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		defer pprof.StopCPUProfile()
 	}
 	switch {
+	case o.format == "gen":
+		return exitCode(generate(o, stdout, stderr)) // docgen.go
 	case o.list:
 		return listInterfaces(stdout)
 	case o.iface != "":

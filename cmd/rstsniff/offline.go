@@ -35,6 +35,9 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 	if o.format == "json" {
 		lines = startJSONLines(stdout, multi)
 	}
+	if o.format == "ecs" {
+		lines = startECSLines(stdout, multi) // one document per connection and per reset, no summary
+	}
 	sink := func(f *analyze.Flow) {
 		f.ID = nextID
 		nextID++
@@ -70,6 +73,7 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 	switch o.format {
 	case "json":
 		err = report.JSONSummary(stdout, r)
+	case "ecs":
 	case "markdown":
 		err = report.Markdown(stdout, r, meta)
 	case "html":

@@ -16,6 +16,9 @@
 # usage: lab.sh OUTDIR [CASE ...]     (no CASE: every case but live)
 # The live case runs the rstsniff binary named by $RSTSNIFF in the client
 # namespace; TestLive builds it and runs that case.
+# service-prometheus runs $RSTSNIFF_SERVICE (written by deploy/service_test.go
+# from the installed Debian package's unit) on two hosts, scraped by a
+# Prometheus server on the router.
 # Each case writes OUTDIR/CASE/capture.pcap, client.txt (what ssh printed,
 # then "exit N") and sshd.log. Needs root, iproute2, iptables, tcpdump,
 # openssh-server, openssh-client and go.
@@ -1013,6 +1016,61 @@ case_scp-reject-banner() { # scp -v while the router answers the client's banner
 	inr iptables -F FORWARD
 	stop_sshd
 }
+
+# service-prometheus: two hosts (the client and the server namespaces) each
+# run rstsniff as the Debian package's rstsniff@IFACE unit would, through
+# $RSTSNIFF_SERVICE IFACE METRICS_ADDR (deploy/service_test.go writes it
+# from the installed unit: its user, capabilities and command line), and a
+# real Prometheus on the router scrapes both; its HTTP API answers are kept.
+case_service-prometheus() { # a clean login, then the router forges a reset for the client's banner; Prometheus scrapes both hosts
+	[ -x "${RSTSNIFF_SERVICE:-}" ] || { echo "lab: service-prometheus needs RSTSNIFF_SERVICE=/path/to/wrapper" >&2; return 1; }
+	command -v prometheus >/dev/null || { echo "lab: service-prometheus needs prometheus" >&2; return 1; }
+	start_sshd
+	# Not through inc/ins: $! must be the service itself.
+	ip netns exec "$C" "$RSTSNIFF_SERVICE" c0 $CLI4:9122 >"$dir/client-host.json" 2>"$dir/client-host.err" &
+	local cpid=$!
+	ip netns exec "$S" "$RSTSNIFF_SERVICE" s0 $SRV4:9122 >"$dir/server-host.json" 2>"$dir/server-host.err" &
+	local spid=$!
+	for _ in $(seq 100); do
+		grep -q "live capture on" "$dir/client-host.err" 2>/dev/null && grep -q "live capture on" "$dir/server-host.err" 2>/dev/null && break
+		sleep 0.05
+	done
+	for p in $cpid $spid; do
+		grep -E '^(Uid|CapEff|CapAmb|NoNewPrivs):' "/proc/$p/status" | tr -s '\t' ' ' | sed "s/^/$p /" >>"$dir/process.txt" || true
+	done
+	printf '%s\n' 'global:' '  scrape_interval: 1s' 'scrape_configs:' '  - job_name: rstsniff' '    static_configs:' \
+		"      - targets: ['$CLI4:9122', '$SRV4:9122']" >"$dir/prometheus.yml"
+	# Prometheus listens only on the router's loopback and scrapes lab addresses.
+	ip netns exec "$R" prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
+		--web.listen-address=127.0.0.1:9090 >"$dir/prometheus.log" 2>&1 &
+	local ppid=$!
+	client root@$SRV4 'echo hello'
+	inr iptables -I FORWARD -p tcp --dport 22 -m string --algo bm --string SSH- -j REJECT --reject-with tcp-reset
+	client root@$SRV4 true
+	inr iptables -F FORWARD
+	# Past rstsniff's grace period, until Prometheus has scraped the
+	# counters of both connections from both hosts (60 s at most).
+	local q='sum by (instance) (rstsniff_connections_total)'
+	for _ in $(seq 60); do
+		sleep 1
+		inr curl -sf -o "$dir/query-connections-sum.json" --get --data-urlencode "query=$q" http://127.0.0.1:9090/api/v1/query || continue
+		[ "$(grep -o '"value":\[[^]]*,"2"\]' "$dir/query-connections-sum.json" | wc -l)" = 2 ] && break
+	done
+	for m in up rstsniff_connections_total rstsniff_resets_total rstsniff_packets_total; do
+		inr curl -sf -o "$dir/query-$m.json" --get --data-urlencode "query=$m" http://127.0.0.1:9090/api/v1/query || true
+	done
+	kill $ppid 2>/dev/null || true
+	kill -TERM $cpid $spid 2>/dev/null || true # as systemctl stop does
+	local rc=0
+	wait $cpid || rc=$?
+	echo "client-host exit $rc" >>"$dir/service.exit"
+	rc=0
+	wait $spid || rc=$?
+	echo "server-host exit $rc" >>"$dir/service.exit"
+	wait $ppid 2>/dev/null || true
+	stop_sshd
+}
+
 
 [ "$(id -u)" = 0 ] || { echo "lab: needs root" >&2; exit 3; }
 
