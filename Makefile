@@ -6,7 +6,7 @@ BIN := bin/rstsniff
 
 build:
 	@[ -e /usr/include/pcap.h ] || { echo "rstsniff needs libpcap's headers: apt-get install libpcap-dev (make does it when run as root)"; exit 1; }
-	$(GO) build -o $(BIN) ./cmd/rstsniff
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/rstsniff
 
 # Runs rstsniff on a bundled lab capture: a router forged a reset answering
 # the client's SSH banner.

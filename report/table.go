@@ -151,10 +151,12 @@ func fit(cols []column, width int) []column {
 	}
 	steps := []struct {
 		name string
-		clip int // 0: drop the column
+		clip int  // 0: drop the column
+		cut  bool // shorten without an ellipsis (a time's milliseconds)
 	}{
-		{"SERVER BANNER", 0}, {"FILE", 16}, {"RESETS", 16}, {"FINDING", 14}, {"RESETS", 0}, {"FILE", 10},
-		{"CLIENT", 16}, {"SERVER", 16}, {"STAGE", 0}, {"FINDING", 0}, {"TIME", 8}, {"CLIENT", 12}, {"SERVER", 12},
+		{"SERVER BANNER", 0, false}, {"FILE", 16, false}, {"RESETS", 16, false}, {"FINDING", 14, false}, {"RESETS", 0, false},
+		{"TIME", 8, true}, {"FILE", 10, false}, {"STAGE", 0, false}, {"FINDING", 0, false},
+		{"CLIENT", 16, false}, {"SERVER", 16, false}, {"OUTCOME", 7, false}, {"CLIENT", 12, false}, {"SERVER", 12, false},
 	}
 	for _, st := range steps {
 		if tableWidth(cols) <= width {
@@ -169,6 +171,13 @@ func fit(cols []column, width int) []column {
 			continue
 		}
 		for j, s := range cols[i].cells {
+			if st.cut {
+				if r := []rune(s); len(r) > st.clip {
+					s = string(r[:st.clip])
+				}
+				cols[i].cells[j] = s
+				continue
+			}
 			cols[i].cells[j] = ellipsis(s, st.clip)
 		}
 	}

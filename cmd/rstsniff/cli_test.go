@@ -260,17 +260,20 @@ func TestParallelSameAsSerial(t *testing.T) {
 }
 
 // --version and --help are answered before anything else is checked or
-// opened, and exit 0.
+// opened, on standard output, and exit 0. The version names the Go
+// toolchain the binary was built with (and its VCS revision when built
+// from a checkout with VCS stamping).
 func TestVersionAndHelp(t *testing.T) {
 	for _, c := range []struct {
 		name           string
 		args           []string
 		stdout, stderr string // substrings
 	}{
-		{"version", []string{"--version"}, "rstsniff dev\n", ""},
-		{"version before -o", []string{"--version", "-o", "/nonexistent/dir/out"}, "rstsniff dev\n", ""},
-		{"version with nothing to read", []string{"--version", "--format", "xml"}, "rstsniff dev\n", ""},
-		{"help", []string{"-h", "--format", "xml"}, "", "usage: rstsniff -r FILE"},
+		{"version", []string{"--version"}, ", go1.", ""},
+		{"version before -o", []string{"--version", "-o", "/nonexistent/dir/out"}, ", go1.", ""},
+		{"version with nothing to read", []string{"--version", "--format", "xml"}, ", go1.", ""},
+		{"help", []string{"-h", "--format", "xml"}, "usage: rstsniff [-r] FILE", ""},
+		{"help says the exit status", []string{"--help"}, "Exit status: 0 when", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			out, errOut, code := runCLI(t, "", c.args...)
@@ -302,5 +305,44 @@ func TestExitStatus(t *testing.T) {
 				t.Errorf("exit %d, printed %q; want %d, %q", got, b.String(), c.code, c.stderr)
 			}
 		})
+	}
+}
+
+// The command line as people type it: a lone capture file is read (as
+// tcpdump users expect), the output's name sets the format, md means
+// markdown, each bad value is named in one line with a pointer to --help,
+// and --correlate with nothing to compare is an error.
+func TestFlagsAsPeopleType(t *testing.T) {
+	pcap := "../../testdata/pcaps/reject-banner/capture.pcap"
+	out, _, code := runCLI(t, "", pcap)
+	if code != exitAbnormal || !strings.Contains(out, "FORGED") {
+		t.Errorf("a lone capture file: exit %d\n%s", code, out)
+	}
+	dir := t.TempDir()
+	for ext, want := range map[string]string{".json": `{"type":"flow"`, ".md": "# rstsniff report", ".html": "<!DOCTYPE html>", ".txt": "times in UTC"} {
+		path := filepath.Join(dir, "report"+ext)
+		runCLI(t, "", "-r", pcap, "-o", path)
+		if b, _ := os.ReadFile(path); !strings.Contains(string(b), want) {
+			t.Errorf("-o report%s: %.80q, want %q", ext, b, want)
+		}
+	}
+	if out, _, _ := runCLI(t, "", "-r", pcap, "--format", "md"); !strings.HasPrefix(out, "# rstsniff report") {
+		t.Errorf("--format md: %.80q", out)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-r", pcap, "-c", "abc"}, `-c takes a whole number, not "abc"`},
+		{[]string{"-r", pcap, "-j", "0"}, "-j 0: at least one file"},
+		{[]string{"-r", pcap, "--max-flows", "0"}, "--max-flows 0: at least one connection"},
+		{[]string{"-r", pcap, "--grace", "soon"}, `--grace takes a duration such as 30s`},
+		{[]string{"--correlate", "-r", pcap}, "holds no jump host's two legs"},
+	} {
+		_, errOut, code := runCLI(t, "", c.args...)
+		lines := strings.Split(strings.TrimSpace(errOut), "\n")
+		if code != exitUsage || len(lines) != 2 || !strings.Contains(lines[0], c.want) || lines[1] != "see rstsniff --help" {
+			t.Errorf("%v: exit %d, stderr %q; want %q and a pointer to --help", c.args, code, errOut, c.want)
+		}
 	}
 }

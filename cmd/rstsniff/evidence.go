@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"fmt"
-	"os"
 	"sync"
 	"time"
 
@@ -42,7 +41,7 @@ type evFlow struct {
 type evidence struct {
 	mu     sync.Mutex // files read in parallel share the writer
 	path   string
-	f      *os.File
+	f      *atomicFile
 	bw     *bufio.Writer
 	w      *pcapgo.NgWriter
 	ifaces map[uint16]int
@@ -54,7 +53,7 @@ type evidence struct {
 var _ pipeline.Evidence = (*evidence)(nil)
 
 func newEvidence(path string) (*evidence, error) {
-	f, err := os.Create(path)
+	f, err := createAtomic(path)
 	if err != nil {
 		return nil, fmt.Errorf("-w: %v", err)
 	}
@@ -140,5 +139,13 @@ func (e *evidence) Close() error {
 	if err := e.bw.Flush(); err != nil {
 		return err
 	}
-	return e.f.Close()
+	return e.f.commit()
+}
+
+// abort drops what was written: a run that failed leaves an existing -w
+// file as it was.
+func (e *evidence) abort() {
+	if e != nil {
+		e.f.abort()
+	}
 }

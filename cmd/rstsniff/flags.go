@@ -2,8 +2,11 @@ package main
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -51,7 +54,48 @@ type options struct {
 	flags     *pflag.FlagSet // the flag set, for gen
 }
 
-func parseFlags(args []string, stderr io.Writer) (*options, error) {
+// usageLines and exitLines open and close --help.
+const (
+	usageLines = `usage: rstsniff [-r] FILE [-r FILE ...] [options] [filter expression]
+       rstsniff -i IFACE [options] [filter expression]
+       rstsniff probe [options] HOST[:PORT]
+       rstsniff explain [TEXT | -]
+`
+	exitLines = `Exit status: 0 when no connection ended abnormally, 1 when some connection was reset,
+refused, unreachable or timed out or shows a finding (an MTU black hole among them),
+2 for a usage or input error.
+`
+)
+
+// flagError turns pflag's errors into a sentence for each kind of flag.
+func flagError(err error) error {
+	var iv *pflag.InvalidValueError
+	if errors.As(err, &iv) {
+		f := iv.GetFlag()
+		name := "--" + f.Name
+		if f.Shorthand != "" {
+			name = "-" + f.Shorthand
+		}
+		switch f.Value.Type() {
+		case "int", "count":
+			return &usageError{fmt.Sprintf("%s takes a whole number, not %q", name, iv.GetValue())}
+		case "duration":
+			return &usageError{fmt.Sprintf("%s takes a duration such as 30s, 5m or 1h, not %q", name, iv.GetValue())}
+		case "bool":
+			return &usageError{fmt.Sprintf("%s takes no value (or true/false), not %q", name, iv.GetValue())}
+		}
+	}
+	return &usageError{err.Error()}
+}
+
+// isFile reports whether path names a regular file (a capture to read).
+func isFile(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
+}
+
+// parseFlags reads the command line; --help is written to stdout.
+func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	fs := pflag.NewFlagSet("rstsniff", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.SortFlags = false
@@ -92,11 +136,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	_ = fs.MarkHidden("help-man")
 	help := fs.BoolP("help", "h", false, "show this help")
 	err := fs.Parse(args)
-	if err != nil || *help {
-		fmt.Fprintf(stderr, "usage: rstsniff -r FILE [-r FILE ...] [options] [filter expression]\n       rstsniff -i IFACE [options] [filter expression]\n\n%s", fs.FlagUsages())
-		if err != nil {
-			return nil, &usageError{err.Error()}
-		}
+	if err != nil {
+		return nil, flagError(err)
+	}
+	if *help {
+		fmt.Fprintf(stdout, "%s\n%s\n%s", usageLines, fs.FlagUsages(), exitLines)
 		return nil, nil
 	}
 	if o.version {
@@ -105,7 +149,27 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if *helpMan || *completion != "" {
 		return &options{format: "gen", gen: cmp.Or(*completion, "man"), flags: fs}, nil
 	}
-	o.filter = strings.Join(fs.Args(), " ")
+	rest := fs.Args()
+	// tcpdump users type "rstsniff file.pcap": a lone argument that names a
+	// file, with no -r or -i, is the capture to read, not a filter.
+	if len(o.reads) == 0 && o.iface == "" && !o.list && len(rest) == 1 && isFile(rest[0]) {
+		o.reads, rest = rest, nil
+	}
+	o.filter = strings.Join(rest, " ")
+	// --format from the output's name, unless it was given.
+	if !fs.Changed("format") && o.output != "" {
+		switch strings.ToLower(filepath.Ext(o.output)) {
+		case ".json", ".jsonl", ".ndjson":
+			o.format = "json"
+		case ".md", ".markdown":
+			o.format = "markdown"
+		case ".html", ".htm":
+			o.format = "html"
+		}
+	}
+	if o.format == "md" {
+		o.format = "markdown"
+	}
 	switch {
 	case o.list:
 		return o, nil
@@ -121,13 +185,24 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 			return nil, &usageError{"--format " + o.format + " is a report of a capture file: capture with -w, then read it with -r"}
 		}
 	default:
-		return nil, &usageError{fmt.Sprintf("unknown --format %q: use table, json, ecs, markdown or html", o.format)}
+		return nil, &usageError{fmt.Sprintf("unknown --format %q: use table, json, ecs, markdown (md) or html", o.format)}
 	}
 	if o.idle <= 0 || o.grace <= 0 || o.timeout <= 0 {
 		return nil, &usageError{"--idle-threshold, --grace and --flow-timeout must be positive"}
 	}
-	if o.count < 0 || o.duration < 0 || o.maxFlows < 0 || o.snaplen <= 0 {
-		return nil, &usageError{"-c, --duration, --max-flows and -s take positive numbers"}
+	switch {
+	case o.count < 0:
+		return nil, &usageError{fmt.Sprintf("-c %d: the number of packets to read cannot be negative", o.count)}
+	case o.duration < 0:
+		return nil, &usageError{fmt.Sprintf("--duration %v: a capture cannot last a negative time", o.duration)}
+	case o.maxFlows <= 0:
+		return nil, &usageError{fmt.Sprintf("--max-flows %d: at least one connection must be held", o.maxFlows)}
+	case o.snaplen <= 0:
+		return nil, &usageError{fmt.Sprintf("-s %d: the snapshot length must be positive", o.snaplen)}
+	case o.jobs <= 0:
+		return nil, &usageError{fmt.Sprintf("-j %d: at least one file is read at a time", o.jobs)}
+	case o.bufKiB < 0:
+		return nil, &usageError{fmt.Sprintf("-B %d: the buffer size cannot be negative", o.bufKiB)}
 	}
 	if o.correlate {
 		switch {

@@ -50,6 +50,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	defer ev.abort() // unless Close wrote it whole
 	fmt.Fprintf(stderr, "rstsniff: %s\n", src.Format())
 
 	in := report.Input{Name: o.iface, Format: src.Format()}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -64,8 +65,51 @@ func exitStatus(err error, stderr io.Writer) int {
 	}
 	if ee.err != nil {
 		fmt.Fprintf(stderr, "rstsniff: %v\n", ee.err)
+		var ue *usageError
+		if errors.As(ee.err, &ue) {
+			fmt.Fprintln(stderr, "see rstsniff --help")
+		}
 	}
 	return ee.code
+}
+
+// versionText is the version a release was built as (-X main.version),
+// or else the module's version and the VCS revision the binary was built
+// from, as the Go toolchain recorded them.
+func versionText() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return version
+	}
+	v := version
+	if v == "dev" && bi.Main.Version != "" {
+		v = bi.Main.Version
+	}
+	var rev, when string
+	dirty := false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			when = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return v + ", " + bi.GoVersion
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if dirty {
+		rev += "+changes"
+	}
+	if when != "" {
+		rev += " " + when
+	}
+	return fmt.Sprintf("%s (revision %s), %s", v, rev, bi.GoVersion)
 }
 
 // exitCode carries the exit status of a subcommand that said what it had
@@ -80,14 +124,14 @@ func exitCode(code int) error {
 // run is the whole command: parse the flags, then read files, capture
 // live, compare captures or list interfaces. Its error carries the exit
 // status (exitStatus). Nothing it sets outlives it.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
 	if len(args) > 0 && args[0] == "explain" {
 		return exitCode(runExplain(args[1:], stdin, stdout, stderr)) // explain.go
 	}
 	if len(args) > 0 && args[0] == "probe" {
 		return exitCode(runProbe(ctx, args[1:], stdout, stderr)) // probe.go
 	}
-	o, err := parseFlags(args, stderr)
+	o, err := parseFlags(args, stdout)
 	if err != nil {
 		return err
 	}
@@ -95,16 +139,30 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return nil
 	}
 	if o.version {
-		fmt.Fprintf(stdout, "rstsniff %s\n", version)
+		fmt.Fprintf(stdout, "rstsniff %s\n", versionText())
 		return nil
 	}
 	o.command = "rstsniff " + strings.Join(args, " ")
+	if err := checkOutputs(o); err != nil {
+		return err
+	}
 	if o.output != "" {
-		f, err := os.Create(o.output)
-		if err != nil {
-			return fmt.Errorf("-o: %v", err)
+		f, ferr := createAtomic(o.output)
+		if ferr != nil {
+			return fmt.Errorf("-o: %v", ferr)
 		}
-		defer f.Close()
+		defer func() {
+			// A whole report, abnormal connections or not, replaces the
+			// file; a failed run leaves it as it was.
+			var ee *exitError
+			if err == nil || errors.As(err, &ee) && ee.code == exitAbnormal {
+				if cerr := f.commit(); cerr != nil && err == nil {
+					err = fmt.Errorf("-o: %v", cerr)
+				}
+			} else {
+				f.abort()
+			}
+		}()
 		stdout = f
 	}
 	if o.cpuprof != "" {

@@ -26,6 +26,7 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 			return err
 		}
 	}
+	defer ev.abort() // unless Close wrote it whole
 	// Flows arrive in order of first packet. JSON prints each at once; the
 	// other formats keep only what they show, so memory follows the
 	// connections open at once, not the length of the capture.
@@ -69,6 +70,15 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 			return err
 		}
 	}
+	term := terminalOf(stdout)
+	// Warnings go to standard error, where they are seen even when the
+	// report goes to a file or a pipe; the report holds them too (the
+	// table's own lines say them on a terminal already).
+	if !(term.tty && o.format == "table") {
+		for _, w := range r.Warnings() {
+			fmt.Fprintf(stderr, "rstsniff: warning: %s\n", report.Safe(w))
+		}
+	}
 	meta := report.Meta{Version: version, Command: o.command, All: o.all}
 	switch o.format {
 	case "json":
@@ -79,7 +89,7 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 	case "html":
 		err = report.HTML(stdout, r, meta)
 	default:
-		err = report.Table(stdout, r, report.TableOptions{All: o.all, Explain: o.explain})
+		err = report.Table(stdout, r, report.TableOptions{All: o.all, Explain: o.explain, Width: term.width, Color: term.color})
 	}
 	if err != nil {
 		return fmt.Errorf("writing output: %v", err)
