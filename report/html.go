@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/decode"
@@ -228,6 +229,17 @@ func ladder(f *analyze.Flow) svgLadder {
 	}
 	l.Height = topMargin + row*rowHeight + 30
 	return l
+}
+
+// svgBox is the backdrop of an arrow's label: lanes drawn behind it (the
+// middlebox's dashed line) never cross its text.
+type svgBox struct{ X, Y, W, H int }
+
+// Box is where the label's backdrop goes: centred on the arrow, sized for
+// 11px monospace (about 6.7 px a character).
+func (a svgArrow) Box() svgBox {
+	w := utf8.RuneCountInString(a.Label)*67/10 + 8
+	return svgBox{X: (a.X1+a.X2)/2 - w/2, Y: a.Y - 16, W: w, H: 14}
 }
 
 // arrowHead is the polygon of an arrow's head at its X2 end.
