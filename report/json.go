@@ -243,15 +243,21 @@ func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
 		jf.Algorithms = &jsonAlgorithms{a.Kex, a.HostKey, a.Cipher, a.MAC, a.CipherS2C, a.MACS2C,
 			a.Compression, a.ClientHASSH, a.ServerHASSH}
 	}
-	bp := lineBufs.Get().(*[]byte)
-	b := append(appendFlow((*bp)[:0], &jf), '\n')
-	_, err := w.Write(b)
-	*bp = b
-	lineBufs.Put(bp)
+	e := lineEncoders.Get().(*lineEncoder)
+	e.buf = append(appendFlowCached(e.buf[:0], &jf, &e.alg), '\n')
+	_, err := w.Write(e.buf)
+	lineEncoders.Put(e)
 	return err
 }
 
-var lineBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+// lineEncoder is a JSON line's buffer and the algorithms it last encoded,
+// reused through lineEncoders by whichever goroutine writes next.
+type lineEncoder struct {
+	buf []byte
+	alg encodedAlgorithms
+}
+
+var lineEncoders = sync.Pool{New: func() any { return &lineEncoder{buf: make([]byte, 0, 4096)} }}
 
 // outcomeMap keys the counts by outcome name, as the JSON summary has them.
 func outcomeMap(c analyze.OutcomeCounts) map[string]int {

@@ -3,7 +3,6 @@ package report
 import (
 	"net/netip"
 	"strconv"
-	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf16"
@@ -94,20 +93,21 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// lastAlgorithms is the latest algorithms object written: most connections
-// negotiate what the one before did, so its encoding is reused while the
-// names stay the same (strings shared by the analyzer's KEXINIT table
-// compare by pointer).
-var lastAlgorithms atomic.Pointer[encodedAlgorithms]
-
+// encodedAlgorithms is the latest algorithms object a line encoder wrote:
+// most connections negotiate what the one before did, so its encoding is
+// reused while the names stay the same (strings shared by the analyzer's
+// KEXINIT table compare by pointer). Each encoder (lineEncoders) keeps its
+// own: nothing is shared between runs or goroutines.
 type encodedAlgorithms struct {
 	a   jsonAlgorithms
 	enc []byte
 }
 
-func appendAlgorithms(b []byte, a *jsonAlgorithms) []byte {
-	if e := lastAlgorithms.Load(); e != nil && e.a == *a {
-		return append(b, e.enc...)
+// appendAlgorithms writes the algorithms object, from last when it holds
+// the same names, and remembers it there (last may be nil).
+func appendAlgorithms(b []byte, a *jsonAlgorithms, last *encodedAlgorithms) []byte {
+	if last != nil && last.enc != nil && last.a == *a {
+		return append(b, last.enc...)
 	}
 	o := jsonObject{first: true}
 	o.b = append(o.b, '{')
@@ -119,7 +119,9 @@ func appendAlgorithms(b []byte, a *jsonAlgorithms) []byte {
 		}
 	}
 	o.b = append(o.b, '}')
-	lastAlgorithms.Store(&encodedAlgorithms{*a, o.b})
+	if last != nil {
+		*last = encodedAlgorithms{*a, o.b}
+	}
 	return append(b, o.b...)
 }
 
@@ -215,7 +217,10 @@ func (o *jsonObject) open(k string) { o.key(k); o.b = append(o.b, '{'); o.first 
 func (o *jsonObject) close()        { o.b = append(o.b, '}'); o.first = false }
 
 // appendFlow writes jf as encoding/json would.
-func appendFlow(b []byte, jf *jsonFlow) []byte {
+func appendFlow(b []byte, jf *jsonFlow) []byte { return appendFlowCached(b, jf, nil) }
+
+// appendFlowCached is appendFlow with a line encoder's algorithms cache.
+func appendFlowCached(b []byte, jf *jsonFlow, last *encodedAlgorithms) []byte {
 	o := jsonObject{b: append(b, '{'), first: true}
 	o.str("type", jf.Type)
 	o.int("id", int64(jf.ID))
@@ -299,7 +304,7 @@ func appendFlow(b []byte, jf *jsonFlow) []byte {
 	}
 	if a := jf.Algorithms; a != nil {
 		o.key("algorithms")
-		o.b = appendAlgorithms(o.b, a)
+		o.b = appendAlgorithms(o.b, a, last)
 	}
 	if jf.AuthSuccess != nil {
 		o.bool("auth_success", *jf.AuthSuccess)
