@@ -29,6 +29,9 @@ func TestExitCodes(t *testing.T) {
 		{"clean", []string{"-r", cleanPcap}, exitOK, ""},
 		{"reset", []string{"-r", resetPcap}, exitAbnormal, ""},
 		{"both", []string{"-r", cleanPcap, "-r", resetPcap}, exitAbnormal, ""},
+		// Still open, but its large segments never got through: a finding
+		// is something abnormal too.
+		{"MTU black hole", []string{"-r", "../../testdata/pcaps/mtu-blackhole/capture.pcap"}, exitAbnormal, ""},
 		// The last attempt of icmp-reject: the router's ICMP error came at
 		// once, and without it the lone SYN looks open, not failed.
 		{"refused by ICMP", []string{"-r", icmpPcap, "port", "35794", "or", "icmp"}, exitAbnormal, ""},

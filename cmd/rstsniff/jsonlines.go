@@ -19,13 +19,23 @@ type jsonLines struct {
 }
 
 func startJSONLines(w io.Writer, multi bool) *jsonLines {
+	return startLines(w, multi, report.JSONFlow)
+}
+
+// startECSLines is the same for --format ecs: each flow as ECS documents.
+func startECSLines(w io.Writer, multi bool) *jsonLines {
+	return startLines(w, multi, report.ECS)
+}
+
+// startLines writes each flow sent with encode, on a goroutine of its own.
+func startLines(w io.Writer, multi bool, encode func(io.Writer, *analyze.Flow, bool) error) *jsonLines {
 	l := &jsonLines{ch: make(chan *analyze.Flow, 1024), done: make(chan error, 1)}
 	go func() {
 		bw := bufio.NewWriterSize(w, 64<<10)
 		var err error
 		for f := range l.ch {
 			if err == nil {
-				err = report.JSONFlow(bw, f, multi)
+				err = encode(bw, f, multi)
 			}
 			if err == nil && len(l.ch) == 0 {
 				err = bw.Flush()

@@ -83,16 +83,7 @@ func TestKernelWitness(t *testing.T) {
 			t.Skipf("%v", err)
 		}
 		p.Close()
-		binDir, err := os.MkdirTemp("", "rstsniff-bin-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer os.RemoveAll(binDir)
-		os.Chmod(binDir, 0o755)
-		bin := filepath.Join(binDir, "rstsniff")
-		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-			t.Fatalf("go build: %v\n%s", err, out)
-		}
+		bin := buildRstsniff(t)
 		out = keptDir(t, "rstsniff-kernel-")
 		os.Chmod(out, 0o755)
 		cmd := exec.Command("bash", "../../testdata/lab/lab.sh", out, "kernel-witness", "kernel-witness-off", "kernel-fifty")

@@ -275,16 +275,7 @@ func TestLab(t *testing.T) {
 func TestLive(t *testing.T) {
 	needLab(t, "runuser")
 	// A binary that nobody may run (t.TempDir is private to root).
-	binDir, err := os.MkdirTemp("", "rstsniff-bin-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(binDir)
-	os.Chmod(binDir, 0o755)
-	bin := filepath.Join(binDir, "rstsniff")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildRstsniff(t)
 	out := keptDir(t, "rstsniff-live-")
 	os.Chmod(out, 0o755)
 	cmd := exec.Command("bash", "../../testdata/lab/lab.sh", out, "live")
@@ -445,4 +436,21 @@ func eachFlow[T any](jsonl string, fn func(T)) {
 			fn(f)
 		}
 	}
+}
+
+// buildRstsniff builds the command into a directory every user can read
+// (the lab runs it as nobody too), removed when the test ends.
+func buildRstsniff(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "rstsniff-bin-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o755)
+	bin := filepath.Join(dir, "rstsniff")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }

@@ -117,16 +117,7 @@ func probeLines(t *testing.T, jsonl, typ string) []probeLine {
 // probeTruth. Needs root.
 func TestProbeLab(t *testing.T) {
 	needLab(t, "runuser")
-	binDir, err := os.MkdirTemp("", "rstsniff-bin-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(binDir)
-	os.Chmod(binDir, 0o755) // nobody runs it in probe-nobody
-	bin := filepath.Join(binDir, "rstsniff")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildRstsniff(t)
 	out := keptDir(t, "rstsniff-probe-")
 	cmd := exec.Command("bash", "../../testdata/lab/lab.sh", out, "probes")
 	cmd.Env = append(os.Environ(), "RSTSNIFF="+bin)

@@ -34,10 +34,7 @@ func TestProgressBar(t *testing.T) {
 	if err := os.WriteFile(big, pcaptest.Encode(frames, binary.LittleEndian, false, 1, 65535), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(dir, "rstsniff")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildRstsniff(t)
 	// On a terminal: script runs the command with its stdio on a pty and
 	// copies what it wrote, stdout and stderr alike.
 	out, err := exec.Command(script, "-qefc", bin+" -r "+big+" >/dev/null", "/dev/null").CombinedOutput()

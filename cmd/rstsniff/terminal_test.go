@@ -20,10 +20,7 @@ func TestTerminalFits(t *testing.T) {
 	if err != nil {
 		t.Skip("needs script(1)")
 	}
-	bin := filepath.Join(t.TempDir(), "rstsniff")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildRstsniff(t)
 	ansi := regexp.MustCompile("\x1b\\[[0-9;]*m")
 	red := "\x1b[1;31mFORGED"
 	sawRed := false
