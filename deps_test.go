@@ -9,7 +9,9 @@ import (
 // TestPackageGraph keeps the data flow one-way: decode knows no capture
 // library, analyze sees neither gopacket nor capture, report never reads
 // packets, reading files needs no libpcap (capture does not pull in
-// capture/live), correlate works on analyze's results only, and only cmd/rstsniff sees every package.
+// capture/live), correlate works on analyze's results only, sshdlog (the
+// server's log) needs nothing but the standard library, and only
+// cmd/rstsniff sees every package.
 func TestPackageGraph(t *testing.T) {
 	forbidden := map[string][]string{
 		"decode":       {"github.com/gopacket/", "/capture", "/analyze", "/report", "/metrics"},
@@ -19,6 +21,7 @@ func TestPackageGraph(t *testing.T) {
 		"correlate":    {"github.com/gopacket/", "/capture", "/report", "/metrics", "prometheus"},
 		"report":       {"github.com/gopacket/", "/capture", "/metrics", "prometheus"},
 		"metrics":      {"github.com/gopacket/", "/capture", "/report"},
+		"sshdlog":      {"github.com/", "/capture", "/decode", "/analyze", "/correlate", "/report", "/metrics"},
 	}
 	for pkg, bad := range forbidden {
 		out, err := exec.Command("go", "list", "-deps", "./"+pkg).CombinedOutput()
