@@ -32,9 +32,15 @@ all_cases=(clean authfail refused reject-banner post-handshake syn-drop maxstart
 # Captured at both ends at once (client.pcap, server.pcap), or on a jump
 # host (jump.pcap), for --correlate; "pairs" names them all.
 pair_cases=(pair-reject-banner pair-inject pair-mss-clamp pair-drop-large pair-nat pair-ipv6 jump-leg2-reset)
+# sshd's log joined to the connections (rstsniff --sshd-log): "sshdlog"
+# names them all. LAB_SYSLOG=1 makes every case's sshd log through syslog
+# (sshd.log.rfc3339, .syslog, .json) instead of -E (sshd.log); LAB_SKEW
+# sets that log's clock off by a duration (e.g. 90s).
+sshdlog_cases=(login-grace parallel20 ban)
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=("${all_cases[@]}")
 [ "${cases[*]}" != pairs ] || cases=("${pair_cases[@]}")
+[ "${cases[*]}" != sshdlog ] || cases=("${sshdlog_cases[@]}")
 
 id=rsl$$
 work=$(mktemp -d)
@@ -50,6 +56,7 @@ cleanup() {
 	set +e
 	[ -f "$work/sshd.pid" ] && kill "$(cat "$work/sshd.pid")" 2>/dev/null
 	[ -f "$work/sshd-jump.pid" ] && kill "$(cat "$work/sshd-jump.pid")" 2>/dev/null
+	[ -f "$work/syslogd.pid" ] && kill "$(cat "$work/syslogd.pid")" 2>/dev/null
 	for ns in $(ip netns list | awk '{print $1}' | grep "^$id-"); do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
@@ -166,6 +173,7 @@ EOF
 }
 
 start_sshd() { # extra sshd -o options
+	[ "${LAB_SYSLOG:-}" != 1 ] || { start_sshd_syslog "$@"; return; }
 	local opts=()
 	for o in "$@"; do opts+=(-o "$o"); done
 	rm -f "$work/sshd.pid"
@@ -180,6 +188,7 @@ stop_sshd() {
 	[ -f "$work/sshd.pid" ] && kill "$(cat "$work/sshd.pid")" 2>/dev/null || true
 	rm -f "$work/sshd.pid"
 	sleep 0.2
+	stop_syslogd
 }
 
 start_capture() { # tcpdump options and filter
@@ -688,6 +697,83 @@ CFG
 	stop_sshd
 }
 
+# --- sshd's log ------------------------------------------------------------
+
+# start_sshd_syslog starts sshd logging through syslog() to the lab's
+# syslogd: in a mount namespace of its own, /dev is a tmpfs holding the few
+# devices sshd uses and /dev/log, the syslogd's socket (the host's /dev is
+# not touched).
+start_sshd_syslog() { # extra sshd -o options
+	local opts=()
+	for o in "$@"; do opts+=(-o "$o"); done
+	rm -f "$work/sshd.pid"
+	"$work/syslogd" -skew "${LAB_SKEW:-0s}" "$work/log.sock" "$dir/sshd.log" &
+	echo $! >"$work/syslogd.pid"
+	for _ in $(seq 50); do [ -S "$work/log.sock" ] && break; sleep 0.05; done
+	ins unshare -m --propagation private bash -c '
+		set -e
+		work=$1; shift
+		mkdir -p "$work/olddev"
+		mount --bind /dev "$work/olddev"
+		mount -t tmpfs -o mode=755 labdev /dev
+		for d in null zero full random urandom tty ptmx; do
+			touch "/dev/$d"; mount --bind "$work/olddev/$d" "/dev/$d"
+		done
+		mkdir -p /dev/pts /dev/shm
+		mount --bind "$work/olddev/pts" /dev/pts
+		mount --bind "$work/olddev/shm" /dev/shm
+		ln -s "$work/log.sock" /dev/log
+		exec /usr/sbin/sshd "$@"' _ "$work" -f "$work/sshd_config" -o SyslogFacility=AUTH "${opts[@]}"
+	for _ in $(seq 50); do
+		[ -s "$work/sshd.pid" ] && [ -n "$(ins ss -Hltn 'sport = :22')" ] && break
+		sleep 0.1
+	done
+}
+
+stop_syslogd() {
+	[ -f "$work/syslogd.pid" ] || return 0
+	sleep 0.3 # the last lines of sessions ending
+	kill "$(cat "$work/syslogd.pid")" 2>/dev/null || true
+	wait "$(cat "$work/syslogd.pid")" 2>/dev/null || true
+	rm -f "$work/syslogd.pid" "$work/log.sock"
+}
+
+case_login-grace() { # a client connects, reads the banner and says nothing: LoginGraceTime (2 s) runs out
+	start_sshd LoginGraceTime=2
+	start_capture -i c0 'tcp or icmp or icmp6'
+	inc bash -c "exec 3<>/dev/tcp/$SRV4/22; head -1 <&3 >/dev/null; cat <&3 >/dev/null" || true
+	echo "exit 0" >>"$dir/client.txt"
+	stop_capture
+	stop_sshd
+}
+
+case_parallel20() { # twenty connections at once from one client address: ten logins, five refused keys, five aborted after the banners
+	start_sshd MaxStartups=100 MaxSessions=100
+	start_capture -i c0 'tcp or icmp or icmp6'
+	local pids=() i
+	for i in $(seq 10); do client root@$SRV4 'sleep 1' & pids+=($!); done
+	for i in $(seq 5); do key=$work/strangerkey client root@$SRV4 true & pids+=($!); done
+	for i in $(seq 5); do inc "$work/abort" $SRV4:22 >>"$dir/client.out" 2>>"$dir/client.txt" & pids+=($!); done
+	wait "${pids[@]}" || true
+	stop_capture
+	stop_sshd
+}
+
+case_ban() { # fail2ban-style: a refused key, then the server bans the client (iptables REJECT, a fail2ban log line), then the client tries again
+	start_sshd
+	start_capture -i c0 'tcp or icmp or icmp6'
+	key=$work/strangerkey client root@$SRV4 true
+	sleep 4
+	ins iptables -I INPUT -p tcp --dport 22 -s $CLI4 -j REJECT --reject-with tcp-reset
+	echo "$(date -u '+%Y-%m-%d %H:%M:%S,%3N') fail2ban.actions        [4242]: NOTICE  [sshd] Ban $CLI4" >>"$dir/fail2ban.log"
+	client root@$SRV4 true
+	sleep 1
+	ins iptables -D INPUT -p tcp --dport 22 -s $CLI4 -j REJECT --reject-with tcp-reset
+	echo "$(date -u '+%Y-%m-%d %H:%M:%S,%3N') fail2ban.actions        [4242]: NOTICE  [sshd] Unban $CLI4" >>"$dir/fail2ban.log"
+	stop_capture
+	stop_sshd
+}
+
 # --- main ------------------------------------------------------------------
 
 for t in ip iptables tcpdump ssh ssh-keygen /usr/sbin/sshd go; do
@@ -698,6 +784,7 @@ done
 (cd "$here/abort" && go build -o "$work/abort" .)
 (cd "$here/inject" && go build -o "$work/inject" .)
 (cd "$here/evilserver" && go build -o "$work/evilserver" .)
+(cd "$here/syslogd" && go build -o "$work/syslogd" .)
 setup
 topo one
 for c in "${cases[@]}"; do
