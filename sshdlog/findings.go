@@ -18,6 +18,15 @@ const (
 type Finding struct {
 	ID    string
 	Lines []int
+	// For sshd-crashed: no line says authentication began (sshd versions
+	// whose signal handler does not log, as Debian 12's patched 9.2p1, end a
+	// LoginGraceTime timeout in silence too), and how long the connection
+	// lasted in the capture.
+	Unauthenticated bool
+	Lasted          time.Duration
+	// For reset-both-ends: the resets in the server's name came from a
+	// firewall on the server itself (Conn.ServerResetBeside), not the path.
+	Beside bool
 }
 
 // detector looks at one connection's account; detectors run in order.
@@ -123,7 +132,14 @@ func (crashedDetector) detect(v *view) *Finding {
 	if last < 0 {
 		return nil
 	}
-	return &Finding{ID: FindCrashed, Lines: []int{last}}
+	unauth := true
+	for _, j := range v.acct.Lines {
+		switch j.Line.Kind {
+		case KindAccepted, KindFailed, KindInvalidUser, KindMaxAuthTries:
+			unauth = false
+		}
+	}
+	return &Finding{ID: FindCrashed, Lines: []int{last}, Unauthenticated: unauth, Lasted: v.conn.End.Sub(v.conn.Start)}
 }
 
 // resetBothDetector: a reset in the server's name reached the client's
@@ -147,5 +163,5 @@ func (resetBothDetector) detect(v *view) *Finding {
 	if idx == nil {
 		return nil
 	}
-	return &Finding{ID: FindResetBoth, Lines: idx}
+	return &Finding{ID: FindResetBoth, Lines: idx, Beside: v.conn.ServerResetBeside}
 }

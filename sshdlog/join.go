@@ -21,6 +21,10 @@ type Conn struct {
 	// ServerEnded: the server's side ended the connection, by FIN or by a
 	// reset not found forged.
 	ServerEnded bool
+	// ServerResetBeside: the resets in the server's name came from the
+	// server's own distance though its socket did not send them (a firewall
+	// on the server itself, analyze.Reset.Beside).
+	ServerResetBeside bool
 }
 
 // JoinBy says how a line found its connection.
@@ -306,13 +310,13 @@ func Join(conns []Conn, lines []Line, opt Options) *Result {
 	joinByOrder(lines, join, by, why)
 	// 6. Bans hold for every connection from the address that began while
 	// they were in force, until the unban.
-	bans := joinBans(conns, lines, at, tol)
+	bans, unbans := joinBans(conns, lines, at, tol)
 
 	for i := range lines {
 		l := &lines[i]
 		if join[i] == 0 {
 			if l.Kind == KindBan || l.Kind == KindUnban {
-				if len(bans[i]) > 0 {
+				if len(bans[i]) > 0 || len(unbans[i]) > 0 {
 					continue
 				}
 				why[i] = WhyNoConnection
@@ -331,6 +335,11 @@ func Join(conns []Conn, lines []Line, opt Options) *Result {
 		res.add(conns[join[i]-1].ID, Joined{*l, by[i]})
 	}
 	for i, cs := range bans {
+		for _, c := range cs {
+			res.add(conns[c].ID, Joined{lines[i], ByBan})
+		}
+	}
+	for i, cs := range unbans {
 		for _, c := range cs {
 			res.add(conns[c].ID, Joined{lines[i], ByBan})
 		}
@@ -475,9 +484,10 @@ func joinByOrder(lines []Line, join []int, by []JoinBy, why []Why) {
 
 // joinBans returns, by line index of each ban, the connections from the
 // banned address that were going while it held (from the ban, less the
-// tolerance, to the next unban of the address in the same log).
-func joinBans(conns []Conn, lines []Line, at func(*Line) time.Time, tol time.Duration) map[int][]int {
-	out := map[int][]int{}
+// tolerance, to the next unban of the address in the same log), and by
+// line index of that unban the same connections.
+func joinBans(conns []Conn, lines []Line, at func(*Line) time.Time, tol time.Duration) (map[int][]int, map[int][]int) {
+	out, unbans := map[int][]int{}, map[int][]int{}
 	for i := range lines {
 		l := &lines[i]
 		if l.Kind != KindBan || l.Time.IsZero() {
@@ -485,11 +495,12 @@ func joinBans(conns []Conn, lines []Line, at func(*Line) time.Time, tol time.Dur
 		}
 		from := at(l).Add(-tol)
 		var until time.Time
+		unban := -1
 		for j := range lines {
 			u := &lines[j]
 			if u.Kind == KindUnban && u.Source == l.Source && u.Client.Addr() == l.Client.Addr() && u.Time.After(l.Time) &&
 				(until.IsZero() || at(u).Before(until)) {
-				until = at(u)
+				until, unban = at(u), j
 			}
 		}
 		for c := range conns {
@@ -500,9 +511,12 @@ func joinBans(conns []Conn, lines []Line, at func(*Line) time.Time, tol time.Dur
 				continue
 			}
 			out[i] = append(out[i], c)
+			if unban >= 0 {
+				unbans[unban] = append(unbans[unban], c)
+			}
 		}
 	}
-	return out
+	return out, unbans
 }
 
 func median(ds []time.Duration) time.Duration {

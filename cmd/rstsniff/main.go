@@ -76,6 +76,9 @@ type options struct {
 	jobs      int
 	cpuprof   string
 	correlate bool
+	// The server's log (sshdlog.go).
+	sshdLogs, fail2banLogs []string
+	logTZ                  string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -102,6 +105,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.correlate, "correlate", false, "compare captures of the same connections taken at two points (client and server side): forged, dropped and changed packets, proven; or find a jump host's two legs in one capture")
 	fs.BoolVar(&o.correlate, "vantage", false, "the same as --correlate")
 	_ = fs.MarkHidden("vantage")
+	fs.StringArrayVar(&o.sshdLogs, "sshd-log", nil, "join sshd's log `FILE` to the connections (syslog, journalctl -o json or short-iso, sshd -E; gzip allowed; - for stdin); repeatable")
+	fs.StringArrayVar(&o.fail2banLogs, "fail2ban-log", nil, "join fail2ban's log `FILE` (Ban and Unban lines) to the connections; repeatable")
+	fs.StringVar(&o.logTZ, "log-tz", "", "time `ZONE` of log lines that carry none (traditional syslog, fail2ban), e.g. Europe/Berlin or +01:00 (default: found from the connections, else UTC)")
 	fs.BoolVar(&o.all, "all", false, "list every connection, not only abnormal ones")
 	fs.BoolVarP(&o.explain, "explain", "e", false, "explain each abnormal connection: evidence, findings, causes, next steps")
 	fs.DurationVar(&o.idle, "idle-threshold", analyze.DefaultIdleThreshold, "silence after which a reset drawn by the next packet is an idle-timeout reset")
@@ -223,6 +229,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitOK
 	case o.list:
 		return listInterfaces(stdout, stderr)
+	case len(o.sshdLogs)+len(o.fail2banLogs) > 0:
+		return runServerLog(ctx, o, stdin, stdout, stderr)
 	case o.iface != "":
 		return runLive(ctx, o, stdout, stderr)
 	case o.correlate:

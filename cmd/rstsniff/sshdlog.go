@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/report"
+	"github.com/rstsniff/rstsniff/sshdlog"
+)
+
+// runServerLog reads the captures, then sshd's (and fail2ban's) logs, joins
+// the lines to the connections and reports both: the server's word beside
+// the packets (issue 18). It holds every connection, as the join needs
+// them all to estimate the log's clock before placing a line.
+func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.Writer) int {
+	if err := checkServerLogFlags(o); err != nil {
+		fmt.Fprintf(stderr, "rstsniff: %v\n", err)
+		return exitUsage
+	}
+	var zone *time.Location
+	if o.logTZ != "" {
+		z, err := parseZone(o.logTZ)
+		if err != nil {
+			fmt.Fprintf(stderr, "rstsniff: --log-tz: %v\n", err)
+			return exitUsage
+		}
+		zone = z
+	}
+	r := &report.Run{Tally: &report.Tally{Outcomes: map[string]int{}}}
+	budget := o.count
+	var ev *evidence
+	if o.write != "" {
+		var err error
+		if ev, err = newEvidence(o.write); err != nil {
+			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
+			return exitUsage
+		}
+	}
+	nextID := 1
+	sink := func(f *analyze.Flow) {
+		f.ID = nextID
+		nextID++
+		r.Tally.Add(f)
+		r.Flows = append(r.Flows, f)
+	}
+	if err := analyzeFiles(ctx, o, stdin, stderr, &budget, ev, sink, r); err != nil {
+		fmt.Fprintf(stderr, "rstsniff: %v\n", err)
+		return exitUsage
+	}
+	if ev != nil {
+		if err := ev.Close(); err != nil {
+			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
+			return exitUsage
+		}
+	}
+	near := time.Now()
+	if len(r.Inputs) > 0 && !r.Inputs[0].Start.IsZero() {
+		near = r.Inputs[0].Start
+	}
+	sl := &report.ServerLog{}
+	var lines []sshdlog.Line
+	for _, name := range append(append([]string{}, o.sshdLogs...), o.fail2banLogs...) {
+		ls, st, err := readServerLog(name, stdin, sshdlog.ReadOptions{Zone: zone, Near: near})
+		if err != nil {
+			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
+			return exitUsage
+		}
+		lines = append(lines, ls...)
+		sl.Files = append(sl.Files, report.ServerLogFile{Name: name, Stats: st})
+	}
+	conns := make([]sshdlog.Conn, 0, len(r.Flows))
+	for _, f := range r.Flows {
+		conns = append(conns, connOf(f))
+	}
+	sl.Result = sshdlog.Join(conns, lines, sshdlog.Options{})
+	// Only the connections a listing shows, as without a log; the JSON
+	// lines carry every one.
+	if o.format != "json" {
+		var shown []*analyze.Flow
+		for _, f := range r.Flows {
+			a := sl.Result.Accounts[f.ID]
+			if o.all || f.Notable() || (a != nil && len(a.Findings) > 0) {
+				if len(shown) < listLimit(o.format) {
+					shown = append(shown, f)
+				} else {
+					r.Tally.Unlisted++
+				}
+			}
+		}
+		r.Flows = shown
+	}
+	meta := report.Meta{Version: version, Command: o.command}
+	err := writeServerLogReport(stdout, stderr, o, r, sl, meta)
+	if err != nil {
+		fmt.Fprintf(stderr, "rstsniff: writing output: %v\n", err)
+		return exitUsage
+	}
+	if r.Abnormal() {
+		return exitAbnormal
+	}
+	return exitOK
+}
+
+func writeServerLogReport(stdout, stderr io.Writer, o *options, r *report.Run, sl *report.ServerLog, meta report.Meta) error {
+	switch o.format {
+	case "json":
+		bw := bufio.NewWriterSize(stdout, 64<<10)
+		for _, f := range r.Flows {
+			if err := report.JSONFlowServerLog(bw, f, len(o.reads) > 1, sl.Result); err != nil {
+				return err
+			}
+		}
+		if err := report.JSONServerLog(bw, sl, o.all); err != nil {
+			return err
+		}
+		if err := report.JSONSummary(bw, r); err != nil {
+			return err
+		}
+		return bw.Flush()
+	case "markdown":
+		if err := report.Markdown(stdout, r, meta); err != nil {
+			return err
+		}
+		return report.ServerLogMarkdown(stdout, r, sl, o.all)
+	case "html":
+		fmt.Fprintln(stderr, "rstsniff: the HTML report does not show the server's log yet: use --format markdown, json or table for it")
+		return report.HTML(stdout, r, meta)
+	}
+	if err := report.Table(stdout, r, report.TableOptions{All: o.all, Explain: o.explain}); err != nil {
+		return err
+	}
+	return report.ServerLogExplain(stdout, r, sl, o.all)
+}
+
+// checkServerLogFlags: what --sshd-log and --fail2ban-log do not (yet) go
+// with.
+func checkServerLogFlags(o *options) error {
+	switch {
+	case o.iface != "":
+		return &usageError{"--sshd-log and --fail2ban-log read with -r: following a log during a live capture is not done yet"}
+	case o.correlate:
+		return &usageError{"--sshd-log and --fail2ban-log do not go with --correlate yet"}
+	}
+	stdin := 0
+	for _, n := range append(append(append([]string{}, o.reads...), o.sshdLogs...), o.fail2banLogs...) {
+		if n == "-" {
+			stdin++
+		}
+	}
+	if stdin > 1 {
+		return &usageError{"standard input (-) can be read only once: give the capture or one log as -, not both"}
+	}
+	return nil
+}
+
+// readServerLog reads one log file (- for standard input).
+func readServerLog(name string, stdin io.Reader, opt sshdlog.ReadOptions) ([]sshdlog.Line, sshdlog.Stats, error) {
+	if name == "-" {
+		return sshdlog.Read(stdin, "-", opt)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, sshdlog.Stats{}, err
+	}
+	defer f.Close()
+	return sshdlog.Read(f, name, opt)
+}
+
+// parseZone reads a zone name (Europe/Berlin, UTC) or an offset (+01:00,
+// -0500).
+func parseZone(s string) (*time.Location, error) {
+	if strings.HasPrefix(s, "+") || strings.HasPrefix(s, "-") {
+		for _, layout := range []string{"-07:00", "-0700", "-07"} {
+			if t, err := time.Parse(layout, s); err == nil {
+				_, off := t.Zone()
+				return time.FixedZone(s, off), nil
+			}
+		}
+		return nil, fmt.Errorf("bad offset %q: use +hh:mm", s)
+	}
+	return time.LoadLocation(s)
+}
+
+// connOf is what the join needs of a flow.
+func connOf(f *analyze.Flow) sshdlog.Conn {
+	c := sshdlog.Conn{ID: f.ID, Client: f.Client, Server: f.Server, Start: f.Start, End: f.End, Open: f.Outcome == analyze.OutcomeOpen}
+	beside := 0
+	for _, r := range f.Resets {
+		if r.From == analyze.Server {
+			c.ServerReset = true
+			if r.Origin != analyze.OriginMiddlebox {
+				c.ServerEnded = true
+			}
+			if r.Beside {
+				beside++
+			}
+		}
+	}
+	c.ServerResetBeside = c.ServerReset && beside > 0
+	if f.Outcome == analyze.OutcomeClosed && f.ClosedBy == analyze.Server {
+		c.ServerEnded = true
+	}
+	return c
+}
