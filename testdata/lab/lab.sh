@@ -35,7 +35,8 @@ pair_cases=(pair-reject-banner pair-inject pair-mss-clamp pair-drop-large pair-n
 # sshd's log joined to the connections (rstsniff --sshd-log): "sshdlog"
 # names them all. LAB_SYSLOG=1 makes every case's sshd log through syslog
 # (sshd.log.rfc3339, .syslog, .json) instead of -E (sshd.log); LAB_SKEW
-# sets that log's clock off by a duration (e.g. 90s).
+# sets that log's clock off by a duration (e.g. 90s); LAB_LOGLEVEL=INFO
+# overrides the lab's LogLevel VERBOSE.
 sshdlog_cases=(login-grace parallel20 ban)
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=("${all_cases[@]}")
@@ -173,6 +174,7 @@ EOF
 }
 
 start_sshd() { # extra sshd -o options
+	[ -z "${LAB_LOGLEVEL:-}" ] || set -- "$@" "LogLevel=$LAB_LOGLEVEL"
 	[ "${LAB_SYSLOG:-}" != 1 ] || { start_sshd_syslog "$@"; return; }
 	local opts=()
 	for o in "$@"; do opts+=(-o "$o"); done

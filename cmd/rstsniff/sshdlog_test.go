@@ -1,0 +1,335 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// logTruth is what the lab did in a case, per connection in order of first
+// packet: the sshd (and fail2ban) line kinds that must land on it, in
+// this order (others may come between), and the findings the log
+// supports. Written from lab.sh's configuration and OpenSSH 9.2p1's
+// source (what each call logs at LogLevel VERBOSE), not from rstsniff's
+// output. At LogLevel INFO "Connection from" is not written, and in an
+// sshd -E file (no time, no process) a line naming no port cannot be
+// placed: checkServerLog drops those kinds from the truth.
+type logTruth struct {
+	kinds    [][]string
+	findings [][]string
+}
+
+var serverLogTruth = map[string]logTruth{
+	// Key login, one command, the client disconnects.
+	"clean": {[][]string{{"connection_from", "accepted", "received_disconnect", "disconnected"}}, [][]string{{}}},
+	// A key the server does not accept: sshd logs the failure, then the client closes.
+	"authfail": {[][]string{{"connection_from", "failed", "closed"}}, [][]string{{"sshd-auth-failed"}}},
+	// The router forges a reset to the client; the client's kernel then resets
+	// the server's banner, which sshd reads as ECONNRESET during the banner
+	// exchange (kex.c, then packet.c's "Connection reset by").
+	"reject-banner": {[][]string{{"connection_from", "kex_ident_reset", "reset_by"}}, [][]string{{"reset-both-ends"}}},
+	// MaxStartups=1: the holder (bash, reads the banner, closes after 2 s)
+	// and the ssh client sshd drops.
+	"maxstartups": {[][]string{{"connection_from", "kex_ident_closed", "closed"}, {"maxstartups_drop"}},
+		[][]string{{}, {"sshd-maxstartups"}}},
+	// The session's processes are killed with SIGKILL: nothing more is logged.
+	"sshd-killed": {[][]string{{"connection_from", "accepted"}}, [][]string{{"sshd-crashed"}}},
+	// The client resets after the banners (SO_LINGER 0).
+	"client-abort": {[][]string{{"connection_from", "reset_by"}}, [][]string{{}}},
+	// The server's own iptables resets the client mid-session; the client's
+	// kernel resets the server's next packet.
+	"server-firewall": {[][]string{{"connection_from", "accepted", "read_error_reset"}}, [][]string{{"reset-both-ends"}}},
+	// LoginGraceTime=2 and a client that says nothing: Debian 12's sshd
+	// 9.2p1 (CVE-2024-6387 fix) writes no line when the timer kills the
+	// child, so the log shows a connection that ended without a word.
+	"login-grace": {[][]string{{"connection_from"}}, [][]string{{"sshd-crashed"}}},
+	// A refused key, then a ban (fail2ban-style line and REJECT), a
+	// refused second connection, then the unban.
+	"ban": {[][]string{{"connection_from", "failed", "closed"}, {"ban", "unban"}},
+		[][]string{{"sshd-auth-failed"}, {"sshd-ban"}}},
+}
+
+// portless are the kinds whose lines name no client port.
+var portless = map[string]bool{"kex_ident_reset": true, "kex_ident_closed": true, "kex_ident_other": true}
+
+type logFlow struct {
+	Type    string `json:"type"`
+	ID      int    `json:"id"`
+	Client  string `json:"client"`
+	SSHDLog *struct {
+		Lines []struct {
+			Kind     string `json:"kind"`
+			Client   string `json:"client"`
+			JoinedBy string `json:"joined_by"`
+			Message  string `json:"message"`
+		} `json:"lines"`
+		Findings []struct {
+			ID string `json:"id"`
+		} `json:"findings"`
+	} `json:"sshd_log"`
+	// the sshd_log summary line
+	SkewSeconds  *float64       `json:"skew_seconds"`
+	JoinsNothing bool           `json:"joins_nothing"`
+	Unjoined     map[string]int `json:"unjoined"`
+	JoinedBy     map[string]int `json:"joined_by"`
+}
+
+// serverLogRun runs rstsniff on a case directory with its log and returns
+// the flows and the sshd_log summary.
+func serverLogRun(t *testing.T, dir, log string, extra ...string) ([]logFlow, logFlow) {
+	t.Helper()
+	args := append([]string{"-r", filepath.Join(dir, "capture.pcap"), "--sshd-log", log, "--format", "json", "--all"}, extra...)
+	if _, err := os.Stat(filepath.Join(dir, "fail2ban.log")); err == nil {
+		args = append(args, "--fail2ban-log", filepath.Join(dir, "fail2ban.log"))
+	}
+	out, errOut, code := runCLI(t, "", args...)
+	if code == exitUsage {
+		t.Fatalf("rstsniff %v: %s", args, errOut)
+	}
+	var flows []logFlow
+	var sum logFlow
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var f logFlow
+		if err := json.Unmarshal([]byte(l), &f); err != nil {
+			t.Fatalf("bad JSON line %q: %v", l, err)
+		}
+		switch f.Type {
+		case "flow":
+			flows = append(flows, f)
+		case "sshd_log":
+			sum = f
+		}
+	}
+	return flows, sum
+}
+
+// checkServerLog holds one case's run to its truth. verbose: sshd ran at
+// LogLevel VERBOSE; bare: the log is an sshd -E file.
+func checkServerLog(t *testing.T, name, dir, log string, verbose, bare bool) {
+	t.Helper()
+	truth := serverLogTruth[name]
+	flows, _ := serverLogRun(t, dir, log)
+	if len(flows) != len(truth.kinds) {
+		t.Fatalf("%d connections, the lab made %d", len(flows), len(truth.kinds))
+	}
+	for i, f := range flows {
+		var want []string
+		for _, k := range truth.kinds[i] {
+			if (k == "connection_from" && !verbose) || (portless[k] && bare && !verbose) {
+				continue
+			}
+			want = append(want, k)
+		}
+		var got, findings []string
+		if f.SSHDLog != nil {
+			for _, l := range f.SSHDLog.Lines {
+				got = append(got, l.Kind)
+				// A line naming a client's port is on that client's connection.
+				if strings.Count(l.Client, ":") > 0 && strings.Contains(l.Client, ".") && l.Client != f.Client {
+					t.Errorf("connection %d (%s) holds a line of %s: %s", f.ID, f.Client, l.Client, l.Message)
+				}
+			}
+			for _, fd := range f.SSHDLog.Findings {
+				findings = append(findings, fd.ID)
+			}
+		}
+		if !subsequence(want, got) {
+			t.Errorf("connection %d: lines %v, want %v in this order", f.ID, got, want)
+		}
+		wantFind := truth.findings[i]
+		if len(want) == 0 {
+			wantFind = nil // nothing logged (INFO), nothing to find
+		}
+		if !sameSet(findings, wantFind) {
+			t.Errorf("connection %d: findings %v, want %v", f.ID, findings, wantFind)
+		}
+	}
+}
+
+func subsequence(want, got []string) bool {
+	i := 0
+	for _, g := range got {
+		if i < len(want) && g == want[i] {
+			i++
+		}
+	}
+	return i == len(want)
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
+// checkParallel: twenty connections at once from one address (ten logins,
+// five refused keys, five aborts, lab.sh parallel20): every line naming a
+// port joins its connection; "Accepted key ... found at" names none, and
+// joins by process in a syslog file and never in an sshd -E file, where
+// twenty connections are open at once.
+func checkParallel(t *testing.T, dir, log string, verbose, bare bool) {
+	t.Helper()
+	flows, sum := serverLogRun(t, dir, log)
+	if len(flows) != 20 {
+		t.Fatalf("%d connections, the lab made 20", len(flows))
+	}
+	count := map[string]int{}
+	for _, f := range flows {
+		if f.SSHDLog == nil {
+			t.Errorf("connection %d has no line", f.ID)
+			continue
+		}
+		kinds := map[string]bool{}
+		for _, l := range f.SSHDLog.Lines {
+			kinds[l.Kind] = true
+			if l.JoinedBy == "log_order" {
+				t.Errorf("connection %d: a line joined by order with twenty open: %s", f.ID, l.Message)
+			}
+			if l.Client != "" && l.Client != f.Client {
+				t.Errorf("connection %d (%s) holds a line of %s", f.ID, f.Client, l.Client)
+			}
+		}
+		if verbose && !kinds["connection_from"] {
+			t.Errorf("connection %d: no Connection from", f.ID)
+		}
+		for _, k := range []string{"accepted", "failed", "reset_by"} {
+			if kinds[k] {
+				count[k]++
+			}
+		}
+	}
+	if count["accepted"] != 10 || count["failed"] != 5 || count["reset_by"] != 5 {
+		t.Errorf("connections by what sshd logged: %v, the lab made 10 logins, 5 refused keys, 5 aborts", count)
+	}
+	switch {
+	case bare && verbose && sum.Unjoined["ambiguous"] != 20:
+		t.Errorf("sshd -E: %d ambiguous lines, want the 20 'Accepted key' lines (%v)", sum.Unjoined["ambiguous"], sum.Unjoined)
+	case !bare && verbose && sum.JoinedBy["pid"] < 20:
+		t.Errorf("syslog: %d lines joined by process, want the 20 'Accepted key' lines at least", sum.JoinedBy["pid"])
+	}
+}
+
+// sampleDir holds lab runs committed with their logs (README.md there).
+const sampleDir = "../../testdata/sshdlog"
+
+// TestServerLogSamples holds the committed lab runs to the truth: sshd -E
+// and syslog (RFC 3339, traditional, journal JSON), LogLevel VERBOSE and
+// INFO, twenty connections at once, a log 90 s fast, a log from another run.
+func TestServerLogSamples(t *testing.T) {
+	for _, mode := range []struct {
+		dir           string
+		verbose, bare bool
+		logs          []string
+	}{
+		{"verbose-E", true, true, []string{"sshd.log"}},
+		{"verbose-syslog", true, false, []string{"sshd.log.rfc3339", "sshd.log.syslog", "sshd.log.json"}},
+		{"info-E", false, true, []string{"sshd.log"}},
+		{"info-syslog", false, false, []string{"sshd.log.rfc3339"}},
+	} {
+		for name := range serverLogTruth {
+			dir := filepath.Join(sampleDir, mode.dir, name)
+			if _, err := os.Stat(dir); err != nil {
+				continue
+			}
+			for _, log := range mode.logs {
+				t.Run(mode.dir+"/"+name+"/"+log, func(t *testing.T) {
+					checkServerLog(t, name, dir, filepath.Join(dir, log), mode.verbose, mode.bare)
+				})
+			}
+		}
+		dir := filepath.Join(sampleDir, mode.dir, "parallel20")
+		for _, log := range mode.logs {
+			if _, err := os.Stat(filepath.Join(dir, log)); err == nil {
+				t.Run(mode.dir+"/parallel20/"+log, func(t *testing.T) { checkParallel(t, dir, filepath.Join(dir, log), mode.verbose, mode.bare) })
+			}
+		}
+	}
+	t.Run("skew 90s", func(t *testing.T) {
+		dir := filepath.Join(sampleDir, "skew90", "reject-banner")
+		for _, log := range []string{"sshd.log.rfc3339", "sshd.log.syslog", "sshd.log.json"} {
+			checkServerLog(t, "reject-banner", dir, filepath.Join(dir, log), true, false)
+			_, sum := serverLogRun(t, dir, filepath.Join(dir, log))
+			if sum.SkewSeconds == nil || *sum.SkewSeconds < 89 || *sum.SkewSeconds > 91 {
+				t.Errorf("%s: skew %v, the lab set 90 s", log, sum.SkewSeconds)
+			}
+		}
+	})
+	t.Run("another host", func(t *testing.T) {
+		// The capture of one run, the log of another: no port matches.
+		flows, sum := serverLogRun(t, filepath.Join(sampleDir, "verbose-syslog", "clean"), filepath.Join(sampleDir, "verbose-syslog", "parallel20", "sshd.log.rfc3339"))
+		if !sum.JoinsNothing {
+			t.Errorf("joins_nothing false")
+		}
+		for _, f := range flows {
+			if f.SSHDLog != nil {
+				t.Errorf("connection %d got lines from another run's log", f.ID)
+			}
+		}
+	})
+}
+
+// TestServerLogLab re-runs the lab cases with sshd logging through -E and
+// through syslog, at LogLevel VERBOSE and INFO, a log 90 s fast, and twenty
+// connections at once, and holds each to the truth. Root only.
+func TestServerLogLab(t *testing.T) {
+	needLab(t)
+	cases := []string{"parallel20"}
+	for name := range serverLogTruth {
+		cases = append(cases, name)
+	}
+	slices.Sort(cases)
+	for _, mode := range []struct {
+		name, level   string
+		syslog, bare  bool
+		logs          []string
+		verbose, skew bool
+	}{
+		{"verbose-E", "", false, true, []string{"sshd.log"}, true, false},
+		{"verbose-syslog", "", true, false, []string{"sshd.log.rfc3339", "sshd.log.syslog", "sshd.log.json"}, true, false},
+		{"info-E", "INFO", false, true, []string{"sshd.log"}, false, false},
+		{"info-syslog", "INFO", true, false, []string{"sshd.log.rfc3339"}, false, false},
+		{"skew90", "", true, false, []string{"sshd.log.rfc3339"}, true, true},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			out := keptDir(t, "rstsniff-sshdlog-")
+			run := cases
+			if mode.skew {
+				run = []string{"reject-banner", "authfail"}
+			}
+			cmd := exec.Command("bash", append([]string{"../../testdata/lab/lab.sh", out}, run...)...)
+			cmd.Env = append(os.Environ(), "LAB_LOGLEVEL="+mode.level)
+			if mode.syslog {
+				cmd.Env = append(cmd.Env, "LAB_SYSLOG=1")
+			}
+			if mode.skew {
+				cmd.Env = append(cmd.Env, "LAB_SKEW=90s")
+			}
+			if b, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("lab.sh: %v\n%s", err, b)
+			}
+			for _, name := range run {
+				dir := filepath.Join(out, name)
+				for _, log := range mode.logs {
+					t.Run(name+"/"+log, func(t *testing.T) {
+						if name == "parallel20" {
+							checkParallel(t, dir, filepath.Join(dir, log), mode.verbose, mode.bare)
+							return
+						}
+						checkServerLog(t, name, dir, filepath.Join(dir, log), mode.verbose, mode.bare)
+						if mode.skew {
+							_, sum := serverLogRun(t, dir, filepath.Join(dir, log))
+							if sum.SkewSeconds == nil || *sum.SkewSeconds < 89 || *sum.SkewSeconds > 91 {
+								t.Errorf("skew %v, the lab set 90 s", sum.SkewSeconds)
+							}
+						}
+					})
+				}
+			}
+		})
+	}
+}
