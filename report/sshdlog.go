@@ -79,6 +79,9 @@ func serverFindingWords(fd sshdlog.Finding) string {
 	if fd.ID == sshdlog.FindResetBoth && fd.Beside {
 		return "a reset in the server's name reached the client while sshd logged a reset from the client: sshd's socket sent neither; the resets came from the server's own distance, so a firewall on the server itself (a REJECT --reject-with tcp-reset rule, a fail2ban or firewalld ban) most likely sent them"
 	}
+	if fd.ID == sshdlog.FindAuthFailed && fd.Failures == 0 {
+		return "the connection ended during authentication, unauthenticated (sshd logs a refused public key only at LogLevel VERBOSE)"
+	}
 	if fd.ID == sshdlog.FindCrashed {
 		s += fmt.Sprintf(" (after %s", fd.Lasted.Round(time.Millisecond))
 		if fd.Unauthenticated {

@@ -24,6 +24,9 @@ type Finding struct {
 	// lasted in the capture.
 	Unauthenticated bool
 	Lasted          time.Duration
+	// For sshd-auth-failed: the failed attempts sshd logged (0: it logged
+	// only the end, during authentication).
+	Failures int
 	// For reset-both-ends: the resets in the server's name came from a
 	// firewall on the server itself (Conn.ServerResetBeside), not the path.
 	Beside bool
@@ -81,28 +84,31 @@ func (d kindDetector) detect(v *view) *Finding {
 
 // authFailedDetector: sshd logged failed authentication (or an invalid
 // user, or too many attempts), never an accepted one, and then the
-// connection's end.
+// connection's end; or, as at LogLevel INFO where sshd does not log a
+// refused public key (auth.c auth_log: VERBOSE), it ended the connection
+// while a user was "authenticating" ([preauth], Finding.Failures 0).
 type authFailedDetector struct{}
 
 var _ detector = authFailedDetector{}
 
 func (authFailedDetector) detect(v *view) *Finding {
 	var idx []int
-	closing := -1
+	closing, authenticating := -1, false
 	for i, j := range v.acct.Lines {
 		switch k := j.Line.Kind; {
 		case k == KindAccepted:
 			return nil
 		case k == KindFailed || k == KindInvalidUser || k == KindMaxAuthTries:
 			idx = append(idx, i)
-		case k.Closing():
+		case k.Closing() && j.By != ByBan:
 			closing = i
+			authenticating = j.Line.Preauth && j.Line.User != ""
 		}
 	}
-	if idx == nil || closing < 0 {
+	if closing < 0 || (idx == nil && !authenticating) {
 		return nil
 	}
-	return &Finding{ID: FindAuthFailed, Lines: append(idx, closing)}
+	return &Finding{ID: FindAuthFailed, Lines: append(idx, closing), Failures: len(idx)}
 }
 
 // crashedDetector: the capture shows the server's end closing the

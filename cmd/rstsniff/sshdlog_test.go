@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,36 +22,42 @@ import (
 type logTruth struct {
 	kinds    [][]string
 	findings [][]string
+	// or, where the lab's timing decides, this instead
+	alt *logTruth
 }
 
 var serverLogTruth = map[string]logTruth{
 	// Key login, one command, the client disconnects.
-	"clean": {[][]string{{"connection_from", "accepted", "received_disconnect", "disconnected"}}, [][]string{{}}},
+	"clean": {[][]string{{"connection_from", "accepted", "received_disconnect", "disconnected"}}, [][]string{{}}, nil},
 	// A key the server does not accept: sshd logs the failure, then the client closes.
-	"authfail": {[][]string{{"connection_from", "failed", "closed"}}, [][]string{{"sshd-auth-failed"}}},
+	// (auth.c logs a refused public key at VERBOSE only: "failed" is not in INFO logs.)
+	"authfail": {[][]string{{"connection_from", "failed", "closed"}}, [][]string{{"sshd-auth-failed"}}, nil},
 	// The router forges a reset to the client; the client's kernel then resets
 	// the server's banner, which sshd reads as ECONNRESET during the banner
 	// exchange (kex.c, then packet.c's "Connection reset by").
-	"reject-banner": {[][]string{{"connection_from", "kex_ident_reset", "reset_by"}}, [][]string{{"reset-both-ends"}}},
+	"reject-banner": {[][]string{{"connection_from", "kex_ident_reset", "reset_by"}}, [][]string{{"reset-both-ends"}}, nil},
 	// MaxStartups=1: the holder (bash, reads the banner, closes after 2 s)
 	// and the ssh client sshd drops.
 	"maxstartups": {[][]string{{"connection_from", "kex_ident_closed", "closed"}, {"maxstartups_drop"}},
-		[][]string{{}, {"sshd-maxstartups"}}},
+		[][]string{{}, {"sshd-maxstartups"}}, nil},
 	// The session's processes are killed with SIGKILL: nothing more is logged.
-	"sshd-killed": {[][]string{{"connection_from", "accepted"}}, [][]string{{"sshd-crashed"}}},
+	"sshd-killed": {[][]string{{"connection_from", "accepted"}}, [][]string{{"sshd-crashed"}}, nil},
 	// The client resets after the banners (SO_LINGER 0).
-	"client-abort": {[][]string{{"connection_from", "reset_by"}}, [][]string{{}}},
-	// The server's own iptables resets the client mid-session; the client's
-	// kernel resets the server's next packet.
-	"server-firewall": {[][]string{{"connection_from", "accepted", "read_error_reset"}}, [][]string{{"reset-both-ends"}}},
+	"client-abort": {[][]string{{"connection_from", "reset_by"}}, [][]string{{}}, nil},
+	// The server's own iptables resets the client mid-session, and drops the
+	// client kernel's resets of the server's next packets: sshd reads one
+	// only if a retransmission comes after the lab removes the rule and
+	// before it copies the log, so "Read error" may be missing.
+	"server-firewall": {[][]string{{"connection_from", "accepted", "read_error_reset"}}, [][]string{{"reset-both-ends"}},
+		&logTruth{kinds: [][]string{{"connection_from", "accepted"}}, findings: [][]string{{}}}},
 	// LoginGraceTime=2 and a client that says nothing: Debian 12's sshd
 	// 9.2p1 (CVE-2024-6387 fix) writes no line when the timer kills the
 	// child, so the log shows a connection that ended without a word.
-	"login-grace": {[][]string{{"connection_from"}}, [][]string{{"sshd-crashed"}}},
+	"login-grace": {[][]string{{"connection_from"}}, [][]string{{"sshd-crashed"}}, nil},
 	// A refused key, then a ban (fail2ban-style line and REJECT), a
 	// refused second connection, then the unban.
 	"ban": {[][]string{{"connection_from", "failed", "closed"}, {"ban", "unban"}},
-		[][]string{{"sshd-auth-failed"}, {"sshd-ban"}}},
+		[][]string{{"sshd-auth-failed"}, {"sshd-ban"}}, nil},
 }
 
 // portless are the kinds whose lines name no client port.
@@ -111,15 +118,29 @@ func serverLogRun(t *testing.T, dir, log string, extra ...string) ([]logFlow, lo
 // LogLevel VERBOSE; bare: the log is an sshd -E file.
 func checkServerLog(t *testing.T, name, dir, log string, verbose, bare bool) {
 	t.Helper()
-	truth := serverLogTruth[name]
 	flows, _ := serverLogRun(t, dir, log)
+	var errs []string
+	for truth := serverLogTruth[name]; ; truth = *truth.alt {
+		errs = matchServerLog(flows, truth, verbose, bare)
+		if len(errs) == 0 || truth.alt == nil {
+			break
+		}
+	}
+	for _, e := range errs {
+		t.Error(e)
+	}
+}
+
+// matchServerLog says where flows differ from one truth.
+func matchServerLog(flows []logFlow, truth logTruth, verbose, bare bool) []string {
+	var errs []string
 	if len(flows) != len(truth.kinds) {
-		t.Fatalf("%d connections, the lab made %d", len(flows), len(truth.kinds))
+		return []string{fmt.Sprintf("%d connections, the lab made %d", len(flows), len(truth.kinds))}
 	}
 	for i, f := range flows {
 		var want []string
 		for _, k := range truth.kinds[i] {
-			if (k == "connection_from" && !verbose) || (portless[k] && bare && !verbose) {
+			if ((k == "connection_from" || k == "failed") && !verbose) || (portless[k] && bare && !verbose) {
 				continue
 			}
 			want = append(want, k)
@@ -129,8 +150,8 @@ func checkServerLog(t *testing.T, name, dir, log string, verbose, bare bool) {
 			for _, l := range f.SSHDLog.Lines {
 				got = append(got, l.Kind)
 				// A line naming a client's port is on that client's connection.
-				if strings.Count(l.Client, ":") > 0 && strings.Contains(l.Client, ".") && l.Client != f.Client {
-					t.Errorf("connection %d (%s) holds a line of %s: %s", f.ID, f.Client, l.Client, l.Message)
+				if strings.Contains(l.Client, ":") && strings.Contains(l.Client, ".") && l.Client != f.Client {
+					errs = append(errs, fmt.Sprintf("connection %d (%s) holds a line of %s: %s", f.ID, f.Client, l.Client, l.Message))
 				}
 			}
 			for _, fd := range f.SSHDLog.Findings {
@@ -138,16 +159,17 @@ func checkServerLog(t *testing.T, name, dir, log string, verbose, bare bool) {
 			}
 		}
 		if !subsequence(want, got) {
-			t.Errorf("connection %d: lines %v, want %v in this order", f.ID, got, want)
+			errs = append(errs, fmt.Sprintf("connection %d: lines %v, want %v in this order", f.ID, got, want))
 		}
 		wantFind := truth.findings[i]
 		if len(want) == 0 {
 			wantFind = nil // nothing logged (INFO), nothing to find
 		}
 		if !sameSet(findings, wantFind) {
-			t.Errorf("connection %d: findings %v, want %v", f.ID, findings, wantFind)
+			errs = append(errs, fmt.Sprintf("connection %d: findings %v, want %v", f.ID, findings, wantFind))
 		}
 	}
+	return errs
 }
 
 func subsequence(want, got []string) bool {
@@ -201,6 +223,9 @@ func checkParallel(t *testing.T, dir, log string, verbose, bare bool) {
 			if kinds[k] {
 				count[k]++
 			}
+		}
+		if !verbose && kinds["closed"] && !kinds["accepted"] {
+			count["failed"]++ // INFO: a refused key is not logged, its close is
 		}
 	}
 	if count["accepted"] != 10 || count["failed"] != 5 || count["reset_by"] != 5 {
