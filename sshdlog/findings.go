@@ -10,7 +10,7 @@ const (
 	FindBan          = "sshd-ban"                 // fail2ban banned the client's address
 	FindAuthFailed   = "sshd-auth-failed"         // authentication failed and the connection ended unauthenticated
 	FindCrashed      = "sshd-crashed"             // the server's end closed it but sshd wrote no closing line
-	FindResetBoth    = "reset-both-ends"          // the client got a reset in the server's name, sshd one in the client's
+	FindResetBoth    = "sshd-reset-both-ends"     // the client got a reset in the server's name, sshd one in the client's (analyze's reset-both-ends is another pattern: resets in both names in one capture)
 )
 
 // Finding is a pattern in a connection's account: an ID and the lines
@@ -27,7 +27,7 @@ type Finding struct {
 	// For sshd-auth-failed: the failed attempts sshd logged (0: it logged
 	// only the end, during authentication).
 	Failures int
-	// For reset-both-ends: the resets in the server's name came from a
+	// For sshd-reset-both-ends: the resets in the server's name came from a
 	// firewall on the server itself (Conn.ServerResetBeside), not the path.
 	Beside bool
 }

@@ -35,7 +35,7 @@ var serverLogTruth = map[string]logTruth{
 	// The router forges a reset to the client; the client's kernel then resets
 	// the server's banner, which sshd reads as ECONNRESET during the banner
 	// exchange (kex.c, then packet.c's "Connection reset by").
-	"reject-banner": {[][]string{{"connection_from", "kex_ident_reset", "reset_by"}}, [][]string{{"reset-both-ends"}}, nil},
+	"reject-banner": {[][]string{{"connection_from", "kex_ident_reset", "reset_by"}}, [][]string{{"sshd-reset-both-ends"}}, nil},
 	// MaxStartups=1: the holder (bash, reads the banner, closes after 2 s)
 	// and the ssh client sshd drops.
 	"maxstartups": {[][]string{{"connection_from", "kex_ident_closed", "closed"}, {"maxstartups_drop"}},
@@ -48,7 +48,7 @@ var serverLogTruth = map[string]logTruth{
 	// client kernel's resets of the server's next packets: sshd reads one
 	// only if a retransmission comes after the lab removes the rule and
 	// before it copies the log, so "Read error" may be missing.
-	"server-firewall": {[][]string{{"connection_from", "accepted", "read_error_reset"}}, [][]string{{"reset-both-ends"}},
+	"server-firewall": {[][]string{{"connection_from", "accepted", "read_error_reset"}}, [][]string{{"sshd-reset-both-ends"}},
 		&logTruth{kinds: [][]string{{"connection_from", "accepted"}}, findings: [][]string{{}}}},
 	// LoginGraceTime=2 and a client that says nothing: Debian 12's sshd
 	// 9.2p1 (CVE-2024-6387 fix) writes no line when the timer kills the

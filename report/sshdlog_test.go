@@ -1,0 +1,47 @@
+package report
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/rstsniff/rstsniff/sshdlog"
+)
+
+// TestServerKnowledgeInREADME ties the findings from the server's log to
+// their words and to README's table.
+func TestServerKnowledgeInREADME(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{sshdlog.FindMaxStartups, sshdlog.FindPenalty, sshdlog.FindGraceTimeout, sshdlog.FindBan,
+		sshdlog.FindAuthFailed, sshdlog.FindCrashed, sshdlog.FindResetBoth} {
+		adv, ok := ServerKnowledge[id]
+		if !ok || adv.Summary == "" || len(adv.Causes) == 0 || len(adv.NextSteps) == 0 {
+			t.Errorf("%s: no words in ServerKnowledge", id)
+		}
+		if !strings.Contains(string(readme), "| `"+id+"` |") {
+			t.Errorf("%s: not in README's table", id)
+		}
+	}
+}
+
+// TestServerLogEscapes: text from a log reaches no output raw.
+func TestServerLogEscapes(t *testing.T) {
+	lines, _, err := sshdlog.Read(strings.NewReader("Connection closed by 198.51.100.2 port 1 \x1b[31mred\u202e\n"), "evil\x1b.log", sshdlog.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := sshdlog.Join(nil, lines, sshdlog.Options{})
+	var b strings.Builder
+	if err := ServerLogExplain(&b, &Run{}, &ServerLog{Result: res, Files: []ServerLogFile{{Name: "evil\x1b.log"}}}, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := JSONServerLog(&b, &ServerLog{Result: res}, true); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(b.String(), "\x1b\u202e") {
+		t.Errorf("raw escape in output:\n%q", b.String())
+	}
+}
