@@ -1,7 +1,11 @@
 package sshdlog
 
 import (
+	"bytes"
+	"compress/gzip"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -157,4 +161,40 @@ func TestReadBadInput(t *testing.T) {
 	if lines, _, err := Read(strings.NewReader(""), "empty", ReadOptions{}); err != nil || len(lines) != 0 {
 		t.Errorf("empty log: %v, %d lines", err, len(lines))
 	}
+}
+
+func TestReadGzip(t *testing.T) {
+	var b strings.Builder
+	zw := gzip.NewWriter(&b)
+	zw.Write([]byte("Connection closed by 198.51.100.2 port 1\n"))
+	zw.Close()
+	lines, st, err := Read(strings.NewReader(b.String()), "x.gz", ReadOptions{})
+	if err != nil || len(lines) != 1 || lines[0].Kind != KindClosed || st.Format != FormatBare {
+		t.Errorf("gzip: %v, %d lines, %+v", err, len(lines), st)
+	}
+	if _, _, err := Read(strings.NewReader("\x1f\x8b\x08broken"), "bad.gz", ReadOptions{}); err == nil {
+		t.Error("a broken gzip stream read without error")
+	}
+}
+
+// FuzzRead: no input makes Read panic, and every line it returns keeps
+// its message within MaxMessage.
+func FuzzRead(f *testing.F) {
+	for _, dir := range []string{"verbose-E/reject-banner/sshd.log", "verbose-syslog/maxstartups/sshd.log.rfc3339",
+		"verbose-syslog/maxstartups/sshd.log.syslog", "verbose-syslog/maxstartups/sshd.log.json", "verbose-E/ban/fail2ban.log"} {
+		b, err := os.ReadFile(filepath.Join("../testdata/sshdlog", dir))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		lines, _, _ := Read(bytes.NewReader(b), "fuzz", ReadOptions{Near: time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)})
+		for _, l := range lines {
+			if len(l.Message) > MaxMessage || len(l.Detail) > MaxMessage {
+				t.Fatalf("line kept %d bytes", len(l.Message))
+			}
+		}
+		Join([]Conn{{ID: 1, Client: netip.MustParseAddrPort("198.51.100.2:1"), Server: netip.MustParseAddrPort("203.0.113.2:22")}}, lines, Options{})
+	})
 }

@@ -102,14 +102,6 @@ func Read(r io.Reader, source string, opt ReadOptions) ([]Line, Stats, error) {
 			st.Bad++
 			continue
 		}
-		switch l.Format {
-		case FormatJournalJSON:
-			jsonLines++
-		case FormatBare:
-			bare++
-		default:
-			timed++
-		}
 		if l.Program == "fail2ban" {
 			if l.Kind != KindBan && l.Kind != KindUnban {
 				st.Skipped++
@@ -117,6 +109,14 @@ func Read(r io.Reader, source string, opt ReadOptions) ([]Line, Stats, error) {
 			}
 		} else {
 			classify(&l)
+		}
+		switch l.Format {
+		case FormatJournalJSON:
+			jsonLines++
+		case FormatBare:
+			bare++
+		default:
+			timed++
 		}
 		st.SSHD++
 		lines = append(lines, l)
@@ -150,7 +150,7 @@ func Read(r io.Reader, source string, opt ReadOptions) ([]Line, Stats, error) {
 	switch {
 	case jsonLines > 0:
 		st.Format = FormatJournalJSON
-	case timed > 0:
+	case timed > 0 && len(lines) > 0:
 		st.Format = lines[0].Format
 	case bare > 0:
 		st.Format = FormatBare
