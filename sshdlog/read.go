@@ -88,12 +88,7 @@ func Read(r io.Reader, source string, opt ReadOptions) ([]Line, Stats, error) {
 			raw = raw[:maxLineBytes]
 			st.Bad++
 		}
-		s := strings.TrimRight(string(raw), "\r\n")
-		if !utf8.ValidString(s) {
-			s = strings.ToValidUTF8(s, "\uFFFD")
-		}
-		l := Line{Source: source, Number: n}
-		ok, known := parseLine(s, &l, opt)
+		l, ok, known := ParseLine(string(raw), source, n, opt)
 		switch {
 		case !known:
 			st.Skipped++
@@ -101,14 +96,6 @@ func Read(r io.Reader, source string, opt ReadOptions) ([]Line, Stats, error) {
 		case !ok:
 			st.Bad++
 			continue
-		}
-		if l.Program == "fail2ban" {
-			if l.Kind != KindBan && l.Kind != KindUnban {
-				st.Skipped++
-				continue
-			}
-		} else {
-			classify(&l)
 		}
 		switch l.Format {
 		case FormatJournalJSON:
@@ -173,6 +160,29 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 		}
 		return out, err
 	}
+}
+
+// ParseLine reads one line of a log (without or with its newline), as Read
+// does: known is false for a line of no interest (another program, a
+// journal header, a blank line, a fail2ban line that is no ban), ok false
+// for one that looked like a format but could not be read.
+func ParseLine(raw, source string, number int, opt ReadOptions) (l Line, ok, known bool) {
+	s := strings.TrimRight(raw, "\r\n")
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	l = Line{Source: source, Number: number}
+	if ok, known = parseLine(s, &l, opt); !ok || !known {
+		return l, ok, known
+	}
+	if l.Program == "fail2ban" {
+		if l.Kind != KindBan && l.Kind != KindUnban {
+			return l, false, false
+		}
+	} else {
+		classify(&l)
+	}
+	return l, true, true
 }
 
 // parseLine reads one line in whichever format it is. known is false for
