@@ -124,27 +124,7 @@ func ServerLogExplain(w io.Writer, r *Run, sl *ServerLog, all bool) error {
 		if a == nil || (!all && !f.Notable() && len(a.Findings) == 0) {
 			continue
 		}
-		fmt.Fprintf(&b, "\nConnection %d: %s -> %s, %s: the server's log says\n", f.ID, Endpoint(f.Client), Endpoint(f.Server), f.Outcome)
-		for _, j := range a.Lines {
-			at := "       -"
-			if c := logClock(&j.Line, res); !c.IsZero() {
-				at = fmt.Sprintf("%+8.3fs", c.Sub(t0).Seconds())
-			}
-			fmt.Fprintf(&b, "  %s  %-20s %s  (%s, by %s)\n", at, j.Line.Kind, Safe(j.Line.Message), lineRef(&j.Line), j.By)
-		}
-		for _, fd := range a.Findings {
-			adv := ServerKnowledge[fd.ID]
-			fmt.Fprintf(&b, "  Finding %s (blame: %s): %s\n", fd.ID, serverBlame(fd), serverFindingWords(fd))
-			for _, i := range fd.Lines {
-				fmt.Fprintf(&b, "    supported by %s: %s\n", lineRef(&a.Lines[i].Line), Safe(a.Lines[i].Line.Message))
-			}
-			for _, c := range adv.Causes {
-				fmt.Fprintf(&b, "    - likely cause: %s\n", c)
-			}
-			for _, c := range adv.NextSteps {
-				fmt.Fprintf(&b, "    - check next: %s\n", c)
-			}
-		}
+		serverLogFlow(&b, f, a, res, t0)
 	}
 	b.WriteString("\n")
 	for _, s := range serverLogSummary(sl) {
@@ -156,6 +136,50 @@ func ServerLogExplain(w io.Writer, r *Run, sl *ServerLog, all bool) error {
 			fmt.Fprintf(&b, "  %s  %-16s %s\n", lineRef(&u.Line), u.Why, Safe(u.Line.Message))
 		}
 	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// serverLogFlow writes one connection's account; times relative to t0, or
+// as clock times when t0 is zero.
+func serverLogFlow(b *strings.Builder, f *analyze.Flow, a *sshdlog.Account, res *sshdlog.Result, t0 time.Time) {
+	fmt.Fprintf(b, "\nConnection %d: %s -> %s, %s: the server's log says\n", f.ID, Endpoint(f.Client), Endpoint(f.Server), f.Outcome)
+	for _, j := range a.Lines {
+		at := "       -"
+		if c := logClock(&j.Line, res); !c.IsZero() {
+			if t0.IsZero() {
+				at = c.UTC().Format("15:04:05.000")
+			} else {
+				at = fmt.Sprintf("%+8.3fs", c.Sub(t0).Seconds())
+			}
+		}
+		fmt.Fprintf(b, "  %s  %-20s %s  (%s, by %s)\n", at, j.Line.Kind, Safe(j.Line.Message), lineRef(&j.Line), j.By)
+	}
+	for _, fd := range a.Findings {
+		adv := ServerKnowledge[fd.ID]
+		fmt.Fprintf(b, "  Finding %s (blame: %s): %s\n", fd.ID, serverBlame(fd), serverFindingWords(fd))
+		for _, i := range fd.Lines {
+			fmt.Fprintf(b, "    supported by %s: %s\n", lineRef(&a.Lines[i].Line), Safe(a.Lines[i].Line.Message))
+		}
+		for _, c := range adv.Causes {
+			fmt.Fprintf(b, "    - likely cause: %s\n", c)
+		}
+		for _, c := range adv.NextSteps {
+			fmt.Fprintf(b, "    - check next: %s\n", c)
+		}
+	}
+}
+
+// ServerLogStream writes the server's account of one connection handed
+// over by a live capture (nothing when the log says nothing of it), times
+// as clock times in UTC.
+func ServerLogStream(w io.Writer, f *analyze.Flow, res *sshdlog.Result) error {
+	a := res.Accounts[f.ID]
+	if a == nil {
+		return nil
+	}
+	var b strings.Builder
+	serverLogFlow(&b, f, a, res, time.Time{})
 	_, err := io.WriteString(w, b.String())
 	return err
 }

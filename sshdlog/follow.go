@@ -11,63 +11,88 @@ import (
 	"time"
 )
 
-// Follow reads the lines appended to the file at path from now on, as
-// tail -F does, and sends each sshd or fail2ban line on out until ctx ends:
-// when the file is rotated (the path names another file, or the file
-// shrank), it finishes the old one and reads the new one from its start.
-// A path that does not exist yet is waited for. It returns ctx's error, or
-// the first error reading the file. poll is how often it looks (0: 200 ms).
+// Follower reads the lines appended to a log file, as tail -F does. The
+// zero value is invalid; construct with NewFollower.
+type Follower struct {
+	path string
+	f    *os.File
+	br   *bufio.Reader
+	ino  uint64
+	off  int64
+	mod  time.Time // the file's mtime when it was read to off
+	n    int
+}
+
+// NewFollower opens the file at path now (so that a caller may drop
+// privileges after) and positions it at its end: only lines written from
+// now on are read. A path that does not exist yet is waited for.
+func NewFollower(path string) (*Follower, error) {
+	fl := &Follower{path: path}
+	if err := fl.open(true); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	return fl, nil
+}
+
+func (fl *Follower) open(fromEnd bool) error {
+	g, err := os.Open(fl.path)
+	if err != nil {
+		return err
+	}
+	fi, err := g.Stat()
+	if err != nil {
+		g.Close()
+		return err
+	}
+	if fl.f != nil {
+		fl.f.Close()
+	}
+	fl.f, fl.ino, fl.off, fl.n = g, inode(fi), 0, 0
+	if fromEnd {
+		if fl.off, err = fl.f.Seek(0, io.SeekEnd); err != nil {
+			return err
+		}
+	}
+	fl.br = bufio.NewReaderSize(fl.f, 64<<10)
+	return nil
+}
+
+// Follow is NewFollower then Run.
 func Follow(ctx context.Context, path string, opt ReadOptions, poll time.Duration, out chan<- Line) error {
+	fl, err := NewFollower(path)
+	if err != nil {
+		return err
+	}
+	return fl.Run(ctx, opt, poll, out)
+}
+
+// Run sends each sshd or fail2ban line appended to the file on out until
+// ctx ends: when the file is rotated (the path names another file, or the
+// file shrank, or was rewritten to the size read), it finishes the old one
+// and reads the new one from its start. It returns ctx's error, or the
+// first error reading or reopening the file. poll is how often it looks
+// (0: 200 ms).
+func (fl *Follower) Run(ctx context.Context, opt ReadOptions, poll time.Duration, out chan<- Line) error {
 	if poll <= 0 {
 		poll = 200 * time.Millisecond
 	}
-	var f *os.File
-	var br *bufio.Reader
-	var ino uint64
-	var off int64
-	var mod time.Time // the file's mtime when it was read to off
-	n := 0
-	open := func(fromEnd bool) error {
-		g, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		fi, err := g.Stat()
-		if err != nil {
-			g.Close()
-			return err
-		}
-		if f != nil {
-			f.Close()
-		}
-		f, ino, off, n = g, inode(fi), 0, 0
-		if fromEnd {
-			if off, err = f.Seek(0, io.SeekEnd); err != nil {
-				return err
-			}
-		}
-		br = bufio.NewReaderSize(f, 64<<10)
-		return nil
-	}
 	defer func() {
-		if f != nil {
-			f.Close()
+		if fl.f != nil {
+			fl.f.Close()
 		}
 	}()
-	if err := open(true); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
+	path := fl.path
 	var partial []byte
 	t := time.NewTicker(poll)
 	defer t.Stop()
 	for {
 		// Read what is there, whole lines only.
-		for f != nil {
-			chunk, err := br.ReadSlice('\n')
+		for fl.f != nil {
+			chunk, err := fl.br.ReadSlice('\n')
 			if len(partial)+len(chunk) <= maxLineBytes {
 				partial = append(partial, chunk...)
 			}
-			off += int64(len(chunk))
+			fl.off += int64(len(chunk))
 			if err == bufio.ErrBufferFull {
 				continue
 			}
@@ -77,8 +102,8 @@ func Follow(ctx context.Context, path string, opt ReadOptions, poll time.Duratio
 				}
 				break
 			}
-			n++
-			if l, ok, known := ParseLine(string(partial), path, n, opt); ok && known {
+			fl.n++
+			if l, ok, known := ParseLine(string(partial), path, fl.n, opt); ok && known {
 				select {
 				case out <- l:
 				case <-ctx.Done():
@@ -87,9 +112,9 @@ func Follow(ctx context.Context, path string, opt ReadOptions, poll time.Duratio
 			}
 			partial = partial[:0]
 		}
-		if f != nil {
-			if fi, err := f.Stat(); err == nil && fi.Size() == off {
-				mod = fi.ModTime()
+		if fl.f != nil {
+			if fi, err := fl.f.Stat(); err == nil && fi.Size() == fl.off {
+				fl.mod = fi.ModTime()
 			}
 		}
 		select {
@@ -106,9 +131,9 @@ func Follow(ctx context.Context, path string, opt ReadOptions, poll time.Duratio
 			continue // between the rename and the new file
 		case err != nil:
 			return err
-		case f == nil || inode(fi) != ino || fi.Size() < off || (fi.Size() == off && !fi.ModTime().Equal(mod)):
+		case fl.f == nil || inode(fi) != fl.ino || fi.Size() < fl.off || (fi.Size() == fl.off && !fi.ModTime().Equal(fl.mod)):
 			partial = partial[:0]
-			if err := open(false); err != nil && !errors.Is(err, os.ErrNotExist) {
+			if err := fl.open(false); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return err
 			}
 		}

@@ -121,6 +121,10 @@ const DefaultTolerance = 3 * time.Second
 // Options tune Join. The zero value works.
 type Options struct {
 	Tolerance time.Duration // 0: DefaultTolerance
+	// Partial: the connections given are not all those of the log's time
+	// (a live capture hands them over one by one, others still open), so
+	// no line joins by address and time, which needs them all to be sure.
+	Partial bool
 }
 
 // Join joins lines to connections; see the package comment. It never
@@ -285,7 +289,7 @@ func Join(conns []Conn, lines []Line, opt Options) *Result {
 	// packets the line falls among.
 	for i := range lines {
 		l := &lines[i]
-		if join[i] != 0 || l.HasPort() || !l.Client.IsValid() || l.Time.IsZero() || l.Kind == KindBan || l.Kind == KindUnban {
+		if opt.Partial || join[i] != 0 || l.HasPort() || !l.Client.IsValid() || l.Time.IsZero() || l.Kind == KindBan || l.Kind == KindUnban {
 			continue
 		}
 		var fit []int

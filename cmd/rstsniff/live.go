@@ -27,6 +27,11 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	defer src.Close()
+	ll, err := startLiveLog(ctx, o, stderr) // --sshd-log: sshdlog_live.go
+	if err != nil {
+		fmt.Fprintf(stderr, "rstsniff: %v\n", err)
+		return exitUsage
+	}
 	var m *metrics.Metrics
 	if o.metrics != "" {
 		// Listen before dropping privileges, as a low port may need them.
@@ -65,11 +70,11 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) int {
 			tally.Add(f)
 			m.Flow(f)
 			if o.format == "json" {
-				if err := report.JSONFlow(stdout, f, false); err != nil {
+				if err := ll.jsonFlow(stdout, f); err != nil {
 					return err
 				}
 			} else if o.all || f.Notable() {
-				if err := report.StreamLine(stdout, f, o.explain); err != nil {
+				if err := ll.streamLine(stdout, f, o.explain); err != nil {
 					return err
 				}
 			}

@@ -23,6 +23,15 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 		fmt.Fprintf(stderr, "rstsniff: %v\n", err)
 		return exitUsage
 	}
+	if o.iface != "" {
+		return runLive(ctx, o, stdout, stderr) // it follows the logs (sshdlog_live.go)
+	}
+	for _, n := range o.sshdLogs {
+		if n == journalSource {
+			fmt.Fprintf(stderr, "rstsniff: --sshd-log %s follows journald during a live capture (-i); to read a capture, give journalctl -u ssh -o json's output\n", journalSource)
+			return exitUsage
+		}
+	}
 	var zone *time.Location
 	if o.logTZ != "" {
 		z, err := parseZone(o.logTZ)
@@ -142,8 +151,6 @@ func writeServerLogReport(stdout, stderr io.Writer, o *options, r *report.Run, s
 // with.
 func checkServerLogFlags(o *options) error {
 	switch {
-	case o.iface != "":
-		return &usageError{"--sshd-log and --fail2ban-log read with -r: following a log during a live capture is not done yet"}
 	case o.correlate:
 		return &usageError{"--sshd-log and --fail2ban-log do not go with --correlate yet"}
 	}

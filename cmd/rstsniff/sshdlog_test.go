@@ -358,3 +358,50 @@ func TestServerLogLab(t *testing.T) {
 		})
 	}
 }
+
+// TestServerLogLive runs rstsniff live in the lab's client namespace with
+// --sshd-log following sshd's -E file (lab.sh case live-sshdlog): a clean
+// login, then the log rotated (mv and SIGHUP), then a router-forged reset.
+// Each connection's JSON line carries the lines sshd wrote about it,
+// the second from the new file. Root only.
+func TestServerLogLive(t *testing.T) {
+	needLab(t)
+	binDir := t.TempDir()
+	bin := filepath.Join(binDir, "rstsniff")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out := keptDir(t, "rstsniff-live-sshdlog-")
+	cmd := exec.Command("bash", "../../testdata/lab/lab.sh", out, "live-sshdlog")
+	cmd.Env = append(os.Environ(), "RSTSNIFF="+bin)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("lab.sh live-sshdlog: %v\n%s", err, b)
+	}
+	dir := filepath.Join(out, "live-sshdlog")
+	b, err := os.ReadFile(filepath.Join(dir, "stream.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var flows []logFlow
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var f logFlow
+		if err := json.Unmarshal([]byte(l), &f); err != nil {
+			t.Fatalf("bad JSON line %q: %v", l, err)
+		}
+		if f.Type == "flow" {
+			flows = append(flows, f)
+		}
+	}
+	truth := []logTruth{
+		{kinds: [][]string{{"connection_from", "accepted", "received_disconnect", "disconnected"}}, findings: [][]string{{}}},
+		serverLogTruth["reject-banner"],
+	}
+	if len(flows) != 2 {
+		t.Fatalf("%d connections streamed, the lab made 2:\n%s", len(flows), b)
+	}
+	for i, f := range flows {
+		if errs := matchServerLog([]logFlow{f}, truth[i], true, true); len(errs) > 0 {
+			t.Errorf("connection %d: %v", i+1, errs)
+		}
+	}
+}

@@ -776,6 +776,36 @@ case_ban() { # fail2ban-style: a refused key, then the server bans the client (i
 	stop_sshd
 }
 
+case_live-sshdlog() { # rstsniff live with --sshd-log following sshd's -E file, across a rotation (mv, then SIGHUP: sshd re-opens it)
+	[ -x "${RSTSNIFF:-}" ] || { echo "lab: live-sshdlog needs RSTSNIFF=/path/to/rstsniff" >&2; return 1; }
+	start_sshd
+	# Not through inc: $! must be rstsniff itself.
+	ip netns exec "$C" "$RSTSNIFF" -i c0 --format json --grace 1s --sshd-log "$dir/sshd.log" \
+		>"$dir/stream.jsonl" 2>"$dir/rstsniff.err" &
+	local pid=$!
+	for _ in $(seq 100); do
+		grep -q "live capture on" "$dir/rstsniff.err" 2>/dev/null && break
+		sleep 0.05
+	done
+	client root@$SRV4 'echo hello'
+	sleep 2
+	mv "$dir/sshd.log" "$dir/sshd.log.1"
+	kill -HUP "$(cat "$work/sshd.pid")"
+	for _ in $(seq 50); do
+		[ -s "$dir/sshd.log" ] && [ -n "$(ins ss -Hltn 'sport = :22')" ] && break
+		sleep 0.1
+	done
+	inr iptables -I FORWARD -p tcp --dport 22 -m string --algo bm --string SSH- -j REJECT --reject-with tcp-reset
+	client root@$SRV4 true
+	inr iptables -F FORWARD
+	sleep 2.5
+	kill -INT $pid
+	local rc=0
+	wait $pid || rc=$?
+	echo "exit $rc" >"$dir/rstsniff.exit"
+	stop_sshd
+}
+
 # --- main ------------------------------------------------------------------
 
 for t in ip iptables tcpdump ssh ssh-keygen /usr/sbin/sshd go; do
