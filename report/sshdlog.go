@@ -17,6 +17,9 @@ import (
 type ServerLog struct {
 	Files  []ServerLogFile
 	Result *sshdlog.Result
+	// Capture names the capture the log was joined to when there are
+	// several (--correlate); empty otherwise.
+	Capture string
 }
 
 // ServerLogFile is one log read.
@@ -337,17 +340,7 @@ func JSONFlowServerLog(w io.Writer, f *analyze.Flow, multi bool, res *sshdlog.Re
 		return err
 	}
 	line := strings.TrimSuffix(strings.TrimSuffix(buf.String(), "\n"), "}")
-	ja := jsonAccount{Lines: []jsonLogLine{}, Findings: []jsonLogFinding{}}
-	for _, j := range a.Lines {
-		jl := logLine(&j.Line, res)
-		jl.JoinedBy = j.By.String()
-		ja.Lines = append(ja.Lines, jl)
-	}
-	for _, fd := range a.Findings {
-		adv := ServerKnowledge[fd.ID]
-		ja.Findings = append(ja.Findings, jsonLogFinding{ID: fd.ID, Blame: serverBlame(fd), Lines: fd.Lines, Summary: serverFindingWords(fd),
-			Causes: nonNil(adv.Causes), NextSteps: nonNil(adv.NextSteps)})
-	}
+	ja := account(a, res)
 	b, err := json.Marshal(ja)
 	if err != nil {
 		return err
@@ -358,6 +351,7 @@ func JSONFlowServerLog(w io.Writer, f *analyze.Flow, multi bool, res *sshdlog.Re
 
 type jsonServerLog struct {
 	Type           string         `json:"type"`
+	Capture        string         `json:"capture,omitempty"`
 	Files          []jsonLogFile  `json:"files"`
 	Lines          int            `json:"lines"`
 	JoinedBy       map[string]int `json:"joined_by"`
@@ -388,7 +382,7 @@ type jsonLogFile struct {
 // "sshd_log"; with all, every unjoined line too.
 func JSONServerLog(w io.Writer, sl *ServerLog, all bool) error {
 	res := sl.Result
-	j := jsonServerLog{Type: "sshd_log", Lines: res.Lines, JoinedBy: map[string]int{}, Connections: len(res.Accounts),
+	j := jsonServerLog{Type: "sshd_log", Capture: sl.Capture, Lines: res.Lines, JoinedBy: map[string]int{}, Connections: len(res.Accounts),
 		SkewLines: res.SkewLines, Tolerance: res.Tolerance.Seconds(), JoinsNothing: res.JoinsNothing,
 		ForeignServers: res.ForeignServers, Hosts: nonNil(res.Hosts), Unjoined: map[string]int{}, LogServers: []string{},
 		Summary: serverLogSummary(sl)}
@@ -417,6 +411,73 @@ func JSONServerLog(w io.Writer, sl *ServerLog, all bool) error {
 		}
 	}
 	return writeLine(w, j)
+}
+
+// ServerLogCaptureTable writes, after a --correlate table, the server's
+// account of each connection of one capture that has a finding from it
+// (or of every connection it speaks of, with all), then what the log held.
+func ServerLogCaptureTable(w io.Writer, flows []*analyze.Flow, sl *ServerLog, all bool) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nThe server's log joined to %s:\n", Safe(sl.Capture))
+	var t0 time.Time
+	for _, f := range flows {
+		if t0.IsZero() || f.Start.Before(t0) {
+			t0 = f.Start
+		}
+	}
+	for _, f := range flows {
+		if a := sl.Result.Accounts[f.ID]; a != nil && (all || f.Notable() || len(a.Findings) > 0) {
+			serverLogFlow(&b, f, a, sl.Result, t0)
+		}
+	}
+	b.WriteString("\n")
+	for _, s := range serverLogSummary(sl) {
+		fmt.Fprintf(&b, "%s\n", s)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+type jsonCaptureAccount struct {
+	Type    string      `json:"type"`
+	Capture string      `json:"capture"`
+	Flow    int         `json:"flow"`
+	Client  string      `json:"client"`
+	Server  string      `json:"server"`
+	SSHDLog jsonAccount `json:"sshd_log"`
+}
+
+// ServerLogCaptureJSON writes, after a --correlate report, one line of
+// type "sshd_log_flow" per connection of one capture the log speaks of,
+// then the log's summary line.
+func ServerLogCaptureJSON(w io.Writer, flows []*analyze.Flow, sl *ServerLog, all bool) error {
+	for _, f := range flows {
+		a := sl.Result.Accounts[f.ID]
+		if a == nil {
+			continue
+		}
+		if err := writeLine(w, jsonCaptureAccount{Type: "sshd_log_flow", Capture: sl.Capture, Flow: f.ID,
+			Client: Endpoint(f.Client), Server: Endpoint(f.Server), SSHDLog: account(a, sl.Result)}); err != nil {
+			return err
+		}
+	}
+	return JSONServerLog(w, sl, all)
+}
+
+// account is a connection's account in JSON's shape.
+func account(a *sshdlog.Account, res *sshdlog.Result) jsonAccount {
+	ja := jsonAccount{Lines: []jsonLogLine{}, Findings: []jsonLogFinding{}}
+	for _, j := range a.Lines {
+		jl := logLine(&j.Line, res)
+		jl.JoinedBy = j.By.String()
+		ja.Lines = append(ja.Lines, jl)
+	}
+	for _, fd := range a.Findings {
+		adv := ServerKnowledge[fd.ID]
+		ja.Findings = append(ja.Findings, jsonLogFinding{ID: fd.ID, Blame: serverBlame(fd), Lines: fd.Lines, Summary: serverFindingWords(fd),
+			Causes: nonNil(adv.Causes), NextSteps: nonNil(adv.NextSteps)})
+	}
+	return ja
 }
 
 // ServerLogMarkdown writes the server's account of each listed connection

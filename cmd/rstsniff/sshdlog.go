@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/correlate"
 	"github.com/rstsniff/rstsniff/report"
 	"github.com/rstsniff/rstsniff/sshdlog"
 )
@@ -23,8 +24,20 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 		fmt.Fprintf(stderr, "rstsniff: %v\n", err)
 		return exitUsage
 	}
+	for _, n := range append(append([]string{}, o.sshdLogs...), o.fail2banLogs...) {
+		if n == "-" || (n == journalSource && o.iface != "") {
+			continue
+		}
+		if _, err := os.Stat(n); err != nil && o.iface == "" {
+			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
+			return exitUsage
+		}
+	}
 	if o.iface != "" {
 		return runLive(ctx, o, stdout, stderr) // it follows the logs (sshdlog_live.go)
+	}
+	if o.correlate {
+		return runCorrelate(ctx, o, stdin, stdout, stderr) // it joins the logs to each capture (correlateServerLog)
 	}
 	for _, n := range o.sshdLogs {
 		if n == journalSource {
@@ -32,14 +45,11 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 			return exitUsage
 		}
 	}
-	var zone *time.Location
 	if o.logTZ != "" {
-		z, err := parseZone(o.logTZ)
-		if err != nil {
+		if _, err := parseZone(o.logTZ); err != nil {
 			fmt.Fprintf(stderr, "rstsniff: --log-tz: %v\n", err)
 			return exitUsage
 		}
-		zone = z
 	}
 	r := &report.Run{Tally: &report.Tally{Outcomes: map[string]int{}}}
 	budget := o.count
@@ -72,17 +82,12 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 	if len(r.Inputs) > 0 && !r.Inputs[0].Start.IsZero() {
 		near = r.Inputs[0].Start
 	}
-	sl := &report.ServerLog{}
-	var lines []sshdlog.Line
-	for _, name := range append(append([]string{}, o.sshdLogs...), o.fail2banLogs...) {
-		ls, st, err := readServerLog(name, stdin, sshdlog.ReadOptions{Zone: zone, Near: near})
-		if err != nil {
-			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
-			return exitUsage
-		}
-		lines = append(lines, ls...)
-		sl.Files = append(sl.Files, report.ServerLogFile{Name: name, Stats: st})
+	lines, files, err := readServerLogs(o, stdin, near)
+	if err != nil {
+		fmt.Fprintf(stderr, "rstsniff: %v\n", err)
+		return exitUsage
 	}
+	sl := &report.ServerLog{Files: files}
 	conns := make([]sshdlog.Conn, 0, len(r.Flows))
 	for _, f := range r.Flows {
 		conns = append(conns, connOf(f))
@@ -105,8 +110,7 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 		r.Flows = shown
 	}
 	meta := report.Meta{Version: version, Command: o.command}
-	err := writeServerLogReport(stdout, stderr, o, r, sl, meta)
-	if err != nil {
+	if err := writeServerLogReport(stdout, stderr, o, r, sl, meta); err != nil {
 		fmt.Fprintf(stderr, "rstsniff: writing output: %v\n", err)
 		return exitUsage
 	}
@@ -147,13 +151,65 @@ func writeServerLogReport(stdout, stderr io.Writer, o *options, r *report.Run, s
 	return report.ServerLogExplain(stdout, r, sl, o.all)
 }
 
+// readServerLogs reads every --sshd-log and --fail2ban-log.
+func readServerLogs(o *options, stdin io.Reader, near time.Time) ([]sshdlog.Line, []report.ServerLogFile, error) {
+	var zone *time.Location
+	if o.logTZ != "" {
+		z, err := parseZone(o.logTZ)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--log-tz: %v", err)
+		}
+		zone = z
+	}
+	var lines []sshdlog.Line
+	var files []report.ServerLogFile
+	for _, name := range append(append([]string{}, o.sshdLogs...), o.fail2banLogs...) {
+		ls, st, err := readServerLog(name, stdin, sshdlog.ReadOptions{Zone: zone, Near: near})
+		if err != nil {
+			return nil, nil, err
+		}
+		lines = append(lines, ls...)
+		files = append(files, report.ServerLogFile{Name: name, Stats: st})
+	}
+	return lines, files, nil
+}
+
+// correlateServerLog joins the logs to each capture's connections after a
+// --correlate report (nothing when no log was given): the table or JSON
+// lines of type sshd_log_flow and sshd_log, per capture.
+func correlateServerLog(stdout, stderr io.Writer, o *options, stdin io.Reader, caps []*correlate.Capture) error {
+	if len(o.sshdLogs)+len(o.fail2banLogs) == 0 || len(caps) == 0 {
+		return nil
+	}
+	lines, files, err := readServerLogs(o, stdin, caps[0].Start)
+	if err != nil {
+		return err
+	}
+	for _, c := range caps {
+		conns := make([]sshdlog.Conn, 0, len(c.Flows))
+		for _, f := range c.Flows {
+			conns = append(conns, connOf(f))
+		}
+		sl := &report.ServerLog{Files: files, Result: sshdlog.Join(conns, lines, sshdlog.Options{}), Capture: c.Name}
+		switch o.format {
+		case "json":
+			err = report.ServerLogCaptureJSON(stdout, c.Flows, sl, o.all)
+		case "table":
+			err = report.ServerLogCaptureTable(stdout, c.Flows, sl, o.all)
+		default:
+			fmt.Fprintf(stderr, "rstsniff: the %s report of --correlate does not show the server's log yet: use --format table or json for it\n", o.format)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // checkServerLogFlags: what --sshd-log and --fail2ban-log do not (yet) go
 // with.
 func checkServerLogFlags(o *options) error {
-	switch {
-	case o.correlate:
-		return &usageError{"--sshd-log and --fail2ban-log do not go with --correlate yet"}
-	}
 	stdin := 0
 	for _, n := range append(append(append([]string{}, o.reads...), o.sshdLogs...), o.fail2banLogs...) {
 		if n == "-" {

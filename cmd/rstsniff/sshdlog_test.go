@@ -405,3 +405,80 @@ func TestServerLogLive(t *testing.T) {
 		}
 	}
 }
+
+// TestServerLogCorrelate: --correlate with the server's log joins it to
+// both captures (lab.sh pair-reject-banner: tcpdump at both ends, the
+// router forging a reset toward the client). The client's capture holds
+// the forged reset in the server's name, so the reset sshd logged from the
+// client makes sshd-reset-both-ends there; the server's capture holds only
+// the client kernel's real reset, so no finding.
+func TestServerLogCorrelate(t *testing.T) {
+	dir := filepath.Join(sampleDir, "pairs", "reject-banner")
+	out, errOut, code := runCLI(t, "", "--correlate", "-r", filepath.Join(dir, "client.pcap"), "-r", filepath.Join(dir, "server.pcap"),
+		"--sshd-log", filepath.Join(dir, "sshd.log"), "--format", "json")
+	if code == exitUsage {
+		t.Fatalf("rstsniff: %s", errOut)
+	}
+	want := map[string][]string{"client.pcap": {"sshd-reset-both-ends"}, "server.pcap": nil}
+	seen := 0
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var a struct {
+			Type    string `json:"type"`
+			Capture string `json:"capture"`
+			SSHDLog struct {
+				Lines []struct {
+					Kind string `json:"kind"`
+				} `json:"lines"`
+				Findings []struct {
+					ID string `json:"id"`
+				} `json:"findings"`
+			} `json:"sshd_log"`
+		}
+		if err := json.Unmarshal([]byte(l), &a); err != nil {
+			t.Fatal(err)
+		}
+		if a.Type != "sshd_log_flow" {
+			continue
+		}
+		seen++
+		var kinds, finds []string
+		for _, k := range a.SSHDLog.Lines {
+			kinds = append(kinds, k.Kind)
+		}
+		for _, f := range a.SSHDLog.Findings {
+			finds = append(finds, f.ID)
+		}
+		if !subsequence([]string{"connection_from", "kex_ident_reset", "reset_by"}, kinds) {
+			t.Errorf("%s: lines %v", a.Capture, kinds)
+		}
+		if !sameSet(finds, want[filepath.Base(a.Capture)]) {
+			t.Errorf("%s: findings %v, want %v", a.Capture, finds, want[filepath.Base(a.Capture)])
+		}
+	}
+	if seen != 2 {
+		t.Errorf("%d connections with the server's log, want one per capture:\n%s", seen, out)
+	}
+}
+
+// TestServerLogErrors: bad input gets one line and exit status 2.
+func TestServerLogErrors(t *testing.T) {
+	cap := filepath.Join(sampleDir, "verbose-E", "clean", "capture.pcap")
+	garbage := filepath.Join(t.TempDir(), "garbage.log")
+	os.WriteFile(garbage, []byte("hello\nthis is no log\n"), 0o644)
+	for name, args := range map[string][]string{
+		"missing log":      {"-r", cap, "--sshd-log", "/nonexistent/auth.log"},
+		"not a log":        {"-r", cap, "--sshd-log", garbage},
+		"stdin twice":      {"-r", "-", "--sshd-log", "-"},
+		"bad zone":         {"-r", cap, "--sshd-log", filepath.Join(sampleDir, "verbose-E", "clean", "sshd.log"), "--log-tz", "Mars/Olympus"},
+		"journal, offline": {"-r", cap, "--sshd-log", "journal"},
+		"missing, correlate": {"--correlate", "-r", filepath.Join(sampleDir, "pairs", "reject-banner", "client.pcap"),
+			"-r", filepath.Join(sampleDir, "pairs", "reject-banner", "server.pcap"), "--sshd-log", "/nonexistent"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			out, errOut, code := runCLI(t, "", args...)
+			if code != exitUsage || strings.Count(strings.TrimSpace(errOut), "\n") != 0 || !strings.HasPrefix(errOut, "rstsniff: ") || out != "" {
+				t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+			}
+		})
+	}
+}
