@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"io"
 	"sort"
 	"strings"
@@ -519,5 +520,89 @@ func ServerLogMarkdown(w io.Writer, r *Run, sl *ServerLog, all bool) error {
 		}
 	}
 	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// ServerLogHTML writes the server's log as an HTML section (html/template
+// escapes every log text), for the page HTML writes: ServerLogPage puts it
+// before the page's end.
+func ServerLogHTML(w io.Writer, r *Run, sl *ServerLog, all bool) error {
+	type hLine struct{ Ref, Kind, By, Message string }
+	type hFinding struct {
+		ID, Blame, Summary string
+		Lines              []string
+		Causes, NextSteps  []string
+	}
+	type hFlow struct {
+		Title    string
+		Lines    []hLine
+		Findings []hFinding
+	}
+	// Log text goes through Safe (format characters such as bidirectional
+	// overrides, which html/template leaves as they are) and then the
+	// template's escaping.
+	page := struct {
+		Summary  []string
+		Flows    []hFlow
+		Unjoined []hLine
+	}{Summary: serverLogSummary(sl)}
+	res := sl.Result
+	for _, f := range r.Flows {
+		a := res.Accounts[f.ID]
+		if a == nil {
+			continue
+		}
+		hf := hFlow{Title: fmt.Sprintf("Connection %d: %s -> %s, %s", f.ID, Endpoint(f.Client), Endpoint(f.Server), f.Outcome)}
+		for _, j := range a.Lines {
+			hf.Lines = append(hf.Lines, hLine{Safe(fmt.Sprintf("%s:%d", j.Line.Source, j.Line.Number)), j.Line.Kind.String(), j.By.String(), Safe(j.Line.Message)})
+		}
+		for _, fd := range a.Findings {
+			adv := ServerKnowledge[fd.ID]
+			hd := hFinding{ID: fd.ID, Blame: serverBlame(fd), Summary: serverFindingWords(fd), Causes: adv.Causes, NextSteps: adv.NextSteps}
+			for _, i := range fd.Lines {
+				hd.Lines = append(hd.Lines, Safe(a.Lines[i].Line.Message))
+			}
+			hf.Findings = append(hf.Findings, hd)
+		}
+		page.Flows = append(page.Flows, hf)
+	}
+	if all {
+		for _, u := range res.Unjoined {
+			page.Unjoined = append(page.Unjoined, hLine{Safe(fmt.Sprintf("%s:%d", u.Line.Source, u.Line.Number)), u.Line.Kind.String(), u.Why.String(), Safe(u.Line.Message)})
+		}
+	}
+	return serverLogTmpl.Execute(w, page)
+}
+
+var serverLogTmpl = template.Must(template.New("sshdlog").Parse(`<section id="sshd-log">
+<h2>The server's log</h2>
+<ul>{{range .Summary}}<li>{{.}}</li>{{end}}</ul>
+{{range .Flows}}<h3>{{.Title}}</h3>
+<table><tr><th>Line</th><th>Kind</th><th>Joined by</th><th>Message</th></tr>
+{{range .Lines}}<tr><td><code>{{.Ref}}</code></td><td>{{.Kind}}</td><td>{{.By}}</td><td><code>{{.Message}}</code></td></tr>
+{{end}}</table>
+{{range .Findings}}<p><strong>{{.ID}}</strong> (blame: {{.Blame}}): {{.Summary}}</p>
+<ul>{{range .Lines}}<li>supported by <code>{{.}}</code></li>{{end}}{{range .Causes}}<li>likely cause: {{.}}</li>{{end}}{{range .NextSteps}}<li>check next: {{.}}</li>{{end}}</ul>
+{{end}}{{end}}{{if .Unjoined}}<h3>Lines that joined no connection</h3>
+<table><tr><th>Line</th><th>Kind</th><th>Why</th><th>Message</th></tr>
+{{range .Unjoined}}<tr><td><code>{{.Ref}}</code></td><td>{{.Kind}}</td><td>{{.By}}</td><td><code>{{.Message}}</code></td></tr>
+{{end}}</table>{{end}}
+</section>
+`))
+
+// ServerLogPage writes the page HTML made (page), with the server's log
+// section before its </body>.
+func ServerLogPage(w io.Writer, page string, r *Run, sl *ServerLog, all bool) error {
+	i := strings.LastIndex(page, "</body>")
+	if i < 0 {
+		i = len(page)
+	}
+	if _, err := io.WriteString(w, page[:i]); err != nil {
+		return err
+	}
+	if err := ServerLogHTML(w, r, sl, all); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, page[i:])
 	return err
 }

@@ -29,19 +29,26 @@ func TestServerKnowledgeInREADME(t *testing.T) {
 
 // TestServerLogEscapes: text from a log reaches no output raw.
 func TestServerLogEscapes(t *testing.T) {
-	lines, _, err := sshdlog.Read(strings.NewReader("Connection closed by 198.51.100.2 port 1 \x1b[31mred\u202e\n"), "evil\x1b.log", sshdlog.ReadOptions{})
+	lines, _, err := sshdlog.Read(strings.NewReader("Connection closed by 198.51.100.2 port 1 \x1b[31mred\u202e<script>\n"), "evil\x1b.log", sshdlog.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	res := sshdlog.Join(nil, lines, sshdlog.Options{})
-	var b strings.Builder
-	if err := ServerLogExplain(&b, &Run{}, &ServerLog{Result: res, Files: []ServerLogFile{{Name: "evil\x1b.log"}}}, true); err != nil {
-		t.Fatal(err)
+	sl := &ServerLog{Result: res, Files: []ServerLogFile{{Name: "evil\x1b.log"}}}
+	var term, js, html, md strings.Builder
+	for _, err := range []error{ServerLogExplain(&term, &Run{}, sl, true), JSONServerLog(&js, sl, true),
+		ServerLogHTML(&html, &Run{}, sl, true), ServerLogMarkdown(&md, &Run{}, sl, true)} {
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := JSONServerLog(&b, &ServerLog{Result: res}, true); err != nil {
-		t.Fatal(err)
+	for name, out := range map[string]string{"table": term.String(), "json": js.String(), "html": html.String(), "markdown": md.String()} {
+		if strings.ContainsAny(out, "\x1b\u202e") {
+			t.Errorf("%s: a raw escape:\n%q", name, out)
+		}
 	}
-	if strings.ContainsAny(b.String(), "\x1b\u202e") {
-		t.Errorf("raw escape in output:\n%q", b.String())
+	// <script> is text on a terminal and in a Markdown code span, not in HTML or JSON.
+	if strings.Contains(html.String(), "<script>") || strings.Contains(js.String(), "<script>") {
+		t.Errorf("raw markup in HTML or JSON:\n%s\n%s", html.String(), js.String())
 	}
 }

@@ -142,8 +142,11 @@ func writeServerLogReport(stdout, stderr io.Writer, o *options, r *report.Run, s
 		}
 		return report.ServerLogMarkdown(stdout, r, sl, o.all)
 	case "html":
-		fmt.Fprintln(stderr, "rstsniff: the HTML report does not show the server's log yet: use --format markdown, json or table for it")
-		return report.HTML(stdout, r, meta)
+		var page strings.Builder
+		if err := report.HTML(&page, r, meta); err != nil {
+			return err
+		}
+		return report.ServerLogPage(stdout, page.String(), r, sl, o.all)
 	}
 	if err := report.Table(stdout, r, report.TableOptions{All: o.all, Explain: o.explain}); err != nil {
 		return err
