@@ -125,20 +125,40 @@ func (ll *liveLog) add(l sshdlog.Line) {
 	}
 }
 
-// join places the lines read so far on f (and on the connections handed
-// over lately, so that a line fitting several is not given to f).
+// join places the lines read so far on f. It gives Join only what can
+// bear on f, so that the cost per connection does not grow with the
+// traffic: the connections from f's client address handed over lately
+// (so that a line fitting several of them stays unjoined), and the lines
+// naming that address or none, within liveWindow of f when they carry a
+// time. Lines of other addresses cannot join f: by port they name
+// another connection, by process a process that wrote about another, and
+// an sshd -E file's order rule reads its own lines (all kept for it).
 func (ll *liveLog) join(f *analyze.Flow) *sshdlog.Result {
 	ll.mu.Lock()
 	c := connOf(f)
 	keep := ll.recent[:0]
+	var conns []sshdlog.Conn
 	for _, r := range ll.recent {
 		if c.Start.Sub(r.End) < liveWindow {
 			keep = append(keep, r)
+			if r.Client.Addr() == c.Client.Addr() {
+				conns = append(conns, r)
+			}
 		}
 	}
 	ll.recent = append(keep, c)
-	conns := append([]sshdlog.Conn{}, ll.recent...)
-	lines := append([]sshdlog.Line{}, ll.lines...)
+	conns = append(conns, c)
+	var lines []sshdlog.Line
+	for _, l := range ll.lines {
+		switch {
+		case l.Format == sshdlog.FormatBare:
+			lines = append(lines, l)
+		case l.Client.IsValid() && l.Client.Addr() != c.Client.Addr():
+		case !l.Time.IsZero() && (l.Time.Before(c.Start.Add(-liveWindow)) || l.Time.After(c.End.Add(liveWindow))):
+		default:
+			lines = append(lines, l)
+		}
+	}
 	ll.mu.Unlock()
 	return sshdlog.Join(conns, lines, sshdlog.Options{Partial: true})
 }
