@@ -210,8 +210,8 @@ func correlateServerLog(stdout, stderr io.Writer, o *options, stdin io.Reader, c
 	return nil
 }
 
-// checkServerLogFlags: what --sshd-log and --fail2ban-log do not (yet) go
-// with.
+// checkServerLogFlags: standard input is read once, by the capture or one
+// log.
 func checkServerLogFlags(o *options) error {
 	stdin := 0
 	for _, n := range append(append(append([]string{}, o.reads...), o.sshdLogs...), o.fail2banLogs...) {
