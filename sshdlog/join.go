@@ -21,6 +21,9 @@ type Conn struct {
 	// ServerEnded: the server's side ended the connection, by FIN or by a
 	// reset not found forged.
 	ServerEnded bool
+	// Midstream: the capture holds no SYN of the connection: it began
+	// before Start, by how much is unknown.
+	Midstream bool
 	// ServerResetBeside: the resets in the server's name came from the
 	// server's own distance though its socket did not send them (a firewall
 	// on the server itself, analyze.Reset.Beside).
@@ -178,10 +181,11 @@ func Join(conns []Conn, lines []Line, opt Options) *Result {
 		case 1:
 			join[i], by[i] = cands[0]+1, ByPort
 			if !l.Time.IsZero() {
-				d := offset(l, &conns[cands[0]])
-				offsets = append(offsets, d)
-				if !l.TimeHasZone {
-					zoneless = append(zoneless, d)
+				if d, ok := offset(l, &conns[cands[0]]); ok {
+					offsets = append(offsets, d)
+					if !l.TimeHasZone {
+						zoneless = append(zoneless, d)
+					}
 				}
 			}
 		default:
@@ -212,6 +216,9 @@ func Join(conns []Conn, lines []Line, opt Options) *Result {
 		end := c.End
 		if c.Open {
 			end = capEnd
+		}
+		if c.Midstream { // it began before its first packet in the capture
+			return !t.After(end.Add(tol))
 		}
 		return !t.Before(c.Start.Add(-tol)) && !t.After(end.Add(tol))
 	}
@@ -429,19 +436,21 @@ func listenerKind(l *Line) bool {
 
 // offset is how far the line's time is from when it happened in the
 // capture: an opening line from the connection's first packet, a closing
-// line from its last, another from the nearest point of its span.
-func offset(l *Line, c *Conn) time.Duration {
+// line from its last, another from the nearest point of its span. ok is
+// false where the capture cannot say: the opening or the lines before the
+// first packet of a connection whose start it missed.
+func offset(l *Line, c *Conn) (time.Duration, bool) {
 	switch {
 	case l.Kind == KindConnectionFrom || l.Kind == KindMaxStartupsDrop || l.Kind == KindPenaltyDrop:
-		return l.Time.Sub(c.Start)
+		return l.Time.Sub(c.Start), !c.Midstream
 	case l.Kind.Closing() && !c.Open:
-		return l.Time.Sub(c.End)
+		return l.Time.Sub(c.End), true
 	case l.Time.Before(c.Start):
-		return l.Time.Sub(c.Start)
+		return l.Time.Sub(c.Start), !c.Midstream
 	case !c.Open && l.Time.After(c.End):
-		return l.Time.Sub(c.End)
+		return l.Time.Sub(c.End), true
 	}
-	return 0
+	return 0, true
 }
 
 func joinByOrder(lines []Line, join []int, by []JoinBy, why []Why) {

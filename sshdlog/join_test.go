@@ -209,3 +209,22 @@ func TestFindingsCrashedAndAuthFailed(t *testing.T) {
 		}
 	}
 }
+
+// TestJoinMidstream: a connection whose start the capture missed (lab run
+// parallel20 under load: tcpdump lost its first packets, and "Connection
+// from" came 3.2 s before its first captured packet) still takes its
+// opening line, and that line does not count for the skew.
+func TestJoinMidstream(t *testing.T) {
+	conns := []Conn{conn(1, "198.51.100.2:52000", 26.197, 26.804), conn(2, "198.51.100.2:52002", 20, 27)}
+	conns[0].Midstream = true
+	text := stamp(23, 5, `Connection from 198.51.100.2 port 52000 on 203.0.113.2 port 22 rdomain ""`) +
+		stamp(26.808, 5, "Connection closed by authenticating user root 198.51.100.2 port 52000 [preauth]") +
+		stamp(20, 6, `Connection from 198.51.100.2 port 52002 on 203.0.113.2 port 22 rdomain ""`)
+	res := Join(conns, readLog(t, text), Options{})
+	if got := strings.Join(joinedTo(res, 1), " "); got != "connection_from/port closed/port" {
+		t.Errorf("connection 1: %s", got)
+	}
+	if res.SkewLines != 2 {
+		t.Errorf("skew from %d lines, want 2 (not the opening the capture missed)", res.SkewLines)
+	}
+}

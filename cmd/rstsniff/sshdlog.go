@@ -255,7 +255,8 @@ func parseZone(s string) (*time.Location, error) {
 
 // connOf is what the join needs of a flow.
 func connOf(f *analyze.Flow) sshdlog.Conn {
-	c := sshdlog.Conn{ID: f.ID, Client: f.Client, Server: f.Server, Start: f.Start, End: f.End, Open: f.Outcome == analyze.OutcomeOpen}
+	c := sshdlog.Conn{ID: f.ID, Client: f.Client, Server: f.Server, Start: f.Start, End: f.End, Open: f.Outcome == analyze.OutcomeOpen,
+		Midstream: f.Midstream}
 	beside := 0
 	for _, r := range f.Resets {
 		if r.From == analyze.Server {

@@ -253,6 +253,8 @@ func TestServerLogSamples(t *testing.T) {
 	}{
 		{"verbose-E", true, true, []string{"sshd.log"}},
 		{"verbose-syslog", true, false, []string{"sshd.log.rfc3339", "sshd.log.syslog", "sshd.log.json"}},
+		// parallel20 under load: tcpdump lost the first packets of one connection.
+		{"verbose-syslog-load", true, false, []string{"sshd.log.rfc3339", "sshd.log.syslog", "sshd.log.json"}},
 		{"info-E", false, true, []string{"sshd.log"}},
 		{"info-syslog", false, false, []string{"sshd.log.rfc3339"}},
 	} {
