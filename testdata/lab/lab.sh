@@ -293,7 +293,12 @@ case_sshd-killed() { # the session's sshd processes are killed mid-session
 	client root@$SRV4 'sleep 30' &
 	local c=$!
 	sleep 1.5
-	ins pkill -9 -f 'sshd: root' || true
+	# Only this lab's server namespace: a bare pkill sees every PID on the
+	# machine and killed the sessions of labs running at the same time.
+	local p
+	for p in $(ip netns pids "$S"); do
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q '^sshd: root' && kill -9 "$p" 2>/dev/null || true
+	done
 	wait $c || true
 	stop_capture
 	stop_sshd
