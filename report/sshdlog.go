@@ -110,12 +110,7 @@ func lineRef(l *sshdlog.Line) string { return fmt.Sprintf("%s:%d", Safe(l.Source
 
 // logClock is when the line happened on the capture's clock (the log's
 // skew and zone taken off), or zero for a line with no time.
-func logClock(l *sshdlog.Line, res *sshdlog.Result) time.Time {
-	if l.Time.IsZero() {
-		return time.Time{}
-	}
-	return l.Time.Add(-res.Skew - res.ZoneOffset)
-}
+func logClock(l *sshdlog.Line, res *sshdlog.Result) time.Time { return res.CaptureTime(l) }
 
 // ServerLogExplain writes the server's account of each listed connection
 // that has one, then what the log held overall.

@@ -99,8 +99,9 @@ type Result struct {
 	// time; SkewLines counts them (0: no estimate, Skew is 0).
 	Skew      time.Duration
 	SkewLines int
-	// ZoneOffset is the time zone rstsniff found for a log whose lines carry
-	// none (Skew is what remains); ZoneFound says it did.
+	// ZoneOffset is the time zone rstsniff found for lines that carry none
+	// (Skew is what remains), when every line joined by port was such;
+	// ZoneFound says it did. It applies to the lines without a zone only.
 	ZoneOffset time.Duration
 	ZoneFound  bool
 	Tolerance  time.Duration
@@ -206,8 +207,7 @@ func Join(conns []Conn, lines []Line, opt Options) *Result {
 		res.Skew = med - res.ZoneOffset
 		res.SkewLines = len(offsets)
 	}
-	shift := res.Skew + res.ZoneOffset
-	at := func(l *Line) time.Time { return l.Time.Add(-shift) }
+	at := res.CaptureTime
 	fits := func(l *Line, c *Conn) bool {
 		if l.Time.IsZero() {
 			return true
@@ -379,6 +379,20 @@ func Join(conns []Conn, lines []Line, opt Options) *Result {
 		}
 	}
 	return res
+}
+
+// CaptureTime is when a line happened on the capture's clock: its time
+// less the log's skew, and less the zone found for lines that carry none
+// (zero for a line without a time).
+func (r *Result) CaptureTime(l *Line) time.Time {
+	if l.Time.IsZero() {
+		return time.Time{}
+	}
+	d := r.Skew
+	if !l.TimeHasZone {
+		d += r.ZoneOffset
+	}
+	return l.Time.Add(-d)
 }
 
 func (r *Result) add(id int, j Joined) {

@@ -228,3 +228,30 @@ func TestJoinMidstream(t *testing.T) {
 		t.Errorf("skew from %d lines, want 2 (not the opening the capture missed)", res.SkewLines)
 	}
 }
+
+// TestJoinZoneOnlyForZoneless: an RFC 3339 sshd log and a fail2ban log
+// written in UTC+1 without a zone: --log-tz places the ban; without it the
+// ban reads an hour off and joins nothing.
+func TestJoinZoneOnlyForZoneless(t *testing.T) {
+	conns := []Conn{conn(1, "198.51.100.2:40000", 10, 12), conn(2, "198.51.100.2:40002", 20, 20.1)}
+	sshd := stamp(10, 5, `Connection from 198.51.100.2 port 40000 on 203.0.113.2 port 22 rdomain ""`) +
+		stamp(12, 5, "Connection closed by 198.51.100.2 port 40000")
+	f2b := t0.Add(time.Hour+19*time.Second).Format("2006-01-02 15:04:05,000") + " fail2ban.actions        [1]: NOTICE  [sshd] Ban 198.51.100.2\n"
+	for _, tc := range []struct {
+		zone *time.Location
+		want string
+	}{{time.FixedZone("x", 3600), "ban/ban"}, {nil, ""}} {
+		lines := readLog(t, sshd)
+		more, _, err := Read(strings.NewReader(f2b), "fail2ban.log", ReadOptions{Near: t0, Zone: tc.zone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := Join(conns, append(lines, more...), Options{})
+		if got := strings.Join(joinedTo(res, 2), " "); got != tc.want {
+			t.Errorf("zone %v: connection 2: %q, want %q", tc.zone, got, tc.want)
+		}
+		if res.ZoneFound {
+			t.Errorf("a zone found from an RFC 3339 log")
+		}
+	}
+}

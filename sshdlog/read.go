@@ -199,7 +199,7 @@ func parseLine(s string, l *Line, opt ReadOptions) (ok, known bool) {
 		return false, false
 	}
 	if t, rest, ok := parseFail2banStamp(s, opt); ok {
-		return parseFail2ban(t, rest, l)
+		return parseFail2ban(t, rest, l, opt)
 	}
 	if t, rest, ok := parseRFC3339Stamp(s); ok {
 		l.Format, l.Time, l.TimeHasZone = FormatRFC3339, t, true
@@ -310,8 +310,8 @@ func parseFail2banStamp(s string, opt ReadOptions) (time.Time, string, bool) {
 // (fail2ban/server/actions.py: "[%s] Ban %s", "[%s] Unban %s", "[%s]
 // Restore Ban %s"), taking any jail. Other fail2ban lines are known, not
 // classified.
-func parseFail2ban(t time.Time, rest string, l *Line) (ok, known bool) {
-	l.Format, l.Time, l.TimeHasZone, l.Program = FormatFail2ban, t, false, "fail2ban"
+func parseFail2ban(t time.Time, rest string, l *Line, opt ReadOptions) (ok, known bool) {
+	l.Format, l.Time, l.TimeHasZone, l.Program = FormatFail2ban, t, opt.Zone != nil, "fail2ban"
 	l.Message = clip(rest)
 	if !strings.HasPrefix(rest, "fail2ban.") {
 		return false, false
