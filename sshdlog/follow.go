@@ -20,7 +20,11 @@ type Follower struct {
 	ino  uint64
 	off  int64
 	mod  time.Time // the file's mtime when it was read to off
-	n    int
+	// suspect is the new mtime of a file seen at the size read: a write
+	// under way (Linux sets the time before the size) or a rewrite to that
+	// size; the second look decides.
+	suspect time.Time
+	n       int
 }
 
 // NewFollower opens the file at path now (so that a caller may drop
@@ -47,7 +51,7 @@ func (fl *Follower) open(fromEnd bool) error {
 	if fl.f != nil {
 		fl.f.Close()
 	}
-	fl.f, fl.ino, fl.off, fl.n = g, inode(fi), 0, 0
+	fl.f, fl.ino, fl.off, fl.n, fl.mod, fl.suspect = g, inode(fi), 0, 0, fi.ModTime(), time.Time{}
 	if fromEnd {
 		if fl.off, err = fl.f.Seek(0, io.SeekEnd); err != nil {
 			return err
@@ -87,6 +91,7 @@ func (fl *Follower) Run(ctx context.Context, opt ReadOptions, poll time.Duration
 	defer t.Stop()
 	for {
 		// Read what is there, whole lines only.
+		before := fl.off
 		for fl.f != nil {
 			chunk, err := fl.br.ReadSlice('\n')
 			if len(partial)+len(chunk) <= maxLineBytes {
@@ -112,7 +117,7 @@ func (fl *Follower) Run(ctx context.Context, opt ReadOptions, poll time.Duration
 			}
 			partial = partial[:0]
 		}
-		if fl.f != nil {
+		if fl.f != nil && fl.off != before {
 			if fi, err := fl.f.Stat(); err == nil && fi.Size() == fl.off {
 				fl.mod = fi.ModTime()
 			}
@@ -123,15 +128,23 @@ func (fl *Follower) Run(ctx context.Context, opt ReadOptions, poll time.Duration
 		case <-t.C:
 		}
 		// Rotated or truncated? The old file was read to its end above. A
-		// file of the size read whose time changed was truncated and
-		// written again to that size (appends make it longer).
+		// file still of the size read whose time changed, seen twice, was
+		// truncated and written again to that size (appends make it
+		// longer; a write under way shows its time before its size).
 		fi, err := os.Stat(path)
+		rewritten := false
+		if err == nil && fl.f != nil && inode(fi) == fl.ino && fi.Size() == fl.off && !fi.ModTime().Equal(fl.mod) {
+			rewritten = fi.ModTime().Equal(fl.suspect)
+			fl.suspect = fi.ModTime()
+		} else {
+			fl.suspect = time.Time{}
+		}
 		switch {
 		case err != nil && errors.Is(err, os.ErrNotExist):
 			continue // between the rename and the new file
 		case err != nil:
 			return err
-		case fl.f == nil || inode(fi) != fl.ino || fi.Size() < fl.off || (fi.Size() == fl.off && !fi.ModTime().Equal(fl.mod)):
+		case fl.f == nil || inode(fi) != fl.ino || fi.Size() < fl.off || rewritten:
 			partial = partial[:0]
 			if err := fl.open(false); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return err

@@ -321,7 +321,7 @@ func Join(conns []Conn, lines []Line, opt Options) *Result {
 	joinByOrder(lines, join, by, why)
 	// 6. Bans hold for every connection from the address that began while
 	// they were in force, until the unban.
-	bans, unbans := joinBans(conns, lines, at, tol)
+	bans, unbans := joinBans(conns, byAddr, lines, at, tol)
 
 	for i := range lines {
 		l := &lines[i]
@@ -513,8 +513,14 @@ func joinByOrder(lines []Line, join []int, by []JoinBy, why []Why) {
 // banned address that were going while it held (from the ban, less the
 // tolerance, to the next unban of the address in the same log), and by
 // line index of that unban the same connections.
-func joinBans(conns []Conn, lines []Line, at func(*Line) time.Time, tol time.Duration) (map[int][]int, map[int][]int) {
+func joinBans(conns []Conn, byAddr map[netip.Addr][]int, lines []Line, at func(*Line) time.Time, tol time.Duration) (map[int][]int, map[int][]int) {
 	out, unbans := map[int][]int{}, map[int][]int{}
+	unbanAt := map[netip.Addr][]int{} // unban lines by address
+	for j := range lines {
+		if lines[j].Kind == KindUnban {
+			unbanAt[lines[j].Client.Addr()] = append(unbanAt[lines[j].Client.Addr()], j)
+		}
+	}
 	for i := range lines {
 		l := &lines[i]
 		if l.Kind != KindBan || l.Time.IsZero() {
@@ -523,14 +529,14 @@ func joinBans(conns []Conn, lines []Line, at func(*Line) time.Time, tol time.Dur
 		from := at(l).Add(-tol)
 		var until time.Time
 		unban := -1
-		for j := range lines {
+		for _, j := range unbanAt[l.Client.Addr()] {
 			u := &lines[j]
-			if u.Kind == KindUnban && u.Source == l.Source && u.Client.Addr() == l.Client.Addr() && u.Time.After(l.Time) &&
+			if u.Source == l.Source && u.Time.After(l.Time) &&
 				(until.IsZero() || at(u).Before(until)) {
 				until, unban = at(u), j
 			}
 		}
-		for c := range conns {
+		for _, c := range byAddr[l.Client.Addr()] {
 			cn := &conns[c]
 			// The connection overlaps the ban: it began while the ban held,
 			// or was still going when it came.
