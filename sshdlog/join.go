@@ -440,7 +440,7 @@ func filterServer(cands []int, conns []Conn, local netip.AddrPort) []int {
 // its own process ID.
 func listenerKind(l *Line) bool {
 	switch l.Kind {
-	case KindMaxStartupsDrop, KindPenaltyDrop, KindSessionKilled, KindTerminating:
+	case KindMaxStartupsDrop, KindPenaltyDrop, KindSessionKilled, KindTerminating, KindListener:
 		return true
 	case KindLoginGraceTimeout:
 		return l.ChildPID != 0
@@ -495,7 +495,7 @@ func joinByOrder(lines []Line, join []int, by []JoinBy, why []Why) {
 			} else if _, ok := o[l.Client]; ok || l.Kind == KindConnectionFrom {
 				o[l.Client] = join[i]
 			}
-		case join[i] == 0 && l.Kind != KindTerminating:
+		case join[i] == 0 && !listenerKind(l):
 			if len(o) == 1 {
 				for _, c := range o {
 					if c != 0 {

@@ -93,6 +93,13 @@ func TestJoinNeverGuesses(t *testing.T) {
 	if len(res.Unjoined) != 1 || res.Unjoined[0].Line.Kind != KindOther {
 		t.Errorf("unjoined %+v, want the line of the reused process", res.Unjoined)
 	}
+	// The listener's own lines join nothing by order, even with one
+	// connection open (lab run maxstartups, sshd -E).
+	res = Join(conns[:1], readLog(t, "Connection from 198.51.100.2 port 40000 on 203.0.113.2 port 22 rdomain \"\"\n"+
+		"beginning MaxStartups throttling\nConnection closed by 198.51.100.2 port 40000\n"), Options{})
+	if len(res.Unjoined) != 1 || res.Unjoined[0].Line.Kind != KindListener {
+		t.Errorf("unjoined %+v, want the throttling line", res.Unjoined)
+	}
 	bare := "Connection from 198.51.100.2 port 40000 on 203.0.113.2 port 22 rdomain \"\"\n" +
 		"Connection from 198.51.100.2 port 40002 on 203.0.113.2 port 22 rdomain \"\"\n" +
 		"kex_exchange_identification: Connection closed by remote host\n" +

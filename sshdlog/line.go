@@ -34,6 +34,7 @@ const (
 	KindTimedOut                       // "Connection from A port P timed out"
 	KindSessionKilled                  // "session process N for connection from A to B killed by signal S" (sshd 9.8+)
 	KindTerminating                    // "Received signal 15; terminating." (the listener stops)
+	KindListener                       // the listener about itself: "Server listening on", MaxStartups throttling, SIGHUP, penalties
 	KindBan                            // fail2ban "Ban A" (or "Restore Ban A")
 	KindUnban                          // fail2ban "Unban A"
 	kindCount
@@ -42,7 +43,7 @@ const (
 var kindNames = [kindCount]string{"other", "connection_from", "closed", "reset_by", "read_error_reset", "read_error",
 	"kex_ident_reset", "kex_ident_closed", "kex_ident_other", "banner_error", "maxstartups_drop", "penalty_drop",
 	"login_grace_timeout", "accepted", "failed", "invalid_user", "max_auth_tries", "received_disconnect",
-	"disconnected", "disconnecting", "negotiation_failed", "timed_out", "session_killed", "terminating", "ban", "unban"}
+	"disconnected", "disconnecting", "negotiation_failed", "timed_out", "session_killed", "terminating", "listener", "ban", "unban"}
 
 func (k Kind) String() string {
 	if k < kindCount {

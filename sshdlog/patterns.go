@@ -79,6 +79,21 @@ var patterns = []pattern{
 	{KindSessionKilled, "session process ", false},
 	// sshd.c main loop: "Received signal %d; terminating." (every tag).
 	{KindTerminating, "Received signal ", false},
+	// The listener about itself, never about one connection (sshd.c,
+	// V_9_2_P1 and master): "Server listening on %s port %s%s%s.",
+	// "Received SIGHUP; restarting.", "beginning MaxStartups throttling",
+	// "in MaxStartups throttling for %s, ...", "exited MaxStartups
+	// throttling after %s, ..." (V_9_2_P1), "%s logging rate-limited: ..."
+	// (V_9_8_P1 on); srclimit.c "%s: new %s %s penalty of ...", "...:
+	// activating %s penalty of ...", "... penalty table full, ..." (V_9_8_P1 on).
+	{KindListener, "Server listening on ", false},
+	{KindListener, "Received SIGHUP", false},
+	{KindListener, "beginning MaxStartups throttling", false},
+	{KindListener, "in MaxStartups throttling for ", false},
+	{KindListener, "exited MaxStartups throttling", false},
+	{KindListener, " logging rate-limited: ", true},
+	{KindListener, " penalty of ", true},
+	{KindListener, " penalty table full", true},
 }
 
 // classify fills l's Kind and the facts its message names. Lines that no
@@ -175,6 +190,8 @@ func classify(l *Line) {
 			l.Kind = KindOther
 		}
 		return
+	case KindListener:
+		return
 	case KindReadError:
 		if strings.HasSuffix(body, ": Connection reset by peer") {
 			l.Kind = KindReadErrorReset
@@ -199,8 +216,9 @@ func classify(l *Line) {
 	}
 	// Every other kind names "A port P" somewhere: the last such pair is the
 	// client (a user name could hold the words, the address comes last).
-	// The listener's "Server listening on A port P" names its own.
-	if strings.HasPrefix(body, "Server listening on ") {
+	// The listener's lines name no client ("Server listening on A port P"
+	// names its own).
+	if l.Kind == KindListener {
 		return
 	}
 	if ap, i, ok := lastAddrPort(body); ok && !ap.Addr().IsUnspecified() {

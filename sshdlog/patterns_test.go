@@ -58,7 +58,9 @@ func TestClassify(t *testing.T) {
 		{"session killed 9.8", "session process 777 for connection from 198.51.100.2 to 203.0.113.2 killed by signal 9", KindSessionKilled, ap("198.51.100.2:0"), netip.AddrPort{}, "", false, 777, "signal 9"},
 		{"terminating (lab)", "Received signal 15; terminating.", KindTerminating, netip.AddrPort{}, netip.AddrPort{}, "", false, 0, ""},
 		{"a user named like an address", "Failed password for invalid user 10.0.0.1 port 9 from 198.51.100.9 port 40000 ssh2", KindFailed, ap("198.51.100.9:40000"), netip.AddrPort{}, "10.0.0.1 port 9", false, 0, ""},
-		{"listening (lab)", "Server listening on 0.0.0.0 port 22.", KindOther, netip.AddrPort{}, netip.AddrPort{}, "", false, 0, ""},
+		{"listening (lab)", "Server listening on 0.0.0.0 port 22.", KindListener, netip.AddrPort{}, netip.AddrPort{}, "", false, 0, ""},
+		{"throttling (lab)", "beginning MaxStartups throttling", KindListener, netip.AddrPort{}, netip.AddrPort{}, "", false, 0, ""},
+		{"penalty 9.8", "srclimit_penalise: ipv4: new 198.51.100.2/32 deferred penalty of 1.000 seconds for penalty: failed authentication", KindListener, netip.AddrPort{}, netip.AddrPort{}, "", false, 0, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := Line{Message: tc.msg}

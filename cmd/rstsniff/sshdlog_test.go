@@ -484,3 +484,40 @@ func TestServerLogErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestServerLogGolden compares each format's output on two committed lab
+// runs with golden files (-update rewrites them; read them by eye against
+// testdata/sshdlog/README.md): a forged reset at the banner with an RFC 3339
+// syslog log, and MaxStartups with an sshd -E log.
+func TestServerLogGolden(t *testing.T) {
+	for _, c := range []struct{ dir, log string }{
+		{"verbose-syslog/reject-banner", "sshd.log.rfc3339"},
+		{"verbose-E/maxstartups", "sshd.log"},
+	} {
+		dir := filepath.Join(sampleDir, c.dir)
+		for _, format := range []string{"table", "json", "markdown", "html"} {
+			t.Run(c.dir+"/"+format, func(t *testing.T) {
+				// Relative paths, so the output names the files the same anywhere.
+				args := []string{"-r", filepath.Join(dir, "capture.pcap"), "--sshd-log", filepath.Join(dir, c.log), "--format", format, "--all"}
+				out, errOut, code := runCLI(t, "", args...)
+				if code == exitUsage {
+					t.Fatalf("rstsniff: %s", errOut)
+				}
+				ext := map[string]string{"table": "txt", "json": "json", "markdown": "md", "html": "html"}[format]
+				golden := filepath.Join(dir, "golden-sshdlog."+ext)
+				if *update {
+					if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if out != string(want) {
+					t.Errorf("output differs from %s (go test -run TestServerLogGolden -update rewrites it):\n%s", golden, out)
+				}
+			})
+		}
+	}
+}
