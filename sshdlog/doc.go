@@ -12,6 +12,12 @@
 // lines they rest on, the clock skew it estimated, and the lines that
 // joined nothing. Nothing here formats a sentence; package report does.
 //
+// During a live capture, Follower reads a file as tail -F does (across
+// rotation and truncation) and FollowCommand a command's output (journalctl
+// -f -o json); ParseLine reads one line as Read does. Time comes from the
+// lines, never the clock, except that ReadOptions.Near (the capture's
+// start; now when unset) picks the year of a traditional syslog stamp.
+//
 // The package imports only the standard library, so analysis and report
 // packages may both use its types.
 package sshdlog
