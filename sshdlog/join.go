@@ -495,14 +495,25 @@ func joinByOrder(lines []Line, join []int, by []JoinBy, why []Why) {
 			} else if _, ok := o[l.Client]; ok || l.Kind == KindConnectionFrom {
 				o[l.Client] = join[i]
 			}
-		case join[i] == 0 && !listenerKind(l):
-			if len(o) == 1 {
-				for _, c := range o {
-					if c != 0 {
-						join[i], by[i], why[i] = c, ByOrder, 0
-					}
+		case join[i] == 0 && (!listenerKind(l) || l.Client.IsValid()):
+			// A line naming the client's address (the listener's grace
+			// timeout or a child's death, sshd 9.8 and later) is placed on
+			// the one open connection from that address; a line naming
+			// none, on the one open connection.
+			var only, n int
+			var onlyAP netip.AddrPort
+			for ap, c := range o {
+				if !l.Client.IsValid() || ap.Addr() == l.Client.Addr() {
+					only, onlyAP, n = c, ap, n+1
 				}
-			} else if len(o) > 1 {
+			}
+			switch {
+			case n == 1 && only != 0:
+				join[i], by[i], why[i] = only, ByOrder, 0
+				if l.Client.IsValid() && l.Kind.Closing() {
+					delete(o, onlyAP) // the listener's word on its end
+				}
+			case n > 1:
 				why[i] = WhyAmbiguous
 			}
 		}

@@ -38,6 +38,7 @@ pair_cases=(pair-reject-banner pair-inject pair-mss-clamp pair-drop-large pair-n
 # sets that log's clock off by a duration (e.g. 90s); LAB_LOGLEVEL=INFO
 # overrides the lab's LogLevel VERBOSE.
 sshdlog_cases=(login-grace parallel20 ban)
+# penalty needs sshd 9.8 or later (PerSourcePenalties): LAB_SSHD.
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=("${all_cases[@]}")
 [ "${cases[*]}" != pairs ] || cases=("${pair_cases[@]}")
@@ -47,6 +48,9 @@ id=rsl$$
 work=$(mktemp -d)
 declare -A built=()
 CLI4=198.51.100.2 SRV4=203.0.113.2 SRV6=2001:db8:2::2
+# LAB_SSHD runs another sshd than the distribution's (e.g. one built from
+# openssh-portable, for the log lines of newer releases).
+SSHD=${LAB_SSHD:-/usr/sbin/sshd}
 
 inc() { ip netns exec "$C" "$@"; }
 inr() { ip netns exec "$R" "$@"; }
@@ -168,7 +172,7 @@ PerSourcePenalties no
 LogLevel VERBOSE
 EOF
 	# PerSourcePenalties only exists from OpenSSH 9.8 on.
-	if ! /usr/sbin/sshd -t -f "$work/sshd_config" 2>/dev/null; then
+	if ! "$SSHD" -t -f "$work/sshd_config" 2>/dev/null; then
 		sed -i '/^PerSourcePenalties/d' "$work/sshd_config"
 	fi
 }
@@ -179,7 +183,7 @@ start_sshd() { # extra sshd -o options
 	local opts=()
 	for o in "$@"; do opts+=(-o "$o"); done
 	rm -f "$work/sshd.pid"
-	ins /usr/sbin/sshd -f "$work/sshd_config" -E "$dir/sshd.log" "${opts[@]}"
+	ins "$SSHD" -f "$work/sshd_config" -E "$dir/sshd.log" "${opts[@]}"
 	for _ in $(seq 50); do
 		[ -s "$work/sshd.pid" ] && [ -n "$(ins ss -Hltn 'sport = :22')" ] && break
 		sleep 0.1
@@ -297,7 +301,7 @@ case_sshd-killed() { # the session's sshd processes are killed mid-session
 	# machine and killed the sessions of labs running at the same time.
 	local p
 	for p in $(ip netns pids "$S"); do
-		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q '^sshd: root' && kill -9 "$p" 2>/dev/null || true
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -Eq '^sshd(-session)?: root' && kill -9 "$p" 2>/dev/null || true
 	done
 	wait $c || true
 	stop_capture
@@ -730,7 +734,7 @@ start_sshd_syslog() { # extra sshd -o options
 		mount --bind "$work/olddev/pts" /dev/pts
 		mount --bind "$work/olddev/shm" /dev/shm
 		ln -s "$work/log.sock" /dev/log
-		exec /usr/sbin/sshd "$@"' _ "$work" -f "$work/sshd_config" -o SyslogFacility=AUTH "${opts[@]}"
+		exec "$@"' _ "$work" "$SSHD" -f "$work/sshd_config" -o SyslogFacility=AUTH "${opts[@]}"
 	for _ in $(seq 50); do
 		[ -s "$work/sshd.pid" ] && [ -n "$(ins ss -Hltn 'sport = :22')" ] && break
 		sleep 0.1
@@ -808,6 +812,18 @@ case_live-sshdlog() { # rstsniff live with --sshd-log following sshd's -E file, 
 	local rc=0
 	wait $pid || rc=$?
 	echo "exit $rc" >"$dir/rstsniff.exit"
+	stop_sshd
+}
+
+case_penalty() { # sshd 9.8+: PerSourcePenalties on (authfail 30 s), a refused key, then the same client again
+	"$SSHD" -T -f "$work/sshd_config" 2>/dev/null | grep -q "^persourcepenalties" ||
+		{ echo "lab: penalty needs sshd 9.8 or later (LAB_SSHD)" >&2; return 1; }
+	start_sshd "PerSourcePenalties=authfail:30s min:1s"
+	start_capture -i c0 'tcp or icmp or icmp6'
+	key=$work/strangerkey client root@$SRV4 true
+	sleep 0.5
+	client root@$SRV4 true
+	stop_capture
 	stop_sshd
 }
 
