@@ -481,7 +481,11 @@ func account(a *sshdlog.Account, res *sshdlog.Result) jsonAccount {
 func ServerLogMarkdown(w io.Writer, r *Run, sl *ServerLog, all bool) error {
 	var b strings.Builder
 	res := sl.Result
-	b.WriteString("\n## The server's log\n\n")
+	if sl.Capture != "" {
+		fmt.Fprintf(&b, "\n## The server's log joined to %s\n\n", mdCode(sl.Capture, false))
+	} else {
+		b.WriteString("\n## The server's log\n\n")
+	}
 	for _, s := range serverLogSummary(sl) {
 		fmt.Fprintf(&b, "- %s\n", mdText(s))
 	}

@@ -178,8 +178,9 @@ func readServerLogs(o *options, stdin io.Reader, near time.Time) ([]sshdlog.Line
 }
 
 // correlateServerLog joins the logs to each capture's connections after a
-// --correlate report (nothing when no log was given): the table or JSON
-// lines of type sshd_log_flow and sshd_log, per capture.
+// --correlate report (nothing when no log was given): the table, Markdown
+// sections, or JSON lines of type sshd_log_flow and sshd_log, per capture.
+// (The HTML page is written whole before; it does not show the log yet.)
 func correlateServerLog(stdout, stderr io.Writer, o *options, stdin io.Reader, caps []*correlate.Capture) error {
 	if len(o.sshdLogs)+len(o.fail2banLogs) == 0 || len(caps) == 0 {
 		return nil
@@ -199,6 +200,8 @@ func correlateServerLog(stdout, stderr io.Writer, o *options, stdin io.Reader, c
 			err = report.ServerLogCaptureJSON(stdout, c.Flows, sl, o.all)
 		case "table":
 			err = report.ServerLogCaptureTable(stdout, c.Flows, sl, o.all)
+		case "markdown":
+			err = report.ServerLogMarkdown(stdout, &report.Run{Flows: c.Flows}, sl, o.all)
 		default:
 			fmt.Fprintf(stderr, "rstsniff: the %s report of --correlate does not show the server's log yet: use --format table or json for it\n", o.format)
 			return nil

@@ -500,6 +500,11 @@ func TestServerLogCorrelate(t *testing.T) {
 	if seen != 2 {
 		t.Errorf("%d connections with the server's log, want one per capture:\n%s", seen, out)
 	}
+	md, errOut, code := runCLI(t, "", "--correlate", "-r", filepath.Join(dir, "client.pcap"), "-r", filepath.Join(dir, "server.pcap"),
+		"--sshd-log", filepath.Join(dir, "sshd.log"), "--format", "markdown")
+	if code == exitUsage || strings.Count(md, "## The server's log joined to") != 2 || !strings.Contains(md, "**sshd-reset-both-ends**") {
+		t.Errorf("markdown (exit %d, %s): a section per capture and the finding expected:\n%s", code, errOut, md)
+	}
 }
 
 // TestServerLogErrors: bad input gets one line and exit status 2.
