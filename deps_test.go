@@ -11,6 +11,8 @@ import (
 // packets, reading files needs no libpcap (capture does not pull in
 // capture/live), pipeline joins capture, decode and analyze without libpcap
 // or any output, correlate works on analyze's results only, and only
+// capture/live), correlate works on analyze's results only, sshdlog (the
+// server's log) needs nothing but the standard library, and only
 // cmd/rstsniff sees every package.
 func TestPackageGraph(t *testing.T) {
 	forbidden := map[string][]string{
@@ -27,6 +29,7 @@ func TestPackageGraph(t *testing.T) {
 		"explain":      {"github.com/gopacket/", "/capture", "/report", "/metrics", "prometheus", "/correlate"},
 		"probe":        {"github.com/gopacket/", "/capture", "/decode", "/analyze", "/report", "/metrics", "prometheus"},
 		"pipeline":     {"/report", "/metrics", "prometheus", "/correlate", "gopacket/pcap$", "/live"},
+		"sshdlog":      {"github.com/", "/capture", "/decode", "/analyze", "/correlate", "/report", "/metrics"},
 	}
 	for pkg, bad := range forbidden {
 		out, err := exec.Command("go", "list", "-deps", "./"+pkg).CombinedOutput()

@@ -65,6 +65,9 @@ func runCorrelate(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 	default:
 		err = report.CorrelationTable(stdout, c)
 	}
+	if err == nil {
+		err = correlateServerLog(stdout, stderr, o, stdin, caps) // --sshd-log: sshdlog.go
+	}
 	if err != nil {
 		return fmt.Errorf("writing output: %v", err)
 	}

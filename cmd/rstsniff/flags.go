@@ -50,8 +50,11 @@ type options struct {
 	correlate bool
 	version   bool
 	noKernel  bool
-	gen       string         // --completion SHELL or --help-man: print it and exit (docgen.go)
-	flags     *pflag.FlagSet // the flag set, for gen
+	// The server's log (sshdlog.go).
+	sshdLogs, fail2banLogs []string
+	logTZ                  string
+	gen                    string         // --completion SHELL or --help-man: print it and exit (docgen.go)
+	flags                  *pflag.FlagSet // the flag set, for gen
 }
 
 // usageLines and exitLines open and close --help.
@@ -119,6 +122,9 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	fs.BoolVar(&o.correlate, "correlate", false, "compare captures of the same connections taken at two points (client and server side): forged, dropped and changed packets, proven; or find a jump host's two legs in one capture")
 	fs.BoolVar(&o.correlate, "vantage", false, "the same as --correlate")
 	_ = fs.MarkHidden("vantage")
+	fs.StringArrayVar(&o.sshdLogs, "sshd-log", nil, "join sshd's log `FILE` to the connections (syslog, journalctl -o json or short-iso, sshd -E; gzip allowed; - for stdin); repeatable")
+	fs.StringArrayVar(&o.fail2banLogs, "fail2ban-log", nil, "join fail2ban's log `FILE` (Ban and Unban lines) to the connections; repeatable")
+	fs.StringVar(&o.logTZ, "log-tz", "", "time `ZONE` of log lines that carry none (traditional syslog, fail2ban), e.g. Europe/Berlin or +01:00 (default: found from the connections, else UTC)")
 	fs.BoolVar(&o.all, "all", false, "list every connection, not only abnormal ones")
 	fs.BoolVarP(&o.explain, "explain", "e", false, "explain each abnormal connection: evidence, findings, causes, next steps")
 	fs.DurationVar(&o.idle, "idle-threshold", analyze.DefaultIdleThreshold, "silence after which a reset drawn by the next packet is an idle-timeout reset")

@@ -26,6 +26,10 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer src.Close()
+	ll, err := startLiveLog(ctx, o, stderr) // --sshd-log: sshdlog_live.go
+	if err != nil {
+		return err
+	}
 	var m *metrics.Metrics
 	if o.metrics != "" {
 		// Listen before dropping privileges, as a low port may need them.
@@ -64,13 +68,13 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		tally.Add(f)
 		m.Flow(f)
 		if o.format == "json" {
-			return report.JSONFlow(stdout, f, false)
+			return ll.jsonFlow(stdout, f)
 		}
 		if o.format == "ecs" {
 			return report.ECS(stdout, f, false)
 		}
 		if o.all || f.Notable() {
-			return report.StreamLine(stdout, f, o.explain)
+			return ll.streamLine(stdout, f, o.explain)
 		}
 		return nil
 	}

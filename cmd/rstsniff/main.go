@@ -181,6 +181,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitCode(generate(o, stdout, stderr)) // docgen.go
 	case o.list:
 		return listInterfaces(stdout)
+	case len(o.sshdLogs)+len(o.fail2banLogs) > 0:
+		return runServerLog(ctx, o, stdin, stdout, stderr) // sshdlog.go
 	case o.iface != "":
 		return runLive(ctx, o, stdout, stderr)
 	case o.correlate:

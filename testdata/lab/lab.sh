@@ -40,15 +40,26 @@ pair_cases=(pair-reject-banner pair-inject pair-mss-clamp pair-drop-large pair-n
 # output), probe.err and probe.exit; probe-locate one set per run.
 probe_cases=(probe-clean probe-reject-banner probe-rate-limit probe-maxstartups probe-mtu-blackhole probe-refused probe-nobody probe-locate
 	probe-syn-drop probe-icmp-reject probe-post-handshake)
+# sshd's log joined to the connections (rstsniff --sshd-log): "sshdlog"
+# names them all. LAB_SYSLOG=1 makes every case's sshd log through syslog
+# (sshd.log.rfc3339, .syslog, .json) instead of -E (sshd.log); LAB_SKEW
+# sets that log's clock off by a duration (e.g. 90s); LAB_LOGLEVEL=INFO
+# overrides the lab's LogLevel VERBOSE.
+sshdlog_cases=(login-grace parallel20 ban)
+# penalty needs sshd 9.8 or later (PerSourcePenalties): LAB_SSHD.
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=("${all_cases[@]}")
 [ "${cases[*]}" != pairs ] || cases=("${pair_cases[@]}")
 [ "${cases[*]}" != probes ] || cases=("${probe_cases[@]}")
+[ "${cases[*]}" != sshdlog ] || cases=("${sshdlog_cases[@]}")
 
 id=rsl$$
 work=$(mktemp -d)
 declare -A built=()
 CLI4=198.51.100.2 SRV4=203.0.113.2 SRV6=2001:db8:2::2
+# LAB_SSHD runs another sshd than the distribution's (e.g. one built from
+# openssh-portable, for the log lines of newer releases).
+SSHD=${LAB_SSHD:-/usr/sbin/sshd}
 
 inc() { ip netns exec "$C" "$@"; }
 inr() { ip netns exec "$R" "$@"; }
@@ -59,6 +70,7 @@ cleanup() {
 	set +e
 	[ -f "$work/sshd.pid" ] && kill "$(cat "$work/sshd.pid")" 2>/dev/null
 	[ -f "$work/sshd-jump.pid" ] && kill "$(cat "$work/sshd-jump.pid")" 2>/dev/null
+	[ -f "$work/syslogd.pid" ] && kill "$(cat "$work/syslogd.pid")" 2>/dev/null
 	for ns in $(ip netns list | awk '{print $1}' | grep "^$id-"); do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
@@ -169,16 +181,18 @@ PerSourcePenalties no
 LogLevel VERBOSE
 EOF
 	# PerSourcePenalties only exists from OpenSSH 9.8 on.
-	if ! /usr/sbin/sshd -t -f "$work/sshd_config" 2>/dev/null; then
+	if ! "$SSHD" -t -f "$work/sshd_config" 2>/dev/null; then
 		sed -i '/^PerSourcePenalties/d' "$work/sshd_config"
 	fi
 }
 
 start_sshd() { # extra sshd -o options
+	[ -z "${LAB_LOGLEVEL:-}" ] || set -- "$@" "LogLevel=$LAB_LOGLEVEL"
+	[ "${LAB_SYSLOG:-}" != 1 ] || { start_sshd_syslog "$@"; return; }
 	local opts=()
 	for o in "$@"; do opts+=(-o "$o"); done
 	rm -f "$work/sshd.pid"
-	ins /usr/sbin/sshd -f "$work/sshd_config" -E "$dir/sshd.log" "${opts[@]}"
+	ins "$SSHD" -f "$work/sshd_config" -E "$dir/sshd.log" "${opts[@]}"
 	for _ in $(seq 50); do
 		[ -s "$work/sshd.pid" ] && [ -n "$(ins ss -Hltn 'sport = :22')" ] && break
 		sleep 0.1
@@ -189,6 +203,7 @@ stop_sshd() {
 	[ -f "$work/sshd.pid" ] && kill "$(cat "$work/sshd.pid")" 2>/dev/null || true
 	rm -f "$work/sshd.pid"
 	sleep 0.2
+	stop_syslogd
 }
 
 start_capture() { # tcpdump options and filter
@@ -292,7 +307,12 @@ case_sshd-killed() { # the session's sshd processes are killed mid-session
 	client root@$SRV4 'sleep 30' &
 	local c=$!
 	sleep 1.5
-	ins pkill -9 -f 'sshd: root' || true
+	# Only this lab's server namespace: a bare pkill sees every PID on the
+	# machine and killed the sessions of labs running at the same time.
+	local p
+	for p in $(ip netns pids "$S"); do
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -Eq '^sshd(-session)?: root' && kill -9 "$p" 2>/dev/null || true
+	done
 	wait $c || true
 	stop_capture
 	stop_sshd
@@ -959,6 +979,125 @@ case_probe-locate() { # two routers; router 1, then router 2, forges resets for 
 	topo one
 }
 
+# --- sshd's log ------------------------------------------------------------
+
+# start_sshd_syslog starts sshd logging through syslog() to the lab's
+# syslogd: in a mount namespace of its own, /dev is a tmpfs holding the few
+# devices sshd uses and /dev/log, the syslogd's socket (the host's /dev is
+# not touched).
+start_sshd_syslog() { # extra sshd -o options
+	local opts=()
+	for o in "$@"; do opts+=(-o "$o"); done
+	rm -f "$work/sshd.pid"
+	"$work/syslogd" -skew "${LAB_SKEW:-0s}" "$work/log.sock" "$dir/sshd.log" &
+	echo $! >"$work/syslogd.pid"
+	for _ in $(seq 50); do [ -S "$work/log.sock" ] && break; sleep 0.05; done
+	ins unshare -m --propagation private bash -c '
+		set -e
+		work=$1; shift
+		mkdir -p "$work/olddev"
+		mount --bind /dev "$work/olddev"
+		mount -t tmpfs -o mode=755 labdev /dev
+		for d in null zero full random urandom tty ptmx; do
+			touch "/dev/$d"; mount --bind "$work/olddev/$d" "/dev/$d"
+		done
+		mkdir -p /dev/pts /dev/shm
+		mount --bind "$work/olddev/pts" /dev/pts
+		mount --bind "$work/olddev/shm" /dev/shm
+		ln -s "$work/log.sock" /dev/log
+		exec "$@"' _ "$work" "$SSHD" -f "$work/sshd_config" -o SyslogFacility=AUTH "${opts[@]}"
+	for _ in $(seq 50); do
+		[ -s "$work/sshd.pid" ] && [ -n "$(ins ss -Hltn 'sport = :22')" ] && break
+		sleep 0.1
+	done
+}
+
+stop_syslogd() {
+	[ -f "$work/syslogd.pid" ] || return 0
+	sleep 0.3 # the last lines of sessions ending
+	kill "$(cat "$work/syslogd.pid")" 2>/dev/null || true
+	wait "$(cat "$work/syslogd.pid")" 2>/dev/null || true
+	rm -f "$work/syslogd.pid" "$work/log.sock"
+}
+
+case_login-grace() { # a client connects, reads the banner and says nothing: LoginGraceTime (2 s) runs out
+	start_sshd LoginGraceTime=2
+	start_capture -i c0 'tcp or icmp or icmp6'
+	inc bash -c "exec 3<>/dev/tcp/$SRV4/22; head -1 <&3 >/dev/null; cat <&3 >/dev/null" || true
+	echo "exit 0" >>"$dir/client.txt"
+	stop_capture
+	stop_sshd
+}
+
+case_parallel20() { # twenty connections at once from one client address: ten logins, five refused keys, five aborted after the banners
+	start_sshd MaxStartups=100 MaxSessions=100
+	start_capture -i c0 'tcp or icmp or icmp6'
+	local pids=() i
+	for i in $(seq 10); do client root@$SRV4 'sleep 1' & pids+=($!); done
+	for i in $(seq 5); do key=$work/strangerkey client root@$SRV4 true & pids+=($!); done
+	for i in $(seq 5); do inc "$work/abort" $SRV4:22 >>"$dir/client.out" 2>>"$dir/client.txt" & pids+=($!); done
+	wait "${pids[@]}" || true
+	stop_capture
+	stop_sshd
+}
+
+case_ban() { # fail2ban-style: a refused key, then the server bans the client (iptables REJECT, a fail2ban log line), then the client tries again
+	start_sshd
+	start_capture -i c0 'tcp or icmp or icmp6'
+	key=$work/strangerkey client root@$SRV4 true
+	sleep 4
+	ins iptables -I INPUT -p tcp --dport 22 -s $CLI4 -j REJECT --reject-with tcp-reset
+	echo "$(date -u '+%Y-%m-%d %H:%M:%S,%3N') fail2ban.actions        [4242]: NOTICE  [sshd] Ban $CLI4" >>"$dir/fail2ban.log"
+	client root@$SRV4 true
+	sleep 1
+	ins iptables -D INPUT -p tcp --dport 22 -s $CLI4 -j REJECT --reject-with tcp-reset
+	echo "$(date -u '+%Y-%m-%d %H:%M:%S,%3N') fail2ban.actions        [4242]: NOTICE  [sshd] Unban $CLI4" >>"$dir/fail2ban.log"
+	stop_capture
+	stop_sshd
+}
+
+case_live-sshdlog() { # rstsniff live with --sshd-log following sshd's -E file, across a rotation (mv, then SIGHUP: sshd re-opens it)
+	[ -x "${RSTSNIFF:-}" ] || { echo "lab: live-sshdlog needs RSTSNIFF=/path/to/rstsniff" >&2; return 1; }
+	start_sshd
+	# Not through inc: $! must be rstsniff itself.
+	ip netns exec "$C" "$RSTSNIFF" -i c0 --format json --grace 1s --sshd-log "$dir/sshd.log" \
+		>"$dir/stream.jsonl" 2>"$dir/rstsniff.err" &
+	local pid=$!
+	for _ in $(seq 100); do
+		grep -q "live capture on" "$dir/rstsniff.err" 2>/dev/null && break
+		sleep 0.05
+	done
+	client root@$SRV4 'echo hello'
+	sleep 2
+	mv "$dir/sshd.log" "$dir/sshd.log.1"
+	kill -HUP "$(cat "$work/sshd.pid")"
+	for _ in $(seq 50); do
+		[ -s "$dir/sshd.log" ] && [ -n "$(ins ss -Hltn 'sport = :22')" ] && break
+		sleep 0.1
+	done
+	inr iptables -I FORWARD -p tcp --dport 22 -m string --algo bm --string SSH- -j REJECT --reject-with tcp-reset
+	client root@$SRV4 true
+	inr iptables -F FORWARD
+	sleep 2.5
+	kill -INT $pid
+	local rc=0
+	wait $pid || rc=$?
+	echo "exit $rc" >"$dir/rstsniff.exit"
+	stop_sshd
+}
+
+case_penalty() { # sshd 9.8+: PerSourcePenalties on (authfail 30 s), a refused key, then the same client again
+	"$SSHD" -T -f "$work/sshd_config" 2>/dev/null | grep -q "^persourcepenalties" ||
+		{ echo "lab: penalty needs sshd 9.8 or later (LAB_SSHD)" >&2; return 1; }
+	start_sshd "PerSourcePenalties=authfail:30s min:1s"
+	start_capture -i c0 'tcp or icmp or icmp6'
+	key=$work/strangerkey client root@$SRV4 true
+	sleep 0.5
+	client root@$SRV4 true
+	stop_capture
+	stop_sshd
+}
+
 # --- main ------------------------------------------------------------------
 
 for t in ip iptables tcpdump ssh ssh-keygen /usr/sbin/sshd go; do
@@ -1077,6 +1216,7 @@ case_service-prometheus() { # a clean login, then the router forges a reset for 
 (cd "$here/abort" && go build -o "$work/abort" .)
 (cd "$here/inject" && go build -o "$work/inject" .)
 (cd "$here/evilserver" && go build -o "$work/evilserver" .)
+(cd "$here/syslogd" && go build -o "$work/syslogd" .)
 setup
 topo one
 for c in "${cases[@]}"; do

@@ -1,0 +1,272 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/correlate"
+	"github.com/rstsniff/rstsniff/report"
+	"github.com/rstsniff/rstsniff/sshdlog"
+)
+
+// runServerLog reads the captures, then sshd's (and fail2ban's) logs, joins
+// the lines to the connections and reports both: the server's word beside
+// the packets (issue 18). It holds every connection, as the join needs
+// them all to estimate the log's clock before placing a line.
+func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.Writer) error {
+	if err := checkServerLogFlags(o); err != nil {
+		return err
+	}
+	for _, n := range append(append([]string{}, o.sshdLogs...), o.fail2banLogs...) {
+		if n == "-" || (n == journalSource && o.iface != "") {
+			continue
+		}
+		if _, err := os.Stat(n); err != nil && o.iface == "" {
+			return err
+		}
+	}
+	if o.iface != "" {
+		return runLive(ctx, o, stdout, stderr) // it follows the logs (sshdlog_live.go)
+	}
+	if o.correlate {
+		return runCorrelate(ctx, o, stdin, stdout, stderr) // it joins the logs to each capture (correlateServerLog)
+	}
+	for _, n := range o.sshdLogs {
+		if n == journalSource {
+			return &usageError{fmt.Sprintf("--sshd-log %s follows journald during a live capture (-i); to read a capture, give journalctl -u ssh -o json's output", journalSource)}
+		}
+	}
+	if o.logTZ != "" {
+		if _, err := parseZone(o.logTZ); err != nil {
+			return &usageError{fmt.Sprintf("--log-tz: %v", err)}
+		}
+	}
+	r := &report.Run{Tally: &report.Tally{}}
+	budget := o.count
+	var ev *evidence
+	if o.write != "" {
+		var err error
+		if ev, err = newEvidence(o.write); err != nil {
+			return err
+		}
+	}
+	defer ev.abort() // unless Close wrote it whole
+	nextID := 1
+	sink := func(f *analyze.Flow) {
+		f.ID = nextID
+		nextID++
+		r.Tally.Add(f)
+		r.Flows = append(r.Flows, f)
+	}
+	if err := analyzeFiles(ctx, o, stdin, stderr, &budget, ev, sink, r); err != nil {
+		return err
+	}
+	if ev != nil {
+		if err := ev.Close(); err != nil {
+			return err
+		}
+	}
+	near := time.Now()
+	if len(r.Inputs) > 0 && !r.Inputs[0].Start.IsZero() {
+		near = r.Inputs[0].Start
+	}
+	lines, files, err := readServerLogs(o, stdin, near)
+	if err != nil {
+		return err
+	}
+	sl := &report.ServerLog{Files: files}
+	conns := make([]sshdlog.Conn, 0, len(r.Flows))
+	for _, f := range r.Flows {
+		conns = append(conns, connOf(f))
+	}
+	sl.Result = sshdlog.Join(conns, lines, sshdlog.Options{})
+	// Only the connections a listing shows, as without a log; the JSON
+	// lines carry every one.
+	if o.format != "json" {
+		var shown []*analyze.Flow
+		for _, f := range r.Flows {
+			a := sl.Result.Accounts[f.ID]
+			if o.all || f.Notable() || (a != nil && len(a.Findings) > 0) {
+				if len(shown) < listLimit(o.format) {
+					shown = append(shown, f)
+				} else {
+					r.Tally.Unlisted++
+				}
+			}
+		}
+		r.Flows = shown
+	}
+	meta := report.Meta{Version: version, Command: o.command, All: o.all}
+	if err := writeServerLogReport(stdout, stderr, o, r, sl, meta); err != nil {
+		return fmt.Errorf("writing output: %v", err)
+	}
+	if r.Abnormal() {
+		return abnormal()
+	}
+	return nil
+}
+
+func writeServerLogReport(stdout, stderr io.Writer, o *options, r *report.Run, sl *report.ServerLog, meta report.Meta) error {
+	switch o.format {
+	case "json":
+		bw := bufio.NewWriterSize(stdout, 64<<10)
+		for _, f := range r.Flows {
+			if err := report.JSONFlowServerLog(bw, f, len(o.reads) > 1, sl.Result); err != nil {
+				return err
+			}
+		}
+		if err := report.JSONServerLog(bw, sl, o.all); err != nil {
+			return err
+		}
+		if err := report.JSONSummary(bw, r); err != nil {
+			return err
+		}
+		return bw.Flush()
+	case "markdown":
+		if err := report.Markdown(stdout, r, meta); err != nil {
+			return err
+		}
+		return report.ServerLogMarkdown(stdout, r, sl, o.all)
+	case "html":
+		var page strings.Builder
+		if err := report.HTML(&page, r, meta); err != nil {
+			return err
+		}
+		return report.ServerLogPage(stdout, page.String(), r, sl, o.all)
+	}
+	if err := report.Table(stdout, r, report.TableOptions{All: o.all, Explain: o.explain}); err != nil {
+		return err
+	}
+	return report.ServerLogExplain(stdout, r, sl, o.all)
+}
+
+// readServerLogs reads every --sshd-log and --fail2ban-log.
+func readServerLogs(o *options, stdin io.Reader, near time.Time) ([]sshdlog.Line, []report.ServerLogFile, error) {
+	var zone *time.Location
+	if o.logTZ != "" {
+		z, err := parseZone(o.logTZ)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--log-tz: %v", err)
+		}
+		zone = z
+	}
+	var lines []sshdlog.Line
+	var files []report.ServerLogFile
+	for _, name := range append(append([]string{}, o.sshdLogs...), o.fail2banLogs...) {
+		ls, st, err := readServerLog(name, stdin, sshdlog.ReadOptions{Zone: zone, Near: near})
+		if err != nil {
+			return nil, nil, err
+		}
+		lines = append(lines, ls...)
+		files = append(files, report.ServerLogFile{Name: name, Stats: st})
+	}
+	return lines, files, nil
+}
+
+// correlateServerLog joins the logs to each capture's connections after a
+// --correlate report (nothing when no log was given): the table, Markdown
+// sections, or JSON lines of type sshd_log_flow and sshd_log, per capture.
+// (The HTML page is written whole before; it does not show the log yet.)
+func correlateServerLog(stdout, stderr io.Writer, o *options, stdin io.Reader, caps []*correlate.Capture) error {
+	if len(o.sshdLogs)+len(o.fail2banLogs) == 0 || len(caps) == 0 {
+		return nil
+	}
+	lines, files, err := readServerLogs(o, stdin, caps[0].Start)
+	if err != nil {
+		return err
+	}
+	for _, c := range caps {
+		conns := make([]sshdlog.Conn, 0, len(c.Flows))
+		for _, f := range c.Flows {
+			conns = append(conns, connOf(f))
+		}
+		sl := &report.ServerLog{Files: files, Result: sshdlog.Join(conns, lines, sshdlog.Options{}), Capture: c.Name}
+		switch o.format {
+		case "json":
+			err = report.ServerLogCaptureJSON(stdout, c.Flows, sl, o.all)
+		case "table":
+			err = report.ServerLogCaptureTable(stdout, c.Flows, sl, o.all)
+		case "markdown":
+			err = report.ServerLogMarkdown(stdout, &report.Run{Flows: c.Flows}, sl, o.all)
+		default:
+			fmt.Fprintf(stderr, "rstsniff: the %s report of --correlate does not show the server's log yet: use --format table or json for it\n", o.format)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkServerLogFlags: standard input is read once, by the capture or one
+// log.
+func checkServerLogFlags(o *options) error {
+	stdin := 0
+	for _, n := range append(append(append([]string{}, o.reads...), o.sshdLogs...), o.fail2banLogs...) {
+		if n == "-" {
+			stdin++
+		}
+	}
+	if stdin > 1 {
+		return &usageError{"standard input (-) can be read only once: give the capture or one log as -, not both"}
+	}
+	return nil
+}
+
+// readServerLog reads one log file (- for standard input).
+func readServerLog(name string, stdin io.Reader, opt sshdlog.ReadOptions) ([]sshdlog.Line, sshdlog.Stats, error) {
+	if name == "-" {
+		return sshdlog.Read(stdin, "-", opt)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, sshdlog.Stats{}, err
+	}
+	defer f.Close()
+	return sshdlog.Read(f, name, opt)
+}
+
+// parseZone reads a zone name (Europe/Berlin, UTC) or an offset (+01:00,
+// -0500).
+func parseZone(s string) (*time.Location, error) {
+	if strings.HasPrefix(s, "+") || strings.HasPrefix(s, "-") {
+		for _, layout := range []string{"-07:00", "-0700", "-07"} {
+			if t, err := time.Parse(layout, s); err == nil {
+				_, off := t.Zone()
+				return time.FixedZone(s, off), nil
+			}
+		}
+		return nil, fmt.Errorf("bad offset %q: use +hh:mm", s)
+	}
+	return time.LoadLocation(s)
+}
+
+// connOf is what the join needs of a flow.
+func connOf(f *analyze.Flow) sshdlog.Conn {
+	c := sshdlog.Conn{ID: f.ID, Client: f.Client, Server: f.Server, Start: f.Start, End: f.End, Open: f.Outcome == analyze.OutcomeOpen,
+		Midstream: f.Midstream}
+	beside := 0
+	for _, r := range f.Resets {
+		if r.From == analyze.Server {
+			c.ServerReset = true
+			if r.Origin != analyze.OriginMiddlebox {
+				c.ServerEnded = true
+			}
+			if r.Forger == analyze.ForgerSenderHost {
+				beside++
+			}
+		}
+	}
+	c.ServerResetBeside = c.ServerReset && beside > 0
+	if f.Outcome == analyze.OutcomeClosed && f.ClosedBy == analyze.Server {
+		c.ServerEnded = true
+	}
+	return c
+}
