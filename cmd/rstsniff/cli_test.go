@@ -349,3 +349,18 @@ func TestFlagsAsPeopleType(t *testing.T) {
 		}
 	}
 }
+
+// probe passes --sshd-log to the analysis of its own packets: the server's
+// log is read and joined as with -r (here it names another connection, so
+// it joins none and says so). Needs capture rights (root) and loopback.
+func TestProbeWithServerLog(t *testing.T) {
+	if os.Geteuid() != 0 || testing.Short() {
+		t.Skip("probe captures its packets: needs root")
+	}
+	log := filepath.Join(t.TempDir(), "sshd.log")
+	os.WriteFile(log, []byte("Connection from 127.0.0.1 port 40000 on 127.0.0.1 port 1 rdomain \"\"\n"), 0o644)
+	out, errOut, code := runCLI(t, "", "probe", "--count", "1", "--timeout", "3s", "--sshd-log", log, "127.0.0.1:1")
+	if code != exitAbnormal || !strings.Contains(out, "Server log "+log) || !strings.Contains(out, "Joined 0 of 1 lines") {
+		t.Errorf("exit %d\n%s\n%s", code, out, errOut)
+	}
+}

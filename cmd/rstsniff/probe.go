@@ -38,6 +38,9 @@ type probeOptions struct {
 	locate   bool
 	explain  bool
 	maxTTL   int
+	// The server's log, joined to the probe's connections as with -r.
+	sshdLogs, fail2banLogs []string
+	logTZ                  string
 }
 
 func parseProbeFlags(args []string, stderr io.Writer) (*probeOptions, error) {
@@ -56,6 +59,9 @@ func parseProbeFlags(args []string, stderr io.Writer) (*probeOptions, error) {
 	fs.BoolVar(&o.locate, "locate", false, "when a reset is forged, repeat its trigger with TTL 1, 2, ... to find the hop that forges it")
 	fs.IntVar(&o.maxTTL, "max-ttl", 16, "--locate tries TTLs up to `N`")
 	fs.BoolVarP(&o.explain, "explain", "e", false, "explain each abnormal connection")
+	fs.StringArrayVar(&o.sshdLogs, "sshd-log", nil, "join sshd's log `FILE` to the probe's connections, as with -r; repeatable")
+	fs.StringArrayVar(&o.fail2banLogs, "fail2ban-log", nil, "join fail2ban's log `FILE` to the probe's connections; repeatable")
+	fs.StringVar(&o.logTZ, "log-tz", "", "time `ZONE` of log lines that carry none")
 	help := fs.BoolP("help", "h", false, "show this help")
 	err := fs.Parse(args)
 	if err != nil || *help {
@@ -143,6 +149,15 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		// The same analysis as -r, on the probe's own packets: first as
 		// JSON for the facts --locate needs, then in the format asked.
 		base := []string{"-r", pc.path, "--ports", strconv.Itoa(int(port)), "--all"}
+		for _, l := range o.sshdLogs {
+			base = append(base, "--sshd-log", l)
+		}
+		for _, l := range o.fail2banLogs {
+			base = append(base, "--fail2ban-log", l)
+		}
+		if o.logTZ != "" {
+			base = append(base, "--log-tz", o.logTZ)
+		}
 		var js, jerr bytes.Buffer
 		c := exitStatus(run(ctx, append(base, "--format", "json"), nil, &js, &jerr), &jerr)
 		if c == exitUsage {
