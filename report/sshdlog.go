@@ -541,10 +541,11 @@ func ServerLogHTML(w io.Writer, r *Run, sl *ServerLog, all bool) error {
 	// overrides, which html/template leaves as they are) and then the
 	// template's escaping.
 	page := struct {
+		Capture  string
 		Summary  []string
 		Flows    []hFlow
 		Unjoined []hLine
-	}{Summary: serverLogSummary(sl)}
+	}{Capture: Safe(sl.Capture), Summary: serverLogSummary(sl)}
 	res := sl.Result
 	for _, f := range r.Flows {
 		a := res.Accounts[f.ID]
@@ -574,7 +575,7 @@ func ServerLogHTML(w io.Writer, r *Run, sl *ServerLog, all bool) error {
 }
 
 var serverLogTmpl = template.Must(template.New("sshdlog").Parse(`<section id="sshd-log">
-<h2>The server's log</h2>
+<h2>The server's log{{if .Capture}} joined to <code>{{.Capture}}</code>{{end}}</h2>
 <ul>{{range .Summary}}<li>{{.}}</li>{{end}}</ul>
 {{range .Flows}}<h3>{{.Title}}</h3>
 <table><tr><th>Line</th><th>Kind</th><th>Joined by</th><th>Message</th></tr>

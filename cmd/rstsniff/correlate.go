@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -61,6 +62,14 @@ func runCorrelate(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 	case "markdown":
 		err = report.CorrelationMarkdown(stdout, c, meta)
 	case "html":
+		if len(o.sshdLogs)+len(o.fail2banLogs) > 0 {
+			// The server's log goes into the page, before its end.
+			var page bytes.Buffer
+			if err = report.CorrelationHTML(&page, c, meta); err == nil {
+				err = correlateServerLogHTML(stdout, o, stdin, caps, page.String())
+			}
+			break
+		}
 		err = report.CorrelationHTML(stdout, c, meta)
 	default:
 		err = report.CorrelationTable(stdout, c)

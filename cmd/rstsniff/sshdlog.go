@@ -173,6 +173,36 @@ func readServerLogs(o *options, stdin io.Reader, near time.Time) ([]sshdlog.Line
 // --correlate report (nothing when no log was given): the table, Markdown
 // sections, or JSON lines of type sshd_log_flow and sshd_log, per capture.
 // (The HTML page is written whole before; it does not show the log yet.)
+// correlateServerLogHTML writes the comparison's page with, before its
+// end, the server's log joined to each capture's connections.
+func correlateServerLogHTML(stdout io.Writer, o *options, stdin io.Reader, caps []*correlate.Capture, page string) error {
+	if len(caps) == 0 {
+		_, err := io.WriteString(stdout, page)
+		return err
+	}
+	lines, files, err := readServerLogs(o, stdin, caps[0].Start)
+	if err != nil {
+		return err
+	}
+	var sections strings.Builder
+	for _, c := range caps {
+		conns := make([]sshdlog.Conn, 0, len(c.Flows))
+		for _, f := range c.Flows {
+			conns = append(conns, connOf(f))
+		}
+		sl := &report.ServerLog{Files: files, Result: sshdlog.Join(conns, lines, sshdlog.Options{}), Capture: c.Name}
+		if err := report.ServerLogHTML(&sections, &report.Run{Flows: c.Flows}, sl, o.all); err != nil {
+			return err
+		}
+	}
+	i := strings.LastIndex(page, "</body>")
+	if i < 0 {
+		i = len(page)
+	}
+	_, err = io.WriteString(stdout, page[:i]+sections.String()+page[i:])
+	return err
+}
+
 func correlateServerLog(stdout, stderr io.Writer, o *options, stdin io.Reader, caps []*correlate.Capture) error {
 	if len(o.sshdLogs)+len(o.fail2banLogs) == 0 || len(caps) == 0 {
 		return nil
@@ -194,8 +224,7 @@ func correlateServerLog(stdout, stderr io.Writer, o *options, stdin io.Reader, c
 			err = report.ServerLogCaptureTable(stdout, c.Flows, sl, o.all)
 		case "markdown":
 			err = report.ServerLogMarkdown(stdout, &report.Run{Flows: c.Flows}, sl, o.all)
-		default:
-			fmt.Fprintf(stderr, "rstsniff: the %s report of --correlate does not show the server's log yet: use --format table or json for it\n", o.format)
+		default: // html: correlateServerLogHTML, inside the page
 			return nil
 		}
 		if err != nil {

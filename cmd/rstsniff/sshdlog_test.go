@@ -505,6 +505,12 @@ func TestServerLogCorrelate(t *testing.T) {
 	if code == exitUsage || strings.Count(md, "## The server's log joined to") != 2 || !strings.Contains(md, "**sshd-reset-both-ends**") {
 		t.Errorf("markdown (exit %d, %s): a section per capture and the finding expected:\n%s", code, errOut, md)
 	}
+	page, errOut, code := runCLI(t, "", "--correlate", "-r", filepath.Join(dir, "client.pcap"), "-r", filepath.Join(dir, "server.pcap"),
+		"--sshd-log", filepath.Join(dir, "sshd.log"), "--format", "html")
+	if code == exitUsage || strings.Count(page, "<h2>The server's log joined to") != 2 || !strings.Contains(page, "sshd-reset-both-ends") ||
+		!strings.HasSuffix(strings.TrimSpace(page), "</html>") || strings.Index(page, "sshd-log") > strings.Index(page, "</body>") {
+		t.Errorf("html (exit %d, %s): a section per capture inside the page expected", code, errOut)
+	}
 }
 
 // TestServerLogErrors: bad input gets one line and exit status 2.
