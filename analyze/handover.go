@@ -103,9 +103,6 @@ func (a *Analyzer) take(fs []*flow, final bool) *Batch {
 	return &Batch{fs: fs, now: now, final: final}
 }
 
-// maxFree bounds the ended flows kept for reuse.
-const maxFree = 1024
-
 // recycle keeps an ended flow's memory for the next connection: a busy
 // capture opens a connection every few packets, and reusing the ~3 KB
 // spares the allocator and the garbage collector. Its results were

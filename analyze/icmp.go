@@ -25,9 +25,6 @@ type ICMPError struct {
 	Seq        uint32 // sequence number of the quoted segment
 }
 
-// maxICMP bounds the errors kept per connection.
-const maxICMP = 8
-
 // icmp files an ICMP error under the connection whose segment it quotes.
 func (a *Analyzer) icmp(frame int, ts time.Time, seg *decode.Segment) uint64 {
 	k := &a.key

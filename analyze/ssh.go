@@ -18,17 +18,6 @@ const (
 	msgDisconnect = 1 // RFC 4253 §11.1
 )
 
-// Limits that keep a hostile stream from deciding how much memory we use.
-const (
-	maxLineLen        = 8192      // SSH_MAX_BANNER_LEN in OpenSSH
-	maxPreBannerLines = 1024      // SSH_MAX_PRE_BANNER_LINES in OpenSSH
-	keptPreBanner     = 8         // pre-banner lines kept for the report
-	keptLineLen       = 256       // characters kept of each pre-banner line
-	keptBannerLen     = 1024      // characters kept of an identification string
-	maxPacketLen      = 256 << 10 // PACKET_MAX_SIZE in OpenSSH
-	maxKexInitKept    = 64 << 10  // KEXINIT payload bytes buffered for parsing
-)
-
 type walkState uint8
 
 const (

@@ -1,9 +1,5 @@
 package analyze
 
-// maxPending caps the out-of-order bytes one direction may hold. Past it
-// the hole is declared lost and parsing of that direction stops.
-const maxPending = 256 << 10
-
 // seqDiff returns a-b in sequence space (RFC 9293 modular arithmetic).
 func seqDiff(a, b uint32) int64 { return int64(int32(a - b)) }
 

@@ -75,10 +75,29 @@ const (
 
 // Memory bounds.
 const (
+	// maxPending caps the out-of-order bytes one direction may hold. Past it
+	// the hole is declared lost and parsing of that direction stops
+	// (choice: more than OpenSSH's largest packet).
+	maxPending = 256 << 10
+	// maxICMP bounds the ICMP errors kept per connection (choice).
+	maxICMP = 8
+	// maxFree bounds the ended flows kept for reuse (choice).
+	maxFree = 1024
 	// maxHosts bounds the baselines: past it the half least recently seen go,
 	// so a day-long capture of many clients holds no more than the latest.
 	maxHosts = 1 << 14
 	// maxHistory bounds the rate history (client and server pairs): past it,
 	// pairs idle longer than the window go, then the least recent half.
 	maxHistory = 1 << 14
+)
+
+// Limits that keep a hostile stream from deciding how much memory we use.
+const (
+	maxLineLen        = 8192      // SSH_MAX_BANNER_LEN in OpenSSH
+	maxPreBannerLines = 1024      // SSH_MAX_PRE_BANNER_LINES in OpenSSH
+	keptPreBanner     = 8         // pre-banner lines kept for the report
+	keptLineLen       = 256       // characters kept of each pre-banner line
+	keptBannerLen     = 1024      // characters kept of an identification string
+	maxPacketLen      = 256 << 10 // PACKET_MAX_SIZE in OpenSSH
+	maxKexInitKept    = 64 << 10  // KEXINIT payload bytes buffered for parsing
 )
