@@ -281,7 +281,7 @@ func (postSynAckDetector) detect(f *flow, _ time.Duration) {
 		return
 	}
 	r := f.out.Resets[end]
-	if r.From == Server && !f.d[0].dataSet && !f.d[1].dataSet && f.established && r.Stage == StageBanner {
+	if r.From == Server && !f.d[0].dataSet && !f.d[1].dataSet && f.established && r.Stage == StageBanner && !f.out.Midstream {
 		f.add(Finding{ID: FindPostSynAckReset, Blame: blameOf(r.Origin, Server), Packets: []int{r.Packet}, Reset: r.Packet})
 	}
 }
@@ -306,7 +306,8 @@ func (clientResetDetector) detect(f *flow, _ time.Duration) {
 type closeBeforeBannerDetector struct{}
 
 func (closeBeforeBannerDetector) detect(f *flow, _ time.Duration) {
-	if !f.established || f.d[1].w.banner != "" || !f.endedByServerBeforeBanner() ||
+	// A capture begun mid-stream cannot show that no banner came before it.
+	if !f.established || f.out.Midstream || f.d[1].w.banner != "" || !f.endedByServerBeforeBanner() ||
 		f.d[0].w.stopWhy == StopNotSSH || f.d[1].w.stopWhy == StopNotSSH {
 		return
 	}

@@ -258,7 +258,9 @@ func (f *flow) stage() Stage {
 	}
 	c, s := &f.d[0].w, &f.d[1].w
 	if c.banner == "" || s.banner == "" {
-		if f.out.Midstream && (c.stopWhy == StopMidstream || s.stopWhy == StopMidstream) {
+		// Begun before the capture, a banner may have gone by unseen:
+		// nothing is claimed about what came before the first packet.
+		if f.out.Midstream {
 			return StageUnknown
 		}
 		return StageBanner
