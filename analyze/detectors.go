@@ -31,6 +31,12 @@ type Finding struct {
 	Sender   ICMPSender // icmp-unreachable: who sent it
 	Close    CloseCause // server-close-before-banner: what the server said instead
 	Stop     StopReason // malformed-ssh: how the stream broke
+	// idle-timeout-reset found by the relative rule (the silence was below
+	// the idle threshold but far beyond the connection's own): its longest
+	// other silence and its handshake round trip (0 when unseen).
+	Relative bool
+	Usual    time.Duration
+	RTT      time.Duration
 	// Quote is text from the network the finding quotes (untrusted).
 	Quote string
 }
@@ -257,7 +263,11 @@ func (bothEndsDetector) detect(f *flow, _ time.Duration) {
 }
 
 // idle-timeout-reset: after Delay of silence the packet Other drew the
-// ending reset in Side's name.
+// ending reset in Side's name. The silence is at least the idle threshold
+// (a floor users set), or (Relative) a forged reset answered the first
+// packet after the connection's longest silence, which was at least
+// minRelIdle and relIdleFactor times both its round trip (RTT) and its
+// longest other silence (Usual).
 type idleDetector struct{}
 
 func (idleDetector) detect(f *flow, idle time.Duration) {
@@ -266,10 +276,20 @@ func (idleDetector) detect(f *flow, idle time.Duration) {
 		return
 	}
 	r, c := f.out.Resets[end], f.rx[end]
-	if c.hasTrigger && c.trigger.gap >= idle && time.Duration(r.Time.UnixNano()-c.trigger.t) < time.Second {
-		f.add(Finding{ID: FindIdleTimeoutReset, Blame: blameOf(r.Origin, r.From), Packets: []int{c.trigger.frame, r.Packet},
-			Side: r.From, Reset: r.Packet, Other: c.trigger.frame, Delay: c.trigger.gap, HasDelay: true})
+	if !c.hasTrigger || time.Duration(r.Time.UnixNano()-c.trigger.t) >= time.Second {
+		return
 	}
+	fd := Finding{ID: FindIdleTimeoutReset, Blame: blameOf(r.Origin, r.From), Packets: []int{c.trigger.frame, r.Packet},
+		Side: r.From, Reset: r.Packet, Other: c.trigger.frame, Delay: c.trigger.gap, HasDelay: true}
+	switch rtt := f.respDelay(Server) + f.respDelay(Client); {
+	case c.trigger.gap >= idle:
+	case r.Origin == OriginMiddlebox && c.longestGap && c.pktsBefore >= minRelIdlePackets && c.trigger.gap >= minRelIdle &&
+		c.trigger.gap >= relIdleFactor*c.usualGap && c.trigger.gap >= relIdleFactor*rtt:
+		fd.Relative, fd.Usual, fd.RTT = true, c.usualGap, rtt
+	default:
+		return
+	}
+	f.add(fd)
 }
 
 // post-synack-reset: reset right after the handshake, before any byte.

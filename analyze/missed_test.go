@@ -3,6 +3,8 @@ package analyze
 import (
 	"testing"
 	"time"
+
+	"github.com/rstsniff/rstsniff/decode"
 )
 
 // The cases issue 20 found the detectors missing or getting wrong.
@@ -52,5 +54,100 @@ func TestMidstreamClaimsNothingBefore(t *testing.T) {
 	f := feed(Config{}, with(seg{true, FA, 501, 101, "", 120 * time.Second}, seg{false, FA, 101, 502, "", 120*time.Second + time.Millisecond}))[0]
 	if !hasFinding(f, FindCloseBeforeBan) {
 		t.Errorf("with its handshake: findings %v, want server-close-before-banner", findingIDs(f))
+	}
+}
+
+// feedTTL is feed with some frames' TTLs set (1-based frame: TTL).
+func feedTTL(cfg Config, segs []seg, ttl map[int]uint8) []*Flow {
+	a := New(cfg)
+	t0 := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
+	for i, g := range segs {
+		s := decode.Segment{Src: cAddr.Addr(), Dst: sAddr.Addr(), SrcPort: cAddr.Port(), DstPort: sAddr.Port(), TTL: 64,
+			Seq: g.seq, Ack: g.ack, Flags: g.flags, Payload: []byte(g.payload), PayloadLen: len(g.payload)}
+		if g.fromServer {
+			s.Src, s.Dst, s.SrcPort, s.DstPort, s.TTL = sAddr.Addr(), cAddr.Addr(), sAddr.Port(), cAddr.Port(), 63
+		}
+		if v, ok := ttl[i+1]; ok {
+			s.TTL = v
+		}
+		a.Packet(i+1, t0.Add(g.at), &s)
+	}
+	return a.Finish()
+}
+
+// chatter is a session after the handshake: banners, then echoes a few
+// milliseconds apart, every gap at most 4 ms; it ends at 40 ms with the
+// client at seq 101+n, the server at 501+m.
+func chatter() (segs []seg, cseq, sseq uint32, end time.Duration) {
+	segs = with(seg{true, PA, 501, 101, "SSH-2.0-OpenSSH_9.2p1\r\n", 3 * time.Millisecond},
+		seg{false, PA, 101, 524, "SSH-2.0-x\r\n", 4 * time.Millisecond})
+	cseq, sseq, end = 112, 524, 4*time.Millisecond
+	for i := 0; i < 6; i++ {
+		end += 3 * time.Millisecond
+		segs = append(segs, seg{false, PA, cseq, sseq, "abcd", end})
+		cseq += 4
+		end += 3 * time.Millisecond
+		segs = append(segs, seg{true, PA, sseq, cseq, "efgh", end})
+		sseq += 4
+	}
+	return segs, cseq, sseq, end
+}
+
+// A conntrack table that forgets idle connections after a few seconds:
+// the reset answering the first packet after 5 s of silence, forged (TTL
+// 64 where the server's packets come with 63), is an idle-timeout reset
+// although 5 s is below the default threshold; the silence and the usual
+// gaps are stated.
+func TestRelativeIdleTimeout(t *testing.T) {
+	segs, cseq, sseq, end := chatter()
+	typed := end + 5*time.Second
+	segs = append(segs, seg{false, PA, cseq, sseq, "typed\n", typed}, seg{true, R, sseq, 0, "", typed + 100*time.Microsecond})
+	n := len(segs)
+	f := feedTTL(Config{}, segs, map[int]uint8{n: 64})[0]
+	r, _ := f.Ending()
+	if r == nil || r.Origin != OriginMiddlebox {
+		t.Fatalf("ending reset %+v, want a forged one", r)
+	}
+	var fd *Finding
+	for i := range f.Findings {
+		if f.Findings[i].ID == FindIdleTimeoutReset {
+			fd = &f.Findings[i]
+		}
+	}
+	if fd == nil {
+		t.Fatalf("findings %v, want idle-timeout-reset", findingIDs(f))
+	}
+	if !fd.Relative || fd.Delay != 5*time.Second || fd.Usual != 3*time.Millisecond || fd.Other != n-1 || fd.Reset != n {
+		t.Errorf("relative %v silence %v usual %v frames %d/%d, want relative, 5s, 3ms, %d/%d", fd.Relative, fd.Delay, fd.Usual, fd.Other, fd.Reset, n-1, n)
+	}
+
+	// Negatives: the same reset from the server's own distance (genuine);
+	// a silence like the others; a silence under a second; a longer
+	// silence earlier in the connection.
+	genuine := append([]seg(nil), segs...)
+	genuine[n-1].at = typed + 1500*time.Microsecond // as far as the server is
+	if f := feedTTL(Config{}, genuine, nil)[0]; hasFinding(f, FindIdleTimeoutReset) {
+		t.Errorf("a genuine reset after 5 s of silence: %v", findingIDs(f))
+	}
+	short := append([]seg(nil), segs[:n-2]...)
+	short = append(short, seg{false, PA, cseq, sseq, "typed\n", end + 900*time.Millisecond}, seg{true, R, sseq, 0, "", end + 901*time.Millisecond})
+	if f := feedTTL(Config{}, short, map[int]uint8{n: 64})[0]; hasFinding(f, FindIdleTimeoutReset) {
+		t.Errorf("a reset after 0.9 s of silence: %v", findingIDs(f))
+	}
+	earlier := append([]seg(nil), segs[:n-2]...)
+	earlier[len(earlier)-1].at += 30 * time.Second // one silence of 30 s before the last echo
+	earlier = append(earlier, seg{false, PA, cseq, sseq, "typed\n", typed + 30*time.Second}, seg{true, R, sseq, 0, "", typed + 30*time.Second + 100*time.Microsecond})
+	if f := feedTTL(Config{IdleThreshold: time.Hour}, earlier, map[int]uint8{n: 64})[0]; hasFinding(f, FindIdleTimeoutReset) {
+		t.Errorf("a 5 s silence after a 30 s one: %v", findingIDs(f))
+	}
+	pause := append([]seg(nil), segs[:n-2]...)
+	pause[len(pause)-1].at += time.Second // a pause of 1 s before the last echo: 5 s is not 10 times it
+	pause = append(pause, seg{false, PA, cseq, sseq, "typed\n", typed + time.Second}, seg{true, R, sseq, 0, "", typed + time.Second + 100*time.Microsecond})
+	if f := feedTTL(Config{}, pause, map[int]uint8{n: 64})[0]; hasFinding(f, FindIdleTimeoutReset) {
+		t.Errorf("a 5 s silence after a 1 s one: %v", findingIDs(f))
+	}
+	// The threshold stays a floor: above it any reset counts, as before.
+	if f := feedTTL(Config{IdleThreshold: 4 * time.Second}, genuine, nil)[0]; !hasFinding(f, FindIdleTimeoutReset) {
+		t.Errorf("a genuine reset after 5 s with --idle-threshold 4s: %v", findingIDs(f))
 	}
 }

@@ -111,6 +111,12 @@ type resetCtx struct {
 	ipidOK     bool
 	labelOK    bool // carries the sender's IPv6 flow label
 	next       int  // frame of the flow's next packet
+	// The trigger's silence against the flow's others until then: whether
+	// it was the longest, the longest other one, and how many packets the
+	// flow had before the trigger.
+	longestGap bool
+	usualGap   time.Duration
+	pktsBefore int
 	// reply: the RST answers the receiver's last packet the way a TCP stack
 	// does (RFC 9293 §3.5.2: seq = its ACK, or ack = its end), as a kernel
 	// answers every late packet to a closed socket.
@@ -158,6 +164,9 @@ func (f *flow) newResetCtx(from Side, seg *decode.Segment) resetCtx {
 	recv := from.Other()
 	if lp := f.lastFrom[recv.index()]; lp.frame != 0 {
 		c.trigger, c.hasTrigger = lp, true
+		c.longestGap = lp.gap > 0 && lp.gap == f.gaps[0]
+		c.usualGap = f.gaps[1]
+		c.pktsBefore = f.out.Packets[0] + f.out.Packets[1] - 2 // neither the RST nor its trigger
 		if lp.flags.Has(decode.ACK) {
 			c.reply = seg.Seq == lp.ack
 		} else {

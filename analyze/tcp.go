@@ -35,6 +35,12 @@ func (f *flow) packet(frame int, ts time.Time, t int64, from Side, seg *decode.S
 	var gap time.Duration
 	if f.out.Packets[0]+f.out.Packets[1] > 1 {
 		gap = time.Duration(t - f.last)
+		switch {
+		case gap > f.gaps[0]:
+			f.gaps[0], f.gaps[1] = gap, f.gaps[0]
+		case gap > f.gaps[1]:
+			f.gaps[1] = gap
+		}
 	}
 	if n := len(f.rx); n > 0 && f.rx[n-1].next == 0 {
 		f.rx[n-1].next = frame

@@ -68,6 +68,18 @@ const (
 	bigSegment = 1000
 	// minRateOK: a rate limit shows after some connections got through, not one.
 	minRateOK = 2
+	// relIdleFactor: a silence this many times the connection's round trip
+	// and its longest other silence is out of the ordinary for it (choice:
+	// interactive pauses within one session vary by less; the lab's
+	// idle-timeout case has 5.8 s against 43 ms).
+	relIdleFactor = 10
+	// minRelIdle: no silence shorter than this is called idle, whatever
+	// the connection's other gaps (choice: below the idle timeouts of any
+	// conntrack or NAT seen, above scheduling noise).
+	minRelIdle = time.Second
+	// minRelIdlePackets: the connection's usual gaps are known from this
+	// many packets before the silence (choice: a handshake and banners).
+	minRelIdlePackets = 8
 	// dupWindow is how close in time two copies of one packet must be
 	// (choice; tcpdump -i any on the lab's router saw both copies at once).
 	dupWindow = 5 * time.Millisecond

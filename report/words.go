@@ -223,8 +223,16 @@ func summaryParts(f *analyze.Flow, fd *analyze.Finding) (pre string, quotes bool
 		return fmt.Sprintf("Resets went to both ends at the same moment, each in the other end's name (frames %s): neither endpoint can send a reset in the other's name, one device on the path sent them all.",
 			frames(fd.Packets)), false, ""
 	case analyze.FindIdleTimeoutReset:
-		return fmt.Sprintf("After %s of silence the %s's packet (frame %d) drew a reset in the %s's name (frame %d): a NAT, firewall or load balancer on the path had most likely dropped the idle connection.",
-			ms(fd.Delay), fd.Side.Other(), fd.Other, fd.Side, fd.Reset), false, ""
+		silence := ms(fd.Delay) + " of silence"
+		if fd.Relative {
+			silence += fmt.Sprintf(", the connection's longest (its other silences lasted at most %s", ms(fd.Usual))
+			if fd.RTT > 0 {
+				silence += fmt.Sprintf(", its round trip %s", ms(fd.RTT))
+			}
+			silence += "),"
+		}
+		return fmt.Sprintf("After %s the %s's packet (frame %d) drew a reset in the %s's name (frame %d): a NAT, firewall or load balancer on the path had most likely dropped the idle connection.",
+			silence, fd.Side.Other(), fd.Other, fd.Side, fd.Reset), false, ""
 	case analyze.FindPostSynAckReset:
 		return fmt.Sprintf("The connection was reset (frame %d) right after the handshake, before either side sent a byte.", fd.Reset), false, ""
 	case analyze.FindClientReset:
