@@ -31,6 +31,11 @@ type Finding struct {
 	Sender   ICMPSender // icmp-unreachable: who sent it
 	Close    CloseCause // server-close-before-banner: what the server said instead
 	Stop     StopReason // malformed-ssh: how the stream broke
+	// mtu-blackhole with nothing from the peer after the large segment:
+	// the side's smaller segments before it were acknowledged and it was
+	// the side's first large one, so a black hole is likely, but the path
+	// (or the peer) dying at that moment fits as well.
+	Silent bool
 	// idle-timeout-reset found by the relative rule (the silence was below
 	// the idle threshold but far beyond the connection's own): its longest
 	// other silence and its handshake round trip (0 when unseen).
@@ -348,17 +353,29 @@ func (closeBeforeBannerDetector) detect(f *flow, _ time.Duration) {
 
 // mtu-blackhole: Side's large segment went out Count times (Size: first
 // and retransmitted sizes) and was never acknowledged while the peer's
-// packets kept arriving. Packets lists the first transmissions kept.
+// packets kept arriving; or (Silent) nothing of the peer's arrived after
+// it, but it was the side's first large segment and every byte before it
+// was acknowledged. Packets lists the first transmissions kept.
 type mtuDetector struct{}
 
 func (mtuDetector) detect(f *flow, _ time.Duration) {
 	for i, side := range []Side{Client, Server} {
-		b := &f.d[i].ev.big
+		d, b := &f.d[i], &f.d[i].ev.big
 		peer := &f.d[1-i]
-		if b.retrans >= 2 && (!peer.ackSet || seqDiff(peer.maxAck, b.seq) <= 0) && f.out.Packets[1-i] > 0 && peer.last > b.first {
-			f.add(Finding{ID: FindMTUBlackhole, Blame: BlameNetwork, Packets: append([]int(nil), b.frames[:b.nframes]...),
-				Side: side, Count: b.retrans + 1, Size: [2]int{b.n, b.again}})
+		if b.retrans < 2 || peer.ackSet && seqDiff(peer.maxAck, b.seq) > 0 {
+			continue
 		}
+		fd := Finding{ID: FindMTUBlackhole, Blame: BlameNetwork, Packets: append([]int(nil), b.frames[:b.nframes]...),
+			Side: side, Count: b.retrans + 1, Size: [2]int{b.n, b.again}}
+		switch {
+		case f.out.Packets[1-i] > 0 && peer.last > b.first:
+		case d.ev.firstBigSet && d.ev.firstBig == b.seq && d.dataSet && peer.ackSet &&
+			seqDiff(peer.maxAck, d.dataBase) > 0 && peer.maxAck == b.seq:
+			fd.Silent = true
+		default:
+			continue
+		}
+		f.add(fd)
 	}
 }
 

@@ -151,3 +151,52 @@ func TestRelativeIdleTimeout(t *testing.T) {
 		t.Errorf("a genuine reset after 5 s with --idle-threshold 4s: %v", findingIDs(f))
 	}
 }
+
+// A link whose MTU drops packets both ways: the client's banner is
+// acknowledged, its first large segment (the KEXINIT) goes out again and
+// again and nothing from the server comes after it. mtu-blackhole, marked
+// Silent (likely, with the alternative). Negatives: the large segment
+// acknowledged in the end; an earlier large segment acknowledged (this is
+// not the first); nothing of the client's acknowledged before.
+func TestBlackholeNothingBack(t *testing.T) {
+	big := string(make([]byte, 1448))
+	banners := with(seg{true, PA, 501, 101, "SSH-2.0-OpenSSH_9.2p1\r\n", 3 * time.Millisecond},
+		seg{false, PA, 101, 524, "SSH-2.0-x\r\n", 4 * time.Millisecond},
+		seg{true, A, 524, 112, "", 5 * time.Millisecond})
+	var lost []seg
+	for k, at := range []time.Duration{6, 210, 650, 1500, 3200} {
+		_ = k
+		lost = append(lost, seg{false, A, 112, 524, big, at * time.Millisecond})
+	}
+	f := feed(Config{}, append(append([]seg(nil), banners...), lost...))[0]
+	var fd *Finding
+	for i := range f.Findings {
+		if f.Findings[i].ID == FindMTUBlackhole {
+			fd = &f.Findings[i]
+		}
+	}
+	if fd == nil || !fd.Silent || fd.Side != Client || fd.Count != 5 || fd.Size[0] != 1448 || fd.Packets[0] != len(banners)+1 {
+		t.Fatalf("findings %v (%+v), want a silent mtu-blackhole of the client's 1448 bytes sent 5 times from frame %d", findingIDs(f), fd, len(banners)+1)
+	}
+	if f.Outcome != OutcomeTimeout || f.Stage != StageKexInit {
+		t.Errorf("outcome %v at %v, want a timeout at kexinit", f.Outcome, f.Stage)
+	}
+
+	acked := append(append(append([]seg(nil), banners...), lost...), seg{true, A, 524, 112 + 1448, "", 3300 * time.Millisecond})
+	if f := feed(Config{}, acked)[0]; hasFinding(f, FindMTUBlackhole) {
+		t.Errorf("acknowledged in the end: %v", findingIDs(f))
+	}
+	second := append(append([]seg(nil), banners...), seg{false, A, 112, 524, big, 6 * time.Millisecond}, seg{true, A, 524, 112 + 1448, "", 7 * time.Millisecond})
+	for _, s := range lost {
+		s.seq += 1448
+		s.at += 2 * time.Millisecond
+		second = append(second, s)
+	}
+	if f := feed(Config{}, second)[0]; hasFinding(f, FindMTUBlackhole) {
+		t.Errorf("a second large segment lost after the first passed: %v", findingIDs(f))
+	}
+	noAck := append(append([]seg(nil), banners[:4]...), lost...) // the server never acknowledged the client's banner
+	if f := feed(Config{}, noAck)[0]; hasFinding(f, FindMTUBlackhole) {
+		t.Errorf("nothing of the client's acknowledged before: %v", findingIDs(f))
+	}
+}

@@ -25,6 +25,9 @@ type sideEvidence struct {
 	pkts     int
 	tsSet    bool
 	lastTS   uint32
+	// The side's first segment of bigSegment bytes or more.
+	firstBig    uint32
+	firstBigSet bool
 	// The largest segment that was retransmitted, for the MTU black hole.
 	big struct {
 		seq     uint32
@@ -61,6 +64,9 @@ func (e *sideEvidence) packet(frame int, ts int64, seg *decode.Segment) {
 		e.tsSet, e.lastTS = true, seg.TSVal
 	}
 	if seg.PayloadLen >= bigSegment {
+		if !e.firstBigSet {
+			e.firstBig, e.firstBigSet = seg.Seq, true
+		}
 		b := &e.big
 		switch {
 		case b.n > 0 && seg.Seq == b.seq:

@@ -183,6 +183,9 @@ func because(f *analyze.Flow) string {
 		}
 		return fmt.Sprintf("frame %d; the server closed before its banner", fd.Other)
 	case analyze.FindMTUBlackhole:
+		if fd.Silent {
+			return fmt.Sprintf("frame %d; a %d-byte segment sent %d times was never acknowledged and nothing came back: likely a path MTU black hole, or the path died then", fd.Packets[0], fd.Size[0], fd.Count)
+		}
 		return fmt.Sprintf("frame %d; a %d-byte segment sent %d times was never acknowledged: path MTU black hole", fd.Packets[0], fd.Size[0], fd.Count)
 	case analyze.FindSynTimeout:
 		return fmt.Sprintf("frames %d-%d; %d SYN%s over %s", fd.Packets[0], fd.Packets[1], fd.Count, plural(fd.Count), ms(fd.Delay))

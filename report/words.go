@@ -259,6 +259,11 @@ func summaryParts(f *analyze.Flow, fd *analyze.Finding) (pre string, quotes bool
 		if len(fd.Packets) < fd.Count {
 			list += ", ..."
 		}
+		if fd.Silent {
+			return fmt.Sprintf("The %s's %s went out %d times (frames %s) and was never acknowledged, and nothing from the %s arrived after it, though the %s's smaller segments before it were acknowledged: "+
+				"most likely a link on the path has a smaller MTU and the ICMP \"fragmentation needed\" messages are blocked (a path MTU black hole); or the path, or the %s, died at that very moment.",
+				fd.Side, size, fd.Count, list, fd.Side.Other(), fd.Side, fd.Side.Other()), false, ""
+		}
 		return fmt.Sprintf("The %s's %s went out %d times (frames %s) and was never acknowledged, while the %s's packets kept arriving: a link on the path has a smaller MTU and the ICMP \"fragmentation needed\" messages are blocked (a path MTU black hole).",
 			fd.Side, size, fd.Count, list, fd.Side.Other()), false, ""
 	case analyze.FindNotSSH:

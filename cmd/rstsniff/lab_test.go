@@ -82,6 +82,9 @@ var labTruth = map[string]struct {
 		"client_loop: send disconnect: Broken pipe"},
 	// The client's KEXINIT never crosses the 1000-byte link; ssh is killed, no FIN leaves.
 	"mtu-blackhole": {[][]verdict{{{"kex", "open", "", "", "", "mtu-blackhole"}}}, "exit 124"},
+	// Both KEXINITs vanish on the 1000-byte link; nothing of the server's
+	// arrives after its banner; the client's retransmissions go unanswered.
+	"mtu-blackhole-both": {[][]verdict{{{"kexinit", "timeout", "", "", "", "mtu-blackhole"}}}, "exit 124"},
 	// Three logins, then the router refuses the fourth in the server's name.
 	"rate-limit": {append(append([][]verdict{}, cleanClose[0], cleanClose[0], cleanClose[0]),
 		[]verdict{{"handshake", "refused", "server", "server@handshake", "middlebox", "rate-limit,refused,ttl-mismatch"}}),

@@ -31,7 +31,7 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
 all_cases=(clean authfail refused reject-banner post-handshake syn-drop maxstartups sshd-killed client-abort ipv6 port2222 any server-firewall icmp-reject
-	reject-near-server inject-both idle-timeout mtu-blackhole rate-limit lossy-transfer ipv6-forensics hostile-banner)
+	reject-near-server inject-both idle-timeout mtu-blackhole mtu-blackhole-both rate-limit lossy-transfer ipv6-forensics hostile-banner)
 # Captured at both ends at once (client.pcap, server.pcap), or on a jump
 # host (jump.pcap), for --correlate; "pairs" names them all.
 pair_cases=(pair-reject-banner pair-inject pair-mss-clamp pair-drop-large pair-nat pair-ipv6 jump-leg2-reset)
@@ -446,6 +446,31 @@ case_mtu-blackhole() { # two routers joined by a 1000-byte MTU link; ICMP "fragm
 	echo "exit $rc" >>"$dir/client.txt"
 	stop_capture
 	inr iptables -F OUTPUT
+	inr ip link set r1 mtu 1500
+	inr2 ip link set q0 mtu 1500
+	stop_sshd
+	topo one
+}
+
+# The client offers one MAC, so that its KEXINIT (about 1200 bytes) leaves as
+# one full-size segment with no small tail after it: nothing of the
+# client's gets through after its banner, and nothing of the server's back.
+case_mtu-blackhole-both() { # as mtu-blackhole, but both routers drop their ICMP "fragmentation needed": large segments vanish both ways
+	topo two
+	start_sshd
+	inr ip link set r1 mtu 1000
+	inr2 ip link set q0 mtu 1000
+	inr iptables -I OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP
+	inr2 iptables -I OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP
+	start_capture -i c0 'tcp or icmp or icmp6'
+	local rc=0
+	inc timeout 8 ssh -F /dev/null -i "$work/userkey" -o IdentitiesOnly=yes -o BatchMode=yes \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o MACs=hmac-sha2-256-etm@openssh.com \
+		root@$SRV4 true </dev/null >>"$dir/client.out" 2>>"$dir/client.txt" || rc=$?
+	echo "exit $rc" >>"$dir/client.txt"
+	stop_capture
+	inr iptables -F OUTPUT
+	inr2 iptables -F OUTPUT
 	inr ip link set r1 mtu 1500
 	inr2 ip link set q0 mtu 1500
 	stop_sshd
