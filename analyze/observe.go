@@ -187,7 +187,10 @@ func (f *flow) newResetCtx(from Side, seg *decode.Segment) resetCtx {
 		c.recvNxt, c.recvSeqSet = d.nxt, true
 	}
 	ev := &f.d[from.index()].ev
-	if seg.Options&decode.OptTimestamp != 0 && ev.tsSet {
+	// A TSval of 0 says nothing: older Linux kernels send their own
+	// resets so (suricata-verify's output-eve-anomaly-02: sshd's RST+ACK
+	// with TS val 0, its IP ID and sequence number the server's next).
+	if seg.Options&decode.OptTimestamp != 0 && ev.tsSet && seg.TSVal != 0 {
 		if d := seqDiff(seg.TSVal, ev.lastTS); d >= 0 && d < maxTSStep {
 			c.ts = tsContinues
 		} else {

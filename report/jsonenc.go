@@ -261,6 +261,8 @@ func appendFlow(b []byte, jf *jsonFlow) []byte {
 		o.str("seq_state", r.SeqState)
 		o.int("payload_bytes", int64(r.Payload))
 		o.strs("evidence", r.Evidence)
+		o.str("strength", r.Strength)
+		o.strs("decided_by", r.DecidedBy)
 		if r.Kernel != nil {
 			appendKernel(&o, r.Kernel)
 		}
