@@ -100,6 +100,8 @@ type pktRef struct {
 	seq, ack uint32
 	flags    decode.Flags
 	plen     int
+	ipid     uint16
+	v4       bool
 }
 
 // resetCtx is what the flow saw around one RST.
@@ -123,6 +125,10 @@ type resetCtx struct {
 	longestGap bool
 	usualGap   time.Duration
 	pktsBefore int
+
+	sendNxt, recvAck       uint32
+	sendSeqSet, recvAckSet bool
+	senderFIN, recvRST     bool
 	// reply: the RST answers the receiver's last packet the way a TCP stack
 	// does (RFC 9293 §3.5.2: seq = its ACK, or ack = its end), as a kernel
 	// answers every late packet to a closed socket.
@@ -186,6 +192,16 @@ func (f *flow) newResetCtx(from Side, seg *decode.Segment) resetCtx {
 	if d := &f.d[recv.index()]; d.seqSet {
 		c.recvNxt, c.recvSeqSet = d.nxt, true
 	}
+	// For Weaver's RST SEQ CHANGE: the sender's next sequence number and
+	// the receiver's highest ACK before this reset, and whether the sender
+	// had sent a FIN or the receiver a RST.
+	if d := &f.d[from.index()]; d.seqSet {
+		c.sendNxt, c.sendSeqSet = d.nxt, true
+	}
+	if d := &f.d[recv.index()]; d.ackSet {
+		c.recvAck, c.recvAckSet = d.maxAck, true
+	}
+	c.senderFIN, c.recvRST = f.d[from.index()].finSeen, f.d[recv.index()].rstSeen
 	ev := &f.d[from.index()].ev
 	// A TSval of 0 says nothing: older Linux kernels send their own
 	// resets so (suricata-verify's output-eve-anomaly-02: sshd's RST+ACK

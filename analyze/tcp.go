@@ -170,6 +170,7 @@ func (f *flow) packet(frame int, ts time.Time, t int64, from Side, seg *decode.S
 		// A RST never draws a RST: triggers are the other packets.
 		p := &f.lastFrom[x] // field by field, as in duplicate
 		p.frame, p.t, p.gap, p.from, p.seq, p.ack, p.flags, p.plen = frame, t, gap, from, seg.Seq, seg.Ack, fl, seg.PayloadLen
+		p.ipid, p.v4 = seg.IPID, seg.IPVersion == 4
 	}
 	f.last = t
 	f.zeekState(from, seg)

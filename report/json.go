@@ -42,6 +42,8 @@ type jsonReset struct {
 	// Strength of the origin verdict and the signals that decided it.
 	Strength  string   `json:"strength"`
 	DecidedBy []string `json:"decided_by"`
+	// Published fingerprints of forged resets it matches (names).
+	Fingerprints []string `json:"fingerprints,omitempty"`
 
 	Kernel *jsonKernel `json:"kernel,omitempty"` // live capture, kernel witness on
 }
@@ -238,6 +240,9 @@ func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
 		jr.Strength, jr.DecidedBy = st.String(), []string{}
 		for _, s := range sigs {
 			jr.DecidedBy = append(jr.DecidedBy, s.String())
+		}
+		for _, p := range r.Fingerprints {
+			jr.Fingerprints = append(jr.Fingerprints, p.String())
 		}
 	}
 	for _, e := range f.ICMP {

@@ -263,6 +263,9 @@ func appendFlow(b []byte, jf *jsonFlow) []byte {
 		o.strs("evidence", r.Evidence)
 		o.str("strength", r.Strength)
 		o.strs("decided_by", r.DecidedBy)
+		if len(r.Fingerprints) > 0 {
+			o.strs("fingerprints", r.Fingerprints)
+		}
 		if r.Kernel != nil {
 			appendKernel(&o, r.Kernel)
 		}

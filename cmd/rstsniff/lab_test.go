@@ -73,6 +73,16 @@ var labTruth = map[string]struct {
 	// Six forged resets from the router, three each way with stepped sequence numbers.
 	// lab.sh retries until the router's capture holds all six; if it never
 	// does, losing the last pair still shows resets toward both ends.
+	// The injector's published patterns (testdata/lab/inject modes gfw,
+	// type1, ipid): forged resets in the server's name from another
+	// distance answering the client's banner; the server's real banner
+	// follows and the client's kernel resets it.
+	"fp-gfw-triple": {[][]verdict{{{"banner", "reset", "server", "server@banner", "middlebox,middlebox,middlebox,endpoint", "reset-race,ttl-mismatch"}}},
+		"kex_exchange_identification: read: Connection reset by peer"},
+	"fp-intang-type1": {[][]verdict{{{"banner", "reset", "server", "server@banner", "middlebox,endpoint", "reset-race,ttl-mismatch"}}},
+		"kex_exchange_identification: read: Connection reset by peer"},
+	"fp-ip-id-copied": {[][]verdict{{{"banner", "reset", "server", "server@banner", "middlebox,endpoint", "reset-race,ttl-mismatch"}}},
+		"kex_exchange_identification: read: Connection reset by peer"},
 	"inject-both": {[][]verdict{{{"banner", "reset", "server", "server@banner", "middlebox,middlebox,middlebox,middlebox,middlebox,middlebox",
 		"reset-both-ends,reset-burst,reset-burst"},
 		{"banner", "reset", "server", "server@banner", "middlebox,middlebox,middlebox,middlebox", "reset-both-ends"}}},

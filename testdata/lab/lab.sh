@@ -31,7 +31,8 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
 all_cases=(clean authfail refused reject-banner post-handshake syn-drop maxstartups sshd-killed client-abort ipv6 port2222 any server-firewall icmp-reject
-	reject-near-server inject-both idle-timeout mtu-blackhole mtu-blackhole-both rate-limit lossy-transfer ipv6-forensics hostile-banner)
+	reject-near-server inject-both idle-timeout mtu-blackhole mtu-blackhole-both rate-limit lossy-transfer ipv6-forensics hostile-banner
+	fp-gfw-triple fp-intang-type1 fp-ip-id-copied)
 # Captured at both ends at once (client.pcap, server.pcap), or on a jump
 # host (jump.pcap), for --correlate; "pairs" names them all.
 pair_cases=(pair-reject-banner pair-inject pair-mss-clamp pair-drop-large pair-nat pair-ipv6 jump-leg2-reset)
@@ -411,6 +412,35 @@ inject_once() {
 	kill $inj 2>/dev/null || true
 	wait $inj 2>/dev/null || true
 	stop_sshd
+}
+
+# The fingerprint cases: the injector on the router sends one published
+# pattern of forged resets to the client, in the server's name, when the
+# client's banner goes by; captured on the client.
+inject_fingerprint() { # MODE
+	start_sshd
+	# Not through inr: $! must be the injector itself.
+	ip netns exec "$R" "$work/inject" r0 22 1 0 "$1" 2>>"$dir/inject.txt" &
+	local inj=$!
+	sleep 0.3
+	start_capture -i c0 'tcp or icmp or icmp6'
+	client root@$SRV4 true
+	stop_capture
+	kill $inj 2>/dev/null || true
+	wait $inj 2>/dev/null || true
+	stop_sshd
+}
+
+case_fp-gfw-triple() { # three RST+ACKs in the server's name, windows 4229/4230/4231, TTLs 65/66/67 (net4people/bbs#285)
+	inject_fingerprint gfw
+}
+
+case_fp-intang-type1() { # one bare RST in the server's name, window 16384, TTL 50 (INTANG type-1)
+	inject_fingerprint type1
+}
+
+case_fp-ip-id-copied() { # one RST+ACK in the server's name carrying the IP ID of the client's banner packet
+	inject_fingerprint ipid
 }
 
 case_idle-timeout() { # the router forgets idle connections after 3 s and resets what it no longer knows
