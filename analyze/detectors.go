@@ -36,6 +36,9 @@ type Finding struct {
 	// the side's first large one, so a black hole is likely, but the path
 	// (or the peer) dying at that moment fits as well.
 	Silent bool
+	// residual-block: the earlier forged resets were between another
+	// client and this server (not this pair).
+	AllClients bool
 	// idle-timeout-reset found by the relative rule (the silence was below
 	// the idle threshold but far beyond the connection's own): its longest
 	// other silence and its handshake round trip (0 when unseen).
@@ -85,7 +88,7 @@ var detectors = []detector{
 type crossDetector interface{ detect(a *Analyzer, f *Flow) }
 
 // crossDetectors run after every per-connection detector, in order.
-var crossDetectors = []crossDetector{rateLimitDetector{}}
+var crossDetectors = []crossDetector{residualDetector{}, rateLimitDetector{}}
 
 var (
 	_ detector      = refusedDetector{}
@@ -468,7 +471,7 @@ func (rateLimitDetector) detect(a *Analyzer, f *Flow) {
 	early := f.Outcome == OutcomeRefused || (f.Outcome == OutcomeReset && f.Stage <= StageBanner && len(f.Resets) > 0 && f.Resets[0].From == Server)
 	// An injector reacting to content explains a reset better than a limit.
 	injected := slices.ContainsFunc(f.Findings, func(fd Finding) bool {
-		return fd.ID == FindResetRace || fd.ID == FindResetBurst || fd.ID == FindResetBothEnds
+		return fd.ID == FindResetRace || fd.ID == FindResetBurst || fd.ID == FindResetBothEnds || fd.ID == FindResidualBlock
 	})
 	switch {
 	case early && h.ok >= minRateOK && !injected:

@@ -123,16 +123,16 @@ func (a *Analyzer) recycle(f *flow) {
 // host baselines and the rate history it keeps are its own: batches must
 // come in the order Collect made them.
 func (a *Analyzer) Judge(b *Batch) []*Flow {
-	if b.final {
-		// What is known at the end counts for all of them.
-		for _, f := range b.fs {
-			if !f.ignored && !f.candidate {
-				a.hosts.addFlow(f)
-			}
+	// What is known of a batch counts for all of its connections: a
+	// connection refused in the same second as another one ended (a
+	// residual block) is judged by the server's TTL in the other one.
+	for _, f := range b.fs {
+		if !f.ignored && !f.candidate {
+			a.hosts.addFlow(f)
 		}
-		for len(a.hosts) > maxHosts { // each prune halves it at least
-			a.hosts.prune()
-		}
+	}
+	for len(a.hosts) > maxHosts { // each prune halves it at least
+		a.hosts.prune()
 	}
 	var out []*Flow
 	for _, f := range b.fs {
@@ -140,20 +140,22 @@ func (a *Analyzer) Judge(b *Batch) []*Flow {
 			a.recycle(f)
 			continue
 		}
-		if !b.final {
-			a.hosts.addFlow(f)
-			if len(a.hosts) > maxHosts {
-				a.hosts.prune()
-			}
-		}
 		r := new(Flow)
 		*r = *f.finish(b.now, a.hosts, a.idle)
 		a.recycle(f)
+		out = append(out, r)
+	}
+	// The forged resets of the whole batch are known before any residual
+	// block is looked for: a batch is handed over by last packet, not by
+	// when each connection was reset.
+	for _, r := range out {
+		a.noteBlocks(r)
+	}
+	for _, r := range out {
 		for _, d := range crossDetectors {
 			d.detect(a, r)
 		}
 		sortFindings(r.Findings)
-		out = append(out, r)
 	}
 	return out
 }

@@ -66,6 +66,10 @@ const (
 	// MTU (choice: below every common tunnel MTU, above SSH's handshake
 	// messages).
 	bigSegment = 1000
+	// residualWindow: a connection blocked this long after a forged reset
+	// between the same hosts counts as blocked by it (choice: twice the
+	// 90 s INTANG assumes for the GFW's residual block).
+	residualWindow = 180 * time.Second
 	// minRateOK: a rate limit shows after some connections got through, not one.
 	minRateOK = 2
 	// relIdleFactor: a silence this many times the connection's round trip

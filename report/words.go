@@ -233,6 +233,19 @@ func summaryParts(f *analyze.Flow, fd *analyze.Finding) (pre string, quotes bool
 		}
 		return fmt.Sprintf("After %s the %s's packet (frame %d) drew a reset in the %s's name (frame %d): a NAT, firewall or load balancer on the path had most likely dropped the idle connection.",
 			silence, fd.Side.Other(), fd.Other, fd.Side, fd.Reset), false, ""
+	case analyze.FindResidualBlock:
+		r := resetByFrame(f, fd.Reset)
+		how := "reset before the client sent a byte"
+		if f.Outcome == analyze.OutcomeRefused {
+			how = "refused"
+		}
+		between := "between these hosts"
+		if fd.AllClients {
+			between = "between another client and this server"
+		}
+		return fmt.Sprintf("This connection was %s by a reset forged in the %s's name (frame %d), %s after the first forged reset %s (at %s; %d connection%s with forged resets before this one): "+
+			"a residual block, the device on the path still resets every new connection %s.",
+			how, fd.Side, fd.Reset, ms(fd.Delay), between, clock(r.Time.Add(-fd.Delay)), fd.Count, plural(fd.Count), between), false, ""
 	case analyze.FindPostSynAckReset:
 		return fmt.Sprintf("The connection was reset (frame %d) right after the handshake, before either side sent a byte.", fd.Reset), false, ""
 	case analyze.FindClientReset:

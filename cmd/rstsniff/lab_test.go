@@ -83,6 +83,14 @@ var labTruth = map[string]struct {
 		"kex_exchange_identification: read: Connection reset by peer"},
 	"fp-ip-id-copied": {[][]verdict{{{"banner", "reset", "server", "server@banner", "middlebox,endpoint", "reset-race,ttl-mismatch"}}},
 		"kex_exchange_identification: read: Connection reset by peer"},
+	// The router resets the first banner, then refuses the client's SYNs
+	// in the server's name for 8 s (a residual block); the fourth login
+	// comes after that and gets through.
+	"residual-block": {append([][]verdict{
+		{{"banner", "reset", "server", "server@banner", "middlebox,endpoint", "reset-race,ttl-mismatch"}},
+		{{"handshake", "refused", "server", "server@handshake", "middlebox", "refused,residual-block,ttl-mismatch"}},
+		{{"handshake", "refused", "server", "server@handshake", "middlebox", "refused,residual-block,ttl-mismatch"}}},
+		cleanClose[0]), "Connection refused"},
 	"inject-both": {[][]verdict{{{"banner", "reset", "server", "server@banner", "middlebox,middlebox,middlebox,middlebox,middlebox,middlebox",
 		"reset-both-ends,reset-burst,reset-burst"},
 		{"banner", "reset", "server", "server@banner", "middlebox,middlebox,middlebox,middlebox", "reset-both-ends"}}},

@@ -32,7 +32,7 @@ out=$(cd "$out" && pwd)
 
 all_cases=(clean authfail refused reject-banner post-handshake syn-drop maxstartups sshd-killed client-abort ipv6 port2222 any server-firewall icmp-reject
 	reject-near-server inject-both idle-timeout mtu-blackhole mtu-blackhole-both rate-limit lossy-transfer ipv6-forensics hostile-banner
-	fp-gfw-triple fp-intang-type1 fp-ip-id-copied)
+	fp-gfw-triple fp-intang-type1 fp-ip-id-copied residual-block)
 # Captured at both ends at once (client.pcap, server.pcap), or on a jump
 # host (jump.pcap), for --correlate; "pairs" names them all.
 pair_cases=(pair-reject-banner pair-inject pair-mss-clamp pair-drop-large pair-nat pair-ipv6 jump-leg2-reset)
@@ -441,6 +441,27 @@ case_fp-intang-type1() { # one bare RST in the server's name, window 16384, TTL 
 
 case_fp-ip-id-copied() { # one RST+ACK in the server's name carrying the IP ID of the client's banner packet
 	inject_fingerprint ipid
+}
+
+case_residual-block() { # the router resets the first banner, then refuses the client's SYNs in the server's name for 8 s; a login after that gets through
+	start_sshd
+	# 1: for 8 s after a block, every SYN from that client to port 22 is
+	# answered with a reset; 2-4: the first banner only (list rsdone) is
+	# reset and starts the block (list rsblock); later banners pass.
+	inr iptables -A FORWARD -p tcp --dport 22 --syn -m recent --name rsblock --rcheck --seconds 8 -j REJECT --reject-with tcp-reset
+	inr iptables -A FORWARD -p tcp --dport 22 -m string --algo bm --string SSH- -m recent --name rsdone --rcheck -j ACCEPT
+	inr iptables -A FORWARD -p tcp --dport 22 -m string --algo bm --string SSH- -m recent --name rsdone --set
+	inr iptables -A FORWARD -p tcp --dport 22 -m string --algo bm --string SSH- -m recent --name rsblock --set -j REJECT --reject-with tcp-reset
+	start_capture -i c0 'tcp or icmp or icmp6'
+	client root@$SRV4 true
+	client root@$SRV4 true
+	sleep 2
+	client root@$SRV4 true
+	sleep 7
+	client root@$SRV4 'echo hello'
+	stop_capture
+	inr iptables -F FORWARD
+	stop_sshd
 }
 
 case_idle-timeout() { # the router forgets idle connections after 3 s and resets what it no longer knows
