@@ -32,7 +32,7 @@ out=$(cd "$out" && pwd)
 
 all_cases=(clean authfail refused reject-banner post-handshake syn-drop maxstartups sshd-killed client-abort ipv6 port2222 any server-firewall icmp-reject
 	reject-near-server inject-both idle-timeout mtu-blackhole mtu-blackhole-both rate-limit lossy-transfer ipv6-forensics hostile-banner
-	fp-gfw-triple fp-intang-type1 fp-ip-id-copied residual-block)
+	fp-gfw-triple fp-intang-type1 fp-ip-id-copied residual-block midstream-grace)
 # Captured at both ends at once (client.pcap, server.pcap), or on a jump
 # host (jump.pcap), for --correlate; "pairs" names them all.
 pair_cases=(pair-reject-banner pair-inject pair-mss-clamp pair-drop-large pair-nat pair-ipv6 jump-leg2-reset)
@@ -461,6 +461,18 @@ case_residual-block() { # the router resets the first banner, then refuses the c
 	client root@$SRV4 'echo hello'
 	stop_capture
 	inr iptables -F FORWARD
+	stop_sshd
+}
+
+case_midstream-grace() { # a connection opened before the capture starts; sshd closes it when LoginGraceTime runs out
+	start_sshd LoginGraceTime=3
+	# Banners both ways, then silence: no KEXINIT, so sshd's grace runs out.
+	inc bash -c "exec 3<>/dev/tcp/$SRV4/22; head -1 <&3 >/dev/null; printf 'SSH-2.0-lab_idle\r\n' >&3; sleep 6" &
+	local holder=$!
+	sleep 1
+	start_capture -i c0 'tcp or icmp or icmp6'
+	wait $holder || true
+	stop_capture
 	stop_sshd
 }
 
