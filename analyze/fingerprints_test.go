@@ -1,6 +1,8 @@
 package analyze
 
 import (
+	"os"
+	"regexp"
 	"slices"
 	"testing"
 	"time"
@@ -122,5 +124,28 @@ func TestFingerprintCatalog(t *testing.T) {
 			t.Errorf("entry %d: %+v", i, e)
 		}
 		seen[e.Name] = true
+	}
+}
+
+// README's fingerprint table lists the catalog, in order, with its sources.
+func TestFingerprintsInREADME(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec := regexp.MustCompile("(?s)\n### Which device: published fingerprints\n(.*?)\n### ").FindSubmatch(readme)
+	if sec == nil {
+		t.Fatal("README has no fingerprints section")
+	}
+	var listed []string
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z0-9-]+)` \\|").FindAllSubmatch(sec[1], -1) {
+		listed = append(listed, string(m[1]))
+	}
+	var names []string
+	for _, e := range Fingerprints() {
+		names = append(names, e.Name)
+	}
+	if !slices.Equal(listed, names) {
+		t.Errorf("README lists %v, the catalog %v", listed, names)
 	}
 }
