@@ -134,6 +134,32 @@ func evidenceTexts(f *analyze.Flow, r *analyze.Reset, n int) []string {
 	return out
 }
 
+// verdictNotes words how strong a reset's origin verdict is, with the
+// signals that decided it, and the published fingerprints it matches with
+// their sources and rules: lines for the explanation under its evidence.
+func verdictNotes(r *analyze.Reset) []string {
+	var out []string
+	if st, sigs := r.Strength(); st != analyze.StrengthNone {
+		names := make([]string, len(sigs))
+		for i, s := range sigs {
+			names[i] = s.String()
+		}
+		s := "verdict strength: " + st.String()
+		if len(names) > 0 {
+			s += ", decided by " + strings.Join(names, ", ")
+		}
+		if st == analyze.StrengthProof {
+			s += ", and the host's kernel"
+		}
+		out = append(out, s)
+	}
+	for _, p := range r.Fingerprints {
+		e := p.Entry()
+		out = append(out, fmt.Sprintf("matches %s (%s): %s", e.Name, e.Source, e.Rule))
+	}
+	return out
+}
+
 // resetByFrame finds a connection's reset by its frame.
 func resetByFrame(f *analyze.Flow, frame int) *analyze.Reset {
 	for i := range f.Resets {
