@@ -115,3 +115,73 @@ func TestStrongVerdictsRight(t *testing.T) {
 		t.Logf("%s: %d", k, count[k])
 	}
 }
+
+// TestStrongVerdictsAgainstProof: every two-sided capture proves each
+// reset's origin (--correlate: it left its sender or it did not); no
+// strong verdict either capture gives alone may disagree with the proof.
+func TestStrongVerdictsAgainstProof(t *testing.T) {
+	dirs, _ := filepath.Glob("../../testdata/pairs/*/server.pcap")
+	if len(dirs) == 0 {
+		t.Fatal("no two-sided captures")
+	}
+	checked := 0
+	for _, sp := range dirs {
+		dir := filepath.Dir(sp)
+		files := [2]string{filepath.Join(dir, "client.pcap"), sp}
+		out, _, _ := runCLI(t, "", "--correlate", "--format", "json", "-r", files[0], "-r", files[1])
+		type proof struct {
+			Fate   string `json:"fate"`
+			Frames [2]int `json:"frames"`
+		}
+		var proofs []proof
+		sc := bufio.NewScanner(strings.NewReader(out))
+		sc.Buffer(nil, 4<<20)
+		for sc.Scan() {
+			var p struct {
+				Type   string  `json:"type"`
+				Resets []proof `json:"resets"`
+			}
+			if json.Unmarshal(sc.Bytes(), &p) == nil && p.Type == "pair" {
+				proofs = append(proofs, p.Resets...)
+			}
+		}
+		for i, f := range files {
+			single, _, _ := runCLI(t, "", "-r", f, "--format", "json")
+			sc := bufio.NewScanner(strings.NewReader(single))
+			sc.Buffer(nil, 4<<20)
+			for sc.Scan() {
+				if !strings.HasPrefix(sc.Text(), `{"type":"flow"`) {
+					continue
+				}
+				var fl struct {
+					Resets []struct {
+						Packet   int    `json:"packet"`
+						Origin   string `json:"origin"`
+						Strength string `json:"strength"`
+					} `json:"resets"`
+				}
+				if err := json.Unmarshal(sc.Bytes(), &fl); err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range fl.Resets {
+					if r.Strength != "strong" && r.Strength != "proof" {
+						continue
+					}
+					for _, p := range proofs {
+						if p.Frames[i] != r.Packet {
+							continue
+						}
+						proven := map[string]string{"delivered": "endpoint", "dropped": "endpoint", "injected": "middlebox"}[p.Fate]
+						if proven != "" {
+							checked++
+							if proven != r.Origin {
+								t.Errorf("%s frame %d: a strong verdict %s, the two captures prove %s (%s)", f, r.Packet, r.Origin, proven, p.Fate)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d strong verdicts checked against two-capture proof", checked)
+}
