@@ -357,8 +357,9 @@ func (closeBeforeBannerDetector) detect(f *flow, _ time.Duration) {
 // mtu-blackhole: Side's large segment went out Count times (Size: first
 // and retransmitted sizes) and was never acknowledged while the peer's
 // packets kept arriving; or (Silent) nothing of the peer's arrived after
-// it, but it was the side's first large segment and every byte before it
-// was acknowledged. Packets lists the first transmissions kept.
+// it, but it was the side's first large segment, every byte before it was
+// acknowledged, and no smaller segment followed it (one would have crossed
+// and drawn a duplicate ACK). Packets lists the first transmissions kept.
 type mtuDetector struct{}
 
 func (mtuDetector) detect(f *flow, _ time.Duration) {
@@ -373,7 +374,10 @@ func (mtuDetector) detect(f *flow, _ time.Duration) {
 		switch {
 		case f.out.Packets[1-i] > 0 && peer.last > b.first:
 		case d.ev.firstBigSet && d.ev.firstBig == b.seq && d.dataSet && peer.ackSet &&
-			seqDiff(peer.maxAck, d.dataBase) > 0 && peer.maxAck == b.seq:
+			seqDiff(peer.maxAck, d.dataBase) > 0 && peer.maxAck == b.seq && d.ev.lastSmall < b.first:
+			// A smaller segment after it, unanswered too (no duplicate
+			// ACK), would have crossed a lower MTU: the peer is gone, not
+			// the large segments (suricata-verify's ssh-hassh-incomplete).
 			fd.Silent = true
 		default:
 			continue

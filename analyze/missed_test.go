@@ -195,6 +195,14 @@ func TestBlackholeNothingBack(t *testing.T) {
 	if f := feed(Config{}, second)[0]; hasFinding(f, FindMTUBlackhole) {
 		t.Errorf("a second large segment lost after the first passed: %v", findingIDs(f))
 	}
+	// A smaller segment after the large one, unanswered too: the server
+	// is gone, not the large segments (suricata-verify's
+	// ssh-hassh-incomplete: 1440 bytes then 528, neither acknowledged).
+	tail := append(append([]seg(nil), banners...), lost[0], seg{false, PA, 112 + 1448, 524, "tail", 7 * time.Millisecond})
+	tail = append(tail, lost[1:]...)
+	if f := feed(Config{}, tail)[0]; hasFinding(f, FindMTUBlackhole) {
+		t.Errorf("a small segment after the large one, unanswered: %v", findingIDs(f))
+	}
 	noAck := append(append([]seg(nil), banners[:4]...), lost...) // the server never acknowledged the client's banner
 	if f := feed(Config{}, noAck)[0]; hasFinding(f, FindMTUBlackhole) {
 		t.Errorf("nothing of the client's acknowledged before: %v", findingIDs(f))

@@ -25,9 +25,11 @@ type sideEvidence struct {
 	pkts     int
 	tsSet    bool
 	lastTS   uint32
-	// The side's first segment of bigSegment bytes or more.
+	// The side's first segment of bigSegment bytes or more, and when its
+	// latest smaller data segment went out.
 	firstBig    uint32
 	firstBigSet bool
+	lastSmall   int64 // Unix nanoseconds
 	// The largest segment that was retransmitted, for the MTU black hole.
 	big struct {
 		seq     uint32
@@ -62,6 +64,9 @@ func (e *sideEvidence) packet(frame int, ts int64, seg *decode.Segment) {
 	if seg.Options&decode.OptTimestamp != 0 {
 		e.tsPkts++
 		e.tsSet, e.lastTS = true, seg.TSVal
+	}
+	if seg.PayloadLen > 0 && seg.PayloadLen < bigSegment {
+		e.lastSmall = ts
 	}
 	if seg.PayloadLen >= bigSegment {
 		if !e.firstBigSet {
