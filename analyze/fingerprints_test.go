@@ -149,3 +149,26 @@ func TestFingerprintsInREADME(t *testing.T) {
 		t.Errorf("README lists %v, the catalog %v", listed, names)
 	}
 }
+
+// Two resets alike but for their TTLs, seen at one point, are two packets
+// (INTANG's type-2), not one packet captured twice; one router hop lower
+// within 5 ms is a copy (tcpdump -i any on a router).
+func TestDuplicatesByTTL(t *testing.T) {
+	base := with(seg{true, PA, 501, 101, "SSH-2.0-OpenSSH_9.2p1\r\n", 3 * time.Millisecond},
+		seg{false, PA, 101, 524, "SSH-2.0-x\r\n", 4 * time.Millisecond})
+	two := append(append([]seg(nil), base...), seg{true, RA, 524, 112, "", 4100 * time.Microsecond}, seg{true, RA, 524, 112, "", 4200 * time.Microsecond})
+	for _, c := range []struct {
+		ttls       [2]uint8
+		resets     int
+		duplicates int
+	}{{[2]uint8{48, 52}, 2, 0}, {[2]uint8{64, 63}, 1, 1}, {[2]uint8{64, 64}, 2, 0}} {
+		f := feedWith(two, func(fr int, s *decode.Segment) {
+			if fr >= 6 {
+				s.TTL, s.Window, s.IPID = c.ttls[fr-6], 2048, 0
+			}
+		})[0]
+		if len(f.Resets) != c.resets || f.Duplicates != c.duplicates {
+			t.Errorf("TTLs %v: %d resets, %d duplicates, want %d, %d", c.ttls, len(f.Resets), f.Duplicates, c.resets, c.duplicates)
+		}
+	}
+}

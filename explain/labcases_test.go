@@ -40,6 +40,7 @@ var labTruth = map[string][]want{
 	// router when the client's banner passes (issue 20's fingerprints).
 	"fp-gfw-triple":   {{KindIdentReset, analyze.StageBanner, analyze.FindTTLMismatch.String()}},
 	"fp-intang-type1": {{KindIdentReset, analyze.StageBanner, analyze.FindTTLMismatch.String()}},
+	"fp-intang-type2": {{KindIdentReset, analyze.StageBanner, analyze.FindTTLMismatch.String()}},
 	"fp-ip-id-copied": {{KindIdentReset, analyze.StageBanner, analyze.FindTTLMismatch.String()}},
 	// The router resets the first banner, then refuses the next SYNs in
 	// the server's name for 8 s; the fourth login is after that.

@@ -20,6 +20,8 @@ var injected = map[string]map[string]int{
 	"pcaps/fp-gfw-triple/capture.pcap": {"server:gfw-triple+intang-type2": 3},
 	// One bare RST, window 16384, TTL 50.
 	"pcaps/fp-intang-type1/capture.pcap": {"server:intang-type1": 1},
+	// Two RST+ACKs, window 2048, TTLs 48 and 52.
+	"pcaps/fp-intang-type2/capture.pcap": {"server:intang-type2": 2},
 	// One RST+ACK with the client banner's IP ID, TTL 64 (the server's: 63).
 	"pcaps/fp-ip-id-copied/capture.pcap": {"server:ip-id-copied": 1},
 	// Three bare RSTs each way, stepped by 1460: in the server's name,

@@ -81,6 +81,8 @@ var labTruth = map[string]struct {
 		"kex_exchange_identification: read: Connection reset by peer"},
 	"fp-intang-type1": {[][]verdict{{{"banner", "reset", "server", "server@banner", "middlebox,endpoint", "reset-race,ttl-mismatch"}}},
 		"kex_exchange_identification: read: Connection reset by peer"},
+	"fp-intang-type2": {[][]verdict{{{"banner", "reset", "server", "server@banner", "middlebox,middlebox,endpoint", "reset-race,ttl-mismatch"}}},
+		"kex_exchange_identification: read: Connection reset by peer"},
 	"fp-ip-id-copied": {[][]verdict{{{"banner", "reset", "server", "server@banner", "middlebox,endpoint", "reset-race,ttl-mismatch"}}},
 		"kex_exchange_identification: read: Connection reset by peer"},
 	// The router resets the first banner, then refuses the client's SYNs

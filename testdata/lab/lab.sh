@@ -32,7 +32,7 @@ out=$(cd "$out" && pwd)
 
 all_cases=(clean authfail refused reject-banner post-handshake syn-drop maxstartups sshd-killed client-abort ipv6 port2222 any server-firewall icmp-reject
 	reject-near-server inject-both idle-timeout mtu-blackhole mtu-blackhole-both rate-limit lossy-transfer ipv6-forensics hostile-banner
-	fp-gfw-triple fp-intang-type1 fp-ip-id-copied residual-block midstream-grace)
+	fp-gfw-triple fp-intang-type1 fp-intang-type2 fp-ip-id-copied residual-block midstream-grace)
 # Captured at both ends at once (client.pcap, server.pcap), or on a jump
 # host (jump.pcap), for --correlate; "pairs" names them all.
 pair_cases=(pair-reject-banner pair-inject pair-mss-clamp pair-drop-large pair-nat pair-ipv6 jump-leg2-reset)
@@ -437,6 +437,10 @@ case_fp-gfw-triple() { # three RST+ACKs in the server's name, windows 4229/4230/
 
 case_fp-intang-type1() { # one bare RST in the server's name, window 16384, TTL 50 (INTANG type-1)
 	inject_fingerprint type1
+}
+
+case_fp-intang-type2() { # two RST+ACKs in the server's name, window 2048, TTLs 48 and 52 (INTANG type-2)
+	inject_fingerprint type2
 }
 
 case_fp-ip-id-copied() { # one RST+ACK in the server's name carrying the IP ID of the client's banner packet

@@ -13,6 +13,8 @@
 //	       4229/4230/4231 and TTLs 65/66/67 (gfw-triple, net4people/bbs#285)
 //	type1  one bare RST with window 16384 and TTL 50 to the client in the
 //	       server's name (intang-type1)
+//	type2  two RST+ACKs to the client in the server's name, window 2048,
+//	       TTLs 48 and 52 (intang-type2)
 //	ipid   one RST+ACK to the client in the server's name carrying the IP
 //	       ID of the client's banner packet, TTL 64 (ip-id-copied)
 //
@@ -31,7 +33,7 @@ import (
 
 func main() {
 	if len(os.Args) != 5 && len(os.Args) != 6 {
-		fmt.Fprintln(os.Stderr, "usage: inject IFACE PORT COUNT STEP [both|gfw|type1|ipid]")
+		fmt.Fprintln(os.Stderr, "usage: inject IFACE PORT COUNT STEP [both|gfw|type1|type2|ipid]")
 		os.Exit(2)
 	}
 	mode := "both"
@@ -39,7 +41,7 @@ func main() {
 		mode = os.Args[5]
 	}
 	switch mode {
-	case "both", "gfw", "type1", "ipid":
+	case "both", "gfw", "type1", "type2", "ipid":
 	default:
 		fmt.Fprintln(os.Stderr, "inject: unknown mode "+mode)
 		os.Exit(2)
@@ -102,6 +104,9 @@ func main() {
 			}
 		case "type1":
 			send(raw, dst, src, dport, sport, ack, 0, rst, 16384, 50, 0)
+		case "type2":
+			send(raw, dst, src, dport, sport, ack, next, rstack, 2048, 48, 0)
+			send(raw, dst, src, dport, sport, ack, next, rstack, 2048, 52, 0)
 		case "ipid":
 			send(raw, dst, src, dport, sport, ack, next, rstack, 0, 64, ipid)
 		}
