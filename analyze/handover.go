@@ -31,9 +31,8 @@ func (a *Analyzer) done(f *flow, now time.Time) bool {
 // verdicts. Collect fills one on the goroutine that feeds packets; Judge
 // may give the verdicts on another, batch after batch in order.
 type Batch struct {
-	fs    []*flow
-	now   time.Time // packet time when they were taken
-	final bool      // the last connections: their TTLs count for each other
+	fs  []*flow
+	now time.Time // packet time when they were taken
 }
 
 // Len is how many connections the batch holds.
@@ -75,17 +74,17 @@ func (a *Analyzer) Collect(now time.Time) *Batch {
 		}
 		ready = append(ready, rest[:n]...)
 	}
-	return a.take(ready, false)
+	return a.take(ready)
 }
 
 // CollectAll takes every connection left out of the table.
 func (a *Analyzer) CollectAll() *Batch {
 	all := make([]*flow, 0, a.flows.len())
 	a.flows.each(func(f *flow) { all = append(all, f) })
-	return a.take(all, true)
+	return a.take(all)
 }
 
-func (a *Analyzer) take(fs []*flow, final bool) *Batch {
+func (a *Analyzer) take(fs []*flow) *Batch {
 	// A total order (handles are unique), so any sort gives the same.
 	slices.SortFunc(fs, func(x, y *flow) int {
 		if c := cmp.Compare(x.last, y.last); c != 0 {
@@ -100,7 +99,7 @@ func (a *Analyzer) take(fs []*flow, final bool) *Batch {
 	if a.loc != nil {
 		now = time.Unix(0, a.last).In(a.loc)
 	}
-	return &Batch{fs: fs, now: now, final: final}
+	return &Batch{fs: fs, now: now}
 }
 
 // maxFree bounds the ended flows kept for reuse.
