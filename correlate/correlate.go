@@ -76,7 +76,9 @@ type ResetProof struct {
 	Time    time.Time    // when it was seen, in that capture's clock
 	Guessed analyze.Origin
 	// Guessed is what one capture alone concluded (TTL, IP ID, timing), to
-	// show where the single-capture inference was right or wrong.
+	// show where the single-capture inference was right or wrong;
+	// GuessedStrength how strong that verdict was.
+	GuessedStrength analyze.Strength
 
 	// For an Unseen reset: the capture that lacks it (Absent, an index
 	// into Result.Captures), when it would have passed there by that

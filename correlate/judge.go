@@ -131,9 +131,9 @@ func (p *Pair) judge(r *Result) {
 			}
 			if pk.Recv >= 0 {
 				rp.Frames[1-si] = frame(1-si, pk.Recv)
-				rp.Guessed = guessed(p.Flows[1-si], rp.Frames[1-si])
+				rp.Guessed, rp.GuessedStrength = guessed(p.Flows[1-si], rp.Frames[1-si])
 			} else {
-				rp.Guessed = guessed(p.Flows[si], rp.Frames[si])
+				rp.Guessed, rp.GuessedStrength = guessed(p.Flows[si], rp.Frames[si])
 			}
 			if all[i].ok {
 				rp.Absent, rp.At, rp.Would = all[i].u.absent, all[i].u.at, all[i].u.would
@@ -272,11 +272,12 @@ func (p *Pair) Frames(pk *Packet) [2]int {
 	return fr
 }
 
-func guessed(f *analyze.Flow, frame int) analyze.Origin {
-	for _, r := range f.Resets {
-		if r.Packet == frame {
-			return r.Origin
+func guessed(f *analyze.Flow, frame int) (analyze.Origin, analyze.Strength) {
+	for i := range f.Resets {
+		if r := &f.Resets[i]; r.Packet == frame {
+			st, _ := r.Strength()
+			return r.Origin, st
 		}
 	}
-	return analyze.OriginUnknown
+	return analyze.OriginUnknown, analyze.StrengthNone
 }

@@ -279,6 +279,9 @@ func proofText(r *correlate.Result, rp correlate.ResetProof, names [2]string, p 
 // two captures proved it right.
 func guessText(rp correlate.ResetProof) (string, string) {
 	g := rp.Guessed.String()
+	if rp.GuessedStrength != analyze.StrengthNone {
+		g += ", " + rp.GuessedStrength.String()
+	}
 	switch {
 	case rp.Guessed == analyze.OriginUnknown:
 		return g, "-"
