@@ -129,3 +129,17 @@ func TestAbsentWords(t *testing.T) {
 		t.Errorf("\n got %s\nwant %s", got, want)
 	}
 }
+
+// residual-block's words, for one client and for other clients.
+func TestResidualWords(t *testing.T) {
+	at := time.Date(2026, 11, 21, 5, 27, 35, 817000000, time.UTC)
+	f := &analyze.Flow{Outcome: analyze.OutcomeRefused, Resets: []analyze.Reset{{Packet: 14, Time: at, From: analyze.Server}}}
+	fd := analyze.Finding{ID: analyze.FindResidualBlock, Side: analyze.Server, Reset: 14, Delay: 2016 * time.Millisecond, Count: 2}
+	if got, want := summary(f, &fd), "This connection was refused by a reset forged in the server's name (frame 14), 2.0 s after the first forged reset between these hosts (at 05:27:33.801; 2 connections with forged resets before this one): a residual block, the device on the path still resets every new connection between these hosts."; got != want {
+		t.Errorf("\n got %s\nwant %s", got, want)
+	}
+	fd.AllClients, fd.Count = true, 1
+	if got, want := summary(f, &fd), "This connection was refused by a reset forged in the server's name (frame 14), 2.0 s after the first forged reset between other clients and this server (at 05:27:33.801; 1 connection with forged resets before this one): a residual block, the device on the path still resets every new connection to this server, whatever the client."; got != want {
+		t.Errorf("\n got %s\nwant %s", got, want)
+	}
+}

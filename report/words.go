@@ -265,13 +265,13 @@ func summaryParts(f *analyze.Flow, fd *analyze.Finding) (pre string, quotes bool
 		if f.Outcome == analyze.OutcomeRefused {
 			how = "refused"
 		}
-		between := "between these hosts"
+		between, still := "between these hosts", "between these hosts"
 		if fd.AllClients {
-			between = "between another client and this server"
+			between, still = "between other clients and this server", "to this server, whatever the client"
 		}
 		return fmt.Sprintf("This connection was %s by a reset forged in the %s's name (frame %d), %s after the first forged reset %s (at %s; %d connection%s with forged resets before this one): "+
 			"a residual block, the device on the path still resets every new connection %s.",
-			how, fd.Side, fd.Reset, ms(fd.Delay), between, clock(r.Time.Add(-fd.Delay)), fd.Count, plural(fd.Count), between), false, ""
+			how, fd.Side, fd.Reset, ms(fd.Delay), between, clock(r.Time.Add(-fd.Delay)), fd.Count, plural(fd.Count), still), false, ""
 	case analyze.FindPostSynAckReset:
 		return fmt.Sprintf("The connection was reset (frame %d) right after the handshake, before either side sent a byte.", fd.Reset), false, ""
 	case analyze.FindClientReset:
