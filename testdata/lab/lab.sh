@@ -524,6 +524,13 @@ case_mtu-blackhole() { # two routers joined by a 1000-byte MTU link; ICMP "fragm
 # client's gets through after its banner, and nothing of the server's back.
 case_mtu-blackhole-both() { # as mtu-blackhole, but both routers drop their ICMP "fragmentation needed": large segments vanish both ways
 	topo two
+	# mtu-blackhole, run just before, lets router 2's ICMP reach the
+	# server: forget the path MTU it learned (its SYN-ACK would announce
+	# MSS 960 and the client's KEXINIT would pass in two segments).
+	local ns
+	for ns in "$C" "$R" "$R2" "$S"; do
+		ip netns exec "$ns" ip route flush cache
+	done
 	start_sshd
 	inr ip link set r1 mtu 1000
 	inr2 ip link set q0 mtu 1000
