@@ -14,6 +14,7 @@ const (
 	FindResetBothEnds
 	FindResetBurst
 	FindIdleTimeoutReset
+	FindResidualBlock
 	FindRateLimit
 	FindMTUBlackhole
 	FindCloseBeforeBan
@@ -97,6 +98,11 @@ var catalog = [numFindings]CatalogEntry{
 			"cloud load balancers (for example 350 s on AWS NLB, 60 s by default on AWS ELB/ALB) and home routers"},
 		NextSteps: []string{"set ServerAliveInterval 30 (client, ~/.ssh/config) or ClientAliveInterval 30 (sshd_config) so the connection is never idle that long",
 			"raise the idle timeout on the device (conntrack: nf_conntrack_tcp_timeout_established)"},
+	},
+	{ID: FindResidualBlock, Name: "residual-block", Blame: BlameMiddlebox,
+		Causes: []string{"a censorship box or IPS that, once it has forged a reset, resets every new connection between the same hosts (or to the same server) for a while: a residual or stateful block (INTANG assumes about 90 s; Censored Planet's Hyperquack calls it a stateful block)"},
+		NextSteps: []string{"wait out the block (the finding says how long it lasted at least) and connect again: if only connections after a first reset fail, the block follows what the first connection carried",
+			"give the network team the times: the first forged reset and each connection blocked after it"},
 	},
 	{ID: FindRateLimit, Name: "rate-limit", Blame: BlameServer,
 		Causes: []string{"a firewall rate limit on new connections (iptables -m recent / hashlimit, cloud firewalls)",

@@ -31,6 +31,20 @@ type Finding struct {
 	Sender   ICMPSender // icmp-unreachable: who sent it
 	Close    CloseCause // server-close-before-banner: what the server said instead
 	Stop     StopReason // malformed-ssh: how the stream broke
+	// mtu-blackhole with nothing from the peer after the large segment:
+	// the side's smaller segments before it were acknowledged and it was
+	// the side's first large one, so a black hole is likely, but the path
+	// (or the peer) dying at that moment fits as well.
+	Silent bool
+	// residual-block: the earlier forged resets were between another
+	// client and this server (not this pair).
+	AllClients bool
+	// idle-timeout-reset found by the relative rule (the silence was below
+	// the idle threshold but far beyond the connection's own): its longest
+	// other silence and its handshake round trip (0 when unseen).
+	Relative bool
+	Usual    time.Duration
+	RTT      time.Duration
 	// Quote is text from the network the finding quotes (untrusted).
 	Quote string
 }
@@ -74,7 +88,7 @@ var detectors = []detector{
 type crossDetector interface{ detect(a *Analyzer, f *Flow) }
 
 // crossDetectors run after every per-connection detector, in order.
-var crossDetectors = []crossDetector{rateLimitDetector{}}
+var crossDetectors = []crossDetector{residualDetector{}, rateLimitDetector{}}
 
 var (
 	_ detector      = refusedDetector{}
@@ -257,7 +271,11 @@ func (bothEndsDetector) detect(f *flow, _ time.Duration) {
 }
 
 // idle-timeout-reset: after Delay of silence the packet Other drew the
-// ending reset in Side's name.
+// ending reset in Side's name. The silence is at least the idle threshold
+// (a floor users set), or (Relative) a forged reset answered the first
+// packet after the connection's longest silence, which was at least
+// minRelIdle and relIdleFactor times both its round trip (RTT) and its
+// longest other silence (Usual).
 type idleDetector struct{}
 
 func (idleDetector) detect(f *flow, idle time.Duration) {
@@ -266,10 +284,20 @@ func (idleDetector) detect(f *flow, idle time.Duration) {
 		return
 	}
 	r, c := f.out.Resets[end], f.rx[end]
-	if c.hasTrigger && c.trigger.gap >= idle && time.Duration(r.Time.UnixNano()-c.trigger.t) < time.Second {
-		f.add(Finding{ID: FindIdleTimeoutReset, Blame: blameOf(r.Origin, r.From), Packets: []int{c.trigger.frame, r.Packet},
-			Side: r.From, Reset: r.Packet, Other: c.trigger.frame, Delay: c.trigger.gap, HasDelay: true})
+	if !c.hasTrigger || time.Duration(r.Time.UnixNano()-c.trigger.t) >= time.Second {
+		return
 	}
+	fd := Finding{ID: FindIdleTimeoutReset, Blame: blameOf(r.Origin, r.From), Packets: []int{c.trigger.frame, r.Packet},
+		Side: r.From, Reset: r.Packet, Other: c.trigger.frame, Delay: c.trigger.gap, HasDelay: true}
+	switch rtt := f.respDelay(Server) + f.respDelay(Client); {
+	case c.trigger.gap >= idle:
+	case r.Origin == OriginMiddlebox && c.longestGap && c.pktsBefore >= minRelIdlePackets && c.trigger.gap >= minRelIdle &&
+		c.trigger.gap >= relIdleFactor*c.usualGap && c.trigger.gap >= relIdleFactor*rtt:
+		fd.Relative, fd.Usual, fd.RTT = true, c.usualGap, rtt
+	default:
+		return
+	}
+	f.add(fd)
 }
 
 // post-synack-reset: reset right after the handshake, before any byte.
@@ -281,7 +309,7 @@ func (postSynAckDetector) detect(f *flow, _ time.Duration) {
 		return
 	}
 	r := f.out.Resets[end]
-	if r.From == Server && !f.d[0].dataSet && !f.d[1].dataSet && f.established && r.Stage == StageBanner {
+	if r.From == Server && !f.d[0].dataSet && !f.d[1].dataSet && f.established && r.Stage == StageBanner && !f.out.Midstream {
 		f.add(Finding{ID: FindPostSynAckReset, Blame: blameOf(r.Origin, Server), Packets: []int{r.Packet}, Reset: r.Packet})
 	}
 }
@@ -306,7 +334,8 @@ func (clientResetDetector) detect(f *flow, _ time.Duration) {
 type closeBeforeBannerDetector struct{}
 
 func (closeBeforeBannerDetector) detect(f *flow, _ time.Duration) {
-	if !f.established || f.d[1].w.banner != "" || !f.endedByServerBeforeBanner() ||
+	// A capture begun mid-stream cannot show that no banner came before it.
+	if !f.established || f.out.Midstream || f.d[1].w.banner != "" || !f.endedByServerBeforeBanner() ||
 		f.d[0].w.stopWhy == StopNotSSH || f.d[1].w.stopWhy == StopNotSSH {
 		return
 	}
@@ -327,17 +356,33 @@ func (closeBeforeBannerDetector) detect(f *flow, _ time.Duration) {
 
 // mtu-blackhole: Side's large segment went out Count times (Size: first
 // and retransmitted sizes) and was never acknowledged while the peer's
-// packets kept arriving. Packets lists the first transmissions kept.
+// packets kept arriving; or (Silent) nothing of the peer's arrived after
+// it, but it was the side's first large segment, every byte before it was
+// acknowledged, and no smaller segment followed it (one would have crossed
+// and drawn a duplicate ACK). Packets lists the first transmissions kept.
 type mtuDetector struct{}
 
 func (mtuDetector) detect(f *flow, _ time.Duration) {
 	for i, side := range []Side{Client, Server} {
-		b := &f.d[i].ev.big
+		d, b := &f.d[i], &f.d[i].ev.big
 		peer := &f.d[1-i]
-		if b.retrans >= 2 && (!peer.ackSet || seqDiff(peer.maxAck, b.seq) <= 0) && f.out.Packets[1-i] > 0 && peer.last > b.first {
-			f.add(Finding{ID: FindMTUBlackhole, Blame: BlameNetwork, Packets: append([]int(nil), b.frames[:b.nframes]...),
-				Side: side, Count: b.retrans + 1, Size: [2]int{b.n, b.again}})
+		if b.retrans < 2 || peer.ackSet && seqDiff(peer.maxAck, b.seq) > 0 {
+			continue
 		}
+		fd := Finding{ID: FindMTUBlackhole, Blame: BlameNetwork, Packets: append([]int(nil), b.frames[:b.nframes]...),
+			Side: side, Count: b.retrans + 1, Size: [2]int{b.n, b.again}}
+		switch {
+		case f.out.Packets[1-i] > 0 && peer.last > b.first:
+		case d.ev.firstBigSet && d.ev.firstBig == b.seq && d.dataSet && peer.ackSet &&
+			seqDiff(peer.maxAck, d.dataBase) > 0 && peer.maxAck == b.seq && d.ev.lastSmall < b.first:
+			// A smaller segment after it, unanswered too (no duplicate
+			// ACK), would have crossed a lower MTU: the peer is gone, not
+			// the large segments (suricata-verify's ssh-hassh-incomplete).
+			fd.Silent = true
+		default:
+			continue
+		}
+		f.add(fd)
 	}
 }
 
@@ -430,7 +475,7 @@ func (rateLimitDetector) detect(a *Analyzer, f *Flow) {
 	early := f.Outcome == OutcomeRefused || (f.Outcome == OutcomeReset && f.Stage <= StageBanner && len(f.Resets) > 0 && f.Resets[0].From == Server)
 	// An injector reacting to content explains a reset better than a limit.
 	injected := slices.ContainsFunc(f.Findings, func(fd Finding) bool {
-		return fd.ID == FindResetRace || fd.ID == FindResetBurst || fd.ID == FindResetBothEnds
+		return fd.ID == FindResetRace || fd.ID == FindResetBurst || fd.ID == FindResetBothEnds || fd.ID == FindResidualBlock
 	})
 	switch {
 	case early && h.ok >= minRateOK && !injected:

@@ -38,6 +38,9 @@
 //	facts.go       the evidence types (Signal, Evidence, SeqState, ...)
 //	catalog.go     the findings catalog: ID (= rank), name, blame, advice
 //	detectors.go   the per-connection and cross-connection detectors
+//	residual.go    residual blocks: forged resets remembered across connections
+//	fingerprints.go published fingerprints of forged resets: catalog and matchers
+//	strength.go    how strong each origin verdict is, and what decided it
 //	outcome.go     how a connection ended, finishing a flow
 //	handover.go    Collect, Judge, Expire: when a flow is handed over
 //	icmp.go        ICMP errors filed under their connection

@@ -30,9 +30,11 @@ func (f *flow) duplicate(t int64, from Side, seg *decode.Segment) bool {
 		if o.seq != seg.Seq || o.ack != seg.Ack || o.plen != seg.PayloadLen || o.flags != seg.Flags || o.from != from {
 			continue
 		}
-		if o.ttl == seg.TTL && o.ifidx == seg.IfIndex && o.dir == seg.Direction {
-			// Identical where it was seen too: a packet the network really
-			// sent twice, which counts as a retransmission.
+		if o.ifidx == seg.IfIndex && o.dir == seg.Direction && o.ttl != seg.TTL+1 {
+			// Seen at the same point, and not one router hop later: a
+			// packet the network really sent twice (a retransmission), or
+			// another one alike but for its TTL (INTANG's type-2 resets:
+			// RST+ACKs with two or three TTLs).
 			continue
 		}
 		if o.ipid == seg.IPID && o.tsval == seg.TSVal && o.win == seg.Window && t-o.t <= int64(dupWindow) {

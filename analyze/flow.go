@@ -58,8 +58,9 @@ type flow struct {
 	bannersSeen  bool // both identification strings, and afterBanners looked at them
 
 	nRecent  int
-	recent   [4]fingerprint // the last packets, to drop copies (tcpdump -i any)
-	lastFrom [2]pktRef      // each side's latest packet, for reset forensics
+	recent   [4]fingerprint   // the last packets, to drop copies (tcpdump -i any)
+	lastFrom [2]pktRef        // each side's latest packet, for reset forensics
+	gaps     [2]time.Duration // the flow's two longest silences so far, longest first
 	hist     zeekHist
 
 	d    [2]dir

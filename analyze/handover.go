@@ -31,9 +31,8 @@ func (a *Analyzer) done(f *flow, now time.Time) bool {
 // verdicts. Collect fills one on the goroutine that feeds packets; Judge
 // may give the verdicts on another, batch after batch in order.
 type Batch struct {
-	fs    []*flow
-	now   time.Time // packet time when they were taken
-	final bool      // the last connections: their TTLs count for each other
+	fs  []*flow
+	now time.Time // packet time when they were taken
 }
 
 // Len is how many connections the batch holds.
@@ -75,17 +74,17 @@ func (a *Analyzer) Collect(now time.Time) *Batch {
 		}
 		ready = append(ready, rest[:n]...)
 	}
-	return a.take(ready, false)
+	return a.take(ready)
 }
 
 // CollectAll takes every connection left out of the table.
 func (a *Analyzer) CollectAll() *Batch {
 	all := make([]*flow, 0, a.flows.len())
 	a.flows.each(func(f *flow) { all = append(all, f) })
-	return a.take(all, true)
+	return a.take(all)
 }
 
-func (a *Analyzer) take(fs []*flow, final bool) *Batch {
+func (a *Analyzer) take(fs []*flow) *Batch {
 	// A total order (handles are unique), so any sort gives the same.
 	slices.SortFunc(fs, func(x, y *flow) int {
 		if c := cmp.Compare(x.last, y.last); c != 0 {
@@ -100,7 +99,7 @@ func (a *Analyzer) take(fs []*flow, final bool) *Batch {
 	if a.loc != nil {
 		now = time.Unix(0, a.last).In(a.loc)
 	}
-	return &Batch{fs: fs, now: now, final: final}
+	return &Batch{fs: fs, now: now}
 }
 
 // recycle keeps an ended flow's memory for the next connection: a busy
@@ -120,16 +119,16 @@ func (a *Analyzer) recycle(f *flow) {
 // host baselines and the rate history it keeps are its own: batches must
 // come in the order Collect made them.
 func (a *Analyzer) Judge(b *Batch) []*Flow {
-	if b.final {
-		// What is known at the end counts for all of them.
-		for _, f := range b.fs {
-			if !f.ignored && !f.candidate {
-				a.hosts.addFlow(f)
-			}
+	// What is known of a batch counts for all of its connections: a
+	// connection refused in the same second as another one ended (a
+	// residual block) is judged by the server's TTL in the other one.
+	for _, f := range b.fs {
+		if !f.ignored && !f.candidate {
+			a.hosts.addFlow(f)
 		}
-		for len(a.hosts) > maxHosts { // each prune halves it at least
-			a.hosts.prune()
-		}
+	}
+	for len(a.hosts) > maxHosts { // each prune halves it at least
+		a.hosts.prune()
 	}
 	var out []*Flow
 	for _, f := range b.fs {
@@ -137,20 +136,22 @@ func (a *Analyzer) Judge(b *Batch) []*Flow {
 			a.recycle(f)
 			continue
 		}
-		if !b.final {
-			a.hosts.addFlow(f)
-			if len(a.hosts) > maxHosts {
-				a.hosts.prune()
-			}
-		}
 		r := new(Flow)
 		*r = *f.finish(b.now, a.hosts, a.idle)
 		a.recycle(f)
+		out = append(out, r)
+	}
+	// The forged resets of the whole batch are known before any residual
+	// block is looked for: a batch is handed over by last packet, not by
+	// when each connection was reset.
+	for _, r := range out {
+		a.noteBlocks(r)
+	}
+	for _, r := range out {
 		for _, d := range crossDetectors {
 			d.detect(a, r)
 		}
 		sortFindings(r.Findings)
-		out = append(out, r)
 	}
 	return out
 }

@@ -25,6 +25,11 @@ type sideEvidence struct {
 	pkts     int
 	tsSet    bool
 	lastTS   uint32
+	// The side's first segment of bigSegment bytes or more, and when its
+	// latest smaller data segment went out.
+	firstBig    uint32
+	firstBigSet bool
+	lastSmall   int64 // Unix nanoseconds
 	// The largest segment that was retransmitted, for the MTU black hole.
 	big struct {
 		seq     uint32
@@ -60,7 +65,13 @@ func (e *sideEvidence) packet(frame int, ts int64, seg *decode.Segment) {
 		e.tsPkts++
 		e.tsSet, e.lastTS = true, seg.TSVal
 	}
+	if seg.PayloadLen > 0 && seg.PayloadLen < bigSegment {
+		e.lastSmall = ts
+	}
 	if seg.PayloadLen >= bigSegment {
+		if !e.firstBigSet {
+			e.firstBig, e.firstBigSet = seg.Seq, true
+		}
 		b := &e.big
 		switch {
 		case b.n > 0 && seg.Seq == b.seq:
@@ -94,6 +105,8 @@ type pktRef struct {
 	seq, ack uint32
 	flags    decode.Flags
 	plen     int
+	ipid     uint16
+	v4       bool
 }
 
 // resetCtx is what the flow saw around one RST.
@@ -111,6 +124,16 @@ type resetCtx struct {
 	ipidOK     bool
 	labelOK    bool // carries the sender's IPv6 flow label
 	next       int  // frame of the flow's next packet
+	// The trigger's silence against the flow's others until then: whether
+	// it was the longest, the longest other one, and how many packets the
+	// flow had before the trigger.
+	longestGap bool
+	usualGap   time.Duration
+	pktsBefore int
+
+	sendNxt, recvAck       uint32
+	sendSeqSet, recvAckSet bool
+	senderFIN, recvRST     bool
 	// reply: the RST answers the receiver's last packet the way a TCP stack
 	// does (RFC 9293 §3.5.2: seq = its ACK, or ack = its end), as a kernel
 	// answers every late packet to a closed socket.
@@ -158,6 +181,9 @@ func (f *flow) newResetCtx(from Side, seg *decode.Segment) resetCtx {
 	recv := from.Other()
 	if lp := f.lastFrom[recv.index()]; lp.frame != 0 {
 		c.trigger, c.hasTrigger = lp, true
+		c.longestGap = lp.gap > 0 && lp.gap == f.gaps[0]
+		c.usualGap = f.gaps[1]
+		c.pktsBefore = f.out.Packets[0] + f.out.Packets[1] - 2 // neither the RST nor its trigger
 		if lp.flags.Has(decode.ACK) {
 			c.reply = seg.Seq == lp.ack
 		} else {
@@ -171,8 +197,21 @@ func (f *flow) newResetCtx(from Side, seg *decode.Segment) resetCtx {
 	if d := &f.d[recv.index()]; d.seqSet {
 		c.recvNxt, c.recvSeqSet = d.nxt, true
 	}
+	// For Weaver's RST SEQ CHANGE: the sender's next sequence number and
+	// the receiver's highest ACK before this reset, and whether the sender
+	// had sent a FIN or the receiver a RST.
+	if d := &f.d[from.index()]; d.seqSet {
+		c.sendNxt, c.sendSeqSet = d.nxt, true
+	}
+	if d := &f.d[recv.index()]; d.ackSet {
+		c.recvAck, c.recvAckSet = d.maxAck, true
+	}
+	c.senderFIN, c.recvRST = f.d[from.index()].finSeen, f.d[recv.index()].rstSeen
 	ev := &f.d[from.index()].ev
-	if seg.Options&decode.OptTimestamp != 0 && ev.tsSet {
+	// A TSval of 0 says nothing: older Linux kernels send their own
+	// resets so (suricata-verify's output-eve-anomaly-02: sshd's RST+ACK
+	// with TS val 0, its IP ID and sequence number the server's next).
+	if seg.Options&decode.OptTimestamp != 0 && ev.tsSet && seg.TSVal != 0 {
 		if d := seqDiff(seg.TSVal, ev.lastTS); d >= 0 && d < maxTSStep {
 			c.ts = tsContinues
 		} else {

@@ -82,6 +82,9 @@ func (f *flow) finish(captureEnd time.Time, hosts hostTTLs, idle time.Duration) 
 		f.tail = nil
 	}
 	f.judge(hosts)
+	for _, m := range fingerprinters {
+		m.match(f)
+	}
 	f.findings(idle)
 	o.ConnState = f.connState()
 	o.History = f.history()

@@ -35,6 +35,12 @@ func (f *flow) packet(frame int, ts time.Time, t int64, from Side, seg *decode.S
 	var gap time.Duration
 	if f.out.Packets[0]+f.out.Packets[1] > 1 {
 		gap = time.Duration(t - f.last)
+		switch {
+		case gap > f.gaps[0]:
+			f.gaps[0], f.gaps[1] = gap, f.gaps[0]
+		case gap > f.gaps[1]:
+			f.gaps[1] = gap
+		}
 	}
 	if n := len(f.rx); n > 0 && f.rx[n-1].next == 0 {
 		f.rx[n-1].next = frame
@@ -164,6 +170,7 @@ func (f *flow) packet(frame int, ts time.Time, t int64, from Side, seg *decode.S
 		// A RST never draws a RST: triggers are the other packets.
 		p := &f.lastFrom[x] // field by field, as in duplicate
 		p.frame, p.t, p.gap, p.from, p.seq, p.ack, p.flags, p.plen = frame, t, gap, from, seg.Seq, seg.Ack, fl, seg.PayloadLen
+		p.ipid, p.v4 = seg.IPID, seg.IPVersion == 4
 	}
 	f.last = t
 	f.zeekState(from, seg)
@@ -258,7 +265,9 @@ func (f *flow) stage() Stage {
 	}
 	c, s := &f.d[0].w, &f.d[1].w
 	if c.banner == "" || s.banner == "" {
-		if f.out.Midstream && (c.stopWhy == StopMidstream || s.stopWhy == StopMidstream) {
+		// Begun before the capture, a banner may have gone by unseen:
+		// nothing is claimed about what came before the first packet.
+		if f.out.Midstream {
 			return StageUnknown
 		}
 		return StageBanner

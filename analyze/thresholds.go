@@ -66,8 +66,24 @@ const (
 	// MTU (choice: below every common tunnel MTU, above SSH's handshake
 	// messages).
 	bigSegment = 1000
+	// residualWindow: a connection blocked this long after a forged reset
+	// between the same hosts counts as blocked by it (choice: twice the
+	// 90 s INTANG assumes for the GFW's residual block).
+	residualWindow = 180 * time.Second
 	// minRateOK: a rate limit shows after some connections got through, not one.
 	minRateOK = 2
+	// relIdleFactor: a silence this many times the connection's round trip
+	// and its longest other silence is out of the ordinary for it (choice:
+	// interactive pauses within one session vary by less; the lab's
+	// idle-timeout case has 5.8 s against 43 ms).
+	relIdleFactor = 10
+	// minRelIdle: no silence shorter than this is called idle, whatever
+	// the connection's other gaps (choice: below the idle timeouts of any
+	// conntrack or NAT seen, above scheduling noise).
+	minRelIdle = time.Second
+	// minRelIdlePackets: the connection's usual gaps are known from this
+	// many packets before the silence (choice: a handshake and banners).
+	minRelIdlePackets = 8
 	// dupWindow is how close in time two copies of one packet must be
 	// (choice; tcpdump -i any on the lab's router saw both copies at once).
 	dupWindow = 5 * time.Millisecond

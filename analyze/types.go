@@ -148,6 +148,9 @@ type Reset struct {
 	// Kernel is what this host's kernel said about the reset (live capture
 	// with the kernel witness on), nil otherwise.
 	Kernel *kernel.Witness
+	// Fingerprints lists the published patterns of forged resets this one
+	// matches (see fingerprints.go), none for most resets.
+	Fingerprints []Fingerprint
 
 	ttlMismatch, burst, bothEnds bool
 }

@@ -103,7 +103,18 @@ type fileSource struct {
 	frame   int
 	failed  error
 	raw     *countingReader // bytes taken from the input itself (compressed, for gzip)
+	stopped time.Time       // the latest isb_endtime of a pcapng interface statistics block
+	isbs    int             // pcapng interface statistics blocks read
 }
+
+// Stopper is implemented by sources that may know when capturing stopped:
+// a pcapng file whose interface statistics blocks carry isb_endtime
+// (dumpcap writes one per interface at the end). Stopped is zero when the
+// input did not say; it is complete once ReadFrame returned io.EOF.
+type Stopper interface{ Stopped() time.Time }
+
+// Stopped is when capturing stopped, as the file recorded it, or zero.
+func (s *fileSource) Stopped() time.Time { return s.stopped }
 
 // Progress is implemented by sources that can say how much of their input
 // they have read, for a progress bar.
@@ -166,7 +177,13 @@ func NewReader(name string, r io.Reader) (Source, error) {
 	s := &fileSource{name: name, offset: &bufCount{br: top, c: below}, raw: raw}
 	switch {
 	case magic[0] == 0x0a && magic[1] == 0x0d && magic[2] == 0x0d && magic[3] == 0x0a:
-		ng, err := pcapgo.NewNgReader(top, pcapgo.NgReaderOptions{WantMixedLinkType: true, SkipUnknownVersion: true})
+		ng, err := pcapgo.NewNgReader(top, pcapgo.NgReaderOptions{WantMixedLinkType: true, SkipUnknownVersion: true,
+			StatisticsCallback: func(_ int, st pcapgo.NgInterfaceStatistics) {
+				s.isbs++
+				if st.EndTime.After(s.stopped) {
+					s.stopped = st.EndTime
+				}
+			}})
 		if err != nil {
 			return nil, &OpenError{Name: name, Err: fmt.Errorf("pcapng: %w", err)}
 		}
@@ -238,7 +255,7 @@ func (s *fileSource) ReadFrameTo(f *Frame) error {
 		*f = Frame{}
 		return s.failed
 	}
-	at := s.offsetNow()
+	at, isbs := s.offsetNow(), s.isbs
 	var err error
 	if s.pcap != nil {
 		if err = s.pcap.read(f); err == nil {
@@ -254,9 +271,11 @@ func (s *fileSource) ReadFrameTo(f *Frame) error {
 			f.LinkType = s.ngLink(ci.InterfaceIndex)
 		}
 	}
-	if err == io.EOF && s.offsetNow() > at {
+	if err == io.EOF && s.offsetNow() > at && s.isbs == isbs {
 		// pcapgo says EOF when a record header is whole but its data is
-		// missing entirely: the file was cut, not finished.
+		// missing entirely: the file was cut, not finished. (Interface
+		// statistics blocks at the end, as dumpcap writes them, are read
+		// on the way to the end: that is a finished file.)
 		err = io.ErrUnexpectedEOF
 	}
 	if err != nil {

@@ -230,3 +230,40 @@ func gz(b []byte) []byte {
 	zw.Close()
 	return zb.Bytes()
 }
+
+// A pcapng file's interface statistics block says when capturing stopped
+// (isb_endtime): Stopped gives it once the frames are read; a file
+// without one, and classic pcap, give zero.
+func TestPcapngStopped(t *testing.T) {
+	eth := labFrames(t, "clean")
+	for _, withISB := range []bool{true, false} {
+		var b bytes.Buffer
+		w, err := pcapgo.NewNgWriterInterface(&b, pcapgo.NgInterface{Name: "c0", LinkType: layers.LinkTypeEthernet, SnapLength: 262144}, pcapgo.DefaultNgWriterOptions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range eth[:3] {
+			if err := w.WritePacket(gopacket.CaptureInfo{Timestamp: f.ts, CaptureLength: len(f.data), Length: len(f.data)}, f.data); err != nil {
+				t.Fatal(err)
+			}
+		}
+		end := eth[2].ts.Add(5 * time.Second).UTC().Truncate(time.Microsecond)
+		if withISB {
+			if err := w.WriteInterfaceStats(0, pcapgo.NgInterfaceStatistics{LastUpdate: end, StartTime: eth[0].ts, EndTime: end}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.Flush()
+		s, err := NewReader("stats.pcapng", &b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := readAll(t, s); err != nil {
+			t.Fatal(err)
+		}
+		got := s.(Stopper).Stopped()
+		if withISB && !got.Equal(end) || !withISB && !got.IsZero() {
+			t.Errorf("isb %v: stopped %v, want %v", withISB, got, end)
+		}
+	}
+}

@@ -35,7 +35,12 @@ import (
 type Capture struct {
 	Name       string
 	Start, End time.Time // first and last packet of the whole capture
-	Flows      []*analyze.Flow
+	// Stopped is when capturing stopped, as the capture itself recorded
+	// it (a pcapng interface statistics block's isb_endtime); zero when
+	// it did not (classic pcap never does). When known, packets missing
+	// between End and Stopped were missing while the capture ran.
+	Stopped time.Time
+	Flows   []*analyze.Flow
 }
 
 // Fate is what became of one packet between the two capture points.
@@ -46,7 +51,7 @@ const (
 	Dropped                 // left the sender's side, never reached the receiver's
 	Injected                // reached the receiver's side, never left the sender's
 	Resegmented             // its bytes arrived in other segments (TSO, GRO, a proxy)
-	Unseen                  // the other capture was not running then
+	Unseen                  // the other capture holds nothing that late (or that early): it may not have been running
 )
 
 var fateNames = [...]string{"delivered", "dropped", "injected", "resegmented", "unseen"}
@@ -71,7 +76,18 @@ type ResetProof struct {
 	Time    time.Time    // when it was seen, in that capture's clock
 	Guessed analyze.Origin
 	// Guessed is what one capture alone concluded (TTL, IP ID, timing), to
-	// show where the single-capture inference was right or wrong.
+	// show where the single-capture inference was right or wrong;
+	// GuessedStrength how strong that verdict was.
+	GuessedStrength analyze.Strength
+
+	// For an Unseen reset: the capture that lacks it (Absent, an index
+	// into Result.Captures), when it would have passed there by that
+	// capture's clock (At), and what it would be if that capture was still
+	// running then (Would: Injected or Dropped). That capture holds
+	// nothing after its End (or before its Start).
+	Absent int
+	At     time.Time
+	Would  Fate
 }
 
 // Pair is one connection seen in both captures.
@@ -109,10 +125,14 @@ type Result struct {
 }
 
 // Abnormal reports whether the comparison found anything on the path.
+// Packets absent after the other capture's end do not count: whether
+// that capture still ran is not known.
 func (r *Result) Abnormal() bool {
 	for _, p := range r.Pairs {
-		if len(p.Findings) > 0 {
-			return true
+		for _, f := range p.Findings {
+			if f.ID != FindAbsent {
+				return true
+			}
 		}
 	}
 	return false

@@ -22,6 +22,10 @@ const (
 	FindDropped  FindingID = "dropped-on-path"  // packets left one end and never reached the other
 	FindModified FindingID = "modified-on-path" // packets arrived with a field changed
 	FindInjected FindingID = "injected-on-path" // packets other than RSTs reached one end that the other never sent
+	// packets one capture has and the other does not, from a time the
+	// other holds nothing of: lost (or made) on the path if it was still
+	// running then, which a capture file does not say
+	FindAbsent FindingID = "absent-after-capture"
 )
 
 func (id FindingID) String() string { return string(id) }
@@ -29,7 +33,7 @@ func (id FindingID) String() string { return string(id) }
 // FindingIDs lists every finding ID, in the order a pair's findings come:
 // per side, forged, injected, dropped; then modified. README.md's table
 // of correlation findings lists the same (TestFindingIDsInREADME).
-var FindingIDs = [...]FindingID{FindForged, FindInjected, FindDropped, FindModified}
+var FindingIDs = [...]FindingID{FindForged, FindInjected, FindDropped, FindAbsent, FindModified}
 
 // Finding is a pattern shown by the two captures together: which packets
 // it rests on and the facts that tell it. The zero value is no finding.
@@ -49,6 +53,12 @@ type Finding struct {
 	Span [2]time.Time
 	// Lost is what the packets of a FindDropped carried.
 	Lost Carried
+	// Would is, for FindAbsent, what the packets would be if the capture
+	// lacking them was still running: Dropped (they left the sender's
+	// point) or Injected (they reached the receiver's point); Span is then
+	// the first and the last of them by the clock of the capture that has
+	// them (Frames).
+	Would Fate
 	// Change is what a FindModified saw changed, the same in each of its
 	// packets; First and FirstLen are the kind and payload length of the
 	// first of them.

@@ -56,7 +56,11 @@ func (r *Result) toOther(i int, t time.Time) time.Time {
 // crossed the path while the other end's last one was being recorded.)
 func (r *Result) covers(i int, t time.Time) bool {
 	c := r.Captures[i]
-	return !t.Before(c.Start.Add(-margin)) && !t.After(c.End.Add(margin))
+	end := c.End
+	if c.Stopped.After(end) {
+		end = c.Stopped // the capture says it ran until then
+	}
+	return !t.Before(c.Start.Add(-margin)) && !t.After(end.Add(margin))
 }
 
 const margin = 100 * time.Microsecond
@@ -64,6 +68,13 @@ const margin = 100 * time.Microsecond
 // judge decides the fates the other capture's span cannot vouch for,
 // proves each reset and writes the findings.
 func (p *Pair) judge(r *Result) {
+	// Where each unseen packet would have been, and what it would be.
+	type unseenAt struct {
+		absent int
+		at     time.Time
+		would  Fate
+	}
+	unseen := map[*Packet]unseenAt{}
 	for i := range p.Packets {
 		pk := &p.Packets[i]
 		si := p.SenderSide(pk.From)
@@ -72,19 +83,37 @@ func (p *Pair) judge(r *Result) {
 			at := r.toOther(si, p.Flows[si].Log[pk.Sent].Time.Add(r.Delay))
 			if !r.covers(1-si, at) {
 				pk.Fate = Unseen
+				unseen[pk] = unseenAt{1 - si, at, Dropped}
 			}
 		case Injected:
 			at := r.toOther(1-si, p.Flows[1-si].Log[pk.Recv].Time.Add(-r.Delay))
 			if !r.covers(si, at) {
 				pk.Fate = Unseen
+				unseen[pk] = unseenAt{si, at, Injected}
 			}
 		}
 		p.Counts[pk.Fate]++
 	}
-	sort.SliceStable(p.Packets, func(i, j int) bool { return p.when(r, &p.Packets[i]).Before(p.when(r, &p.Packets[j])) })
+	// The map is keyed by address: sorting below moves the packets, so
+	// the facts are copied to a slice parallel to p.Packets first.
+	type keyed struct {
+		pk Packet
+		u  unseenAt
+		ok bool
+	}
+	all := make([]keyed, len(p.Packets))
+	for i := range p.Packets {
+		u, ok := unseen[&p.Packets[i]]
+		all[i] = keyed{p.Packets[i], u, ok}
+	}
+	sort.SliceStable(all, func(i, j int) bool { return p.when(r, &all[i].pk).Before(p.when(r, &all[j].pk)) })
+	for i := range all {
+		p.Packets[i] = all[i].pk
+	}
 
 	frame := func(i, j int) int { return p.Flows[i].Log[j].Frame }
 	var dropped, injected, forged [2][]*Packet // by sender side index
+	var absent [2][2][]*Packet                 // unseen, by sender side index and by what they would be (0 dropped, 1 injected)
 	type modKey struct {
 		from analyze.Side
 		c    Change
@@ -102,13 +131,22 @@ func (p *Pair) judge(r *Result) {
 			}
 			if pk.Recv >= 0 {
 				rp.Frames[1-si] = frame(1-si, pk.Recv)
-				rp.Guessed = guessed(p.Flows[1-si], rp.Frames[1-si])
+				rp.Guessed, rp.GuessedStrength = guessed(p.Flows[1-si], rp.Frames[1-si])
 			} else {
-				rp.Guessed = guessed(p.Flows[si], rp.Frames[si])
+				rp.Guessed, rp.GuessedStrength = guessed(p.Flows[si], rp.Frames[si])
+			}
+			if all[i].ok {
+				rp.Absent, rp.At, rp.Would = all[i].u.absent, all[i].u.at, all[i].u.would
 			}
 			p.Resets = append(p.Resets, rp)
 		}
 		switch {
+		case pk.Fate == Unseen && all[i].ok && !x.Flags.Has(decode.RST): // resets: in p.Resets
+			w := 0
+			if all[i].u.would == Injected {
+				w = 1
+			}
+			absent[sideIndex(pk.From)][w] = append(absent[sideIndex(pk.From)][w], pk)
 		case pk.Fate == Dropped:
 			dropped[sideIndex(pk.From)] = append(dropped[sideIndex(pk.From)], pk)
 		case pk.Fate == Injected && x.Flags.Has(decode.RST):
@@ -148,6 +186,35 @@ func (p *Pair) judge(r *Result) {
 				f.Frames[si] = append(f.Frames[si], p.Flows[si].Log[pk.Sent].Frame)
 			}
 			f.Span = [2]time.Time{p.Flows[si].Log[l[0].Sent].Time, p.Flows[si].Log[l[len(l)-1].Sent].Time}
+			p.Findings = append(p.Findings, f)
+		}
+	}
+	// Packets the other capture does not have, from a time it holds
+	// nothing of: lost or made on the path if it was still running, but a
+	// capture file (without pcapng statistics) does not say when it stopped.
+	for _, from := range []analyze.Side{analyze.Client, analyze.Server} {
+		si := p.SenderSide(from)
+		for w, l := range absent[sideIndex(from)] {
+			if len(l) == 0 {
+				continue
+			}
+			f := Finding{ID: FindAbsent, From: from, Sender: si, Packets: len(l), Would: Dropped}
+			have := si // the capture that has them
+			if w == 1 {
+				f.Would, have = Injected, 1-si
+			}
+			for _, pk := range l {
+				x := pk.Sent
+				if have != si {
+					x = pk.Recv
+				}
+				f.Frames[have] = append(f.Frames[have], p.Flows[have].Log[x].Frame)
+			}
+			first, last := l[0].Sent, l[len(l)-1].Sent
+			if have != si {
+				first, last = l[0].Recv, l[len(l)-1].Recv
+			}
+			f.Span = [2]time.Time{p.Flows[have].Log[first].Time, p.Flows[have].Log[last].Time}
 			p.Findings = append(p.Findings, f)
 		}
 	}
@@ -205,11 +272,12 @@ func (p *Pair) Frames(pk *Packet) [2]int {
 	return fr
 }
 
-func guessed(f *analyze.Flow, frame int) analyze.Origin {
-	for _, r := range f.Resets {
-		if r.Packet == frame {
-			return r.Origin
+func guessed(f *analyze.Flow, frame int) (analyze.Origin, analyze.Strength) {
+	for i := range f.Resets {
+		if r := &f.Resets[i]; r.Packet == frame {
+			st, _ := r.Strength()
+			return r.Origin, st
 		}
 	}
-	return analyze.OriginUnknown
+	return analyze.OriginUnknown, analyze.StrengthNone
 }

@@ -32,6 +32,21 @@ var labTruth = map[string][]want{
 	"lossy-transfer": {none},
 	"client-abort":   {none}, // the lab's abort program, not ssh
 	"mtu-blackhole":  {none}, // timeout killed ssh; it printed nothing
+	// The same, with both KEXINITs lost.
+	"mtu-blackhole-both": {none},
+	// bash, not ssh, held the connection: client.txt is empty.
+	"midstream-grace": {},
+	// The lab's injector forges resets in the server's name from the
+	// router when the client's banner passes (issue 20's fingerprints).
+	"fp-gfw-triple":   {{KindIdentReset, analyze.StageBanner, analyze.FindTTLMismatch.String()}},
+	"fp-intang-type1": {{KindIdentReset, analyze.StageBanner, analyze.FindTTLMismatch.String()}},
+	"fp-intang-type2": {{KindIdentReset, analyze.StageBanner, analyze.FindTTLMismatch.String()}},
+	"fp-ip-id-copied": {{KindIdentReset, analyze.StageBanner, analyze.FindTTLMismatch.String()}},
+	// The router resets the first banner, then refuses the next SYNs in
+	// the server's name for 8 s; the fourth login is after that.
+	"residual-block": {{KindIdentReset, analyze.StageBanner, analyze.FindTTLMismatch.String()},
+		{KindConnect, analyze.StageHandshake, analyze.FindResidualBlock.String()},
+		{KindConnect, analyze.StageHandshake, analyze.FindResidualBlock.String()}, none},
 	// ssh offered a key the server does not accept: no network cause.
 	"authfail": {{KindAuthDenied, analyze.StageAuth, ""}},
 	// The fake server reset its own socket (SO_LINGER 0) after the banners.

@@ -7,7 +7,7 @@ import (
 )
 
 // Forged resets, whatever the evidence a capture would give: one cause.
-var forged = Cause{[]analyze.FindingID{analyze.FindTTLMismatch, analyze.FindResetRace, analyze.FindResetBothEnds, analyze.FindResetBurst}}
+var forged = Cause{[]analyze.FindingID{analyze.FindTTLMismatch, analyze.FindResetRace, analyze.FindResetBothEnds, analyze.FindResetBurst, analyze.FindResidualBlock}}
 
 var (
 	sshdBeforeBanner = Cause{[]analyze.FindingID{analyze.FindCloseBeforeBan, analyze.FindRateLimit}}
@@ -15,7 +15,7 @@ var (
 	serverReset      = Cause{[]analyze.FindingID{analyze.FindServerReset}}
 	idleTimeout      = Cause{[]analyze.FindingID{analyze.FindIdleTimeoutReset}}
 	postSynAck       = Cause{[]analyze.FindingID{analyze.FindPostSynAckReset}}
-	refusedByRST     = Cause{[]analyze.FindingID{analyze.FindRefused, analyze.FindRateLimit}}
+	refusedByRST     = Cause{[]analyze.FindingID{analyze.FindRefused, analyze.FindRateLimit, analyze.FindResidualBlock}}
 	icmpError        = Cause{[]analyze.FindingID{analyze.FindICMPUnreachable}}
 	synTimeout       = Cause{[]analyze.FindingID{analyze.FindSynTimeout}}
 	mtuBlackhole     = Cause{[]analyze.FindingID{analyze.FindMTUBlackhole}}

@@ -43,6 +43,8 @@ type jsonProof struct {
 	Frames  [2]int `json:"frames"`
 	Verdict string `json:"verdict"`
 	Guessed string `json:"one_capture_said"`
+	// How strong that single-capture verdict was (none, weak, strong, proof).
+	GuessedStrength string `json:"one_capture_strength"`
 }
 
 type jsonCorrFind struct {
@@ -119,7 +121,7 @@ func CorrelationJSON(w io.Writer, c *Correlation) error {
 			}
 			names := [2]string{r.Captures[0].Name, r.Captures[1].Name}
 			for _, rp := range p.Resets {
-				jp.Resets = append(jp.Resets, jsonProof{rp.From.String(), rp.Fate.String(), rp.Frames, proofText(rp, names, p), rp.Guessed.String()})
+				jp.Resets = append(jp.Resets, jsonProof{rp.From.String(), rp.Fate.String(), rp.Frames, proofText(r, rp, names, p), rp.Guessed.String(), rp.GuessedStrength.String()})
 			}
 			for i := range p.Findings {
 				f := &p.Findings[i]

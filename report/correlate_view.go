@@ -85,7 +85,7 @@ func viewPairs(r *correlate.Result, shown []int, withPackets bool) []pairView {
 		}
 		for _, rp := range p.Resets {
 			g, right := guessText(rp)
-			v.Resets = append(v.Resets, resetView{From: rp.From.String(), Verdict: proofText(rp, names, p),
+			v.Resets = append(v.Resets, resetView{From: rp.From.String(), Verdict: proofText(r, rp, names, p),
 				Frames: [2]string{frameCell(rp.Frames[0]), frameCell(rp.Frames[1])}, Guessed: g, Right: right})
 		}
 		for i := range p.Findings {

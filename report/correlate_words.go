@@ -35,6 +35,26 @@ func findingSummary(r *correlate.Result, f *correlate.Finding) string {
 		}
 		return fmt.Sprintf("%s the %s sent never reached the %s (%s %s; %s): lost between the two capture points, %s by the %s's clock.",
 			countNoun(n, "A packet", "packets"), from, to, name(si), frameList(f.Frames[si]), carriedText(f.Lost), when, from)
+	case correlate.FindAbsent:
+		have, lacks := si, ri
+		what := fmt.Sprintf("left the %s's side", from)
+		cond := pronoun(n, "it was", "they were") + " lost on the path"
+		if f.Would == correlate.Injected {
+			have, lacks = ri, si
+			what = fmt.Sprintf("reached the %s in the %s's name", to, from)
+			cond = "something on the path made " + pronoun(n, "it", "them")
+		}
+		c := r.Captures[lacks]
+		edge := "nothing after " + clockOfDay(c.End)
+		if f.Span[0].Before(c.Start) {
+			edge = "nothing before " + clockOfDay(c.Start)
+		}
+		when := "at " + clockOfDay(f.Span[0])
+		if n > 1 {
+			when = "from " + clockOfDay(f.Span[0]) + " to " + clockOfDay(f.Span[1])
+		}
+		return fmt.Sprintf("%s %s (%s %s, %s by its clock) %s absent from %s, which holds %s: if it was running then, %s. A capture file does not record when capturing stopped, so the path is not called clean either.",
+			countNoun(n, "A packet that", "packets that"), what, name(have), frameList(f.Frames[have]), when, pronoun(n, "is", "are"), name(lacks), edge, cond)
 	case correlate.FindModified:
 		subject := fmt.Sprintf("The %s's %s", from, kindText(f.First, f.FirstLen))
 		if n > 1 {
@@ -228,7 +248,7 @@ func endText(f *analyze.Flow) string {
 }
 
 // proofText says what the two captures prove of a reset.
-func proofText(rp correlate.ResetProof, names [2]string, p *correlate.Pair) string {
+func proofText(r *correlate.Result, rp correlate.ResetProof, names [2]string, p *correlate.Pair) string {
 	sender := p.SenderSide(rp.From)
 	switch rp.Fate {
 	case correlate.Delivered:
@@ -238,7 +258,19 @@ func proofText(rp correlate.ResetProof, names [2]string, p *correlate.Pair) stri
 	case correlate.Dropped:
 		return fmt.Sprintf("sent by the %s, lost on the path", rp.From)
 	case correlate.Unseen:
-		return "unproven: the other capture was not running then"
+		// A capture file does not record when capturing stopped: the
+		// verdict is stated on that condition, never as a fact.
+		c := r.Captures[rp.Absent]
+		would := fmt.Sprintf("this reset was FORGED on the path (it never left the %s)", rp.From)
+		if rp.Would == correlate.Dropped {
+			would = fmt.Sprintf("the %s sent this reset and it was lost on the path", rp.From)
+		}
+		if rp.At.Before(c.Start) {
+			return fmt.Sprintf("unproven: if %s was already running at %s, %s: it holds nothing before %s",
+				names[rp.Absent], clockOfDay(rp.At), would, clockOfDay(c.Start))
+		}
+		return fmt.Sprintf("unproven: if %s was still running at %s, %s: it holds nothing after %s",
+			names[rp.Absent], clockOfDay(rp.At), would, clockOfDay(c.End))
 	}
 	return rp.Fate.String()
 }
@@ -247,6 +279,9 @@ func proofText(rp correlate.ResetProof, names [2]string, p *correlate.Pair) stri
 // two captures proved it right.
 func guessText(rp correlate.ResetProof) (string, string) {
 	g := rp.Guessed.String()
+	if rp.GuessedStrength != analyze.StrengthNone {
+		g += ", " + rp.GuessedStrength.String()
+	}
 	switch {
 	case rp.Guessed == analyze.OriginUnknown:
 		return g, "-"

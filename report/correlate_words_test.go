@@ -111,3 +111,35 @@ func TestFindingSummary(t *testing.T) {
 		})
 	}
 }
+
+// Packets and resets the other capture lacks, from a time it holds nothing
+// of, are worded on a condition, never as lost, forged or clean.
+func TestAbsentWords(t *testing.T) {
+	at := func(us int) time.Time { return time.Date(2026, 11, 21, 5, 39, 51, us*1000, time.UTC) }
+	r := &correlate.Result{Captures: [2]*correlate.Capture{{Name: "c.pcap", Start: at(0), End: at(9000000)}, {Name: "s.pcap", Start: at(0), End: at(0)}}}
+	c, s := analyze.Client, analyze.Server
+	f := correlate.Finding{ID: correlate.FindAbsent, From: c, Sender: 0, Packets: 2, Frames: [2][]int{{7, 9}, nil}, Span: [2]time.Time{at(5), at(8000000)}, Would: correlate.Dropped}
+	if got, want := findingSummary(r, &f), "2 packets that left the client's side (c.pcap frames 7, 9, from 05:39:51.000005 to 05:39:59.000000 by its clock) are absent from s.pcap, which holds nothing after 05:39:51.000000: if it was running then, they were lost on the path. A capture file does not record when capturing stopped, so the path is not called clean either."; got != want {
+		t.Errorf("\n got %s\nwant %s", got, want)
+	}
+	names := [2]string{"c.pcap", "s.pcap"}
+	p := &correlate.Pair{ClientSide: 0}
+	rp := correlate.ResetProof{From: s, Fate: correlate.Unseen, Frames: [2]int{12, 0}, Absent: 1, At: at(8000000), Would: correlate.Injected}
+	if got, want := proofText(r, rp, names, p), "unproven: if s.pcap was still running at 05:39:59.000000, this reset was FORGED on the path (it never left the server): it holds nothing after 05:39:51.000000"; got != want {
+		t.Errorf("\n got %s\nwant %s", got, want)
+	}
+}
+
+// residual-block's words, for one client and for other clients.
+func TestResidualWords(t *testing.T) {
+	at := time.Date(2026, 11, 21, 5, 27, 35, 817000000, time.UTC)
+	f := &analyze.Flow{Outcome: analyze.OutcomeRefused, Resets: []analyze.Reset{{Packet: 14, Time: at, From: analyze.Server}}}
+	fd := analyze.Finding{ID: analyze.FindResidualBlock, Side: analyze.Server, Reset: 14, Delay: 2016 * time.Millisecond, Count: 2}
+	if got, want := summary(f, &fd), "This connection was refused by a reset forged in the server's name (frame 14), 2.0 s after the first forged reset between these hosts (at 05:27:33.801; 2 connections with forged resets before this one): a residual block, the device on the path still resets every new connection between these hosts."; got != want {
+		t.Errorf("\n got %s\nwant %s", got, want)
+	}
+	fd.AllClients, fd.Count = true, 1
+	if got, want := summary(f, &fd), "This connection was refused by a reset forged in the server's name (frame 14), 2.0 s after the first forged reset between other clients and this server (at 05:27:33.801; 1 connection with forged resets before this one): a residual block, the device on the path still resets every new connection to this server, whatever the client."; got != want {
+		t.Errorf("\n got %s\nwant %s", got, want)
+	}
+}

@@ -161,13 +161,31 @@ func ending(f *analyze.Flow) string {
 	return fmt.Sprintf("still open during the %s stage when the capture ended", st)
 }
 
+// matchesText names the published fingerprints a reset matches, with
+// their sources: "matches gfw-triple (net4people/bbs#285 ...)".
+func matchesText(r *analyze.Reset) string {
+	var parts []string
+	for _, p := range r.Fingerprints {
+		e := p.Entry()
+		parts = append(parts, fmt.Sprintf("%s (%s)", e.Name, e.Source))
+	}
+	if parts == nil {
+		return ""
+	}
+	return "matches " + strings.Join(parts, " and ")
+}
+
 // because is the frame and the fact a connection's verdict rests on.
 func because(f *analyze.Flow) string {
 	if r, ok := f.Ending(); ok {
+		s := "frame " + strconv.Itoa(r.Packet)
 		if d := decisiveText(f, r); d != "" {
-			return fmt.Sprintf("frame %d; %s", r.Packet, d)
+			s += "; " + d
 		}
-		return "frame " + strconv.Itoa(r.Packet)
+		if m := matchesText(r); m != "" {
+			s += "; " + m
+		}
+		return s
 	}
 	if len(f.Findings) == 0 {
 		return ""
@@ -183,6 +201,9 @@ func because(f *analyze.Flow) string {
 		}
 		return fmt.Sprintf("frame %d; the server closed before its banner", fd.Other)
 	case analyze.FindMTUBlackhole:
+		if fd.Silent {
+			return fmt.Sprintf("frame %d; a %d-byte segment sent %d times was never acknowledged and nothing came back: likely a path MTU black hole, or the path died then", fd.Packets[0], fd.Size[0], fd.Count)
+		}
 		return fmt.Sprintf("frame %d; a %d-byte segment sent %d times was never acknowledged: path MTU black hole", fd.Packets[0], fd.Size[0], fd.Count)
 	case analyze.FindSynTimeout:
 		return fmt.Sprintf("frames %d-%d; %d SYN%s over %s", fd.Packets[0], fd.Packets[1], fd.Count, plural(fd.Count), ms(fd.Delay))

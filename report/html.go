@@ -43,7 +43,7 @@ func HTML(w io.Writer, r *Run, meta Meta) error {
 		}
 		for i := range f.Resets {
 			r := &f.Resets[i]
-			hf.Resets = append(hf.Resets, htmlReset{R: *r, Evidence: evidenceTexts(f, r, len(r.Evidence))})
+			hf.Resets = append(hf.Resets, htmlReset{R: *r, Evidence: append(evidenceTexts(f, r, len(r.Evidence)), verdictNotes(r)...)})
 		}
 		for i := range f.Findings {
 			fd := &f.Findings[i]

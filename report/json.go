@@ -39,6 +39,11 @@ type jsonReset struct {
 	SeqState string   `json:"seq_state"`
 	Payload  int      `json:"payload_bytes"`
 	Evidence []string `json:"evidence"`
+	// Strength of the origin verdict and the signals that decided it.
+	Strength  string   `json:"strength"`
+	DecidedBy []string `json:"decided_by"`
+	// Published fingerprints of forged resets it matches (names).
+	Fingerprints []string `json:"fingerprints,omitempty"`
 
 	Kernel *jsonKernel `json:"kernel,omitempty"` // live capture, kernel witness on
 }
@@ -230,6 +235,15 @@ func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
 			Window: r.Window, IPID: r.IPID, Label: r.FlowLabel, SeqState: r.SeqState.String(), Payload: r.PayloadLen,
 			Evidence: nonNil(evidenceTexts(f, r, len(r.Evidence))), Kernel: newJSONKernel(r.Kernel),
 		})
+		st, sigs := r.Strength()
+		jr := &jf.Resets[len(jf.Resets)-1]
+		jr.Strength, jr.DecidedBy = st.String(), []string{}
+		for _, s := range sigs {
+			jr.DecidedBy = append(jr.DecidedBy, s.String())
+		}
+		for _, p := range r.Fingerprints {
+			jr.Fingerprints = append(jr.Fingerprints, p.String())
+		}
 	}
 	for _, e := range f.ICMP {
 		jf.ICMP = append(jf.ICMP, jsonICMP{Packet: e.Packet, Time: jsonTime(e.Time), About: e.About.String(),

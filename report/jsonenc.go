@@ -266,6 +266,11 @@ func appendFlowCached(b []byte, jf *jsonFlow, last *encodedAlgorithms) []byte {
 		o.str("seq_state", r.SeqState)
 		o.int("payload_bytes", int64(r.Payload))
 		o.strs("evidence", r.Evidence)
+		o.str("strength", r.Strength)
+		o.strs("decided_by", r.DecidedBy)
+		if len(r.Fingerprints) > 0 {
+			o.strs("fingerprints", r.Fingerprints)
+		}
 		if r.Kernel != nil {
 			appendKernel(&o, r.Kernel)
 		}

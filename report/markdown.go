@@ -98,6 +98,9 @@ func mdFlow(b *strings.Builder, f *analyze.Flow) {
 		for _, e := range evidenceTexts(f, r, len(r.Evidence)) {
 			fmt.Fprintf(b, "- %s\n", mdText(e))
 		}
+		for _, n := range verdictNotes(r) {
+			fmt.Fprintf(b, "- %s\n", mdText(n))
+		}
 		b.WriteString("\n")
 	}
 	if lines := packetLines(f); len(lines) > 0 {

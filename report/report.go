@@ -25,11 +25,14 @@ import (
 
 // Input describes one capture that was read.
 type Input struct {
-	Name     string
-	Format   string
-	Frames   int // frames read
-	Start    time.Time
-	End      time.Time
+	Name   string
+	Format string
+	Frames int // frames read
+	Start  time.Time
+	End    time.Time
+	// Stopped is when capturing stopped, if the file recorded it (pcapng
+	// isb_endtime); zero otherwise.
+	Stopped  time.Time
 	Warnings []string
 }
 

@@ -297,6 +297,9 @@ func Explain(w io.Writer, f *analyze.Flow, multi bool) error {
 		for _, e := range evidenceTexts(f, r, len(r.Evidence)) {
 			fmt.Fprintf(&b, "    - %s\n", e)
 		}
+		for _, n := range verdictNotes(r) {
+			fmt.Fprintf(&b, "    %s\n", n)
+		}
 	}
 	if len(f.Findings) > 0 {
 		b.WriteString("  Findings:\n")

@@ -134,6 +134,32 @@ func evidenceTexts(f *analyze.Flow, r *analyze.Reset, n int) []string {
 	return out
 }
 
+// verdictNotes words how strong a reset's origin verdict is, with the
+// signals that decided it, and the published fingerprints it matches with
+// their sources and rules: lines for the explanation under its evidence.
+func verdictNotes(r *analyze.Reset) []string {
+	var out []string
+	if st, sigs := r.Strength(); st != analyze.StrengthNone {
+		names := make([]string, len(sigs))
+		for i, s := range sigs {
+			names[i] = s.String()
+		}
+		s := "verdict strength: " + st.String()
+		if len(names) > 0 {
+			s += ", decided by " + strings.Join(names, ", ")
+		}
+		if st == analyze.StrengthProof {
+			s += ", and the host's kernel"
+		}
+		out = append(out, s)
+	}
+	for _, p := range r.Fingerprints {
+		e := p.Entry()
+		out = append(out, fmt.Sprintf("matches %s (%s): %s", e.Name, e.Source, e.Rule))
+	}
+	return out
+}
+
 // resetByFrame finds a connection's reset by its frame.
 func resetByFrame(f *analyze.Flow, frame int) *analyze.Reset {
 	for i := range f.Resets {
@@ -223,8 +249,29 @@ func summaryParts(f *analyze.Flow, fd *analyze.Finding) (pre string, quotes bool
 		return fmt.Sprintf("Resets went to both ends at the same moment, each in the other end's name (frames %s): neither endpoint can send a reset in the other's name, one device on the path sent them all.",
 			frames(fd.Packets)), false, ""
 	case analyze.FindIdleTimeoutReset:
-		return fmt.Sprintf("After %s of silence the %s's packet (frame %d) drew a reset in the %s's name (frame %d): a NAT, firewall or load balancer on the path had most likely dropped the idle connection.",
-			ms(fd.Delay), fd.Side.Other(), fd.Other, fd.Side, fd.Reset), false, ""
+		silence := ms(fd.Delay) + " of silence"
+		if fd.Relative {
+			silence += fmt.Sprintf(", the connection's longest (its other silences lasted at most %s", ms(fd.Usual))
+			if fd.RTT > 0 {
+				silence += fmt.Sprintf(", its round trip %s", ms(fd.RTT))
+			}
+			silence += "),"
+		}
+		return fmt.Sprintf("After %s the %s's packet (frame %d) drew a reset in the %s's name (frame %d): a NAT, firewall or load balancer on the path had most likely dropped the idle connection.",
+			silence, fd.Side.Other(), fd.Other, fd.Side, fd.Reset), false, ""
+	case analyze.FindResidualBlock:
+		r := resetByFrame(f, fd.Reset)
+		how := "reset before the client sent a byte"
+		if f.Outcome == analyze.OutcomeRefused {
+			how = "refused"
+		}
+		between, still := "between these hosts", "between these hosts"
+		if fd.AllClients {
+			between, still = "between other clients and this server", "to this server, whatever the client"
+		}
+		return fmt.Sprintf("This connection was %s by a reset forged in the %s's name (frame %d), %s after the first forged reset %s (at %s; %d connection%s with forged resets before this one): "+
+			"a residual block, the device on the path still resets every new connection %s.",
+			how, fd.Side, fd.Reset, ms(fd.Delay), between, clock(r.Time.Add(-fd.Delay)), fd.Count, plural(fd.Count), still), false, ""
 	case analyze.FindPostSynAckReset:
 		return fmt.Sprintf("The connection was reset (frame %d) right after the handshake, before either side sent a byte.", fd.Reset), false, ""
 	case analyze.FindClientReset:
@@ -250,6 +297,11 @@ func summaryParts(f *analyze.Flow, fd *analyze.Finding) (pre string, quotes bool
 		list := frames(fd.Packets)
 		if len(fd.Packets) < fd.Count {
 			list += ", ..."
+		}
+		if fd.Silent {
+			return fmt.Sprintf("The %s's %s went out %d times (frames %s) and was never acknowledged, and nothing from the %s arrived after it, though the %s's smaller segments before it were acknowledged: "+
+				"most likely a link on the path has a smaller MTU and the ICMP \"fragmentation needed\" messages are blocked (a path MTU black hole); or the path, or the %s, died at that very moment.",
+				fd.Side, size, fd.Count, list, fd.Side.Other(), fd.Side, fd.Side.Other()), false, ""
 		}
 		return fmt.Sprintf("The %s's %s went out %d times (frames %s) and was never acknowledged, while the %s's packets kept arriving: a link on the path has a smaller MTU and the ICMP \"fragmentation needed\" messages are blocked (a path MTU black hole).",
 			fd.Side, size, fd.Count, list, fd.Side.Other()), false, ""

@@ -41,7 +41,7 @@ func runCorrelate(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 		if err != nil {
 			return err
 		}
-		capt.Start, capt.End = in.Start, in.End
+		capt.Start, capt.End, capt.Stopped = in.Start, in.End, in.Stopped
 		c.Inputs = append(c.Inputs, in)
 		caps = append(caps, capt)
 		if jumps := correlate.Legs(capt); len(jumps) > 0 {

@@ -127,7 +127,7 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	fs.StringVar(&o.logTZ, "log-tz", "", "time `ZONE` of log lines that carry none (traditional syslog, fail2ban), e.g. Europe/Berlin or +01:00 (default: found from the connections, else UTC)")
 	fs.BoolVar(&o.all, "all", false, "list every connection, not only abnormal ones")
 	fs.BoolVarP(&o.explain, "explain", "e", false, "explain each abnormal connection: evidence, findings, causes, next steps")
-	fs.DurationVar(&o.idle, "idle-threshold", analyze.DefaultIdleThreshold, "silence after which a reset drawn by the next packet is an idle-timeout reset")
+	fs.DurationVar(&o.idle, "idle-threshold", analyze.DefaultIdleThreshold, "silence after which any reset drawn by the next packet is an idle-timeout reset (a floor: a forged one after the connection's longest silence, far beyond its other gaps, counts below it)")
 	fs.DurationVar(&o.grace, "grace", analyze.DefaultGrace, "how long an ended connection waits for late packets before its verdict")
 	fs.DurationVar(&o.timeout, "flow-timeout", analyze.DefaultFlowTimeout, "report and forget an established connection silent this long")
 	fs.IntVar(&o.maxFlows, "max-flows", analyze.DefaultMaxFlows, "connections held at once (about 3 KB each); past it the least recently active are reported early")

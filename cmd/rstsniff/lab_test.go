@@ -73,6 +73,30 @@ var labTruth = map[string]struct {
 	// Six forged resets from the router, three each way with stepped sequence numbers.
 	// lab.sh retries until the router's capture holds all six; if it never
 	// does, losing the last pair still shows resets toward both ends.
+	// The injector's published patterns (testdata/lab/inject modes gfw,
+	// type1, ipid): forged resets in the server's name from another
+	// distance answering the client's banner; the server's real banner
+	// follows and the client's kernel resets it.
+	"fp-gfw-triple": {[][]verdict{{{"banner", "reset", "server", "server@banner", "middlebox,middlebox,middlebox,endpoint", "reset-race,ttl-mismatch"}}},
+		"kex_exchange_identification: read: Connection reset by peer"},
+	"fp-intang-type1": {[][]verdict{{{"banner", "reset", "server", "server@banner", "middlebox,endpoint", "reset-race,ttl-mismatch"}}},
+		"kex_exchange_identification: read: Connection reset by peer"},
+	"fp-intang-type2": {[][]verdict{{{"banner", "reset", "server", "server@banner", "middlebox,middlebox,endpoint", "reset-race,ttl-mismatch"}}},
+		"kex_exchange_identification: read: Connection reset by peer"},
+	"fp-ip-id-copied": {[][]verdict{{{"banner", "reset", "server", "server@banner", "middlebox,endpoint", "reset-race,ttl-mismatch"}}},
+		"kex_exchange_identification: read: Connection reset by peer"},
+	// The router resets the first banner, then refuses the client's SYNs
+	// in the server's name for 8 s (a residual block); the fourth login
+	// comes after that and gets through.
+	"residual-block": {append([][]verdict{
+		{{"banner", "reset", "server", "server@banner", "middlebox,endpoint", "reset-race,ttl-mismatch"}},
+		{{"handshake", "refused", "server", "server@handshake", "middlebox", "refused,residual-block,ttl-mismatch"}},
+		{{"handshake", "refused", "server", "server@handshake", "middlebox", "refused,residual-block,ttl-mismatch"}}},
+		cleanClose[0]), "Connection refused"},
+	// A connection opened before the capture; sshd's LoginGraceTime closes
+	// it (FIN), the client's kernel resets it when bash exits. The banners
+	// went by before the capture: nothing is claimed about them.
+	"midstream-grace": {[][]verdict{{{"unknown", "reset", "server", "client@unknown", "endpoint", "client-reset"}}}, ""},
 	"inject-both": {[][]verdict{{{"banner", "reset", "server", "server@banner", "middlebox,middlebox,middlebox,middlebox,middlebox,middlebox",
 		"reset-both-ends,reset-burst,reset-burst"},
 		{"banner", "reset", "server", "server@banner", "middlebox,middlebox,middlebox,middlebox", "reset-both-ends"}}},
@@ -82,6 +106,9 @@ var labTruth = map[string]struct {
 		"client_loop: send disconnect: Broken pipe"},
 	// The client's KEXINIT never crosses the 1000-byte link; ssh is killed, no FIN leaves.
 	"mtu-blackhole": {[][]verdict{{{"kex", "open", "", "", "", "mtu-blackhole"}}}, "exit 124"},
+	// Both KEXINITs vanish on the 1000-byte link; nothing of the server's
+	// arrives after its banner; the client's retransmissions go unanswered.
+	"mtu-blackhole-both": {[][]verdict{{{"kexinit", "timeout", "", "", "", "mtu-blackhole"}}}, "exit 124"},
 	// Three logins, then the router refuses the fourth in the server's name.
 	"rate-limit": {append(append([][]verdict{}, cleanClose[0], cleanClose[0], cleanClose[0]),
 		[]verdict{{"handshake", "refused", "server", "server@handshake", "middlebox", "rate-limit,refused,ttl-mismatch"}}),

@@ -170,6 +170,7 @@ func analyzeFile(ctx context.Context, name string, index int, stdin io.Reader, s
 	in.Format = src.Format()
 	bar := startProgress(stderr, name, src)
 	defer bar.Stop()
+	stopper, _ := src.(capture.Stopper)
 	src = capture.ReadAhead(src)
 	defer src.Close()
 	a := newAnalyzer(o, name, index)
@@ -188,6 +189,9 @@ func analyzeFile(ctx context.Context, name string, index int, stdin io.Reader, s
 		*budget -= st.Frames
 	}
 	in.Frames, in.Start, in.End = st.Frames, st.Start, st.End
+	if stopper != nil {
+		in.Stopped = stopper.Stopped()
+	}
 	if err != nil {
 		return in, err
 	}

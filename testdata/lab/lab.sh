@@ -31,7 +31,8 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
 all_cases=(clean authfail refused reject-banner post-handshake syn-drop maxstartups sshd-killed client-abort ipv6 port2222 any server-firewall icmp-reject
-	reject-near-server inject-both idle-timeout mtu-blackhole rate-limit lossy-transfer ipv6-forensics hostile-banner)
+	reject-near-server inject-both idle-timeout mtu-blackhole mtu-blackhole-both rate-limit lossy-transfer ipv6-forensics hostile-banner
+	fp-gfw-triple fp-intang-type1 fp-intang-type2 fp-ip-id-copied residual-block midstream-grace)
 # Captured at both ends at once (client.pcap, server.pcap), or on a jump
 # host (jump.pcap), for --correlate; "pairs" names them all.
 pair_cases=(pair-reject-banner pair-inject pair-mss-clamp pair-drop-large pair-nat pair-ipv6 jump-leg2-reset)
@@ -433,6 +434,72 @@ inject_once() {
 	stop_sshd
 }
 
+# The fingerprint cases: the injector on the router sends one published
+# pattern of forged resets to the client, in the server's name, when the
+# client's banner goes by; captured on the client.
+inject_fingerprint() { # MODE
+	start_sshd
+	# Not through inr: $! must be the injector itself.
+	ip netns exec "$R" "$work/inject" r0 22 1 0 "$1" 2>>"$dir/inject.txt" &
+	local inj=$!
+	sleep 0.3
+	start_capture -i c0 'tcp or icmp or icmp6'
+	client root@$SRV4 true
+	stop_capture
+	kill $inj 2>/dev/null || true
+	wait $inj 2>/dev/null || true
+	stop_sshd
+}
+
+case_fp-gfw-triple() { # three RST+ACKs in the server's name, windows 4229/4230/4231, TTLs 65/66/67 (net4people/bbs#285)
+	inject_fingerprint gfw
+}
+
+case_fp-intang-type1() { # one bare RST in the server's name, window 16384, TTL 50 (INTANG type-1)
+	inject_fingerprint type1
+}
+
+case_fp-intang-type2() { # two RST+ACKs in the server's name, window 2048, TTLs 48 and 52 (INTANG type-2)
+	inject_fingerprint type2
+}
+
+case_fp-ip-id-copied() { # one RST+ACK in the server's name carrying the IP ID of the client's banner packet
+	inject_fingerprint ipid
+}
+
+case_residual-block() { # the router resets the first banner, then refuses the client's SYNs in the server's name for 8 s; a login after that gets through
+	start_sshd
+	# 1: for 8 s after a block, every SYN from that client to port 22 is
+	# answered with a reset; 2-4: the first banner only (list rsdone) is
+	# reset and starts the block (list rsblock); later banners pass.
+	inr iptables -A FORWARD -p tcp --dport 22 --syn -m recent --name rsblock --rcheck --seconds 8 -j REJECT --reject-with tcp-reset
+	inr iptables -A FORWARD -p tcp --dport 22 -m string --algo bm --string SSH- -m recent --name rsdone --rcheck -j ACCEPT
+	inr iptables -A FORWARD -p tcp --dport 22 -m string --algo bm --string SSH- -m recent --name rsdone --set
+	inr iptables -A FORWARD -p tcp --dport 22 -m string --algo bm --string SSH- -m recent --name rsblock --set -j REJECT --reject-with tcp-reset
+	start_capture -i c0 'tcp or icmp or icmp6'
+	client root@$SRV4 true
+	client root@$SRV4 true
+	sleep 2
+	client root@$SRV4 true
+	sleep 7
+	client root@$SRV4 'echo hello'
+	stop_capture
+	inr iptables -F FORWARD
+	stop_sshd
+}
+
+case_midstream-grace() { # a connection opened before the capture starts; sshd closes it when LoginGraceTime runs out
+	start_sshd LoginGraceTime=3
+	# Banners both ways, then silence: no KEXINIT, so sshd's grace runs out.
+	inc bash -c "exec 3<>/dev/tcp/$SRV4/22; head -1 <&3 >/dev/null; printf 'SSH-2.0-lab_idle\r\n' >&3; sleep 6" &
+	local holder=$!
+	sleep 1
+	start_capture -i c0 'tcp or icmp or icmp6'
+	wait $holder || true
+	stop_capture
+	stop_sshd
+}
+
 case_idle-timeout() { # the router forgets idle connections after 3 s and resets what it no longer knows
 	start_sshd
 	inr sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0
@@ -466,6 +533,38 @@ case_mtu-blackhole() { # two routers joined by a 1000-byte MTU link; ICMP "fragm
 	echo "exit $rc" >>"$dir/client.txt"
 	stop_capture
 	inr iptables -F OUTPUT
+	inr ip link set r1 mtu 1500
+	inr2 ip link set q0 mtu 1500
+	stop_sshd
+	topo one
+}
+
+# The client offers one MAC, so that its KEXINIT (about 1200 bytes) leaves as
+# one full-size segment with no small tail after it: nothing of the
+# client's gets through after its banner, and nothing of the server's back.
+case_mtu-blackhole-both() { # as mtu-blackhole, but both routers drop their ICMP "fragmentation needed": large segments vanish both ways
+	topo two
+	# mtu-blackhole, run just before, lets router 2's ICMP reach the
+	# server: forget the path MTU it learned (its SYN-ACK would announce
+	# MSS 960 and the client's KEXINIT would pass in two segments).
+	local ns
+	for ns in "$C" "$R" "$R2" "$S"; do
+		ip netns exec "$ns" ip route flush cache
+	done
+	start_sshd
+	inr ip link set r1 mtu 1000
+	inr2 ip link set q0 mtu 1000
+	inr iptables -I OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP
+	inr2 iptables -I OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP
+	start_capture -i c0 'tcp or icmp or icmp6'
+	local rc=0
+	inc timeout 8 ssh -F /dev/null -i "$work/userkey" -o IdentitiesOnly=yes -o BatchMode=yes \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o MACs=hmac-sha2-256-etm@openssh.com \
+		root@$SRV4 true </dev/null >>"$dir/client.out" 2>>"$dir/client.txt" || rc=$?
+	echo "exit $rc" >>"$dir/client.txt"
+	stop_capture
+	inr iptables -F OUTPUT
+	inr2 iptables -F OUTPUT
 	inr ip link set r1 mtu 1500
 	inr2 ip link set q0 mtu 1500
 	stop_sshd

@@ -1,10 +1,24 @@
 // Command inject is the lab's on-path reset injector. Run in the router
 // namespace, it watches one interface and, when a client's SSH banner goes
-// by, sends COUNT resets to each end (in the other end's name) with
-// sequence numbers stepped by STEP, as censorship boxes and some IPS do.
-// It drops nothing: the real packets keep flowing. Linux, IPv4, root.
+// by, sends resets in the pattern MODE names (default both). It drops
+// nothing: the real packets keep flowing. Linux, IPv4, root.
 //
-//	inject IFACE PORT COUNT STEP
+//	inject IFACE PORT COUNT STEP [MODE]
+//
+// Modes, each a published fingerprint (analyze/fingerprints.go):
+//
+//	both   COUNT bare RSTs to each end (in the other end's name), sequence
+//	       numbers stepped by STEP (rst-seq-change, the GFW of 2006)
+//	gfw    three RST+ACKs to the client in the server's name, windows
+//	       4229/4230/4231 and TTLs 65/66/67 (gfw-triple, net4people/bbs#285)
+//	type1  one bare RST with window 16384 and TTL 50 to the client in the
+//	       server's name (intang-type1)
+//	type2  two RST+ACKs to the client in the server's name, window 2048,
+//	       TTLs 48 and 52 (intang-type2)
+//	ipid   one RST+ACK to the client in the server's name carrying the IP
+//	       ID of the client's banner packet, TTL 64 (ip-id-copied)
+//
+// COUNT and STEP matter only for both.
 package main
 
 import (
@@ -18,8 +32,18 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 5 {
-		fmt.Fprintln(os.Stderr, "usage: inject IFACE PORT COUNT STEP")
+	if len(os.Args) != 5 && len(os.Args) != 6 {
+		fmt.Fprintln(os.Stderr, "usage: inject IFACE PORT COUNT STEP [both|gfw|type1|type2|ipid]")
+		os.Exit(2)
+	}
+	mode := "both"
+	if len(os.Args) == 6 {
+		mode = os.Args[5]
+	}
+	switch mode {
+	case "both", "gfw", "type1", "type2", "ipid":
+	default:
+		fmt.Fprintln(os.Stderr, "inject: unknown mode "+mode)
 		os.Exit(2)
 	}
 	ifi, err := net.InterfaceByName(os.Args[1])
@@ -63,27 +87,46 @@ func main() {
 		seq := binary.BigEndian.Uint32(tcp[4:8])
 		ack := binary.BigEndian.Uint32(tcp[8:12])
 		next := seq + uint32(len(payload))
-		for k := 0; k < count; k++ {
-			d := uint32(k * step)
-			// To the client in the server's name, then to the server in the client's.
-			send(raw, dst, src, dport, sport, ack+d)
-			send(raw, src, dst, sport, dport, next+d)
-			time.Sleep(time.Millisecond)
+		ipid := binary.BigEndian.Uint16(p[4:6])
+		const rst, rstack = 0x04, 0x14
+		switch mode {
+		case "both":
+			for k := 0; k < count; k++ {
+				d := uint32(k * step)
+				// To the client in the server's name, then to the server in the client's.
+				send(raw, dst, src, dport, sport, ack+d, 0, rst, 0, 64, 0)
+				send(raw, src, dst, sport, dport, next+d, 0, rst, 0, 64, 0)
+				time.Sleep(time.Millisecond)
+			}
+		case "gfw":
+			for k := uint16(0); k < 3; k++ {
+				send(raw, dst, src, dport, sport, ack, next, rstack, 4229+k, uint8(65+k), 0)
+			}
+		case "type1":
+			send(raw, dst, src, dport, sport, ack, 0, rst, 16384, 50, 0)
+		case "type2":
+			send(raw, dst, src, dport, sport, ack, next, rstack, 2048, 48, 0)
+			send(raw, dst, src, dport, sport, ack, next, rstack, 2048, 52, 0)
+		case "ipid":
+			send(raw, dst, src, dport, sport, ack, next, rstack, 0, 64, ipid)
 		}
-		fmt.Fprintf(os.Stderr, "inject: %d resets each way for %v:%d\n", count, net.IP(src[:]), sport)
+		fmt.Fprintf(os.Stderr, "inject: %s resets for %v:%d (banner IP ID %d)\n", mode, net.IP(src[:]), sport, ipid)
 		// One connection is enough for the lab; leaving keeps later cases clean.
 		time.Sleep(10 * time.Millisecond)
 		return
 	}
 }
 
-// send writes one RST from src:sport to dst:dport with sequence number seq.
-func send(fd int, src, dst [4]byte, sport, dport uint16, seq uint32) {
+// send writes one reset from src:sport to dst:dport: sequence and
+// acknowledgment numbers, TCP flags, window, TTL and IP ID as given (for
+// an IP ID of 0 the kernel fills one in, raw(7)).
+func send(fd int, src, dst [4]byte, sport, dport uint16, seq, ack uint32, flags uint8, window uint16, ttl uint8, ipid uint16) {
 	pkt := make([]byte, 40)
 	pkt[0] = 0x45
 	binary.BigEndian.PutUint16(pkt[2:], 40)
+	binary.BigEndian.PutUint16(pkt[4:], ipid)
 	pkt[6] = 0x40 // DF
-	pkt[8] = 64
+	pkt[8] = ttl
 	pkt[9] = 6
 	copy(pkt[12:], src[:])
 	copy(pkt[16:], dst[:])
@@ -91,8 +134,10 @@ func send(fd int, src, dst [4]byte, sport, dport uint16, seq uint32) {
 	binary.BigEndian.PutUint16(t[0:], sport)
 	binary.BigEndian.PutUint16(t[2:], dport)
 	binary.BigEndian.PutUint32(t[4:], seq)
+	binary.BigEndian.PutUint32(t[8:], ack)
 	t[12] = 5 << 4
-	t[13] = 0x04 // RST
+	t[13] = flags
+	binary.BigEndian.PutUint16(t[14:], window)
 	binary.BigEndian.PutUint16(t[16:], tcpChecksum(src, dst, t))
 	check(syscall.Sendto(fd, pkt, 0, &syscall.SockaddrInet4{Addr: dst}))
 }

@@ -1,0 +1,95 @@
+package analyze
+
+import "github.com/rstsniff/rstsniff/kernel"
+
+// Strength says how far a reset's origin verdict can be trusted. The
+// names are part of the JSON contract.
+type Strength uint8
+
+const (
+	StrengthNone Strength = iota // no verdict: the origin is unknown
+	// StrengthWeak: header fields alone (TTL, timing, sequence number, IP
+	// ID), which routing changes, load balancers and counters shared with
+	// other traffic can mimic.
+	StrengthWeak
+	// StrengthStrong: for a forged reset, what an endpoint did (kept
+	// sending, both ends reset at once, a burst, a challenge ACK), a
+	// timestamp not the sender's, or two signals pointing to it with none
+	// against; for a genuine one, a field only the sender's socket knows
+	// (its timestamp clock, its IPv6 flow label). A TTL that matches and
+	// an exact sequence number are what a REJECT rule on the sender's host
+	// sends too: alone they stay weak.
+	StrengthStrong
+	// StrengthProof: the host's kernel saw its stack or its firewall send
+	// the reset (tcp_send_reset or nf_send_reset fired for it). Two
+	// captures prove more; package correlate says so.
+	StrengthProof
+)
+
+var strengthNames = [...]string{"none", "weak", "strong", "proof"}
+
+func (s Strength) String() string {
+	if int(s) < len(strengthNames) {
+		return strengthNames[s]
+	}
+	return "unknown"
+}
+
+// strongAlone are the signals that settle a verdict by themselves.
+var strongAlone = map[Signal]bool{
+	SigSenderKeptSending: true, SigBothEnds: true, SigBurst: true, SigChallengeACK: true,
+	SigTimestampForeign: true, SigTimestampContinues: true, SigFlowLabel: true,
+}
+
+// Strength says how far the reset's origin can be trusted, and the
+// signals that decided it (those pointing the way Origin went, in the
+// order of Evidence). A kernel witness that agrees makes it proof.
+func (r *Reset) Strength() (Strength, []Signal) {
+	if r.Origin == OriginUnknown {
+		return StrengthNone, nil
+	}
+	var with []Signal
+	against, strong := 0, false
+	for _, e := range r.Evidence {
+		if e.PointsTo != r.Origin {
+			against++
+			continue
+		}
+		if !containsSignal(with, e.Signal) {
+			with = append(with, e.Signal)
+		}
+		strong = strong || strongAlone[e.Signal]
+	}
+	switch {
+	case r.kernelAgrees():
+		return StrengthProof, with
+	case strong, r.Origin == OriginMiddlebox && len(with) >= 2 && against == 0:
+		return StrengthStrong, with
+	}
+	return StrengthWeak, with
+}
+
+// kernelAgrees reports whether the host's kernel saw the sender the
+// verdict names send the reset, by a direct event.
+func (r *Reset) kernelAgrees() bool {
+	w := r.Kernel
+	if w == nil || (w.Basis != kernel.BasisTracepoint && w.Basis != kernel.BasisFentry) {
+		return false
+	}
+	switch w.Sender {
+	case kernel.SenderStack:
+		return r.Origin == OriginEndpoint
+	case kernel.SenderFirewall:
+		return r.Origin == OriginMiddlebox && r.Forger == ForgerSenderHost
+	}
+	return false
+}
+
+func containsSignal(ss []Signal, s Signal) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
