@@ -17,6 +17,10 @@ import (
 type forgedAt struct {
 	t      int64 // Unix nanoseconds
 	client netip.Addr
+	// drawn: forged on an established connection (drawn by what it
+	// carried). A block starts with one; forged refusals of SYNs alone are
+	// what a rate limit does.
+	drawn bool
 }
 
 // maxBlockTimes bounds the forged resets remembered per key.
@@ -30,7 +34,7 @@ func (a *Analyzer) noteBlocks(f *Flow) {
 	}
 	for i := range f.Resets {
 		if r := &f.Resets[i]; r.Sender() == SenderPath {
-			e := forgedAt{r.Time.UnixNano(), f.Client.Addr()}
+			e := forgedAt{r.Time.UnixNano(), f.Client.Addr(), r.Stage > StageHandshake}
 			for _, k := range blockKeys(f) {
 				ts := append(a.blocks[k], e)
 				slices.SortFunc(ts, func(x, y forgedAt) int { return cmpInt64(x.t, y.t) })
@@ -64,8 +68,15 @@ func cmpInt64(x, y int64) int {
 
 // chain looks, among the forged resets ts, for those before t that lead
 // up to it with no gap over residualWindow (from other clients only, if
-// others): the first one and how many.
+// others): the first one and how many. A chain that no drawn reset started
+// is none.
 func chain(ts []forgedAt, t int64, others bool, client netip.Addr) (first int64, n int) {
+	drawn := false
+	defer func() {
+		if !drawn {
+			first, n = 0, 0
+		}
+	}()
 	next := t
 	for i := len(ts) - 1; i >= 0; i-- {
 		e := ts[i]
@@ -77,6 +88,7 @@ func chain(ts []forgedAt, t int64, others bool, client netip.Addr) (first int64,
 		}
 		first, next = e.t, e.t
 		n++
+		drawn = drawn || e.drawn
 	}
 	return first, n
 }

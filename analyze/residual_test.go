@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
@@ -85,6 +86,36 @@ func TestResidualBlock(t *testing.T) {
 			t.Errorf("flow %d (%v): residual-block %+v", i+1, f.Client, fd)
 		case fd != nil && (fd.Delay != w.delay || fd.Count != w.count || fd.AllClients != w.allClients):
 			t.Errorf("flow %d: delay %v count %d all clients %v, want %v %d %v", i+1, fd.Delay, fd.Count, fd.AllClients, w.delay, w.count, w.allClients)
+		}
+	}
+}
+
+// A rate limit is no residual block: connections get through, then SYNs
+// are refused in the server's name from a device's distance, with no
+// reset forged on an established connection before them. The refusals
+// after the first are rate-limit, never residual-block.
+func TestRateLimitIsNoResidualBlock(t *testing.T) {
+	ok := with(seg{false, PA, 101, 501, "SSH-2.0-x\r\n", 3 * time.Millisecond},
+		seg{true, PA, 501, 112, "SSH-2.0-OpenSSH_9.2p1\r\n", 4 * time.Millisecond},
+		seg{false, PA, 112, 524, "\x00\x00\x00\x0c\x0a\x14kexinit....", 5 * time.Millisecond},
+		seg{true, PA, 524, 128, "\x00\x00\x00\x0c\x0a\x14kexinit....", 6 * time.Millisecond},
+		seg{false, FA, 128, 540, "", 7 * time.Millisecond}, seg{true, FA, 540, 129, "", 8 * time.Millisecond})
+	refused := []seg{{false, S, 100, 0, "", 0}, {true, RA, 0, 101, "", 100 * time.Microsecond}}
+	port := func(p uint16) netip.AddrPort { return netip.AddrPortFrom(cAddr.Addr(), p) }
+	flows := feedConns([]conn{
+		{port(40001), 0, ok, nil},
+		{port(40002), time.Second, ok, nil},
+		{port(40003), 2 * time.Second, ok, nil},
+		{port(40004), 3 * time.Second, refused, map[int]uint8{1: 64}},
+		{port(40005), 4 * time.Second, refused, map[int]uint8{1: 64}},
+	})
+	if len(flows) != 5 {
+		t.Fatalf("%d flows", len(flows))
+	}
+	for i, f := range flows[3:] {
+		ids := findingIDs(f)
+		if slices.Contains(ids, FindResidualBlock) || !slices.Contains(ids, FindRateLimit) {
+			t.Errorf("refusal %d: findings %v, want rate-limit and no residual-block", i+1, ids)
 		}
 	}
 }

@@ -37,9 +37,11 @@ var probeTruth = map[string]struct {
 	// checked apart (checkMaxStartups).
 	"probe-maxstartups": {nil, nil, "exit 1"},
 	// Packets over 576 bytes are lost between the routers and no ICMP
-	// comes back: the client's KEXINIT (1136 bytes) is never acknowledged;
-	// the check connection with MSS 536 gets through.
-	"probe-mtu-blackhole": {[][]verdict{{{"kexinit", "timeout", "", "", "", ""}, {"kexinit", "open", "", "", "", ""}}, probeClosed},
+	// comes back: the client's KEXINIT (1136 bytes) is never acknowledged,
+	// and nothing comes back either (both routers' ICMP is dropped): an MTU
+	// black hole, which the analysis names since issue 20 (item 4); the
+	// check connection with MSS 536 gets through.
+	"probe-mtu-blackhole": {[][]verdict{{{"kexinit", "timeout", "", "", "", "mtu-blackhole"}, {"kexinit", "open", "", "", "", "mtu-blackhole"}}, probeClosed},
 		[][]string{{"banner/timeout", "tcp/timeout", "kexinit/timeout"}, {"done/"}}, "exit 1"},
 	// No sshd: the server's kernel answers each SYN with a RST.
 	"probe-refused": {[][]verdict{probeRefused, probeRefused},

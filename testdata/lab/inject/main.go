@@ -110,7 +110,11 @@ func main() {
 		case "ipid":
 			send(raw, dst, src, dport, sport, ack, next, rstack, 0, 64, ipid)
 		}
-		fmt.Fprintf(os.Stderr, "inject: %s resets for %v:%d (banner IP ID %d)\n", mode, net.IP(src[:]), sport, ipid)
+		if mode == "both" { // the pairs test reads this line's count
+			fmt.Fprintf(os.Stderr, "inject: %d resets each way for %v:%d\n", count, net.IP(src[:]), sport)
+		} else {
+			fmt.Fprintf(os.Stderr, "inject: %s resets for %v:%d (banner IP ID %d)\n", mode, net.IP(src[:]), sport, ipid)
+		}
 		// One connection is enough for the lab; leaving keeps later cases clean.
 		time.Sleep(10 * time.Millisecond)
 		return
