@@ -47,12 +47,10 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stderr, "rstsniff: dropped privileges to %s\n", o.user)
 	}
-	var ev *evidence
-	if o.write != "" {
-		// Opened after dropping privileges, as tcpdump does.
-		if ev, err = newEvidence(o.write); err != nil {
-			return err
-		}
+	// Opened after dropping privileges, as tcpdump does.
+	ev, err := newEvidence(o.write)
+	if err != nil {
+		return err
 	}
 	defer ev.abort() // unless Close wrote it whole
 	fmt.Fprintf(stderr, "rstsniff: %s\n", src.Format())

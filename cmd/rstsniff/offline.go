@@ -19,12 +19,9 @@ import (
 func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 	r := &report.Run{Tally: &report.Tally{}}
 	budget := o.count
-	var ev *evidence
-	if o.write != "" {
-		var err error
-		if ev, err = newEvidence(o.write); err != nil {
-			return err
-		}
+	ev, err := newEvidence(o.write)
+	if err != nil {
+		return err
 	}
 	defer ev.abort() // unless Close wrote it whole
 	// Flows arrive in order of first packet. JSON prints each at once; the
@@ -54,7 +51,7 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 			}
 		}
 	}
-	err := analyzeFiles(ctx, o, stdin, stderr, &budget, ev, sink, r)
+	err = analyzeFiles(ctx, o, stdin, stderr, &budget, ev, sink, r)
 	var outErr error
 	if lines != nil {
 		outErr = lines.close()

@@ -49,12 +49,9 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 	}
 	r := &report.Run{Tally: &report.Tally{}}
 	budget := o.count
-	var ev *evidence
-	if o.write != "" {
-		var err error
-		if ev, err = newEvidence(o.write); err != nil {
-			return err
-		}
+	ev, err := newEvidence(o.write)
+	if err != nil {
+		return err
 	}
 	defer ev.abort() // unless Close wrote it whole
 	nextID := 1
