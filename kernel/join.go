@@ -172,11 +172,6 @@ type Query struct {
 	Time     time.Time
 }
 
-// Attribute says what the kernel did about one reset; see AttributeAll.
-func (j *Journal) Attribute(src, dst netip.AddrPort, t time.Time) *Witness {
-	return j.AttributeAll([]Query{{src, dst, t}})[0]
-}
-
 // order is the causal order of a kernel event and the packet it is about.
 type order int8
 

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -313,21 +312,6 @@ func JSONSummary(w io.Writer, r *Run) error {
 		}
 	}
 	return writeLine(w, s)
-}
-
-// JSON writes every flow then the summary, one JSON object per line.
-func JSON(w io.Writer, r *Run) error {
-	bw := bufio.NewWriter(w)
-	multi := len(r.Inputs) > 1
-	for _, f := range r.Flows {
-		if err := JSONFlow(bw, f, multi); err != nil {
-			return err
-		}
-	}
-	if err := JSONSummary(bw, r); err != nil {
-		return err
-	}
-	return bw.Flush()
 }
 
 func nonNil(s []string) []string {

@@ -14,7 +14,6 @@ package report
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 	"unicode"
@@ -215,14 +214,4 @@ func Safe(s string) string {
 		i += n
 	}
 	return b.String()
-}
-
-// sortedKeys returns a map's keys in order, for deterministic output.
-func sortedKeys(m map[string]int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

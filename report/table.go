@@ -253,19 +253,6 @@ func newTable(w io.Writer) *tablewriter.Table {
 	)
 }
 
-// originWord says in the table who really sent a reset.
-func originWord(r analyze.Reset) string {
-	switch {
-	case r.Forger == analyze.ForgerSenderHost:
-		return "HOST-FW"
-	case r.Origin == analyze.OriginMiddlebox:
-		return "FORGED"
-	case r.Origin == analyze.OriginEndpoint:
-		return "genuine"
-	}
-	return "origin?"
-}
-
 func mainFinding(f *analyze.Flow) string {
 	if len(f.Findings) == 0 {
 		return ""
