@@ -91,7 +91,7 @@ func decisiveText(f *analyze.Flow, r *analyze.Reset) string {
 	if !ok {
 		return ""
 	}
-	side, other, ttl := r.From, r.From.Other(), ttlName(f)
+	side, other, ttl := r.From, r.From.Other(), f.TTLName()
 	switch e.Signal {
 	case analyze.SigSenderKeptSending:
 		s := fmt.Sprintf("the %s kept sending", side)

@@ -45,9 +45,6 @@ func hopWord(n int) string {
 	return fmt.Sprintf("%d hops away", n)
 }
 
-// ttlName is what the connection's IP headers call the hop count.
-func ttlName(f *analyze.Flow) string { return f.TTLName() }
-
 // baselineText renders a TTL baseline as "63" or "63 (20 packets), 62 (2 packets)".
 func baselineText(b analyze.Baseline) string {
 	if len(b.Values) == 1 {
@@ -83,7 +80,7 @@ func packetKindText(k analyze.PacketKind, bytes int) string {
 
 // evidenceText words one fact about a reset.
 func evidenceText(f *analyze.Flow, r *analyze.Reset, e *analyze.Evidence) string {
-	side, ttl := r.From.String(), ttlName(f)
+	side, ttl := r.From.String(), f.TTLName()
 	switch e.Signal {
 	case analyze.SigTTLMatch:
 		return fmt.Sprintf("%s %d matches the %s's other %d packets %s", ttl, r.TTL, side, e.Baseline.Total, scopeText(e.Scope))
@@ -229,14 +226,14 @@ func summaryParts(f *analyze.Flow, fd *analyze.Finding) (pre string, quotes bool
 		return fmt.Sprintf("The client's SYN (frame %d) was answered in frame %d by %s from %s, %s, %s %d; the client's kernel gave up the connection: %s.",
 			f.FirstPacket, e.Packet, icmpWhat(e), e.From, icmpSenderText(fd.Sender), icmpTTLName(e), e.TTL, errnoText(e.Errno())), false, ""
 	case analyze.FindTTLMismatch:
-		r, ttl := resetByFrame(f, fd.Reset), ttlName(f)
+		r, ttl := resetByFrame(f, fd.Reset), f.TTLName()
 		return fmt.Sprintf("The reset in frame %d claims to come from the %s, but its %s %d does not match the %s's other packets (%s %s).",
 			fd.Reset, r.From, ttl, r.TTL, r.From, ttl, ttlBaseline(r)), false, ""
 	case analyze.FindResetRace:
 		return fmt.Sprintf("The %s sent %s (frame %d) %s after a reset in its name (frame %d): it never sent that reset, a device on the path forged it.",
 			fd.Side, packetKindText(fd.Packet, fd.Bytes), fd.Other, ms(fd.Delay), fd.Reset), false, ""
 	case analyze.FindHostFirewall:
-		r, ttl := resetByFrame(f, fd.Reset), ttlName(f)
+		r, ttl := resetByFrame(f, fd.Reset), f.TTLName()
 		return fmt.Sprintf("The %s sent %s (frame %d) %s after a reset in its name (frame %d), so its socket did not send that reset; "+
 			"but the reset came with the %s's own %s %d, from as far away as the %s: most likely a firewall on the %s host itself "+
 			"(an iptables or nftables REJECT --reject-with tcp-reset rule, a fail2ban or firewalld ban), or a device right in front of it that keeps the %s.",
@@ -365,6 +362,9 @@ func advice(fs []analyze.Finding) (causes, next []string) {
 // catalog, in the order given, without repeats: the one way advice reaches
 // every report, and rstsniff explain.
 func adviceFor(ids []analyze.FindingID) (causes, next []string) {
+	if len(ids) == 0 {
+		return nil, nil // most connections: no finding, no advice
+	}
 	seen := map[string]bool{}
 	for _, id := range ids {
 		e := id.Entry()
