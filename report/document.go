@@ -171,6 +171,19 @@ func packetLine(f *analyze.Flow, p analyze.PacketRecord, t0 time.Time) string {
 
 func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 6, 64) + "s" }
 
+// endingCells are the report tables' "Reset" and "Who sent it" cells: the
+// reset that ended the connection and who really sent it, or the side
+// that closed it.
+func endingCells(f *analyze.Flow) (reset, who string) {
+	if rs, ok := f.Ending(); ok {
+		return fmt.Sprintf("frame %d, %s's name", rs.Packet, rs.From), whoSent(*rs)
+	}
+	if f.ClosedBy != analyze.SideNone {
+		return "-", f.ClosedBy.String()
+	}
+	return "-", "-"
+}
+
 // listedFlows are the connections a report's table lists: the notable
 // ones, then (with --all) the others.
 func listedFlows(r *Run, all bool) []*analyze.Flow {

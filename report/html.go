@@ -20,13 +20,8 @@ func HTML(w io.Writer, r *Run, meta Meta) error {
 	start, end := timeRange(r)
 	page := htmlPage{Meta: meta, Summary: summaryText(r, meta.All), Warnings: r.Warnings(), Inputs: r.Inputs}
 	for _, f := range listedFlows(r, meta.All) {
-		row := htmlRow{F: f, Time: when(f.Start, true), Reset: "-", Who: "-"}
-		if rs, ok := f.Ending(); ok {
-			row.Reset = fmt.Sprintf("frame %d, %s's name", rs.Packet, rs.From)
-			row.Who = whoSent(*rs)
-		} else if f.ClosedBy != analyze.SideNone {
-			row.Who = f.ClosedBy.String()
-		}
+		row := htmlRow{F: f, Time: when(f.Start, true)}
+		row.Reset, row.Who = endingCells(f)
 		page.Rows = append(page.Rows, row)
 	}
 	if !start.IsZero() {

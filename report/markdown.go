@@ -51,13 +51,7 @@ func Markdown(w io.Writer, r *Run, meta Meta) error {
 		}
 		b.WriteString("\n| # | Time (UTC) | Client | Server | Outcome | Stage | Reset | Who sent it | Main finding |\n|---|---|---|---|---|---|---|---|---|\n")
 		for _, f := range listed {
-			reset, who := "-", "-"
-			if rs, ok := f.Ending(); ok {
-				reset = fmt.Sprintf("frame %d, %s's name", rs.Packet, rs.From)
-				who = whoSent(*rs)
-			} else if f.ClosedBy != analyze.SideNone {
-				who = f.ClosedBy.String()
-			}
+			reset, who := endingCells(f)
 			id := strconv.Itoa(f.ID)
 			if f.Notable() {
 				id = fmt.Sprintf("[%d](#connection-%d)", f.ID, f.ID)
