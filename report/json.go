@@ -23,21 +23,26 @@ type jsonSides struct {
 }
 
 type jsonReset struct {
-	Packet   int      `json:"packet"`
-	Time     jsonTime `json:"time"`
-	From     string   `json:"from"`
-	Stage    string   `json:"stage"`
-	TTL      uint8    `json:"ttl"`
-	Origin   string   `json:"origin"`
-	Flags    string   `json:"flags"`
-	Seq      uint32   `json:"seq"`
-	Ack      uint32   `json:"ack"`
-	Window   uint16   `json:"window"`
-	IPID     uint16   `json:"ip_id"`
-	Label    uint32   `json:"flow_label,omitempty"`
-	SeqState string   `json:"seq_state"`
-	Payload  int      `json:"payload_bytes"`
-	Evidence []string `json:"evidence"`
+	Packet int      `json:"packet"`
+	Time   jsonTime `json:"time"`
+	From   string   `json:"from"`
+	Stage  string   `json:"stage"`
+	TTL    uint8    `json:"ttl"`
+	// Origin is the older, coarser verdict: "middlebox" for every reset not
+	// sent by the endpoint's socket, a host's own firewall included. Sender
+	// says who: path, server-firewall, client-firewall, server, client or
+	// unknown, the words of the terminal's verdict line.
+	Origin   string         `json:"origin"`
+	Sender   string         `json:"sender"`
+	Flags    string         `json:"flags"`
+	Seq      uint32         `json:"seq"`
+	Ack      uint32         `json:"ack"`
+	Window   uint16         `json:"window"`
+	IPID     uint16         `json:"ip_id"`
+	Label    uint32         `json:"flow_label,omitempty"`
+	SeqState string         `json:"seq_state"`
+	Payload  int            `json:"payload_bytes"`
+	Evidence []jsonEvidence `json:"evidence"`
 	// Strength of the origin verdict and the signals that decided it.
 	Strength  string   `json:"strength"`
 	DecidedBy []string `json:"decided_by"`
@@ -230,9 +235,9 @@ func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
 		r := &f.Resets[i]
 		jf.Resets = append(jf.Resets, jsonReset{
 			Packet: r.Packet, Time: jsonTime(r.Time), From: r.From.String(), Stage: r.Stage.String(),
-			TTL: r.TTL, Origin: r.Origin.String(), Flags: r.Flags.String(), Seq: r.Seq, Ack: r.Ack,
+			TTL: r.TTL, Origin: r.Origin.String(), Sender: r.Sender().String(), Flags: r.Flags.String(), Seq: r.Seq, Ack: r.Ack,
 			Window: r.Window, IPID: r.IPID, Label: r.FlowLabel, SeqState: r.SeqState.String(), Payload: r.PayloadLen,
-			Evidence: nonNil(evidenceTexts(f, r, len(r.Evidence))), Kernel: newJSONKernel(r.Kernel),
+			Evidence: newJSONEvidence(f, r), Kernel: newJSONKernel(r.Kernel),
 		})
 		st, sigs := r.Strength()
 		jr := &jf.Resets[len(jf.Resets)-1]

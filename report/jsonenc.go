@@ -255,6 +255,7 @@ func appendFlowCached(b []byte, jf *jsonFlow, last *encodedAlgorithms) []byte {
 		o.str("stage", r.Stage)
 		o.uint("ttl", uint64(r.TTL))
 		o.str("origin", r.Origin)
+		o.str("sender", r.Sender)
 		o.str("flags", r.Flags)
 		o.uint("seq", uint64(r.Seq))
 		o.uint("ack", uint64(r.Ack))
@@ -265,7 +266,7 @@ func appendFlowCached(b []byte, jf *jsonFlow, last *encodedAlgorithms) []byte {
 		}
 		o.str("seq_state", r.SeqState)
 		o.int("payload_bytes", int64(r.Payload))
-		o.strs("evidence", r.Evidence)
+		appendEvidence(&o, r.Evidence)
 		o.str("strength", r.Strength)
 		o.strs("decided_by", r.DecidedBy)
 		if len(r.Fingerprints) > 0 {
