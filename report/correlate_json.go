@@ -10,21 +10,22 @@ import (
 // matched connection, one "jump" line per jump, a "correlation-summary"
 // line last.
 type jsonPair struct {
-	Type       string           `json:"type"`
-	ID         int              `json:"id"`
-	Client     string           `json:"client"`
-	Server     string           `json:"server"`
-	ClientSide jsonSideView     `json:"client_side"`
-	ServerSide jsonSideView     `json:"server_side"`
-	MatchedBy  string           `json:"matched_by"`
-	Matched    int              `json:"packets_matched"`
-	Sides      string           `json:"sides_decided_by"`
-	NAT        string           `json:"nat,omitempty"`
-	Hops       [2]int           `json:"hops"`
-	Packets    map[string]int   `json:"packets"`
-	Resets     []jsonProof      `json:"resets"`
-	Findings   []jsonCorrFind   `json:"findings"`
-	Events     []jsonPacketFate `json:"events"`
+	Type          string           `json:"type"`
+	SchemaVersion int              `json:"schema_version"`
+	ID            int              `json:"id"`
+	Client        string           `json:"client"`
+	Server        string           `json:"server"`
+	ClientSide    jsonSideView     `json:"client_side"`
+	ServerSide    jsonSideView     `json:"server_side"`
+	MatchedBy     string           `json:"matched_by"`
+	Matched       int              `json:"packets_matched"`
+	Sides         string           `json:"sides_decided_by"`
+	NAT           string           `json:"nat,omitempty"`
+	Hops          [2]int           `json:"hops"`
+	Packets       map[string]int   `json:"packets"`
+	Resets        []jsonProof      `json:"resets"`
+	Findings      []jsonCorrFind   `json:"findings"`
+	Events        []jsonPacketFate `json:"events"`
 }
 
 type jsonSideView struct {
@@ -61,12 +62,13 @@ type jsonPacketFate struct {
 }
 
 type jsonJump struct {
-	Type    string     `json:"type"`
-	Capture string     `json:"capture"`
-	Legs    [2]jsonLeg `json:"legs"`
-	First   int        `json:"first_to_end"`
-	Gap     float64    `json:"gap_seconds"`
-	Summary string     `json:"summary"`
+	Type          string     `json:"type"`
+	SchemaVersion int        `json:"schema_version"`
+	Capture       string     `json:"capture"`
+	Legs          [2]jsonLeg `json:"legs"`
+	First         int        `json:"first_to_end"`
+	Gap           float64    `json:"gap_seconds"`
+	Summary       string     `json:"summary"`
 }
 
 type jsonLeg struct {
@@ -80,23 +82,24 @@ type jsonLeg struct {
 }
 
 type jsonCorrelation struct {
-	Type       string         `json:"type"`
-	Captures   []string       `json:"captures,omitempty"`
-	Offset     *float64       `json:"clock_offset_seconds,omitempty"`
-	Delay      *float64       `json:"path_delay_seconds,omitempty"`
-	OffsetFrom int            `json:"offset_from_packets"`
-	Pairs      int            `json:"connections_in_both"`
-	Unmatched  [2]int         `json:"connections_in_one_only"`
-	Jumps      int            `json:"jumps"`
-	Warnings   []string       `json:"warnings"`
-	Inputs     []jsonInput    `json:"inputs"`
-	Findings   map[string]int `json:"finding_counts"`
+	Type          string         `json:"type"`
+	SchemaVersion int            `json:"schema_version"`
+	Captures      []string       `json:"captures,omitempty"`
+	Offset        *float64       `json:"clock_offset_seconds,omitempty"`
+	Delay         *float64       `json:"path_delay_seconds,omitempty"`
+	OffsetFrom    int            `json:"offset_from_packets"`
+	Pairs         int            `json:"connections_in_both"`
+	Unmatched     [2]int         `json:"connections_in_one_only"`
+	Jumps         int            `json:"jumps"`
+	Warnings      []string       `json:"warnings"`
+	Inputs        []jsonInput    `json:"inputs"`
+	Findings      map[string]int `json:"finding_counts"`
 }
 
 // CorrelationJSON writes one line per matched connection and jump, then a
 // summary line.
 func CorrelationJSON(w io.Writer, c *Correlation) error {
-	s := jsonCorrelation{Type: "correlation-summary", Warnings: nonNil(c.warnings()), Inputs: []jsonInput{}, Findings: map[string]int{}}
+	s := jsonCorrelation{Type: "correlation-summary", SchemaVersion: SchemaVersion, Warnings: nonNil(c.warnings()), Inputs: []jsonInput{}, Findings: map[string]int{}}
 	for _, in := range c.Inputs {
 		s.Inputs = append(s.Inputs, jsonInput{in.Name, in.Format, in.Frames, stamp(in.Start), stamp(in.End)})
 	}
@@ -113,7 +116,7 @@ func CorrelationJSON(w io.Writer, c *Correlation) error {
 				f := p.Flows[i]
 				return jsonSideView{r.Captures[i].Name, f.ID, Endpoint(f.Client), Endpoint(f.Server), f.Outcome.String(), f.Stage.String(), f.ClosedBy.String()}
 			}
-			jp := jsonPair{Type: "pair", ID: n + 1, Client: Endpoint(p.Flows[cs].Client), Server: Endpoint(p.Flows[cs].Server),
+			jp := jsonPair{Type: "pair", SchemaVersion: SchemaVersion, ID: n + 1, Client: Endpoint(p.Flows[cs].Client), Server: Endpoint(p.Flows[cs].Server),
 				ClientSide: side(cs), ServerSide: side(ss), MatchedBy: matchedText(p.MatchedBy), Matched: p.Votes, Sides: sidesText(p), NAT: natText(p.NAT),
 				Hops: p.Hops, Packets: map[string]int{}, Resets: []jsonProof{}, Findings: []jsonCorrFind{}, Events: []jsonPacketFate{}}
 			for f := correlate.Delivered; f <= correlate.Unseen; f++ {
@@ -141,7 +144,7 @@ func CorrelationJSON(w io.Writer, c *Correlation) error {
 	}
 	for _, cj := range c.Jumps {
 		for _, j := range cj.Jumps {
-			jj := jsonJump{Type: "jump", Capture: cj.Capture, First: j.First + 1, Gap: j.Gap.Seconds(), Summary: jumpSummary(&j)}
+			jj := jsonJump{Type: "jump", SchemaVersion: SchemaVersion, Capture: cj.Capture, First: j.First + 1, Gap: j.Gap.Seconds(), Summary: jumpSummary(&j)}
 			for i, f := range j.Legs {
 				jj.Legs[i] = jsonLeg{f.ID, Endpoint(f.Client), Endpoint(f.Server), f.Outcome.String(), f.Stage.String(), stamp(j.Ends[i]), j.Failed[i]}
 			}

@@ -86,38 +86,39 @@ type jsonAlgorithms struct {
 }
 
 type jsonFlow struct {
-	Type         string          `json:"type"`
-	ID           int             `json:"id"`
-	File         string          `json:"file,omitempty"`
-	Client       jsonEndpoint    `json:"client"`
-	Server       jsonEndpoint    `json:"server"`
-	FirstPacket  int             `json:"first_packet"`
-	LastPacket   int             `json:"last_packet"`
-	Start        jsonTime        `json:"start"`
-	End          jsonTime        `json:"end"`
-	Stage        string          `json:"stage"`
-	Outcome      string          `json:"outcome"`
-	ClosedBy     string          `json:"closed_by"`
-	ClientBanner string          `json:"client_banner"`
-	ServerBanner string          `json:"server_banner"`
-	Packets      jsonSides       `json:"packets"`
-	Bytes        jsonSides       `json:"bytes"`
-	Resets       []jsonReset     `json:"resets"`
-	ICMP         []jsonICMP      `json:"icmp,omitempty"`
-	Findings     []jsonFinding   `json:"findings"`
-	ClientError  string          `json:"client_error"`
-	Causes       []string        `json:"causes"`
-	NextSteps    []string        `json:"next_steps"`
-	PreBanner    []string        `json:"server_pre_banner,omitempty"`
-	Algorithms   *jsonAlgorithms `json:"algorithms,omitempty"`
-	AuthSuccess  *bool           `json:"auth_success,omitempty"`
-	AuthAttempts int             `json:"auth_attempts"`
-	CommunityID  string          `json:"community_id"`
-	ConnState    string          `json:"conn_state"`
-	History      string          `json:"history"`
-	Midstream    bool            `json:"midstream,omitempty"`
-	Duplicates   int             `json:"duplicates_dropped,omitempty"`
-	Notes        []string        `json:"notes,omitempty"`
+	Type          string          `json:"type"`
+	SchemaVersion int             `json:"schema_version"`
+	ID            int             `json:"id"`
+	File          string          `json:"file,omitempty"`
+	Client        jsonEndpoint    `json:"client"`
+	Server        jsonEndpoint    `json:"server"`
+	FirstPacket   int             `json:"first_packet"`
+	LastPacket    int             `json:"last_packet"`
+	Start         jsonTime        `json:"start"`
+	End           jsonTime        `json:"end"`
+	Stage         string          `json:"stage"`
+	Outcome       string          `json:"outcome"`
+	ClosedBy      string          `json:"closed_by"`
+	ClientBanner  string          `json:"client_banner"`
+	ServerBanner  string          `json:"server_banner"`
+	Packets       jsonSides       `json:"packets"`
+	Bytes         jsonSides       `json:"bytes"`
+	Resets        []jsonReset     `json:"resets"`
+	ICMP          []jsonICMP      `json:"icmp,omitempty"`
+	Findings      []jsonFinding   `json:"findings"`
+	ClientError   string          `json:"client_error"`
+	Causes        []string        `json:"causes"`
+	NextSteps     []string        `json:"next_steps"`
+	PreBanner     []string        `json:"server_pre_banner,omitempty"`
+	Algorithms    *jsonAlgorithms `json:"algorithms,omitempty"`
+	AuthSuccess   *bool           `json:"auth_success,omitempty"`
+	AuthAttempts  int             `json:"auth_attempts"`
+	CommunityID   string          `json:"community_id"`
+	ConnState     string          `json:"conn_state"`
+	History       string          `json:"history"`
+	Midstream     bool            `json:"midstream,omitempty"`
+	Duplicates    int             `json:"duplicates_dropped,omitempty"`
+	Notes         []string        `json:"notes,omitempty"`
 }
 
 type jsonInput struct {
@@ -129,13 +130,14 @@ type jsonInput struct {
 }
 
 type jsonSummary struct {
-	Type     string         `json:"type"`
-	Packets  int            `json:"packets"`
-	Flows    int            `json:"flows"`
-	Outcomes map[string]int `json:"outcomes"`
-	Resets   int            `json:"resets"`
-	Warnings []string       `json:"warnings"`
-	Inputs   []jsonInput    `json:"inputs"`
+	Type          string         `json:"type"`
+	SchemaVersion int            `json:"schema_version"`
+	Packets       int            `json:"packets"`
+	Flows         int            `json:"flows"`
+	Outcomes      map[string]int `json:"outcomes"`
+	Resets        int            `json:"resets"`
+	Warnings      []string       `json:"warnings"`
+	Inputs        []jsonInput    `json:"inputs"`
 	// Live captures only.
 	Received  *int `json:"received,omitempty"`
 	Dropped   *int `json:"kernel_drops,omitempty"`
@@ -198,33 +200,34 @@ func appendStamp(b []byte, t time.Time) []byte {
 // JSONFlow writes one flow as a single JSON line.
 func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
 	jf := jsonFlow{
-		Type:         "flow",
-		ID:           f.ID,
-		Client:       jsonEndpoint(f.Client),
-		Server:       jsonEndpoint(f.Server),
-		FirstPacket:  f.FirstPacket,
-		LastPacket:   f.LastPacket,
-		Start:        jsonTime(f.Start),
-		End:          jsonTime(f.End),
-		Stage:        f.Stage.String(),
-		Outcome:      f.Outcome.String(),
-		ClosedBy:     f.ClosedBy.String(),
-		ClientBanner: f.ClientBanner,
-		ServerBanner: f.ServerBanner,
-		Packets:      jsonSides{int64(f.Packets[0]), int64(f.Packets[1])},
-		Bytes:        jsonSides{f.Bytes[0], f.Bytes[1]},
-		Resets:       []jsonReset{},
-		Findings:     []jsonFinding{},
-		ClientError:  clientError(f),
-		PreBanner:    f.PreBanner,
-		AuthSuccess:  f.AuthSuccess,
-		AuthAttempts: f.AuthAttempts,
-		CommunityID:  f.CommunityID,
-		ConnState:    f.ConnState,
-		History:      f.History,
-		Midstream:    f.Midstream,
-		Duplicates:   f.Duplicates,
-		Notes:        noteTexts(f.Notes),
+		Type:          "flow",
+		SchemaVersion: SchemaVersion,
+		ID:            f.ID,
+		Client:        jsonEndpoint(f.Client),
+		Server:        jsonEndpoint(f.Server),
+		FirstPacket:   f.FirstPacket,
+		LastPacket:    f.LastPacket,
+		Start:         jsonTime(f.Start),
+		End:           jsonTime(f.End),
+		Stage:         f.Stage.String(),
+		Outcome:       f.Outcome.String(),
+		ClosedBy:      f.ClosedBy.String(),
+		ClientBanner:  f.ClientBanner,
+		ServerBanner:  f.ServerBanner,
+		Packets:       jsonSides{int64(f.Packets[0]), int64(f.Packets[1])},
+		Bytes:         jsonSides{f.Bytes[0], f.Bytes[1]},
+		Resets:        []jsonReset{},
+		Findings:      []jsonFinding{},
+		ClientError:   clientError(f),
+		PreBanner:     f.PreBanner,
+		AuthSuccess:   f.AuthSuccess,
+		AuthAttempts:  f.AuthAttempts,
+		CommunityID:   f.CommunityID,
+		ConnState:     f.ConnState,
+		History:       f.History,
+		Midstream:     f.Midstream,
+		Duplicates:    f.Duplicates,
+		Notes:         noteTexts(f.Notes),
 	}
 	causes, next := advice(f.Findings)
 	jf.Causes, jf.NextSteps = nonNil(causes), nonNil(next)
@@ -291,13 +294,14 @@ func outcomeMap(c analyze.OutcomeCounts) map[string]int {
 // JSONSummary writes the closing summary object.
 func JSONSummary(w io.Writer, r *Run) error {
 	s := jsonSummary{
-		Type:     "summary",
-		Packets:  r.Packets(),
-		Flows:    r.FlowCount(),
-		Outcomes: outcomeMap(r.Outcomes()),
-		Resets:   r.Resets(),
-		Warnings: r.Warnings(),
-		Inputs:   []jsonInput{},
+		Type:          "summary",
+		SchemaVersion: SchemaVersion,
+		Packets:       r.Packets(),
+		Flows:         r.FlowCount(),
+		Outcomes:      outcomeMap(r.Outcomes()),
+		Resets:        r.Resets(),
+		Warnings:      r.Warnings(),
+		Inputs:        []jsonInput{},
 	}
 	for _, in := range r.Inputs {
 		s.Inputs = append(s.Inputs, jsonInput{in.Name, in.Format, in.Frames, stamp(in.Start), stamp(in.End)})

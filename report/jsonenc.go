@@ -223,6 +223,7 @@ func appendFlow(b []byte, jf *jsonFlow) []byte { return appendFlowCached(b, jf, 
 func appendFlowCached(b []byte, jf *jsonFlow, last *encodedAlgorithms) []byte {
 	o := jsonObject{b: append(b, '{'), first: true}
 	o.str("type", jf.Type)
+	o.int("schema_version", int64(jf.SchemaVersion))
 	o.int("id", int64(jf.ID))
 	if jf.File != "" {
 		o.str("file", jf.File)

@@ -347,6 +347,7 @@ func JSONFlowServerLog(w io.Writer, f *analyze.Flow, multi bool, res *sshdlog.Re
 
 type jsonServerLog struct {
 	Type           string         `json:"type"`
+	SchemaVersion  int            `json:"schema_version"`
 	Capture        string         `json:"capture,omitempty"`
 	Files          []jsonLogFile  `json:"files"`
 	Lines          int            `json:"lines"`
@@ -378,7 +379,7 @@ type jsonLogFile struct {
 // "sshd_log"; with all, every unjoined line too.
 func JSONServerLog(w io.Writer, sl *ServerLog, all bool) error {
 	res := sl.Result
-	j := jsonServerLog{Type: "sshd_log", Capture: sl.Capture, Lines: res.Lines, JoinedBy: map[string]int{}, Connections: len(res.Accounts),
+	j := jsonServerLog{Type: "sshd_log", SchemaVersion: SchemaVersion, Capture: sl.Capture, Lines: res.Lines, JoinedBy: map[string]int{}, Connections: len(res.Accounts),
 		SkewLines: res.SkewLines, Tolerance: res.Tolerance.Seconds(), JoinsNothing: res.JoinsNothing,
 		ForeignServers: res.ForeignServers, Hosts: nonNil(res.Hosts), Unjoined: map[string]int{}, LogServers: []string{},
 		Summary: serverLogSummary(sl)}
@@ -435,12 +436,13 @@ func ServerLogCaptureTable(w io.Writer, flows []*analyze.Flow, sl *ServerLog, al
 }
 
 type jsonCaptureAccount struct {
-	Type    string      `json:"type"`
-	Capture string      `json:"capture"`
-	Flow    int         `json:"flow"`
-	Client  string      `json:"client"`
-	Server  string      `json:"server"`
-	SSHDLog jsonAccount `json:"sshd_log"`
+	Type          string      `json:"type"`
+	SchemaVersion int         `json:"schema_version"`
+	Capture       string      `json:"capture"`
+	Flow          int         `json:"flow"`
+	Client        string      `json:"client"`
+	Server        string      `json:"server"`
+	SSHDLog       jsonAccount `json:"sshd_log"`
 }
 
 // ServerLogCaptureJSON writes, after a --correlate report, one line of
@@ -452,7 +454,7 @@ func ServerLogCaptureJSON(w io.Writer, flows []*analyze.Flow, sl *ServerLog, all
 		if a == nil {
 			continue
 		}
-		if err := writeLine(w, jsonCaptureAccount{Type: "sshd_log_flow", Capture: sl.Capture, Flow: f.ID,
+		if err := writeLine(w, jsonCaptureAccount{Type: "sshd_log_flow", SchemaVersion: SchemaVersion, Capture: sl.Capture, Flow: f.ID,
 			Client: Endpoint(f.Client), Server: Endpoint(f.Server), SSHDLog: account(a, sl.Result)}); err != nil {
 			return err
 		}

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/rstsniff/rstsniff/internal/schematest"
 )
 
 // probeTruth is what the lab did in each probe case (lab.sh, case_probe-*),
@@ -136,6 +138,7 @@ func TestProbeLab(t *testing.T) {
 	for name, truth := range probeTruth {
 		t.Run(name, func(t *testing.T) {
 			got := read(t, name, "probe.jsonl")
+			schematest.Lines(t, got)
 			if exit := strings.TrimSpace(read(t, name, "probe.exit")); exit != truth.exit {
 				t.Errorf("%s, want %s; stderr:\n%s", exit, truth.exit, read(t, name, "probe.err"))
 			}
@@ -186,6 +189,7 @@ func TestProbeLab(t *testing.T) {
 	t.Run("probe-locate", func(t *testing.T) {
 		for run, want := range probeLocateTruth {
 			got := read(t, "probe-locate", run+".jsonl")
+			schematest.Lines(t, got)
 			loc := probeLines(t, got, "locate")
 			if len(loc) != 1 || loc[0].Trigger != want.trigger || loc[0].Hop != want.hop || loc[0].HopAddr != want.addr {
 				t.Errorf("%s: locate %+v, want trigger %s, hop %d (%s)\n%s", run, loc, want.trigger, want.hop, want.addr, read(t, "probe-locate", run+".err"))
