@@ -2,14 +2,13 @@ package correlate
 
 import (
 	"net/netip"
-	"os"
 	"reflect"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/catalog"
 	"github.com/rstsniff/rstsniff/decode"
 )
 
@@ -183,34 +182,19 @@ func TestLongTransferLosses(t *testing.T) {
 	t.Logf("%d packets compared in %v", len(sent)+len(recv), time.Since(start))
 }
 
-// README.md's table of correlation findings names every finding ID, and
-// no other.
-func TestFindingIDsInREADME(t *testing.T) {
-	b, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, table, ok := strings.Cut(string(b), "Findings (JSON `findings`, each with the frame numbers in both files):")
-	if !ok {
-		t.Fatal("README.md: no table of correlation findings")
-	}
-	table, _, _ = strings.Cut(table, "\n\n"+"Each RST")
-	var listed []FindingID
-	for _, l := range strings.Split(table, "\n") {
-		if id, ok := strings.CutPrefix(l, "| `"); ok {
-			id, _, _ = strings.Cut(id, "`")
-			listed = append(listed, FindingID(id))
+// Every finding correlate makes is in the one catalog, as a finding from
+// a second capture, and the catalog has no such finding correlate does not
+// make (the README and docs/findings.md are tied to the catalog there).
+func TestFindingIDsInCatalog(t *testing.T) {
+	ids := []FindingID{FindForged, FindInjected, FindDropped, FindAbsent, FindModified}
+	for _, id := range ids {
+		e, ok := catalog.Lookup(string(id))
+		if !ok || e.Source != catalog.SourceSecondCapture || e.Meaning == "" || len(e.Causes) == 0 || len(e.NextSteps) == 0 {
+			t.Errorf("%s: not in the catalog as a second capture's finding with its words (%+v)", id, e)
 		}
 	}
-	for _, id := range FindingIDs {
-		if !slices.Contains(listed, id) {
-			t.Errorf("README.md does not list %s", id)
-		}
-	}
-	for _, id := range listed {
-		if !slices.Contains(FindingIDs[:], id) {
-			t.Errorf("README.md lists %s, which correlate does not find", id)
-		}
+	if !slices.Equal(FindingIDs, ids) {
+		t.Errorf("FindingIDs %v, want %v in this order", FindingIDs, ids)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/catalog"
 	"github.com/rstsniff/rstsniff/sshdlog"
 )
 
@@ -29,57 +30,18 @@ type ServerLogFile struct {
 	Stats sshdlog.Stats
 }
 
-// serverAdvice is what a finding from the server's log means, with the
-// words: one table, keyed by finding ID (README.md lists it).
-type serverAdvice struct {
-	Blame     string
-	Summary   string // what the cited line shows
-	Causes    []string
-	NextSteps []string
-}
-
-// ServerKnowledge is the table of the findings made from sshd's and
-// fail2ban's logs.
-var ServerKnowledge = map[string]serverAdvice{
-	sshdlog.FindMaxStartups: {"server", "sshd dropped the connection: too many unauthenticated connections were open (MaxStartups)",
-		[]string{"more clients (or a scanner) opening connections than MaxStartups allows unauthenticated at once (default 10:30:100)",
-			"slow authentications (DNS lookups with UseDNS, PAM, LDAP) keeping connections unauthenticated longer"},
-		[]string{"on the server: sshd -T | grep -i maxstartups; raise it (e.g. MaxStartups 100:30:200) or find who opens so many connections",
-			"grep 'MaxStartups' in the server's log for how often it happens"}},
-	sshdlog.FindPenalty: {"server", "sshd refused the connection under PerSourcePenalties (the client's address earned a penalty)",
-		[]string{"this address failed authentication, crashed sshd, or connected without authenticating earlier (OpenSSH 9.8 and later)"},
-		[]string{"on the server: sshd -T | grep -i persourcepenal; exempt trusted networks with PerSourcePenaltyExemptList",
-			"grep 'penalty' in the server's log for the penalty this address received"}},
-	sshdlog.FindGraceTimeout: {"client", "the client did not authenticate within LoginGraceTime, and sshd closed the connection",
-		[]string{"a client (or a health check, or a scanner) that connects and says nothing", "slow authentication: an agent prompt, PAM, LDAP"},
-		[]string{"on the server: sshd -T | grep -i logingracetime", "see what the client was waiting for: ssh -vvv"}},
-	sshdlog.FindBan: {"server", "fail2ban had banned the client's address when the connection was made",
-		[]string{"earlier failed logins from this address reached fail2ban's maxretry"},
-		[]string{"on the server: fail2ban-client status sshd; fail2ban-client set sshd unbanip ADDRESS",
-			"add trusted addresses to ignoreip in jail.local"}},
-	sshdlog.FindAuthFailed: {"client", "authentication failed and the connection ended unauthenticated",
-		[]string{"a key, password or user the server does not accept", "AllowUsers/DenyUsers, or too many keys offered (MaxAuthTries)"},
-		[]string{"ssh -v shows which keys were offered", "on the server: the lines before this one, and sshd -T | grep -i -e maxauthtries -e allowusers"}},
-	sshdlog.FindCrashed: {"server", "the server's end closed the connection, and sshd wrote no line saying why: the process that held it ended without a word",
-		[]string{"the session's sshd process was killed (kill -9, the OOM killer) or crashed",
-			"before authentication, on sshd versions whose signal handler does not log (Debian 12's 9.2p1 since the CVE-2024-6387 fix): LoginGraceTime ran out"},
-		[]string{"on the server: journalctl -k | grep -i -e oom -e segfault; coredumpctl list sshd",
-			"sshd -T | grep -i logingracetime, when the connection lasted about that long"}},
-	sshdlog.FindResetBoth: {"middlebox", "a reset in the server's name reached the client while sshd logged a reset from the client: neither end reset first, a device between them did",
-		[]string{"a firewall, IPS or load balancer on the path that resets both ends (REJECT --reject-with tcp-reset, DPI on SSH banners)",
-			"the client's kernel answered the server's next packet with a reset after a forged one closed its socket"},
-		[]string{"give the network team both: the client's capture frames and this sshd log line",
-			"capture on the server too (rstsniff --correlate) to see the forged packet arrive"}},
-}
+// serverEntry is a finding from the server's log in the one catalog
+// (package catalog): its meaning, usual blame, causes and next steps.
+func serverEntry(id string) (catalog.Entry, bool) { return catalog.Lookup(id) }
 
 // serverFindingWords returns the sentence for a finding, with the facts it
 // carries.
 func serverFindingWords(fd sshdlog.Finding) string {
-	adv, ok := ServerKnowledge[fd.ID]
+	adv, ok := serverEntry(fd.ID)
 	if !ok {
 		return fd.ID
 	}
-	s := adv.Summary
+	s := adv.Meaning
 	if fd.ID == sshdlog.FindResetBoth && fd.Beside {
 		return "a reset in the server's name reached the client while sshd logged a reset from the client: sshd's socket sent neither; the resets came from the server's own distance, so a firewall on the server itself (a REJECT --reject-with tcp-reset rule, a fail2ban or firewalld ban) most likely sent them"
 	}
@@ -102,7 +64,8 @@ func serverBlame(fd sshdlog.Finding) string {
 	if fd.ID == sshdlog.FindResetBoth && fd.Beside {
 		return "server"
 	}
-	return ServerKnowledge[fd.ID].Blame
+	adv, _ := serverEntry(fd.ID)
+	return adv.Blame.String()
 }
 
 // lineRef names a log line for people: FILE:N.
@@ -155,7 +118,7 @@ func serverLogFlow(b *strings.Builder, f *analyze.Flow, a *sshdlog.Account, res 
 		fmt.Fprintf(b, "  %s  %-20s %s  (%s, by %s)\n", at, j.Line.Kind, Safe(j.Line.Message), lineRef(&j.Line), j.By)
 	}
 	for _, fd := range a.Findings {
-		adv := ServerKnowledge[fd.ID]
+		adv, _ := serverEntry(fd.ID)
 		fmt.Fprintf(b, "  Finding %s (blame: %s): %s\n", fd.ID, serverBlame(fd), serverFindingWords(fd))
 		for _, i := range fd.Lines {
 			fmt.Fprintf(b, "    supported by %s: %s\n", lineRef(&a.Lines[i].Line), Safe(a.Lines[i].Line.Message))
@@ -471,7 +434,7 @@ func account(a *sshdlog.Account, res *sshdlog.Result) jsonAccount {
 		ja.Lines = append(ja.Lines, jl)
 	}
 	for _, fd := range a.Findings {
-		adv := ServerKnowledge[fd.ID]
+		adv, _ := serverEntry(fd.ID)
 		ja.Findings = append(ja.Findings, jsonLogFinding{ID: fd.ID, Blame: serverBlame(fd), Lines: fd.Lines, Summary: serverFindingWords(fd),
 			Causes: nonNil(adv.Causes), NextSteps: nonNil(adv.NextSteps)})
 	}
@@ -559,7 +522,7 @@ func ServerLogHTML(w io.Writer, r *Run, sl *ServerLog, all bool) error {
 			hf.Lines = append(hf.Lines, hLine{Safe(fmt.Sprintf("%s:%d", j.Line.Source, j.Line.Number)), j.Line.Kind.String(), j.By.String(), Safe(j.Line.Message)})
 		}
 		for _, fd := range a.Findings {
-			adv := ServerKnowledge[fd.ID]
+			adv, _ := serverEntry(fd.ID)
 			hd := hFinding{ID: fd.ID, Blame: serverBlame(fd), Summary: serverFindingWords(fd), Causes: adv.Causes, NextSteps: adv.NextSteps}
 			for _, i := range fd.Lines {
 				hd.Lines = append(hd.Lines, Safe(a.Lines[i].Line.Message))
