@@ -3,6 +3,7 @@ package report
 import (
 	"io"
 
+	"github.com/rstsniff/rstsniff/catalog"
 	"github.com/rstsniff/rstsniff/correlate"
 )
 
@@ -50,6 +51,8 @@ type jsonProof struct {
 
 type jsonCorrFind struct {
 	ID      string   `json:"id"`
+	Source  string   `json:"source"`
+	Blame   string   `json:"blame"`
 	Summary string   `json:"summary"`
 	Frames  [2][]int `json:"frames"`
 }
@@ -128,7 +131,8 @@ func CorrelationJSON(w io.Writer, c *Correlation) error {
 			}
 			for i := range p.Findings {
 				f := &p.Findings[i]
-				jp.Findings = append(jp.Findings, jsonCorrFind{string(f.ID), findingSummary(r, f), [2][]int{nonNilInts(f.Frames[0]), nonNilInts(f.Frames[1])}})
+				jp.Findings = append(jp.Findings, jsonCorrFind{string(f.ID), catalog.SourceSecondCapture.String(), f.ID.Entry().Blame.String(),
+					findingSummary(r, f), [2][]int{nonNilInts(f.Frames[0]), nonNilInts(f.Frames[1])}})
 				s.Findings[string(f.ID)]++
 			}
 			for _, pk := range p.Packets {

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/catalog"
 )
 
 // TimeFormat is RFC 3339 in UTC with nanoseconds, always nine digits.
@@ -66,11 +67,16 @@ type jsonICMP struct {
 	Errno  string   `json:"connect_error,omitempty"`
 }
 
+// jsonFinding is one finding of a connection, whatever its witness
+// (source): packets carry the frames it rests on, a log's finding the
+// lines (indexes into the flow's sshd_log.lines).
 type jsonFinding struct {
-	ID      string `json:"id"`
-	Blame   string `json:"blame"`
-	Packets []int  `json:"packets"`
-	Summary string `json:"summary"`
+	ID       string `json:"id"`
+	Source   string `json:"source"`
+	Blame    string `json:"blame"`
+	Packets  []int  `json:"packets"`
+	LogLines []int  `json:"log_lines,omitempty"`
+	Summary  string `json:"summary"`
 }
 
 type jsonAlgorithms struct {
@@ -199,6 +205,12 @@ func appendStamp(b []byte, t time.Time) []byte {
 
 // JSONFlow writes one flow as a single JSON line.
 func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
+	jf := newJSONFlow(f, multi)
+	return writeFlow(w, &jf, "")
+}
+
+// newJSONFlow is a flow in JSON's shape.
+func newJSONFlow(f *analyze.Flow, multi bool) jsonFlow {
 	jf := jsonFlow{
 		Type:          "flow",
 		SchemaVersion: SchemaVersion,
@@ -258,14 +270,25 @@ func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
 	}
 	for i := range f.Findings {
 		fd := &f.Findings[i]
-		jf.Findings = append(jf.Findings, jsonFinding{fd.ID.String(), fd.Blame.String(), fd.Packets, summary(f, fd)})
+		jf.Findings = append(jf.Findings, jsonFinding{ID: fd.ID.String(), Source: catalog.SourcePackets.String(), Blame: fd.Blame.String(),
+			Packets: fd.Packets, Summary: summary(f, fd)})
 	}
 	if a := f.Algorithms; a != (analyze.Algorithms{}) {
 		jf.Algorithms = &jsonAlgorithms{a.Kex, a.HostKey, a.Cipher, a.MAC, a.CipherS2C, a.MACS2C,
 			a.Compression, a.ClientHASSH, a.ServerHASSH}
 	}
+	return jf
+}
+
+// writeFlow writes jf as one line, with tail (the members that follow,
+// already encoded, each led by a comma; "" for none) before its end.
+func writeFlow(w io.Writer, jf *jsonFlow, tail string) error {
 	e := lineEncoders.Get().(*lineEncoder)
-	e.buf = append(appendFlowCached(e.buf[:0], &jf, &e.alg), '\n')
+	e.buf = appendFlowCached(e.buf[:0], jf, &e.alg)
+	if tail != "" {
+		e.buf = append(append(e.buf[:len(e.buf)-1], tail...), '}')
+	}
+	e.buf = append(e.buf, '\n')
 	_, err := w.Write(e.buf)
 	lineEncoders.Put(e)
 	return err

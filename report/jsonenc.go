@@ -299,8 +299,12 @@ func appendFlowCached(b []byte, jf *jsonFlow, last *encodedAlgorithms) []byte {
 	o.objects("findings", jf.Findings == nil, len(jf.Findings), func(i int) {
 		fd := &jf.Findings[i]
 		o.str("id", fd.ID)
+		o.str("source", fd.Source)
 		o.str("blame", fd.Blame)
 		o.ints("packets", fd.Packets)
+		if len(fd.LogLines) > 0 {
+			o.ints("log_lines", fd.LogLines)
+		}
 		o.str("summary", fd.Summary)
 	})
 	o.str("client_error", jf.ClientError)

@@ -155,7 +155,11 @@ func randomFlow(rng *rand.Rand) jsonFlow {
 			if rng.Intn(2) == 0 {
 				p = []int{rng.Int(), 0}
 			}
-			jf.Findings = append(jf.Findings, jsonFinding{str(), str(), p, str()})
+			var ll []int
+			if rng.Intn(2) == 0 {
+				ll = []int{rng.Intn(9)}
+			}
+			jf.Findings = append(jf.Findings, jsonFinding{str(), str(), str(), p, ll, str()})
 		}
 	}
 	if rng.Intn(2) == 0 {

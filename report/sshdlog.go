@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -28,6 +29,25 @@ type ServerLog struct {
 type ServerLogFile struct {
 	Name  string
 	Stats sshdlog.Stats
+}
+
+// serverSource names the log a finding comes from.
+func serverSource(id string) string {
+	e, ok := serverEntry(id)
+	if !ok {
+		return catalog.SourceSSHDLog.String()
+	}
+	return e.Source.String()
+}
+
+// appendNew appends the strings s does not hold yet.
+func appendNew(s []string, add ...string) []string {
+	for _, a := range add {
+		if !slices.Contains(s, a) {
+			s = append(s, a)
+		}
+	}
+	return s
 }
 
 // serverEntry is a finding from the server's log in the one catalog
@@ -266,9 +286,12 @@ type jsonLogFinding struct {
 	NextSteps []string `json:"next_steps"`
 }
 
+// jsonAccount is what the server's log said of a connection. In a flow
+// line its findings join the flow's own (one list, each with its source),
+// and Findings is left out; a sshd_log_flow line (--correlate) has them.
 type jsonAccount struct {
 	Lines    []jsonLogLine    `json:"lines"`
-	Findings []jsonLogFinding `json:"findings"`
+	Findings []jsonLogFinding `json:"findings,omitempty"`
 }
 
 func logLine(l *sshdlog.Line, res *sshdlog.Result) jsonLogLine {
@@ -294,18 +317,22 @@ func JSONFlowServerLog(w io.Writer, f *analyze.Flow, multi bool, res *sshdlog.Re
 	if a == nil {
 		return JSONFlow(w, f, multi)
 	}
-	var buf strings.Builder
-	if err := JSONFlow(&buf, f, multi); err != nil {
-		return err
+	jf := newJSONFlow(f, multi)
+	// One findings list: the log's after the packets', with their advice
+	// joined to the flow's.
+	for _, fd := range a.Findings {
+		jf.Findings = append(jf.Findings, jsonFinding{ID: fd.ID, Source: serverSource(fd.ID), Blame: serverBlame(fd),
+			Packets: []int{}, LogLines: nonNilInts(fd.Lines), Summary: serverFindingWords(fd)})
+		adv, _ := serverEntry(fd.ID)
+		jf.Causes, jf.NextSteps = appendNew(jf.Causes, adv.Causes...), appendNew(jf.NextSteps, adv.NextSteps...)
 	}
-	line := strings.TrimSuffix(strings.TrimSuffix(buf.String(), "\n"), "}")
 	ja := account(a, res)
+	ja.Findings = nil
 	b, err := json.Marshal(ja)
 	if err != nil {
 		return err
 	}
-	_, err = io.WriteString(w, line+`,"sshd_log":`+string(escapeFormatChars(b))+"}\n")
-	return err
+	return writeFlow(w, &jf, `,"sshd_log":`+string(escapeFormatChars(b)))
 }
 
 type jsonServerLog struct {
