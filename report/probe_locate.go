@@ -168,3 +168,20 @@ func mdFence(t string) string {
 	}
 	return fence + "\n" + t + fence + "\n"
 }
+
+// ProbeOnly writes a Markdown or HTML report (format) of a probe that could
+// not capture: no verdicts on packets, only what the sockets saw.
+func ProbeOnly(w io.Writer, format string, meta Meta, s *ProbeSection) error {
+	if format == "markdown" {
+		var b strings.Builder
+		b.WriteString("# rstsniff probe report\n\n| | |\n|---|---|\n")
+		fmt.Fprintf(&b, "| rstsniff | %s |\n| Command | %s |\n", mdText(meta.Version), mdCode(meta.Command, true))
+		if _, err := io.WriteString(w, b.String()); err != nil {
+			return err
+		}
+		return ProbeMarkdown(w, s)
+	}
+	page := fmt.Sprintf("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>rstsniff probe report</title>\n</head>\n<body>\n<h1>rstsniff probe report</h1>\n<p>rstsniff %s: <code>%s</code></p>\n</body>\n</html>\n",
+		template.HTMLEscapeString(meta.Version), template.HTMLEscapeString(Safe(meta.Command)))
+	return ProbePage(w, page, s)
+}

@@ -338,7 +338,7 @@ func writeProbeReport(stdout, stderr io.Writer, o *probeOptions, command string,
 		return bw.Flush()
 	case "markdown", "html":
 		if j == nil {
-			j = &probeJudged{run: &report.Run{Tally: &report.Tally{}}}
+			return report.ProbeOnly(stdout, o.format, meta, sec)
 		}
 		var page strings.Builder
 		var err error

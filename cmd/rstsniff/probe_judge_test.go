@@ -132,3 +132,26 @@ func TestProbeJudgesInProcess(t *testing.T) {
 		}
 	}
 }
+
+// Without a capture a probe report says what the sockets saw and why no
+// reset could be judged, and claims nothing about packets.
+func TestProbeReportWithoutCapture(t *testing.T) {
+	res := []probe.Result{{N: 1, Remote: netip.MustParseAddrPort("203.0.113.2:22"), Reached: probe.StepTCP, Err: probe.ErrReset, ErrText: "reset <b>"}}
+	plan := report.LocatePlan{Why: report.LocateNoCapture}
+	for _, format := range []string{"markdown", "html"} {
+		var out bytes.Buffer
+		sec := &report.ProbeSection{Results: res, Plan: &plan, NoCapture: "permission denied"}
+		if err := writeProbeReport(&out, nil, &probeOptions{format: format}, "rstsniff probe --format "+format+" h", nil, sec); err != nil {
+			t.Fatal(err)
+		}
+		s := out.String()
+		for _, want := range []string{"rstsniff probe --format " + format + " h", "permission denied", "#1", "not run: without a capture"} {
+			if !strings.Contains(s, want) {
+				t.Errorf("%s lacks %q:\n%s", format, want, s)
+			}
+		}
+		if strings.Contains(s, "No connection was reset") || (format == "html" && strings.Contains(s, "<b>")) {
+			t.Errorf("%s claims a verdict, or lets markup through:\n%s", format, s)
+		}
+	}
+}
