@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/catalog"
 	"github.com/rstsniff/rstsniff/internal/schematest"
 	"github.com/rstsniff/rstsniff/report"
 )
@@ -84,7 +85,7 @@ func TestSchemaEnumsMatchAnalysis(t *testing.T) {
 		t.Fatal(err)
 	}
 	enum := func(name string) []string { return schemaEnum(t, b, name) }
-	var senders, strengths, origins, stages, outcomes []string
+	var senders, strengths, origins, stages, outcomes, blames, sources []string
 	for s := analyze.Sender(0); s < analyze.NumSenders; s++ {
 		senders = append(senders, s.String())
 	}
@@ -101,10 +102,17 @@ func TestSchemaEnumsMatchAnalysis(t *testing.T) {
 	for _, o := range analyze.Outcomes {
 		outcomes = append(outcomes, o.String())
 	}
+	for b := catalog.BlameUnknown; b <= catalog.BlameMiddlebox; b++ {
+		blames = append(blames, b.String())
+	}
+	for s := catalog.SourcePackets; s <= catalog.SourceSecondCapture; s++ {
+		sources = append(sources, s.String())
+	}
 	for _, c := range []struct {
 		def  string
 		want []string
-	}{{"sender", senders}, {"strength", strengths}, {"origin", origins}, {"stage", stages}, {"outcome", outcomes}} {
+	}{{"sender", senders}, {"strength", strengths}, {"origin", origins}, {"stage", stages}, {"outcome", outcomes},
+		{"blame", blames}, {"source", sources}} {
 		if got := enum(c.def); !sameSet(got, c.want) {
 			t.Errorf("schema $defs/%s enum %v, the analysis writes %v", c.def, got, c.want)
 		}
