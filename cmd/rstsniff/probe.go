@@ -293,6 +293,13 @@ func locateTrigger(r *analyze.Reset) probe.Trigger {
 // the probe command typed.
 func writeProbeReport(stdout, stderr io.Writer, o *probeOptions, command string, j *probeJudged, sec *report.ProbeSection) error {
 	meta := report.Meta{Version: version, Command: command, All: true}
+	// The capture's warnings on standard error as -r says them, where the
+	// table does not (the table's own lines say them).
+	if j != nil && o.format != "table" {
+		for _, w := range j.run.Warnings() {
+			fmt.Fprintf(stderr, "rstsniff: warning: %s\n", report.Safe(w))
+		}
+	}
 	switch o.format {
 	case "json":
 		bw := bufio.NewWriterSize(stdout, 64<<10)

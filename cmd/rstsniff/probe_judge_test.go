@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"html"
+	"io"
 	"net/netip"
 	"os"
 	"strings"
@@ -78,7 +79,7 @@ func TestProbeReportSections(t *testing.T) {
 	command := "rstsniff probe --locate --format markdown 203.0.113.2"
 	for _, format := range []string{"markdown", "html"} {
 		var out bytes.Buffer
-		if err := writeProbeReport(&out, nil, &probeOptions{format: format}, command, j, sec); err != nil {
+		if err := writeProbeReport(&out, io.Discard, &probeOptions{format: format}, command, j, sec); err != nil {
 			t.Fatal(err)
 		}
 		s := out.String()
@@ -104,7 +105,7 @@ func TestProbeReportSections(t *testing.T) {
 	}
 	plan = planLocate(fw.run.Flows)
 	var out bytes.Buffer
-	if err := writeProbeReport(&out, nil, &probeOptions{format: "json"}, command, fw, &report.ProbeSection{Results: res, Plan: &plan}); err != nil {
+	if err := writeProbeReport(&out, io.Discard, &probeOptions{format: "json"}, command, fw, &report.ProbeSection{Results: res, Plan: &plan}); err != nil {
 		t.Fatal(err)
 	}
 	checkSchema(t, []string{"--format", "json"}, out.String())
@@ -141,7 +142,7 @@ func TestProbeReportWithoutCapture(t *testing.T) {
 	for _, format := range []string{"markdown", "html"} {
 		var out bytes.Buffer
 		sec := &report.ProbeSection{Results: res, Plan: &plan, NoCapture: "permission denied"}
-		if err := writeProbeReport(&out, nil, &probeOptions{format: format}, "rstsniff probe --format "+format+" h", nil, sec); err != nil {
+		if err := writeProbeReport(&out, io.Discard, &probeOptions{format: format}, "rstsniff probe --format "+format+" h", nil, sec); err != nil {
 			t.Fatal(err)
 		}
 		s := out.String()
