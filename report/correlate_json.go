@@ -11,22 +11,24 @@ import (
 // matched connection, one "jump" line per jump, a "correlation-summary"
 // line last.
 type jsonPair struct {
-	Type          string           `json:"type"`
-	SchemaVersion int              `json:"schema_version"`
-	ID            int              `json:"id"`
-	Client        string           `json:"client"`
-	Server        string           `json:"server"`
-	ClientSide    jsonSideView     `json:"client_side"`
-	ServerSide    jsonSideView     `json:"server_side"`
-	MatchedBy     string           `json:"matched_by"`
-	Matched       int              `json:"packets_matched"`
-	Sides         string           `json:"sides_decided_by"`
-	NAT           string           `json:"nat,omitempty"`
-	Hops          [2]int           `json:"hops"`
-	Packets       map[string]int   `json:"packets"`
-	Resets        []jsonProof      `json:"resets"`
-	Findings      []jsonCorrFind   `json:"findings"`
-	Events        []jsonPacketFate `json:"events"`
+	Type string `json:"type"`
+	// SchemaVersion is report.SchemaVersion, in every line.
+	SchemaVersion int `json:"schema_version"`
+	// The line.
+	ID         int              `json:"id"`
+	Client     string           `json:"client"`
+	Server     string           `json:"server"`
+	ClientSide jsonSideView     `json:"client_side"`
+	ServerSide jsonSideView     `json:"server_side"`
+	MatchedBy  string           `json:"matched_by"`
+	Matched    int              `json:"packets_matched"`
+	Sides      string           `json:"sides_decided_by"`
+	NAT        string           `json:"nat,omitempty"`
+	Hops       [2]int           `json:"hops"`
+	Packets    map[string]int   `json:"packets"`
+	Resets     []jsonProof      `json:"resets"`
+	Findings   []jsonCorrFind   `json:"findings"`
+	Events     []jsonPacketFate `json:"events"`
 }
 
 type jsonSideView struct {
@@ -65,13 +67,15 @@ type jsonPacketFate struct {
 }
 
 type jsonJump struct {
-	Type          string     `json:"type"`
-	SchemaVersion int        `json:"schema_version"`
-	Capture       string     `json:"capture"`
-	Legs          [2]jsonLeg `json:"legs"`
-	First         int        `json:"first_to_end"`
-	Gap           float64    `json:"gap_seconds"`
-	Summary       string     `json:"summary"`
+	Type string `json:"type"`
+	// SchemaVersion is report.SchemaVersion, in every line.
+	SchemaVersion int `json:"schema_version"`
+	// The line.
+	Capture string     `json:"capture"`
+	Legs    [2]jsonLeg `json:"legs"`
+	First   int        `json:"first_to_end"`
+	Gap     float64    `json:"gap_seconds"`
+	Summary string     `json:"summary"`
 }
 
 type jsonLeg struct {
@@ -85,18 +89,20 @@ type jsonLeg struct {
 }
 
 type jsonCorrelation struct {
-	Type          string         `json:"type"`
-	SchemaVersion int            `json:"schema_version"`
-	Captures      []string       `json:"captures,omitempty"`
-	Offset        *float64       `json:"clock_offset_seconds,omitempty"`
-	Delay         *float64       `json:"path_delay_seconds,omitempty"`
-	OffsetFrom    int            `json:"offset_from_packets"`
-	Pairs         int            `json:"connections_in_both"`
-	Unmatched     [2]int         `json:"connections_in_one_only"`
-	Jumps         int            `json:"jumps"`
-	Warnings      []string       `json:"warnings"`
-	Inputs        []jsonInput    `json:"inputs"`
-	Findings      map[string]int `json:"finding_counts"`
+	Type string `json:"type"`
+	// SchemaVersion is report.SchemaVersion, in every line.
+	SchemaVersion int `json:"schema_version"`
+	// The line.
+	Captures   []string       `json:"captures,omitempty"`
+	Offset     *float64       `json:"clock_offset_seconds,omitempty"`
+	Delay      *float64       `json:"path_delay_seconds,omitempty"`
+	OffsetFrom int            `json:"offset_from_packets"`
+	Pairs      int            `json:"connections_in_both"`
+	Unmatched  [2]int         `json:"connections_in_one_only"`
+	Jumps      int            `json:"jumps"`
+	Warnings   []string       `json:"warnings"`
+	Inputs     []jsonInput    `json:"inputs"`
+	Findings   map[string]int `json:"finding_counts"`
 }
 
 // CorrelationJSON writes one line per matched connection and jump, then a

@@ -24,25 +24,27 @@ type jsonSides struct {
 }
 
 type jsonReset struct {
-	Packet int      `json:"packet"`
-	Time   jsonTime `json:"time"`
-	From   string   `json:"from"`
-	Stage  string   `json:"stage"`
-	TTL    uint8    `json:"ttl"`
-	// Origin is the older, coarser verdict: "middlebox" for every reset not
-	// sent by the endpoint's socket, a host's own firewall included. Sender
-	// says who: path, server-firewall, client-firewall, server, client or
-	// unknown, the words of the terminal's verdict line.
-	Origin   string         `json:"origin"`
-	Sender   string         `json:"sender"`
-	Flags    string         `json:"flags"`
-	Seq      uint32         `json:"seq"`
-	Ack      uint32         `json:"ack"`
-	Window   uint16         `json:"window"`
-	IPID     uint16         `json:"ip_id"`
-	Label    uint32         `json:"flow_label,omitempty"`
-	SeqState string         `json:"seq_state"`
-	Payload  int            `json:"payload_bytes"`
+	Packet   int      `json:"packet"`
+	Time     jsonTime `json:"time"`
+	From     string   `json:"from"`
+	Stage    string   `json:"stage"`
+	TTL      uint8    `json:"ttl"`
+	Origin   string   `json:"origin"`
+	Sender   string   `json:"sender"`
+	Flags    string   `json:"flags"`
+	Seq      uint32   `json:"seq"`
+	Ack      uint32   `json:"ack"`
+	Window   uint16   `json:"window"`
+	IPID     uint16   `json:"ip_id"`
+	Label    uint32   `json:"flow_label,omitempty"`
+	SeqState string   `json:"seq_state"`
+	Payload  int      `json:"payload_bytes"`
+	// Sender says who really sent it: path, server-firewall,
+	// client-firewall, server, client or unknown, the words of the
+	// terminal's verdict line. Origin is the older, coarser verdict:
+	// "middlebox" for every reset not sent by the endpoint's socket, a
+	// host's own firewall included. Evidence is typed facts, each with
+	// its words (json_evidence.go).
 	Evidence []jsonEvidence `json:"evidence"`
 	// Strength of the origin verdict and the signals that decided it.
 	Strength  string   `json:"strength"`
@@ -92,39 +94,41 @@ type jsonAlgorithms struct {
 }
 
 type jsonFlow struct {
-	Type          string          `json:"type"`
-	SchemaVersion int             `json:"schema_version"`
-	ID            int             `json:"id"`
-	File          string          `json:"file,omitempty"`
-	Client        jsonEndpoint    `json:"client"`
-	Server        jsonEndpoint    `json:"server"`
-	FirstPacket   int             `json:"first_packet"`
-	LastPacket    int             `json:"last_packet"`
-	Start         jsonTime        `json:"start"`
-	End           jsonTime        `json:"end"`
-	Stage         string          `json:"stage"`
-	Outcome       string          `json:"outcome"`
-	ClosedBy      string          `json:"closed_by"`
-	ClientBanner  string          `json:"client_banner"`
-	ServerBanner  string          `json:"server_banner"`
-	Packets       jsonSides       `json:"packets"`
-	Bytes         jsonSides       `json:"bytes"`
-	Resets        []jsonReset     `json:"resets"`
-	ICMP          []jsonICMP      `json:"icmp,omitempty"`
-	Findings      []jsonFinding   `json:"findings"`
-	ClientError   string          `json:"client_error"`
-	Causes        []string        `json:"causes"`
-	NextSteps     []string        `json:"next_steps"`
-	PreBanner     []string        `json:"server_pre_banner,omitempty"`
-	Algorithms    *jsonAlgorithms `json:"algorithms,omitempty"`
-	AuthSuccess   *bool           `json:"auth_success,omitempty"`
-	AuthAttempts  int             `json:"auth_attempts"`
-	CommunityID   string          `json:"community_id"`
-	ConnState     string          `json:"conn_state"`
-	History       string          `json:"history"`
-	Midstream     bool            `json:"midstream,omitempty"`
-	Duplicates    int             `json:"duplicates_dropped,omitempty"`
-	Notes         []string        `json:"notes,omitempty"`
+	Type string `json:"type"`
+	// SchemaVersion is report.SchemaVersion, in every line.
+	SchemaVersion int `json:"schema_version"`
+	// The connection.
+	ID           int             `json:"id"`
+	File         string          `json:"file,omitempty"`
+	Client       jsonEndpoint    `json:"client"`
+	Server       jsonEndpoint    `json:"server"`
+	FirstPacket  int             `json:"first_packet"`
+	LastPacket   int             `json:"last_packet"`
+	Start        jsonTime        `json:"start"`
+	End          jsonTime        `json:"end"`
+	Stage        string          `json:"stage"`
+	Outcome      string          `json:"outcome"`
+	ClosedBy     string          `json:"closed_by"`
+	ClientBanner string          `json:"client_banner"`
+	ServerBanner string          `json:"server_banner"`
+	Packets      jsonSides       `json:"packets"`
+	Bytes        jsonSides       `json:"bytes"`
+	Resets       []jsonReset     `json:"resets"`
+	ICMP         []jsonICMP      `json:"icmp,omitempty"`
+	Findings     []jsonFinding   `json:"findings"`
+	ClientError  string          `json:"client_error"`
+	Causes       []string        `json:"causes"`
+	NextSteps    []string        `json:"next_steps"`
+	PreBanner    []string        `json:"server_pre_banner,omitempty"`
+	Algorithms   *jsonAlgorithms `json:"algorithms,omitempty"`
+	AuthSuccess  *bool           `json:"auth_success,omitempty"`
+	AuthAttempts int             `json:"auth_attempts"`
+	CommunityID  string          `json:"community_id"`
+	ConnState    string          `json:"conn_state"`
+	History      string          `json:"history"`
+	Midstream    bool            `json:"midstream,omitempty"`
+	Duplicates   int             `json:"duplicates_dropped,omitempty"`
+	Notes        []string        `json:"notes,omitempty"`
 }
 
 type jsonInput struct {
@@ -136,14 +140,16 @@ type jsonInput struct {
 }
 
 type jsonSummary struct {
-	Type          string         `json:"type"`
-	SchemaVersion int            `json:"schema_version"`
-	Packets       int            `json:"packets"`
-	Flows         int            `json:"flows"`
-	Outcomes      map[string]int `json:"outcomes"`
-	Resets        int            `json:"resets"`
-	Warnings      []string       `json:"warnings"`
-	Inputs        []jsonInput    `json:"inputs"`
+	Type string `json:"type"`
+	// SchemaVersion is report.SchemaVersion, in every line.
+	SchemaVersion int `json:"schema_version"`
+	// The run.
+	Packets  int            `json:"packets"`
+	Flows    int            `json:"flows"`
+	Outcomes map[string]int `json:"outcomes"`
+	Resets   int            `json:"resets"`
+	Warnings []string       `json:"warnings"`
+	Inputs   []jsonInput    `json:"inputs"`
 	// Live captures only.
 	Received  *int `json:"received,omitempty"`
 	Dropped   *int `json:"kernel_drops,omitempty"`
@@ -212,35 +218,35 @@ func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
 // newJSONFlow is a flow in JSON's shape.
 func newJSONFlow(f *analyze.Flow, multi bool) jsonFlow {
 	jf := jsonFlow{
-		Type:          "flow",
-		SchemaVersion: SchemaVersion,
-		ID:            f.ID,
-		Client:        jsonEndpoint(f.Client),
-		Server:        jsonEndpoint(f.Server),
-		FirstPacket:   f.FirstPacket,
-		LastPacket:    f.LastPacket,
-		Start:         jsonTime(f.Start),
-		End:           jsonTime(f.End),
-		Stage:         f.Stage.String(),
-		Outcome:       f.Outcome.String(),
-		ClosedBy:      f.ClosedBy.String(),
-		ClientBanner:  f.ClientBanner,
-		ServerBanner:  f.ServerBanner,
-		Packets:       jsonSides{int64(f.Packets[0]), int64(f.Packets[1])},
-		Bytes:         jsonSides{f.Bytes[0], f.Bytes[1]},
-		Resets:        []jsonReset{},
-		Findings:      []jsonFinding{},
-		ClientError:   clientError(f),
-		PreBanner:     f.PreBanner,
-		AuthSuccess:   f.AuthSuccess,
-		AuthAttempts:  f.AuthAttempts,
-		CommunityID:   f.CommunityID,
-		ConnState:     f.ConnState,
-		History:       f.History,
-		Midstream:     f.Midstream,
-		Duplicates:    f.Duplicates,
-		Notes:         noteTexts(f.Notes),
+		Type:         "flow",
+		ID:           f.ID,
+		Client:       jsonEndpoint(f.Client),
+		Server:       jsonEndpoint(f.Server),
+		FirstPacket:  f.FirstPacket,
+		LastPacket:   f.LastPacket,
+		Start:        jsonTime(f.Start),
+		End:          jsonTime(f.End),
+		Stage:        f.Stage.String(),
+		Outcome:      f.Outcome.String(),
+		ClosedBy:     f.ClosedBy.String(),
+		ClientBanner: f.ClientBanner,
+		ServerBanner: f.ServerBanner,
+		Packets:      jsonSides{int64(f.Packets[0]), int64(f.Packets[1])},
+		Bytes:        jsonSides{f.Bytes[0], f.Bytes[1]},
+		Resets:       []jsonReset{},
+		Findings:     []jsonFinding{},
+		ClientError:  clientError(f),
+		PreBanner:    f.PreBanner,
+		AuthSuccess:  f.AuthSuccess,
+		AuthAttempts: f.AuthAttempts,
+		CommunityID:  f.CommunityID,
+		ConnState:    f.ConnState,
+		History:      f.History,
+		Midstream:    f.Midstream,
+		Duplicates:   f.Duplicates,
+		Notes:        noteTexts(f.Notes),
 	}
+	jf.SchemaVersion = SchemaVersion
 	causes, next := advice(f.Findings)
 	jf.Causes, jf.NextSteps = nonNil(causes), nonNil(next)
 	if multi {
@@ -317,15 +323,15 @@ func outcomeMap(c analyze.OutcomeCounts) map[string]int {
 // JSONSummary writes the closing summary object.
 func JSONSummary(w io.Writer, r *Run) error {
 	s := jsonSummary{
-		Type:          "summary",
-		SchemaVersion: SchemaVersion,
-		Packets:       r.Packets(),
-		Flows:         r.FlowCount(),
-		Outcomes:      outcomeMap(r.Outcomes()),
-		Resets:        r.Resets(),
-		Warnings:      r.Warnings(),
-		Inputs:        []jsonInput{},
+		Type:     "summary",
+		Packets:  r.Packets(),
+		Flows:    r.FlowCount(),
+		Outcomes: outcomeMap(r.Outcomes()),
+		Resets:   r.Resets(),
+		Warnings: r.Warnings(),
+		Inputs:   []jsonInput{},
 	}
+	s.SchemaVersion = SchemaVersion
 	for _, in := range r.Inputs {
 		s.Inputs = append(s.Inputs, jsonInput{in.Name, in.Format, in.Frames, stamp(in.Start), stamp(in.End)})
 	}

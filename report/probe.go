@@ -93,30 +93,32 @@ func orDash(s string) string {
 
 // probeLine is a probe connection in JSON.
 type probeLine struct {
-	Type          string   `json:"type"`
-	SchemaVersion int      `json:"schema_version"`
-	N             int      `json:"n"`
-	Local         string   `json:"local,omitempty"`
-	Remote        string   `json:"remote"`
-	Start         jsonTime `json:"start"`
-	DurationMS    float64  `json:"duration_ms"`
-	Reached       string   `json:"reached"`
-	Error         string   `json:"error,omitempty"`
-	ErrorText     string   `json:"error_text,omitempty"`
-	PreBanner     []string `json:"pre_banner,omitempty"`
-	Banner        string   `json:"banner,omitempty"`
-	HostKeyType   string   `json:"host_key_type,omitempty"`
-	HostKey       string   `json:"host_key,omitempty"`
-	Kex           string   `json:"kex,omitempty"`
-	Cipher        string   `json:"cipher,omitempty"`
-	MAC           string   `json:"mac,omitempty"`
-	HASSH         string   `json:"hassh,omitempty"`
-	HASSHServer   string   `json:"hassh_server,omitempty"`
-	AuthMethods   []string `json:"auth_methods,omitempty"`
-	NoneAccepted  bool     `json:"none_accepted,omitempty"`
-	LargeSent     int      `json:"large_sent,omitempty"`
-	LargeSkipped  bool     `json:"large_skipped,omitempty"`
-	MSS           int      `json:"mss,omitempty"`
+	Type string `json:"type"`
+	// SchemaVersion is report.SchemaVersion, in every line.
+	SchemaVersion int `json:"schema_version"`
+	// The line.
+	N            int      `json:"n"`
+	Local        string   `json:"local,omitempty"`
+	Remote       string   `json:"remote"`
+	Start        jsonTime `json:"start"`
+	DurationMS   float64  `json:"duration_ms"`
+	Reached      string   `json:"reached"`
+	Error        string   `json:"error,omitempty"`
+	ErrorText    string   `json:"error_text,omitempty"`
+	PreBanner    []string `json:"pre_banner,omitempty"`
+	Banner       string   `json:"banner,omitempty"`
+	HostKeyType  string   `json:"host_key_type,omitempty"`
+	HostKey      string   `json:"host_key,omitempty"`
+	Kex          string   `json:"kex,omitempty"`
+	Cipher       string   `json:"cipher,omitempty"`
+	MAC          string   `json:"mac,omitempty"`
+	HASSH        string   `json:"hassh,omitempty"`
+	HASSHServer  string   `json:"hassh_server,omitempty"`
+	AuthMethods  []string `json:"auth_methods,omitempty"`
+	NoneAccepted bool     `json:"none_accepted,omitempty"`
+	LargeSent    int      `json:"large_sent,omitempty"`
+	LargeSkipped bool     `json:"large_skipped,omitempty"`
+	MSS          int      `json:"mss,omitempty"`
 }
 
 // ProbeJSON writes one {"type":"probe"} line per connection.
@@ -180,14 +182,16 @@ type locateHop struct {
 // LocateJSON writes the {"type":"locate"} line.
 func LocateJSON(w io.Writer, l *probe.Location) error {
 	v := struct {
-		Type          string      `json:"type"`
-		SchemaVersion int         `json:"schema_version"`
-		Trigger       string      `json:"trigger"`
-		ResetTTL      int         `json:"reset_ttl"`
-		ServerTTL     int         `json:"server_ttl"`
-		Hop           int         `json:"hop,omitempty"`
-		HopAddr       string      `json:"hop_addr,omitempty"`
-		Hops          []locateHop `json:"hops"`
+		Type string `json:"type"`
+		// SchemaVersion is report.SchemaVersion, in every line.
+		SchemaVersion int `json:"schema_version"`
+		// The line.
+		Trigger   string      `json:"trigger"`
+		ResetTTL  int         `json:"reset_ttl"`
+		ServerTTL int         `json:"server_ttl"`
+		Hop       int         `json:"hop,omitempty"`
+		HopAddr   string      `json:"hop_addr,omitempty"`
+		Hops      []locateHop `json:"hops"`
 	}{Type: "locate", SchemaVersion: SchemaVersion, Trigger: l.Trigger.String(), ResetTTL: l.ResetTTL, ServerTTL: l.ServerTTL, Hops: []locateHop{}}
 	if last, ok := l.LastHop(); ok {
 		v.Hop = last.TTL
@@ -222,12 +226,14 @@ func MTUCheckText(w io.Writer, m *probe.MTUCheck) error {
 // MTUCheckJSON writes the {"type":"probe-mtu"} line.
 func MTUCheckJSON(w io.Writer, m *probe.MTUCheck) error {
 	return writeLine(w, struct {
-		Type          string `json:"type"`
-		SchemaVersion int    `json:"schema_version"`
-		Stalled       int    `json:"stalled"`
-		CheckN        int    `json:"check_n"`
-		CheckMSS      int    `json:"check_mss"`
-		CheckReached  string `json:"check_reached"`
-		BlackHole     bool   `json:"black_hole"`
+		Type string `json:"type"`
+		// SchemaVersion is report.SchemaVersion, in every line.
+		SchemaVersion int `json:"schema_version"`
+		// The line.
+		Stalled      int    `json:"stalled"`
+		CheckN       int    `json:"check_n"`
+		CheckMSS     int    `json:"check_mss"`
+		CheckReached string `json:"check_reached"`
+		BlackHole    bool   `json:"black_hole"`
 	}{"probe-mtu", SchemaVersion, m.Stalled, m.Check.N, m.Check.MSS, m.Check.Reached.String(), m.BlackHole()})
 }

@@ -63,12 +63,14 @@ func LocateNotRun(p LocatePlan) string {
 // LocateNotRunJSON writes the {"type":"locate-not-run"} line.
 func LocateNotRunJSON(w io.Writer, p LocatePlan) error {
 	v := struct {
-		Type          string `json:"type"`
-		SchemaVersion int    `json:"schema_version"`
-		Reason        string `json:"reason"`
-		Frame         int    `json:"frame,omitempty"`
-		Sender        string `json:"sender,omitempty"`
-		Text          string `json:"text"`
+		Type string `json:"type"`
+		// SchemaVersion is report.SchemaVersion, in every line.
+		SchemaVersion int `json:"schema_version"`
+		// The line.
+		Reason string `json:"reason"`
+		Frame  int    `json:"frame,omitempty"`
+		Sender string `json:"sender,omitempty"`
+		Text   string `json:"text"`
 	}{Type: "locate-not-run", SchemaVersion: SchemaVersion, Reason: p.Why.String(), Text: LocateNotRun(p)}
 	if p.Reset != nil {
 		v.Frame, v.Sender = p.Reset.Packet, p.Reset.Sender().String()

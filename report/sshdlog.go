@@ -336,8 +336,10 @@ func JSONFlowServerLog(w io.Writer, f *analyze.Flow, multi bool, res *sshdlog.Re
 }
 
 type jsonServerLog struct {
-	Type           string         `json:"type"`
-	SchemaVersion  int            `json:"schema_version"`
+	Type string `json:"type"`
+	// SchemaVersion is report.SchemaVersion, in every line.
+	SchemaVersion int `json:"schema_version"`
+	// The line.
 	Capture        string         `json:"capture,omitempty"`
 	Files          []jsonLogFile  `json:"files"`
 	Lines          int            `json:"lines"`
@@ -426,13 +428,15 @@ func ServerLogCaptureTable(w io.Writer, flows []*analyze.Flow, sl *ServerLog, al
 }
 
 type jsonCaptureAccount struct {
-	Type          string      `json:"type"`
-	SchemaVersion int         `json:"schema_version"`
-	Capture       string      `json:"capture"`
-	Flow          int         `json:"flow"`
-	Client        string      `json:"client"`
-	Server        string      `json:"server"`
-	SSHDLog       jsonAccount `json:"sshd_log"`
+	Type string `json:"type"`
+	// SchemaVersion is report.SchemaVersion, in every line.
+	SchemaVersion int `json:"schema_version"`
+	// The line.
+	Capture string      `json:"capture"`
+	Flow    int         `json:"flow"`
+	Client  string      `json:"client"`
+	Server  string      `json:"server"`
+	SSHDLog jsonAccount `json:"sshd_log"`
 }
 
 // ServerLogCaptureJSON writes, after a --correlate report, one line of
