@@ -318,6 +318,9 @@ func JSONFlowServerLog(w io.Writer, f *analyze.Flow, multi bool, res *sshdlog.Re
 		return JSONFlow(w, f, multi)
 	}
 	jf := newJSONFlow(f, multi)
+	if alg, ok := algorithmsOf(f); ok {
+		jf.Algorithms = &alg
+	}
 	// One findings list: the log's after the packets', with their advice
 	// joined to the flow's.
 	for _, fd := range a.Findings {
