@@ -18,9 +18,10 @@ func Markdown() []byte {
 	b.WriteString("([json.md](json.md)). The table is in rank order: when a connection shows several findings, the one ")
 	b.WriteString("higher up is its main finding. The blame given is the usual one; a finding may carry another ")
 	b.WriteString("(a refusal forged on the path blames the middlebox).\n\n")
-	b.WriteString("| rank | ID | source | usual blame | meaning |\n|---|---|---|---|---|\n")
+	b.WriteString("| rank | ID | source | usual blame | meaning | evidence | lab case |\n|---|---|---|---|---|---|---|\n")
 	for _, e := range All() {
-		fmt.Fprintf(&b, "| %d | [`%s`](#%s) | %s | %s | %s |\n", e.Rank, e.Name, e.Name, e.Source, e.Blame, cell(e.Meaning))
+		fmt.Fprintf(&b, "| %d | [`%s`](#%s) | %s | %s | %s | %s | %s |\n", e.Rank, e.Name, e.Name, e.Source, e.Blame,
+			cell(e.Meaning), cell(e.Evidence), cell(e.Lab))
 	}
 	b.WriteString("\n## Causes and next steps\n")
 	for _, e := range All() {
