@@ -10,6 +10,7 @@ type FindingID uint8
 const (
 	FindOneDirection FindingID = iota
 	FindHostFirewall
+	FindForgedResetIgnored
 	FindResetRace
 	FindResetBothEnds
 	FindResetBurst
@@ -77,6 +78,11 @@ var catalog = [numFindings]CatalogEntry{
 		NextSteps: []string{"on the host whose address the reset carries, list the firewall rules with their packet counters and look for a REJECT matching the other side's address: iptables -L -v -n; ip6tables -L -v -n; nft list ruleset",
 			"check that host's ban lists: fail2ban-client status sshd; sshguard's and firewalld's blocked addresses",
 			"reproduce while watching the counters (watch -n1 iptables -L INPUT -v -n): the rule whose count rises with each reset is the one; if none does, look at a bridging firewall or the hypervisor's security rules in front of the host"},
+	},
+	{ID: FindForgedResetIgnored, Name: "forged-reset-ignored", Blame: BlameMiddlebox,
+		Causes: []string{"an on-path device (IPS, firewall, censorship box) tried to tear the connection down, but its reset arrived with a sequence number the receiver no longer accepted (too late, or guessed wrong), so the connection went on"},
+		NextSteps: []string{"nothing broke this time: the connection's real outcome is listed; the next attempt may land, so give the network team the reset's frame and time",
+			"look for IPS/DPI rules matching SSH (banner strings, port 22 policy) on the path"},
 	},
 	{ID: FindResetRace, Name: "reset-race", Blame: BlameMiddlebox,
 		Causes: []string{"an on-path device (IPS, firewall, censorship box) injected the reset while the real packets kept flowing"},

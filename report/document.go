@@ -60,6 +60,8 @@ func verdict(f *analyze.Flow) string {
 		case r.Forger == analyze.ForgerSenderHost:
 			fmt.Fprintf(&b, ", but its socket did not send it: %s. It came from the %s's own distance (%s %d), so most likely from a firewall on the %s host itself.",
 				strings.Join(evidenceTexts(f, &r, r.Forged()), "; "), r.From, f.TTLName(), r.TTL, r.From)
+		case r.Origin == analyze.OriginMiddlebox && r.Suspected():
+			fmt.Fprintf(&b, ", and a device on the path possibly forged it, on weak evidence: %s.", strings.Join(evidenceTexts(f, &r, r.Forged()), "; "))
 		case r.Origin == analyze.OriginMiddlebox:
 			fmt.Fprintf(&b, ", but a device on the path forged it: %s.", strings.Join(evidenceTexts(f, &r, r.Forged()), "; "))
 		case r.Origin == analyze.OriginEndpoint:

@@ -106,7 +106,7 @@ type ecsReset struct {
 func ECS(w io.Writer, f *analyze.Flow, multi bool) error {
 	forged := 0
 	for _, r := range f.Resets {
-		if r.Origin == analyze.OriginMiddlebox {
+		if r.Origin == analyze.OriginMiddlebox && !r.Suspected() {
 			forged++
 		}
 	}
@@ -164,7 +164,7 @@ func ECS(w io.Writer, f *analyze.Flow, multi bool) error {
 			Action: "tcp-reset", Outcome: "failure", Reason: ecsResetReason(r),
 			Module: "rstsniff", Dataset: "rstsniff.reset",
 		}
-		if r.Origin == analyze.OriginMiddlebox {
+		if r.Origin == analyze.OriginMiddlebox && !r.Suspected() {
 			d.Event.Kind = "alert"
 			d.Event.Type = []string{"connection", "denied"}
 			d.Event.Action = "tcp-reset-forged"
@@ -239,6 +239,9 @@ func ecsConnReason(f *analyze.Flow, forged int) string {
 func ecsResetReason(r analyze.Reset) string {
 	switch r.Origin {
 	case analyze.OriginMiddlebox:
+		if r.Suspected() {
+			return fmt.Sprintf("reset in the %s's name at the %s stage, possibly forged by a device on the path (weak evidence)", r.From, r.Stage)
+		}
 		return fmt.Sprintf("reset in the %s's name at the %s stage, forged by a device on the path", r.From, r.Stage)
 	case analyze.OriginEndpoint:
 		return fmt.Sprintf("reset sent by the %s at the %s stage", r.From, r.Stage)

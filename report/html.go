@@ -138,9 +138,12 @@ var stageFill = map[string]string{
 // middlebox lane where a reset was forged, one arrow per packet labelled
 // with relative time, flags, length and TTL, and the SSH stages as bands.
 func ladder(f *analyze.Flow) svgLadder {
-	forged := map[int]bool{}
+	forged, possibly := map[int]bool{}, map[int]bool{}
 	for _, r := range f.Resets {
-		if r.Forger == analyze.ForgerPath { // a host's firewall is drawn at the host
+		switch {
+		case r.Suspected(): // weak evidence: drawn at its claimed sender
+			possibly[r.Packet] = true
+		case r.Forger == analyze.ForgerPath: // a host's firewall is drawn at the host
 			forged[r.Packet] = true
 		}
 	}
@@ -204,8 +207,11 @@ func ladder(f *analyze.Flow) svgLadder {
 			}
 		}
 		a.Label = fmt.Sprintf("#%d +%.1f ms [%s] len %d %s %d", p.Frame, float64(p.Time.Sub(f.Start).Microseconds())/1000, p.Flags, p.Len, ttlShort(f), p.TTL)
-		if a.Class == "forged" {
+		switch {
+		case a.Class == "forged":
 			a.Label += " FORGED"
+		case possibly[p.Frame]:
+			a.Label += " possibly forged"
 		}
 		if p.Banner {
 			a.Label += " banner"

@@ -314,14 +314,18 @@ func Explain(w io.Writer, f *analyze.Flow, multi bool) error {
 // whoSent names who really sent a reset in a few words, for report
 // tables: a device on the path, a host's firewall, an endpoint, or unknown.
 func whoSent(r analyze.Reset) string {
-	switch s := r.Sender(); s {
-	case analyze.SenderPath:
+	switch s := r.Sender(); {
+	case r.Suspected() && s == analyze.SenderPath:
+		return "possibly a device on the path (weak evidence)"
+	case r.Suspected():
+		return "possibly the " + r.From.String() + "'s firewall (weak evidence)"
+	case s == analyze.SenderPath:
 		return "a device on the path (FORGED)"
-	case analyze.SenderClientFirewall:
+	case s == analyze.SenderClientFirewall:
 		return "the client's firewall"
-	case analyze.SenderServerFirewall:
+	case s == analyze.SenderServerFirewall:
 		return "the server's firewall"
-	case analyze.SenderClient, analyze.SenderServer:
+	case s == analyze.SenderClient, s == analyze.SenderServer:
 		return "the " + s.String()
 	}
 	return "unknown"
@@ -333,6 +337,9 @@ func originSentence(r analyze.Reset) string {
 	}
 	switch r.Origin {
 	case analyze.OriginMiddlebox:
+		if r.Suspected() {
+			return "possibly forged by a device on the path, on weak evidence (origin: middlebox)"
+		}
 		return "forged by a device on the path (origin: middlebox)"
 	case analyze.OriginEndpoint:
 		return fmt.Sprintf("sent by the %s itself (origin: endpoint)", r.From)
