@@ -34,6 +34,9 @@ func TestExternalNoNewFinding(t *testing.T) {
 		if err != nil || d.IsDir() || !(strings.HasSuffix(p, ".pcap") || strings.HasSuffix(p, ".pcapng")) {
 			return nil
 		}
+		if strings.Contains(filepath.ToSlash(p), "/wild/") {
+			return nil // TestWildCaptures, with each capture's ports
+		}
 		n++
 		name, _ := filepath.Rel(root, p)
 		out, _, _ := runCLI(t, "", "-r", p, "--format", "json", "--ports", "22,2222,22222")
