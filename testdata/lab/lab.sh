@@ -32,7 +32,8 @@ out=$(cd "$out" && pwd)
 
 all_cases=(clean authfail refused reject-banner post-handshake syn-drop maxstartups sshd-killed client-abort ipv6 port2222 any server-firewall icmp-reject
 	reject-near-server inject-both idle-timeout mtu-blackhole mtu-blackhole-both rate-limit lossy-transfer ipv6-forensics hostile-banner
-	fp-gfw-triple fp-intang-type1 fp-intang-type2 fp-ip-id-copied residual-block midstream-grace)
+	fp-gfw-triple fp-intang-type1 fp-intang-type2 fp-ip-id-copied residual-block midstream-grace
+	maxstartups-late inject-late mtu-blackhole-twoway)
 # Captured at both ends at once (client.pcap, server.pcap), or on a jump
 # host (jump.pcap), for --correlate; "pairs" names them all.
 pair_cases=(pair-reject-banner pair-inject pair-mss-clamp pair-drop-large pair-nat pair-ipv6 jump-leg2-reset)
@@ -302,6 +303,29 @@ case_maxstartups() { # one unauthenticated connection is held open; sshd drops t
 	stop_sshd
 }
 
+# The router's way back to the client is a 32 kbit/s token bucket holding
+# 150 bytes (this kernel has no netem): the SYN-ACK passes at once, sshd's
+# "Exceeded MaxStartups" line and FIN wait about 20 ms each. The client's
+# banner leaves before they arrive, acknowledging only the SYN-ACK, and
+# reaches a socket sshd has closed: the server's kernel answers it, and
+# each later packet of the client's, with a reset whose sequence number is
+# that packet's acknowledgment number. The first lies behind what the
+# client has received by the time it arrives.
+case_maxstartups-late() { # MaxStartups 1 while the client's banner arrives after sshd closed
+	start_sshd MaxStartups=1
+	inc bash -c "exec 3<>/dev/tcp/$SRV4/22; head -1 <&3 >/dev/null; sleep 3" &
+	local holder=$!
+	sleep 0.5
+	inr tc qdisc add dev r0 root tbf rate 32kbit burst 150 latency 2s
+	start_capture -i c0 'tcp or icmp or icmp6'
+	client root@$SRV4 true
+	sleep 0.5
+	stop_capture
+	inr tc qdisc del dev r0 root 2>/dev/null || true
+	wait $holder || true
+	stop_sshd
+}
+
 case_sshd-killed() { # the session's sshd processes are killed mid-session
 	start_sshd
 	start_capture -i c0 'tcp or icmp or icmp6'
@@ -451,6 +475,10 @@ inject_fingerprint() { # MODE
 	stop_sshd
 }
 
+case_inject-late() { # a slow injector: one RST in the server's name with the banner's sequence number, sent after both KEXINITs; the client ignores it and logs in
+	inject_fingerprint late
+}
+
 case_fp-gfw-triple() { # three RST+ACKs in the server's name, windows 4229/4230/4231, TTLs 65/66/67 (net4people/bbs#285)
 	inject_fingerprint gfw
 }
@@ -566,6 +594,38 @@ case_mtu-blackhole-both() { # as mtu-blackhole, but both routers drop their ICMP
 		root@$SRV4 true </dev/null >>"$dir/client.out" 2>>"$dir/client.txt" || rc=$?
 	echo "exit $rc" >>"$dir/client.txt"
 	stop_capture
+	inr iptables -F OUTPUT
+	inr2 iptables -F OUTPUT
+	inr ip link set r1 mtu 1500
+	inr2 ip link set q0 mtu 1500
+	stop_sshd
+	topo one
+}
+
+# Both routers drop their ICMP "fragmentation needed" and the client offers
+# its default algorithms, so its KEXINIT leaves as a full-size segment and a
+# small tail. The tail crosses, but the server's answer to it rides on the
+# server's own full-size KEXINIT, which vanishes too: nothing comes back.
+case_mtu-blackhole-twoway() { # a 1000-byte MTU link both ways, ICMP dropped, the client's default KEXINIT (a small tail follows the large segment)
+	topo two
+	local ns
+	for ns in "$C" "$R" "$R2" "$S"; do
+		ip netns exec "$ns" ip route flush cache
+	done
+	inc ss -K dst $SRV4 >/dev/null 2>&1 || true
+	start_sshd
+	inr ip link set r1 mtu 1000
+	inr2 ip link set q0 mtu 1000
+	inr iptables -I OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP
+	inr2 iptables -I OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP
+	start_capture -i c0 'tcp or icmp or icmp6'
+	local rc=0
+	inc timeout 8 ssh -F /dev/null -i "$work/userkey" -o IdentitiesOnly=yes -o BatchMode=yes \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		root@$SRV4 true </dev/null >>"$dir/client.out" 2>>"$dir/client.txt" || rc=$?
+	echo "exit $rc" >>"$dir/client.txt"
+	stop_capture
+	inc ss -K dst $SRV4 >/dev/null 2>&1 || true
 	inr iptables -F OUTPUT
 	inr2 iptables -F OUTPUT
 	inr ip link set r1 mtu 1500
