@@ -27,6 +27,8 @@ check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	@# The kernel witness builds for big-endian Linux too (its BPF object in both byte orders).
+	GOOS=linux GOARCH=s390x $(GO) vet ./kernel/...
 
 # Building needs libpcap-dev; the lab needs the rest as root, and the HTML
 # report's screenshot test Chromium. Installed on Debian when missing and
