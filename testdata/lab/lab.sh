@@ -303,8 +303,9 @@ case_maxstartups() { # one unauthenticated connection is held open; sshd drops t
 	stop_sshd
 }
 
-# The router's way back to the client is a 32 kbit/s token bucket holding
-# 150 bytes (this kernel has no netem): the SYN-ACK passes at once, sshd's
+# A bash connection holds sshd's one unauthenticated slot (MaxStartups=1).
+# The router's way back to the client is then a 32 kbit/s token bucket
+# holding 150 bytes (this kernel has no netem): the SYN-ACK passes at once, sshd's
 # "Exceeded MaxStartups" line and FIN wait about 20 ms each. The client's
 # banner leaves before they arrive, acknowledging only the SYN-ACK, and
 # reaches a socket sshd has closed: the server's kernel answers it, and
@@ -313,16 +314,15 @@ case_maxstartups() { # one unauthenticated connection is held open; sshd drops t
 # client has received by the time it arrives.
 case_maxstartups-late() { # MaxStartups 1 while the client's banner arrives after sshd closed
 	start_sshd MaxStartups=1
-	inc bash -c "exec 3<>/dev/tcp/$SRV4/22; head -1 <&3 >/dev/null; sleep 3" &
+	start_capture -i c0 'tcp or icmp or icmp6'
+	inc bash -c "exec 3<>/dev/tcp/$SRV4/22; head -1 <&3 >/dev/null; sleep 2" &
 	local holder=$!
 	sleep 0.5
 	inr tc qdisc add dev r0 root tbf rate 32kbit burst 150 latency 2s
-	start_capture -i c0 'tcp or icmp or icmp6'
 	client root@$SRV4 true
-	sleep 0.5
+	wait $holder || true
 	stop_capture
 	inr tc qdisc del dev r0 root 2>/dev/null || true
-	wait $holder || true
 	stop_sshd
 }
 
