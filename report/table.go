@@ -193,6 +193,11 @@ func ellipsis(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
+// Wrap breaks lines longer than width at spaces, continuing them indented
+// two more than the line itself. 0 leaves them alone. Help and explain
+// text use it too.
+func Wrap(s string, width int) string { return wrap(s, width) }
+
 // wrap breaks lines longer than width at spaces, continuing them indented
 // two more than the line itself. 0 leaves them alone.
 func wrap(s string, width int) string {
