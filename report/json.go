@@ -136,6 +136,8 @@ type jsonSummary struct {
 	Dropped   *int `json:"kernel_drops,omitempty"`
 	IfDropped *int `json:"interface_drops,omitempty"`
 	Evicted   int  `json:"evicted,omitempty"`
+	// The rstsniff that wrote it (a release's version, or the revision).
+	Version string `json:"version,omitempty"`
 	Evidence  *struct {
 		Path    string `json:"path"`
 		Flows   int    `json:"flows"`
@@ -293,6 +295,7 @@ func JSONSummary(w io.Writer, r *Run) error {
 		Resets:   r.Resets(),
 		Warnings: r.Warnings(),
 		Inputs:   []jsonInput{},
+		Version:  r.Version,
 	}
 	for _, in := range r.Inputs {
 		s.Inputs = append(s.Inputs, jsonInput{in.Name, in.Format, in.Frames, stamp(in.Start), stamp(in.End)})

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -319,4 +321,169 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// overflowing renders an HTML page in headless Chromium, 1100 pixels wide,
+// and returns how many of its pre blocks and tables are wider than their
+// box or than the page (need a horizontal scroll bar).
+func overflowing(t *testing.T, page string) int {
+	t.Helper()
+	browser := ""
+	for _, b := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(b); err == nil {
+			browser = p
+			break
+		}
+	}
+	if browser == "" {
+		if os.Geteuid() == 0 && os.Getenv("CI") != "" {
+			t.Fatal("chromium is missing: make test installs it")
+		}
+		t.Skip("no chromium (make test installs it as root)")
+	}
+	b, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The report forbids scripts (its CSP): the copy measured here drops
+	// that line and adds the measuring script.
+	csp := regexp.MustCompile(`<meta http-equiv="Content-Security-Policy"[^>]*>`)
+	html := csp.ReplaceAllString(string(b), "") + `<script>
+var w = document.documentElement.clientWidth, n = 0;
+document.querySelectorAll("pre, table").forEach(function (e) {
+  if (e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > w + 1) n++;
+});
+document.body.setAttribute("data-overflow", String(n));
+</script>`
+	measured := filepath.Join(t.TempDir(), "measured.html")
+	if err := os.WriteFile(measured, []byte(html), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+		"--disable-component-update", "--disable-sync", "--no-first-run",
+		"--user-data-dir="+filepath.Join(t.TempDir(), "profile"), "--window-size=1100,1400", "--dump-dom", "file://"+measured)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	m := regexp.MustCompile(`data-overflow="(\d+)"`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("chromium did not measure the page:\n%.2000s", out)
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	return n
+}
+
+// Item 15: the HTML report's long ICMP packet lines wrap, and the
+// comparison page's tables fit with long capture paths: nothing needs a
+// horizontal scroll bar.
+func TestHTMLNoSideScroll(t *testing.T) {
+	dir := t.TempDir()
+	page := filepath.Join(dir, "icmp.html")
+	if _, errOut, code := runCLI(t, "", "-r", icmpPcap, "-o", page); code == exitUsage {
+		t.Fatal(errOut)
+	}
+	if n := overflowing(t, page); n > 0 {
+		t.Errorf("icmp-reject report: %d blocks wider than the page", n)
+	}
+	long := filepath.Join(dir, strings.Repeat("captures-taken-on-the-jump-host-", 4), strings.Repeat("x", 60))
+	if err := os.MkdirAll(long, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var inputs []string
+	for _, side := range []string{"client", "server"} {
+		b, err := os.ReadFile("../../testdata/pairs/reject-banner/" + side + ".pcap")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(long, side+"-side-capture-with-a-long-descriptive-name.pcap")
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, "-r", p)
+	}
+	page = filepath.Join(dir, "pair.html")
+	if _, errOut, code := runCLI(t, "", append([]string{"--correlate", "-o", page}, inputs...)...); code == exitUsage {
+		t.Fatal(errOut)
+	}
+	if n := overflowing(t, page); n > 0 {
+		t.Errorf("comparison page: %d blocks wider than the page", n)
+	}
+}
+
+// Item 6: a connection refused by ICMP names who sent the error in the
+// table's BY column and the Markdown's "Who sent it", as its verdict line
+// does: the server for the first three, a router for the last.
+func TestICMPSenderCells(t *testing.T) {
+	out, _, _ := runCLI(t, "", "-r", icmpPcap)
+	var by []string
+	for _, l := range strings.Split(out, "\n") {
+		if c := strings.Split(l, "|"); len(c) > 6 && strings.TrimSpace(c[5]) == "unreachable" {
+			by = append(by, strings.TrimSpace(c[6]))
+		}
+	}
+	if strings.Join(by, " ") != "server server server router" {
+		t.Errorf("BY cells %q:\n%s", by, out)
+	}
+	md, _, _ := runCLI(t, "", "-r", icmpPcap, "--format", "md")
+	var who []string
+	for _, l := range strings.Split(md, "\n") {
+		if c := strings.Split(l, " | "); len(c) == 9 && c[4] == "unreachable" {
+			who = append(who, c[7])
+		}
+	}
+	if len(who) != 4 || !strings.Contains(who[0], "203.0.113.2, the server itself") || !strings.Contains(who[3], "198.51.100.1, a router or firewall on the path") {
+		t.Errorf("Who sent it %q", who)
+	}
+}
+
+// Item 7: at 80 columns, client cells between the same hosts stay apart
+// (the port is kept), and the columns left out are named.
+func TestNarrowTableSaysWhatItDrops(t *testing.T) {
+	t.Setenv("COLUMNS", "80")
+	out, _, _ := runCLI(t, "", "-r", icmpPcap)
+	seen := map[string]bool{}
+	for _, l := range strings.Split(out, "\n") {
+		if c := strings.Split(l, "|"); len(c) > 4 && strings.Contains(l, "unreachable") {
+			cell := strings.TrimSpace(c[3])
+			if seen[cell] {
+				t.Errorf("two client cells read %q:\n%s", cell, out)
+			}
+			seen[cell] = true
+		}
+	}
+	if !strings.Contains(out, "left out to fit 80 columns") || !strings.Contains(out, "SERVER BANNER") {
+		t.Errorf("dropped columns not named:\n%s", out)
+	}
+}
+
+// Item 8: the JSON summary says which rstsniff wrote it, as the reports do.
+func TestJSONSummaryVersion(t *testing.T) {
+	out, _, _ := runCLI(t, "", "-r", cleanPcap, "--format", "json")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	last := lines[len(lines)-1]
+	if !strings.Contains(last, `"type":"summary"`) || !strings.Contains(last, `"version":"`+reportVersion()+`"`) {
+		t.Errorf("summary %s", last)
+	}
+}
+
+// Item 9: a capture with one good connection does not read as two.
+func TestSummaryOneConnection(t *testing.T) {
+	out, _, _ := runCLI(t, "", "-r", cleanPcap)
+	if strings.Contains(out, "more") || !strings.Contains(out, "1 SSH connection: 1 closed; 0 RSTs (no problem found in it; --all lists it)") {
+		t.Errorf("%q", out)
+	}
+}
+
+// Item 12: the raw Markdown escapes only what would become markup: no
+// escaped parentheses, hyphens, dots or hashes in rstsniff's own words.
+func TestMarkdownReadableRaw(t *testing.T) {
+	for _, pcap := range []string{resetPcap, icmpPcap, "../../testdata/pcaps/maxstartups/capture.pcap"} {
+		md, _, _ := runCLI(t, "", "-r", pcap, "--format", "md")
+		for _, esc := range []string{`\(`, `\)`, `\-`, `\.`, `\#`, `\+`, `\!`, `\{`} {
+			if i := strings.Index(md, esc); i >= 0 {
+				t.Errorf("%s: %q in %q", filepath.Base(filepath.Dir(pcap)), esc, md[max(0, i-60):min(len(md), i+60)])
+			}
+		}
+	}
 }

@@ -113,6 +113,42 @@ func versionText() string {
 	return fmt.Sprintf("%s (revision %s), %s", v, rev, bi.GoVersion)
 }
 
+// reportVersion is the version reports and the JSON summary name: a
+// release's, or else the revision the binary was built from ("dev" when
+// the toolchain recorded none, as in tests).
+func reportVersion() string {
+	if version != "dev" {
+		return version
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return version
+	}
+	v := version
+	if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v = bi.Main.Version
+	}
+	rev, dirty := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return v
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if dirty {
+		rev += "+changes"
+	}
+	return v + " (revision " + rev + ")"
+}
+
 // exitCode carries the exit status of a subcommand that said what it had
 // to say itself.
 func exitCode(code int) error {
