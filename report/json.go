@@ -136,14 +136,14 @@ type jsonSummary struct {
 	Dropped   *int `json:"kernel_drops,omitempty"`
 	IfDropped *int `json:"interface_drops,omitempty"`
 	Evicted   int  `json:"evicted,omitempty"`
-	// The rstsniff that wrote it (a release's version, or the revision).
-	Version string `json:"version,omitempty"`
 	Evidence  *struct {
 		Path    string `json:"path"`
 		Flows   int    `json:"flows"`
 		Packets int    `json:"packets"`
 		Omitted int    `json:"omitted"`
 	} `json:"evidence,omitempty"`
+	// The rstsniff that wrote it (a release's version, or the revision).
+	Version string `json:"version,omitempty"`
 }
 
 // Endpoint writes an address and port, IPv6 in brackets.
