@@ -117,11 +117,14 @@ func versionText() string {
 // release's, or else the revision the binary was built from ("dev" when
 // the toolchain recorded none, as in tests).
 func reportVersion() string {
-	if version != "dev" {
-		return version
-	}
 	bi, ok := debug.ReadBuildInfo()
-	if !ok {
+	return reportVersionOf(version, bi, ok)
+}
+
+// reportVersionOf is reportVersion for a version set at link time and the
+// build information the toolchain recorded.
+func reportVersionOf(version string, bi *debug.BuildInfo, ok bool) string {
+	if version != "dev" || !ok {
 		return version
 	}
 	v := version
