@@ -107,6 +107,11 @@ func TestMessages(t *testing.T) {
 			t.Errorf("%q: bare %s wire %s, %d causes, stage %s; want %s %s", tc.text, r.Bare, r.Wire, len(r.Causes), r.Stage, tc.bare, tc.wire)
 		}
 	}
+	// A master that has just started has not idled long enough for a NAT
+	// to forget it.
+	if r := Text("Failed to connect to new control master"); rank(r.Causes, analyze.FindIdleTimeoutReset) > 0 {
+		t.Errorf("new control master: idle timeout among %v", r.Causes)
+	}
 }
 
 // TestScpLog: scp's "lost connection" only repeats that its ssh died;

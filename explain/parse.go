@@ -388,6 +388,12 @@ func bare(s string, res Result) Result {
 			res.Bare, res.Wire = b.bare, b.wire
 			res.Mux = b.wire == WireLocal
 			res.Causes = causesFor(b.wire, StageNone)
+			if b.bare == BareMaster {
+				// A master that has just started has not idled: its
+				// connection failed as a direct one would.
+				res.Causes = causesFor(WireReset, StageNone)
+				res.Causes = slices.DeleteFunc(res.Causes, func(c Cause) bool { return c.Findings[0] == idleTimeout.Findings[0] })
+			}
 			return res
 		}
 	}

@@ -171,7 +171,7 @@ var bareWords = map[explain.Bare]string{
 	explain.BarePipe:    "\"Broken pipe\" is the system's error text (EPIPE) that ssh prints at the end of a message (client_loop: send disconnect: Broken pipe, packet_write_wait: ...); the whole line says at which stage",
 	explain.BareClosed:  "\"Connection closed by remote host\" ends two different messages: kex_exchange_identification: ... (before the server's identification string) and Connection to HOST closed by remote host. (during the session); the whole line says which",
 	explain.BareRefused: "\"Connection refused\" is the system's error text (ECONNREFUSED) that ssh prints after ssh: connect to host HOST port PORT:",
-	explain.BareMaster:  "ssh started a ControlMaster (ControlPersist) in the background and could not reach it over its Unix socket",
+	explain.BareMaster:  "ssh started a ControlMaster (ControlPersist) in the background and could not reach it over its Unix socket: the master's own connection failed at once, or its socket path is too long or not writable; the same command with -o ControlMaster=no -v shows which",
 }
 
 // explainChecks is what to check for each ranked cause (keyed by its first
