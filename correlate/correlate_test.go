@@ -183,16 +183,16 @@ func TestLongTransferLosses(t *testing.T) {
 	t.Logf("%d packets compared in %v", len(sent)+len(recv), time.Since(start))
 }
 
-// README.md's table of correlation findings names every finding ID, and
+// docs/correlate.md's table of correlation findings names every finding ID, and
 // no other.
 func TestFindingIDsInREADME(t *testing.T) {
-	b, err := os.ReadFile("../README.md")
+	b, err := os.ReadFile("../docs/correlate.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, table, ok := strings.Cut(string(b), "Findings (JSON `findings`, each with the frame numbers in both files):")
 	if !ok {
-		t.Fatal("README.md: no table of correlation findings")
+		t.Fatal("docs/correlate.md: no table of correlation findings")
 	}
 	table, _, _ = strings.Cut(table, "\n\n"+"Each RST")
 	var listed []FindingID
@@ -204,12 +204,12 @@ func TestFindingIDsInREADME(t *testing.T) {
 	}
 	for _, id := range FindingIDs {
 		if !slices.Contains(listed, id) {
-			t.Errorf("README.md does not list %s", id)
+			t.Errorf("docs/correlate.md does not list %s", id)
 		}
 	}
 	for _, id := range listed {
 		if !slices.Contains(FindingIDs[:], id) {
-			t.Errorf("README.md lists %s, which correlate does not find", id)
+			t.Errorf("docs/correlate.md lists %s, which correlate does not find", id)
 		}
 	}
 }

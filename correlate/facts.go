@@ -31,7 +31,7 @@ const (
 func (id FindingID) String() string { return string(id) }
 
 // FindingIDs lists every finding ID, in the order a pair's findings come:
-// per side, forged, injected, dropped; then modified. README.md's table
+// per side, forged, injected, dropped; then modified. docs/correlate.md's table
 // of correlation findings lists the same (TestFindingIDsInREADME).
 var FindingIDs = [...]FindingID{FindForged, FindInjected, FindDropped, FindAbsent, FindModified}
 

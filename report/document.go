@@ -180,6 +180,9 @@ func endingCells(f *analyze.Flow) (reset, who string) {
 	if rs, ok := f.Ending(); ok {
 		return fmt.Sprintf("frame %d, %s's name", rs.Packet, rs.From), whoSent(*rs)
 	}
+	if e, ok := f.RefusingICMP(); ok && f.Outcome == analyze.OutcomeUnreachable {
+		return "-", icmpSender(f, e) + " (ICMP)"
+	}
 	if f.ClosedBy != analyze.SideNone {
 		return "-", f.ClosedBy.String()
 	}

@@ -96,6 +96,9 @@ func endedBy(f *analyze.Flow) string {
 	if r, ok := f.Ending(); ok {
 		return senderCell(r)
 	}
+	if e, ok := f.RefusingICMP(); ok && f.Outcome == analyze.OutcomeUnreachable {
+		return icmpSenderCell(f, e)
+	}
 	return f.ClosedBy.String()
 }
 
@@ -277,4 +280,16 @@ func resetSenders(c [analyze.NumSenders]int, possible int) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// icmpSenderCell names who sent the ICMP error that refused a connection,
+// in a word, as the verdict line does at length (icmpSender).
+func icmpSenderCell(f *analyze.Flow, e analyze.ICMPError) string {
+	switch e.From {
+	case f.Server.Addr():
+		return "server"
+	case f.Client.Addr():
+		return "client"
+	}
+	return "router"
 }

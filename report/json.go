@@ -142,6 +142,8 @@ type jsonSummary struct {
 		Packets int    `json:"packets"`
 		Omitted int    `json:"omitted"`
 	} `json:"evidence,omitempty"`
+	// The rstsniff that wrote it (a release's version, or the revision).
+	Version string `json:"version,omitempty"`
 }
 
 // Endpoint writes an address and port, IPv6 in brackets.
@@ -293,6 +295,7 @@ func JSONSummary(w io.Writer, r *Run) error {
 		Resets:   r.Resets(),
 		Warnings: r.Warnings(),
 		Inputs:   []jsonInput{},
+		Version:  r.Version,
 	}
 	for _, in := range r.Inputs {
 		s.Inputs = append(s.Inputs, jsonInput{in.Name, in.Format, in.Frames, stamp(in.Start), stamp(in.End)})

@@ -41,6 +41,9 @@ type Run struct {
 	Inputs []Input
 	Flows  []*analyze.Flow
 	Tally  *Tally
+	// Version is the rstsniff that made the run (the JSON summary says
+	// it; the reports take Meta's).
+	Version string
 }
 
 // Tally counts what a live run handed over, so the summary needs no flows.

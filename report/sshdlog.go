@@ -30,7 +30,7 @@ type ServerLogFile struct {
 }
 
 // serverAdvice is what a finding from the server's log means, with the
-// words: one table, keyed by finding ID (README.md lists it).
+// words: one table, keyed by finding ID (docs/server-logs.md lists it).
 type serverAdvice struct {
 	Blame     string
 	Summary   string // what the cited line shows

@@ -9,9 +9,9 @@ import (
 )
 
 // TestServerKnowledgeInREADME ties the findings from the server's log to
-// their words and to README's table.
+// their words and to docs/server-logs.md's table.
 func TestServerKnowledgeInREADME(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+	readme, err := os.ReadFile("../docs/server-logs.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,7 +22,7 @@ func TestServerKnowledgeInREADME(t *testing.T) {
 			t.Errorf("%s: no words in ServerKnowledge", id)
 		}
 		if !strings.Contains(string(readme), "| `"+id+"` |") {
-			t.Errorf("%s: not in README's table", id)
+			t.Errorf("%s: not in docs/server-logs.md's table", id)
 		}
 	}
 }

@@ -2,7 +2,7 @@ package sshdlog
 
 import "time"
 
-// Finding IDs: stable strings, documented in README.md's findings table.
+// Finding IDs: stable strings, documented in docs/server-logs.md's table.
 const (
 	FindMaxStartups  = "sshd-maxstartups"         // sshd dropped the connection past MaxStartups
 	FindPenalty      = "sshd-penalty"             // sshd refused it under PerSourcePenalties

@@ -64,9 +64,7 @@ const (
        rstsniff probe [options] HOST[:PORT]
        rstsniff explain [TEXT | -]
 `
-	exitLines = `Exit status: 0 when no connection ended abnormally, 1 when some connection was reset,
-refused, unreachable or timed out or shows a finding (an MTU black hole among them),
-2 for a usage or input error.
+	exitLines = `Exit status: 0 when no connection ended abnormally, 1 when some connection was reset, refused, unreachable or timed out or shows a finding (an MTU black hole among them), 2 for a usage or input error.
 `
 )
 
@@ -95,6 +93,25 @@ func flagError(err error) error {
 func isFile(path string) bool {
 	st, err := os.Stat(path)
 	return err == nil && st.Mode().IsRegular()
+}
+
+// looksLikeCapture reports whether a name is a capture file's by its
+// extension, existing or not: "rstsniff missing.pcap" should say the file
+// is missing, not that there is nothing to read.
+func looksLikeCapture(name string) bool {
+	n := strings.TrimSuffix(strings.ToLower(name), ".gz")
+	for _, ext := range []string{".pcap", ".pcapng", ".cap", ".dmp"} {
+		if strings.HasSuffix(n, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// isDir reports whether path names a directory.
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
 }
 
 // parseFlags reads the command line; --help is written to stdout.
@@ -146,7 +163,8 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 		return nil, flagError(err)
 	}
 	if *help {
-		fmt.Fprintf(stdout, "%s\n%s\n%s", usageLines, fs.FlagUsages(), exitLines)
+		width := helpWidth(stdout)
+		fmt.Fprintf(stdout, "%s\n%s\n%s", usageLines, fs.FlagUsagesWrapped(width), wrapHelp(exitLines, width))
 		return nil, nil
 	}
 	if o.version {
@@ -156,10 +174,19 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 		return &options{format: "gen", gen: cmp.Or(*completion, "man"), flags: fs}, nil
 	}
 	rest := fs.Args()
-	// tcpdump users type "rstsniff file.pcap": a lone argument that names a
-	// file, with no -r or -i, is the capture to read, not a filter.
-	if len(o.reads) == 0 && o.iface == "" && !o.list && len(rest) == 1 && isFile(rest[0]) {
-		o.reads, rest = rest, nil
+	// tcpdump users type "rstsniff file.pcap", "rstsniff *.pcap" or
+	// "rstsniff file.pcap port 22": with no -r or -i, the leading arguments
+	// that name files (or captures by their name) are read as with -r, and
+	// the rest is the filter.
+	if len(o.reads) == 0 && o.iface == "" && !o.list {
+		n := 0
+		for n < len(rest) && (isFile(rest[n]) || looksLikeCapture(rest[n])) {
+			n++
+		}
+		o.reads, rest = rest[:n:n], rest[n:]
+		if n == 0 {
+			o.reads = nil
+		}
 	}
 	o.filter = strings.Join(rest, " ")
 	// --format from the output's name, unless it was given.
@@ -243,6 +270,32 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	}
 	if stdin > 1 {
 		return nil, &usageError{"standard input (-r -) can be read only once"}
+	}
+	for _, r := range o.reads {
+		if isDir(r) {
+			return nil, &usageError{fmt.Sprintf("-r %s is a directory: give the capture files in it (rstsniff %s)", r, filepath.Join(r, "*.pcap"))}
+		}
+	}
+	if err := checkOutputPath(o.output); err != nil {
+		return nil, err
+	}
+	if o.logTZ != "" {
+		if _, err := parseZone(o.logTZ); err != nil {
+			return nil, &usageError{fmt.Sprintf("--log-tz %s: %v", o.logTZ, err)}
+		}
+	}
+	for _, l := range []struct {
+		flag  string
+		names []string
+	}{{"--sshd-log", o.sshdLogs}, {"--fail2ban-log", o.fail2banLogs}} {
+		for _, n := range l.names {
+			if n == "-" || n == journalSource || o.iface != "" { // a live capture waits for its logs
+				continue
+			}
+			if _, err := os.Stat(n); err != nil {
+				return nil, &usageError{fmt.Sprintf("%s %s: %v", l.flag, n, statReason(err))}
+			}
+		}
 	}
 	return o, nil
 }

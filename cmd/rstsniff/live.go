@@ -107,7 +107,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
 		}
 	}
-	r := &report.Run{Inputs: []report.Input{in}, Tally: tally}
+	r := &report.Run{Inputs: []report.Input{in}, Tally: tally, Version: reportVersion()}
 	if o.format == "json" {
 		err = report.JSONSummary(stdout, r)
 	} else if o.format == "ecs" {

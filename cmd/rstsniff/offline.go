@@ -17,7 +17,7 @@ import (
 // runFiles reads the capture files (-r) and prints the verdicts in the
 // chosen format.
 func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.Writer) error {
-	r := &report.Run{Tally: &report.Tally{}}
+	r := &report.Run{Tally: &report.Tally{}, Version: reportVersion()}
 	budget := o.count
 	ev, err := newEvidence(o.write)
 	if err != nil {
@@ -76,7 +76,7 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 			fmt.Fprintf(stderr, "rstsniff: warning: %s\n", report.Safe(w))
 		}
 	}
-	meta := report.Meta{Version: version, Command: o.command, All: o.all}
+	meta := report.Meta{Version: reportVersion(), Command: o.command, All: o.all}
 	switch o.format {
 	case "json":
 		err = report.JSONSummary(stdout, r)

@@ -47,7 +47,7 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 			return &usageError{fmt.Sprintf("--log-tz: %v", err)}
 		}
 	}
-	r := &report.Run{Tally: &report.Tally{}}
+	r := &report.Run{Tally: &report.Tally{}, Version: reportVersion()}
 	budget := o.count
 	ev, err := newEvidence(o.write)
 	if err != nil {
@@ -99,7 +99,7 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 		}
 		r.Flows = shown
 	}
-	meta := report.Meta{Version: version, Command: o.command, All: o.all}
+	meta := report.Meta{Version: reportVersion(), Command: o.command, All: o.all}
 	if err := writeServerLogReport(stdout, stderr, o, r, sl, meta); err != nil {
 		return fmt.Errorf("writing output: %v", err)
 	}
