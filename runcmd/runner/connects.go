@@ -1,4 +1,4 @@
-package runcmd
+package runner
 
 import (
 	"encoding/binary"
@@ -8,6 +8,8 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/link"
+
+	"github.com/rstsniff/rstsniff/runcmd"
 )
 
 // bpfConnects is a BPF sock_ops program attached to the command's cgroup:
@@ -77,11 +79,11 @@ func attachConnects(cg *cgroup) (*bpfConnects, error) {
 }
 
 // conns are the connections recorded so far.
-func (b *bpfConnects) conns() []Conn {
+func (b *bpfConnects) conns() []runcmd.Conn {
 	if b == nil {
 		return nil
 	}
-	var out []Conn
+	var out []runcmd.Conn
 	var k [connectKeySize]byte
 	var v uint32
 	it := b.m.Iterate()
@@ -96,7 +98,7 @@ func (b *bpfConnects) conns() []Conn {
 // parseConnectKey reads a key the program stored: struct bpf_sock_ops's
 // words as the kernel gives them (addresses and the remote port in
 // network byte order, the local port in host byte order).
-func parseConnectKey(k []byte) (Conn, bool) {
+func parseConnectKey(k []byte) (runcmd.Conn, bool) {
 	w := func(i int) []byte { return k[4*i : 4*i+4] }
 	family := binary.NativeEndian.Uint32(w(0))
 	var local, remote netip.Addr
@@ -108,7 +110,7 @@ func parseConnectKey(k []byte) (Conn, bool) {
 		remote = netip.AddrFrom16([16]byte(k[12:28])).Unmap()
 		local = netip.AddrFrom16([16]byte(k[28:44])).Unmap()
 	default:
-		return Conn{}, false
+		return runcmd.Conn{}, false
 	}
 	// remote_port: the network-order port, which little-endian kernels
 	// shift into the word's upper half (bytes 2 and 3 as stored).
@@ -117,7 +119,7 @@ func parseConnectKey(k []byte) (Conn, bool) {
 		rp = binary.BigEndian.Uint16(w(11)[:2])
 	}
 	lp := uint16(binary.NativeEndian.Uint32(w(12)))
-	return Conn{Local: netip.AddrPortFrom(local, lp), Remote: netip.AddrPortFrom(remote, rp)}, true
+	return runcmd.Conn{Local: netip.AddrPortFrom(local, lp), Remote: netip.AddrPortFrom(remote, rp)}, true
 }
 
 func (b *bpfConnects) close() {

@@ -1,4 +1,4 @@
-package runcmd
+package runner
 
 import (
 	"bufio"
@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rstsniff/rstsniff/runcmd"
 )
 
 // sampler reads, every SampleInterval, the sockets of the command's
@@ -29,15 +31,15 @@ type sampler struct {
 	seen    map[int]uint64  // pids of the tree seen so far -> start time (clock ticks)
 	known   map[uint64]bool // socket inodes classified (TCP, Unix or given up)
 	pending map[uint64]int  // socket inodes not found yet -> samples tried
-	found   []Conn          // in order first seen
+	found   []runcmd.Conn   // in order first seen
 	have    map[[2]netip.AddrPort]bool
-	masters map[int]*Master
+	masters map[int]*runcmd.Master
 	lastTCP time.Time
 }
 
 func newSampler(child int, cg *cgroup) *sampler {
 	s := &sampler{child: child, cg: cg, self: os.Getpid(), seen: map[int]uint64{}, known: map[uint64]bool{},
-		pending: map[uint64]int{}, have: map[[2]netip.AddrPort]bool{}, masters: map[int]*Master{}}
+		pending: map[uint64]int{}, have: map[[2]netip.AddrPort]bool{}, masters: map[int]*runcmd.Master{}}
 	s.childStart, _, _ = procStat(child)
 	if cg == nil {
 		// Orphans of the tree (a daemonised ControlPersist master) come
@@ -160,7 +162,7 @@ func (s *sampler) sample() {
 				}
 				st, _, _ := procStat(owner)
 				comm, _ := os.ReadFile("/proc/" + strconv.Itoa(owner) + "/comm")
-				s.masters[owner] = &Master{PID: owner, Comm: strings.TrimSpace(string(comm)), Before: st < s.childStart}
+				s.masters[owner] = &runcmd.Master{PID: owner, Comm: strings.TrimSpace(string(comm)), Before: st < s.childStart}
 			}
 		}
 	}
@@ -180,7 +182,7 @@ func (s *sampler) sample() {
 	}
 }
 
-func (s *sampler) add(c Conn) {
+func (s *sampler) add(c runcmd.Conn) {
 	k := [2]netip.AddrPort{c.Local, c.Remote}
 	if s.have[k] {
 		return
@@ -189,10 +191,10 @@ func (s *sampler) add(c Conn) {
 	s.found = append(s.found, c)
 }
 
-func (s *sampler) conns() []Conn {
+func (s *sampler) conns() []runcmd.Conn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Conn(nil), s.found...)
+	return append([]runcmd.Conn(nil), s.found...)
 }
 
 // killLeft ends the processes of the tree seen while the command ran that
@@ -293,8 +295,8 @@ func socketOwner(ino uint64) int {
 // tcpTable maps socket inodes to TCP connections, from /proc/PID/net/tcp
 // and tcp6 (the network namespace of that process). Listening sockets and
 // sockets without a peer are left out.
-func tcpTable(pid int) map[uint64]Conn {
-	out := map[uint64]Conn{}
+func tcpTable(pid int) map[uint64]runcmd.Conn {
+	out := map[uint64]runcmd.Conn{}
 	for _, name := range []string{"tcp", "tcp6"} {
 		f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/net/" + name)
 		if err != nil {
@@ -315,18 +317,18 @@ func tcpTable(pid int) map[uint64]Conn {
 
 // parseTCPLine reads one line of /proc/net/tcp or tcp6:
 // "sl local_address rem_address st ... uid timeout inode ...".
-func parseTCPLine(line string) (uint64, Conn, bool) {
+func parseTCPLine(line string) (uint64, runcmd.Conn, bool) {
 	f := strings.Fields(line)
 	if len(f) < 10 {
-		return 0, Conn{}, false
+		return 0, runcmd.Conn{}, false
 	}
 	local, ok1 := parseProcAddr(f[1])
 	remote, ok2 := parseProcAddr(f[2])
 	ino, err := strconv.ParseUint(f[9], 10, 64)
 	if !ok1 || !ok2 || err != nil || ino == 0 || remote.Port() == 0 {
-		return 0, Conn{}, false
+		return 0, runcmd.Conn{}, false
 	}
-	return ino, Conn{Local: local, Remote: remote}, true
+	return ino, runcmd.Conn{Local: local, Remote: remote}, true
 }
 
 // parseProcAddr reads "0100007F:0016": the address as the kernel's 32-bit

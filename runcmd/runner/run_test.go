@@ -1,4 +1,4 @@
-package runcmd
+package runner
 
 import (
 	"bytes"
@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rstsniff/rstsniff/runcmd"
 )
 
 func needBash(t *testing.T) {
@@ -37,13 +39,13 @@ func TestExitStatus(t *testing.T) {
 	cases := []struct {
 		name string
 		args []string
-		want Exit
+		want runcmd.Exit
 	}{
-		{"zero", []string{"true"}, Exit{Code: 0}},
-		{"three", []string{"bash", "-c", "exit 3"}, Exit{Code: 3}},
-		{"signal", []string{"bash", "-c", "kill -TERM $$"}, Exit{Code: 143, Signal: 15}},
-		{"missing", []string{"rstsniff-no-such-command"}, Exit{Code: 127, NotFound: true}},
-		{"not-executable", []string{"/etc/hostname"}, Exit{Code: 126, NoExec: true}},
+		{"zero", []string{"true"}, runcmd.Exit{Code: 0}},
+		{"three", []string{"bash", "-c", "exit 3"}, runcmd.Exit{Code: 3}},
+		{"signal", []string{"bash", "-c", "kill -TERM $$"}, runcmd.Exit{Code: 143, Signal: 15}},
+		{"missing", []string{"rstsniff-no-such-command"}, runcmd.Exit{Code: 127, NotFound: true}},
+		{"not-executable", []string{"/etc/hostname"}, runcmd.Exit{Code: 126, NoExec: true}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -171,9 +173,9 @@ func TestConnections(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := Method(MethodCgroup)
+		want := runcmd.Method(runcmd.MethodCgroup)
 		if noCgroup {
-			want = MethodSampled
+			want = runcmd.MethodSampled
 		}
 		if r.Method != want {
 			t.Errorf("method %v, want %v (fallback: %s)", r.Method, want, r.Fallback)

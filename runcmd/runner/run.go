@@ -1,4 +1,4 @@
-package runcmd
+package runner
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/rstsniff/rstsniff/runcmd"
 )
 
 // Defaults.
@@ -37,10 +39,10 @@ type Options struct {
 // Run runs the command to its end and returns what it did and which
 // connections were its own. The error is for rstsniff's own failures
 // (none so far leave the command unrun: a command that cannot be found or
-// run is an Exit with code 127 or 126). ctx is not used to stop the
+// run is an runcmd.Exit with code 127 or 126). ctx is not used to stop the
 // command: only its own end, or the signals forwarded to it, do.
-func Run(ctx context.Context, o Options) (*Result, error) {
-	r := &Result{Start: time.Now()}
+func Run(ctx context.Context, o Options) (*runcmd.Result, error) {
+	r := &runcmd.Result{Start: time.Now()}
 	if len(o.Args) == 0 {
 		return nil, errors.New("run: no command")
 	}
@@ -108,9 +110,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Started != nil {
 		o.Started(pid)
 	}
-	r.Method = MethodSampled
+	r.Method = runcmd.MethodSampled
 	if tracker != nil {
-		r.Method = MethodCgroup
+		r.Method = runcmd.MethodCgroup
 	}
 
 	// Standard error: copied as it comes, the last StderrLimit bytes kept.
@@ -190,23 +192,23 @@ wait:
 }
 
 // exitOf is the status a shell would give.
-func exitOf(ps *os.ProcessState, err error) Exit {
+func exitOf(ps *os.ProcessState, err error) runcmd.Exit {
 	if ps == nil {
-		return Exit{Code: 126, NoExec: true, Err: errString(err)}
+		return runcmd.Exit{Code: 126, NoExec: true, Err: errString(err)}
 	}
 	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return Exit{Code: 128 + int(ws.Signal()), Signal: int(ws.Signal())}
+		return runcmd.Exit{Code: 128 + int(ws.Signal()), Signal: int(ws.Signal())}
 	}
-	return Exit{Code: ps.ExitCode()}
+	return runcmd.Exit{Code: ps.ExitCode()}
 }
 
 // notFound is the status of a command that could not be started: 127 when
 // it does not exist, 126 when it exists but cannot be run.
-func notFound(err error) Exit {
+func notFound(err error) runcmd.Exit {
 	if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
-		return Exit{Code: 127, NotFound: true, Err: errString(err)}
+		return runcmd.Exit{Code: 127, NotFound: true, Err: errString(err)}
 	}
-	return Exit{Code: 126, NoExec: true, Err: errString(err)}
+	return runcmd.Exit{Code: 126, NoExec: true, Err: errString(err)}
 }
 
 func errString(err error) string {
@@ -217,7 +219,7 @@ func errString(err error) string {
 }
 
 // mergeConns adds the sampled connections the tracker did not have.
-func mergeConns(a, b []Conn) []Conn {
+func mergeConns(a, b []runcmd.Conn) []runcmd.Conn {
 	for _, c := range b {
 		dup := false
 		for i := range a {
