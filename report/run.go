@@ -169,9 +169,10 @@ var wireShort = map[explain.Wire]string{
 
 // methodWords say how the connections were attributed.
 var methodWords = [...]string{
-	runcmd.MethodNone:    "not attributed",
-	runcmd.MethodCgroup:  "every connect() in a cgroup of the command's own (BPF sock_ops)",
-	runcmd.MethodSampled: "the sockets of the command's processes, sampled from /proc every 20 ms (a connection shorter than that can be missed)",
+	runcmd.MethodNone:     "not attributed",
+	runcmd.MethodCgroup:   "every connect() in a cgroup of the command's own (BPF sock_ops)",
+	runcmd.MethodSampled:  "the sockets of the command's processes, sampled from /proc every 20 ms (a connection shorter than that can be missed)",
+	runcmd.MethodAncestry: "every connect() by the command or its descendants (BPF sock_ops on rstsniff's own cgroup, parents read from the kernel)",
 }
 
 // RunSection is the part of a report (-o) that says what the command was,
@@ -202,7 +203,7 @@ func RunSection(r *RunFacts) string {
 			m = methodWords[r.Method]
 		}
 		fmt.Fprintf(&b, "Its connections: %d, found by %s", len(r.Flows), m)
-		if r.Fallback != "" && r.Method != runcmd.MethodCgroup {
+		if r.Fallback != "" && r.Method != runcmd.MethodCgroup && r.Method != runcmd.MethodNone {
 			fmt.Fprintf(&b, " (no cgroup: %s)", Safe(r.Fallback))
 		}
 		fmt.Fprintf(&b, "; %d other connection%s on the same ports left out\n", r.Others, plural(r.Others))

@@ -9,12 +9,13 @@ import (
 type Method uint8
 
 const (
-	MethodNone    Method = iota // nothing could be attributed (no /proc either)
-	MethodCgroup                // a cgroup of its own and a BPF sock_ops program on it: every connect()
-	MethodSampled               // the process tree's sockets, sampled from /proc
+	MethodNone     Method = iota // nothing could be attributed (no /proc either)
+	MethodCgroup                 // a cgroup of its own and a BPF sock_ops program on it: every connect()
+	MethodSampled                // the process tree's sockets, sampled from /proc
+	MethodAncestry               // every connect() in rstsniff's own cgroup (BPF sock_ops), kept when the command is among the connecting process's parents
 )
 
-var methodNames = [...]string{"none", "cgroup", "sampled"}
+var methodNames = [...]string{"none", "cgroup", "sampled", "ancestry"}
 
 // String is the method's stable name (JSON).
 func (m Method) String() string {

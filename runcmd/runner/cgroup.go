@@ -49,9 +49,33 @@ func newCgroup() (*cgroup, error) {
 }
 
 // cgroup2Mount finds where the cgroup v2 hierarchy is mounted
-// (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid system).
+// (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid system); when this
+// mount namespace has none (ip netns exec mounts a /sys of its own), the
+// one of PID 1's, through /proc/1/root (root only).
 func cgroup2Mount() (string, error) {
-	f, err := os.Open("/proc/self/mountinfo")
+	if m, err := mountOf("/proc/self/mountinfo"); err == nil {
+		return m, nil
+	}
+	if m, err := mountOf("/proc/1/mountinfo"); err == nil {
+		p := filepath.Join("/proc/1/root", m)
+		if _, err := os.Stat(filepath.Join(p, "cgroup.procs")); err == nil {
+			return p, nil
+		}
+	}
+	return "", errors.New("no cgroup v2 hierarchy mounted")
+}
+
+// ownCgroupPath is the directory of the cgroup rstsniff is in.
+func ownCgroupPath() (string, error) {
+	mnt, err := cgroup2Mount()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(mnt, ownCgroup()), nil
+}
+
+func mountOf(mountinfo string) (string, error) {
+	f, err := os.Open(mountinfo)
 	if err != nil {
 		return "", err
 	}

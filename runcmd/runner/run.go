@@ -27,8 +27,10 @@ type Options struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer // the command's standard error is copied here as it comes, and kept
-	// NoCgroup skips the cgroup and BPF route (tests of the fallback).
-	NoCgroup bool
+	// NoCgroup skips the cgroup and BPF routes (tests of the /proc
+	// fallback); NoOwnCgroup skips only making a cgroup (tests of the
+	// ancestry route).
+	NoCgroup, NoOwnCgroup bool
 	// Signals, when not nil, replaces the process's own SIGINT, SIGTERM
 	// and SIGHUP (tests); each value received is forwarded.
 	Signals <-chan os.Signal
@@ -63,21 +65,31 @@ func Run(ctx context.Context, o Options) (*runcmd.Result, error) {
 
 	var cg *cgroup
 	var tracker *bpfConnects
-	if !o.NoCgroup {
+	switch {
+	case o.NoCgroup:
+		r.Fallback = "off"
+	default:
 		cg, err = newCgroup()
+		if err == nil && o.NoOwnCgroup {
+			cg.remove()
+			cg, err = nil, errors.New("off")
+		}
 		if err == nil {
-			tracker, err = attachConnects(cg)
-			if err != nil {
+			cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: cg.fd}
+			if tracker, err = attachConnects(cg.path, false); err != nil {
 				r.Fallback = "BPF: " + err.Error()
 			}
-		} else {
-			r.Fallback = "cgroup: " + err.Error()
+			break
 		}
-	} else {
-		r.Fallback = "off"
-	}
-	if cg != nil {
-		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: cg.fd}
+		// No cgroup of its own: the program on rstsniff's cgroup (which the
+		// command inherits), keeping the connections of the command's
+		// descendants.
+		r.Fallback = "cgroup: " + err.Error()
+		if own, err := ownCgroupPath(); err != nil {
+			r.Fallback += "; " + err.Error()
+		} else if tracker, err = attachConnects(own, true); err != nil {
+			r.Fallback += "; BPF on rstsniff's own cgroup: " + err.Error()
+		}
 	}
 	sigs := o.Signals
 	if sigs == nil {
@@ -111,7 +123,11 @@ func Run(ctx context.Context, o Options) (*runcmd.Result, error) {
 		o.Started(pid)
 	}
 	r.Method = runcmd.MethodSampled
-	if tracker != nil {
+	switch {
+	case tracker != nil && tracker.ancestry:
+		tracker.child = pid
+		r.Method = runcmd.MethodAncestry
+	case tracker != nil:
 		r.Method = runcmd.MethodCgroup
 	}
 

@@ -23,15 +23,32 @@ func needBash(t *testing.T) {
 	}
 }
 
-// modes: the cgroup and BPF route (root only), then the /proc fallback.
-func modes(t *testing.T, f func(t *testing.T, noCgroup bool)) {
+// modes: the cgroup and BPF route and the ancestry route (root only),
+// then the /proc fallback.
+func modes(t *testing.T, f func(t *testing.T, o Options)) {
 	t.Run("cgroup", func(t *testing.T) {
 		if os.Geteuid() != 0 {
 			t.Skip("the cgroup route needs root")
 		}
-		f(t, false)
+		f(t, Options{})
 	})
-	t.Run("sampled", func(t *testing.T) { f(t, true) })
+	t.Run("ancestry", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Skip("the ancestry route needs CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON")
+		}
+		f(t, Options{NoOwnCgroup: true})
+	})
+	t.Run("sampled", func(t *testing.T) { f(t, Options{NoCgroup: true}) })
+}
+
+func (o Options) want() runcmd.Method {
+	switch {
+	case o.NoCgroup:
+		return runcmd.MethodSampled
+	case o.NoOwnCgroup:
+		return runcmd.MethodAncestry
+	}
+	return runcmd.MethodCgroup
 }
 
 func TestExitStatus(t *testing.T) {
@@ -93,7 +110,7 @@ func TestTailBuffer(t *testing.T) {
 // whose status is then 128+N.
 func TestSignalForwarded(t *testing.T) {
 	needBash(t)
-	modes(t, func(t *testing.T, noCgroup bool) {
+	modes(t, func(t *testing.T, mode Options) {
 		sigs := make(chan os.Signal, 1)
 		started := make(chan int, 1)
 		go func() {
@@ -101,8 +118,9 @@ func TestSignalForwarded(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 			sigs <- syscall.SIGHUP
 		}()
-		r, err := Run(context.Background(), Options{Args: []string{"sleep", "30"}, NoCgroup: noCgroup, Signals: sigs,
-			Started: func(pid int) { started <- pid }})
+		o := mode
+		o.Args, o.Signals, o.Started = []string{"sleep", "30"}, sigs, func(pid int) { started <- pid }
+		r, err := Run(context.Background(), o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,12 +133,13 @@ func TestSignalForwarded(t *testing.T) {
 // TestNothingLeftBehind: a process the command leaves running is ended.
 func TestNothingLeftBehind(t *testing.T) {
 	needBash(t)
-	modes(t, func(t *testing.T, noCgroup bool) {
+	modes(t, func(t *testing.T, mode Options) {
 		var out bytes.Buffer
 		// The background sleep's pid on stdout; sleep a little so that the
 		// sampler sees the tree (the cgroup holds it anyway).
-		r, err := Run(context.Background(), Options{Args: []string{"bash", "-c", "sleep 300 </dev/null >/dev/null 2>&1 & echo $!; sleep 0.2"},
-			Stdout: &out, NoCgroup: noCgroup})
+		o := mode
+		o.Args, o.Stdout = []string{"bash", "-c", "sleep 300 </dev/null >/dev/null 2>&1 & echo $!; sleep 0.2"}, &out
+		r, err := Run(context.Background(), o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -143,7 +162,7 @@ func TestNothingLeftBehind(t *testing.T) {
 // caught too.
 func TestConnections(t *testing.T) {
 	needBash(t)
-	modes(t, func(t *testing.T, noCgroup bool) {
+	modes(t, func(t *testing.T, mode Options) {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
@@ -163,23 +182,34 @@ func TestConnections(t *testing.T) {
 		cl, _ := net.Listen("tcp", "127.0.0.1:0")
 		closed := cl.Addr().(*net.TCPAddr).Port
 		cl.Close()
-		other, err := net.Dial("tcp", ln.Addr().String()) // the test's own, at the same time
+		// The test's own connection, made while the command runs (the
+		// test process is in the same cgroup as rstsniff's would be).
+		otherc := make(chan net.Conn, 1)
+		script := fmt.Sprintf("exec 3<>/dev/tcp/127.0.0.1/%d; sleep 0.2; exec 3>&-; (exec 4<>/dev/tcp/127.0.0.1/%d) 2>/dev/null; true", port, closed)
+		o := mode
+		o.Args = []string{"bash", "-c", script}
+		o.Started = func(int) {
+			go func() {
+				time.Sleep(50 * time.Millisecond)
+				c, err := net.Dial("tcp", ln.Addr().String())
+				if err != nil {
+					t.Error(err)
+				}
+				otherc <- c
+			}()
+		}
+		r, err := Run(context.Background(), o)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if want := mode.want(); r.Method != want {
+			t.Errorf("method %v, want %v (fallback: %s)", r.Method, mode.want(), r.Fallback)
+		}
+		other := <-otherc
+		if other == nil {
+			t.FailNow()
 		}
 		defer other.Close()
-		script := fmt.Sprintf("exec 3<>/dev/tcp/127.0.0.1/%d; sleep 0.2; exec 3>&-; (exec 4<>/dev/tcp/127.0.0.1/%d) 2>/dev/null; true", port, closed)
-		r, err := Run(context.Background(), Options{Args: []string{"bash", "-c", script}, NoCgroup: noCgroup})
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := runcmd.Method(runcmd.MethodCgroup)
-		if noCgroup {
-			want = runcmd.MethodSampled
-		}
-		if r.Method != want {
-			t.Errorf("method %v, want %v (fallback: %s)", r.Method, want, r.Fallback)
-		}
 		srv := netip.MustParseAddrPort(ln.Addr().String())
 		var mine, refused int
 		for _, c := range r.Conns {
@@ -197,7 +227,7 @@ func TestConnections(t *testing.T) {
 		if own, _ := r.Own(netip.MustParseAddrPort(other.LocalAddr().String()), srv); own {
 			t.Errorf("the test's own connection %v was attributed to the command", other.LocalAddr())
 		}
-		if !noCgroup && refused != 1 {
+		if !mode.NoCgroup && refused != 1 {
 			t.Errorf("refused connect not recorded (%d)", refused)
 		}
 	})
