@@ -1270,6 +1270,11 @@ case_scp-reject-banner() { # scp -v while the router answers the client's banner
 sshopts=(-F /dev/null -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no
 	-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=5)
 
+# inc_net runs a command in the client's network namespace only: not
+# through ip netns exec, which mounts a /sys of its own without the cgroup
+# v2 hierarchy that rstsniff run makes the command's cgroup in.
+inc_net() { nsenter --net=/run/netns/"$C" "$@"; }
+
 # rsrun NAME [run options] -- COMMAND...: rstsniff run in the client
 # namespace, with a JSON report; "exit N" to NAME.exit and client.txt.
 rsrun() {
@@ -1277,7 +1282,7 @@ rsrun() {
 	shift
 	[ -x "${RSTSNIFF:-}" ] || { echo "lab: run cases need RSTSNIFF=/path/to/rstsniff" >&2; return 1; }
 	local rc=0
-	inc "$RSTSNIFF" run -o "$dir/$name.json" "$@" </dev/null >"$dir/$name.out" 2>"$dir/$name.err" || rc=$?
+	inc_net "$RSTSNIFF" run -o "$dir/$name.json" "$@" </dev/null >"$dir/$name.out" 2>"$dir/$name.err" || rc=$?
 	echo "exit $rc" >"$dir/$name.exit"
 	echo "exit $rc" >>"$dir/client.txt"
 }
@@ -1311,7 +1316,7 @@ case_run-clean() { # a clean login and scp: exit 0 and nothing printed by rstsni
 	start_sshd
 	echo hello >"$work/run-src.txt"
 	rsrun ssh -- ssh "${sshopts[@]}" -i "$work/userkey" root@$SRV4 'echo hello'
-	rsrun scp -- scp "${sshopts[@]}" -i "$work/userkey" "$work/run-src.txt" root@$SRV4:/tmp/run-dst.txt
+	rsrun scp -- scp -O "${sshopts[@]}" -i "$work/userkey" "$work/run-src.txt" root@$SRV4:/tmp/run-dst.txt
 	stop_sshd
 }
 
@@ -1365,14 +1370,16 @@ case_run-group() { # an unprivileged user in the binary's group, with the capabi
 	mkdir -p "$work/gout"
 	chmod 777 "$work/gout"
 	local rc=0
-	inc setpriv --reuid=nobody --regid=nogroup --groups=$gid --inh-caps=-all --reset-env -- "$work/bin/rstsniff" run -o "$work/gout/group.json" -- \
+	# Through sh: setpriv itself keeps CAP_DAC_OVERRIDE across its execve,
+	# so only a process that execs as nobody shows the file's permissions.
+	inc_net setpriv --reuid=nobody --regid=nogroup --groups=$gid --reset-env -- sh -c 'exec "$0" "$@"' "$work/bin/rstsniff" run -o "$work/gout/group.json" -- \
 		ssh "${sshopts[@]}" -i "$work/nobodykey" root@$SRV4 true </dev/null >"$dir/group.out" 2>"$dir/group.err" || rc=$?
 	echo "exit $rc" >"$dir/group.exit"
 	echo "exit $rc" >>"$dir/client.txt"
 	cp "$work/gout/group.json" "$dir/group.json" 2>/dev/null || true
 	# Not in the group: the binary cannot be run at all.
 	rc=0
-	inc setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --reset-env -- "$work/bin/rstsniff" run -- true >/dev/null 2>"$dir/nogroup.err" || rc=$?
+	inc_net setpriv --reuid=nobody --regid=nogroup --clear-groups --reset-env -- sh -c 'exec "$0" "$@"' "$work/bin/rstsniff" run -- true >/dev/null 2>"$dir/nogroup.err" || rc=$?
 	echo "exit $rc" >"$dir/nogroup.exit"
 	inr iptables -F FORWARD
 	stop_sshd
@@ -1386,8 +1393,8 @@ case_run-sigint() { # SIGINT to rstsniff run (Ctrl-C) while ssh runs a long comm
 	start_sshd
 	rm -f "$work/run-sigint.pid"
 	local rc=0
-	# Not through inc: $! must be rstsniff itself.
-	ip netns exec "$C" "$RSTSNIFF" run -o "$dir/sigint.json" -- ssh "${sshopts[@]}" -i "$work/userkey" root@$SRV4 \
+	# $! is nsenter, which execs rstsniff: the same process.
+	nsenter --net=/run/netns/"$C" "$RSTSNIFF" run -o "$dir/sigint.json" -- ssh "${sshopts[@]}" -i "$work/userkey" root@$SRV4 \
 		"echo \$\$ >/tmp/rstsniff-lab-sigint.pid; sleep 30" </dev/null >"$dir/sigint.out" 2>"$dir/sigint.err" &
 	local pid=$!
 	for _ in $(seq 50); do
