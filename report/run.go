@@ -110,11 +110,15 @@ func RunLines(w io.Writer, r *RunFacts) error {
 			p("the command talked to a ControlMaster; its TCP connection was not found (a master rstsniff may not look into, or one that had already ended)")
 		}
 	} else if notable == 0 && r.Exit.Code != 0 && !r.Exit.NotFound && !r.Exit.NoExec && r.NoCapture == "" {
+		ended := fmt.Sprintf("exited with status %d", r.Exit.Code)
+		if r.Exit.Signal != 0 {
+			ended = fmt.Sprintf("was ended by signal %d (exit status %d)", r.Exit.Signal, r.Exit.Code)
+		}
 		switch n := len(r.Flows); n {
 		case 0:
-			p("%s exited with status %d; it made no SSH connection on the ports watched", name, r.Exit.Code)
+			p("%s %s; it made no SSH connection on the ports watched", name, ended)
 		default:
-			p("%s exited with status %d; its %d SSH connection%s ended normally", name, r.Exit.Code, n, plural(n))
+			p("%s %s; its %d SSH connection%s ended normally", name, ended, n, plural(n))
 		}
 	}
 	if r.Report != "" {

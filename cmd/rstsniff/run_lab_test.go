@@ -222,7 +222,7 @@ func TestRunLab(t *testing.T) {
 		if r := runLine(t, report); r.Method != "ancestry" || r.Said == nil || r.Said.Match != "wire" {
 			t.Errorf("run %+v, want the ancestry attribution and the message joined", r)
 		}
-		if !strings.Contains(read(t, "run-group", "getcap.txt"), "cap_net_admin,cap_net_raw,cap_perfmon,cap_bpf=ep") {
+		if g := read(t, "run-group", "getcap.txt"); !strings.Contains(g, "cap_net_admin,cap_net_raw,cap_perfmon,cap_bpf=ep") || !strings.Contains(g, "root:64999 750") {
 			t.Errorf("getcap: %s", read(t, "run-group", "getcap.txt"))
 		}
 		if c := exit(t, "run-group", "nogroup"); c != 126 {

@@ -31,7 +31,11 @@ func newCgroup() (*cgroup, error) {
 	own := ownCgroup()
 	name := fmt.Sprintf("rstsniff-run-%d-%d", os.Getpid(), cgroupSeq.Add(1))
 	var errs []string
-	for _, parent := range []string{filepath.Join(mnt, own), mnt} {
+	parents := []string{filepath.Join(mnt, own)}
+	if own != "/" {
+		parents = append(parents, mnt)
+	}
+	for _, parent := range parents {
 		p := filepath.Join(parent, name)
 		if err := os.Mkdir(p, 0o755); err != nil {
 			errs = append(errs, err.Error())

@@ -1357,14 +1357,12 @@ case_run-group() { # an unprivileged user in the binary's group, with the capabi
 	start_sshd
 	inr iptables -I FORWARD -p tcp --dport 22 -m string --algo bm --string SSH- -j REJECT --reject-with tcp-reset
 	local gid=64999
-	mkdir -p "$work/bin"
-	chmod 755 "$work" "$work/bin"
-	cp "$RSTSNIFF" "$work/bin/rstsniff"
-	chown root:$gid "$work/bin/rstsniff"
-	chmod 0750 "$work/bin/rstsniff"
-	# As deploy/debian/postinst sets them when asked (docs/run.md).
-	setcap cap_net_raw,cap_net_admin,cap_bpf,cap_perfmon=ep "$work/bin/rstsniff"
+	chmod 755 "$work"
+	# The Debian package's helper (postinst, RSTSNIFF_CAPTURE_GROUP=yes)
+	# makes the copy: root:GROUP 0750 with the capabilities.
+	sh "$here/../../deploy/debian/capture-group.sh" on "$RSTSNIFF" "$work/bin" $gid
 	getcap "$work/bin/rstsniff" >"$dir/getcap.txt"
+	stat -c '%U:%g %a' "$work/bin/rstsniff" >>"$dir/getcap.txt"
 	cp "$work/userkey" "$work/nobodykey"
 	chown nobody "$work/nobodykey"
 	mkdir -p "$work/gout"
