@@ -3,44 +3,47 @@ package runcmd
 import (
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
 
 // Ports are the SSH ports a command line names: ssh's -p N, scp's and
 // sftp's -P N, -o Port=N (any of them), and ssh://, scp:// or sftp:// URLs
-// with a port (git and others pass those on). Nil when it names none.
+// with a port (git and others pass those on). An argument holding spaces
+// (sh -c 'scp -P 2222 ...', a CI step) is read as words too. Nil when it
+// names none.
 func Ports(args []string) []uint16 {
-	if len(args) == 0 {
-		return nil
-	}
-	portFlag := ""
-	switch filepath.Base(args[0]) {
-	case "ssh", "autossh", "ssh-keyscan":
-		portFlag = "-p"
-	case "scp", "sftp":
-		portFlag = "-P"
+	var words []string
+	for i, a := range args {
+		if strings.ContainsAny(a, " \t\n") && (i == 0 || args[i-1] != "-o") {
+			words = append(words, strings.Fields(a)...)
+		} else {
+			words = append(words, a)
+		}
 	}
 	var out []uint16
 	add := func(s string) {
-		n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 16)
-		if err != nil || n == 0 {
+		n, err := strconv.ParseUint(strings.Trim(s, `'";`), 10, 16)
+		if err != nil || n == 0 || slices.Contains(out, uint16(n)) {
 			return
-		}
-		for _, p := range out {
-			if p == uint16(n) {
-				return
-			}
 		}
 		out = append(out, uint16(n))
 	}
-	for i := 1; i < len(args); i++ {
-		a := args[i]
+	portFlag := "" // of the client named last: -p for ssh, -P for scp and sftp
+	for i := 0; i < len(words); i++ {
+		a := words[i]
 		next := ""
-		if i+1 < len(args) {
-			next = args[i+1]
+		if i+1 < len(words) {
+			next = words[i+1]
 		}
-		switch {
+		switch base := filepath.Base(strings.Trim(a, `'"`)); {
+		case base == "ssh" || base == "autossh" || base == "ssh-keyscan":
+			portFlag = "-p"
+		case base == "scp" || base == "sftp":
+			portFlag = "-P"
+		case strings.ContainsAny(a, ";|&") || a == "&&" || a == "||":
+			portFlag = "" // another command
 		case portFlag != "" && a == portFlag:
 			add(next)
 			i++
@@ -56,10 +59,8 @@ func Ports(args []string) []uint16 {
 				add(v)
 			}
 		default:
-			for _, w := range strings.Fields(a) { // also inside sh -c '...'
-				if p, ok := urlPort(w); ok {
-					add(p)
-				}
+			if p, ok := urlPort(a); ok {
+				add(p)
 			}
 		}
 	}
