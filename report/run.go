@@ -51,7 +51,7 @@ func viaText(m *runcmd.Master) string {
 	if m == nil {
 		return ""
 	}
-	s := fmt.Sprintf("through the ControlMaster %q (pid %d)", Safe(m.Comm), m.PID)
+	s := fmt.Sprintf("through the ControlMaster \"%s\" (pid %d)", Safe(m.Comm), m.PID)
 	if m.Before {
 		s += ", started before the command"
 	}
