@@ -105,6 +105,13 @@ func TestRunLab(t *testing.T) {
 				t.Errorf("%s: rstsniff's lines %q, want the verdict of %v then the message joined to it", name, lines, r.Said)
 			}
 		}
+		// The report's other formats: the verdict and the command's section.
+		for _, f := range []string{"ssh.md", "ssh.html"} {
+			doc := read(t, "run-reject-banner", f)
+			if !strings.Contains(doc, "The command") || !strings.Contains(doc, "kex_exchange_identification") || !strings.Contains(doc, "203.0.113.2") {
+				t.Errorf("%s lacks the command's section or the connection:\n%s", f, doc)
+			}
+		}
 		// -w: the packets of the one connection, readable by -r.
 		got, errOut, code := runCLI(t, "", "-r", filepath.Join(out, "run-reject-banner", "ssh.pcapng"), "--format", "json")
 		if code == exitUsage {

@@ -1268,7 +1268,7 @@ case_scp-reject-banner() { # scp -v while the router answers the client's banner
 
 # sshopts: the lab client's options (as client() uses), quiet.
 sshopts=(-F /dev/null -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no
-	-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=5)
+	-o UserKnownHostsFile=/dev/null -o ConnectTimeout=5)
 
 # inc_net runs a command in the client's network namespace only: not
 # through ip netns exec, which mounts a /sys of its own without the cgroup
@@ -1294,6 +1294,9 @@ case_run-reject-banner() { # the router forges a RST for the client's banner: ss
 	rsrun ssh -w "$dir/ssh.pcapng" -- ssh "${sshopts[@]}" -i "$work/userkey" root@$SRV4 true
 	rsrun scp -- scp "${sshopts[@]}" -i "$work/userkey" "$work/run-src.txt" root@$SRV4:/tmp/
 	rsrun sftp -- sftp "${sshopts[@]}" -i "$work/userkey" -b /dev/null root@$SRV4
+	# The report's other formats (a later -o wins over rsrun's).
+	rsrun ssh-md -o "$dir/ssh.md" -- ssh "${sshopts[@]}" -i "$work/userkey" root@$SRV4 true
+	rsrun ssh-html -o "$dir/ssh.html" -- ssh "${sshopts[@]}" -i "$work/userkey" root@$SRV4 true
 	inr iptables -F FORWARD
 	stop_sshd
 }
