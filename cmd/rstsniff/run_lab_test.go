@@ -237,6 +237,19 @@ func TestRunLab(t *testing.T) {
 		}
 	})
 
+	// Both routers drop their ICMP "fragmentation needed" on a 576-byte
+	// link: ssh's KEXINIT never arrives; timeout 5 ends ssh (124).
+	t.Run("mtu-blackhole", func(t *testing.T) {
+		if c := exit(t, "run-mtu-blackhole", "ssh"); c != 124 {
+			t.Errorf("exit %d, want timeout's 124", c)
+		}
+		checkProbeFlows(t, parseVerdicts(t, read(t, "run-mtu-blackhole", "ssh.json"), false), probeTruth["probe-mtu-blackhole"].flows[:1])
+		lines := rstsniffLines(read(t, "run-mtu-blackhole", "ssh.err"))
+		if len(lines) < 1 || !strings.Contains(lines[0], "[mtu-blackhole]") {
+			t.Errorf("rstsniff's lines %q, want the black hole's verdict", lines)
+		}
+	})
+
 	t.Run("missing", func(t *testing.T) {
 		if c := exit(t, "run-missing", "missing"); c != 127 {
 			t.Errorf("exit %d, want 127", c)

@@ -51,7 +51,7 @@ sshdlog_cases=(login-grace parallel20 ban)
 # around the real ssh, scp and sftp; "runs" names them all. Each run NAME
 # writes NAME.out (the command's standard output), NAME.err (its standard
 # error and rstsniff's lines), NAME.exit, and the report NAME.json (-o).
-run_cases=(run-reject-banner run-maxstartups run-refused run-clean run-other run-mux run-group run-missing run-sigint)
+run_cases=(run-reject-banner run-maxstartups run-refused run-clean run-other run-mux run-group run-missing run-sigint run-mtu-blackhole)
 # penalty needs sshd 9.8 or later (PerSourcePenalties): LAB_SSHD.
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=("${all_cases[@]}")
@@ -1384,6 +1384,29 @@ case_run-group() { # an unprivileged user in the binary's group, with the capabi
 	echo "exit $rc" >"$dir/nogroup.exit"
 	inr iptables -F FORWARD
 	stop_sshd
+}
+
+case_run-mtu-blackhole() { # two routers joined by a 576-byte MTU link, both dropping their ICMP "fragmentation needed": large segments vanish both ways; timeout 5 ends ssh
+	topo two
+	start_sshd
+	inr ip link set r1 mtu 576
+	inr2 ip link set q0 mtu 576
+	inr iptables -I OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP
+	inr2 iptables -I OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP
+	rsrun ssh -- timeout 5 ssh "${sshopts[@]}" -i "$work/userkey" root@$SRV4 true
+	inr iptables -F OUTPUT
+	inr2 iptables -F OUTPUT
+	inr ip link set r1 mtu 1500
+	inr2 ip link set q0 mtu 1500
+	# An MTU under 1280 took IPv6 off the routers' link: put it back.
+	inr ip -6 addr replace 2001:db8:3::1/64 dev r1 nodad
+	inr2 ip -6 addr replace 2001:db8:3::2/64 dev q0 nodad
+	inr ip -6 route replace 2001:db8:2::/64 via 2001:db8:3::2
+	inr2 ip -6 route replace default via 2001:db8:3::1
+	ins ss -K state connected sport = :22 >/dev/null 2>&1 || true
+	inc ss -K dst $SRV4 >/dev/null 2>&1 || true
+	stop_sshd
+	topo one
 }
 
 case_run-missing() { # a command that does not exist
