@@ -30,6 +30,9 @@ type RunFacts struct {
 	// NoCapture says why there was no capture ("" when there was one).
 	NoCapture string
 	Report    string // -o's file, if any
+	// Killed counts the command's processes still running when it ended,
+	// which rstsniff ended.
+	Killed int
 }
 
 // RunQuiet reports whether all went well: the command exited 0 and none of
@@ -199,6 +202,9 @@ func RunSection(r *RunFacts) string {
 	default:
 		fmt.Fprintf(&b, "Exit status: %d\n", r.Exit.Code)
 	}
+	if r.Killed > 0 {
+		fmt.Fprintf(&b, "Processes it left running, ended by rstsniff: %d\n", r.Killed)
+	}
 	if r.NoCapture != "" {
 		fmt.Fprintf(&b, "Capture: none (%s)\n", Safe(r.NoCapture))
 	} else {
@@ -261,6 +267,7 @@ type jsonRun struct {
 	Exit      int          `json:"exit"`
 	Signal    int          `json:"signal,omitempty"`
 	NotFound  bool         `json:"not_found,omitempty"`
+	Killed    int          `json:"left_running_killed,omitempty"`
 	Method    string       `json:"attribution"`
 	Fallback  string       `json:"attribution_fallback,omitempty"`
 	Flows     int          `json:"flows"`
@@ -289,7 +296,7 @@ type jsonRunSaid struct {
 
 // RunJSON writes the run as one JSON line of type "run".
 func RunJSON(w io.Writer, r *RunFacts) error {
-	j := jsonRun{Type: "run", Command: nonNil(r.Command), Exit: r.Exit.Code, Signal: r.Exit.Signal, NotFound: r.Exit.NotFound,
+	j := jsonRun{Type: "run", Command: nonNil(r.Command), Exit: r.Exit.Code, Signal: r.Exit.Signal, NotFound: r.Exit.NotFound, Killed: r.Killed,
 		Method: r.Method.String(), Fallback: r.Fallback, Flows: len(r.Flows), Others: r.Others, NoCapture: r.NoCapture}
 	for i, f := range r.Flows {
 		if m := r.Via[i]; m != nil {

@@ -148,7 +148,7 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		c.abort()
 		return fmt.Errorf("run: %v", err)
 	}
-	facts.Exit, facts.Method, facts.Fallback = res.Exit, res.Method, res.Fallback
+	facts.Exit, facts.Method, facts.Fallback, facts.Killed = res.Exit, res.Method, res.Fallback, res.Killed
 	if res.Exit.NotFound || res.Exit.NoExec {
 		facts.Method = runcmd.MethodNone
 	}
