@@ -16,7 +16,7 @@ demo: build-deps build
 # Everything: formatting, vet, unit and golden tests, and (as root) the lab,
 # which rebuilds every capture with the real sshd and ssh.
 test: lab-deps check
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 25m ./...
 	@# The readers' goroutines, under the race detector (a few seconds).
 	$(GO) test -count=1 -race ./capture
 	$(GO) test -count=1 -race ./probe

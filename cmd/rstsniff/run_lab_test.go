@@ -238,7 +238,7 @@ func TestRunLab(t *testing.T) {
 	})
 
 	// Both routers drop their ICMP "fragmentation needed" on a 576-byte
-	// link: ssh's KEXINIT never arrives; timeout 5 ends ssh (124).
+	// link: ssh's KEXINIT never arrives; timeout 4 ends ssh (124).
 	t.Run("mtu-blackhole", func(t *testing.T) {
 		if c := exit(t, "run-mtu-blackhole", "ssh"); c != 124 {
 			t.Errorf("exit %d, want timeout's 124", c)

@@ -1282,7 +1282,7 @@ rsrun() {
 	shift
 	[ -x "${RSTSNIFF:-}" ] || { echo "lab: run cases need RSTSNIFF=/path/to/rstsniff" >&2; return 1; }
 	local rc=0
-	inc_net "$RSTSNIFF" run -o "$dir/$name.json" "$@" </dev/null >"$dir/$name.out" 2>"$dir/$name.err" || rc=$?
+	inc_net "$RSTSNIFF" run --linger 300ms -o "$dir/$name.json" "$@" </dev/null >"$dir/$name.out" 2>"$dir/$name.err" || rc=$?
 	echo "exit $rc" >"$dir/$name.exit"
 	echo "exit $rc" >>"$dir/client.txt"
 }
@@ -1386,14 +1386,14 @@ case_run-group() { # an unprivileged user in the binary's group, with the capabi
 	stop_sshd
 }
 
-case_run-mtu-blackhole() { # two routers joined by a 576-byte MTU link, both dropping their ICMP "fragmentation needed": large segments vanish both ways; timeout 5 ends ssh
+case_run-mtu-blackhole() { # two routers joined by a 576-byte MTU link, both dropping their ICMP "fragmentation needed": large segments vanish both ways; timeout 4 ends ssh
 	topo two
 	start_sshd
 	inr ip link set r1 mtu 576
 	inr2 ip link set q0 mtu 576
 	inr iptables -I OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP
 	inr2 iptables -I OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP
-	rsrun ssh -- timeout 5 ssh "${sshopts[@]}" -i "$work/userkey" root@$SRV4 true
+	rsrun ssh -- timeout 4 ssh "${sshopts[@]}" -i "$work/userkey" root@$SRV4 true
 	inr iptables -F OUTPUT
 	inr2 iptables -F OUTPUT
 	inr ip link set r1 mtu 1500
