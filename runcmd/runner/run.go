@@ -41,7 +41,7 @@ type Options struct {
 // Run runs the command to its end and returns what it did and which
 // connections were its own. The error is for rstsniff's own failures
 // (none so far leave the command unrun: a command that cannot be found or
-// run is an runcmd.Exit with code 127 or 126). ctx is not used to stop the
+// run is a runcmd.Exit with code 127 or 126). ctx is not used to stop the
 // command: only its own end, or the signals forwarded to it, do.
 func Run(ctx context.Context, o Options) (*runcmd.Result, error) {
 	r := &runcmd.Result{Start: time.Now()}
@@ -105,9 +105,10 @@ func Run(ctx context.Context, o Options) (*runcmd.Result, error) {
 		tracker.close()
 		cg.remove()
 		if cg != nil {
-			// The cgroup may be what failed (clone3 into it): once more without.
+			// The cgroup may be what failed (clone3 into it): once more
+			// without one of its own.
 			r.Fallback = "cgroup: " + err.Error()
-			o.NoCgroup = true
+			o.NoOwnCgroup = true
 			if rr, err2 := Run(ctx, o); err2 == nil && !rr.Exit.NoExec && !rr.Exit.NotFound {
 				rr.Fallback = r.Fallback
 				return rr, nil
