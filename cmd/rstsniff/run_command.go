@@ -134,8 +134,22 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		grace: analyze.DefaultGrace, timeout: analyze.DefaultFlowTimeout, maxFlows: analyze.DefaultMaxFlows, noKernel: ro.noKernel, write: ro.write}
 
 	facts := &report.RunFacts{Command: ro.args, Report: ro.output}
-	c, err := startRunCapture(o)
+	// The outputs first: a path that cannot be written is a usage error
+	// before anything runs.
+	var out *atomicFile
+	if ro.output != "" {
+		if out, err = createAtomic(ro.output); err != nil {
+			return fmt.Errorf("-o: %v", err)
+		}
+		defer out.abort() // unless writeRunReport committed it
+	}
+	ev, err := newEvidence(ro.write)
 	if err != nil {
+		return err
+	}
+	c, err := startRunCapture(o, ev)
+	if err != nil {
+		ev.abort()
 		if ro.requireCapture {
 			return fmt.Errorf("run: capture: %v (--require-capture)", err)
 		}
@@ -188,7 +202,7 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		}
 	}
 	if ro.output != "" {
-		if err := writeRunReport(ro, o, facts, c); err != nil {
+		if err := writeRunReport(out, ro, facts, c); err != nil {
 			fmt.Fprintf(stderr, "rstsniff: -o: %v\n", err)
 			facts.Report = ""
 		}
@@ -202,12 +216,7 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 // writeRunReport writes -o: the command's connections in the report format
 // (with the kernel witness's word on each reset), then the command, its
 // status and what it printed.
-func writeRunReport(ro *runOptions, o *options, facts *report.RunFacts, c *runCapture) error {
-	f, err := createAtomic(ro.output)
-	if err != nil {
-		return err
-	}
-	defer f.abort() // unless committed
+func writeRunReport(f *atomicFile, ro *runOptions, facts *report.RunFacts, c *runCapture) (err error) {
 	r := &report.Run{Tally: &report.Tally{}}
 	if c != nil {
 		r.Inputs = []report.Input{c.in}
@@ -262,7 +271,7 @@ type runCapture struct {
 	err    error
 }
 
-func startRunCapture(o *options) (*runCapture, error) {
+func startRunCapture(o *options, ev *evidence) (*runCapture, error) {
 	src, err := live.Open(live.Options{Interface: o.iface, Ports: o.ports, Timeout: 50 * time.Millisecond})
 	if err != nil {
 		return nil, err
@@ -270,13 +279,7 @@ func startRunCapture(o *options) (*runCapture, error) {
 	var kb bytes.Buffer // the witness's own lines: a quiet run prints none
 	c := &runCapture{src: src, kw: startKernel(o, &kb, nil), done: make(chan struct{}),
 		in: report.Input{Name: o.iface, Format: src.Format()}}
-	if o.write != "" {
-		ev, err := newEvidence(o.write)
-		if err != nil {
-			src.Close()
-			c.kw.close()
-			return nil, err
-		}
+	if ev != nil {
 		c.ev = &heldEvidence{evidence: ev}
 	}
 	cfg := pipeline.Config{Analyzer: newAnalyzer(o, o.iface, 0), MaxFlows: o.maxFlows}

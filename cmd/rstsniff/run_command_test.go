@@ -53,6 +53,14 @@ func TestRunNoCapture(t *testing.T) {
 		t.Errorf("--require-capture: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 
+	// An output that cannot be written stops rstsniff before the command runs.
+	for _, flag := range []string{"-o", "-w"} {
+		out, errOut, code = runCLI(t, "", "run", "-i", "rstsniff-no-such-iface", flag, filepath.Join(dir, "no-such-dir", "x"), "--", "echo", "ran")
+		if code != exitUsage || out != "" || !strings.Contains(errOut, flag+": ") {
+			t.Errorf("%s into a missing directory: exit %d, stdout %q, stderr %q", flag, code, out, errOut)
+		}
+	}
+
 	_, errOut, code = runCLI(t, "", "run", "-i", "rstsniff-no-such-iface", "--", "rstsniff-no-such-command")
 	if code != 127 || !strings.Contains(errOut, "rstsniff-no-such-command: command not found") {
 		t.Errorf("missing command: exit %d, stderr %q", code, errOut)
