@@ -159,3 +159,62 @@ func TestCITemplates(t *testing.T) {
 		}
 	}
 }
+
+// TestCIActionAsUser executes the action's run block as a runner user that
+// is not root (nobody), with a stand-in sudo that drops its options and
+// runs the rest as it is: the sudo branch's command line must hold
+// together (rstsniff, then the command back as the user), and the step's
+// status be the command's. Without privileges there is no capture: the
+// one line says so.
+func TestCIActionAsUser(t *testing.T) {
+	needRoot(t)
+	if _, err := exec.LookPath("setpriv"); err != nil {
+		t.Skip("no setpriv")
+	}
+	gh, err := os.ReadFile(filepath.Join(repoRoot(t), "deploy/ci/github/action.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "rstsniff-ci-user-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o777)
+	bin := filepath.Join(dir, "rstsniff")
+	if b, err := os.ReadFile(buildBinary(t)); err != nil || os.WriteFile(bin, b, 0o755) != nil {
+		t.Fatal(err)
+	}
+	// The stand-in: sudo [--preserve-env=...] [-u USER] [--] CMD...
+	sudo := "#!/bin/sh\nwhile :; do case $1 in --preserve-env=*) shift ;; -u) shift 2 ;; --) shift; break ;; *) break ;; esac; done\necho \"sudo: $*\" >>\"$SUDO_LOG\"\nexec \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "sudo"), []byte(sudo), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(dir, "step.sh")
+	if err := os.WriteFile(script, []byte(actionScript(t, string(gh))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--",
+		"bash", "--noprofile", "--norc", "-eo", "pipefail", script)
+	cmd.Env = []string{"PATH=" + dir + ":/usr/bin:/bin", "HOME=" + dir, "SUDO_LOG=" + filepath.Join(dir, "sudo.log"),
+		"RSTSNIFF=" + bin, "RSTSNIFF_COMMAND=echo 'Connection closed by 203.0.113.2 port 22' >&2; exit 255",
+		"RSTSNIFF_OPTS=--linger 0", "RSTSNIFF_REPORT=" + filepath.Join(dir, "r.md"), "RSTSNIFF_PACKETS=" + filepath.Join(dir, "p.pcapng")}
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	err = cmd.Run()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 255 {
+		t.Fatalf("step: %v, want exit status 255; stderr:\n%s", err, errb.String())
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, "sudo.log"))
+	lines := strings.Split(strings.TrimSpace(string(log)), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "sudo: "+bin+" run --linger 0 -o ") || lines[1] != "sudo: bash -c "+"echo 'Connection closed by 203.0.113.2 port 22' >&2; exit 255" {
+		t.Errorf("sudo ran %q, want rstsniff run, then the command as the user", lines)
+	}
+	if !strings.Contains(errb.String(), "rstsniff: no capture (") || !strings.Contains(errb.String(), "Connection closed by 203.0.113.2 port 22") {
+		t.Errorf("stderr:\n%s", errb.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "r.md")); err != nil {
+		t.Errorf("no report: %v", err)
+	}
+}
