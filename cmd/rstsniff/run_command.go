@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -157,6 +159,12 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		fmt.Fprintf(stderr, "rstsniff: no capture (%v): running the command without it\n", err)
 	}
 
+	if ctx.Err() != nil {
+		// Interrupted (SIGINT, SIGTERM) before the command started: it is
+		// not started at all.
+		c.abort()
+		return &exitError{code: 128 + int(syscall.SIGINT), err: errors.New("run: interrupted before the command started")}
+	}
 	res, err := runner.Run(ctx, runner.Options{Args: ro.args, Stdin: stdin, Stdout: stdout, Stderr: stderr, NoCgroup: ro.noCgroup})
 	if err != nil {
 		c.abort()

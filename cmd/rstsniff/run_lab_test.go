@@ -96,6 +96,10 @@ func TestRunLab(t *testing.T) {
 				t.Errorf("%s: the client's own message is not on stderr:\n%s", name, errText)
 			}
 			checkProbeFlows(t, parseVerdicts(t, report, false), [][]verdict{labTruth["reject-banner"].flows[0]})
+			// The third witness: the client's kernel accepted the forged reset.
+			if !strings.Contains(report, `"kernel":{`) || !strings.Contains(report, `"received":true`) {
+				t.Errorf("%s: the report holds no kernel witness of the reset the client's socket received", name)
+			}
 			r := runLine(t, report)
 			if r.Method != "cgroup" || r.Flows != 1 || r.Said == nil || r.Said.Match != "wire" {
 				t.Errorf("%s: run %+v, want the cgroup's one connection joined to the message by its wire meaning", name, r)

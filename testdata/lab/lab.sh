@@ -1327,9 +1327,13 @@ case_run-other() { # while the command's clean ssh session runs, another process
 	start_sshd
 	inc ip addr add 198.51.100.3/24 dev c0 2>/dev/null || true
 	inr iptables -I FORWARD -s 198.51.100.3 -p tcp --dport 22 -m string --algo bm --string SSH- -j REJECT --reject-with tcp-reset
-	inc bash -c "sleep 0.7; ssh ${sshopts[*]} -i $work/userkey -b 198.51.100.3 root@$SRV4 true" >"$dir/other.out" 2>"$dir/other.err" &
+	rm -f "$work/run-other.started"
+	# The other process connects once the command has started (rstsniff's
+	# capture is up by then), while the command's session sleeps.
+	inc bash -c "for _ in \$(seq 200); do [ -e $work/run-other.started ] && break; sleep 0.05; done; sleep 0.3
+		ssh ${sshopts[*]} -i $work/userkey -b 198.51.100.3 root@$SRV4 true" >"$dir/other.out" 2>"$dir/other.err" &
 	local other=$!
-	rsrun ssh -- ssh "${sshopts[@]}" -i "$work/userkey" root@$SRV4 'sleep 1.5; echo done'
+	rsrun ssh -- sh -c "touch $work/run-other.started; exec ssh ${sshopts[*]} -i $work/userkey root@$SRV4 'sleep 1.5; echo done'"
 	local rc=0
 	wait $other || rc=$?
 	echo "other exit $rc" >>"$dir/client.txt"
@@ -1421,7 +1425,7 @@ case_run-sigint() { # SIGINT to rstsniff run (Ctrl-C) while ssh runs a long comm
 	nsenter --net=/run/netns/"$C" "$RSTSNIFF" run -o "$dir/sigint.json" -- ssh "${sshopts[@]}" -i "$work/userkey" root@$SRV4 \
 		"echo \$\$ >/tmp/rstsniff-lab-sigint.pid; sleep 30" </dev/null >"$dir/sigint.out" 2>"$dir/sigint.err" &
 	local pid=$!
-	for _ in $(seq 50); do
+	for _ in $(seq 200); do
 		[ -s /tmp/rstsniff-lab-sigint.pid ] && break
 		sleep 0.1
 	done
