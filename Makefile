@@ -16,7 +16,7 @@ demo: build-deps build
 # Everything: formatting, vet, unit and golden tests, and (as root) the lab,
 # which rebuilds every capture with the real sshd and ssh.
 test: lab-deps check
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 25m ./...
 	@# The readers' goroutines, under the race detector (a few seconds).
 	$(GO) test -count=1 -race ./capture
 	$(GO) test -count=1 -race ./probe
@@ -34,7 +34,7 @@ check:
 # report's screenshot test Chromium. Installed on Debian when missing and
 # make runs as root.
 LAB_TOOLS := /usr/sbin/sshd /usr/bin/ssh /usr/bin/tcpdump /usr/sbin/iptables /usr/sbin/ip /usr/bin/ping /usr/bin/pkill /usr/include/pcap.h /usr/bin/chromium \
-	/usr/lib/x86_64-linux-gnu/libdbus-1.a /usr/bin/promtool /usr/bin/prometheus /usr/bin/systemd-analyze /usr/bin/setpriv /usr/sbin/chroot /usr/bin/groff /usr/bin/zsh /usr/bin/fish /usr/bin/curl /usr/sbin/logrotate /usr/bin/man
+	/usr/lib/x86_64-linux-gnu/libdbus-1.a /usr/bin/promtool /usr/bin/prometheus /usr/bin/systemd-analyze /usr/bin/setpriv /usr/sbin/chroot /usr/bin/groff /usr/bin/zsh /usr/bin/fish /usr/bin/curl /usr/sbin/logrotate /usr/bin/man /usr/sbin/setcap
 lab-deps:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		missing=0; for f in $(LAB_TOOLS); do [ -e $$f ] || missing=1; done; \
@@ -42,7 +42,7 @@ lab-deps:
 			echo "installing the lab's packages"; \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 				libpcap-dev openssh-server openssh-client tcpdump iptables iproute2 iputils-ping procps chromium \
-				libdbus-1-dev prometheus systemd util-linux coreutils groff-base zsh fish curl logrotate man-db >/dev/null; \
+				libdbus-1-dev prometheus systemd util-linux coreutils groff-base zsh fish curl logrotate man-db libcap2-bin >/dev/null; \
 		fi; \
 	fi
 

@@ -62,6 +62,7 @@ const (
 	usageLines = `usage: rstsniff [-r] FILE [-r FILE ...] [options] [filter expression]
        rstsniff -i IFACE [options] [filter expression]
        rstsniff probe [options] HOST[:PORT]
+       rstsniff run [options] -- COMMAND [ARGS...]
        rstsniff explain [TEXT | -]
 `
 	exitLines = `Exit status: 0 when no connection ended abnormally, 1 when some connection was reset, refused, unreachable or timed out or shows a finding (an MTU black hole among them), 2 for a usage or input error.

@@ -180,6 +180,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if len(args) > 0 && args[0] == "explain" {
 		return exitCode(runExplain(ctx, args[1:], stdin, stdout, stderr)) // explain.go
 	}
+	if len(args) > 0 && args[0] == "run" {
+		return runCommand(ctx, args[1:], stdin, stdout, stderr) // run_command.go
+	}
 	if len(args) > 0 && args[0] == "probe" {
 		return exitCode(runProbe(ctx, args[1:], stdout, stderr)) // probe.go
 	}
