@@ -66,8 +66,12 @@ type Rule struct {
 	Comment        string
 	Owner          Owner
 	OwnerName      string // the fail2ban jail (f2b-sshd: sshd) or the firewalld zone, when the names say
-	Policy         bool   // not a rule: the base chain's policy (Handle 0)
-	Partial        bool   // some expression had no rendering: Text holds a placeholder for it
+	// WithCounter is the rule's text with a counter added before its
+	// verdict, for `nft replace rule ... handle N`: "" when it has a
+	// counter already or its text is partial.
+	WithCounter string
+	Policy      bool // not a rule: the base chain's policy (Handle 0)
+	Partial     bool // some expression had no rendering: Text holds a placeholder for it
 }
 
 // Match is how far a rule's match was shown to cover a connection's packet.

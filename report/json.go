@@ -113,6 +113,9 @@ type jsonFlow struct {
 	Midstream    bool            `json:"midstream,omitempty"`
 	Duplicates   int             `json:"duplicates_dropped,omitempty"`
 	Notes        []string        `json:"notes,omitempty"`
+	// KernelDropped: live capture, kernel witness on, packets of the
+	// connection this host's firewall dropped with no reset answering them.
+	KernelDropped *jsonDropped `json:"kernel_dropped,omitempty"`
 }
 
 type jsonInput struct {
@@ -193,33 +196,34 @@ func appendStamp(b []byte, t time.Time) []byte {
 // JSONFlow writes one flow as a single JSON line.
 func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
 	jf := jsonFlow{
-		Type:         "flow",
-		ID:           f.ID,
-		Client:       jsonEndpoint(f.Client),
-		Server:       jsonEndpoint(f.Server),
-		FirstPacket:  f.FirstPacket,
-		LastPacket:   f.LastPacket,
-		Start:        jsonTime(f.Start),
-		End:          jsonTime(f.End),
-		Stage:        f.Stage.String(),
-		Outcome:      f.Outcome.String(),
-		ClosedBy:     f.ClosedBy.String(),
-		ClientBanner: f.ClientBanner,
-		ServerBanner: f.ServerBanner,
-		Packets:      jsonSides{int64(f.Packets[0]), int64(f.Packets[1])},
-		Bytes:        jsonSides{f.Bytes[0], f.Bytes[1]},
-		Resets:       []jsonReset{},
-		Findings:     []jsonFinding{},
-		ClientError:  clientError(f),
-		PreBanner:    f.PreBanner,
-		AuthSuccess:  f.AuthSuccess,
-		AuthAttempts: f.AuthAttempts,
-		CommunityID:  f.CommunityID,
-		ConnState:    f.ConnState,
-		History:      f.History,
-		Midstream:    f.Midstream,
-		Duplicates:   f.Duplicates,
-		Notes:        noteTexts(f.Notes),
+		Type:          "flow",
+		ID:            f.ID,
+		Client:        jsonEndpoint(f.Client),
+		Server:        jsonEndpoint(f.Server),
+		FirstPacket:   f.FirstPacket,
+		LastPacket:    f.LastPacket,
+		Start:         jsonTime(f.Start),
+		End:           jsonTime(f.End),
+		Stage:         f.Stage.String(),
+		Outcome:       f.Outcome.String(),
+		ClosedBy:      f.ClosedBy.String(),
+		ClientBanner:  f.ClientBanner,
+		ServerBanner:  f.ServerBanner,
+		Packets:       jsonSides{int64(f.Packets[0]), int64(f.Packets[1])},
+		Bytes:         jsonSides{f.Bytes[0], f.Bytes[1]},
+		Resets:        []jsonReset{},
+		Findings:      []jsonFinding{},
+		ClientError:   clientError(f),
+		PreBanner:     f.PreBanner,
+		AuthSuccess:   f.AuthSuccess,
+		AuthAttempts:  f.AuthAttempts,
+		CommunityID:   f.CommunityID,
+		ConnState:     f.ConnState,
+		History:       f.History,
+		Midstream:     f.Midstream,
+		Duplicates:    f.Duplicates,
+		Notes:         noteTexts(f.Notes),
+		KernelDropped: newJSONDropped(f),
 	}
 	causes, next := advice(f.Findings)
 	jf.Causes, jf.NextSteps = nonNil(causes), nonNil(next)

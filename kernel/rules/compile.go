@@ -27,8 +27,15 @@ func compile(ci chainInfo, handle uint64, exprs []expr.Any, udata []byte, sets m
 		rule.Comment = c
 	}
 	rule.Text = strings.Join(r.nft, " ")
+	if !r.counted && !r.partial && r.stopping != "" && len(r.nft) > 0 && r.nft[len(r.nft)-1] == r.stopping {
+		n := append(append(append([]string(nil), r.nft[:len(r.nft)-1]...), "counter"), r.stopping)
+		rule.WithCounter = strings.Join(n, " ")
+	}
 	if rule.Comment != "" {
 		rule.Text += " comment " + quote(rule.Comment)
+		if rule.WithCounter != "" {
+			rule.WithCounter += " comment " + quote(rule.Comment)
+		}
 	}
 	if ci.iptables && r.iptOK {
 		rule.Iptables = r.ipt.String(ci.chain)
