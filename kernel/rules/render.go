@@ -116,6 +116,7 @@ func render(family string, exprs []expr.Any, sets map[string]*set) rendered {
 	regs := map[uint32]*regVal{}
 	v6 := family == "ip6"
 	l4 := ""
+	pending := "" // the upper end of a range written as two comparisons
 	for i, e := range exprs {
 		switch e := e.(type) {
 		case *expr.Meta:
@@ -189,7 +190,27 @@ func render(family string, exprs []expr.Any, sets map[string]*set) rendered {
 				}
 			}
 			val := formatValue(rv, e.Data)
-			out.nft = append(out.nft, words(rv.nft, opWord(e.Op), val))
+			// nft writes a range "a-b" of a prefix-less field as >= a, <= b.
+			if e.Op == expr.CmpOpGte && i+1 < len(exprs) {
+				if hi, ok := exprs[i+1].(*expr.Cmp); ok && hi.Op == expr.CmpOpLte && hi.Register == e.Register {
+					pending = formatValue(rv, hi.Data)
+					out.nft = append(out.nft, rv.nft+" "+val+"-"+pending)
+					if !iptRange(&out.ipt, rv, false, val, pending) {
+						out.iptOK = false
+					}
+					continue
+				}
+			}
+			if pending != "" && e.Op == expr.CmpOpLte {
+				pending = ""
+				continue
+			}
+			op := opWord(e.Op)
+			if rv.field == fieldCtState && len(rv.mask) > 0 && allZero(e.Data) {
+				// A flag test: (state & mask) != 0 is "ct state new".
+				op = map[expr.CmpOp]string{expr.CmpOpNeq: "", expr.CmpOpEq: "!="}[e.Op]
+			}
+			out.nft = append(out.nft, words(rv.nft, op, val))
 			if !iptCmp(&out.ipt, rv, e.Op, val) && rv.field != fieldL4proto && rv.field != fieldNfproto {
 				out.iptOK = false
 			}
@@ -295,6 +316,15 @@ func impliedLater(rest []expr.Any, base expr.PayloadBase) bool {
 		}
 	}
 	return false
+}
+
+func allZero(b []byte) bool {
+	for _, x := range b {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // words joins the non-empty parts with spaces.
