@@ -71,7 +71,7 @@ func TestRulesSentence(t *testing.T) {
 		Text: "ip saddr 198.51.100.5 counter xt target REJECT", Iptables: "-A f2b-sshd -s 198.51.100.5/32 -p tcp -j REJECT --reject-with tcp-reset",
 		Owner: kernel.OwnerFail2ban, OwnerName: "sshd"}
 	uncounted := kernel.Rule{Family: "inet", Table: "lab", Chain: "input", Handle: 7, Verdict: kernel.VerdictReject,
-		Text: "ip saddr 198.51.100.7 tcp dport 22 reject with tcp reset comment \"\x1b[31mred\"",
+		Text:        "ip saddr 198.51.100.7 tcp dport 22 reject with tcp reset comment \"\x1b[31mred\"",
 		WithCounter: "ip saddr 198.51.100.7 tcp dport 22 counter reject with tcp reset"}
 	limit := kernel.Rule{Family: "inet", Table: "lab", Chain: "input", Handle: 9, Verdict: kernel.VerdictDrop, Counted: true,
 		Text: "tcp dport 22 ct state new limit rate over 5/minute counter drop"}
@@ -109,6 +109,32 @@ func TestRulesSentence(t *testing.T) {
 		"kernel: this host's firewall dropped 3 packet(s) of the connection (kfree_skb NETFILTER_DROP), the first at 19:03:35.804; rule inet lab input handle 9"} {
 		if !strings.Contains(lines, w) {
 			t.Errorf("kernel lines lack %q:\n%s", w, lines)
+		}
+	}
+}
+
+// Markdown and HTML carry the rule too, for a firewall reset and for a
+// connection whose packets were dropped.
+func TestRulesInDocuments(t *testing.T) {
+	rule := kernel.Rule{Family: "ip", Table: "filter", Chain: "INPUT", Handle: 7, Verdict: kernel.VerdictDrop, Counted: true,
+		Text: "ip saddr 198.51.100.4 counter drop", Iptables: "-A INPUT -s 198.51.100.4/32 -j DROP"}
+	named := &kernel.Rules{Status: kernel.RulesNamed, Candidates: []kernel.Candidate{{Rule: rule, Rose: 1}}}
+	reset := &analyze.Flow{ID: 1, Client: netip.MustParseAddrPort("198.51.100.3:40000"), Server: netip.MustParseAddrPort("203.0.113.2:22"),
+		Outcome: analyze.OutcomeRefused, Resets: []analyze.Reset{{Packet: 2, From: analyze.Server, Kernel: &kernel.Witness{Sender: kernel.SenderFirewall,
+			Basis: kernel.BasisDropInference, Sent: &kernel.Event{Kind: kernel.FirewallDropped}, Rules: named}}}}
+	dropped := &analyze.Flow{ID: 2, Client: netip.MustParseAddrPort("198.51.100.4:40000"), Server: netip.MustParseAddrPort("203.0.113.2:22"),
+		Outcome: analyze.OutcomeTimeout, Dropped: &kernel.Drops{Count: 2, Events: []kernel.Event{{Kind: kernel.FirewallDropped}}, Rules: []*kernel.Rules{named}}}
+	run := &Run{Flows: []*analyze.Flow{reset, dropped}}
+	var md, html strings.Builder
+	if err := Markdown(&md, run, Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := HTML(&html, run, Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	for name, doc := range map[string]string{"markdown": md.String(), "html": html.String()} {
+		if n := strings.Count(doc, "handle 7"); n != 2 {
+			t.Errorf("%s: the rule named %d times, want 2 (the reset, the drops):\n%s", name, n, doc)
 		}
 	}
 }
