@@ -295,3 +295,42 @@ func appendDropped(o *jsonObject, d *jsonDropped) {
 	o.str("summary", d.Summary)
 	o.close()
 }
+
+// ruleTag is the verdict line's short name of the firewall rule(s) the
+// kernel witness named for the connection, "" when none was named:
+// "rule ip filter INPUT handle 6" or "rule inet lab input handle 3 or 4".
+func ruleTag(f *analyze.Flow) string {
+	var named *kernel.Rules
+	for i := range f.Resets {
+		if w := f.Resets[i].Kernel; w != nil && w.Rules != nil && w.Rules.Status == kernel.RulesNamed {
+			named = w.Rules
+			break
+		}
+	}
+	if named == nil && f.Dropped != nil {
+		for _, r := range f.Dropped.Rules {
+			if r != nil && r.Status == kernel.RulesNamed {
+				named = r
+				break
+			}
+		}
+	}
+	if named == nil || len(named.Candidates) == 0 {
+		return ""
+	}
+	c := named.Candidates[0].Rule
+	s := fmt.Sprintf("rule %s %s %s handle %d", Safe(c.Family), Safe(c.Table), Safe(c.Chain), c.Handle)
+	for _, o := range named.Candidates[1:] {
+		if o.Rule.Family == c.Family && o.Rule.Table == c.Table && o.Rule.Chain == c.Chain {
+			s += fmt.Sprintf(" or %d", o.Rule.Handle)
+		} else {
+			s += fmt.Sprintf(" or %s %s %s handle %d", Safe(o.Rule.Family), Safe(o.Rule.Table), Safe(o.Rule.Chain), o.Rule.Handle)
+		}
+	}
+	if len(named.Candidates) == 1 && c.Owner == kernel.OwnerFail2ban && c.OwnerName != "" {
+		s += ", fail2ban jail " + Safe(c.OwnerName)
+	} else if len(named.Candidates) == 1 && c.Owner == kernel.OwnerFirewalld && c.OwnerName != "" {
+		s += ", firewalld zone " + Safe(c.OwnerName)
+	}
+	return s
+}

@@ -133,8 +133,34 @@ func TestRulesInDocuments(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, doc := range map[string]string{"markdown": md.String(), "html": html.String()} {
-		if n := strings.Count(doc, "handle 7"); n != 2 {
+		if n := strings.Count(doc, "handle 7:"); n != 2 {
 			t.Errorf("%s: the rule named %d times, want 2 (the reset, the drops):\n%s", name, n, doc)
+		}
+	}
+}
+
+func TestRuleTag(t *testing.T) {
+	f2b := kernel.Rule{Family: "ip", Table: "filter", Chain: "f2b-sshd", Handle: 2, Owner: kernel.OwnerFail2ban, OwnerName: "sshd"}
+	a := kernel.Rule{Family: "inet", Table: "lab", Chain: "input", Handle: 3}
+	b := kernel.Rule{Family: "inet", Table: "lab", Chain: "input", Handle: 4}
+	w := func(rs *kernel.Rules) []analyze.Reset {
+		return []analyze.Reset{{Kernel: &kernel.Witness{Sender: kernel.SenderFirewall, Rules: rs}}}
+	}
+	for _, c := range []struct {
+		f    *analyze.Flow
+		want string
+	}{
+		{&analyze.Flow{Resets: w(&kernel.Rules{Status: kernel.RulesNamed, Candidates: []kernel.Candidate{{Rule: f2b}}})}, "rule ip filter f2b-sshd handle 2, fail2ban jail sshd"},
+		{&analyze.Flow{Resets: w(&kernel.Rules{Status: kernel.RulesNamed, Candidates: []kernel.Candidate{{Rule: a}, {Rule: b}}})}, "rule inet lab input handle 3 or 4"},
+		{&analyze.Flow{Resets: w(&kernel.Rules{Status: kernel.RulesNoneRose, Uncounted: []kernel.Rule{a}})}, ""},
+		{&analyze.Flow{Dropped: &kernel.Drops{Count: 1, Rules: []*kernel.Rules{nil, {Status: kernel.RulesNamed, Candidates: []kernel.Candidate{{Rule: b}}}}}}, "rule inet lab input handle 4"},
+		{&analyze.Flow{}, ""},
+	} {
+		if got := ruleTag(c.f); got != c.want {
+			t.Errorf("got %q, want %q", got, c.want)
+		}
+		if line := VerdictLine(c.f, false); c.want != "" && !strings.HasSuffix(line, " {"+c.want+"}") {
+			t.Errorf("verdict line %q lacks {%s}", line, c.want)
 		}
 	}
 }
