@@ -91,7 +91,7 @@ func RulesSentence(r *kernel.Rules) string {
 		}
 		parts = append(parts, "its rule cannot be named: "+why)
 	case kernel.RulesNoSnapshot:
-		parts = append(parts, "its rule cannot be named: the counters were not read again after it")
+		parts = append(parts, "its rule cannot be named: the counters were not read both before and after it")
 	case kernel.RulesNoneRose:
 		parts = append(parts, "no rule with a counter that drops or rejects it rose")
 	}

@@ -23,7 +23,8 @@ type firewallRules struct {
 	once sync.Once
 }
 
-// snapGap rate-limits the reads: events closer than this share one.
+// snapGap rate-limits the reads: events closer than this share one (or
+// closer than four times the last read took, for a large ruleset).
 const snapGap = 20 * time.Millisecond
 
 // startRules opens nf_tables and reads the ruleset once; when it cannot,
@@ -76,13 +77,14 @@ func (fw *firewallRules) poke() {
 func (fw *firewallRules) loop() {
 	defer close(fw.done)
 	var last time.Time
+	gap := snapGap
 	for {
 		select {
 		case <-fw.stop:
 			return
 		case <-fw.kick:
 		}
-		if d := snapGap - time.Since(last); d > 0 {
+		if d := gap - time.Since(last); d > 0 {
 			select {
 			case <-fw.stop:
 				return
@@ -90,7 +92,10 @@ func (fw *firewallRules) loop() {
 			}
 		}
 		last = time.Now()
-		fw.h.Add(fw.r.Snapshot())
+		s := fw.r.Snapshot()
+		fw.h.Add(s)
+		// A large ruleset takes long to read: read at most a fifth of the time.
+		gap = max(snapGap, 4*s.End.Sub(s.Begin))
 	}
 }
 

@@ -61,12 +61,11 @@ var t0 = time.Date(2026, 12, 4, 19, 0, 0, 0, time.UTC)
 
 // snap makes a snapshot read over [at, at+1ms] with the rules' packet counters.
 func snap(at time.Duration, rules []compiled, packets ...uint64) *Snapshot {
-	s := &Snapshot{Begin: t0.Add(at), End: t0.Add(at + time.Millisecond)}
-	for i, c := range rules {
-		c.Rule.Packets = packets[i]
-		s.Rules = append(s.Rules, c)
+	rs := append([]compiled(nil), rules...)
+	for i := range rs {
+		rs[i].Rule.Packets = packets[i]
 	}
-	return s
+	return newSnapshot(t0.Add(at), t0.Add(at+time.Millisecond), rs, "")
 }
 
 func lab() []compiled {
@@ -247,5 +246,29 @@ func TestRender(t *testing.T) {
 		if ow, n := owner(o.table, o.chain); ow != o.owner || n != o.name {
 			t.Errorf("%s %s: %s %q, want %s %q", o.table, o.chain, ow, n, o.owner, o.name)
 		}
+	}
+}
+
+// The history keeps a bounded number of reads; an event whose "before"
+// was dropped says so rather than naming a rule from a wider window.
+func TestHistoryBounds(t *testing.T) {
+	rs := lab()
+	h := NewHistory(false)
+	for i := range keepSnaps + 10 {
+		h.Add(snap(time.Duration(i)*10*time.Millisecond, rs, 0, uint64(i), 0, 0, 0))
+	}
+	if h.Len() != keepSnaps {
+		t.Fatalf("%d reads kept, want %d", h.Len(), keepSnaps)
+	}
+	if r := h.Attribute(event("198.51.100.8", 55*time.Millisecond)); r == nil || r.Status != kernel.RulesNoSnapshot {
+		t.Errorf("an event before the reads kept: %+v", r)
+	}
+	if r := h.Attribute(event("198.51.100.8", time.Duration(keepSnaps)*10*time.Millisecond+5*time.Millisecond)); r == nil || r.Status != kernel.RulesNamed {
+		t.Errorf("an event among the reads kept: %+v", r)
+	}
+	// Reads older than keepAge go too.
+	h.Add(snap(keepAge+time.Hour, rs, 0, 0, 0, 0, 0))
+	if h.Len() != 1 {
+		t.Errorf("%d reads kept after an hour, want 1", h.Len())
 	}
 }

@@ -19,7 +19,8 @@ import (
 // over one netlink socket, read-only: it sends only GET requests. Not safe
 // for concurrent use. Construct with Open; Close releases the socket.
 type Reader struct {
-	c *nftables.Conn
+	c    *nftables.Conn
+	prev *Snapshot // the last good read, whose rules an unchanged ruleset shares
 }
 
 // Open opens a netlink connection to nf_tables in the calling thread's
@@ -46,35 +47,47 @@ const maxSetElements = 10000
 // Snapshot reads every table, chain, set and rule with its counters. A
 // failed read returns a Snapshot with Err and Why set.
 func (r *Reader) Snapshot() *Snapshot {
-	s := &Snapshot{Begin: time.Now()}
-	defer func() { s.End = time.Now() }()
-	fail := func(err error) *Snapshot {
-		s.Err, s.Why = err, whyOf(err)
-		s.Rules = nil
-		return s
+	begin := time.Now()
+	rules, sig, err := r.read()
+	end := time.Now()
+	if err != nil {
+		return &Snapshot{Begin: begin, End: end, Err: err, Why: whyOf(err)}
 	}
+	s := newSnapshot(begin, end, rules, sig)
+	s.share(r.prev)
+	r.prev = s
+	return s
+}
+
+// read lists every table, chain, set (with its elements) and rule.
+func (r *Reader) read() ([]compiled, string, error) {
 	tables, err := r.c.ListTables()
 	if err != nil {
-		return fail(err)
+		return nil, "", err
 	}
 	chains, err := r.c.ListChains()
 	if err != nil {
-		return fail(err)
+		return nil, "", err
 	}
+	var out []compiled
+	var sig strings.Builder
 	for _, t := range tables {
 		fam := familyName(t.Family)
 		sets := map[string]*set{}
 		if ss, err := r.c.GetSets(t); err == nil {
 			for _, x := range ss {
 				st := &set{Name: x.Name, Anonymous: x.Anonymous, Interval: x.Interval, Concat: x.Concatenation, Map: x.IsMap}
+				fmt.Fprintf(&sig, "%s %s %s:", fam, t.Name, x.Name)
 				if !x.IsMap {
 					if els, err := r.c.GetSetElements(x); err == nil && len(els) <= maxSetElements {
 						st.Read = true
 						for _, e := range els {
 							st.Elements = append(st.Elements, element{Key: e.Key, IntervalEnd: e.IntervalEnd})
+							fmt.Fprintf(&sig, " %x/%v", e.Key, e.IntervalEnd)
 						}
 					}
 				}
+				sig.WriteByte('\n')
 				sets[x.Name] = st
 			}
 		}
@@ -96,17 +109,17 @@ func (r *Reader) Snapshot() *Snapshot {
 			}
 			rs, err := r.c.GetRules(t, c)
 			if err != nil {
-				return fail(err)
+				return nil, "", err
 			}
 			for _, rule := range rs {
-				s.Rules = append(s.Rules, compile(ci, rule.Handle, rule.Exprs, rule.UserData, sets))
+				out = append(out, compile(ci, rule.Handle, rule.Exprs, rule.UserData, sets))
 			}
 			if c.Hooknum != nil && c.Policy != nil {
-				s.Rules = append(s.Rules, policyRule(ci, *c.Policy == nftables.ChainPolicyDrop))
+				out = append(out, policyRule(ci, *c.Policy == nftables.ChainPolicyDrop))
 			}
 		}
 	}
-	return s
+	return out, sig.String(), nil
 }
 
 func whyOf(err error) kernel.RuleWhy {

@@ -119,7 +119,7 @@ func TestReadRuleset(t *testing.T) {
 		{"203.0.113.9:40000", []string{"fw/input/ip saddr 203.0.113.0/24 tcp dport != 80 counter drop"}},
 	} {
 		var names []string
-		for _, rule := range covering(s, pkt(c.src), false) {
+		for _, rule := range covering(s, pkt(c.src)) {
 			if rule.Table == "fw" {
 				names = append(names, rule.Table+"/"+rule.Chain+"/"+rule.Text)
 			}
@@ -128,9 +128,18 @@ func TestReadRuleset(t *testing.T) {
 			t.Errorf("%s: fw rules covering %v, want %v", c.src, names, c.rules)
 		}
 	}
+	// An unchanged ruleset is shared by the next read; a new rule is not.
+	if s2 := r.Snapshot(); s2.Err != nil || s2.set != s.set {
+		t.Errorf("second read of an unchanged ruleset: err %v, shared %v", s2.Err, s2.set == s.set)
+	}
 	time.Sleep(2 * time.Millisecond)
 	after, _ := exec.Command("ip", "netns", "exec", ns, "nft", "-s", "list", "ruleset").Output()
 	if string(before) != string(after) {
 		t.Errorf("the ruleset changed while read:\n%s\n---\n%s", before, after)
+	}
+	inNS(t, ns, "nft", "add rule inet fw input ip saddr 198.51.100.99 drop")
+	s3 := r.Snapshot()
+	if s3.Err != nil || s3.set == s.set || len(s3.Facts()) != len(s.Facts())+1 {
+		t.Errorf("after a rule was added: err %v, shared %v, %d rules (was %d)", s3.Err, s3.set == s.set, len(s3.Facts()), len(s.Facts()))
 	}
 }
