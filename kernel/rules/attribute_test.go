@@ -272,3 +272,36 @@ func TestHistoryBounds(t *testing.T) {
 		t.Errorf("%d reads kept after an hour, want 1", h.Len())
 	}
 }
+
+// An ip6 table's rule on a shortened prefix load (nft writes a /64 as an
+// 8-byte load) and an inet set of ports.
+func TestIPv6AndSets(t *testing.T) {
+	rule := []expr.Any{
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 8, Len: 8},
+		&expr.Cmp{Register: 1, Data: []byte{0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0}},
+		&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1}, &expr.Cmp{Register: 1, Data: []byte{6}},
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
+		&expr.Lookup{SourceRegister: 1, SetName: "__set0"},
+		&expr.Counter{}, drop,
+	}
+	sets := map[string]*set{"__set0": {Name: "__set0", Anonymous: true, Read: true, Elements: []element{{Key: []byte{0, 22}}, {Key: []byte{0x08, 0x98}}}}}
+	c := compile(chainInfo{family: "ip6", table: "t", chain: "input"}, 1, rule, nil, sets)
+	if want := "ip6 saddr 2001:db8:1::/64 tcp dport { 22, 2200 } counter drop"; c.Rule.Text != want {
+		t.Errorf("text %q, want %q", c.Rule.Text, want)
+	}
+	for _, x := range []struct {
+		src, dst string
+		ok       bool
+	}{
+		{"[2001:db8:1::2]:40000", "[2001:db8:2::2]:22", true},
+		{"[2001:db8:1::2]:40000", "[2001:db8:2::2]:2200", true},
+		{"[2001:db8:1::2]:40000", "[2001:db8:2::2]:2222", false},
+		{"[2001:db8:5::2]:40000", "[2001:db8:2::2]:22", false},
+		{"198.51.100.2:40000", "203.0.113.2:22", false},
+	} {
+		p := Packet{Src: netip.MustParseAddrPort(x.src), Dst: netip.MustParseAddrPort(x.dst)}
+		if ok, m, _ := ruleMatch(&c, p); ok != x.ok || ok && m != kernel.MatchCovers {
+			t.Errorf("%s -> %s: covers %v (%s), want %v", x.src, x.dst, ok, m, x.ok)
+		}
+	}
+}
