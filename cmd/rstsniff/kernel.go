@@ -55,7 +55,7 @@ func startKernel(o *options, stderr io.Writer, m *metrics.Metrics) *kernelWitnes
 			if j.Add(e) {
 				m.KernelEvent(&e)
 				if e.Kind == kernel.FirewallDropped || e.Kind == kernel.FirewallSent {
-					k.fw.poke()
+					k.fw.poke(e.Time)
 				}
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rstsniff/rstsniff/kernel"
@@ -21,6 +22,9 @@ type firewallRules struct {
 	stop chan struct{}
 	done chan struct{}
 	once sync.Once
+	// latest is the time of the latest event poked (UnixNano): a read
+	// that began too soon after it is not "after" it, so another follows.
+	latest atomic.Int64
 }
 
 // snapGap rate-limits the reads: events closer than this share one (or
@@ -63,10 +67,16 @@ func startRules(stderr io.Writer) *firewallRules {
 	return fw
 }
 
-// poke asks for a read after an event; it never blocks.
-func (fw *firewallRules) poke() {
+// poke asks for a read after an event at time at; it never blocks.
+func (fw *firewallRules) poke(at time.Time) {
 	if fw == nil {
 		return
+	}
+	for {
+		old := fw.latest.Load()
+		if at.UnixNano() <= old || fw.latest.CompareAndSwap(old, at.UnixNano()) {
+			break
+		}
 	}
 	select {
 	case fw.kick <- struct{}{}:
@@ -94,6 +104,14 @@ func (fw *firewallRules) loop() {
 		last = time.Now()
 		s := fw.r.Snapshot()
 		fw.h.Add(s)
+		if !s.Begin.After(time.Unix(0, fw.latest.Load()).Add(rules.Margin)) {
+			// An event came too close before the read (or during it):
+			// read again, so that one read is after it.
+			select {
+			case fw.kick <- struct{}{}:
+			default:
+			}
+		}
 		// A large ruleset takes long to read: read at most a fifth of the time.
 		gap = max(snapGap, 4*s.End.Sub(s.Begin))
 	}

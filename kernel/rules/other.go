@@ -36,5 +36,8 @@ func (h *History) Add(*Snapshot)                         {}
 func (h *History) Len() int                              { return 0 }
 func (h *History) Attribute(*kernel.Event) *kernel.Rules { return nil }
 
+// Margin is as on Linux.
+const Margin = time.Millisecond
+
 // Legacy is false off Linux.
 func Legacy() bool { return false }

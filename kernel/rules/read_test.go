@@ -7,9 +7,12 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/rstsniff/rstsniff/kernel"
 )
@@ -141,5 +144,35 @@ func TestReadRuleset(t *testing.T) {
 	s3 := r.Snapshot()
 	if s3.Err != nil || s3.set == s.set || len(s3.Facts()) != len(s.Facts())+1 {
 		t.Errorf("after a rule was added: err %v, shared %v, %d rules (was %d)", s3.Err, s3.set == s.set, len(s3.Facts()), len(s.Facts()))
+	}
+}
+
+// Legacy sees iptables-legacy's tables in the namespace it runs in, and
+// none where there are none.
+func TestLegacy(t *testing.T) {
+	ns, f := netns(t)
+	if _, err := exec.LookPath("iptables-legacy"); err != nil {
+		t.Skip("needs iptables-legacy")
+	}
+	in := func() bool {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		self, err := os.Open("/proc/thread-self/ns/net")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer self.Close()
+		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+			t.Fatal(err)
+		}
+		defer unix.Setns(int(self.Fd()), unix.CLONE_NEWNET)
+		return Legacy()
+	}
+	if in() {
+		t.Error("legacy tables in a new namespace")
+	}
+	inNS(t, ns, "iptables-legacy", "-A", "INPUT", "-s", "198.51.100.4", "-j", "DROP")
+	if !in() {
+		t.Error("no legacy tables after iptables-legacy -A")
 	}
 }

@@ -149,10 +149,12 @@ func (h *History) Len() int {
 	return len(h.snaps)
 }
 
-// margin keeps a snapshot read within this of an event off either side
+// Margin keeps a snapshot read within this of an event off either side
 // of it: the event's time comes from the kernel's monotonic clock turned
 // into wall time, with an error far below this.
-const margin = time.Millisecond
+const Margin = time.Millisecond
+
+const margin = Margin
 
 // PacketOf is the packet a firewall event is about: FirewallDropped and
 // FirewallSent events carry the reset's addresses (the packet's reversed).
