@@ -305,3 +305,33 @@ func TestIPv6AndSets(t *testing.T) {
 		}
 	}
 }
+
+// fail2ban's nftables action: table inet f2b-table, chain f2b-chain, the
+// jail's addresses in the set addr-set-<jail>.
+func TestFail2banNftables(t *testing.T) {
+	rule := []expr.Any{
+		&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1}, &expr.Cmp{Register: 1, Data: []byte{6}},
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
+		&expr.Cmp{Register: 1, Data: []byte{0, 22}},
+		&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1}, &expr.Cmp{Register: 1, Data: []byte{2}},
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 12, Len: 4},
+		&expr.Lookup{SourceRegister: 1, SetName: "addr-set-sshd"},
+		&expr.Reject{Type: 0, Code: 3},
+	}
+	sets := map[string]*set{"addr-set-sshd": {Name: "addr-set-sshd", Read: true, Elements: []element{{Key: []byte{198, 51, 100, 5}}}}}
+	c := compile(chainInfo{family: "inet", table: "f2b-table", chain: "f2b-chain"}, 3, rule, nil, sets)
+	if c.Rule.Owner != kernel.OwnerFail2ban || c.Rule.OwnerName != "sshd" || c.Rule.Verdict != kernel.VerdictReject {
+		t.Errorf("owner %s %q verdict %s", c.Rule.Owner, c.Rule.OwnerName, c.Rule.Verdict)
+	}
+	if want := "tcp dport 22 ip saddr @addr-set-sshd reject with icmp type port-unreachable"; c.Rule.Text != want {
+		t.Errorf("text %q, want %q", c.Rule.Text, want)
+	}
+	in := Packet{Src: netip.MustParseAddrPort("198.51.100.5:40000"), Dst: netip.MustParseAddrPort("203.0.113.2:22")}
+	out := Packet{Src: netip.MustParseAddrPort("198.51.100.6:40000"), Dst: netip.MustParseAddrPort("203.0.113.2:22")}
+	if ok, m, _ := ruleMatch(&c, in); !ok || m != kernel.MatchCovers {
+		t.Errorf("a banned address: covers %v %s", ok, m)
+	}
+	if ok, _, _ := ruleMatch(&c, out); ok {
+		t.Error("an address not banned is covered")
+	}
+}

@@ -41,6 +41,19 @@ func compile(ci chainInfo, handle uint64, exprs []expr.Any, udata []byte, sets m
 		rule.Iptables = r.ipt.String(ci.chain)
 	}
 	rule.Owner, rule.OwnerName = owner(ci.table, ci.chain)
+	if rule.Owner == kernel.OwnerFail2ban && rule.OwnerName == "" {
+		// fail2ban's nftables actions keep a jail's addresses in the set
+		// addr-set-<jail> (addr6-set-<jail> for IPv6).
+		for _, e := range exprs {
+			if l, ok := e.(*expr.Lookup); ok {
+				for _, p := range []string{"addr-set-", "addr6-set-"} {
+					if j, ok := strings.CutPrefix(l.SetName, p); ok {
+						rule.OwnerName = j
+					}
+				}
+			}
+		}
+	}
 	return compiled{Rule: rule, exprs: exprs, sets: sets}
 }
 
