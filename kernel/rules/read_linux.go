@@ -166,9 +166,10 @@ func hookName(f nftables.TableFamily, h nftables.ChainHook) string {
 
 // Legacy tells whether iptables-legacy (x_tables without nf_tables) holds
 // tables in the calling thread's network namespace: their rules and
-// counters are not in nftables. It reads /proc/net/ip{,6}_tables_names.
+// counters are not in nftables. It reads
+// /proc/thread-self/net/ip{,6}_tables_names (the thread's namespace).
 func Legacy() bool {
-	for _, f := range []string{"/proc/net/ip_tables_names", "/proc/net/ip6_tables_names"} {
+	for _, f := range []string{"/proc/thread-self/net/ip_tables_names", "/proc/thread-self/net/ip6_tables_names"} {
 		if b, err := os.ReadFile(f); err == nil && strings.TrimSpace(string(b)) != "" {
 			return true
 		}
