@@ -76,6 +76,7 @@ func TestReadRuleset(t *testing.T) {
 	if s.Err != nil {
 		t.Fatal(s.Err)
 	}
+	t.Logf("%d rules read in %v", len(s.Facts()), s.End.Sub(s.Begin))
 	got := map[string]kernel.Rule{}
 	for _, rule := range s.Facts() {
 		got[rule.Table+"/"+rule.Chain+"/"+rule.Text] = rule
@@ -174,5 +175,43 @@ func TestLegacy(t *testing.T) {
 	inNS(t, ns, "iptables-legacy", "-A", "INPUT", "-s", "198.51.100.4", "-j", "DROP")
 	if !in() {
 		t.Error("no legacy tables after iptables-legacy -A")
+	}
+}
+
+// BenchmarkSnapshot1000 reads a ruleset of 1,000 counted rules (root).
+func BenchmarkSnapshot1000(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("needs root")
+	}
+	name := fmt.Sprintf("rstsniff-rules-bench-%d", os.Getpid())
+	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
+		b.Fatalf("%v: %s", err, out)
+	}
+	defer exec.Command("ip", "netns", "del", name).Run()
+	var sb strings.Builder
+	sb.WriteString("add table inet bench\nadd chain inet bench input { type filter hook input priority 0; policy accept; }\n")
+	for i := range 1000 {
+		fmt.Fprintf(&sb, "add rule inet bench input ip saddr 198.51.%d.%d tcp dport 22 counter drop\n", 100+i/250, i%250)
+	}
+	cmd := exec.Command("ip", "netns", "exec", name, "nft", "-f", "-")
+	cmd.Stdin = strings.NewReader(sb.String())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("nft -f: %v: %s", err, out)
+	}
+	f, err := os.Open("/run/netns/" + name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	r, err := Open(int(f.Fd()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		if s := r.Snapshot(); s.Err != nil || len(s.Facts()) != 1001 {
+			b.Fatalf("%v, %d rules", s.Err, len(s.Facts()))
+		}
 	}
 }
