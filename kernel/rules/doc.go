@@ -11,6 +11,12 @@
 // iptables-nft tables), its owner (fail2ban's f2b-* chains, firewalld's
 // zones). report/ words them. Linux only; elsewhere Open fails.
 //
+// Files: read_linux.go reads over netlink (Reader, Snapshot, Legacy);
+// compile.go turns one rule into its facts and names its owner; render.go
+// writes nft syntax, iptables.go iptables-save syntax; match.go evaluates
+// a rule's match against a connection's packet; snapshot.go keeps the
+// reads (History) and names the rules behind an event (Attribute).
+//
 // Reading nf_tables needs CAP_NET_ADMIN in the namespace: root, as the
 // kernel witness runs, has it; after -Z drops privileges a read fails and
 // the event says the rules could not be read.
