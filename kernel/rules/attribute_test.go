@@ -335,3 +335,22 @@ func TestFail2banNftables(t *testing.T) {
 		t.Error("an address not banned is covered")
 	}
 }
+
+// A base chain whose policy drops: when no rule rose, it could have.
+func TestPolicyDrop(t *testing.T) {
+	ci := chainInfo{family: "ip", table: "filter", chain: "INPUT", hook: "input", iptables: true}
+	rs := []compiled{compile(ci, 2, saddrDport("198.51.100.3", 22, true, reset)[2:], nil, nil), policyRule(ci, true)}
+	h := NewHistory(false)
+	h.Add(snap(0, rs, 0, 0))
+	h.Add(snap(100*time.Millisecond, rs, 0, 0))
+	r := h.Attribute(event("198.51.100.9", 50*time.Millisecond))
+	if r == nil || r.Status != kernel.RulesNoneRose || len(r.Uncounted) != 1 || !r.Uncounted[0].Policy || r.Uncounted[0].Chain != "INPUT" {
+		t.Fatalf("%+v", r)
+	}
+	// An IPv6 packet does not meet an ip table's policy.
+	e := event("198.51.100.9", 50*time.Millisecond)
+	e.Src, e.Dst = netip.MustParseAddrPort("[2001:db8:2::2]:22"), netip.MustParseAddrPort("[2001:db8:1::2]:40000")
+	if r := h.Attribute(e); r == nil || len(r.Uncounted) != 0 {
+		t.Errorf("IPv6 and an ip table's policy: %+v", r)
+	}
+}
