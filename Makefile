@@ -33,7 +33,7 @@ check:
 # Building needs libpcap-dev; the lab needs the rest as root, and the HTML
 # report's screenshot test Chromium. Installed on Debian when missing and
 # make runs as root.
-LAB_TOOLS := /usr/sbin/sshd /usr/bin/ssh /usr/bin/tcpdump /usr/sbin/iptables /usr/sbin/ip /usr/bin/ping /usr/bin/pkill /usr/include/pcap.h /usr/bin/chromium \
+LAB_TOOLS := /usr/sbin/sshd /usr/bin/ssh /usr/bin/tcpdump /usr/sbin/iptables /usr/sbin/nft /usr/sbin/ip /usr/bin/ping /usr/bin/pkill /usr/include/pcap.h /usr/bin/chromium \
 	/usr/lib/x86_64-linux-gnu/libdbus-1.a /usr/bin/promtool /usr/bin/prometheus /usr/bin/systemd-analyze /usr/bin/setpriv /usr/sbin/chroot /usr/bin/groff /usr/bin/zsh /usr/bin/fish /usr/bin/curl /usr/sbin/logrotate /usr/bin/man /usr/sbin/setcap
 lab-deps:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -41,7 +41,7 @@ lab-deps:
 		if [ $$missing = 1 ]; then \
 			echo "installing the lab's packages"; \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-				libpcap-dev openssh-server openssh-client tcpdump iptables iproute2 iputils-ping procps chromium \
+				libpcap-dev openssh-server openssh-client tcpdump iptables nftables iproute2 iputils-ping procps chromium \
 				libdbus-1-dev prometheus systemd util-linux coreutils groff-base zsh fish curl logrotate man-db libcap2-bin >/dev/null; \
 		fi; \
 	fi

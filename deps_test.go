@@ -26,6 +26,9 @@ func TestPackageGraph(t *testing.T) {
 		// The kernel witness: facts with no BPF code; the loader sees no analysis.
 		"kernel":       {"github.com/gopacket/", "/capture", "/analyze", "/report", "/metrics", "cilium"},
 		"kernel/probe": {"github.com/gopacket/", "/capture", "/analyze", "/report", "/metrics", "/decode"},
+		// The firewall's rules: the standard library and google/nftables
+		// (with the netlink packages it needs), nothing of the analysis.
+		"kernel/rules": {"github.com/gopacket/", "/capture", "/decode", "/analyze", "/report", "/metrics", "prometheus", "cilium", "/kernel/probe"},
 		"explain":      {"github.com/gopacket/", "/capture", "/report", "/metrics", "prometheus", "/correlate"},
 		"probe":        {"github.com/gopacket/", "/capture", "/decode", "/analyze", "/report", "/metrics", "prometheus"},
 		"pipeline":     {"/report", "/metrics", "prometheus", "/correlate", "gopacket/pcap$", "/live"},

@@ -232,6 +232,10 @@ type Flow struct {
 	// ClientSentAfterClose: the client still sent data after the server's
 	// FIN, so the close took it by surprise.
 	ClientSentAfterClose bool
+	// Dropped is what this host's kernel said about the connection's
+	// packets its firewall dropped with no reset answering them (live
+	// capture with the kernel witness on), nil otherwise.
+	Dropped *kernel.Drops
 }
 
 // Forged is how many of the first Evidence entries point to a forged

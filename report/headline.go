@@ -254,6 +254,9 @@ func VerdictLine(f *analyze.Flow, withDate bool) string {
 	if len(f.Findings) > 0 {
 		s += " [" + f.Findings[0].ID.String() + "]"
 	}
+	if t := ruleTag(f); t != "" {
+		s += " {" + t + "}"
+	}
 	return s
 }
 

@@ -39,7 +39,12 @@ func HTML(w io.Writer, r *Run, meta Meta) error {
 		for i := range f.Resets {
 			r := &f.Resets[i]
 			hf.Resets = append(hf.Resets, htmlReset{R: *r, Evidence: append(evidenceTexts(f, r, len(r.Evidence)), verdictNotes(r)...)})
+			if k := KernelSentence(r.Kernel); k != "" {
+				last := &hf.Resets[len(hf.Resets)-1]
+				last.Evidence = append(last.Evidence, "Kernel witness: "+k)
+			}
 		}
+		hf.Kernel = DropsSentence(f.Dropped)
 		for i := range f.Findings {
 			fd := &f.Findings[i]
 			hf.Findings = append(hf.Findings, htmlFinding{ID: fd.ID.String(), Blame: fd.Blame.String(), Summary: summary(f, fd)})
@@ -82,6 +87,7 @@ type htmlFlow struct {
 	Ladder      svgLadder
 	Resets      []htmlReset
 	Findings    []htmlFinding
+	Kernel      string // what the kernel witness said of the connection's dropped packets
 	Causes      []string
 	NextSteps   []string
 }

@@ -113,6 +113,9 @@ type jsonFlow struct {
 	Midstream    bool            `json:"midstream,omitempty"`
 	Duplicates   int             `json:"duplicates_dropped,omitempty"`
 	Notes        []string        `json:"notes,omitempty"`
+	// KernelDropped: live capture, kernel witness on, packets of the
+	// connection this host's firewall dropped with no reset answering them.
+	KernelDropped *jsonDropped `json:"kernel_dropped,omitempty"`
 }
 
 type jsonInput struct {
@@ -223,6 +226,7 @@ func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
 		Duplicates:   f.Duplicates,
 		Notes:        noteTexts(f.Notes),
 	}
+	jf.KernelDropped = newJSONDropped(f)
 	causes, next := advice(f.Findings)
 	jf.Causes, jf.NextSteps = nonNil(causes), nonNil(next)
 	if multi {

@@ -95,7 +95,13 @@ func mdFlow(b *strings.Builder, f *analyze.Flow) {
 		for _, n := range verdictNotes(r) {
 			fmt.Fprintf(b, "- %s\n", mdText(n))
 		}
+		if k := KernelSentence(r.Kernel); k != "" {
+			fmt.Fprintf(b, "- Kernel witness: %s\n", mdText(k))
+		}
 		b.WriteString("\n")
+	}
+	if d := DropsSentence(f.Dropped); d != "" {
+		fmt.Fprintf(b, "**Kernel witness:** %s\n\n", mdText(d))
 	}
 	if lines := packetLines(f); len(lines) > 0 {
 		b.WriteString("**Packets** (frame numbers as in Wireshark; sequence numbers relative):\n\n```\n")

@@ -314,6 +314,9 @@ func Explain(w io.Writer, f *analyze.Flow, multi bool) error {
 			fmt.Fprintf(&b, "    %s\n", n)
 		}
 	}
+	if d := DropsSentence(f.Dropped); d != "" {
+		fmt.Fprintf(&b, "  Kernel witness: %s\n", d)
+	}
 	if len(f.Findings) > 0 {
 		b.WriteString("  Findings:\n")
 		for i := range f.Findings {

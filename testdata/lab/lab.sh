@@ -847,6 +847,79 @@ case_kernel-fifty() {
 	kernel_witness_stop
 }
 
+# case_firewall-rules: rstsniff live in the server's namespace, kernel
+# witness on, while the server's firewall (iptables-nft and nft) holds one
+# rule per client address, and the client connects from several addresses
+# (ssh -b). truth.txt lists, for each address, the rule the lab wrote for it:
+#   .2 none; .3 iptables INPUT REJECT tcp-reset; .4 iptables INPUT DROP;
+#   .5 fail2ban-style chain f2b-sshd REJECT tcp-reset; .6 a recent rate
+#   limit (REJECT from its 3rd connection in 60 s); .7 nft reject without a
+#   counter; .8 nft reject with a counter (comment "lab: eight"), also
+#   covered by .9's nft drop of 198.51.100.8-198.51.100.9, so .8 may get two
+#   candidates when .9 connects at once.
+# Steps: each address once (.8 and .9 together, .6 four times), then fifty
+# connections at once from .2-.5 and .7-.9. The ruleset is listed with
+# `nft -s list ruleset` before and after (ruleset-before.txt, -after.txt).
+case_firewall-rules() {
+	[ -x "${RSTSNIFF:-}" ] || { echo "lab: firewall-rules needs RSTSNIFF=/path/to/rstsniff" >&2; return 1; }
+	local spid a i
+	for a in 3 4 5 6 7 8 9; do inc ip addr add 198.51.100.$a/24 dev c0 2>/dev/null || true; done
+	start_sshd MaxStartups=200 MaxSessions=200
+	ins iptables -N f2b-sshd
+	ins iptables -A f2b-sshd -s 198.51.100.5/32 -p tcp -j REJECT --reject-with tcp-reset
+	ins iptables -A f2b-sshd -j RETURN
+	ins iptables -A INPUT -p tcp -m multiport --dports 22 -j f2b-sshd
+	ins iptables -A INPUT -s 198.51.100.3/32 -p tcp --dport 22 -j REJECT --reject-with tcp-reset
+	ins iptables -A INPUT -s 198.51.100.4/32 -j DROP
+	ins iptables -A INPUT -s 198.51.100.6/32 -p tcp --dport 22 -m conntrack --ctstate NEW -m recent --name ssh --set
+	ins iptables -A INPUT -s 198.51.100.6/32 -p tcp --dport 22 -m conntrack --ctstate NEW -m recent --name ssh --update --seconds 60 --hitcount 3 -j REJECT --reject-with tcp-reset
+	ins nft add table inet lab
+	ins nft add chain inet lab input '{ type filter hook input priority 10; policy accept; }'
+	ins nft add rule inet lab input ip saddr 198.51.100.7 tcp dport 22 reject with tcp reset
+	ins nft add rule inet lab input ip saddr 198.51.100.8 tcp dport 22 counter reject with tcp reset comment '"lab: eight"'
+	ins nft add rule inet lab input ip saddr 198.51.100.8-198.51.100.9 tcp dport 22 counter drop
+	ins nft -s list ruleset >"$dir/ruleset-before.txt"
+	printf '%s\n' "198.51.100.2 none" "198.51.100.3 filter INPUT reject" "198.51.100.4 filter INPUT drop" \
+		"198.51.100.5 filter f2b-sshd reject" "198.51.100.6 filter INPUT reject after 2" "198.51.100.7 lab input reject uncounted" \
+		"198.51.100.8 lab input reject" "198.51.100.9 lab input drop" >"$dir/truth.txt"
+
+	chmod 777 "$dir"
+	ip netns exec "$S" "$RSTSNIFF" -i s0 --format json --grace 1s >"$dir/server.jsonl" 2>"$dir/server.err" &
+	spid=$!
+	for _ in $(seq 200); do
+		grep -q "live capture on" "$dir/server.err" 2>/dev/null && break
+		sleep 0.05
+	done
+	fw() { client -b "$1" -o ConnectTimeout=2 root@$SRV4 true; }
+	for a in 2 3 4 5 7; do fw 198.51.100.$a; done
+	local pids=() addrs=(2 3 4 5 7 8 9)
+	fw 198.51.100.8 &
+	pids+=($!)
+	fw 198.51.100.9 &
+	pids+=($!)
+	wait "${pids[@]}" || true
+	for i in 1 2 3 4; do fw 198.51.100.6; done
+	sleep 1
+	pids=()
+	for i in $(seq 50); do
+		fw 198.51.100.${addrs[$((i % 7))]} &
+		pids+=($!)
+	done
+	wait "${pids[@]}" || true
+	sleep 2
+	kill -INT $spid
+	local rc=0
+	wait $spid || rc=$?
+	echo "server exit $rc" >"$dir/rstsniff.exit"
+	stop_sshd
+	ins nft -s list ruleset >"$dir/ruleset-after.txt"
+	ins iptables -F INPUT
+	ins iptables -F f2b-sshd
+	ins iptables -X f2b-sshd
+	ins nft delete table inet lab
+	for a in 3 4 5 6 7 8 9; do inc ip addr del 198.51.100.$a/24 dev c0 2>/dev/null || true; done
+}
+
 # --- captured at both ends --------------------------------------------------
 
 # start_both captures in the client namespace (client.pcap) and the server
