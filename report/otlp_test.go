@@ -1,0 +1,138 @@
+package report
+
+import (
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/rstsniff/rstsniff/analyze"
+)
+
+func attrMap(t *testing.T, rec LogRecord) map[string]any {
+	t.Helper()
+	m := map[string]any{}
+	for _, a := range rec.Attrs {
+		if _, dup := m[a.Key]; dup {
+			t.Errorf("attribute %s twice", a.Key)
+		}
+		switch v := a.Value.(type) {
+		case string:
+			if !utf8.ValidString(v) {
+				t.Errorf("%s: invalid UTF-8 %q", a.Key, v)
+			}
+		case int64, float64, bool, []string, []int64:
+		default:
+			t.Errorf("%s: value of type %T", a.Key, v)
+		}
+		m[a.Key] = a.Value
+	}
+	return m
+}
+
+func TestFlowLog(t *testing.T) {
+	t0 := time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC)
+	f := analyze.Flow{ID: 4, Client: netip.MustParseAddrPort("198.51.100.2:51186"), Server: netip.MustParseAddrPort("203.0.113.2:22"),
+		Start: t0, End: t0.Add(time.Second), CommunityID: "1:abc=", Outcome: analyze.OutcomeReset, ClosedBy: analyze.Server,
+		Stage: analyze.StageBanner, EndReset: 5, File: "a\x1b[31m.pcap",
+		ServerBanner: "SSH-2.0-\x1b[31mred\xff",
+		Resets: []analyze.Reset{
+			{Packet: 5, Time: t0, From: analyze.Server, Stage: analyze.StageBanner, Origin: analyze.OriginMiddlebox},
+			{Packet: 7, Time: t0, From: analyze.Client, Stage: analyze.StageBanner, Origin: analyze.OriginEndpoint},
+		},
+		Findings: []analyze.Finding{{ID: analyze.FindResetRace}, {ID: analyze.FindTTLMismatch}},
+	}
+	rec, err := FlowLog(&f, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Severity != SeverityError || rec.Event != LogEventConnection || !rec.Time.Equal(t0) {
+		t.Errorf("severity %v, event %q, time %v", rec.Severity, rec.Event, rec.Time)
+	}
+	if rec.Body != Safe(VerdictLine(&f, true)) {
+		t.Errorf("body %q", rec.Body)
+	}
+	m := attrMap(t, rec)
+	want := map[string]any{
+		"source.ip": "198.51.100.2", "source.port": int64(51186), "destination.ip": "203.0.113.2", "destination.port": int64(22),
+		"network.community_id": "1:abc=", "event.outcome": "failure", "event.kind": "alert", "rule.name": "reset-race",
+		"rstsniff.stage": "banner", "rstsniff.connection_id": int64(4), "rstsniff.sender": "path",
+		"rstsniff.file": Safe(f.File), "ecs.version": ECSVersion,
+	}
+	for k, v := range want {
+		if m[k] != v {
+			t.Errorf("%s = %#v, want %#v", k, m[k], v)
+		}
+	}
+	// From the network: escaped, valid UTF-8 (JSON already replaced the
+	// invalid byte), no terminal escape left.
+	if b, _ := m["rstsniff.server_banner"].(string); !strings.HasPrefix(b, "SSH-2.0-\\u001b[31mred") || strings.ContainsRune(b, 0x1b) {
+		t.Errorf("server banner %q", b)
+	}
+	if _, ok := m["@timestamp"]; ok {
+		t.Error("@timestamp is the record's time, not an attribute")
+	}
+	lists := map[string]any{
+		"rstsniff.findings":        []string{"reset-race", "ttl-mismatch"},
+		"rstsniff.resets.sender":   []string{"path", "client"},
+		"rstsniff.resets.from":     []string{"server", "client"},
+		"rstsniff.resets.packet":   []int64{5, 7},
+		"event.category":           []string{"network"},
+		"rstsniff.resets.strength": nil, // checked for length below
+		"related.ip":               []string{"198.51.100.2", "203.0.113.2"},
+		"rstsniff.resets.stage":    []string{"banner", "banner"},
+		"rstsniff.resets.origin":   []string{"middlebox", "endpoint"},
+	}
+	for k, v := range lists {
+		switch w := v.(type) {
+		case []string:
+			if got, _ := m[k].([]string); !slices.Equal(got, w) {
+				t.Errorf("%s = %#v, want %#v", k, m[k], w)
+			}
+		case []int64:
+			if got, _ := m[k].([]int64); !slices.Equal(got, w) {
+				t.Errorf("%s = %#v, want %#v", k, m[k], w)
+			}
+		default:
+			if got, _ := m[k].([]string); len(got) != 2 {
+				t.Errorf("%s = %#v, want one per reset", k, m[k])
+			}
+		}
+	}
+	// A connection that closed normally with a finding is a warning; one
+	// refused by its server's stack too.
+	g := analyze.Flow{Client: f.Client, Server: f.Server, Outcome: analyze.OutcomeRefused,
+		Resets: []analyze.Reset{{Packet: 2, From: analyze.Server, Origin: analyze.OriginEndpoint}}}
+	if rec, _ := FlowLog(&g, false); rec.Severity != SeverityWarn {
+		t.Errorf("refused: severity %v, want WARN", rec.Severity)
+	} else if m := attrMap(t, rec); m["rstsniff.file"] != nil || m["rule.name"] != nil {
+		t.Errorf("refused: file %v, rule.name %v", m["rstsniff.file"], m["rule.name"])
+	}
+}
+
+func TestSummaryLog(t *testing.T) {
+	t0 := time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC)
+	r := &Run{Inputs: []Input{{Name: "x\x1b.pcap", Frames: 12, End: t0}, {Name: "y.pcap", Frames: 3, End: t0.Add(time.Minute)}}, Tally: &Tally{}}
+	r.Tally.Add(&analyze.Flow{Outcome: analyze.OutcomeReset, Resets: []analyze.Reset{{From: analyze.Server, Origin: analyze.OriginMiddlebox}}})
+	r.Tally.Add(&analyze.Flow{Outcome: analyze.OutcomeClosed})
+	rec := SummaryLog(r)
+	m := attrMap(t, rec)
+	if rec.Event != LogEventSummary || !rec.Time.Equal(t0.Add(time.Minute)) || rec.Severity != SeverityInfo {
+		t.Errorf("event %q, time %v, severity %v", rec.Event, rec.Time, rec.Severity)
+	}
+	for k, v := range map[string]any{"rstsniff.packets": int64(15), "rstsniff.connections": int64(2), "rstsniff.resets": int64(1),
+		"rstsniff.abnormal": int64(1), "rstsniff.outcomes.reset": int64(1), "rstsniff.outcomes.closed": int64(1),
+		"rstsniff.senders.path": int64(1), "event.dataset": "rstsniff.summary"} {
+		if m[k] != v {
+			t.Errorf("%s = %#v, want %#v", k, m[k], v)
+		}
+	}
+	if got, _ := m["rstsniff.inputs"].([]string); !slices.Equal(got, []string{Safe("x\x1b.pcap"), "y.pcap"}) {
+		t.Errorf("inputs %#v", m["rstsniff.inputs"])
+	}
+	if rec.Body == "" || rec.Body[len(rec.Body)-1] == '\n' {
+		t.Errorf("body %q", rec.Body)
+	}
+}
