@@ -21,7 +21,6 @@ package otlp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -139,7 +138,8 @@ type Sender struct {
 	// A request carries the records numbered below flightEnd; evicted of
 	// them were pushed out of the queue meanwhile.
 	flightEnd, evicted uint64
-	failing            bool // the last request failed (the export goroutine's)
+	failing            bool  // the last request failed (the export goroutine's)
+	lastErr            error // why the flush at Close gave up
 
 	wake    chan struct{} // a batch is full
 	closing chan struct{} // Close was called
@@ -245,8 +245,8 @@ func (s *Sender) Sent() uint64 {
 }
 
 // Close sends what is held, trying each batch once more, until ctx ends;
-// what is left then is dropped and counted. Records emitted after Close
-// are dropped and counted too.
+// what is left then is dropped and counted, and the error says why.
+// Records emitted after Close are dropped and counted too.
 func (s *Sender) Close(ctx context.Context) error {
 	if s == nil {
 		return nil
@@ -264,12 +264,10 @@ func (s *Sender) Close(ctx context.Context) error {
 	close(s.closing)
 	<-s.done
 	s.cancel()
-	err := s.provider.Shutdown(ctx)
-	if e := s.exporter.Shutdown(ctx); err == nil {
-		err = e
-	}
-	if err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
-		return fmt.Errorf("otlp: %v", err)
+	s.provider.Shutdown(ctx)
+	s.exporter.Shutdown(ctx)
+	if s.lastErr != nil {
+		return fmt.Errorf("otlp: records left unsent at exit: %w", s.lastErr)
 	}
 	return nil
 }
@@ -422,6 +420,7 @@ func (s *Sender) flush() {
 		}
 		s.settle(err == nil, len(batch))
 		if err != nil {
+			s.lastErr = err
 			s.dropAll()
 			return
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -78,10 +79,12 @@ func (k *otlpSink) close(r *report.Run) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), otlpFlush)
 	defer cancel()
-	if err := k.s.Close(ctx); err != nil {
-		k.warn(err.Error())
-	}
+	err := k.s.Close(ctx)
 	if n := k.s.Dropped(); n > 0 {
-		k.warn(fmt.Sprintf("OTLP: %d record%s not delivered to %s (%d delivered)", n, plural(int(n)), k.target, k.s.Sent()))
+		why := ""
+		if err != nil {
+			why = ": " + strings.TrimPrefix(err.Error(), "otlp: ")
+		}
+		k.warn(fmt.Sprintf("OTLP: %d record%s not delivered to %s (%d delivered)%s", n, plural(int(n)), k.target, k.s.Sent(), why))
 	}
 }
