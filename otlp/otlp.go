@@ -192,7 +192,9 @@ func New(ctx context.Context, cfg Config) (*Sender, error) {
 	s := &Sender{cfg: cfg, exporter: exp, ring: make([]sdklog.Record, cfg.Queue),
 		wake: make(chan struct{}, 1), closing: make(chan struct{}), done: make(chan struct{})}
 	s.run, s.cancel = context.WithCancel(context.Background())
-	s.provider = sdklog.NewLoggerProvider(sdklog.WithResource(res), sdklog.WithProcessor(queueProcessor{s}))
+	s.provider = sdklog.NewLoggerProvider(sdklog.WithResource(res), sdklog.WithProcessor(queueProcessor{s}),
+		// report's attribute names are unique: no deduplication to pay for.
+		sdklog.WithAllowKeyDuplication())
 	s.logger = s.provider.Logger("github.com/rstsniff/rstsniff", log.WithInstrumentationVersion(cfg.Version))
 	go s.loop()
 	return s, nil

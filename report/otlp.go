@@ -1,12 +1,10 @@
 package report
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"math"
+	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rstsniff/rstsniff/analyze"
@@ -64,21 +62,12 @@ const (
 // ended it) and one list per reset property (rstsniff.resets.sender,
 // .strength, .from, .origin, .stage, .packet), in the order of the resets.
 // multi names the capture file (rstsniff.file), as for ECS.
-func FlowLog(f *analyze.Flow, multi bool) (LogRecord, error) {
+func FlowLog(f *analyze.Flow, multi bool) LogRecord {
 	rec := LogRecord{Time: f.Start, Severity: flowSeverity(f), Event: LogEventConnection,
 		Body: Safe(VerdictLine(f, true))}
-	// The ECS writer is the one mapping of a flow to ECS names; its first
-	// line is the connection's document (the others are its resets').
-	var buf bytes.Buffer
-	if err := ECS(&buf, f, multi); err != nil {
-		return rec, err
-	}
-	line, _, _ := bytes.Cut(buf.Bytes(), []byte("\n"))
-	attrs, err := flattenJSON(line)
-	if err != nil {
-		return rec, fmt.Errorf("report: flattening the ECS document: %v", err)
-	}
-	rec.Attrs = attrs
+	// ecsConnection is the one mapping of a flow to ECS names.
+	doc, _ := ecsConnection(f, multi)
+	rec.Attrs = ecsAttrs(&doc, make([]LogAttr, 0, 64))
 	if len(f.Findings) > 0 {
 		rec.Attrs = append(rec.Attrs, LogAttr{"rule.name", f.Findings[0].ID.String()})
 	}
@@ -99,7 +88,7 @@ func FlowLog(f *analyze.Flow, multi bool) (LogRecord, error) {
 			LogAttr{"rstsniff.resets.from", from}, LogAttr{"rstsniff.resets.origin", origin},
 			LogAttr{"rstsniff.resets.stage", stage}, LogAttr{"rstsniff.resets.packet", packet})
 	}
-	return rec, nil
+	return rec
 }
 
 // flowSeverity: ERROR when a reset was not sent by the stack whose
@@ -164,86 +153,84 @@ func SummaryLog(r *Run) LogRecord {
 	return rec
 }
 
-// flattenJSON turns one JSON object into attributes with dotted names, in
-// the order of the object's keys (sorted at each level). @timestamp is
-// left out: it is the record's own time. Arrays of strings or of whole
-// numbers become lists; other arrays are left out (ECS documents here
-// have none).
-func flattenJSON(doc []byte) ([]LogAttr, error) {
-	d := json.NewDecoder(bytes.NewReader(doc))
-	d.UseNumber()
-	var m map[string]any
-	if err := d.Decode(&m); err != nil {
-		return nil, err
-	}
-	var out []LogAttr
-	flatten(&out, "", m)
-	return out, nil
+// ecsField is a leaf of the ECS document: the field indexes that lead to
+// it from ecsDoc, its dotted name (from the json tags), and whether its
+// tag says omitempty.
+type ecsField struct {
+	path      []int
+	key       string
+	omitempty bool
 }
 
-func flatten(out *[]LogAttr, prefix string, m map[string]any) {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if prefix == "" && k == "@timestamp" {
+// ecsFields lists ecsDoc's leaves in the order of the struct, but for
+// @timestamp (the record's own time).
+var ecsFields = sync.OnceValue(func() []ecsField { return planFields(reflect.TypeFor[ecsDoc](), "", nil) })
+
+func planFields(t reflect.Type, prefix string, path []int) []ecsField {
+	var out []ecsField
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		name, opts, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if name == "" || name == "-" || prefix == "" && name == "@timestamp" {
 			continue
 		}
-		name := prefix + k
-		switch v := m[k].(type) {
-		case map[string]any:
-			flatten(out, name+".", v)
-		case string:
-			*out = append(*out, LogAttr{name, Safe(v)})
-		case bool:
-			*out = append(*out, LogAttr{name, v})
-		case json.Number:
-			*out = append(*out, LogAttr{name, number(v)})
-		case []any:
-			if a, ok := list(v); ok {
-				*out = append(*out, LogAttr{name, a})
+		p := append(slices.Clone(path), i)
+		ft := sf.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if ft.Kind() == reflect.Struct {
+			out = append(out, planFields(ft, prefix+name+".", p)...)
+			continue
+		}
+		out = append(out, ecsField{p, prefix + name, strings.Contains(opts, "omitempty")})
+	}
+	return out
+}
+
+// ecsAttrs flattens an ECS document to attributes, leaving out what JSON
+// would (nil pointers, empty omitempty fields): the same names and values
+// as --format ecs, without encoding JSON.
+func ecsAttrs(doc *ecsDoc, out []LogAttr) []LogAttr {
+	root := reflect.ValueOf(doc).Elem()
+next:
+	for _, f := range ecsFields() {
+		v := root
+		for _, i := range f.path {
+			if v.Kind() == reflect.Pointer {
+				if v.IsNil() {
+					continue next
+				}
+				v = v.Elem()
+			}
+			v = v.Field(i)
+		}
+		if v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				continue
+			}
+			v = v.Elem()
+		} else if f.omitempty && v.IsZero() {
+			continue
+		}
+		switch v.Kind() {
+		case reflect.String:
+			out = append(out, LogAttr{f.key, Safe(v.String())})
+		case reflect.Bool:
+			out = append(out, LogAttr{f.key, v.Bool()})
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			out = append(out, LogAttr{f.key, v.Int()})
+		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+			out = append(out, LogAttr{f.key, int64(v.Uint())})
+		case reflect.Slice:
+			if v.Type().Elem().Kind() == reflect.String {
+				ss := make([]string, v.Len())
+				for i := range ss {
+					ss[i] = Safe(v.Index(i).String())
+				}
+				out = append(out, LogAttr{f.key, ss})
 			}
 		}
 	}
-}
-
-// number is a JSON number as an int64 when it is whole, else a float64.
-func number(n json.Number) any {
-	if i, err := n.Int64(); err == nil {
-		return i
-	}
-	f, err := n.Float64()
-	if err != nil || math.IsInf(f, 0) {
-		return n.String()
-	}
-	return f
-}
-
-// list is a JSON array of strings or of whole numbers as a list; an
-// empty array is an empty list of strings.
-func list(v []any) (any, bool) {
-	ss, is := make([]string, 0, len(v)), make([]int64, 0, len(v))
-	for _, e := range v {
-		switch e := e.(type) {
-		case string:
-			ss = append(ss, Safe(e))
-		case json.Number:
-			i, err := e.Int64()
-			if err != nil {
-				return nil, false
-			}
-			is = append(is, i)
-		default:
-			return nil, false
-		}
-	}
-	switch {
-	case len(ss) > 0 && len(is) > 0:
-		return nil, false
-	case len(is) > 0:
-		return is, true
-	}
-	return ss, true
+	return out
 }

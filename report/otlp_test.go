@@ -1,7 +1,10 @@
 package report
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -44,10 +47,7 @@ func TestFlowLog(t *testing.T) {
 		},
 		Findings: []analyze.Finding{{ID: analyze.FindResetRace}, {ID: analyze.FindTTLMismatch}},
 	}
-	rec, err := FlowLog(&f, true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := FlowLog(&f, true)
 	if rec.Severity != SeverityError || rec.Event != LogEventConnection || !rec.Time.Equal(t0) {
 		t.Errorf("severity %v, event %q, time %v", rec.Severity, rec.Event, rec.Time)
 	}
@@ -105,7 +105,7 @@ func TestFlowLog(t *testing.T) {
 	// refused by its server's stack too.
 	g := analyze.Flow{Client: f.Client, Server: f.Server, Outcome: analyze.OutcomeRefused,
 		Resets: []analyze.Reset{{Packet: 2, From: analyze.Server, Origin: analyze.OriginEndpoint}}}
-	if rec, _ := FlowLog(&g, false); rec.Severity != SeverityWarn {
+	if rec := FlowLog(&g, false); rec.Severity != SeverityWarn {
 		t.Errorf("refused: severity %v, want WARN", rec.Severity)
 	} else if m := attrMap(t, rec); m["rstsniff.file"] != nil || m["rule.name"] != nil {
 		t.Errorf("refused: file %v, rule.name %v", m["rstsniff.file"], m["rule.name"])
@@ -134,5 +134,78 @@ func TestSummaryLog(t *testing.T) {
 	}
 	if rec.Body == "" || rec.Body[len(rec.Body)-1] == '\n' {
 		t.Errorf("body %q", rec.Body)
+	}
+}
+
+// flat flattens a decoded JSON object to dotted names.
+func flat(out map[string]any, prefix string, m map[string]any) {
+	for k, v := range m {
+		if sub, ok := v.(map[string]any); ok {
+			flat(out, prefix+k+".", sub)
+		} else {
+			out[prefix+k] = v
+		}
+	}
+}
+
+// TestFlowLogIsTheECSDocument: the record's ECS attributes are the fields
+// of --format ecs's connection document, name for name and value for
+// value (the attributes walk the document's struct, the ECS output
+// encodes it).
+func TestFlowLogIsTheECSDocument(t *testing.T) {
+	t0 := time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC)
+	flows := []analyze.Flow{
+		{Client: netip.MustParseAddrPort("198.51.100.2:51186"), Server: netip.MustParseAddrPort("203.0.113.2:22"), Outcome: analyze.OutcomeReset,
+			ClosedBy: analyze.Server, Stage: analyze.StageKex, ClientBanner: "SSH-2.0-x\x1b]0;", History: "ShAdR", ConnState: "RSTR",
+			Resets: []analyze.Reset{{Packet: 5, From: analyze.Server, Origin: analyze.OriginMiddlebox}}, Findings: []analyze.Finding{{ID: analyze.FindResetRace}}},
+		{Client: netip.MustParseAddrPort("[2001:db8:1::2]:40000"), Server: netip.MustParseAddrPort("[2001:db8:2::2]:22"), Outcome: analyze.OutcomeTimeout, File: "b.pcap"},
+	}
+	for i := range flows {
+		f := &flows[i]
+		f.ID, f.Start, f.End, f.CommunityID = i+1, t0, t0, "1:x="
+		var b bytes.Buffer
+		if err := ECS(&b, f, true); err != nil {
+			t.Fatal(err)
+		}
+		line, _, _ := bytes.Cut(b.Bytes(), []byte("\n"))
+		var doc map[string]any
+		if err := json.Unmarshal(line, &doc); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]any{}
+		flat(want, "", doc)
+		delete(want, "@timestamp")
+		got := map[string]any{}
+		for _, a := range FlowLog(f, true).Attrs {
+			switch v := a.Value.(type) {
+			case int64:
+				got[a.Key] = float64(v)
+			case string:
+				got[a.Key] = v
+				if w, ok := want[a.Key].(string); ok && Safe(w) == v {
+					got[a.Key] = w // escaped for OTLP, as JSON escapes for JSON
+				}
+			case []string:
+				l := []any{}
+				for _, s := range v {
+					l = append(l, s)
+				}
+				got[a.Key] = l
+			case []int64:
+				continue // rstsniff.resets.packet: not in the ECS document
+			default:
+				got[a.Key] = v
+			}
+		}
+		for k, v := range want {
+			if !reflect.DeepEqual(got[k], v) {
+				t.Errorf("flow %d: %s = %#v, the ECS document has %#v", i, k, got[k], v)
+			}
+		}
+		for k := range got {
+			if _, ok := want[k]; !ok && !strings.HasPrefix(k, "rstsniff.resets.") && k != "rule.name" && k != "rstsniff.sender" {
+				t.Errorf("flow %d: %s is not in the ECS document", i, k)
+			}
+		}
 	}
 }

@@ -60,12 +60,7 @@ func (k *otlpSink) flow(f *analyze.Flow) {
 	if k == nil || !f.Notable() {
 		return
 	}
-	rec, err := report.FlowLog(f, k.multi)
-	if err != nil {
-		k.warn(fmt.Sprintf("OTLP: connection %d: %v", f.ID, err))
-		return
-	}
-	k.s.Emit(rec)
+	k.s.Emit(report.FlowLog(f, k.multi))
 }
 
 // close sends the summary (r, when the run got that far), flushes and
