@@ -59,7 +59,7 @@ const (
 // connection document flattened to dotted names (source.ip,
 // network.community_id, event.outcome, rstsniff.stage...), then rule.name
 // (the first finding), rstsniff.sender (who really sent the reset that
-// ended it) and one list per reset property (rstsniff.resets.sender,
+// ended it) and one list per reset property (rstsniff.reset.sender,
 // .strength, .from, .origin, .stage, .packet), in the order of the resets.
 // multi names the capture file (rstsniff.file), as for ECS.
 func FlowLog(f *analyze.Flow, multi bool) LogRecord {
@@ -84,9 +84,9 @@ func FlowLog(f *analyze.Flow, multi bool) LogRecord {
 			origin[i], stage[i], packet[i] = r.Origin.String(), r.Stage.String(), int64(r.Packet)
 		}
 		rec.Attrs = append(rec.Attrs,
-			LogAttr{"rstsniff.resets.sender", sender}, LogAttr{"rstsniff.resets.strength", strength},
-			LogAttr{"rstsniff.resets.from", from}, LogAttr{"rstsniff.resets.origin", origin},
-			LogAttr{"rstsniff.resets.stage", stage}, LogAttr{"rstsniff.resets.packet", packet})
+			LogAttr{"rstsniff.reset.sender", sender}, LogAttr{"rstsniff.reset.strength", strength},
+			LogAttr{"rstsniff.reset.from", from}, LogAttr{"rstsniff.reset.origin", origin},
+			LogAttr{"rstsniff.reset.stage", stage}, LogAttr{"rstsniff.reset.packet", packet})
 	}
 	return rec
 }

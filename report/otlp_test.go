@@ -75,15 +75,15 @@ func TestFlowLog(t *testing.T) {
 		t.Error("@timestamp is the record's time, not an attribute")
 	}
 	lists := map[string]any{
-		"rstsniff.findings":        []string{"reset-race", "ttl-mismatch"},
-		"rstsniff.resets.sender":   []string{"path", "client"},
-		"rstsniff.resets.from":     []string{"server", "client"},
-		"rstsniff.resets.packet":   []int64{5, 7},
-		"event.category":           []string{"network"},
-		"rstsniff.resets.strength": nil, // checked for length below
-		"related.ip":               []string{"198.51.100.2", "203.0.113.2"},
-		"rstsniff.resets.stage":    []string{"banner", "banner"},
-		"rstsniff.resets.origin":   []string{"middlebox", "endpoint"},
+		"rstsniff.findings":       []string{"reset-race", "ttl-mismatch"},
+		"rstsniff.reset.sender":   []string{"path", "client"},
+		"rstsniff.reset.from":     []string{"server", "client"},
+		"rstsniff.reset.packet":   []int64{5, 7},
+		"event.category":          []string{"network"},
+		"rstsniff.reset.strength": nil, // checked for length below
+		"related.ip":              []string{"198.51.100.2", "203.0.113.2"},
+		"rstsniff.reset.stage":    []string{"banner", "banner"},
+		"rstsniff.reset.origin":   []string{"middlebox", "endpoint"},
 	}
 	for k, v := range lists {
 		switch w := v.(type) {
@@ -192,7 +192,7 @@ func TestFlowLogIsTheECSDocument(t *testing.T) {
 				}
 				got[a.Key] = l
 			case []int64:
-				continue // rstsniff.resets.packet: not in the ECS document
+				continue // rstsniff.reset.packet: not in the ECS document
 			default:
 				got[a.Key] = v
 			}
@@ -203,8 +203,35 @@ func TestFlowLogIsTheECSDocument(t *testing.T) {
 			}
 		}
 		for k := range got {
-			if _, ok := want[k]; !ok && !strings.HasPrefix(k, "rstsniff.resets.") && k != "rule.name" && k != "rstsniff.sender" {
+			if _, ok := want[k]; !ok && !strings.HasPrefix(k, "rstsniff.reset.") && k != "rule.name" && k != "rstsniff.sender" {
 				t.Errorf("flow %d: %s is not in the ECS document", i, k)
+			}
+		}
+	}
+}
+
+// TestLogKeysNest: no attribute is both a value and the parent of others
+// (rstsniff.resets and rstsniff.resets.sender, say), in a record or across
+// the two kinds: Elasticsearch maps dotted names to objects and rejects a
+// document whose field is a number in one place and an object in another.
+func TestLogKeysNest(t *testing.T) {
+	t0 := time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC)
+	f := analyze.Flow{Client: netip.MustParseAddrPort("198.51.100.2:51186"), Server: netip.MustParseAddrPort("203.0.113.2:22"),
+		Start: t0, End: t0, Outcome: analyze.OutcomeReset, EndReset: 5, File: "a.pcap",
+		Resets:   []analyze.Reset{{Packet: 5, From: analyze.Server, Origin: analyze.OriginMiddlebox}},
+		Findings: []analyze.Finding{{ID: analyze.FindResetRace}}}
+	r := &Run{Inputs: []Input{{Name: "a.pcap"}}, Tally: &Tally{}}
+	r.Tally.Add(&f)
+	var keys []string
+	for _, rec := range []LogRecord{FlowLog(&f, true), SummaryLog(r)} {
+		for _, a := range rec.Attrs {
+			keys = append(keys, a.Key)
+		}
+	}
+	for _, k := range keys {
+		for _, l := range keys {
+			if strings.HasPrefix(l, k+".") {
+				t.Errorf("%s is a value and the parent of %s", k, l)
 			}
 		}
 	}

@@ -362,8 +362,8 @@ func TestOTLPCollector(t *testing.T) {
 		if len(findings) > 0 && r.attrs["rule.name"] != findings[0] {
 			t.Errorf("%s: rule.name %v, want %s", key, r.attrs["rule.name"], findings[0])
 		}
-		if len(strengths) > 0 && !slices.Equal(strs(r.attrs["rstsniff.resets.strength"]), strengths) {
-			t.Errorf("%s: strengths %v, want %v", key, r.attrs["rstsniff.resets.strength"], strengths)
+		if len(strengths) > 0 && !slices.Equal(strs(r.attrs["rstsniff.reset.strength"]), strengths) {
+			t.Errorf("%s: strengths %v, want %v", key, r.attrs["rstsniff.reset.strength"], strengths)
 		}
 		if r.severity != "WARN" && r.severity != "ERROR" {
 			t.Errorf("%s: severity %q", key, r.severity)
