@@ -43,6 +43,9 @@ func otelcolBinary(t *testing.T) string {
 	}
 	otelcol.once.Do(func() {
 		if p := os.Getenv("RSTSNIFF_OTELCOL"); p != "" {
+			if !filepath.IsAbs(p) {
+				p = filepath.Join("../..", p) // from the top of the repository
+			}
 			otelcol.path = p
 			return
 		}
