@@ -111,7 +111,7 @@ func TestRecordsArrive(t *testing.T) {
 	s.Emit(report.LogRecord{Time: time.Unix(1700000000, 5), Severity: report.SeverityError, Event: report.LogEventConnection, Body: "forged",
 		Attrs: []report.LogAttr{{Key: "source.ip", Value: "198.51.100.2"}, {Key: "source.port", Value: int64(51186)},
 			{Key: "rstsniff.forged", Value: true}, {Key: "rstsniff.findings", Value: []string{"reset-race", "ttl-mismatch"}},
-			{Key: "rstsniff.resets.packet", Value: []int64{5, 7}}, {Key: "x.ratio", Value: 0.5}}})
+			{Key: "rstsniff.reset.packet", Value: []int64{5, 7}}, {Key: "x.ratio", Value: 0.5}}})
 	s.Emit(report.LogRecord{Severity: report.SeverityInfo, Event: report.LogEventSummary, Body: "summary"})
 	if err := s.Close(context.Background()); err != nil {
 		t.Fatal(err)
@@ -147,7 +147,7 @@ func TestRecordsArrive(t *testing.T) {
 	if !slices.Equal(findings, []string{"reset-race", "ttl-mismatch"}) {
 		t.Errorf("findings %v", findings)
 	}
-	if n := len(a["rstsniff.resets.packet"].GetArrayValue().GetValues()); n != 2 {
+	if n := len(a["rstsniff.reset.packet"].GetArrayValue().GetValues()); n != 2 {
 		t.Errorf("%d packets", n)
 	}
 	if got := c.bodies(); !slices.Equal(got, []string{"forged", "summary"}) {
