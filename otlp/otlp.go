@@ -72,6 +72,11 @@ type Config struct {
 	// Backoff is the first wait before a failed batch is tried again
 	// (doubling up to 5 s); 0 means 500 ms.
 	Backoff time.Duration
+	// Wait makes Emit wait for room in a full queue while the endpoint
+	// takes records (reading files: none is lost to the reader's speed).
+	// While it fails, and always without Wait (a live capture), the
+	// oldest records are dropped instead.
+	Wait bool
 }
 
 // Configured reports whether records are to be sent: an endpoint is given
@@ -138,7 +143,9 @@ type Sender struct {
 	// A request carries the records numbered below flightEnd; evicted of
 	// them were pushed out of the queue meanwhile.
 	flightEnd, evicted uint64
-	failing            bool  // the last request failed (the export goroutine's)
+	failing            bool // the last request failed (the export goroutine's)
+	refused            bool // the last request failed (under mu, for push)
+	room               sync.Cond
 	lastErr            error // why the flush at Close gave up
 
 	wake    chan struct{} // a batch is full
@@ -191,6 +198,7 @@ func New(ctx context.Context, cfg Config) (*Sender, error) {
 	}
 	s := &Sender{cfg: cfg, exporter: exp, ring: make([]sdklog.Record, cfg.Queue),
 		wake: make(chan struct{}, 1), closing: make(chan struct{}), done: make(chan struct{})}
+	s.room.L = &s.mu
 	s.run, s.cancel = context.WithCancel(context.Background())
 	s.provider = sdklog.NewLoggerProvider(sdklog.WithResource(res), sdklog.WithProcessor(queueProcessor{s}),
 		// report's attribute names are unique: no deduplication to pay for.
@@ -260,6 +268,7 @@ func (s *Sender) Close(ctx context.Context) error {
 		return nil
 	}
 	s.closed = true
+	s.room.Broadcast()
 	s.mu.Unlock()
 	stop := context.AfterFunc(ctx, s.cancel)
 	defer stop()
@@ -285,6 +294,18 @@ func (s *Sender) push(r sdklog.Record) {
 		return
 	}
 	q := len(s.ring)
+	for s.cfg.Wait && s.n == q && !s.refused && !s.closed {
+		select {
+		case s.wake <- struct{}{}: // a full queue is a batch to send now
+		default:
+		}
+		s.room.Wait()
+	}
+	if s.closed {
+		s.mu.Unlock()
+		s.dropped.Add(1)
+		return
+	}
 	if s.n == q {
 		s.ring[s.head] = sdklog.Record{}
 		s.head = (s.head + 1) % q
@@ -332,6 +353,8 @@ func (s *Sender) peek(max int) []sdklog.Record {
 func (s *Sender) settle(ok bool, k int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.room.Broadcast()
+	s.refused = !ok
 	if ok {
 		s.sent.Add(uint64(k))
 		q := len(s.ring)

@@ -29,6 +29,7 @@ type collector struct {
 	headers  []http.Header
 	status   atomic.Int32
 	requests atomic.Int32
+	delay    atomic.Int64 // before answering
 }
 
 func newCollector(t *testing.T) *collector {
@@ -36,6 +37,7 @@ func newCollector(t *testing.T) *collector {
 	c.status.Store(200)
 	c.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c.requests.Add(1)
+		time.Sleep(time.Duration(c.delay.Load()))
 		body, _ := io.ReadAll(r.Body)
 		if st := int(c.status.Load()); st != 200 {
 			w.WriteHeader(st)
@@ -264,5 +266,55 @@ func TestConfigured(t *testing.T) {
 	}
 	if got := Target("http://192.0.2.2:4318"); got != "http://192.0.2.2:4318/v1/logs" {
 		t.Errorf("target %s", got)
+	}
+}
+
+// With Wait, a full queue holds Emit back while the endpoint takes records
+// (a slow one here): nothing is dropped. Without it, the oldest go.
+func TestWaitWhileTaken(t *testing.T) {
+	for _, wait := range []bool{true, false} {
+		c := newCollector(t)
+		c.delay.Store(int64(20 * time.Millisecond))
+		s, err := New(context.Background(), Config{Endpoint: c.srv.URL, Queue: 4, Batch: 2, Interval: time.Hour, Wait: wait})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 40 {
+			s.Emit(record(i))
+		}
+		s.Close(context.Background())
+		got := len(c.bodies())
+		if wait && (got != 40 || s.Dropped() != 0) || !wait && (s.Dropped() == 0 || got+int(s.Dropped()) != 40) {
+			t.Errorf("wait %v: received %d, dropped %d of 40", wait, got, s.Dropped())
+		}
+	}
+}
+
+// With Wait, an endpoint that fails does not hold Emit back: past the
+// first failure the oldest records are dropped as without it.
+func TestWaitNotWhileFailing(t *testing.T) {
+	c := newCollector(t)
+	c.status.Store(500)
+	s, err := New(context.Background(), Config{Endpoint: c.srv.URL, Queue: 4, Batch: 2, Interval: time.Hour, Wait: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		for i := range 40 {
+			s.Emit(record(i))
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Emit held back by a failing endpoint")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	s.Close(ctx)
+	if s.Dropped() != 40 {
+		t.Errorf("dropped %d of 40", s.Dropped())
 	}
 }
