@@ -231,8 +231,8 @@ func TestRetryOn503(t *testing.T) {
 	c.status.Store(200)
 	waitFor(t, "the record sent", func() bool { return s.Sent() == 1 })
 	s.Close(context.Background())
-	if errs.Load() != 0 || c.requests.Load() != 2 {
-		t.Errorf("%d failures reported, %d requests: want 0, 2", errs.Load(), c.requests.Load())
+	if errs.Load() != 0 || c.requests.Load() < 2 {
+		t.Errorf("%d failures reported, %d requests: want none, and a second try", errs.Load(), c.requests.Load())
 	}
 }
 
