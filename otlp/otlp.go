@@ -21,6 +21,7 @@ package otlp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -46,6 +47,9 @@ const (
 	// maxBackoff bounds the wait between two tries of a batch while the
 	// endpoint is away, so that records flow again soon after it is back.
 	maxBackoff = 5 * time.Second
+	// stall is how long a request may take before Config.Wait stops
+	// waiting for it.
+	stall = 2 * time.Second
 )
 
 // Config says where to send and how much to hold. The zero value sends to
@@ -125,6 +129,9 @@ func logsURL(endpoint string) (string, error) {
 	}
 	return u.String(), nil
 }
+
+// errTimeout is why Close gave up when its context ended first.
+var errTimeout = errors.New("no answer before the deadline")
 
 // Sender sends log records. Its methods are safe for concurrent use; the
 // zero value is invalid: construct it with New. A nil *Sender does nothing.
@@ -410,13 +417,23 @@ func (s *Sender) drain() bool {
 		if len(batch) == 0 {
 			return true
 		}
+		// A request that hangs (an endpoint that drops packets: the
+		// exporter tries for up to 30 s) counts as failing for Emit
+		// after stall, so that a file read does not wait for it.
+		slow := time.AfterFunc(stall, func() {
+			s.mu.Lock()
+			s.refused = true
+			s.room.Broadcast()
+			s.mu.Unlock()
+		})
 		err := s.exporter.Export(s.run, batch)
+		slow.Stop()
 		s.settle(err == nil, len(batch))
 		if err == nil {
 			s.failing, wait = false, s.cfg.Backoff
 			continue
 		}
-		if !s.failing {
+		if !s.failing && s.run.Err() == nil { // not Close giving up
 			s.failing = true
 			if s.cfg.OnError != nil {
 				s.cfg.OnError(err)
@@ -446,6 +463,9 @@ func (s *Sender) flush() {
 		s.settle(err == nil, len(batch))
 		if err != nil {
 			s.lastErr = err
+			if s.run.Err() != nil {
+				s.lastErr = errTimeout
+			}
 			s.dropAll()
 			return
 		}

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -316,5 +317,44 @@ func TestWaitNotWhileFailing(t *testing.T) {
 	s.Close(ctx)
 	if s.Dropped() != 40 {
 		t.Errorf("dropped %d of 40", s.Dropped())
+	}
+}
+
+// With Wait, an endpoint that takes a request and never answers (packets
+// dropped) holds Emit back only for a while (stall), not for the
+// exporter's whole retry time.
+func TestWaitNotForAHangingRequest(t *testing.T) {
+	hang := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(hang)
+	var errs atomic.Int32
+	s, err := New(context.Background(), Config{Endpoint: srv.URL, Queue: 4, Batch: 2, Interval: time.Hour, Wait: true,
+		OnError: func(error) { errs.Add(1) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		for i := range 40 {
+			s.Emit(record(i))
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Emit held back by a request that never ends")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	err = s.Close(ctx)
+	if s.Dropped() != 40 || err == nil || !strings.Contains(err.Error(), "no answer before the deadline") || errs.Load() != 0 {
+		t.Errorf("dropped %d of 40, Close: %v, %d errors reported", s.Dropped(), err, errs.Load())
 	}
 }
