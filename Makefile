@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/rstsniff
 
-.PHONY: build demo test lab-deps build-deps check bench fuzz generate-bpf release release-deps release-arm64-deps deb
+.PHONY: build demo test lab-deps build-deps check bench fuzz generate-bpf release release-deps release-arm64-deps deb otelcol otel-validate
 
 build:
 	@[ -e /usr/include/pcap.h ] || { echo "rstsniff needs libpcap's headers: apt-get install libpcap-dev (make does it when run as root)"; exit 1; }
@@ -20,6 +20,7 @@ test: lab-deps check
 	@# The readers' goroutines, under the race detector (a few seconds).
 	$(GO) test -count=1 -race ./capture
 	$(GO) test -count=1 -race ./probe
+	$(GO) test -count=1 -race ./otlp
 	$(GO) test -count=1 -race -run 'TestPacketTimeInOrder|TestWallClockAsJudged|TestRunStops|TestMatch' ./pipeline
 	$(GO) test -count=1 -race -run 'TestExitCodes|TestTcpdumpFlags|TestStdin|TestTruncatedInput|TestParallelSameAsSerial|TestBrokenInputs|TestSameVerdictsWhateverTheWrapping|TestCutEveryCapture' ./cmd/rstsniff
 
@@ -52,6 +53,21 @@ bench: build
 	bash bench/run.sh
 	$(GO) test -run '^$$' -bench . -benchmem ./decode ./analyze
 	$(GO) test -run '^$$' -bench Connection -benchmem ./cmd/rstsniff
+	@# --otlp off, to a collector, to none (unreachable): the same speed.
+	$(GO) test -run '^$$' -bench OTLP -benchtime 3x ./cmd/rstsniff
+
+# The OpenTelemetry Collector of the OTLP tests, built from upstream modules
+# (deploy/otel, a Go module of its own): the OTLP receiver and the file
+# exporter. go test builds it too (once per change, in the temporary
+# directory); RSTSNIFF_OTELCOL=bin/rstsniff-otelcol reuses this one.
+otelcol:
+	cd deploy/otel && $(GO) build -o ../../bin/rstsniff-otelcol .
+
+# deploy/otel/collector.yaml (OTLP in; Elasticsearch, Loki, Kafka out)
+# checked by the collector's own validate, with those exporters built in.
+otel-validate:
+	cd deploy/otel && $(GO) build -tags full -o ../../bin/rstsniff-otelcol-full .
+	bin/rstsniff-otelcol-full validate --config=deploy/otel/collector.yaml
 
 # Fuzz every byte parser for FUZZTIME each (make test replays the committed
 # corpus in testdata/fuzz). New findings land in testdata/fuzz too.

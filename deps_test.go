@@ -37,6 +37,13 @@ func TestPackageGraph(t *testing.T) {
 		// neither captures nor speaks.
 		"runcmd":        {"github.com/gopacket/", "/capture", "/report", "/metrics", "prometheus", "cilium", "/runner", "/pipeline"},
 		"runcmd/runner": {"github.com/gopacket/", "/capture", "/report", "/metrics", "prometheus", "/pipeline", "/kernel/probe"},
+		// OTLP export carries report's words; it reads no packets and serves
+		// no metrics.
+		"otlp": {"github.com/gopacket/", "/capture", "/pipeline", "/metrics", "prometheus"},
+	}
+	// The OpenTelemetry SDK stays in package otlp (and the binary).
+	for _, pkg := range []string{"analyze", "pipeline", "report", "metrics"} {
+		forbidden[pkg] = append(forbidden[pkg], "go.opentelemetry.io/")
 	}
 	for pkg, bad := range forbidden {
 		out, err := exec.Command("go", "list", "-deps", "./"+pkg).CombinedOutput()

@@ -104,13 +104,42 @@ type ecsReset struct {
 // is rstsniff.reset.from. multi (a run over several files) names the
 // capture file of each connection (rstsniff.file).
 func ECS(w io.Writer, f *analyze.Flow, multi bool) error {
+	conn, base := ecsConnection(f, multi)
+	if err := writeLine(w, conn); err != nil {
+		return err
+	}
+	for _, r := range f.Resets {
+		d := base
+		d.Timestamp = stamp(r.Time)
+		d.Rstsniff.Reset = &ecsReset{Packet: r.Packet, From: r.From.String(), Origin: r.Origin.String(),
+			Stage: r.Stage.String(), TTL: r.TTL, SeqState: r.SeqState.String()}
+		d.Event = ecsEvent{
+			Kind: "event", Category: []string{"network"}, Type: []string{"connection", "end"},
+			Action: "tcp-reset", Outcome: "failure", Reason: ecsResetReason(r),
+			Module: "rstsniff", Dataset: "rstsniff.reset",
+		}
+		if r.Origin == analyze.OriginMiddlebox && !r.Suspected() {
+			d.Event.Kind = "alert"
+			d.Event.Type = []string{"connection", "denied"}
+			d.Event.Action = "tcp-reset-forged"
+		}
+		if err := writeLine(w, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ecsConnection is the connection's ECS document, and the fields its
+// resets' documents share (base). FlowLog flattens it too.
+func ecsConnection(f *analyze.Flow, multi bool) (conn, base ecsDoc) {
 	forged := 0
 	for _, r := range f.Resets {
 		if r.Origin == analyze.OriginMiddlebox && !r.Suspected() {
 			forged++
 		}
 	}
-	base := ecsDoc{
+	base = ecsDoc{
 		ECS:     ecsVersion{ECSVersion},
 		Source:  ecsEndpoint{IP: ecsIP(f.Client), Port: f.Client.Port()},
 		Dest:    ecsEndpoint{IP: ecsIP(f.Server), Port: f.Server.Port()},
@@ -135,7 +164,7 @@ func ECS(w io.Writer, f *analyze.Flow, multi bool) error {
 		base.Rstsniff.Findings = append(base.Rstsniff.Findings, fd.ID.String())
 	}
 
-	conn := base
+	conn = base
 	conn.Timestamp = stamp(f.Start)
 	sp, dp := int64(f.Packets[0]), int64(f.Packets[1])
 	sb, db := f.Bytes[0], f.Bytes[1]
@@ -151,29 +180,7 @@ func ECS(w io.Writer, f *analyze.Flow, multi bool) error {
 	if forged > 0 {
 		conn.Event.Kind = "alert"
 	}
-	if err := writeLine(w, conn); err != nil {
-		return err
-	}
-	for _, r := range f.Resets {
-		d := base
-		d.Timestamp = stamp(r.Time)
-		d.Rstsniff.Reset = &ecsReset{Packet: r.Packet, From: r.From.String(), Origin: r.Origin.String(),
-			Stage: r.Stage.String(), TTL: r.TTL, SeqState: r.SeqState.String()}
-		d.Event = ecsEvent{
-			Kind: "event", Category: []string{"network"}, Type: []string{"connection", "end"},
-			Action: "tcp-reset", Outcome: "failure", Reason: ecsResetReason(r),
-			Module: "rstsniff", Dataset: "rstsniff.reset",
-		}
-		if r.Origin == analyze.OriginMiddlebox && !r.Suspected() {
-			d.Event.Kind = "alert"
-			d.Event.Type = []string{"connection", "denied"}
-			d.Event.Action = "tcp-reset-forged"
-		}
-		if err := writeLine(w, d); err != nil {
-			return err
-		}
-	}
-	return nil
+	return conn, base
 }
 
 // ecsIP is the address without a zone (decoded packets have none) and with

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/otlp"
 )
 
 // usageError is a problem with the command line.
@@ -50,6 +51,8 @@ type options struct {
 	correlate bool
 	version   bool
 	noKernel  bool
+	otlp      string // OpenTelemetry collector (otlp.go)
+	otlpQueue int
 	// The server's log (sshdlog.go).
 	sshdLogs, fail2banLogs []string
 	logTZ                  string
@@ -150,6 +153,8 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	fs.DurationVar(&o.timeout, "flow-timeout", analyze.DefaultFlowTimeout, "report and forget an established connection silent this long")
 	fs.IntVar(&o.maxFlows, "max-flows", analyze.DefaultMaxFlows, "connections held at once (about 3 KB each); past it the least recently active are reported early")
 	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9122) during a live capture")
+	fs.StringVar(&o.otlp, "otlp", "", "send each abnormal connection and the summary as an OpenTelemetry log record to the collector at `URL` (OTLP/HTTP, e.g. http://127.0.0.1:4318; default: OTEL_EXPORTER_OTLP_ENDPOINT)")
+	fs.IntVar(&o.otlpQueue, "otlp-queue", otlp.DefaultQueue, "OpenTelemetry records held while the collector is away; past it the oldest are dropped and counted")
 	fs.BoolVar(&o.noKernel, "no-kernel", false, "live capture: do not ask this host's kernel (eBPF) which resets it sent and why")
 	fs.StringVar(&o.cpuprof, "cpuprofile", "", "write a Go CPU profile to `FILE` (for reporting slowness)")
 	_ = fs.MarkHidden("cpuprofile")
@@ -249,6 +254,12 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 		case o.format == "ecs":
 			return nil, &usageError{"--format ecs does not go with --correlate: use --format json"}
 		}
+	}
+	if o.otlpQueue <= 0 {
+		return nil, &usageError{fmt.Sprintf("--otlp-queue %d: at least one record must be held", o.otlpQueue)}
+	}
+	if o.otlp != "" && o.correlate {
+		return nil, &usageError{"--otlp does not go with --correlate: it sends the verdicts of -r or -i"}
 	}
 	if o.metrics != "" && o.iface == "" {
 		return nil, &usageError{"--metrics serves a live capture: use it with -i"}

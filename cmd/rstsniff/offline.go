@@ -36,10 +36,15 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 	if o.format == "ecs" {
 		lines = startECSLines(stdout, multi) // one document per connection and per reset, no summary
 	}
+	ot, err := startOTLP(ctx, o, multi, stderr, nil) // otlp.go
+	if err != nil {
+		return err
+	}
 	sink := func(f *analyze.Flow) {
 		f.ID = nextID
 		nextID++
 		r.Tally.Add(f)
+		ot.flow(f)
 		switch {
 		case lines != nil:
 			lines.ch <- f
@@ -52,6 +57,11 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 		}
 	}
 	err = analyzeFiles(ctx, o, stdin, stderr, &budget, ev, sink, r)
+	if err != nil {
+		ot.close(nil)
+	} else {
+		ot.close(r)
+	}
 	var outErr error
 	if lines != nil {
 		outErr = lines.close()

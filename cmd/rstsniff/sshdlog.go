@@ -54,16 +54,23 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 		return err
 	}
 	defer ev.abort() // unless Close wrote it whole
+	ot, err := startOTLP(ctx, o, len(o.reads) > 1, stderr, nil)
+	if err != nil {
+		return err
+	}
 	nextID := 1
 	sink := func(f *analyze.Flow) {
 		f.ID = nextID
 		nextID++
 		r.Tally.Add(f)
 		r.Flows = append(r.Flows, f)
+		ot.flow(f)
 	}
 	if err := analyzeFiles(ctx, o, stdin, stderr, &budget, ev, sink, r); err != nil {
+		ot.close(nil)
 		return err
 	}
+	ot.close(r)
 	if ev != nil {
 		if err := ev.Close(); err != nil {
 			return err
