@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/rstsniff
 
-.PHONY: build demo test lab-deps build-deps check bench fuzz generate-bpf release release-deps release-arm64-deps deb
+.PHONY: build demo test lab-deps build-deps check bench fuzz generate-bpf release release-deps release-arm64-deps deb otelcol otel-validate
 
 build:
 	@[ -e /usr/include/pcap.h ] || { echo "rstsniff needs libpcap's headers: apt-get install libpcap-dev (make does it when run as root)"; exit 1; }
@@ -16,10 +16,11 @@ demo: build-deps build
 # Everything: formatting, vet, unit and golden tests, and (as root) the lab,
 # which rebuilds every capture with the real sshd and ssh.
 test: lab-deps check
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 25m ./...
 	@# The readers' goroutines, under the race detector (a few seconds).
 	$(GO) test -count=1 -race ./capture
 	$(GO) test -count=1 -race ./probe
+	$(GO) test -count=1 -race ./otlp
 	$(GO) test -count=1 -race -run 'TestPacketTimeInOrder|TestWallClockAsJudged|TestRunStops|TestMatch' ./pipeline
 	$(GO) test -count=1 -race -run 'TestExitCodes|TestTcpdumpFlags|TestStdin|TestTruncatedInput|TestParallelSameAsSerial|TestBrokenInputs|TestSameVerdictsWhateverTheWrapping|TestCutEveryCapture' ./cmd/rstsniff
 
@@ -27,20 +28,22 @@ check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	@# The kernel witness builds for big-endian Linux too (its BPF object in both byte orders).
+	GOOS=linux GOARCH=s390x $(GO) vet ./kernel/...
 
 # Building needs libpcap-dev; the lab needs the rest as root, and the HTML
 # report's screenshot test Chromium. Installed on Debian when missing and
 # make runs as root.
-LAB_TOOLS := /usr/sbin/sshd /usr/bin/ssh /usr/bin/tcpdump /usr/sbin/iptables /usr/sbin/ip /usr/bin/ping /usr/bin/pkill /usr/include/pcap.h /usr/bin/chromium \
-	/usr/lib/x86_64-linux-gnu/libdbus-1.a /usr/bin/promtool /usr/bin/prometheus /usr/bin/systemd-analyze /usr/bin/setpriv /usr/sbin/chroot /usr/bin/groff /usr/bin/zsh /usr/bin/fish /usr/bin/curl /usr/sbin/logrotate /usr/bin/man
+LAB_TOOLS := /usr/sbin/sshd /usr/bin/ssh /usr/bin/tcpdump /usr/sbin/iptables /usr/sbin/nft /usr/sbin/ip /usr/bin/ping /usr/bin/pkill /usr/include/pcap.h /usr/bin/chromium \
+	/usr/lib/x86_64-linux-gnu/libdbus-1.a /usr/bin/promtool /usr/bin/prometheus /usr/bin/systemd-analyze /usr/bin/setpriv /usr/sbin/chroot /usr/bin/groff /usr/bin/zsh /usr/bin/fish /usr/bin/curl /usr/sbin/logrotate /usr/bin/man /usr/sbin/setcap
 lab-deps:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		missing=0; for f in $(LAB_TOOLS); do [ -e $$f ] || missing=1; done; \
 		if [ $$missing = 1 ]; then \
 			echo "installing the lab's packages"; \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-				libpcap-dev openssh-server openssh-client tcpdump iptables iproute2 iputils-ping procps chromium \
-				libdbus-1-dev prometheus systemd util-linux coreutils groff-base zsh fish curl logrotate man-db >/dev/null; \
+				libpcap-dev openssh-server openssh-client tcpdump iptables nftables iproute2 iputils-ping procps chromium \
+				libdbus-1-dev prometheus systemd util-linux coreutils groff-base zsh fish curl logrotate man-db libcap2-bin >/dev/null; \
 		fi; \
 	fi
 
@@ -50,6 +53,21 @@ bench: build
 	bash bench/run.sh
 	$(GO) test -run '^$$' -bench . -benchmem ./decode ./analyze
 	$(GO) test -run '^$$' -bench Connection -benchmem ./cmd/rstsniff
+	@# --otlp off, to a collector, to none (unreachable): the same speed.
+	$(GO) test -run '^$$' -bench OTLP -benchtime 3x ./cmd/rstsniff
+
+# The OpenTelemetry Collector of the OTLP tests, built from upstream modules
+# (deploy/otel, a Go module of its own): the OTLP receiver and the file
+# exporter. go test builds it too (once per change, in the temporary
+# directory); RSTSNIFF_OTELCOL=bin/rstsniff-otelcol reuses this one.
+otelcol:
+	cd deploy/otel && $(GO) build -o ../../bin/rstsniff-otelcol .
+
+# deploy/otel/collector.yaml (OTLP in; Elasticsearch, Loki, Kafka out)
+# checked by the collector's own validate, with those exporters built in.
+otel-validate:
+	cd deploy/otel && $(GO) build -tags full -o ../../bin/rstsniff-otelcol-full .
+	bin/rstsniff-otelcol-full validate --config=deploy/otel/collector.yaml
 
 # Fuzz every byte parser for FUZZTIME each (make test replays the committed
 # corpus in testdata/fuzz). New findings land in testdata/fuzz too.

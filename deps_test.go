@@ -26,6 +26,9 @@ func TestPackageGraph(t *testing.T) {
 		// The kernel witness: facts with no BPF code; the loader sees no analysis.
 		"kernel":       {"github.com/gopacket/", "/capture", "/analyze", "/report", "/metrics", "cilium"},
 		"kernel/probe": {"github.com/gopacket/", "/capture", "/analyze", "/report", "/metrics", "/decode"},
+		// The firewall's rules: the standard library and google/nftables
+		// (with the netlink packages it needs), nothing of the analysis.
+		"kernel/rules": {"github.com/gopacket/", "/capture", "/decode", "/analyze", "/report", "/metrics", "prometheus", "cilium", "/kernel/probe"},
 		"explain":      {"github.com/gopacket/", "/capture", "/report", "/metrics", "prometheus", "/correlate"},
 		"probe":        {"github.com/gopacket/", "/capture", "/decode", "/analyze", "/report", "/metrics", "prometheus"},
 		"pipeline":     {"/report", "/metrics", "prometheus", "/correlate", "gopacket/pcap$", "/live"},
@@ -34,6 +37,17 @@ func TestPackageGraph(t *testing.T) {
 		"schema": {"github.com/"},
 		// The one catalog of findings, for every witness: likewise.
 		"catalog": {"github.com/"},
+		// rstsniff run: facts report may read (no BPF), and the runner that
+		// neither captures nor speaks.
+		"runcmd":        {"github.com/gopacket/", "/capture", "/report", "/metrics", "prometheus", "cilium", "/runner", "/pipeline"},
+		"runcmd/runner": {"github.com/gopacket/", "/capture", "/report", "/metrics", "prometheus", "/pipeline", "/kernel/probe"},
+		// OTLP export carries report's words; it reads no packets and serves
+		// no metrics.
+		"otlp": {"github.com/gopacket/", "/capture", "/pipeline", "/metrics", "prometheus"},
+	}
+	// The OpenTelemetry SDK stays in package otlp (and the binary).
+	for _, pkg := range []string{"analyze", "pipeline", "report", "metrics"} {
+		forbidden[pkg] = append(forbidden[pkg], "go.opentelemetry.io/")
 	}
 	for pkg, bad := range forbidden {
 		out, err := exec.Command("go", "list", "-deps", "./"+pkg).CombinedOutput()

@@ -14,6 +14,7 @@ type FindingID uint8
 const (
 	FindOneDirection FindingID = iota
 	FindHostFirewall
+	FindForgedResetIgnored
 	FindResetRace
 	FindResetBothEnds
 	FindResetBurst
@@ -61,25 +62,26 @@ type CatalogEntry struct {
 // findingNames are the stable names of the IDs, in rank order; the
 // catalog package holds the rest of what is known of each.
 var findingNames = [numFindings]string{
-	FindOneDirection:     "one-direction",
-	FindHostFirewall:     "host-firewall-reset",
-	FindResetRace:        "reset-race",
-	FindResetBothEnds:    "reset-both-ends",
-	FindResetBurst:       "reset-burst",
-	FindIdleTimeoutReset: "idle-timeout-reset",
-	FindResidualBlock:    "residual-block",
-	FindRateLimit:        "rate-limit",
-	FindMTUBlackhole:     "mtu-blackhole",
-	FindCloseBeforeBan:   "server-close-before-banner",
-	FindPostSynAckReset:  "post-synack-reset",
-	FindTTLMismatch:      "ttl-mismatch",
-	FindICMPUnreachable:  "icmp-unreachable",
-	FindRefused:          "refused",
-	FindSynTimeout:       "syn-timeout",
-	FindNotSSH:           "not-ssh",
-	FindMalformedSSH:     "malformed-ssh",
-	FindServerReset:      "server-reset",
-	FindClientReset:      "client-reset",
+	FindOneDirection:       "one-direction",
+	FindHostFirewall:       "host-firewall-reset",
+	FindForgedResetIgnored: "forged-reset-ignored",
+	FindResetRace:          "reset-race",
+	FindResetBothEnds:      "reset-both-ends",
+	FindResetBurst:         "reset-burst",
+	FindIdleTimeoutReset:   "idle-timeout-reset",
+	FindResidualBlock:      "residual-block",
+	FindRateLimit:          "rate-limit",
+	FindMTUBlackhole:       "mtu-blackhole",
+	FindCloseBeforeBan:     "server-close-before-banner",
+	FindPostSynAckReset:    "post-synack-reset",
+	FindTTLMismatch:        "ttl-mismatch",
+	FindICMPUnreachable:    "icmp-unreachable",
+	FindRefused:            "refused",
+	FindSynTimeout:         "syn-timeout",
+	FindNotSSH:             "not-ssh",
+	FindMalformedSSH:       "malformed-ssh",
+	FindServerReset:        "server-reset",
+	FindClientReset:        "client-reset",
 }
 
 // catalogTable is the packets' part of the catalog, indexed by ID.

@@ -47,6 +47,10 @@ type Finding struct {
 	RTT      time.Duration
 	// Quote is text from the network the finding quotes (untrusted).
 	Quote string
+	// Suspicion: the finding rests only on resets called forged on weak
+	// evidence (Reset.Suspected). It is listed, but it does not make a
+	// connection that ended normally abnormal.
+	Suspicion bool
 }
 
 // ICMPSender says who sent an ICMP error about a connection.
@@ -78,7 +82,7 @@ type detector interface {
 
 // detectors is the ordered list of per-connection detectors.
 var detectors = []detector{
-	refusedDetector{}, synTimeoutDetector{}, icmpDetector{}, ttlMismatchDetector{}, raceDetector{},
+	refusedDetector{}, synTimeoutDetector{}, icmpDetector{}, ignoredDetector{}, ttlMismatchDetector{}, raceDetector{},
 	hostFirewallDetector{}, burstDetector{}, bothEndsDetector{}, idleDetector{}, postSynAckDetector{},
 	clientResetDetector{}, closeBeforeBannerDetector{}, mtuDetector{}, streamDetector{}, serverResetDetector{},
 }
@@ -184,15 +188,44 @@ type ttlMismatchDetector struct{}
 
 func (ttlMismatchDetector) detect(f *flow, _ time.Duration) {
 	var mism []int
-	for _, r := range f.out.Resets {
-		if r.ttlMismatch {
+	weak := true
+	for i := range f.out.Resets {
+		if r := &f.out.Resets[i]; r.ttlMismatch {
 			mism = append(mism, r.Packet)
+			weak = weak && r.Suspected()
 		}
 	}
 	if len(mism) > 0 {
 		r := f.out.Resets[indexOf(f.out.Resets, mism[0])]
-		f.add(Finding{ID: FindTTLMismatch, Blame: BlameMiddlebox, Packets: mism, Reset: r.Packet, Side: r.From})
+		f.add(Finding{ID: FindTTLMismatch, Blame: BlameMiddlebox, Packets: mism, Reset: r.Packet, Side: r.From, Suspicion: weak})
 	}
+}
+
+// forged-reset-ignored: a forged reset (Reset, in Side's name) that its
+// receiver went on past, sending new data (Other): an injector tried and
+// failed, and the connection's real end is elsewhere. Count: how many such
+// resets.
+type ignoredDetector struct{}
+
+func (ignoredDetector) detect(f *flow, _ time.Duration) {
+	var pk []int
+	weak := true
+	first := -1
+	for i := range f.out.Resets {
+		if r := &f.out.Resets[i]; r.Ignored {
+			pk = append(pk, r.Packet)
+			weak = weak && r.Suspected()
+			if first < 0 {
+				first = i
+			}
+		}
+	}
+	if first < 0 {
+		return
+	}
+	r, c := &f.out.Resets[first], &f.rx[first]
+	f.add(Finding{ID: FindForgedResetIgnored, Blame: BlameMiddlebox, Packets: pk, Reset: r.Packet, Side: r.From,
+		Other: c.ignored.frame, Stage: r.Stage, Count: len(pk), Suspicion: weak})
 }
 
 // raceFacts fills a finding from the first reset of pkts whose claimed
@@ -374,10 +407,16 @@ func (mtuDetector) detect(f *flow, _ time.Duration) {
 		switch {
 		case f.out.Packets[1-i] > 0 && peer.last > b.first:
 		case d.ev.firstBigSet && d.ev.firstBig == b.seq && d.dataSet && peer.ackSet &&
-			seqDiff(peer.maxAck, d.dataBase) > 0 && peer.maxAck == b.seq && d.ev.lastSmall < b.first:
+			seqDiff(peer.maxAck, d.dataBase) > 0 && peer.maxAck == b.seq && (d.ev.lastSmall < b.first || peer.w.awaitsLarge() && f.senderFar(side.Other())):
 			// A smaller segment after it, unanswered too (no duplicate
 			// ACK), would have crossed a lower MTU: the peer is gone, not
 			// the large segments (suricata-verify's ssh-hassh-incomplete).
+			// Unless the peer's own next packet is a large one (its KEXINIT
+			// after its banner) that never came either: its answer to the small segment rides on it, and a
+			// link with a lower MTU both ways swallows both. Only where
+			// the capture lies nearer this side than the peer: a peer's
+			// large packet would have passed a tap beside it
+			// (ssh-hassh-incomplete is captured beside its server).
 			fd.Silent = true
 		default:
 			continue
@@ -429,7 +468,7 @@ func (f *flow) endedByServerBeforeBanner() bool {
 		return false
 	}
 	for _, r := range f.out.Resets {
-		if r.From == Server && r.Origin == OriginMiddlebox {
+		if r.From == Server && r.Origin == OriginMiddlebox && !r.Suspected() {
 			return false
 		}
 	}

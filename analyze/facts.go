@@ -31,11 +31,12 @@ const (
 	SigFlowLabel          // the sender's IPv6 flow label
 	SigExactSeq           // exactly the sender's next sequence number
 	SigRefusedSYNForm     // the RST+ACK a stack gives a refused SYN
+	SigStackReply         // it answers a packet of the receiver's as the sender's stack would, from its distance, not sooner than it could
 )
 
 var signalNames = [...]string{"", "ttl-distance", "ttl-unlike", "sender-kept-sending", "receiver-ignored", "challenge-ack",
 	"out-of-window", "timestamp-foreign", "too-soon", "burst", "both-ends",
-	"ttl-match", "timestamp-continues", "ip-id-continues", "flow-label", "exact-seq", "refused-syn-form"}
+	"ttl-match", "timestamp-continues", "ip-id-continues", "flow-label", "exact-seq", "refused-syn-form", "stack-reply"}
 
 func (s Signal) String() string {
 	if int(s) < len(signalNames) {
@@ -204,7 +205,7 @@ func (r *Reset) Sender() Sender {
 var decisiveOrder = [...]Signal{
 	SigSenderKeptSending, SigBothEnds, SigBurst, SigChallengeACK, SigReceiverIgnored, SigOutOfWindow,
 	SigTimestampForeign, SigTooSoon, SigTTLDistance, SigTTLUnlike,
-	SigTimestampContinues, SigIPIDContinues, SigFlowLabel, SigTTLMatch, SigExactSeq, SigRefusedSYNForm,
+	SigTimestampContinues, SigIPIDContinues, SigFlowLabel, SigStackReply, SigTTLMatch, SigExactSeq, SigRefusedSYNForm,
 }
 
 // Decisive returns the one piece of evidence that best shows the verdict:

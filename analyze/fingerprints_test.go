@@ -127,15 +127,15 @@ func TestFingerprintCatalog(t *testing.T) {
 	}
 }
 
-// README's fingerprint table lists the catalog, in order, with its sources.
+// docs/verdicts.md's fingerprint table lists the catalog, in order, with its sources.
 func TestFingerprintsInREADME(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+	readme, err := os.ReadFile("../docs/verdicts.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	sec := regexp.MustCompile("(?s)\n### Which device: published fingerprints\n(.*?)\n### ").FindSubmatch(readme)
 	if sec == nil {
-		t.Fatal("README has no fingerprints section")
+		t.Fatal("docs/verdicts.md has no fingerprints section")
 	}
 	var listed []string
 	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z0-9-]+)` \\|").FindAllSubmatch(sec[1], -1) {
@@ -146,7 +146,7 @@ func TestFingerprintsInREADME(t *testing.T) {
 		names = append(names, e.Name)
 	}
 	if !slices.Equal(listed, names) {
-		t.Errorf("README lists %v, the catalog %v", listed, names)
+		t.Errorf("docs/verdicts.md lists %v, the catalog %v", listed, names)
 	}
 }
 

@@ -54,12 +54,15 @@ type flow struct {
 	resetEnded   bool // a RST arrived before both sides had sent FIN
 	stageAtReset Stage
 	firstEnd     Side
+	firstFIN     Side // side of the first FIN, SideNone before one
+	firstFINAt   int  // its frame
 	firstSent    Side // side of the first packet in the capture
 	bannersSeen  bool // both identification strings, and afterBanners looked at them
 
 	nRecent  int
 	recent   [4]fingerprint   // the last packets, to drop copies (tcpdump -i any)
 	lastFrom [2]pktRef        // each side's latest packet, for reset forensics
+	sent     [2]sentRing      // each side's last few packets, for the resets that answer them
 	gaps     [2]time.Duration // the flow's two longest silences so far, longest first
 	hist     zeekHist
 

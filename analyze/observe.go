@@ -109,6 +109,72 @@ type pktRef struct {
 	v4       bool
 }
 
+// sentRef is one packet a side sent, as a reset that answers it would
+// show: its acknowledgment number, or where its sequence space ends.
+type sentRef struct {
+	t      int64 // Unix nanoseconds
+	frame  int
+	ack    uint32
+	end    uint32 // seq + payload (+1 for SYN and FIN)
+	hasAck bool
+}
+
+// sentRing holds a side's last sentRingLen packets (RSTs left out).
+type sentRing struct {
+	p    [sentRingLen]sentRef
+	next uint8
+}
+
+func (r *sentRing) add(frame int, t int64, fl decode.Flags, seg *decode.Segment) {
+	e := &r.p[r.next%sentRingLen]
+	end := seg.Seq + uint32(seg.PayloadLen)
+	if fl.Has(decode.SYN) {
+		end++
+	}
+	if fl.Has(decode.FIN) {
+		end++
+	}
+	e.t, e.frame, e.ack, e.end, e.hasAck = t, frame, seg.Ack, end, fl.Has(decode.ACK)
+	r.next++
+}
+
+// answered finds the packet of the receiver's that a RST from the other
+// side answers the way a TCP stack answers a packet it has no socket or no
+// room for (RFC 9293 §3.10.7.1; Linux tcp_v4_send_reset): its sequence
+// number is that packet's acknowledgment number and it carries no ACK
+// (for a packet without ACK: RST+ACK, its acknowledgment number the
+// packet's end). form says the reset has exactly that form; the
+// receiver's latest packet also counts without it (any RST whose sequence
+// number is its ACK), as it always did. Only packets the
+// claimed sender cannot have taken in yet count: the receiver's latest,
+// those it sent after the sender's own last packet, and those that end
+// beyond what the sender ever acknowledged (data it never took in, and
+// the ACKs sent after such data: packets arrive in order, and a delay on
+// the way back can make the sender's last packet look later than it was). A kernel whose socket closed answers each of them
+// so, one reset per arriving packet, with sequence numbers that differ
+// and may lie behind what the receiver has since received.
+func (f *flow) answered(from Side, seg *decode.Segment) (p sentRef, ok, form bool) {
+	recv := from.Other()
+	ring := &f.sent[recv.index()]
+	sender := &f.d[from.index()]
+	senderLast := f.lastFrom[from.index()].t
+	latest := true
+	for k := 1; k <= sentRingLen; k++ {
+		p = ring.p[(int(ring.next)-k+2*sentRingLen)%sentRingLen]
+		if p.frame == 0 {
+			break
+		}
+		form = p.hasAck && seg.Seq == p.ack && !seg.Flags.Has(decode.ACK) || !p.hasAck && seg.Flags.Has(decode.ACK) && seg.Ack == p.end
+		match := form || latest && p.hasAck && seg.Seq == p.ack
+		unseen := latest || p.t > senderLast || !(sender.ackSet && seqDiff(sender.maxAck, p.end) >= 0)
+		if match && unseen {
+			return p, true, form
+		}
+		latest = false
+	}
+	return sentRef{}, false, false
+}
+
 // resetCtx is what the flow saw around one RST.
 type resetCtx struct {
 	trigger    pktRef // last packet from the receiver before the RST
@@ -134,10 +200,15 @@ type resetCtx struct {
 	sendNxt, recvAck       uint32
 	sendSeqSet, recvAckSet bool
 	senderFIN, recvRST     bool
-	// reply: the RST answers the receiver's last packet the way a TCP stack
-	// does (RFC 9293 §3.5.2: seq = its ACK, or ack = its end), as a kernel
-	// answers every late packet to a closed socket.
-	reply bool
+	// reply: the RST answers a packet of the receiver's the way a TCP
+	// stack does (answered), as a kernel answers every late packet to a
+	// closed socket; answers is that packet.
+	reply     bool
+	replyForm bool // and in exactly the form a stack gives it
+	answers   sentRef
+	// couldEnd: no FIN from the sender, nor from both sides, came before
+	// it, so it could have ended the connection.
+	couldEnd bool
 }
 
 // watch updates the contexts of earlier resets with a new packet.
@@ -184,16 +255,8 @@ func (f *flow) newResetCtx(from Side, seg *decode.Segment) resetCtx {
 		c.longestGap = lp.gap > 0 && lp.gap == f.gaps[0]
 		c.usualGap = f.gaps[1]
 		c.pktsBefore = f.out.Packets[0] + f.out.Packets[1] - 2 // neither the RST nor its trigger
-		if lp.flags.Has(decode.ACK) {
-			c.reply = seg.Seq == lp.ack
-		} else {
-			end := lp.seq + uint32(lp.plen)
-			if lp.flags.Has(decode.SYN) {
-				end++
-			}
-			c.reply = seg.Flags.Has(decode.ACK) && seg.Ack == end
-		}
 	}
+	c.answers, c.reply, c.replyForm = f.answered(from, seg)
 	if d := &f.d[recv.index()]; d.seqSet {
 		c.recvNxt, c.recvSeqSet = d.nxt, true
 	}

@@ -13,6 +13,10 @@ func (f *flow) finish(captureEnd time.Time, hosts hostTTLs, idle time.Duration) 
 	}
 	o := &f.out
 	o.End = time.Unix(0, f.last).In(o.Start.Location())
+	// Who sent each reset is decided first: a forged reset its receiver
+	// went on past ended nothing, and the stage and outcome follow.
+	f.judge(hosts)
+	f.realEnd()
 	o.Stage = f.stage()
 	// One side silent while the other acknowledges what it sent: the
 	// silent side's packets took another path (asymmetric routing) or a
@@ -81,7 +85,6 @@ func (f *flow) finish(captureEnd time.Time, hosts hostTTLs, idle time.Duration) 
 		o.Log = append(o.Log, f.tail[:start]...)
 		f.tail = nil
 	}
-	f.judge(hosts)
 	for _, m := range fingerprinters {
 		m.match(f)
 	}
@@ -98,6 +101,40 @@ func (f *flow) finish(captureEnd time.Time, hosts hostTTLs, idle time.Duration) 
 		}
 	}
 	return o
+}
+
+// realEnd: a forged reset that its receiver went on past (it sent new data
+// after it, and the reset answered nothing of its) ended nothing. The next
+// reset that could have ended the connection ends it instead, or none
+// does; who ended it is then the side of that reset, or of the first FIN.
+func (f *flow) realEnd() {
+	moved := false
+	for f.resetEnded {
+		i := f.endReset - 1
+		r, c := &f.out.Resets[i], &f.rx[i]
+		if r.Origin != OriginMiddlebox || c.ignored.frame == 0 || c.reply {
+			break
+		}
+		r.Ignored, moved = true, true
+		f.resetEnded, f.endReset = false, 0
+		for j := i + 1; j < len(f.out.Resets); j++ {
+			if f.rx[j].couldEnd {
+				f.resetEnded, f.endReset, f.stageAtReset = true, j+1, f.out.Resets[j].Stage
+				break
+			}
+		}
+	}
+	if !moved {
+		return
+	}
+	switch {
+	case f.resetEnded && (f.firstFIN == SideNone || f.out.Resets[f.endReset-1].Packet < f.firstFINAt):
+		f.firstEnd = f.out.Resets[f.endReset-1].From
+	case f.firstFIN != SideNone:
+		f.firstEnd = f.firstFIN
+	default:
+		f.ended = false
+	}
 }
 
 // unanswered reports whether a side sent something (SYN or data) that the

@@ -323,6 +323,13 @@ func (w *walker) packetDone() {
 	}
 }
 
+// awaitsLarge reports whether this side's next SSH packet would be a large
+// one that it sends unasked and that never came: its KEXINIT after its
+// banner (RFC 4253 §7.1: each side sends it right after the banners).
+func (w *walker) awaitsLarge() bool {
+	return w.stopWhy == StopNone && w.banner != "" && w.kexinit == nil && w.kexBuf == nil
+}
+
 // kexTable holds one copy of each distinct KEXINIT (cookie aside): the
 // clients and servers of a capture are few, so thousands of connections
 // share a handful, and each one's HASSH and negotiation is computed once.

@@ -69,6 +69,18 @@ func (r *Reset) Strength() (Strength, []Signal) {
 	return StrengthWeak, with
 }
 
+// Suspected reports whether the reset is called forged on weak evidence
+// alone: a suspicion, which reports print as "possibly forged" and never
+// as FORGED, count apart, and which never makes a connection abnormal by
+// itself. Only strong evidence and proof say FORGED.
+func (r *Reset) Suspected() bool {
+	if !r.Sender().Forged() {
+		return false
+	}
+	st, _ := r.Strength()
+	return st < StrengthStrong
+}
+
 // kernelAgrees reports whether the host's kernel saw the sender the
 // verdict names send the reset, by a direct event.
 func (r *Reset) kernelAgrees() bool {

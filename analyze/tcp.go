@@ -159,6 +159,9 @@ func (f *flow) packet(frame int, ts time.Time, t int64, from Side, seg *decode.S
 		f.serverEndFrame = frame
 	}
 	if fl.Has(decode.FIN) {
+		if !f.d[0].finSeen && !f.d[1].finSeen {
+			f.firstFIN, f.firstFINAt = from, frame
+		}
 		dx.finSeen = true
 		if !f.ended {
 			f.ended = true
@@ -171,6 +174,7 @@ func (f *flow) packet(frame int, ts time.Time, t int64, from Side, seg *decode.S
 		p := &f.lastFrom[x] // field by field, as in duplicate
 		p.frame, p.t, p.gap, p.from, p.seq, p.ack, p.flags, p.plen = frame, t, gap, from, seg.Seq, seg.Ack, fl, seg.PayloadLen
 		p.ipid, p.v4 = seg.IPID, seg.IPVersion == 4
+		f.sent[x].add(frame, t, fl, seg)
 	}
 	f.last = t
 	f.zeekState(from, seg)
@@ -213,11 +217,13 @@ func (f *flow) reset(frame int, ts time.Time, from Side, seg *decode.Segment, st
 		PayloadLen: seg.PayloadLen,
 		SeqState:   f.seqState(from, seg),
 	}
-	f.rx = append(f.rx, f.newResetCtx(from, seg))
-	f.out.Resets = append(f.out.Resets, r)
+	c := f.newResetCtx(from, seg)
 	// A RST from a side that already sent its FIN is its kernel refusing
 	// data that came after the close: the connection was closed, not reset.
-	if !f.resetEnded && !dx.finSeen && !(f.d[0].finSeen && f.d[1].finSeen) {
+	c.couldEnd = !dx.finSeen && !(f.d[0].finSeen && f.d[1].finSeen)
+	f.rx = append(f.rx, c)
+	f.out.Resets = append(f.out.Resets, r)
+	if !f.resetEnded && c.couldEnd {
 		f.resetEnded = true
 		f.stageAtReset = st
 		f.endReset = len(f.out.Resets)

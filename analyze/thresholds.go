@@ -38,6 +38,16 @@ const (
 	// minTimingRTT: below this the tap's round trip is too short for the
 	// timing signal to mean anything (choice).
 	minTimingRTT = time.Millisecond
+	// farFactor: the timing signal counts only when the claimed sender took
+	// at least this many times as long as the receiver to answer during the
+	// handshake, so that the capture point lies clearly nearer the receiver
+	// (choice; a Cisco pair in suricata-verify's ssh-hassh-reassembled both
+	// answer in 8 ms, beside the tap).
+	farFactor = 2
+	// sentRingLen: a side's last packets kept for matching the resets that
+	// answer them; a closed socket's kernel answers each arriving packet,
+	// and the lab's maxstartups-late case has three in flight (measurement).
+	sentRingLen = 4
 	// challengeACKWindow: a challenge ACK (RFC 5961 §3.2) answers an
 	// in-window reset at once; later ACKs are ordinary traffic (choice).
 	challengeACKWindow = 100 * time.Millisecond

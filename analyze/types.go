@@ -151,6 +151,10 @@ type Reset struct {
 	// Fingerprints lists the published patterns of forged resets this one
 	// matches (see fingerprints.go), none for most resets.
 	Fingerprints []Fingerprint
+	// Ignored: a forged reset its receiver went on past (it sent new
+	// data after it): the reset ended nothing, and the connection's
+	// outcome follows what the endpoints did next.
+	Ignored bool
 
 	ttlMismatch, burst, bothEnds bool
 }
@@ -228,6 +232,10 @@ type Flow struct {
 	// ClientSentAfterClose: the client still sent data after the server's
 	// FIN, so the close took it by surprise.
 	ClientSentAfterClose bool
+	// Dropped is what this host's kernel said about the connection's
+	// packets its firewall dropped with no reset answering them (live
+	// capture with the kernel witness on), nil otherwise.
+	Dropped *kernel.Drops
 }
 
 // Forged is how many of the first Evidence entries point to a forged
@@ -253,7 +261,17 @@ func (f *Flow) Ending() (*Reset, bool) {
 // Notable reports whether the connection ended abnormally or shows a
 // finding (an MTU black hole can leave one open): the connections a listing,
 // a report or an evidence file is about.
-func (f *Flow) Notable() bool { return f.Outcome.Abnormal() || len(f.Findings) > 0 }
+func (f *Flow) Notable() bool {
+	if f.Outcome.Abnormal() {
+		return true
+	}
+	for i := range f.Findings {
+		if !f.Findings[i].Suspicion {
+			return true
+		}
+	}
+	return false
+}
 
 // TTLName is what the connection's IP headers call the count of hops a
 // packet has left: "TTL" in IPv4, "hop limit" in IPv6 (Reset.TTL holds

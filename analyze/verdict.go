@@ -58,7 +58,10 @@ func (f *flow) judge(hosts hostTTLs) {
 		if c.challenge.frame != 0 && !c.reply {
 			forged = append(forged, Evidence{Signal: SigChallengeACK, PointsTo: OriginMiddlebox, Frames: []int{c.challenge.frame}})
 		}
-		if r.SeqState == SeqOutOfWindow {
+		// A stack answering a packet that was sent before the receiver took
+		// in the sender's latest bytes lies behind them: out of step, but
+		// exactly what RFC 9293 §3.10.7.1 makes it send.
+		if r.SeqState == SeqOutOfWindow && !c.reply {
 			forged = append(forged, Evidence{Signal: SigOutOfWindow, PointsTo: OriginMiddlebox, Seq: r.Seq})
 		}
 		// Fields a device on the path cannot know.
@@ -74,12 +77,30 @@ func (f *flow) judge(hosts hostTTLs) {
 		if c.labelOK {
 			genuine = append(genuine, Evidence{Signal: SigFlowLabel, PointsTo: OriginEndpoint, Label: sender.label})
 		}
-		// Timing: sooner than the far side could have answered.
-		if c.hasTrigger {
+		// Timing: sooner than the far side could have answered. Only
+		// where the tap lies nearer the receiver: a sender beside it
+		// answers from its kernel at once, whatever it took in the
+		// handshake.
+		tooSoon := false
+		if c.hasTrigger && f.senderFar(r.From) {
+			// A reply is timed from the packet it answers.
+			at, frame := c.trigger.t, c.trigger.frame
+			if c.reply {
+				at, frame = c.answers.t, c.answers.frame
+			}
 			rtt := f.respDelay(r.From)
-			if d := time.Duration(r.Time.UnixNano() - c.trigger.t); rtt >= minTimingRTT && d < rtt/2 {
+			if d := time.Duration(r.Time.UnixNano() - at); rtt >= minTimingRTT && d < rtt/2 {
 				ownTTL = false // nearer than the sender after all
-				forged = append(forged, Evidence{Signal: SigTooSoon, PointsTo: OriginMiddlebox, Frames: []int{c.trigger.frame}, Delay: d, RTT: rtt})
+				tooSoon = true
+				forged = append(forged, Evidence{Signal: SigTooSoon, PointsTo: OriginMiddlebox, Frames: []int{frame}, Delay: d, RTT: rtt})
+			}
+		}
+		// A reply to one of the receiver's packets, from the sender's
+		// distance and no sooner than it could have sent it: the sender's
+		// own stack, as when a closed socket meets late packets.
+		if c.replyForm && !tooSoon && base.has(r.TTL) && base.total() >= 2 && scope == ScopeConnection {
+			if d := time.Duration(r.Time.UnixNano() - c.answers.t); d >= 0 {
+				genuine = append(genuine, Evidence{Signal: SigStackReply, PointsTo: OriginEndpoint, Frames: []int{c.answers.frame}, Delay: d, Seq: r.Seq})
 			}
 		}
 		// Several resets from one side with different sequence numbers, or
@@ -146,6 +167,18 @@ func (f *flow) respDelay(s Side) time.Duration {
 		return f.ackTime.Sub(f.synAckTime)
 	}
 	return 0
+}
+
+// senderFar reports whether the capture point lies clearly nearer the
+// receiver than side s: s took at least farFactor times as long as the
+// other side to answer during the handshake.
+func (f *flow) senderFar(s Side) bool {
+	if f.synTime.IsZero() || f.synAckTime.IsZero() || f.ackTime.IsZero() {
+		// Without the whole handshake the tap cannot be placed; the
+		// timing signal keeps its old meaning (the far side's answer).
+		return true
+	}
+	return f.respDelay(s) >= farFactor*f.respDelay(s.Other())
 }
 
 // nothingBetween reports whether two resets of this flow are adjacent among

@@ -2,8 +2,10 @@ package correlate
 
 import (
 	"net/netip"
+	"os"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -195,6 +197,37 @@ func TestFindingIDsInCatalog(t *testing.T) {
 	}
 	if !slices.Equal(FindingIDs, ids) {
 		t.Errorf("FindingIDs %v, want %v in this order", FindingIDs, ids)
+	}
+}
+
+// docs/correlate.md's table of correlation findings names every finding ID, and
+// no other.
+func TestFindingIDsInREADME(t *testing.T) {
+	b, err := os.ReadFile("../docs/correlate.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(b), "Findings (JSON `findings`, each with the frame numbers in both files):")
+	if !ok {
+		t.Fatal("docs/correlate.md: no table of correlation findings")
+	}
+	table, _, _ = strings.Cut(table, "\n\n"+"Each RST")
+	var listed []FindingID
+	for _, l := range strings.Split(table, "\n") {
+		if id, ok := strings.CutPrefix(l, "| `"); ok {
+			id, _, _ = strings.Cut(id, "`")
+			listed = append(listed, FindingID(id))
+		}
+	}
+	for _, id := range FindingIDs {
+		if !slices.Contains(listed, id) {
+			t.Errorf("docs/correlate.md does not list %s", id)
+		}
+	}
+	for _, id := range listed {
+		if !slices.Contains(FindingIDs[:], id) {
+			t.Errorf("docs/correlate.md lists %s, which correlate does not find", id)
+		}
 	}
 }
 

@@ -151,6 +151,7 @@ func TestDebianPackage(t *testing.T) {
 		t.Errorf("no /var/log/rstsniff: %v", err)
 	}
 	logrotate(t)
+	captureGroup(t) // capture_group_test.go
 
 	// The unit, as an instance: systemd-analyze verify must say nothing (it
 	// only warns about unknown keys, so any output is a failure).

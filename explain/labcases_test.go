@@ -34,6 +34,13 @@ var labTruth = map[string][]want{
 	"mtu-blackhole":  {none}, // timeout killed ssh; it printed nothing
 	// The same, with both KEXINITs lost.
 	"mtu-blackhole-both": {none},
+	// Both ways, with the client's default KEXINIT: the same silence.
+	"mtu-blackhole-twoway": {none},
+	// The injector's late reset was ignored: the login succeeded.
+	"inject-late": {none},
+	// sshd closed before the client's banner arrived; ssh read its line and
+	// the FIN: "Connection closed by remote host".
+	"maxstartups-late": {{KindIdentClosed, analyze.StageBanner, analyze.FindCloseBeforeBan.String()}},
 	// bash, not ssh, held the connection: client.txt is empty.
 	"midstream-grace": {},
 	// The lab's injector forges resets in the server's name from the

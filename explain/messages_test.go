@@ -83,12 +83,34 @@ func TestMessages(t *testing.T) {
 		}
 	}
 	// Not OpenSSH client errors.
-	for _, s := range []string{"", "hello", "Connection reset by peer", "debug1: connect to address 192.0.2.7 port 22: Connection refused",
-		"Warning: Permanently added '192.0.2.7' (ED25519) to the list of known hosts."} {
+	for _, s := range []string{"", "hello", "Warning: Permanently added '192.0.2.7' (ED25519) to the list of known hosts."} {
 		r := Text(s)
-		if _, ok := r.MainMessage(); ok || len(r.Causes) > 0 {
+		if _, ok := r.MainMessage(); ok || len(r.Causes) > 0 || r.Check() == nil {
 			t.Errorf("%q: recognised %+v", s, r)
 		}
+	}
+	// Not whole messages, but the error texts ssh ends them with, pasted
+	// alone: what the wire did and its causes, no message and no stage.
+	for _, tc := range []struct {
+		text string
+		bare Bare
+		wire Wire
+	}{
+		{"Connection reset by peer", BareReset, WireReset},
+		{"Broken pipe", BarePipe, WireWriteAfter},
+		{"Connection closed by remote host", BareClosed, WireFIN},
+		{"debug1: connect to address 192.0.2.7 port 22: Connection refused", BareRefused, WireRefused},
+		{"Failed to connect to new control master", BareMaster, WireLocal},
+	} {
+		r := Text(tc.text)
+		if _, ok := r.MainMessage(); ok || r.Bare != tc.bare || r.Wire != tc.wire || len(r.Causes) == 0 || r.Stage != StageNone || r.Check() != nil {
+			t.Errorf("%q: bare %s wire %s, %d causes, stage %s; want %s %s", tc.text, r.Bare, r.Wire, len(r.Causes), r.Stage, tc.bare, tc.wire)
+		}
+	}
+	// A master that has just started has not idled long enough for a NAT
+	// to forget it.
+	if r := Text("Failed to connect to new control master"); rank(r.Causes, analyze.FindIdleTimeoutReset) > 0 {
+		t.Errorf("new control master: idle timeout among %v", r.Causes)
 	}
 }
 

@@ -33,7 +33,7 @@ var ErrNothing = errors.New("no OpenSSH client message recognised")
 
 // Check returns ErrNothing when the result recognised nothing at all.
 func (r *Result) Check() error {
-	if len(r.Messages) == 0 && r.Stage == StageNone {
+	if len(r.Messages) == 0 && r.Stage == StageNone && r.Bare == BareNone {
 		return ErrNothing
 	}
 	return nil
@@ -144,7 +144,7 @@ func Text(s string) Result {
 		}
 	}
 	if len(eps) == 0 {
-		return res
+		return bare(s, res)
 	}
 	// The episode of the message that says most (the last one of equal
 	// weight): a ControlMaster client's failure beats the error of the
@@ -250,7 +250,7 @@ func Text(s string) Result {
 		res.SshdRefused = res.SshdRefused || (res.PreBanner != "" && strings.Contains(res.PreBanner, x.Text))
 	}
 	if res.Wire != WireUnknown {
-		res.Causes = causesFor(res.Wire, res.Stage)
+		res.Causes = byStage(causesFor(res.Wire, res.Stage), res.Stage)
 	}
 	if res.SshdRefused && (res.Wire == WireReset || res.Wire == WireFIN) {
 		// sshd wrote why it refused: its refusal goes first.
@@ -361,4 +361,41 @@ func mayMatch(line string) bool {
 		}
 	}
 	return false
+}
+
+// bareTexts are the error texts ssh prints inside its messages, as people
+// paste them alone: strerror(3)'s words, sshconnect.c's and kex.c's
+// "Connection closed by remote host", mux.c's ControlPersist failure.
+var bareTexts = []struct {
+	text string
+	bare Bare
+	wire Wire
+}{
+	{"failed to connect to new control master", BareMaster, WireLocal},
+	{"connection reset by peer", BareReset, WireReset},
+	{"broken pipe", BarePipe, WireWriteAfter},
+	{"connection closed by remote host", BareClosed, WireFIN},
+	{"connection refused", BareRefused, WireRefused},
+}
+
+// bare explains a text that holds no whole message and no debug line but
+// one of ssh's error texts: what the wire did, and its causes at no
+// particular stage.
+func bare(s string, res Result) Result {
+	l := strings.ToLower(s)
+	for _, b := range bareTexts {
+		if strings.Contains(l, b.text) {
+			res.Bare, res.Wire = b.bare, b.wire
+			res.Mux = b.wire == WireLocal
+			res.Causes = causesFor(b.wire, StageNone)
+			if b.bare == BareMaster {
+				// A master that has just started has not idled: its
+				// connection failed as a direct one would.
+				res.Causes = causesFor(WireReset, StageNone)
+				res.Causes = slices.DeleteFunc(res.Causes, func(c Cause) bool { return c.Findings[0] == idleTimeout.Findings[0] })
+			}
+			return res
+		}
+	}
+	return res
 }

@@ -55,6 +55,12 @@ func causesFor(w Wire, cs Stage) []Cause {
 		switch st {
 		case analyze.StageHandshake, analyze.StageBanner:
 			return []Cause{sshdBeforeBanner, notSSH}
+		case analyze.StageKexInit, analyze.StageKex:
+			// The key exchange's large packets (the client's KEXINIT and
+			// KEX_ECDH_INIT, post-quantum ones above 1,200 bytes) dropped
+			// on a path with a smaller MTU, until sshd's LoginGraceTime
+			// closes the connection with a FIN.
+			return []Cause{mtuBlackhole, serverReset}
 		case analyze.StageSession:
 			return []Cause{serverReset, idleTimeout}
 		}
@@ -121,4 +127,43 @@ func reasonWire(k Kind, reason string) Wire {
 		return WireFIN
 	}
 	return WireUnknown
+}
+
+// lastStage is the latest stage of the client at which a cause can act:
+// sshd's refusals before its identification string (MaxStartups,
+// PerSourcePenalties, TCP wrappers) and a firewall's limit on new
+// connections act before the server's banner, and so does a device that
+// resets right after the handshake; a refused, unanswered or rejected SYN
+// acts at the connect. Other causes can act at any stage.
+func lastStage(c Cause) Stage {
+	switch c.Findings[0] {
+	case analyze.FindCloseBeforeBan, analyze.FindPostSynAckReset:
+		return StageIdentSent
+	case analyze.FindRefused, analyze.FindSynTimeout, analyze.FindICMPUnreachable:
+		return StageConnecting
+	}
+	return StageSession
+}
+
+// byStage drops the causes that cannot act at the stage the client
+// reached: a client that received the server's identification string was
+// not refused by MaxStartups. Causes of the stage reached then rank
+// first. With nothing left, the ranking stays as it was.
+func byStage(cs []Cause, reached Stage) []Cause {
+	if reached == StageNone {
+		return cs
+	}
+	if reached == StagePastIdent {
+		reached = StageIdentReceived
+	}
+	var out []Cause
+	for _, c := range cs {
+		if lastStage(c) >= reached {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		return cs
+	}
+	return out
 }

@@ -6,10 +6,10 @@ import (
 	"testing"
 )
 
-// TestReadmeReleases ties README.md's table of messages to the catalog:
+// TestReadmeReleases ties docs/explain.md's table of messages to the catalog:
 // every pattern's release range is written there.
 func TestReadmeReleases(t *testing.T) {
-	b, err := os.ReadFile("../README.md")
+	b, err := os.ReadFile("../docs/explain.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +24,7 @@ func TestReadmeReleases(t *testing.T) {
 			r += " with -v only"
 		}
 		if !strings.Contains(readme, r) {
-			t.Errorf("README.md lacks %s's releases %q", p.Kind, r)
+			t.Errorf("docs/explain.md lacks %s's releases %q", p.Kind, r)
 		}
 	}
 }

@@ -182,6 +182,32 @@ type Message struct {
 	Pattern int
 }
 
+// Bare is an error text that is not a whole OpenSSH message: the
+// system's error string (strerror) ssh puts at the end of its messages, or
+// a fragment of one, which is what people paste most. It says what the
+// wire did, not the stage.
+type Bare uint8
+
+const (
+	BareNone    Bare = iota
+	BareReset        // "Connection reset by peer" (ECONNRESET)
+	BarePipe         // "Broken pipe" (EPIPE)
+	BareClosed       // "Connection closed by remote host"
+	BareRefused      // "Connection refused" (ECONNREFUSED)
+	BareMaster       // "Failed to connect to new control master" (ControlPersist)
+)
+
+var bareNames = [...]string{"none", "connection-reset-by-peer", "broken-pipe", "connection-closed-by-remote-host",
+	"connection-refused", "control-master-failed"}
+
+// String is the fragment's stable name (part of the JSON output).
+func (b Bare) String() string {
+	if int(b) < len(bareNames) {
+		return bareNames[b]
+	}
+	return "none"
+}
+
 // Result is what one log (or one message) says.
 type Result struct {
 	Messages  []Message // recognised lines of the episode explained, in order
@@ -211,6 +237,9 @@ type Result struct {
 	// session (ssh was waiting when it was killed or the log was cut);
 	// Wire is then WireSilence at the last stage reached.
 	Stalled bool
+	// Bare: no whole message, but an error text ssh prints inside its
+	// messages (Wire and Causes follow from it; Stage is unknown).
+	Bare Bare
 	// Lines is how many lines were read; Episodes how many connection
 	// attempts (debug1 "Connecting to" lines) the log holds.
 	Lines, Episodes int

@@ -10,5 +10,9 @@
 // A [Journal] keeps recent events of one network namespace; [Journal.Attribute]
 // answers, for one reset in the capture, a [Witness]: who on this host sent
 // it and on what that rests, whether a local socket accepted it, and what
-// the kernel sent afterwards. Values only: report/ words them.
+// the kernel sent afterwards. [Journal.Dropped] lists a connection's
+// packets the firewall dropped with no reset answering them ([Drops]).
+// [Rules] names the firewall rule behind a firewall event ([Rule],
+// [Candidate]; read by kernel/rules from nftables). Values only: report/
+// words them.
 package kernel

@@ -59,6 +59,9 @@ type Witness struct {
 	Received    *Event
 	NotAccepted bool
 	After       []Event
+	// Rules names the firewall rule behind a SenderFirewall reset, when
+	// the ruleset was read (nil otherwise).
+	Rules *Rules
 }
 
 // Window is how far apart in time a kernel event and the packet it is

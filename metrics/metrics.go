@@ -27,6 +27,7 @@ type Metrics struct {
 	drops       prometheus.Gauge
 	ifDrops     prometheus.Gauge
 	kernel      *prometheus.CounterVec
+	reg         *prometheus.Registry
 }
 
 // Serve starts an HTTP server on addr with /metrics (a registry of its own,
@@ -49,6 +50,7 @@ func Serve(addr string) (*Metrics, error) {
 		kernel: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rstsniff_kernel_resets_total",
 			Help: "Resets this host sent, by the kernel's reason (REJECT: a netfilter rule), as its kernel witnessed them."}, []string{"reason"}),
 	}
+	m.reg = reg
 	reg.MustRegister(m.connections, m.resets, m.findings, m.packets, m.drops, m.ifDrops, m.kernel)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

@@ -60,6 +60,8 @@ func verdict(f *analyze.Flow) string {
 		case r.Forger == analyze.ForgerSenderHost:
 			fmt.Fprintf(&b, ", but its socket did not send it: %s. It came from the %s's own distance (%s %d), so most likely from a firewall on the %s host itself.",
 				strings.Join(evidenceTexts(f, &r, r.Forged()), "; "), r.From, f.TTLName(), r.TTL, r.From)
+		case r.Origin == analyze.OriginMiddlebox && r.Suspected():
+			fmt.Fprintf(&b, ", and a device on the path possibly forged it, on weak evidence: %s.", strings.Join(evidenceTexts(f, &r, r.Forged()), "; "))
 		case r.Origin == analyze.OriginMiddlebox:
 			fmt.Fprintf(&b, ", but a device on the path forged it: %s.", strings.Join(evidenceTexts(f, &r, r.Forged()), "; "))
 		case r.Origin == analyze.OriginEndpoint:
@@ -177,6 +179,9 @@ func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), '
 func endingCells(f *analyze.Flow) (reset, who string) {
 	if rs, ok := f.Ending(); ok {
 		return fmt.Sprintf("frame %d, %s's name", rs.Packet, rs.From), whoSent(*rs)
+	}
+	if e, ok := f.RefusingICMP(); ok && f.Outcome == analyze.OutcomeUnreachable {
+		return "-", icmpSender(f, e) + " (ICMP)"
 	}
 	if f.ClosedBy != analyze.SideNone {
 		return "-", f.ClosedBy.String()

@@ -114,13 +114,47 @@ type ecsReset struct {
 // is rstsniff.reset.from. multi (a run over several files) names the
 // capture file of each connection (rstsniff.file).
 func ECS(w io.Writer, f *analyze.Flow, multi bool) error {
+	conn, base := ecsConnection(f, multi)
+	if err := writeLine(w, conn); err != nil {
+		return err
+	}
+	for _, r := range f.Resets {
+		d := base
+		d.Timestamp = stamp(r.Time)
+		d.Rstsniff.Reset = &ecsReset{Packet: r.Packet, From: r.From.String(), Origin: r.Origin.String(),
+			Sender: r.Sender().String(), Stage: r.Stage.String(), TTL: r.TTL, SeqState: r.SeqState.String()}
+		st, sigs := r.Strength()
+		d.Rstsniff.Reset.Strength, d.Rstsniff.Reset.DecidedBy = st.String(), []string{}
+		for _, s := range sigs {
+			d.Rstsniff.Reset.DecidedBy = append(d.Rstsniff.Reset.DecidedBy, s.String())
+		}
+		d.Event = ecsEvent{
+			Kind: "event", Category: []string{"network"}, Type: []string{"connection", "end"},
+			Action: "tcp-reset", Outcome: "failure", Reason: ecsResetReason(r),
+			Module: "rstsniff", Dataset: "rstsniff.reset",
+		}
+		if r.Origin == analyze.OriginMiddlebox && !r.Suspected() {
+			d.Event.Kind = "alert"
+			d.Event.Type = []string{"connection", "denied"}
+			d.Event.Action = "tcp-reset-forged"
+		}
+		if err := writeLine(w, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ecsConnection is the connection's ECS document, and the fields its
+// resets' documents share (base). FlowLog flattens it too.
+func ecsConnection(f *analyze.Flow, multi bool) (conn, base ecsDoc) {
 	forged := 0
 	for _, r := range f.Resets {
-		if r.Origin == analyze.OriginMiddlebox {
+		if r.Origin == analyze.OriginMiddlebox && !r.Suspected() {
 			forged++
 		}
 	}
-	base := ecsDoc{
+	base = ecsDoc{
 		ECS:     ecsVersion{ECSVersion},
 		Source:  ecsEndpoint{IP: ecsIP(f.Client), Port: f.Client.Port()},
 		Dest:    ecsEndpoint{IP: ecsIP(f.Server), Port: f.Server.Port()},
@@ -148,7 +182,7 @@ func ECS(w io.Writer, f *analyze.Flow, multi bool) error {
 		base.Rule = &ecsRule{f.Findings[0].ID.String()}
 	}
 
-	conn := base
+	conn = base
 	conn.Timestamp = stamp(f.Start)
 	sp, dp := int64(f.Packets[0]), int64(f.Packets[1])
 	sb, db := f.Bytes[0], f.Bytes[1]
@@ -164,34 +198,7 @@ func ECS(w io.Writer, f *analyze.Flow, multi bool) error {
 	if forged > 0 {
 		conn.Event.Kind = "alert"
 	}
-	if err := writeLine(w, conn); err != nil {
-		return err
-	}
-	for _, r := range f.Resets {
-		d := base
-		d.Timestamp = stamp(r.Time)
-		d.Rstsniff.Reset = &ecsReset{Packet: r.Packet, From: r.From.String(), Origin: r.Origin.String(),
-			Sender: r.Sender().String(), Stage: r.Stage.String(), TTL: r.TTL, SeqState: r.SeqState.String()}
-		st, sigs := r.Strength()
-		d.Rstsniff.Reset.Strength, d.Rstsniff.Reset.DecidedBy = st.String(), []string{}
-		for _, s := range sigs {
-			d.Rstsniff.Reset.DecidedBy = append(d.Rstsniff.Reset.DecidedBy, s.String())
-		}
-		d.Event = ecsEvent{
-			Kind: "event", Category: []string{"network"}, Type: []string{"connection", "end"},
-			Action: "tcp-reset", Outcome: "failure", Reason: ecsResetReason(r),
-			Module: "rstsniff", Dataset: "rstsniff.reset",
-		}
-		if r.Origin == analyze.OriginMiddlebox {
-			d.Event.Kind = "alert"
-			d.Event.Type = []string{"connection", "denied"}
-			d.Event.Action = "tcp-reset-forged"
-		}
-		if err := writeLine(w, d); err != nil {
-			return err
-		}
-	}
-	return nil
+	return conn, base
 }
 
 // ecsIP is the address without a zone (decoded packets have none) and with
@@ -244,11 +251,18 @@ func ecsConnReason(f *analyze.Flow, forged int) string {
 	default:
 		fmt.Fprintf(&b, "SSH connection still open at the %s stage when the capture ended", f.Stage)
 	}
-	var by [analyze.NumSenders]int
+	path, fw := 0, 0
 	for i := range f.Resets {
-		by[f.Resets[i].Sender()]++
+		switch r := &f.Resets[i]; r.Sender() {
+		case analyze.SenderPath:
+			if !r.Suspected() {
+				path++
+			}
+		case analyze.SenderClientFirewall, analyze.SenderServerFirewall:
+			fw++
+		}
 	}
-	switch path, fw := by[analyze.SenderPath], by[analyze.SenderClientFirewall]+by[analyze.SenderServerFirewall]; {
+	switch {
 	case path == 1:
 		b.WriteString("; one reset was forged by a device on the path")
 	case path > 1:
@@ -260,10 +274,12 @@ func ecsConnReason(f *analyze.Flow, forged int) string {
 }
 
 // ecsResetReason says in one line who sent a reset (event.reason).
-// It names the real sender as the terminal's verdict line does.
 func ecsResetReason(r analyze.Reset) string {
 	switch r.Sender() {
 	case analyze.SenderPath:
+		if r.Suspected() {
+			return fmt.Sprintf("reset in the %s's name at the %s stage, possibly forged by a device on the path (weak evidence)", r.From, r.Stage)
+		}
 		return fmt.Sprintf("reset in the %s's name at the %s stage, forged by a device on the path", r.From, r.Stage)
 	case analyze.SenderClientFirewall, analyze.SenderServerFirewall:
 		return fmt.Sprintf("reset in the %s's name at the %s stage, sent by a firewall on the %s's own host", r.From, r.Stage, r.From)

@@ -83,9 +83,13 @@ func TestECSDocuments(t *testing.T) {
 		{"timeout", analyze.Flow{Client: c4, Server: s4, Outcome: analyze.OutcomeTimeout}, []string{"event"}, "failure", "ipv4"},
 		{"unreachable", analyze.Flow{Client: c4, Server: s4, Outcome: analyze.OutcomeUnreachable}, []string{"event"}, "failure", "ipv4"},
 		{"forged then genuine", analyze.Flow{Client: c4, Server: s4, Outcome: analyze.OutcomeReset, ClosedBy: analyze.Server,
-			Resets:   []analyze.Reset{reset(5, analyze.Server, analyze.OriginMiddlebox), reset(7, analyze.Client, analyze.OriginEndpoint)},
+			Resets:   []analyze.Reset{strongForged(reset(5, analyze.Server, analyze.OriginMiddlebox)), reset(7, analyze.Client, analyze.OriginEndpoint)},
 			Findings: []analyze.Finding{{ID: analyze.FindResetRace}, {ID: analyze.FindTTLMismatch}}},
 			[]string{"alert", "alert", "event"}, "failure", "ipv4"},
+		// Forged on weak evidence alone: a suspicion, no alert (issue 24).
+		{"possibly forged", analyze.Flow{Client: c4, Server: s4, Outcome: analyze.OutcomeReset, ClosedBy: analyze.Server,
+			Resets: []analyze.Reset{reset(5, analyze.Server, analyze.OriginMiddlebox)}},
+			[]string{"event", "event"}, "failure", "ipv4"},
 		{"ipv6, origin unknown", analyze.Flow{Client: c6, Server: s6, Outcome: analyze.OutcomeReset, ClosedBy: analyze.Client,
 			Resets: []analyze.Reset{reset(9, analyze.Client, analyze.OriginUnknown)}},
 			[]string{"event", "event"}, "failure", "ipv6"},
@@ -171,4 +175,11 @@ func TestECSCheckCatchesMistakes(t *testing.T) {
 			t.Errorf("%s: problems %q, want one about %q", c.doc, got, c.want)
 		}
 	}
+}
+
+// strongForged gives a forged reset the evidence that makes it strong: its
+// claimed sender kept sending.
+func strongForged(r analyze.Reset) analyze.Reset {
+	r.Evidence = append(r.Evidence, analyze.Evidence{Signal: analyze.SigSenderKeptSending, PointsTo: analyze.OriginMiddlebox, Frames: []int{r.Packet + 1}})
+	return r
 }

@@ -85,11 +85,19 @@ var sshdLog = map[analyze.Stage]string{
 
 var hostName = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$`)
 
+// placeholder matches what people put in a pasted log instead of the real
+// host: x.x.x.x, 10.x.x.x, xxx, HOST, <server> and the like.
+var placeholder = regexp.MustCompile(`(?i)^(?:[x*#]+(?:\.[x*#]+)*|(?:\d{1,3}|[x*#]+)(?:\.(?:\d{1,3}|[x*#]+)){3}|host|hostname|server|ip|ip-address|redacted|example)$`)
+
 // shellHost returns a host safe to put in a shell command, or "HOST":
-// the text came from a log and is not trusted.
+// the text came from a log and is not trusted, and a placeholder
+// (x.x.x.x) is no host to run a command against.
 func shellHost(h string) string {
 	if a, err := netip.ParseAddr(strings.Trim(h, "[]")); err == nil && a.Zone() == "" {
 		return a.String()
+	}
+	if placeholder.MatchString(h) {
+		return "HOST"
 	}
 	if hostName.MatchString(h) {
 		return h
@@ -100,6 +108,7 @@ func shellHost(h string) string {
 // Capture is what to capture for an explained message, commands ready to
 // run with the host and port from the text.
 type Capture struct {
+	host, port                    string // for the words (shell-safe, HOST if none)
 	ClientTcpdump, ClientRstsniff string
 	ServerTcpdump                 string
 	Correlate                     string
@@ -119,7 +128,7 @@ func CaptureFor(r *explain.Result) Capture {
 		port = 22
 	}
 	p := strconv.Itoa(port)
-	c := Capture{
+	c := Capture{host: h, port: p,
 		ClientTcpdump:  fmt.Sprintf("tcpdump -i any -s 0 -w ssh-client.pcap '(host %s and tcp port %s) or icmp or icmp6'", h, p),
 		ClientRstsniff: fmt.Sprintf("rstsniff -i any --ports %s -w ssh-client.pcapng 'host %s and tcp port %s'", p, h, p),
 		ServerTcpdump:  fmt.Sprintf("tcpdump -i any -s 0 -w ssh-server.pcap 'tcp port %s'", p),
@@ -130,6 +139,13 @@ func CaptureFor(r *explain.Result) Capture {
 	if strings.Contains(h, ":") {
 		c.Probe = fmt.Sprintf("rstsniff probe [%s]:%s", h, p)
 	}
+	if r.Wire == explain.WireFIN && (r.Stage.Wire() == analyze.StageKexInit || r.Stage.Wire() == analyze.StageKex) {
+		c.SshdLog = "lines with the client's address: 'Timeout before authentication' (sshd's LoginGraceTime closed it: the client's key exchange never arrived), 'Connection closed by', 'Unable to negotiate'"
+	}
+	if r.Wire == explain.WireSilence && r.Stage.Wire() < analyze.StageSession {
+		// Nothing came back: sshd gives up after LoginGraceTime.
+		c.SshdLog = "lines with the client's address: 'Timeout before authentication' (sshd's LoginGraceTime ended the wait), 'Connection closed by'; none means sshd never heard from the client"
+	}
 	if c.SshdLog == "" {
 		c.SshdLog = "lines with the client's address at the time of the failure"
 	}
@@ -139,8 +155,80 @@ func CaptureFor(r *explain.Result) Capture {
 	return c
 }
 
-// ExplainText writes an explanation of what ssh printed.
-func ExplainText(w io.Writer, r *explain.Result) error {
+// ExplainText writes an explanation of what ssh printed, its lines as
+// they come (see ExplainTextWidth).
+func ExplainText(w io.Writer, r *explain.Result) error { return ExplainTextWidth(w, r, 0) }
+
+// adviceLines is the most advice (likely causes and next steps together)
+// an explanation gives: the two or three likeliest causes, each with what to
+// check, fit on a screen with the message and the capture to make.
+const adviceLines = 12
+
+// bareWords say what a bare error text is, and what the whole message
+// would have told.
+var bareWords = map[explain.Bare]string{
+	explain.BareReset:   "\"Connection reset by peer\" is the system's error text (ECONNRESET) that ssh prints at the end of a message; the whole line (kex_exchange_identification: ..., client_loop: ..., Read from remote host ...) says at which stage",
+	explain.BarePipe:    "\"Broken pipe\" is the system's error text (EPIPE) that ssh prints at the end of a message (client_loop: send disconnect: Broken pipe, packet_write_wait: ...); the whole line says at which stage",
+	explain.BareClosed:  "\"Connection closed by remote host\" ends two different messages: kex_exchange_identification: ... (before the server's identification string) and Connection to HOST closed by remote host. (during the session); the whole line says which",
+	explain.BareRefused: "\"Connection refused\" is the system's error text (ECONNREFUSED) that ssh prints after ssh: connect to host HOST port PORT:",
+	explain.BareMaster:  "ssh started a ControlMaster (ControlPersist) in the background and could not reach it over its Unix socket: the master's own connection failed at once, or its socket path is too long or not writable; the same command with -o ControlMaster=no -v shows which",
+}
+
+// explainChecks is what to check for each ranked cause (keyed by its first
+// finding) when all there is is ssh's message: no step here reads a
+// capture or a report the user does not have. {host} and {port} stand for
+// the server's.
+var explainChecks = map[analyze.FindingID]string{
+	analyze.FindTTLMismatch:      "capture on both ends at once (below): a reset the server never sent was forged on the path; traceroute -T -p {port} {host} shows the hops between",
+	analyze.FindCloseBeforeBan:   "on the server: journalctl -u ssh -u sshd | grep -i -e 'drop connection' -e MaxStartups -e penalty; if it is there, raise MaxStartups or open fewer connections at once",
+	analyze.FindHostFirewall:     "on the server: iptables -L -v -n; nft list ruleset; fail2ban-client status sshd (a REJECT or a ban of the client's address)",
+	analyze.FindServerReset:      "on the server: sshd's log at that time (below), and dmesg or journalctl -k for sshd restarts, crashes or OOM kills",
+	analyze.FindIdleTimeoutReset: "set ServerAliveInterval 30 in ~/.ssh/config (or ClientAliveInterval 30 in sshd_config): the connection is then never idle long enough",
+	analyze.FindPostSynAckReset:  "the firewall's or IPS's log for the client's address; try another port or a VPN: if that works, a device blocks port {port}",
+	analyze.FindRefused:          "on the server: ss -ltnp | grep sshd; systemctl status ssh; its firewall rules for port {port}",
+	analyze.FindICMPUnreachable:  "traceroute -T -p {port} {host} shows where packets stop; on the server: firewall-cmd --list-all; nft list ruleset",
+	analyze.FindSynTimeout:       "nc -vz -w 5 {host} {port} from here and from another network; security groups, network ACLs and fail2ban on the way",
+	analyze.FindMTUBlackhole:     "ping -M do -s 1400 {host}, then smaller sizes, finds the path MTU; a workaround: sysctl net.ipv4.tcp_mtu_probing=1 on the client, or a smaller MTU on its interface",
+	analyze.FindNotSSH:           "see what answers: nc -w 5 {host} {port} </dev/null | head -c 200 (an SSH server starts with SSH-2.0-)",
+	analyze.FindMalformedSSH:     "capture on both ends (below): bytes that differ were changed on the path",
+}
+
+// explainAdvice is the advice of an explanation: the likely causes (the
+// findings catalog's words for each ranked cause's main finding) and one
+// check per cause, none repeated, adviceLines in all at most. The checks
+// of the first causes come first; causes fill what is left.
+func explainAdvice(r *explain.Result) (causes, next []string) {
+	c := CaptureFor(r)
+	seen := map[string]bool{}
+	for _, rc := range r.Causes {
+		if len(next) == adviceLines/3 {
+			break
+		}
+		if f, ok := explainChecks[rc.Findings[0]]; ok {
+			n := strings.NewReplacer("{host}", c.host, "{port}", c.port).Replace(f)
+			if !seen[n] {
+				seen[n] = true
+				next = append(next, n)
+			}
+		}
+	}
+	for _, rc := range r.Causes {
+		for _, t := range rc.Findings[0].Entry().Causes {
+			if len(causes)+len(next) == adviceLines {
+				return causes, next
+			}
+			if !seen[t] {
+				seen[t] = true
+				causes = append(causes, t)
+			}
+		}
+	}
+	return causes, next
+}
+
+// ExplainTextWidth writes an explanation of what ssh printed, its lines
+// wrapped to width (0: as they come).
+func ExplainTextWidth(w io.Writer, r *explain.Result, width int) error {
 	var b strings.Builder
 	m, ok := r.MainMessage()
 	switch {
@@ -152,15 +240,22 @@ func ExplainText(w io.Writer, r *explain.Result) error {
 			b.WriteString(" with -v only")
 		}
 		b.WriteString("\n")
+	case r.Bare != explain.BareNone:
+		fmt.Fprintf(&b, "Not a whole OpenSSH message: %s. Paste the whole line, or better the output of ssh -v, for the stage.\n", bareWords[r.Bare])
 	case r.Stalled:
-		b.WriteString("ssh printed no error: its debug lines stop before the session, while it waited for the server (killed by a timeout, or the log was cut)\n")
+		fmt.Fprintf(&b, "ssh printed no error: the log ends at %s. If it was cut there, nothing failed; if ssh hung there until it was killed or timed out, it waited for the server:\n", stageWords[r.Stage])
 	default:
 		b.WriteString("No OpenSSH error message recognised")
 		if r.Stage != explain.StageNone {
 			fmt.Fprintf(&b, "; the debug lines show the client reached: %s (rstsniff stage %s)", stageWords[r.Stage], r.Stage.Wire())
+			if r.Stage >= explain.StageAuthenticated && r.Stage != explain.StagePastIdent {
+				b.WriteString(": nothing failed up to where the log ends")
+			}
+		} else {
+			b.WriteString(". rstsniff explain reads what ssh, scp or sftp printed: paste the error line (for example 'kex_exchange_identification: read: Connection reset by peer'), or pipe a whole log: ssh -v HOST 2>&1 | rstsniff explain -")
 		}
 		b.WriteString(".\n")
-		_, err := io.WriteString(w, b.String())
+		_, err := io.WriteString(w, wrap(b.String(), width))
 		return err
 	}
 	for i, o := range r.Messages {
@@ -178,7 +273,11 @@ func ExplainText(w io.Writer, r *explain.Result) error {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "  On the wire: %s.\n", wireWords[r.Wire])
+	if ww, known := wireWords[r.Wire]; known {
+		fmt.Fprintf(&b, "  On the wire: %s.\n", ww)
+	} else if ok && (m.Kind == explain.KindScpLost || m.Kind == explain.KindSftpClosed) {
+		b.WriteString("  On the wire: scp and sftp say only that the ssh under them went away; ssh's own message, printed just before, says how (run scp -v or sftp -v to see it).\n")
+	}
 	if r.Mux && r.MasterWire != explain.WireUnknown && r.MasterWire != explain.WireLocal {
 		fmt.Fprintf(&b, "  The master's own message says: %s.\n", wireWords[r.MasterWire])
 	}
@@ -202,24 +301,36 @@ func ExplainText(w io.Writer, r *explain.Result) error {
 			fmt.Fprintf(&b, "    %d. %s\n", i+1, strings.Join(findingNames(c.Findings), ", "))
 		}
 	}
-	// The advice of the two likeliest causes; the others by name above.
-	causes, next := rankedAdvice(r.Causes[:min(2, len(r.Causes))])
+	causes, next := explainAdvice(r)
 	writeAdvice(&b, causes, next)
-	if r.Wire != explain.WireAuthDenied && r.Wire != explain.WireDisconnect && r.Wire != explain.WireUnknown {
+	if showCapture(r) {
 		c := CaptureFor(r)
 		b.WriteString("  What to capture:\n")
 		if c.Master != "" {
 			fmt.Fprintf(&b, "    - %s\n", c.Master)
 		}
 		fmt.Fprintf(&b, "    - on the client: %s\n", c.ClientTcpdump)
-		fmt.Fprintf(&b, "      or, keeping only the connections that end badly: %s\n", c.ClientRstsniff)
 		fmt.Fprintf(&b, "    - on the server, at the same time: %s\n", c.ServerTcpdump)
 		fmt.Fprintf(&b, "      then compare the two: %s\n", c.Correlate)
-		fmt.Fprintf(&b, "    - reproduce it: %s\n", c.Probe)
+		fmt.Fprintf(&b, "    - or reproduce it: %s\n", c.Probe)
 		fmt.Fprintf(&b, "    - in sshd's log (journalctl -u ssh -u sshd, /var/log/auth.log or /var/log/secure): %s\n", c.SshdLog)
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, wrap(b.String(), width))
 	return err
+}
+
+// showCapture: the explanation says what to capture, unless the exchange
+// worked (authentication refused, sshd's own disconnect) or nothing says
+// what happened.
+func showCapture(r *explain.Result) bool {
+	switch r.Wire {
+	case explain.WireAuthDenied, explain.WireDisconnect:
+		return false
+	case explain.WireUnknown:
+		_, ok := r.MainMessage()
+		return ok
+	}
+	return true
 }
 
 // release turns "V_9_5_P1" into "9.5p1".
@@ -276,7 +387,8 @@ func ExplainJSON(w io.Writer, r *explain.Result) error {
 		o.strs("causes", cc)
 		o.strs("next_steps", nn)
 	})
-	if r.Wire != explain.WireAuthDenied && r.Wire != explain.WireDisconnect && r.Wire != explain.WireUnknown {
+	o.str("bare", r.Bare.String())
+	if showCapture(r) {
 		c := CaptureFor(r)
 		o.open("capture")
 		o.str("client_tcpdump", c.ClientTcpdump)

@@ -49,6 +49,14 @@ func oneDay(r *Run) (string, bool) {
 
 // senderText names who really sent a reset, for sentences.
 func senderText(r *analyze.Reset) string {
+	if r.Suspected() {
+		switch r.Sender() {
+		case analyze.SenderPath:
+			return fmt.Sprintf("possibly forged in the %s's name by a device on the path (weak evidence)", r.From)
+		default:
+			return fmt.Sprintf("possibly sent in the %s's name by a firewall on the %s's own host (weak evidence)", r.From, r.From)
+		}
+	}
 	switch r.Sender() {
 	case analyze.SenderPath:
 		return fmt.Sprintf("FORGED in the %s's name by a device on the path", r.From)
@@ -62,6 +70,12 @@ func senderText(r *analyze.Reset) string {
 
 // senderCell names who really sent a reset in a word or two, for tables.
 func senderCell(r *analyze.Reset) string {
+	if r.Suspected() {
+		if r.Sender() == analyze.SenderPath {
+			return "forged?"
+		}
+		return r.Sender().String()[:6] + "-fw?"
+	}
 	switch s := r.Sender(); s {
 	case analyze.SenderPath:
 		return "FORGED"
@@ -81,6 +95,9 @@ func senderCell(r *analyze.Reset) string {
 func endedBy(f *analyze.Flow) string {
 	if r, ok := f.Ending(); ok {
 		return senderCell(r)
+	}
+	if e, ok := f.RefusingICMP(); ok && f.Outcome == analyze.OutcomeUnreachable {
+		return icmpSenderCell(f, e)
 	}
 	return f.ClosedBy.String()
 }
@@ -127,6 +144,8 @@ func decisiveText(f *analyze.Flow, r *analyze.Reset) string {
 		return fmt.Sprintf("exactly the %s's next sequence number", side)
 	case analyze.SigRefusedSYNForm:
 		return "the form a stack gives a refused SYN"
+	case analyze.SigStackReply:
+		return fmt.Sprintf("it answers the %s's frame %d as the %s's stack does", other, e.Frames[0], side)
 	}
 	return ""
 }
@@ -136,7 +155,7 @@ func ending(f *analyze.Flow) string {
 	st := f.Stage
 	switch f.Outcome {
 	case analyze.OutcomeRefused:
-		if r, ok := f.Ending(); ok && r.Sender().Forged() {
+		if r, ok := f.Ending(); ok && r.Sender().Forged() && !r.Suspected() {
 			return "refused: the reset that answered the SYN was " + senderText(r)
 		}
 		return "refused: the SYN was answered by a reset from the server"
@@ -151,6 +170,9 @@ func ending(f *analyze.Flow) string {
 		}
 		return fmt.Sprintf("reset during the %s stage", st)
 	case analyze.OutcomeTimeout:
+		if st == analyze.StageHandshake && f.Packets[1] > 0 {
+			return "timed out in the handshake: the server answered the SYN, and the client never completed the handshake"
+		}
 		if st == analyze.StageHandshake {
 			return "timed out: the SYN was never answered"
 		}
@@ -200,6 +222,8 @@ func because(f *analyze.Flow) string {
 			return fmt.Sprintf("frame %d; sshd refused it before its banner: MaxStartups or PerSourcePenalties", fd.Other)
 		}
 		return fmt.Sprintf("frame %d; the server closed before its banner", fd.Other)
+	case analyze.FindForgedResetIgnored:
+		return fmt.Sprintf("frame %d; a reset forged in the %s's name was ignored and the connection went on", fd.Reset, fd.Side)
 	case analyze.FindMTUBlackhole:
 		if fd.Silent {
 			return fmt.Sprintf("frame %d; a %d-byte segment sent %d times was never acknowledged and nothing came back: likely a path MTU black hole, or the path died then", fd.Packets[0], fd.Size[0], fd.Count)
@@ -230,12 +254,16 @@ func VerdictLine(f *analyze.Flow, withDate bool) string {
 	if len(f.Findings) > 0 {
 		s += " [" + f.Findings[0].ID.String() + "]"
 	}
+	if t := ruleTag(f); t != "" {
+		s += " {" + t + "}"
+	}
 	return s
 }
 
 // resetSenders counts resets by who really sent them, in a phrase:
-// "1 forged on the path, 1 from the client".
-func resetSenders(c [analyze.NumSenders]int) string {
+// "1 forged on the path, 1 from the client"; those called forged on weak
+// evidence (possible) are counted apart.
+func resetSenders(c [analyze.NumSenders]int, possible int) string {
 	words := [analyze.NumSenders]string{
 		analyze.SenderUnknown:        "of unknown origin",
 		analyze.SenderClient:         "from the client",
@@ -250,6 +278,21 @@ func resetSenders(c [analyze.NumSenders]int) string {
 		if c[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", c[s], words[s]))
 		}
+		if s == analyze.SenderClientFirewall && possible > 0 {
+			parts = append(parts, fmt.Sprintf("%d possibly forged (weak evidence)", possible))
+		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// icmpSenderCell names who sent the ICMP error that refused a connection,
+// in a word, as the verdict line does at length (icmpSender).
+func icmpSenderCell(f *analyze.Flow, e analyze.ICMPError) string {
+	switch e.From {
+	case f.Server.Addr():
+		return "server"
+	case f.Client.Addr():
+		return "client"
+	}
+	return "router"
 }

@@ -39,7 +39,12 @@ func HTML(w io.Writer, r *Run, meta Meta) error {
 		for i := range f.Resets {
 			r := &f.Resets[i]
 			hf.Resets = append(hf.Resets, htmlReset{R: *r, Evidence: append(evidenceTexts(f, r, len(r.Evidence)), verdictNotes(r)...)})
+			if k := KernelSentence(r.Kernel); k != "" {
+				last := &hf.Resets[len(hf.Resets)-1]
+				last.Evidence = append(last.Evidence, "Kernel witness: "+k)
+			}
 		}
+		hf.Kernel = DropsSentence(f.Dropped)
 		for i := range f.Findings {
 			fd := &f.Findings[i]
 			hf.Findings = append(hf.Findings, htmlFinding{ID: fd.ID.String(), Blame: fd.Blame.String(), Summary: summary(f, fd)})
@@ -82,6 +87,7 @@ type htmlFlow struct {
 	Ladder      svgLadder
 	Resets      []htmlReset
 	Findings    []htmlFinding
+	Kernel      string // what the kernel witness said of the connection's dropped packets
 	Causes      []string
 	NextSteps   []string
 }
@@ -138,9 +144,12 @@ var stageFill = map[string]string{
 // middlebox lane where a reset was forged, one arrow per packet labelled
 // with relative time, flags, length and TTL, and the SSH stages as bands.
 func ladder(f *analyze.Flow) svgLadder {
-	forged := map[int]bool{}
+	forged, possibly := map[int]bool{}, map[int]bool{}
 	for _, r := range f.Resets {
-		if r.Forger == analyze.ForgerPath { // a host's firewall is drawn at the host
+		switch {
+		case r.Suspected(): // weak evidence: drawn at its claimed sender
+			possibly[r.Packet] = true
+		case r.Forger == analyze.ForgerPath: // a host's firewall is drawn at the host
 			forged[r.Packet] = true
 		}
 	}
@@ -204,8 +213,11 @@ func ladder(f *analyze.Flow) svgLadder {
 			}
 		}
 		a.Label = fmt.Sprintf("#%d +%.1f ms [%s] len %d %s %d", p.Frame, float64(p.Time.Sub(f.Start).Microseconds())/1000, p.Flags, p.Len, ttlShort(f), p.TTL)
-		if a.Class == "forged" {
+		switch {
+		case a.Class == "forged":
 			a.Label += " FORGED"
+		case possibly[p.Frame]:
+			a.Label += " possibly forged"
 		}
 		if p.Banner {
 			a.Label += " banner"

@@ -129,6 +129,9 @@ type jsonFlow struct {
 	Midstream    bool            `json:"midstream,omitempty"`
 	Duplicates   int             `json:"duplicates_dropped,omitempty"`
 	Notes        []string        `json:"notes,omitempty"`
+	// KernelDropped: live capture, kernel witness on, packets of the
+	// connection this host's firewall dropped with no reset answering them.
+	KernelDropped *jsonDropped `json:"kernel_dropped,omitempty"`
 }
 
 type jsonInput struct {
@@ -161,6 +164,8 @@ type jsonSummary struct {
 		Packets int    `json:"packets"`
 		Omitted int    `json:"omitted"`
 	} `json:"evidence,omitempty"`
+	// The rstsniff that wrote it (a release's version, or the revision).
+	Version string `json:"version,omitempty"`
 }
 
 // Endpoint writes an address and port, IPv6 in brackets.
@@ -257,6 +262,7 @@ func newJSONFlow(f *analyze.Flow, multi bool) jsonFlow {
 		Notes:        noteTexts(f.Notes),
 	}
 	jf.SchemaVersion = SchemaVersion
+	jf.KernelDropped = newJSONDropped(f)
 	causes, next := advice(f.Findings)
 	jf.Causes, jf.NextSteps = nonNil(causes), nonNil(next)
 	if multi {
@@ -348,6 +354,7 @@ func JSONSummary(w io.Writer, r *Run) error {
 		Resets:   r.Resets(),
 		Warnings: r.Warnings(),
 		Inputs:   []jsonInput{},
+		Version:  r.Version,
 	}
 	s.SchemaVersion = SchemaVersion
 	for _, in := range r.Inputs {

@@ -333,5 +333,8 @@ func appendFlowCached(b []byte, jf *jsonFlow, last *encodedAlgorithms) []byte {
 	if len(jf.Notes) > 0 {
 		o.strs("notes", jf.Notes)
 	}
+	if jf.KernelDropped != nil {
+		appendDropped(&o, jf.KernelDropped)
+	}
 	return append(o.b, '}')
 }

@@ -21,6 +21,7 @@ type jsonKernel struct {
 	Received    bool              `json:"received"`
 	NotAccepted bool              `json:"not_accepted,omitempty"`
 	After       []jsonKernelAfter `json:"after,omitempty"`
+	Rule        *jsonRules        `json:"rule,omitempty"`
 	Summary     string            `json:"summary"`
 }
 
@@ -36,7 +37,7 @@ func newJSONKernel(w *kernel.Witness) *jsonKernel {
 		return nil
 	}
 	k := &jsonKernel{Sender: w.Sender.String(), Basis: w.Basis.String(), Received: w.Received != nil,
-		NotAccepted: w.NotAccepted, Summary: KernelSentence(w)}
+		NotAccepted: w.NotAccepted, Summary: KernelSentence(w), Rule: newJSONRules(w.Rules)}
 	if e := w.Sent; e != nil {
 		switch e.Kind {
 		case kernel.StackSent:
@@ -90,6 +91,9 @@ func appendKernel(o *jsonObject, k *jsonKernel) {
 			}
 		})
 	}
+	if k.Rule != nil {
+		appendRules(o, "rule", k.Rule)
+	}
 	o.str("summary", k.Summary)
 	o.close()
 }
@@ -142,6 +146,9 @@ func KernelSentence(w *kernel.Witness) string {
 		} else {
 			parts = append(parts, "sent by this host's firewall: netfilter dropped the packet it answers and no TCP socket sent it (inferred from kfree_skb)")
 		}
+		if rs := RulesSentence(w.Rules); rs != "" {
+			parts = append(parts, rs)
+		}
 	case kernel.SenderNotHost:
 		parts = append(parts, "not sent by this host: it carries this host's address, but neither its TCP stack nor its firewall sent it")
 	}
@@ -182,6 +189,9 @@ func KernelLines(f *analyze.Flow) []string {
 		if s := KernelSentence(r.Kernel); s != "" {
 			out = append(out, fmt.Sprintf("kernel, reset frame %d: %s", r.Packet, s))
 		}
+	}
+	if s := DropsSentence(f.Dropped); s != "" {
+		out = append(out, "kernel: "+s)
 	}
 	return out
 }

@@ -95,7 +95,13 @@ func mdFlow(b *strings.Builder, f *analyze.Flow) {
 		for _, n := range verdictNotes(r) {
 			fmt.Fprintf(b, "- %s\n", mdText(n))
 		}
+		if k := KernelSentence(r.Kernel); k != "" {
+			fmt.Fprintf(b, "- Kernel witness: %s\n", mdText(k))
+		}
 		b.WriteString("\n")
+	}
+	if d := DropsSentence(f.Dropped); d != "" {
+		fmt.Fprintf(b, "**Kernel witness:** %s\n\n", mdText(d))
 	}
 	if lines := packetLines(f); len(lines) > 0 {
 		b.WriteString("**Packets** (frame numbers as in Wireshark; sequence numbers relative):\n\n```\n")
@@ -175,15 +181,24 @@ func mdCode(s string, cell bool) string {
 }
 
 // mdText escapes rstsniff's own prose so that no character in it is taken
-// as Markdown.
+// as Markdown, and no more: the raw text stays readable when pasted into a
+// ticket or a mail. Inline markup can start anywhere (emphasis, code,
+// links, HTML, entities, strikethrough, table cells); block markup (a
+// heading, a list, a quote) only at the start of the text, which is where
+// the text may start a line.
 func mdText(s string) string {
 	s = Safe(s)
 	var b strings.Builder
-	for _, c := range s {
-		if strings.ContainsRune("\\`*_{}[]<>()#+-!|~", c) {
+	for i, c := range s {
+		if strings.ContainsRune("\\`*_[]<|~&", c) || i == 0 && strings.ContainsRune("#+->=", c) {
 			b.WriteByte('\\')
 		}
 		b.WriteRune(c)
 	}
-	return b.String()
+	out := b.String()
+	// "1. " or "1) " at the start is an ordered list.
+	if n := len(out) - len(strings.TrimLeft(out, "0123456789")); n > 0 && n < len(out) && (out[n] == '.' || out[n] == ')') {
+		out = out[:n] + "\\" + out[n:]
+	}
+	return out
 }

@@ -41,6 +41,9 @@ type Run struct {
 	Inputs []Input
 	Flows  []*analyze.Flow
 	Tally  *Tally
+	// Version is the rstsniff that made the run (the JSON summary says
+	// it; the reports take Meta's).
+	Version string
 }
 
 // Tally counts what a live run handed over, so the summary needs no flows.
@@ -48,7 +51,8 @@ type Tally struct {
 	Flows    int
 	Outcomes analyze.OutcomeCounts
 	Resets   int
-	Senders  [analyze.NumSenders]int // resets by who really sent them
+	Senders  [analyze.NumSenders]int // resets by who really sent them, suspected ones left out
+	Possible int                     // resets called forged on weak evidence only (Reset.Suspected)
 	Abnormal int
 	Evicted  int
 	Unlisted int // connections to show that the listing's limit left out
@@ -73,7 +77,11 @@ func (t *Tally) Add(f *analyze.Flow) {
 	t.Outcomes.Add(f.Outcome)
 	t.Resets += len(f.Resets)
 	for i := range f.Resets {
-		t.Senders[f.Resets[i].Sender()]++
+		if r := &f.Resets[i]; r.Suspected() {
+			t.Possible++
+		} else {
+			t.Senders[r.Sender()]++
+		}
 	}
 	if f.Notable() {
 		t.Abnormal++
@@ -146,18 +154,22 @@ func (r *Run) Resets() int {
 	return n
 }
 
-// Senders counts resets by who really sent them.
-func (r *Run) Senders() [analyze.NumSenders]int {
+// Senders counts resets by who really sent them, leaving out those
+// called forged on weak evidence only; possible counts those.
+func (r *Run) Senders() (c [analyze.NumSenders]int, possible int) {
 	if r.Tally != nil {
-		return r.Tally.Senders
+		return r.Tally.Senders, r.Tally.Possible
 	}
-	var c [analyze.NumSenders]int
 	for _, f := range r.Flows {
 		for i := range f.Resets {
-			c[f.Resets[i].Sender()]++
+			if rs := &f.Resets[i]; rs.Suspected() {
+				possible++
+			} else {
+				c[rs.Sender()]++
+			}
 		}
 	}
-	return c
+	return c, possible
 }
 
 // Abnormal reports whether any connection was reset, refused, unreachable

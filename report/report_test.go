@@ -42,7 +42,7 @@ func TestSummaryLine(t *testing.T) {
 	}
 	out := b.String()
 	for _, want := range []string{
-		"9 packets, 3 SSH connections: 1 reset, 2 closed; 1 RST: 1 of unknown origin (2 more without problems, --all lists them)\n",
+		"9 packets, 3 SSH connections: 1 reset, 2 closed; 1 RST: 1 of unknown origin (2 of them without problems not listed; --all lists them)\n",
 		`warning: cut\u001b[2J`,
 	} {
 		if !strings.Contains(out, want) {

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -24,6 +25,16 @@ func TestServerFindingsInCatalog(t *testing.T) {
 	logs := append(catalog.Of(catalog.SourceSSHDLog), catalog.Of(catalog.SourceFail2banLog)...)
 	if len(logs) != len(ids) {
 		t.Errorf("the catalog has %d findings from the logs, sshdlog makes %d", len(logs), len(ids))
+	}
+	// docs/server-logs.md's table names each too.
+	doc, err := os.ReadFile("../docs/server-logs.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if !strings.Contains(string(doc), "| `"+id+"` |") {
+			t.Errorf("%s: not in docs/server-logs.md's table", id)
+		}
 	}
 }
 

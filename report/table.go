@@ -88,7 +88,8 @@ func Table(w io.Writer, r *Run, opt TableOptions) error {
 				cols[i].cells = append(cols[i].cells, cells[i])
 			}
 		}
-		cols = fit(cols, opt.Width)
+		var dropped []string
+		cols, dropped = fit(cols, opt.Width)
 		t := newTable(&b)
 		header := make([]any, len(cols))
 		for i, c := range cols {
@@ -106,6 +107,9 @@ func Table(w io.Writer, r *Run, opt TableOptions) error {
 		}
 		if err := t.Render(); err != nil {
 			return err
+		}
+		if len(dropped) > 0 {
+			fmt.Fprintf(&b, "(%s left out to fit %d columns: a wider terminal or --format json shows them)\n", strings.Join(dropped, ", "), opt.Width)
 		}
 	}
 	b.WriteString(summaryLine(r, len(rows)))
@@ -145,9 +149,9 @@ func tableWidth(cols []column) int {
 // fit drops columns and shortens cells until the table is at most width
 // wide: the banner goes first, then long cells are shortened, then the
 // columns the verdict lines above already say.
-func fit(cols []column, width int) []column {
+func fit(cols []column, width int) (_ []column, dropped []string) {
 	if width <= 0 {
-		return cols
+		return cols, nil
 	}
 	steps := []struct {
 		name string
@@ -167,10 +171,17 @@ func fit(cols []column, width int) []column {
 			continue
 		}
 		if st.clip == 0 {
+			dropped = append(dropped, st.name)
 			cols = slices.Delete(cols, i, i+1)
 			continue
 		}
 		for j, s := range cols[i].cells {
+			if st.name == "CLIENT" || st.name == "SERVER" {
+				// The port tells connections between the same hosts
+				// apart: shorten the address, keep the port.
+				cols[i].cells[j] = clipEndpoint(s, st.clip)
+				continue
+			}
 			if st.cut {
 				if r := []rune(s); len(r) > st.clip {
 					s = string(r[:st.clip])
@@ -181,7 +192,17 @@ func fit(cols []column, width int) []column {
 			cols[i].cells[j] = ellipsis(s, st.clip)
 		}
 	}
-	return cols
+	return cols, dropped
+}
+
+// clipEndpoint shortens an address:port cell to n characters, the
+// address first ("198.51.10…:35784"), keeping the port whole when it fits.
+func clipEndpoint(s string, n int) string {
+	i := strings.LastIndexByte(s, ':')
+	if utf8.RuneCountInString(s) <= n || i < 0 || len(s)-i+1 >= n {
+		return ellipsis(s, n)
+	}
+	return ellipsis(s[:i], n-(len(s)-i)) + s[i:]
 }
 
 // ellipsis shortens s to n characters, the last one "…".
@@ -192,6 +213,11 @@ func ellipsis(s string, n int) string {
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
 }
+
+// Wrap breaks lines longer than width at spaces, continuing them indented
+// two more than the line itself. 0 leaves them alone. Help and explain
+// text use it too.
+func Wrap(s string, width int) string { return wrap(s, width) }
 
 // wrap breaks lines longer than width at spaces, continuing them indented
 // two more than the line itself. 0 leaves them alone.
@@ -288,6 +314,9 @@ func Explain(w io.Writer, f *analyze.Flow, multi bool) error {
 			fmt.Fprintf(&b, "    %s\n", n)
 		}
 	}
+	if d := DropsSentence(f.Dropped); d != "" {
+		fmt.Fprintf(&b, "  Kernel witness: %s\n", d)
+	}
 	if len(f.Findings) > 0 {
 		b.WriteString("  Findings:\n")
 		for i := range f.Findings {
@@ -314,14 +343,18 @@ func Explain(w io.Writer, f *analyze.Flow, multi bool) error {
 // whoSent names who really sent a reset in a few words, for report
 // tables: a device on the path, a host's firewall, an endpoint, or unknown.
 func whoSent(r analyze.Reset) string {
-	switch s := r.Sender(); s {
-	case analyze.SenderPath:
+	switch s := r.Sender(); {
+	case r.Suspected() && s == analyze.SenderPath:
+		return "possibly a device on the path (weak evidence)"
+	case r.Suspected():
+		return "possibly the " + r.From.String() + "'s firewall (weak evidence)"
+	case s == analyze.SenderPath:
 		return "a device on the path (FORGED)"
-	case analyze.SenderClientFirewall:
+	case s == analyze.SenderClientFirewall:
 		return "the client's firewall"
-	case analyze.SenderServerFirewall:
+	case s == analyze.SenderServerFirewall:
 		return "the server's firewall"
-	case analyze.SenderClient, analyze.SenderServer:
+	case s == analyze.SenderClient, s == analyze.SenderServer:
 		return "the " + s.String()
 	}
 	return "unknown"
@@ -333,6 +366,9 @@ func originSentence(r analyze.Reset) string {
 	}
 	switch r.Origin {
 	case analyze.OriginMiddlebox:
+		if r.Suspected() {
+			return "possibly forged by a device on the path, on weak evidence (origin: middlebox)"
+		}
 		return "forged by a device on the path (origin: middlebox)"
 	case analyze.OriginEndpoint:
 		return fmt.Sprintf("sent by the %s itself (origin: endpoint)", r.From)
@@ -454,8 +490,13 @@ func summaryLine(r *Run, listed int) string {
 	if r.Tally != nil {
 		unlisted = r.Tally.Unlisted
 	}
-	if hidden := n - listed - unlisted; hidden > 0 {
-		fmt.Fprintf(&b, " (%d more without problems, --all lists them)", hidden)
+	switch hidden := n - listed - unlisted; {
+	case hidden == 1 && n == 1:
+		b.WriteString(" (no problem found in it; --all lists it)")
+	case hidden == n && hidden > 0:
+		b.WriteString(" (no problem found in any; --all lists them)")
+	case hidden > 0:
+		fmt.Fprintf(&b, " (%d of them without problems not listed; --all lists them)", hidden)
 	}
 	b.WriteString("\n")
 	for _, w := range r.Warnings() {

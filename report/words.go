@@ -117,6 +117,9 @@ func evidenceText(f *analyze.Flow, r *analyze.Reset, e *analyze.Evidence) string
 		return fmt.Sprintf("its sequence number is exactly the %s's next one", side)
 	case analyze.SigRefusedSYNForm:
 		return "it has the form a TCP stack gives a refused SYN (RST+ACK, seq 0, ack = ISN+1)"
+	case analyze.SigStackReply:
+		return fmt.Sprintf("it answers the %s's frame %d %s later as the %s's own stack does (RFC 9293 §3.10.7.1: its sequence number %d is that packet's acknowledgment number), from the %s's distance",
+			r.From.Other(), e.Frames[0], ms(e.Delay), side, e.Seq, side)
 	}
 	return e.Signal.String()
 }
@@ -229,6 +232,18 @@ func summaryParts(f *analyze.Flow, fd *analyze.Finding) (pre string, quotes bool
 		r, ttl := resetByFrame(f, fd.Reset), f.TTLName()
 		return fmt.Sprintf("The reset in frame %d claims to come from the %s, but its %s %d does not match the %s's other packets (%s %s).",
 			fd.Reset, r.From, ttl, r.TTL, r.From, ttl, ttlBaseline(r)), false, ""
+	case analyze.FindForgedResetIgnored:
+		lead := "A reset"
+		if fd.Suspicion {
+			lead = "A reset possibly"
+		}
+		more := ""
+		if fd.Count > 1 {
+			more = fmt.Sprintf(" (and %d more: frames %s)", fd.Count-1, frames(fd.Packets[1:]))
+		}
+		return fmt.Sprintf("%s forged in the %s's name at the %s stage (frame %d%s) ended nothing: the %s went on and sent new data (frame %d). "+
+			"A device on the path tried to tear the connection down and failed; the outcome above is what the endpoints did next.",
+			lead, fd.Side, fd.Stage, fd.Reset, more, fd.Side.Other(), fd.Other), false, ""
 	case analyze.FindResetRace:
 		return fmt.Sprintf("The %s sent %s (frame %d) %s after a reset in its name (frame %d): it never sent that reset, a device on the path forged it.",
 			fd.Side, packetKindText(fd.Packet, fd.Bytes), fd.Other, ms(fd.Delay), fd.Reset), false, ""

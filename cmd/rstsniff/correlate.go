@@ -54,7 +54,7 @@ func runCorrelate(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 	if len(caps) == 1 && len(c.Jumps) == 0 {
 		return &usageError{fmt.Sprintf("--correlate: %s holds no jump host's two legs, and one capture has nothing to be compared with: give the client side's and the server side's captures (-r client.pcap -r server.pcap)", o.reads[0])}
 	}
-	meta := report.Meta{Version: version, Command: o.command, All: o.all}
+	meta := report.Meta{Version: reportVersion(), Command: o.command, All: o.all}
 	var err error
 	switch o.format {
 	case "json":

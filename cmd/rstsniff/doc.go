@@ -31,4 +31,7 @@
 //     locks its mutex.
 //   - A live capture runs on run's goroutine alone (the metrics server's
 //     goroutines are package metrics').
+//   - rstsniff run -- COMMAND (run_command.go): the capture's pipeline runs
+//     on a goroutine of its own, which owns the flows it keeps until stop
+//     waits for it; runcmd/runner's goroutines run the command meanwhile.
 package main

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -16,18 +18,19 @@ import (
 // stage, the ranked causes and what to capture. Exit status 0 when it
 // explained something, 1 when it recognised nothing, 2 for bad usage or
 // input.
-func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func runExplain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("rstsniff explain", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	format := fs.String("format", "table", "output `FORMAT`: table (text) or json")
 	help := fs.BoolP("help", "h", false, "show this help")
 	err := fs.Parse(args)
-	if err != nil || *help {
-		fmt.Fprintf(stderr, "usage: rstsniff explain [--format json] 'MESSAGE'\n       ssh -v ... 2>&1 | rstsniff explain [--format json] -\n\n%s", fs.FlagUsages())
-		if err != nil {
-			fmt.Fprintf(stderr, "rstsniff explain: %v\n", err)
-			return exitUsage
-		}
+	if err != nil {
+		fmt.Fprintf(stderr, "rstsniff explain: %v\nsee rstsniff explain --help\n", flagError(err))
+		return exitUsage
+	}
+	if *help {
+		width := helpWidth(stdout)
+		fmt.Fprintf(stdout, "%s\n%s", wrapHelp(explainUsage, width), fs.FlagUsagesWrapped(width))
 		return exitOK
 	}
 	switch *format {
@@ -42,7 +45,10 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "rstsniff explain: give the message ssh printed, or - to read a whole log from standard input")
 		return exitUsage
 	case len(rest) == 1 && rest[0] == "-":
-		r, err = explain.Read(stdin)
+		if isTerminal(stdin) {
+			fmt.Fprintln(stderr, "rstsniff explain: reading the log from the terminal: paste it, then press Ctrl-D (or pipe it: ssh -v HOST 2>&1 | rstsniff explain -)")
+		}
+		r, err = readExplain(ctx, stdin)
 		if err != nil {
 			fmt.Fprintf(stderr, "rstsniff %v\n", err)
 			return exitUsage
@@ -54,7 +60,7 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *format == "json" {
 		err = report.ExplainJSON(stdout, &r)
 	} else {
-		err = report.ExplainText(stdout, &r)
+		err = report.ExplainTextWidth(stdout, &r, terminalOf(stdout).width)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "rstsniff explain: %v\n", err)
@@ -64,4 +70,24 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitAbnormal
 	}
 	return exitOK
+}
+
+// readExplain reads the log as explain.Read does, but gives up when ctx
+// ends: Ctrl-C at a terminal must stop a read that waits for a paste.
+func readExplain(ctx context.Context, stdin io.Reader) (explain.Result, error) {
+	type res struct {
+		r   explain.Result
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() {
+		r, err := explain.Read(stdin)
+		ch <- res{r, err}
+	}()
+	select {
+	case x := <-ch:
+		return x.r, x.err
+	case <-ctx.Done():
+		return explain.Result{}, errors.New("explain: interrupted while reading the log")
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/otlp"
 )
 
 // usageError is a problem with the command line.
@@ -50,6 +51,8 @@ type options struct {
 	correlate bool
 	version   bool
 	noKernel  bool
+	otlp      string // OpenTelemetry collector (otlp.go)
+	otlpQueue int
 	// The server's log (sshdlog.go).
 	sshdLogs, fail2banLogs []string
 	logTZ                  string
@@ -62,11 +65,10 @@ const (
 	usageLines = `usage: rstsniff [-r] FILE [-r FILE ...] [options] [filter expression]
        rstsniff -i IFACE [options] [filter expression]
        rstsniff probe [options] HOST[:PORT]
+       rstsniff run [options] -- COMMAND [ARGS...]
        rstsniff explain [TEXT | -]
 `
-	exitLines = `Exit status: 0 when no connection ended abnormally, 1 when some connection was reset,
-refused, unreachable or timed out or shows a finding (an MTU black hole among them),
-2 for a usage or input error.
+	exitLines = `Exit status: 0 when no connection ended abnormally, 1 when some connection was reset, refused, unreachable or timed out or shows a finding (an MTU black hole among them), 2 for a usage or input error.
 `
 )
 
@@ -95,6 +97,25 @@ func flagError(err error) error {
 func isFile(path string) bool {
 	st, err := os.Stat(path)
 	return err == nil && st.Mode().IsRegular()
+}
+
+// looksLikeCapture reports whether a name is a capture file's by its
+// extension, existing or not: "rstsniff missing.pcap" should say the file
+// is missing, not that there is nothing to read.
+func looksLikeCapture(name string) bool {
+	n := strings.TrimSuffix(strings.ToLower(name), ".gz")
+	for _, ext := range []string{".pcap", ".pcapng", ".cap", ".dmp"} {
+		if strings.HasSuffix(n, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// isDir reports whether path names a directory.
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
 }
 
 // parseFlags reads the command line; --help is written to stdout.
@@ -132,6 +153,8 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	fs.DurationVar(&o.timeout, "flow-timeout", analyze.DefaultFlowTimeout, "report and forget an established connection silent this long")
 	fs.IntVar(&o.maxFlows, "max-flows", analyze.DefaultMaxFlows, "connections held at once (about 3 KB each); past it the least recently active are reported early")
 	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9122) during a live capture")
+	fs.StringVar(&o.otlp, "otlp", "", "send each abnormal connection and the summary as an OpenTelemetry log record to the collector at `URL` (OTLP/HTTP, e.g. http://127.0.0.1:4318; default: OTEL_EXPORTER_OTLP_ENDPOINT)")
+	fs.IntVar(&o.otlpQueue, "otlp-queue", otlp.DefaultQueue, "OpenTelemetry records held while the collector is away; past it the oldest are dropped and counted")
 	fs.BoolVar(&o.noKernel, "no-kernel", false, "live capture: do not ask this host's kernel (eBPF) which resets it sent and why")
 	fs.StringVar(&o.cpuprof, "cpuprofile", "", "write a Go CPU profile to `FILE` (for reporting slowness)")
 	_ = fs.MarkHidden("cpuprofile")
@@ -146,7 +169,8 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 		return nil, flagError(err)
 	}
 	if *help {
-		fmt.Fprintf(stdout, "%s\n%s\n%s", usageLines, fs.FlagUsages(), exitLines)
+		width := helpWidth(stdout)
+		fmt.Fprintf(stdout, "%s\n%s\n%s", usageLines, fs.FlagUsagesWrapped(width), wrapHelp(exitLines, width))
 		return nil, nil
 	}
 	if o.version {
@@ -156,10 +180,19 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 		return &options{format: "gen", gen: cmp.Or(*completion, "man"), flags: fs}, nil
 	}
 	rest := fs.Args()
-	// tcpdump users type "rstsniff file.pcap": a lone argument that names a
-	// file, with no -r or -i, is the capture to read, not a filter.
-	if len(o.reads) == 0 && o.iface == "" && !o.list && len(rest) == 1 && isFile(rest[0]) {
-		o.reads, rest = rest, nil
+	// tcpdump users type "rstsniff file.pcap", "rstsniff *.pcap" or
+	// "rstsniff file.pcap port 22": with no -r or -i, the leading arguments
+	// that name files (or captures by their name) are read as with -r, and
+	// the rest is the filter.
+	if len(o.reads) == 0 && o.iface == "" && !o.list {
+		n := 0
+		for n < len(rest) && (isFile(rest[n]) || looksLikeCapture(rest[n])) {
+			n++
+		}
+		o.reads, rest = rest[:n:n], rest[n:]
+		if n == 0 {
+			o.reads = nil
+		}
 	}
 	o.filter = strings.Join(rest, " ")
 	// --format from the output's name, unless it was given.
@@ -222,6 +255,12 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 			return nil, &usageError{"--format ecs does not go with --correlate: use --format json"}
 		}
 	}
+	if o.otlpQueue <= 0 {
+		return nil, &usageError{fmt.Sprintf("--otlp-queue %d: at least one record must be held", o.otlpQueue)}
+	}
+	if o.otlp != "" && o.correlate {
+		return nil, &usageError{"--otlp does not go with --correlate: it sends the verdicts of -r or -i"}
+	}
 	if o.metrics != "" && o.iface == "" {
 		return nil, &usageError{"--metrics serves a live capture: use it with -i"}
 	}
@@ -243,6 +282,32 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	}
 	if stdin > 1 {
 		return nil, &usageError{"standard input (-r -) can be read only once"}
+	}
+	for _, r := range o.reads {
+		if isDir(r) {
+			return nil, &usageError{fmt.Sprintf("-r %s is a directory: give the capture files in it (rstsniff %s)", r, filepath.Join(r, "*.pcap"))}
+		}
+	}
+	if err := checkOutputPath(o.output); err != nil {
+		return nil, err
+	}
+	if o.logTZ != "" {
+		if _, err := parseZone(o.logTZ); err != nil {
+			return nil, &usageError{fmt.Sprintf("--log-tz %s: %v", o.logTZ, err)}
+		}
+	}
+	for _, l := range []struct {
+		flag  string
+		names []string
+	}{{"--sshd-log", o.sshdLogs}, {"--fail2ban-log", o.fail2banLogs}} {
+		for _, n := range l.names {
+			if n == "-" || n == journalSource || o.iface != "" { // a live capture waits for its logs
+				continue
+			}
+			if _, err := os.Stat(n); err != nil {
+				return nil, &usageError{fmt.Sprintf("%s %s: %v", l.flag, n, statReason(err))}
+			}
+		}
 	}
 	return o, nil
 }

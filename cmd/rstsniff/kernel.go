@@ -20,6 +20,9 @@ type kernelWitness struct {
 	j    *kernel.Journal
 	m    *metrics.Metrics
 	done chan struct{}
+	// fw names the firewall rules behind firewall events; nil when
+	// netfilter is not watched or nftables cannot be read.
+	fw *firewallRules
 }
 
 // startKernel loads the witness unless --no-kernel; when it cannot, it
@@ -39,6 +42,9 @@ func startKernel(o *options, stderr io.Writer, m *metrics.Metrics) *kernelWitnes
 	j := kernel.NewJournal(kernel.JournalOptions{Netns: p.Netns, Start: p.Start, Lost: p.Lost,
 		Local: func(a netip.Addr) bool { return local[a] }, Firewall: p.Firewall != probe.FirewallNone})
 	k := &kernelWitness{p: p, j: j, m: m, done: make(chan struct{})}
+	if p.Firewall != probe.FirewallNone {
+		k.fw = startRules(stderr)
+	}
 	go func() {
 		defer close(k.done)
 		for {
@@ -48,6 +54,9 @@ func startKernel(o *options, stderr io.Writer, m *metrics.Metrics) *kernelWitnes
 			}
 			if j.Add(e) {
 				m.KernelEvent(&e)
+				if e.Kind == kernel.FirewallDropped || e.Kind == kernel.FirewallSent {
+					k.fw.poke(e.Time)
+				}
 			}
 		}
 	}()
@@ -91,6 +100,15 @@ func (k *kernelWitness) attribute(fs []*analyze.Flow) {
 				// Counted here: only the join makes a drop a REJECT's reset.
 				k.m.KernelEvent(&kernel.Event{Kind: kernel.FirewallSent})
 			}
+			if w != nil && w.Sender == kernel.SenderFirewall {
+				w.Rules = k.fw.attribute(w.Sent)
+			}
+		}
+		if d := k.j.Dropped(f.Client, f.Server, f.Start, f.End); d != nil {
+			for i := range d.Events {
+				d.Rules = append(d.Rules, k.fw.attribute(&d.Events[i]))
+			}
+			f.Dropped = d
 		}
 	}
 }
@@ -102,4 +120,5 @@ func (k *kernelWitness) close() {
 	}
 	k.p.Close()
 	<-k.done
+	k.fw.close()
 }

@@ -41,6 +41,10 @@ type kflow struct {
 			After       []struct {
 				Reason string `json:"reason"`
 			} `json:"after"`
+			Rule *struct {
+				Status string `json:"status"`
+				Why    string `json:"why"`
+			} `json:"rule"`
 			Summary string `json:"summary"`
 		} `json:"kernel"`
 	} `json:"resets"`
@@ -217,6 +221,11 @@ func TestKernelWitness(t *testing.T) {
 			k := f.Resets[i].Kernel
 			if k.Sender != "firewall" || (k.Basis == "nf_send_reset" && k.Hook != "INPUT") {
 				t.Errorf("REJECT in INPUT: sender %s basis %s hook %s", k.Sender, k.Basis, k.Hook)
+			}
+			// -Z nobody dropped CAP_NET_ADMIN before the rule was added:
+			// its counter cannot be read, and the reset says so.
+			if k.Rule == nil || k.Rule.Status != "unreadable" || k.Rule.Why != "privilege" {
+				t.Errorf("REJECT in INPUT after -Z: rule %+v, want unreadable for privilege (%s)", k.Rule, k.Summary)
 			}
 		})},
 		{"client", cli[4], received("server")},

@@ -111,6 +111,29 @@ var labTruth = map[string]struct {
 	// Both KEXINITs vanish on the 1000-byte link; nothing of the server's
 	// arrives after its banner; the client's retransmissions go unanswered.
 	"mtu-blackhole-both": {[][]verdict{{{"kexinit", "timeout", "", "", "", "mtu-blackhole"}}}, "exit 124"},
+	// The client's default KEXINIT: a full-size segment and a small tail.
+	// The server's duplicate ACK for the tail may come back alone (the
+	// connection is then still open when the capture ends) or ride on its
+	// lost KEXINIT (nothing comes back: timed out). Either way, a black hole.
+	"mtu-blackhole-twoway": {[][]verdict{{{"kexinit", "open", "", "", "", "mtu-blackhole"}, {"kexinit", "timeout", "", "", "", "mtu-blackhole"}}}, "exit 124"},
+	// The holder connection (bash, no banner) closes first. sshd closed
+	// (FIN) before the client's banner arrived; its
+	// kernel answered each later client packet with its own bare RST
+	// (two to four of them, as the client's FIN is retransmitted or not). If the banner wins the race (under load), sshd resets it
+	// unread, as in maxstartups.
+	"maxstartups-late": {[][]verdict{{{"banner", "closed", "client", "", "", ""}},
+		{{"banner", "closed", "server", "server@banner", "endpoint,endpoint", "server-close-before-banner"},
+			{"banner", "closed", "server", "server@banner", "endpoint,endpoint,endpoint", "server-close-before-banner"},
+			{"banner", "closed", "server", "server@banner", "endpoint,endpoint,endpoint,endpoint", "server-close-before-banner"},
+			{"banner", "closed", "server", "server@banner", "endpoint,endpoint,endpoint,endpoint,endpoint", "server-close-before-banner"},
+			{"banner", "reset", "server", "server@banner", "endpoint", "server-close-before-banner"},
+			{"banner", "reset", "server", "server@banner", "endpoint,endpoint", "server-close-before-banner"}}},
+		"Connection closed by 203.0.113.2 port 22"},
+	// The injector's reset came after both KEXINITs, behind the client's
+	// window: the client went on, logged in and closed first.
+	// Which FIN goes first is the clean close's race (cleanClose).
+	"inject-late": {[][]verdict{{{"session", "closed", "client", "server@kex", "middlebox", "forged-reset-ignored,reset-race,ttl-mismatch"},
+		{"session", "closed", "server", "server@kex", "middlebox", "forged-reset-ignored,reset-race,ttl-mismatch"}}}, "exit 0"},
 	// Three logins, then the router refuses the fourth in the server's name.
 	"rate-limit": {append(append([][]verdict{}, cleanClose[0], cleanClose[0], cleanClose[0]),
 		[]verdict{{"handshake", "refused", "server", "server@handshake", "middlebox", "rate-limit,refused,ttl-mismatch"}}),

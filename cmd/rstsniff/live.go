@@ -38,6 +38,11 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		}
 		defer m.Close()
 	}
+	// Before dropping privileges: the TLS files it reads may be root's.
+	ot, err := startOTLP(ctx, o, false, stderr, m) // otlp.go
+	if err != nil {
+		return err
+	}
 	// The kernel witness loads its programs before privileges are dropped.
 	kw := startKernel(o, stderr, m)
 	defer kw.close()
@@ -65,6 +70,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		nextID++
 		tally.Add(f)
 		m.Flow(f)
+		ot.flow(f)
 		if o.format == "json" {
 			return ll.jsonFlow(stdout, f)
 		}
@@ -93,6 +99,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	// "now" is the clock too.
 	st, err := pipeline.Run(ctx, liveFrames{src, m, o.iface}, cfg, pipeline.WallClock(), sink)
 	if err != nil {
+		ot.close(nil)
 		return err
 	}
 	in.Frames, in.Start, in.End = st.Frames, st.Start, st.End
@@ -107,7 +114,8 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
 		}
 	}
-	r := &report.Run{Inputs: []report.Input{in}, Tally: tally}
+	r := &report.Run{Inputs: []report.Input{in}, Tally: tally, Version: reportVersion()}
+	ot.close(r)
 	if o.format == "json" {
 		err = report.JSONSummary(stdout, r)
 	} else if o.format == "ecs" {

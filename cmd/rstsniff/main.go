@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -112,6 +113,45 @@ func versionText() string {
 	return fmt.Sprintf("%s (revision %s), %s", v, rev, bi.GoVersion)
 }
 
+// reportVersion is the version reports and the JSON summary name: a
+// release's, or else the revision the binary was built from ("dev" when
+// the toolchain recorded none, as in tests).
+func reportVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	return reportVersionOf(version, bi, ok)
+}
+
+// reportVersionOf is reportVersion for a version set at link time and the
+// build information the toolchain recorded.
+func reportVersionOf(version string, bi *debug.BuildInfo, ok bool) string {
+	if version != "dev" || !ok {
+		return version
+	}
+	v := version
+	if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v = bi.Main.Version
+	}
+	rev, dirty := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return v
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if dirty {
+		rev += "+changes"
+	}
+	return v + " (revision " + rev + ")"
+}
+
 // exitCode carries the exit status of a subcommand that said what it had
 // to say itself.
 func exitCode(code int) error {
@@ -125,8 +165,23 @@ func exitCode(code int) error {
 // live, compare captures or list interfaces. Its error carries the exit
 // status (exitStatus). Nothing it sets outlives it.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
+	// "rstsniff help [probe|explain]" and "rstsniff version", as other
+	// tools take them (unless a file of that name is what to read).
+	if len(args) > 0 && (args[0] == "help" || args[0] == "version") && !isFile(args[0]) {
+		switch {
+		case args[0] == "version":
+			args = []string{"--version"}
+		case len(args) > 1 && (args[1] == "probe" || args[1] == "explain"):
+			args = []string{args[1], "--help"}
+		default:
+			args = []string{"--help"}
+		}
+	}
 	if len(args) > 0 && args[0] == "explain" {
-		return exitCode(runExplain(args[1:], stdin, stdout, stderr)) // explain.go
+		return exitCode(runExplain(ctx, args[1:], stdin, stdout, stderr)) // explain.go
+	}
+	if len(args) > 0 && args[0] == "run" {
+		return runCommand(ctx, args[1:], stdin, stdout, stderr) // run_command.go
 	}
 	if len(args) > 0 && args[0] == "probe" {
 		return exitCode(runProbe(ctx, args[1:], stdout, stderr)) // probe.go
@@ -142,6 +197,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stdout, "rstsniff %s\n", versionText())
 		return nil
 	}
+	if slices.Contains(o.reads, "-") && isTerminal(stdin) {
+		// A capture is binary: nobody types one. Waiting would look hung.
+		return &usageError{"-r - reads a capture from standard input, which is a terminal: pipe one in (tcpdump -w - ... | rstsniff -r -) or give -r FILE"}
+	}
 	o.command = "rstsniff " + strings.Join(args, " ")
 	if err := checkOutputs(o); err != nil {
 		return err
@@ -149,15 +208,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if o.output != "" {
 		f, ferr := createAtomic(o.output)
 		if ferr != nil {
-			return fmt.Errorf("-o: %v", ferr)
+			return fmt.Errorf("-o %s: %v", o.output, statReason(ferr))
 		}
 		defer func() {
 			// A whole report, abnormal connections or not, replaces the
-			// file; a failed run leaves it as it was.
+			// file; a failed run leaves it as it was. A report that could
+			// not be put in place is an error whatever the connections
+			// did: the user would look for a file that is not there.
 			var ee *exitError
 			if err == nil || errors.As(err, &ee) && ee.code == exitAbnormal {
-				if cerr := f.commit(); cerr != nil && err == nil {
-					err = fmt.Errorf("-o: %v", cerr)
+				if cerr := f.commit(); cerr != nil {
+					err = fmt.Errorf("-o %s: %v", o.output, statReason(cerr))
 				}
 			} else {
 				f.abort()

@@ -17,7 +17,7 @@ import (
 // runFiles reads the capture files (-r) and prints the verdicts in the
 // chosen format.
 func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.Writer) error {
-	r := &report.Run{Tally: &report.Tally{}}
+	r := &report.Run{Tally: &report.Tally{}, Version: reportVersion()}
 	budget := o.count
 	ev, err := newEvidence(o.write)
 	if err != nil {
@@ -36,10 +36,15 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 	if o.format == "ecs" {
 		lines = startECSLines(stdout, multi) // one document per connection and per reset, no summary
 	}
+	ot, err := startOTLP(ctx, o, multi, stderr, nil) // otlp.go
+	if err != nil {
+		return err
+	}
 	sink := func(f *analyze.Flow) {
 		f.ID = nextID
 		nextID++
 		r.Tally.Add(f)
+		ot.flow(f)
 		switch {
 		case lines != nil:
 			lines.ch <- f
@@ -52,6 +57,11 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 		}
 	}
 	err = analyzeFiles(ctx, o, stdin, stderr, &budget, ev, sink, r)
+	if err != nil {
+		ot.close(nil)
+	} else {
+		ot.close(r)
+	}
 	var outErr error
 	if lines != nil {
 		outErr = lines.close()
@@ -76,7 +86,7 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 			fmt.Fprintf(stderr, "rstsniff: warning: %s\n", report.Safe(w))
 		}
 	}
-	meta := report.Meta{Version: version, Command: o.command, All: o.all}
+	meta := report.Meta{Version: reportVersion(), Command: o.command, All: o.all}
 	switch o.format {
 	case "json":
 		err = report.JSONSummary(stdout, r)

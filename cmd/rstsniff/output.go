@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -41,7 +42,11 @@ func (a *atomicFile) commit() error {
 		os.Remove(a.Name())
 		return err
 	}
-	return os.Rename(a.Name(), a.target)
+	if err := os.Rename(a.Name(), a.target); err != nil {
+		os.Remove(a.Name())
+		return err
+	}
+	return nil
 }
 
 // abort drops the temporary file, if commit has not renamed it; the
@@ -86,6 +91,42 @@ func checkOutputs(o *options) error {
 	}
 	if o.output != "" && o.write != "" && sameFile(o.output, o.write) {
 		return &usageError{fmt.Sprintf("-o and -w both name %s", o.output)}
+	}
+	return nil
+}
+
+// statReason is an os error's cause without the path and the call it
+// names ("no such file or directory"): the message names the flag and the
+// path as given.
+func statReason(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
+}
+
+// checkOutputPath refuses an -o that cannot become a file before anything
+// is read: a directory, or a directory that does not exist. The message
+// names the path as given.
+func checkOutputPath(path string) error {
+	if path == "" || path == "-" {
+		return nil
+	}
+	if isDir(path) {
+		return &usageError{fmt.Sprintf("-o %s is a directory: give a file name, e.g. %s", path, filepath.Join(path, "rstsniff-report.html"))}
+	}
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return &usageError{fmt.Sprintf("-o %s: directory %s: %v", path, dir, statReason(err))}
+	case !st.IsDir():
+		return &usageError{fmt.Sprintf("-o %s: %s is not a directory", path, dir)}
 	}
 	return nil
 }

@@ -43,7 +43,7 @@ type probeOptions struct {
 	logTZ                  string
 }
 
-func parseProbeFlags(args []string, stderr io.Writer) (*probeOptions, error) {
+func parseProbeFlags(args []string, stdout io.Writer) (*probeOptions, error) {
 	fs := pflag.NewFlagSet("rstsniff probe", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.SortFlags = false
@@ -64,11 +64,11 @@ func parseProbeFlags(args []string, stderr io.Writer) (*probeOptions, error) {
 	fs.StringVar(&o.logTZ, "log-tz", "", "time `ZONE` of log lines that carry none")
 	help := fs.BoolP("help", "h", false, "show this help")
 	err := fs.Parse(args)
-	if err != nil || *help {
-		fmt.Fprintf(stderr, "usage: rstsniff probe [options] HOST[:PORT]\n\nOpens SSH connections as far as a client without credentials goes, captures its own packets\nand judges them as -r does.\n\n%s", fs.FlagUsages())
-		if err != nil {
-			return nil, &usageError{err.Error()}
-		}
+	if err != nil {
+		return nil, flagError(err)
+	}
+	if *help {
+		fmt.Fprintf(stdout, "%s\n%s", wrapHelp(probeUsage, helpWidth(stdout)), fs.FlagUsagesWrapped(helpWidth(stdout)))
 		return nil, nil
 	}
 	if fs.NArg() != 1 {
@@ -98,9 +98,13 @@ func parseProbeFlags(args []string, stderr io.Writer) (*probeOptions, error) {
 // runProbe is `rstsniff probe`: probe, capture, judge with the analysis of
 // -r, say what the sockets saw, and with --locate find the forging hop.
 func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	o, err := parseProbeFlags(args, stderr)
+	o, err := parseProbeFlags(args, stdout)
 	if err != nil {
 		fmt.Fprintf(stderr, "rstsniff: %v\n", err)
+		var ue *usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintln(stderr, "see rstsniff probe --help")
+		}
 		return exitUsage
 	}
 	if o == nil {

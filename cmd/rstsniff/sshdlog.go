@@ -47,23 +47,30 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 			return &usageError{fmt.Sprintf("--log-tz: %v", err)}
 		}
 	}
-	r := &report.Run{Tally: &report.Tally{}}
+	r := &report.Run{Tally: &report.Tally{}, Version: reportVersion()}
 	budget := o.count
 	ev, err := newEvidence(o.write)
 	if err != nil {
 		return err
 	}
 	defer ev.abort() // unless Close wrote it whole
+	ot, err := startOTLP(ctx, o, len(o.reads) > 1, stderr, nil)
+	if err != nil {
+		return err
+	}
 	nextID := 1
 	sink := func(f *analyze.Flow) {
 		f.ID = nextID
 		nextID++
 		r.Tally.Add(f)
 		r.Flows = append(r.Flows, f)
+		ot.flow(f)
 	}
 	if err := analyzeFiles(ctx, o, stdin, stderr, &budget, ev, sink, r); err != nil {
+		ot.close(nil)
 		return err
 	}
+	ot.close(r)
 	if ev != nil {
 		if err := ev.Close(); err != nil {
 			return err
@@ -99,7 +106,7 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 		}
 		r.Flows = shown
 	}
-	meta := report.Meta{Version: version, Command: o.command, All: o.all}
+	meta := report.Meta{Version: reportVersion(), Command: o.command, All: o.all}
 	if err := writeServerLogReport(stdout, stderr, o, r, sl, meta); err != nil {
 		return fmt.Errorf("writing output: %v", err)
 	}

@@ -32,3 +32,10 @@ func terminalOf(w io.Writer) terminal {
 	}
 	return t
 }
+
+// isTerminal reports whether r is a terminal (standard input typed at,
+// not a pipe or a file).
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd())
+}

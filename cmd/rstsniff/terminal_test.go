@@ -59,4 +59,41 @@ func TestTerminalFits(t *testing.T) {
 	if !sawRed {
 		t.Error("no forged reset was painted red on a terminal")
 	}
+	// Help, the subcommands' help and explain fit the terminal too
+	// (issue 27, item 5).
+	for _, cols := range []int{80, 120} {
+		for _, args := range []string{"--help", "probe --help", "explain --help",
+			"explain 'kex_exchange_identification: read: Connection reset by peer'",
+			"explain 'client_loop: send disconnect: Broken pipe'", "explain 'Connection reset by peer'",
+			"explain - < ../../testdata/explain/vvv/maxstartups.txt"} {
+			cmd := exec.Command(script, "-qefc", "unset COLUMNS LINES; stty cols "+strconv.Itoa(cols)+" rows 50; "+bin+" "+args+"; true", "/dev/null")
+			cmd.Env = append(os.Environ(), "COLUMNS=", "TERM=xterm")
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("script: %v\n%s", err, out)
+			}
+			if len(out) < 200 {
+				t.Errorf("%s: no output: %q", args, out)
+			}
+			for _, line := range strings.Split(strings.ReplaceAll(string(out), "\r", ""), "\n") {
+				if n := utf8.RuneCountInString(line); n > cols {
+					t.Errorf("%s at %d columns: a line of %d: %q", args, cols, n, line)
+				}
+			}
+		}
+	}
+	// The reports name the revision the binary was built from, as
+	// --version does (issue 27, item 8).
+	v, _ := exec.Command(bin, "--version").Output()
+	if m := regexp.MustCompile(`\(revision ([0-9a-f]{12})`).FindSubmatch(v); m != nil {
+		md, _ := exec.Command(bin, "-r", filepath.Join(scenarios(t)[0], "capture.pcap"), "--format", "md").Output()
+		js, _ := exec.Command(bin, "-r", filepath.Join(scenarios(t)[0], "capture.pcap"), "--format", "json").Output()
+		for _, out := range [][]byte{md, js} {
+			if !strings.Contains(string(out), "revision "+string(m[1])) {
+				t.Errorf("--version says %q; the report does not name that revision:\n%.600s", v, out)
+			}
+		}
+	} else {
+		t.Logf("--version %q names no revision (built outside git)", v)
+	}
 }

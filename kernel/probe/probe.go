@@ -283,7 +283,9 @@ func (p *Probe) decode(b []byte) (kernel.Event, bool) {
 	if len(b) < eventSize {
 		return kernel.Event{}, false
 	}
-	le := binary.LittleEndian
+	// The ring buffer holds struct event as the kernel wrote it: host byte
+	// order (witness.bpf.c converts the ports), on big-endian Linux too.
+	le := binary.NativeEndian
 	mono := le.Uint64(b[0:])
 	e := kernel.Event{
 		Time:   time.Unix(0, int64(mono)+int64(p.offset)),

@@ -32,7 +32,8 @@ out=$(cd "$out" && pwd)
 
 all_cases=(clean authfail refused reject-banner post-handshake syn-drop maxstartups sshd-killed client-abort ipv6 port2222 any server-firewall icmp-reject
 	reject-near-server inject-both idle-timeout mtu-blackhole mtu-blackhole-both rate-limit lossy-transfer ipv6-forensics hostile-banner
-	fp-gfw-triple fp-intang-type1 fp-intang-type2 fp-ip-id-copied residual-block midstream-grace)
+	fp-gfw-triple fp-intang-type1 fp-intang-type2 fp-ip-id-copied residual-block midstream-grace
+	maxstartups-late inject-late mtu-blackhole-twoway)
 # Captured at both ends at once (client.pcap, server.pcap), or on a jump
 # host (jump.pcap), for --correlate; "pairs" names them all.
 pair_cases=(pair-reject-banner pair-inject pair-mss-clamp pair-drop-large pair-nat pair-ipv6 jump-leg2-reset)
@@ -47,12 +48,18 @@ probe_cases=(probe-clean probe-reject-banner probe-rate-limit probe-maxstartups 
 # sets that log's clock off by a duration (e.g. 90s); LAB_LOGLEVEL=INFO
 # overrides the lab's LogLevel VERBOSE.
 sshdlog_cases=(login-grace parallel20 ban)
+# rstsniff run -- COMMAND (named by $RSTSNIFF) in the client namespace
+# around the real ssh, scp and sftp; "runs" names them all. Each run NAME
+# writes NAME.out (the command's standard output), NAME.err (its standard
+# error and rstsniff's lines), NAME.exit, and the report NAME.json (-o).
+run_cases=(run-reject-banner run-maxstartups run-refused run-clean run-other run-mux run-group run-missing run-sigint run-mtu-blackhole)
 # penalty needs sshd 9.8 or later (PerSourcePenalties): LAB_SSHD.
 cases=("$@")
 [ ${#cases[@]} -gt 0 ] || cases=("${all_cases[@]}")
 [ "${cases[*]}" != pairs ] || cases=("${pair_cases[@]}")
 [ "${cases[*]}" != probes ] || cases=("${probe_cases[@]}")
 [ "${cases[*]}" != sshdlog ] || cases=("${sshdlog_cases[@]}")
+[ "${cases[*]}" != runs ] || cases=("${run_cases[@]}")
 
 id=rsl$$
 work=$(mktemp -d)
@@ -302,6 +309,29 @@ case_maxstartups() { # one unauthenticated connection is held open; sshd drops t
 	stop_sshd
 }
 
+# A bash connection holds sshd's one unauthenticated slot (MaxStartups=1).
+# The router's way back to the client is then a 32 kbit/s token bucket
+# holding 150 bytes (this kernel has no netem): the SYN-ACK passes at once, sshd's
+# "Exceeded MaxStartups" line and FIN wait about 20 ms each. The client's
+# banner leaves before they arrive, acknowledging only the SYN-ACK, and
+# reaches a socket sshd has closed: the server's kernel answers it, and
+# each later packet of the client's, with a reset whose sequence number is
+# that packet's acknowledgment number. The first lies behind what the
+# client has received by the time it arrives.
+case_maxstartups-late() { # MaxStartups 1 while the client's banner arrives after sshd closed
+	start_sshd MaxStartups=1
+	start_capture -i c0 'tcp or icmp or icmp6'
+	inc bash -c "exec 3<>/dev/tcp/$SRV4/22; head -1 <&3 >/dev/null; sleep 2" &
+	local holder=$!
+	sleep 0.5
+	inr tc qdisc add dev r0 root tbf rate 32kbit burst 150 latency 2s
+	client root@$SRV4 true
+	wait $holder || true
+	stop_capture
+	inr tc qdisc del dev r0 root 2>/dev/null || true
+	stop_sshd
+}
+
 case_sshd-killed() { # the session's sshd processes are killed mid-session
 	start_sshd
 	start_capture -i c0 'tcp or icmp or icmp6'
@@ -451,6 +481,10 @@ inject_fingerprint() { # MODE
 	stop_sshd
 }
 
+case_inject-late() { # a slow injector: one RST in the server's name with the banner's sequence number, sent after both KEXINITs; the client ignores it and logs in
+	inject_fingerprint late
+}
+
 case_fp-gfw-triple() { # three RST+ACKs in the server's name, windows 4229/4230/4231, TTLs 65/66/67 (net4people/bbs#285)
 	inject_fingerprint gfw
 }
@@ -566,6 +600,38 @@ case_mtu-blackhole-both() { # as mtu-blackhole, but both routers drop their ICMP
 		root@$SRV4 true </dev/null >>"$dir/client.out" 2>>"$dir/client.txt" || rc=$?
 	echo "exit $rc" >>"$dir/client.txt"
 	stop_capture
+	inr iptables -F OUTPUT
+	inr2 iptables -F OUTPUT
+	inr ip link set r1 mtu 1500
+	inr2 ip link set q0 mtu 1500
+	stop_sshd
+	topo one
+}
+
+# Both routers drop their ICMP "fragmentation needed" and the client offers
+# its default algorithms, so its KEXINIT leaves as a full-size segment and a
+# small tail. The tail crosses, but the server's answer to it rides on the
+# server's own full-size KEXINIT, which vanishes too: nothing comes back.
+case_mtu-blackhole-twoway() { # a 1000-byte MTU link both ways, ICMP dropped, the client's default KEXINIT (a small tail follows the large segment)
+	topo two
+	local ns
+	for ns in "$C" "$R" "$R2" "$S"; do
+		ip netns exec "$ns" ip route flush cache
+	done
+	inc ss -K dst $SRV4 >/dev/null 2>&1 || true
+	start_sshd
+	inr ip link set r1 mtu 1000
+	inr2 ip link set q0 mtu 1000
+	inr iptables -I OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP
+	inr2 iptables -I OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP
+	start_capture -i c0 'tcp or icmp or icmp6'
+	local rc=0
+	inc timeout 8 ssh -F /dev/null -i "$work/userkey" -o IdentitiesOnly=yes -o BatchMode=yes \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		root@$SRV4 true </dev/null >>"$dir/client.out" 2>>"$dir/client.txt" || rc=$?
+	echo "exit $rc" >>"$dir/client.txt"
+	stop_capture
+	inc ss -K dst $SRV4 >/dev/null 2>&1 || true
 	inr iptables -F OUTPUT
 	inr2 iptables -F OUTPUT
 	inr ip link set r1 mtu 1500
@@ -779,6 +845,79 @@ case_kernel-fifty() {
 	sleep 2.5
 	stop_sshd
 	kernel_witness_stop
+}
+
+# case_firewall-rules: rstsniff live in the server's namespace, kernel
+# witness on, while the server's firewall (iptables-nft and nft) holds one
+# rule per client address, and the client connects from several addresses
+# (ssh -b). truth.txt lists, for each address, the rule the lab wrote for it:
+#   .2 none; .3 iptables INPUT REJECT tcp-reset; .4 iptables INPUT DROP;
+#   .5 fail2ban-style chain f2b-sshd REJECT tcp-reset; .6 a recent rate
+#   limit (REJECT from its 3rd connection in 60 s); .7 nft reject without a
+#   counter; .8 nft reject with a counter (comment "lab: eight"), also
+#   covered by .9's nft drop of 198.51.100.8-198.51.100.9, so .8 may get two
+#   candidates when .9 connects at once.
+# Steps: each address once (.8 and .9 together, .6 four times), then fifty
+# connections at once from .2-.5 and .7-.9. The ruleset is listed with
+# `nft -s list ruleset` before and after (ruleset-before.txt, -after.txt).
+case_firewall-rules() {
+	[ -x "${RSTSNIFF:-}" ] || { echo "lab: firewall-rules needs RSTSNIFF=/path/to/rstsniff" >&2; return 1; }
+	local spid a i
+	for a in 3 4 5 6 7 8 9; do inc ip addr add 198.51.100.$a/24 dev c0 2>/dev/null || true; done
+	start_sshd MaxStartups=200 MaxSessions=200
+	ins iptables -N f2b-sshd
+	ins iptables -A f2b-sshd -s 198.51.100.5/32 -p tcp -j REJECT --reject-with tcp-reset
+	ins iptables -A f2b-sshd -j RETURN
+	ins iptables -A INPUT -p tcp -m multiport --dports 22 -j f2b-sshd
+	ins iptables -A INPUT -s 198.51.100.3/32 -p tcp --dport 22 -j REJECT --reject-with tcp-reset
+	ins iptables -A INPUT -s 198.51.100.4/32 -j DROP
+	ins iptables -A INPUT -s 198.51.100.6/32 -p tcp --dport 22 -m conntrack --ctstate NEW -m recent --name ssh --set
+	ins iptables -A INPUT -s 198.51.100.6/32 -p tcp --dport 22 -m conntrack --ctstate NEW -m recent --name ssh --update --seconds 60 --hitcount 3 -j REJECT --reject-with tcp-reset
+	ins nft add table inet lab
+	ins nft add chain inet lab input '{ type filter hook input priority 10; policy accept; }'
+	ins nft add rule inet lab input ip saddr 198.51.100.7 tcp dport 22 reject with tcp reset
+	ins nft add rule inet lab input ip saddr 198.51.100.8 tcp dport 22 counter reject with tcp reset comment '"lab: eight"'
+	ins nft add rule inet lab input ip saddr 198.51.100.8-198.51.100.9 tcp dport 22 counter drop
+	ins nft -s list ruleset >"$dir/ruleset-before.txt"
+	printf '%s\n' "198.51.100.2 none" "198.51.100.3 filter INPUT reject" "198.51.100.4 filter INPUT drop" \
+		"198.51.100.5 filter f2b-sshd reject" "198.51.100.6 filter INPUT reject after 2" "198.51.100.7 lab input reject uncounted" \
+		"198.51.100.8 lab input reject" "198.51.100.9 lab input drop" >"$dir/truth.txt"
+
+	chmod 777 "$dir"
+	ip netns exec "$S" "$RSTSNIFF" -i s0 --format json --grace 1s >"$dir/server.jsonl" 2>"$dir/server.err" &
+	spid=$!
+	for _ in $(seq 200); do
+		grep -q "live capture on" "$dir/server.err" 2>/dev/null && break
+		sleep 0.05
+	done
+	fw() { client -b "$1" -o ConnectTimeout=2 root@$SRV4 true; }
+	for a in 2 3 4 5 7; do fw 198.51.100.$a; done
+	local pids=() addrs=(2 3 4 5 7 8 9)
+	fw 198.51.100.8 &
+	pids+=($!)
+	fw 198.51.100.9 &
+	pids+=($!)
+	wait "${pids[@]}" || true
+	for i in 1 2 3 4; do fw 198.51.100.6; done
+	sleep 1
+	pids=()
+	for i in $(seq 50); do
+		fw 198.51.100.${addrs[$((i % 7))]} &
+		pids+=($!)
+	done
+	wait "${pids[@]}" || true
+	sleep 2
+	kill -INT $spid
+	local rc=0
+	wait $spid || rc=$?
+	echo "server exit $rc" >"$dir/rstsniff.exit"
+	stop_sshd
+	ins nft -s list ruleset >"$dir/ruleset-after.txt"
+	ins iptables -F INPUT
+	ins iptables -F f2b-sshd
+	ins iptables -X f2b-sshd
+	ins nft delete table inet lab
+	for a in 3 4 5 6 7 8 9; do inc ip addr del 198.51.100.$a/24 dev c0 2>/dev/null || true; done
 }
 
 # --- captured at both ends --------------------------------------------------
@@ -1260,6 +1399,180 @@ case_scp-reject-banner() { # scp -v while the router answers the client's banner
 	done
 	stop_capture
 	inr iptables -F FORWARD
+	stop_sshd
+}
+
+# --- rstsniff run -- COMMAND ---------------------------------------------------
+
+# sshopts: the lab client's options (as client() uses), quiet.
+sshopts=(-F /dev/null -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no
+	-o UserKnownHostsFile=/dev/null -o ConnectTimeout=5)
+
+# inc_net runs a command in the client's network namespace only: not
+# through ip netns exec, which mounts a /sys of its own without the cgroup
+# v2 hierarchy that rstsniff run makes the command's cgroup in.
+inc_net() { nsenter --net=/run/netns/"$C" "$@"; }
+
+# rsrun NAME [run options] -- COMMAND...: rstsniff run in the client
+# namespace, with a JSON report; "exit N" to NAME.exit and client.txt.
+rsrun() {
+	local name=$1
+	shift
+	[ -x "${RSTSNIFF:-}" ] || { echo "lab: run cases need RSTSNIFF=/path/to/rstsniff" >&2; return 1; }
+	local rc=0
+	inc_net "$RSTSNIFF" run --linger 300ms -o "$dir/$name.json" "$@" </dev/null >"$dir/$name.out" 2>"$dir/$name.err" || rc=$?
+	echo "exit $rc" >"$dir/$name.exit"
+	echo "exit $rc" >>"$dir/client.txt"
+}
+
+case_run-reject-banner() { # the router forges a RST for the client's banner: ssh, scp and sftp each run under rstsniff run
+	start_sshd
+	inr iptables -I FORWARD -p tcp --dport 22 -m string --algo bm --string SSH- -j REJECT --reject-with tcp-reset
+	echo hello >"$work/run-src.txt"
+	rsrun ssh -w "$dir/ssh.pcapng" -- ssh "${sshopts[@]}" -i "$work/userkey" root@$SRV4 true
+	rsrun scp -- scp "${sshopts[@]}" -i "$work/userkey" "$work/run-src.txt" root@$SRV4:/tmp/
+	rsrun sftp -- sftp "${sshopts[@]}" -i "$work/userkey" -b /dev/null root@$SRV4
+	# The report's other formats (a later -o wins over rsrun's).
+	rsrun ssh-md -o "$dir/ssh.md" -- ssh "${sshopts[@]}" -i "$work/userkey" root@$SRV4 true
+	rsrun ssh-html -o "$dir/ssh.html" -- ssh "${sshopts[@]}" -i "$work/userkey" root@$SRV4 true
+	inr iptables -F FORWARD
+	stop_sshd
+}
+
+case_run-maxstartups() { # one unauthenticated connection is held open (not the command's); sshd drops ssh's
+	start_sshd MaxStartups=1
+	inc bash -c "exec 3<>/dev/tcp/$SRV4/22; head -1 <&3 >/dev/null; sleep 3" &
+	local holder=$!
+	sleep 0.5
+	rsrun ssh -- ssh "${sshopts[@]}" -i "$work/userkey" root@$SRV4 true
+	wait $holder || true
+	stop_sshd
+}
+
+case_run-refused() { # nothing listens on port 2222 (sshd is not running): the server's kernel refuses; ssh -p 2222 names the port
+	rsrun ssh -- ssh "${sshopts[@]}" -i "$work/userkey" -p 2222 root@$SRV4 true
+}
+
+case_run-clean() { # a clean login and scp: exit 0 and nothing printed by rstsniff
+	start_sshd
+	echo hello >"$work/run-src.txt"
+	rsrun ssh -- ssh "${sshopts[@]}" -i "$work/userkey" root@$SRV4 'echo hello'
+	rsrun scp -- scp -O "${sshopts[@]}" -i "$work/userkey" "$work/run-src.txt" root@$SRV4:/tmp/run-dst.txt
+	stop_sshd
+}
+
+case_run-other() { # while the command's clean ssh session runs, another process (from 198.51.100.3) is reset at the banner: left out
+	start_sshd
+	inc ip addr add 198.51.100.3/24 dev c0 2>/dev/null || true
+	inr iptables -I FORWARD -s 198.51.100.3 -p tcp --dport 22 -m string --algo bm --string SSH- -j REJECT --reject-with tcp-reset
+	rm -f "$work/run-other.started"
+	# The other process connects once the command has started (rstsniff's
+	# capture is up by then), while the command's session sleeps.
+	inc bash -c "for _ in \$(seq 200); do [ -e $work/run-other.started ] && break; sleep 0.05; done; sleep 0.3
+		ssh ${sshopts[*]} -i $work/userkey -b 198.51.100.3 root@$SRV4 true" >"$dir/other.out" 2>"$dir/other.err" &
+	local other=$!
+	rsrun ssh -- sh -c "touch $work/run-other.started; exec ssh ${sshopts[*]} -i $work/userkey root@$SRV4 'sleep 1.5; echo done'"
+	local rc=0
+	wait $other || rc=$?
+	echo "other exit $rc" >>"$dir/client.txt"
+	inr iptables -F FORWARD
+	inc ip addr del 198.51.100.3/24 dev c0 2>/dev/null || true
+	stop_sshd
+}
+
+case_run-mux() { # a ControlMaster started before rstsniff run; the command uses it; the router then forges resets for the client's packets
+	start_sshd
+	rm -f "$work/ctl"
+	inc ssh "${sshopts[@]}" -i "$work/userkey" -o ControlMaster=yes -o ControlPath="$work/ctl" -o ControlPersist=20 -fN root@$SRV4
+	# A clean command through the master first.
+	rsrun clean -- ssh "${sshopts[@]}" -o ControlPath="$work/ctl" root@$SRV4 'echo hello'
+	# Then one whose session the router breaks: resets for the client's
+	# packets while the server writes.
+	( sleep 1; inr iptables -I FORWARD -p tcp --dport 22 -j REJECT --reject-with tcp-reset ) &
+	local breaker=$!
+	rsrun broken -- ssh "${sshopts[@]}" -o ControlPath="$work/ctl" root@$SRV4 'for i in $(seq 40); do echo $i; sleep 0.1; done'
+	wait $breaker || true
+	inr iptables -F FORWARD
+	inc ssh "${sshopts[@]}" -o ControlPath="$work/ctl" -O exit root@$SRV4 >/dev/null 2>&1 || true
+	stop_sshd
+}
+
+case_run-group() { # an unprivileged user in the binary's group, with the capabilities set on the binary, while the router forges the banner's reset
+	command -v setcap >/dev/null || { echo "lab: run-group needs setcap (libcap2-bin)" >&2; return 1; }
+	start_sshd
+	inr iptables -I FORWARD -p tcp --dport 22 -m string --algo bm --string SSH- -j REJECT --reject-with tcp-reset
+	local gid=64999
+	chmod 755 "$work"
+	# The Debian package's helper (postinst, RSTSNIFF_CAPTURE_GROUP=yes)
+	# makes the copy: root:GROUP 0750 with the capabilities.
+	sh "$here/../../deploy/debian/capture-group.sh" on "$RSTSNIFF" "$work/bin" $gid
+	getcap "$work/bin/rstsniff" >"$dir/getcap.txt"
+	stat -c '%U:%g %a' "$work/bin/rstsniff" >>"$dir/getcap.txt"
+	cp "$work/userkey" "$work/nobodykey"
+	chown nobody "$work/nobodykey"
+	mkdir -p "$work/gout"
+	chmod 777 "$work/gout"
+	local rc=0
+	# Through sh: setpriv itself keeps CAP_DAC_OVERRIDE across its execve,
+	# so only a process that execs as nobody shows the file's permissions.
+	inc_net setpriv --reuid=nobody --regid=nogroup --groups=$gid --reset-env -- sh -c 'exec "$0" "$@"' "$work/bin/rstsniff" run -o "$work/gout/group.json" -- \
+		ssh "${sshopts[@]}" -i "$work/nobodykey" root@$SRV4 true </dev/null >"$dir/group.out" 2>"$dir/group.err" || rc=$?
+	echo "exit $rc" >"$dir/group.exit"
+	echo "exit $rc" >>"$dir/client.txt"
+	cp "$work/gout/group.json" "$dir/group.json" 2>/dev/null || true
+	# Not in the group: the binary cannot be run at all.
+	rc=0
+	inc_net setpriv --reuid=nobody --regid=nogroup --clear-groups --reset-env -- sh -c 'exec "$0" "$@"' "$work/bin/rstsniff" run -- true >/dev/null 2>"$dir/nogroup.err" || rc=$?
+	echo "exit $rc" >"$dir/nogroup.exit"
+	inr iptables -F FORWARD
+	stop_sshd
+}
+
+case_run-mtu-blackhole() { # two routers joined by a 576-byte MTU link, both dropping their ICMP "fragmentation needed": large segments vanish both ways; timeout 4 ends ssh
+	topo two
+	start_sshd
+	inr ip link set r1 mtu 576
+	inr2 ip link set q0 mtu 576
+	inr iptables -I OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP
+	inr2 iptables -I OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP
+	rsrun ssh -- timeout 4 ssh "${sshopts[@]}" -i "$work/userkey" root@$SRV4 true
+	inr iptables -F OUTPUT
+	inr2 iptables -F OUTPUT
+	inr ip link set r1 mtu 1500
+	inr2 ip link set q0 mtu 1500
+	# An MTU under 1280 took IPv6 off the routers' link: put it back.
+	inr ip -6 addr replace 2001:db8:3::1/64 dev r1 nodad
+	inr2 ip -6 addr replace 2001:db8:3::2/64 dev q0 nodad
+	inr ip -6 route replace 2001:db8:2::/64 via 2001:db8:3::2
+	inr2 ip -6 route replace default via 2001:db8:3::1
+	ins ss -K state connected sport = :22 >/dev/null 2>&1 || true
+	inc ss -K dst $SRV4 >/dev/null 2>&1 || true
+	stop_sshd
+	topo one
+}
+
+case_run-missing() { # a command that does not exist
+	rsrun missing -- rstsniff-lab-no-such-command --flag
+}
+
+case_run-sigint() { # SIGINT to rstsniff run (Ctrl-C) while ssh runs a long command: forwarded, ssh ends, 130
+	start_sshd
+	rm -f "$work/run-sigint.pid"
+	local rc=0
+	# $! is nsenter, which execs rstsniff: the same process.
+	nsenter --net=/run/netns/"$C" "$RSTSNIFF" run -o "$dir/sigint.json" -- ssh "${sshopts[@]}" -i "$work/userkey" root@$SRV4 \
+		"echo \$\$ >/tmp/rstsniff-lab-sigint.pid; sleep 30" </dev/null >"$dir/sigint.out" 2>"$dir/sigint.err" &
+	local pid=$!
+	for _ in $(seq 200); do
+		[ -s /tmp/rstsniff-lab-sigint.pid ] && break
+		sleep 0.1
+	done
+	local t0=$SECONDS
+	kill -INT $pid
+	wait $pid || rc=$?
+	echo "exit $rc" >"$dir/sigint.exit"
+	echo "exit $rc after $((SECONDS - t0)) s" >>"$dir/client.txt"
+	rm -f /tmp/rstsniff-lab-sigint.pid
 	stop_sshd
 }
 

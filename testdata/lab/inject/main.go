@@ -17,6 +17,11 @@
 //	       TTLs 48 and 52 (intang-type2)
 //	ipid   one RST+ACK to the client in the server's name carrying the IP
 //	       ID of the client's banner packet, TTL 64 (ip-id-copied)
+//	late   a slow injector: it reads the sequence number off the client's
+//	       banner but sends its bare RST (TTL 64, in the server's name) only
+//	       when the client's next key-exchange packet (after both KEXINITs)
+//	       goes by, so the reset lies behind what the client has received:
+//	       outside the window, which the client ignores
 //
 // COUNT and STEP matter only for both.
 package main
@@ -33,7 +38,7 @@ import (
 
 func main() {
 	if len(os.Args) != 5 && len(os.Args) != 6 {
-		fmt.Fprintln(os.Stderr, "usage: inject IFACE PORT COUNT STEP [both|gfw|type1|type2|ipid]")
+		fmt.Fprintln(os.Stderr, "usage: inject IFACE PORT COUNT STEP [both|gfw|type1|type2|ipid|late]")
 		os.Exit(2)
 	}
 	mode := "both"
@@ -41,7 +46,7 @@ func main() {
 		mode = os.Args[5]
 	}
 	switch mode {
-	case "both", "gfw", "type1", "type2", "ipid":
+	case "both", "gfw", "type1", "type2", "ipid", "late":
 	default:
 		fmt.Fprintln(os.Stderr, "inject: unknown mode "+mode)
 		os.Exit(2)
@@ -60,6 +65,8 @@ func main() {
 	check(err)
 
 	buf := make([]byte, 65536)
+	var stale uint32 // late: the ack of the client's banner
+	var staleSet bool
 	for {
 		n, _, err := syscall.Recvfrom(sniff, buf, 0)
 		check(err)
@@ -79,7 +86,23 @@ func main() {
 		}
 		payload := tcp[off:]
 		dport := binary.BigEndian.Uint16(tcp[2:4])
+		if mode == "late" && staleSet && int(dport) == port && len(payload) >= 6 && payload[5] == 30 {
+			// SSH_MSG_KEX_ECDH_INIT (RFC 5656 §7.1): the client has the
+			// server's KEXINIT, so the banner's ack is long behind.
+			src, dst := [4]byte(p[12:16]), [4]byte(p[16:20])
+			sport := binary.BigEndian.Uint16(tcp[0:2])
+			send(raw, dst, src, dport, sport, stale, 0, 0x04, 0, 64, 0)
+			fmt.Fprintf(os.Stderr, "inject: late reset for %v:%d with the banner's sequence number %d\n", net.IP(src[:]), sport, stale)
+			time.Sleep(10 * time.Millisecond)
+			return
+		}
 		if int(dport) != port || len(payload) < 4 || string(payload[:4]) != "SSH-" {
+			continue
+		}
+		if mode == "late" {
+			if !staleSet {
+				stale, staleSet = binary.BigEndian.Uint32(tcp[8:12]), true
+			}
 			continue
 		}
 		src, dst := [4]byte(p[12:16]), [4]byte(p[16:20])

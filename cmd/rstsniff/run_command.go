@@ -1,0 +1,360 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/capture/live"
+	"github.com/rstsniff/rstsniff/explain"
+	"github.com/rstsniff/rstsniff/pipeline"
+	"github.com/rstsniff/rstsniff/report"
+	"github.com/rstsniff/rstsniff/runcmd"
+	"github.com/rstsniff/rstsniff/runcmd/runner"
+)
+
+type runOptions struct {
+	args           []string
+	iface          string
+	ports          []uint16
+	output         string
+	format         string
+	write          string
+	noKernel       bool
+	requireCapture bool
+	linger         time.Duration
+	noCgroup       bool // hidden: tests of the /proc fallback
+}
+
+const runUsage = `usage: rstsniff run [options] -- COMMAND [ARGS...]
+
+Runs COMMAND (standard input, output and error passed through) while capturing its SSH
+connections, then, if it failed, says on standard error how each of its connections ended,
+who sent any reset, and what its error message means, joined to the connection. Exits with
+COMMAND's status (127 when it is not found, 128+N when signal N ended it).
+
+`
+
+func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
+	fs := pflag.NewFlagSet("rstsniff run", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.SortFlags = false
+	fs.SetInterspersed(false) // the first word that is not an option starts the command
+	o := &runOptions{}
+	fs.StringVarP(&o.iface, "interface", "i", "any", "capture on `IFACE`")
+	portList := fs.String("ports", "", "SSH server `PORTS`, comma-separated (default: those the command line names with -p, -P, -o Port= or ssh:// URLs, else 22)")
+	fs.StringVarP(&o.output, "output", "o", "", "write a report of the command's connections to `FILE` (format from its extension: .json, .md, .html, else the table)")
+	fs.StringVar(&o.format, "format", "", "the report's `FORMAT` (table, json, markdown, html), when -o's extension does not say it")
+	fs.StringVarP(&o.write, "write", "w", "", "write the packets of the command's connections that ended abnormally to `FILE` (pcapng)")
+	fs.BoolVar(&o.noKernel, "no-kernel", false, "do not ask this host's kernel (eBPF) which resets it sent and why")
+	fs.BoolVar(&o.requireCapture, "require-capture", false, "when the capture cannot start, fail (exit status 2) instead of running the command without it")
+	fs.DurationVar(&o.linger, "linger", time.Second, "after the command ends, capture `D` longer for late packets (a reset answering its last one)")
+	fs.BoolVar(&o.noCgroup, "no-cgroup", false, "attribute connections by sampling /proc, not with a cgroup and BPF")
+	_ = fs.MarkHidden("no-cgroup")
+	help := fs.BoolP("help", "h", false, "show this help")
+	err := fs.Parse(args)
+	if err != nil || *help {
+		fmt.Fprintf(stderr, "%s%s", runUsage, fs.FlagUsages())
+		if err != nil {
+			return nil, flagError(err)
+		}
+		return nil, nil
+	}
+	o.args = fs.Args()
+	if len(o.args) == 0 {
+		return nil, &usageError{"run: give the command to run after --: rstsniff run -- ssh host true"}
+	}
+	if *portList != "" {
+		for _, p := range strings.Split(*portList, ",") {
+			n, err := strconv.ParseUint(strings.TrimSpace(p), 10, 16)
+			if err != nil || n == 0 {
+				return nil, &usageError{fmt.Sprintf("bad port %q in --ports", p)}
+			}
+			o.ports = append(o.ports, uint16(n))
+		}
+	}
+	if o.format == "" {
+		switch strings.ToLower(filepath.Ext(o.output)) {
+		case ".json", ".jsonl", ".ndjson":
+			o.format = "json"
+		case ".md", ".markdown":
+			o.format = "markdown"
+		case ".html", ".htm":
+			o.format = "html"
+		default:
+			o.format = "table"
+		}
+	}
+	if o.format == "md" {
+		o.format = "markdown"
+	}
+	switch o.format {
+	case "table", "json", "markdown", "html":
+	default:
+		return nil, &usageError{fmt.Sprintf("unknown --format %q: use table, json, markdown (md) or html", o.format)}
+	}
+	switch {
+	case o.write == "-" || o.output == "-":
+		return nil, &usageError{"run: -o and -w write files; standard output is the command's"}
+	case o.output != "" && o.write != "" && sameFile(o.output, o.write):
+		return nil, &usageError{fmt.Sprintf("-o and -w both name %s", o.output)}
+	case o.linger < 0:
+		return nil, &usageError{"--linger cannot be negative"}
+	}
+	return o, nil
+}
+
+// runCommand is `rstsniff run -- COMMAND`: capture, run the command
+// (runcmd/runner), keep its own connections, judge them as -i does, and say
+// what went wrong only when something did. Its exit status is the
+// command's.
+func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	ro, err := parseRunFlags(args, stderr)
+	if err != nil || ro == nil {
+		return err
+	}
+	ports := ro.ports
+	if len(ports) == 0 {
+		ports = runcmd.Ports(ro.args)
+	}
+	if len(ports) == 0 {
+		ports = []uint16{22}
+	}
+	// The options of a live capture, for newAnalyzer and startKernel.
+	o := &options{iface: ro.iface, ports: ports, format: ro.format, idle: analyze.DefaultIdleThreshold,
+		grace: analyze.DefaultGrace, timeout: analyze.DefaultFlowTimeout, maxFlows: analyze.DefaultMaxFlows, noKernel: ro.noKernel, write: ro.write}
+
+	facts := &report.RunFacts{Command: ro.args, Report: ro.output}
+	// The outputs first: a path that cannot be written is a usage error
+	// before anything runs.
+	var out *atomicFile
+	if ro.output != "" {
+		if out, err = createAtomic(ro.output); err != nil {
+			return fmt.Errorf("-o: %v", err)
+		}
+		defer out.abort() // unless writeRunReport committed it
+	}
+	ev, err := newEvidence(ro.write)
+	if err != nil {
+		return err
+	}
+	c, err := startRunCapture(o, ev)
+	if err != nil {
+		ev.abort()
+		if ro.requireCapture {
+			return fmt.Errorf("run: capture: %v (--require-capture)", err)
+		}
+		facts.NoCapture = err.Error()
+		fmt.Fprintf(stderr, "rstsniff: no capture (%v): running the command without it\n", err)
+	}
+
+	if ctx.Err() != nil {
+		// Interrupted (SIGINT, SIGTERM) before the command started: it is
+		// not started at all.
+		c.abort()
+		return &exitError{code: 128 + int(syscall.SIGINT), err: errors.New("run: interrupted before the command started")}
+	}
+	res, err := runner.Run(ctx, runner.Options{Args: ro.args, Stdin: stdin, Stdout: stdout, Stderr: stderr, NoCgroup: ro.noCgroup})
+	if err != nil {
+		c.abort()
+		return fmt.Errorf("run: %v", err)
+	}
+	facts.Exit, facts.Method, facts.Fallback, facts.Killed = res.Exit, res.Method, res.Fallback, res.Killed
+	if res.Exit.NotFound || res.Exit.NoExec {
+		facts.Method = runcmd.MethodNone
+	}
+
+	var all []*analyze.Flow
+	if c != nil {
+		if !res.Exit.NotFound && !res.Exit.NoExec {
+			time.Sleep(ro.linger)
+		}
+		if all, err = c.stop(); err != nil {
+			fmt.Fprintf(stderr, "rstsniff: capture: %v\n", err)
+		}
+	}
+	for _, f := range all {
+		own, via := res.Own(f.Client, f.Server)
+		if !own {
+			facts.Others++
+			c.ev.drop(f)
+			continue
+		}
+		f.ID = len(facts.Flows) + 1
+		facts.Flows = append(facts.Flows, f)
+		facts.Via = append(facts.Via, via)
+		if err := c.ev.done(f); err != nil {
+			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
+		}
+	}
+	if c != nil && c.ev != nil {
+		if err := c.ev.Close(); err != nil {
+			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
+		}
+	}
+	if len(res.Stderr) > 0 {
+		if said, err := explain.Read(bytes.NewReader(res.Stderr)); err == nil {
+			facts.Said = &said
+			facts.Joined = runcmd.Join(&said, facts.Flows)
+		}
+	}
+	if ro.output != "" {
+		if err := writeRunReport(out, ro, facts, c); err != nil {
+			fmt.Fprintf(stderr, "rstsniff: -o: %v\n", err)
+			facts.Report = ""
+		}
+	}
+	if err := report.RunLines(stderr, facts); err != nil {
+		return &exitError{code: res.Exit.Code}
+	}
+	return exitCode(res.Exit.Code)
+}
+
+// writeRunReport writes -o: the command's connections in the report format
+// (with the kernel witness's word on each reset), then the command, its
+// status and what it printed.
+func writeRunReport(f *atomicFile, ro *runOptions, facts *report.RunFacts, c *runCapture) (err error) {
+	r := &report.Run{Tally: &report.Tally{}}
+	if c != nil {
+		r.Inputs = []report.Input{c.in}
+	}
+	for _, fl := range facts.Flows {
+		r.Tally.Add(fl)
+		r.Flows = append(r.Flows, fl)
+	}
+	meta := report.Meta{Version: version, Command: "rstsniff run -- " + strings.Join(ro.args, " "), All: true}
+	switch ro.format {
+	case "json":
+		for _, fl := range r.Flows {
+			if err = report.JSONFlow(f, fl, false); err != nil {
+				return err
+			}
+		}
+		if err = report.JSONSummary(f, r); err == nil {
+			err = report.RunJSON(f, facts)
+		}
+	case "markdown":
+		if err = report.Markdown(f, r, meta); err == nil {
+			err = report.RunMarkdown(f, facts)
+		}
+	case "html":
+		var b bytes.Buffer
+		if err = report.HTML(&b, r, meta); err == nil {
+			_, err = f.Write(report.RunHTML(b.Bytes(), facts))
+		}
+	default:
+		if err = report.Table(f, r, report.TableOptions{All: true, Explain: true}); err == nil {
+			_, err = io.WriteString(f, "\n"+report.RunSection(facts))
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return f.commit()
+}
+
+// runCapture is the live capture during the command: the pipeline of -i
+// on a goroutine, every connection kept (the command's are picked once
+// it has ended), the kernel witness joined to each.
+type runCapture struct {
+	src    *live.Source
+	kw     *kernelWitness
+	ev     *heldEvidence
+	cancel context.CancelFunc
+	done   chan struct{}
+	mu     sync.Mutex
+	flows  []*analyze.Flow
+	in     report.Input
+	err    error
+}
+
+func startRunCapture(o *options, ev *evidence) (*runCapture, error) {
+	src, err := live.Open(live.Options{Interface: o.iface, Ports: o.ports, Timeout: 50 * time.Millisecond})
+	if err != nil {
+		return nil, err
+	}
+	var kb bytes.Buffer // the witness's own lines: a quiet run prints none
+	c := &runCapture{src: src, kw: startKernel(o, &kb, nil), done: make(chan struct{}),
+		in: report.Input{Name: o.iface, Format: src.Format()}}
+	if ev != nil {
+		c.ev = &heldEvidence{evidence: ev}
+	}
+	cfg := pipeline.Config{Analyzer: newAnalyzer(o, o.iface, 0), MaxFlows: o.maxFlows}
+	if c.ev != nil {
+		cfg.Evidence = c.ev
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	c.cancel = cancel
+	go func() {
+		defer close(c.done)
+		st, err := pipeline.Run(ctx, liveFrames{src, nil, o.iface}, cfg, pipeline.WallClock(), func(f *analyze.Flow) error {
+			c.kw.attribute([]*analyze.Flow{f})
+			c.mu.Lock()
+			c.flows = append(c.flows, f)
+			c.mu.Unlock()
+			return nil
+		})
+		c.in.Frames, c.in.Start, c.in.End = st.Frames, st.Start, st.End
+		c.err = err
+	}()
+	return c, nil
+}
+
+// stop ends the capture and returns every connection it saw.
+func (c *runCapture) stop() ([]*analyze.Flow, error) {
+	c.cancel()
+	<-c.done
+	c.src.Close()
+	c.kw.close()
+	return c.flows, c.err
+}
+
+// abort ends the capture and drops -w.
+func (c *runCapture) abort() {
+	if c == nil {
+		return
+	}
+	c.stop()
+	if c.ev != nil {
+		c.ev.evidence.abort()
+	}
+}
+
+// heldEvidence is -w's writer, with each connection's packets held until
+// the command has ended and rstsniff knows whether the connection was the
+// command's: only those are written.
+type heldEvidence struct {
+	*evidence
+}
+
+// Done holds the packets (done or drop decides later).
+func (h *heldEvidence) Done(*analyze.Flow) error { return nil }
+
+func (h *heldEvidence) done(f *analyze.Flow) error {
+	if h == nil {
+		return nil
+	}
+	return h.evidence.Done(f)
+}
+
+func (h *heldEvidence) drop(f *analyze.Flow) {
+	if h == nil {
+		return
+	}
+	h.mu.Lock()
+	delete(h.flows, f.Handle)
+	h.mu.Unlock()
+}
+
+var _ pipeline.Evidence = (*heldEvidence)(nil)
