@@ -31,8 +31,9 @@ func (a *Analyzer) done(f *flow, now time.Time) bool {
 // verdicts. Collect fills one on the goroutine that feeds packets; Judge
 // may give the verdicts on another, batch after batch in order.
 type Batch struct {
-	fs  []*flow
-	now time.Time // packet time when they were taken
+	fs     []*flow
+	now    time.Time // packet time when they were taken
+	oldest int64     // Unix nanoseconds: the earliest start still in the table then (0: none)
 }
 
 // Len is how many connections the batch holds.
@@ -99,7 +100,7 @@ func (a *Analyzer) take(fs []*flow) *Batch {
 	if a.loc != nil {
 		now = time.Unix(0, a.last).In(a.loc)
 	}
-	return &Batch{fs: fs, now: now}
+	return &Batch{fs: fs, now: now, oldest: a.oldestStart()}
 }
 
 // recycle keeps an ended flow's memory for the next connection: a busy
@@ -153,5 +154,6 @@ func (a *Analyzer) Judge(b *Batch) []*Flow {
 		}
 		sortFindings(r.Findings)
 	}
+	a.age(b)
 	return out
 }

@@ -29,7 +29,7 @@ type judgeJob struct {
 func newHandOver(a *analyze.Analyzer, ev Evidence, sink Sink, ordered, async bool) *handOver {
 	h := &handOver{a: a, ev: ev, sink: sink, ordered: ordered}
 	if async {
-		h.jobs, h.done = make(chan judgeJob, 16), make(chan error, 1)
+		h.jobs, h.done = make(chan judgeJob, judgeQueue), make(chan error, 1)
 		go func() {
 			var err error
 			for j := range h.jobs {
@@ -102,8 +102,19 @@ func (h *handOver) close() error {
 	return h.err
 }
 
-// maxPending bounds the flows waiting for an earlier one to be reported.
+// maxPending bounds the flows waiting for an earlier one to be reported
+// (measurement: about 3 KB each with their resets and findings, 30 MB;
+// on the benchmark's failing mix a SYN nobody answers holds back some
+// 90 s of connections, and this many wait behind it).
 const maxPending = 10000
+
+// judgeQueue bounds the batches collected but not yet judged. Until judged,
+// a batch holds its connections' whole state (2.6 KB each, a second of
+// packet time per batch) and they are not recycled: with 16 the queue
+// filled whenever the judging goroutine lost its core, and the failing
+// mix peaked 40 MB higher (measurement, docs/performance.md). Two keep
+// both goroutines busy.
+const judgeQueue = 2
 
 // flowHeap orders handed-over flows by first packet, kept beside each
 // pointer so that comparing does not load the flows: a binary min-heap,
