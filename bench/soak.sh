@@ -5,9 +5,12 @@
 # pair in a network namespace of its own, into rstsniff -i with the kernel
 # witness (on by default live) and --metrics. Resident memory is sampled
 # every second; the run fails when the kernel dropped packets, when the
-# metrics were not served, or when the highest RSS of the second half of the
-# replay is more than GROWTH percent (default 10) above the highest of the
-# first half, warm-up (WARMUP seconds, default 10) left out. Needs root and
+# metrics were not served, or when the median RSS of the second half of the
+# replay is more than GROWTH percent (default 10) above the median of the
+# first half, warm-up (WARMUP seconds, default 10) left out: medians, as
+# the curve has peaks wherever the replay's rate or the machine's load
+# jumps (the highest of each half is printed too). BUFFER sets rstsniff's
+# kernel buffer (-B, KiB; default its own, 16 MiB). Needs root and
 # tcpreplay. Writes OUT.rss (seconds, KiB), OUT.json (rstsniff's output),
 # OUT.txt (the summary) and, with gnuplot, OUT.png. make test runs a short
 # one (cmd/rstsniff TestSoakShort).
@@ -47,7 +50,9 @@ ip netns exec "$ns" ip link add ra type veth peer name rb
 ip netns exec "$ns" ip link set ra mtu 65535 up
 ip netns exec "$ns" ip link set rb mtu 65535 up
 # ip netns exec execs rstsniff: $! is its process.
-ip netns exec "$ns" "$RSTSNIFF" -i rb --promisc --format json --metrics 127.0.0.1:9122 >"$OUT.json" 2>"$OUT.err" &
+buf=()
+[ -n "${BUFFER:-}" ] && buf=(-B "$BUFFER")
+ip netns exec "$ns" "$RSTSNIFF" -i rb --promisc "${buf[@]}" --format json --metrics 127.0.0.1:9122 >"$OUT.json" 2>"$OUT.err" &
 pid=$!
 # Up when the metrics answer (the capture opens before they are served).
 for _ in $(seq 50); do
@@ -78,16 +83,20 @@ drops=$(echo "$summary" | grep -o '"kernel_drops":[0-9]*' | cut -d: -f2)
 ifdrops=$(echo "$summary" | grep -o '"interface_drops":[0-9]*' | cut -d: -f2)
 flows=$(echo "$summary" | grep -o '"flows":[0-9]*' | cut -d: -f2)
 metrics=$(grep -c '^rstsniff_' "$OUT.metrics" || true)
-# Highest RSS in the first and second half of the replay, warm-up left out.
-read -r first second peak < <(awk -v w="$WARMUP" -v end="$replayed" '
-	{ if ($2 > peak) peak = $2 }
-	$1 >= w && $1 <= end { t[n] = $1; r[n++] = $2 }
-	END { for (i = 0; i < n; i++) if (i < n / 2) { if (r[i] > a) a = r[i] } else if (r[i] > b) b = r[i]
-		print a + 0, b + 0, peak + 0 }' "$OUT.rss")
+# Median and highest RSS in the first and second half of the replay,
+# warm-up left out.
+half() { # FROM TO: median and highest of the samples in [FROM, TO)
+	awk -v a="$1" -v b="$2" '$1 >= a && $1 < b { print $2 }' "$OUT.rss" | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR == 0) print 0, 0; else print v[int((NR + 1) / 2)], v[NR] }'
+}
+mid=$(((WARMUP + replayed) / 2))
+read -r first first_hi < <(half "$WARMUP" "$mid")
+read -r second second_hi < <(half "$mid" $((replayed + 1)))
+peak=$(awk '$2 > p { p = $2 } END { print p + 0 }' "$OUT.rss")
 {
 	echo "soak: $N connections ($MIX mix) from $F, replayed at $rate packets/s (asked $PPS) in ${replayed} s"
 	echo "rstsniff received ${received:-?} packets, kernel drops ${drops:-?}, interface drops ${ifdrops:-?}, ${flows:-?} connections reported, ${metrics} rstsniff_ metric lines served"
-	echo "resident memory: peak $((peak / 1024)) MB; after ${WARMUP} s of warm-up, highest $((first / 1024)) MB in the first half of the replay, $((second / 1024)) MB in the second"
+	echo "resident memory: peak $((peak / 1024)) MB; after ${WARMUP} s of warm-up, median $((first / 1024)) MB (highest $((first_hi / 1024))) in the first half of the replay, $((second / 1024)) MB (highest $((second_hi / 1024))) in the second"
 } | tee "$OUT.txt"
 if command -v gnuplot >/dev/null; then
 	gnuplot -e "set terminal png size 800,360; set output '$OUT.png'; set xlabel 'seconds'; set ylabel 'resident memory (MB)'; set yrange [0:*]; set grid; set key off;
