@@ -22,12 +22,10 @@ func (a *Analyzer) age(b *Batch) {
 		return
 	}
 	a.swept = now
-	from := b.oldest // earliest start still open when collected (0: none)
-	for _, f := range b.fs {
-		if s := f.out.Start.UnixNano(); from == 0 || s < from {
-			from = s
-		}
-	}
+	// The earliest start among the batch and those left open, taken by
+	// Collect: the batch's flows are recycled by now, and may be a new
+	// connection's on the packet loop.
+	from := b.oldest
 	if from == 0 || from > now {
 		from = now
 	}
