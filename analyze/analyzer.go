@@ -36,6 +36,7 @@ type Analyzer struct {
 	history map[rateKey]rate       // successful connections per client and server
 	blocks  map[rateKey][]forgedAt // forged resets per client and server, and per server (client zero)
 	evicted int
+	swept   int64 // Unix nanoseconds of the latest aging sweep (aging.go)
 }
 
 // New returns an Analyzer for cfg.

@@ -31,8 +31,9 @@ func (a *Analyzer) done(f *flow, now time.Time) bool {
 // verdicts. Collect fills one on the goroutine that feeds packets; Judge
 // may give the verdicts on another, batch after batch in order.
 type Batch struct {
-	fs  []*flow
-	now time.Time // packet time when they were taken
+	fs     []*flow
+	now    time.Time // packet time when they were taken
+	oldest int64     // Unix nanoseconds: the earliest start among these and those left in the table (0: none)
 }
 
 // Len is how many connections the batch holds.
@@ -92,14 +93,18 @@ func (a *Analyzer) take(fs []*flow) *Batch {
 		}
 		return cmp.Compare(x.out.Handle, y.out.Handle)
 	})
+	oldest := a.oldestStart() // of those left, and of these:
 	for _, f := range fs {
 		a.flows.del(f, f.hash)
+		if s := f.out.Start.UnixNano(); oldest == 0 || s < oldest {
+			oldest = s
+		}
 	}
 	var now time.Time
 	if a.loc != nil {
 		now = time.Unix(0, a.last).In(a.loc)
 	}
-	return &Batch{fs: fs, now: now}
+	return &Batch{fs: fs, now: now, oldest: oldest}
 }
 
 // recycle keeps an ended flow's memory for the next connection: a busy
@@ -153,5 +158,6 @@ func (a *Analyzer) Judge(b *Batch) []*Flow {
 		}
 		sortFindings(r.Findings)
 	}
+	a.age(b)
 	return out
 }

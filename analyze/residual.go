@@ -23,9 +23,6 @@ type forgedAt struct {
 	drawn bool
 }
 
-// maxBlockTimes bounds the forged resets remembered per key.
-const maxBlockTimes = 32
-
 // noteBlocks remembers when the connection's first reset forged on the
 // path came, per client and server and per server (client zero).
 func (a *Analyzer) noteBlocks(f *Flow) {

@@ -346,9 +346,6 @@ type agreed struct {
 	compS2C string // Algorithms has only client to server compression
 }
 
-// maxKexShared bounds the table; past it KEXINITs are kept per connection.
-const maxKexShared = 4096
-
 func newKexTable() *kexTable {
 	return &kexTable{byLists: map[string]*KexInit{}, algs: map[[2]*KexInit]*agreed{}, banners: map[string]string{}}
 }

@@ -1,6 +1,10 @@
 package analyze
 
-import "github.com/rstsniff/rstsniff/kernel"
+import (
+	"math/bits"
+
+	"github.com/rstsniff/rstsniff/kernel"
+)
 
 // Strength says how far a reset's origin verdict can be trusted. The
 // names are part of the JSON contract.
@@ -45,28 +49,42 @@ var strongAlone = map[Signal]bool{
 // signals that decided it (those pointing the way Origin went, in the
 // order of Evidence). A kernel witness that agrees makes it proof.
 func (r *Reset) Strength() (Strength, []Signal) {
-	if r.Origin == OriginUnknown {
-		return StrengthNone, nil
+	st := r.level()
+	if st == StrengthNone {
+		return st, nil
 	}
 	var with []Signal
+	for _, e := range r.Evidence {
+		if e.PointsTo == r.Origin && !containsSignal(with, e.Signal) {
+			with = append(with, e.Signal)
+		}
+	}
+	return st, with
+}
+
+// level is Strength without the list of signals: it allocates nothing,
+// for the callers that ask of every reset (Suspected, the tallies).
+func (r *Reset) level() Strength {
+	if r.Origin == OriginUnknown {
+		return StrengthNone
+	}
+	var with uint64 // the distinct signals pointing the way Origin went
 	against, strong := 0, false
 	for _, e := range r.Evidence {
 		if e.PointsTo != r.Origin {
 			against++
 			continue
 		}
-		if !containsSignal(with, e.Signal) {
-			with = append(with, e.Signal)
-		}
+		with |= 1 << (e.Signal % 64)
 		strong = strong || strongAlone[e.Signal]
 	}
 	switch {
 	case r.kernelAgrees():
-		return StrengthProof, with
-	case strong, r.Origin == OriginMiddlebox && len(with) >= 2 && against == 0:
-		return StrengthStrong, with
+		return StrengthProof
+	case strong, r.Origin == OriginMiddlebox && bits.OnesCount64(with) >= 2 && against == 0:
+		return StrengthStrong
 	}
-	return StrengthWeak, with
+	return StrengthWeak
 }
 
 // Suspected reports whether the reset is called forged on weak evidence
@@ -77,8 +95,7 @@ func (r *Reset) Suspected() bool {
 	if !r.Sender().Forged() {
 		return false
 	}
-	st, _ := r.Strength()
-	return st < StrengthStrong
+	return r.level() < StrengthStrong
 }
 
 // kernelAgrees reports whether the host's kernel saw the sender the

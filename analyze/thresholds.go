@@ -115,6 +115,20 @@ const (
 	// maxHistory bounds the rate history (client and server pairs): past it,
 	// pairs idle longer than the window go, then the least recent half.
 	maxHistory = 1 << 14
+	// maxBlockTimes bounds the forged resets remembered per client and
+	// server pair, and per server (choice: a residual-block chain is told
+	// from its latest links; the first one only dates it).
+	maxBlockTimes = 32
+	// maxKexShared bounds the table of distinct KEXINITs, identification
+	// strings and negotiations shared by every connection; past it they
+	// are kept per connection (choice: a capture's clients and servers run
+	// a handful of SSH versions, a scan a few hundred).
+	maxKexShared = 4096
+	// agingEvery: how often, in packet time, the rate history and the
+	// forged resets are swept of entries no connection still to be judged
+	// can reach (aging.go), so that they follow the connections of the
+	// last minutes, not the 16,384 latest pairs (choice: the rate window).
+	agingEvery = DefaultRateWindow
 )
 
 // Limits that keep a hostile stream from deciding how much memory we use.

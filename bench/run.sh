@@ -35,27 +35,59 @@ runs() {
 	echo "$out" | sort -n | awk -v cpu="$cpu" '{ e[NR] = $1; if ($2 > r) r = $2 }
 		END { m = (NR % 2) ? e[(NR + 1) / 2] : (e[NR / 2] + e[NR / 2 + 1]) / 2; print m, r, e[1], e[NR], cpu }'
 }
-read -r floor_e floor_r floor_lo floor_hi < <(runs bin/measure bin/readloop "$F")
-report "read loop" "$floor_e" "$floor_r" "$floor_lo" "$floor_hi"
-read -r rs_e rs_r rs_lo rs_hi rs_c < <(runs bin/measure bin/rstsniff -r "$F" --format json)
-report rstsniff "$rs_e" "$rs_r" "$rs_lo" "$rs_hi"
-awk -v c="$rs_c" -v n="$N" 'BEGIN { printf "CPU per connection: %.2f us (%.2f s of CPU, median)\n", c/n*1e6, c }'
-# The same number of connections, about two thirds of them failing (resets, refusals,
-# timeouts): verdicts, findings and their words cost more than clean logins.
-FF=${BENCH_FAILING_FILE:-/tmp/rstsniff-bench-failing-$N.pcap}
-[ -s "$FF" ] || go run ./internal/synth -failing -n "$N" -o "$FF"
-cat "$FF" >/dev/null
-read -r fl_e fl_r fl_lo fl_hi fl_c < <(runs bin/measure bin/rstsniff -r "$FF" --format json)
-awk -v e="$fl_e" -v lo="$fl_lo" -v hi="$fl_hi" -v r="$fl_r" -v c="$fl_c" -v n="$N" 'BEGIN {
-	printf "failing mix %6.2f s   peak RSS %6.0f MB   (%d runs: %.2f-%.2f s)   CPU per connection: %.2f us\n", e, r/1024, '"$RUNS"', lo, hi, c/n*1e6 }'
+# Both mixes, each measured the same way, for the table at the end: the
+# read loop and rstsniff (RUNS runs, medians), tshark against rstsniff on
+# a capture of TSHARK_N connections of the same mix (default 10000: at
+# 100,000 tshark takes one to three minutes a mix), and peak memory
+# with the capture streamed from the generator at 100,000 and 1,000,000
+# connections (the same traffic ten times longer: the same connections
+# open at once).
+TSHARK_N=${TSHARK_N:-10000}
+SHORT_N=${SHORT_N:-100000} LONG_N=${LONG_N:-1000000}
+go build -o bin/synth ./internal/synth
+table=()
+for mix in default failing; do
+	flag=
+	mf=$F
+	if [ $mix = failing ]; then
+		flag=-failing
+		mf=${BENCH_FAILING_FILE:-/tmp/rstsniff-bench-failing-$N.pcap}
+		[ -s "$mf" ] || bin/synth -failing -n "$N" -o "$mf"
+	fi
+	mp=$(bin/readloop "$mf" | awk '{print $1}')
+	cat "$mf" >/dev/null
+	read -r m_fe m_fr m_flo m_fhi _ < <(runs bin/measure bin/readloop "$mf")
+	read -r m_e m_r m_lo m_hi m_c < <(runs bin/measure bin/rstsniff -r "$mf" --format json)
+	echo "$mix mix: $mp packets; read loop $m_fe s ($m_flo-$m_fhi); rstsniff $m_e s ($m_lo-$m_hi), peak RSS $((m_r / 1024)) MB, CPU $m_c s (medians of $RUNS)"
+	if [ $mix = default ]; then # the lines below compare against the default mix
+		floor_e=$m_fe rs_e=$m_e rs_r=$m_r rs_lo=$m_lo rs_hi=$m_hi rs_c=$m_c
+		report "read loop" "$m_fe" "$m_fr" "$m_flo" "$m_fhi"
+		report rstsniff "$m_e" "$m_r" "$m_lo" "$m_hi"
+	fi
+	m_ts=-
+	if command -v tshark >/dev/null && [ "${SKIP_TSHARK:-}" = "" ]; then
+		tf=/tmp/rstsniff-bench-$mix-$TSHARK_N.pcap
+		[ -s "$tf" ] || bin/synth $flag -n "$TSHARK_N" -o "$tf" 2>/dev/null
+		tp=$(bin/readloop "$tf" | awk '{print $1}')
+		cat "$tf" >/dev/null
+		read -r ts_e ts_r _ < <(bin/measure tshark -r "$tf" -Y tcp.flags.reset==1 -T fields -e frame.number -e ip.src -e ip.ttl)
+		read -r te_e _ < <(runs bin/measure bin/rstsniff -r "$tf" --format json)
+		echo "$mix mix, $TSHARK_N connections ($tp packets): tshark $ts_e s, peak RSS $((ts_r / 1024)) MB; rstsniff $te_e s"
+		m_ts=$(awk -v a="$ts_e" -v b="$te_e" 'BEGIN { printf "%.0fx", a/b }')
+	fi
+	m_100=- m_1m=-
+	if [ "${SKIP_LONG:-}" = "" ]; then
+		read -r _ r100 _ < <(bin/synth $flag -n "$SHORT_N" -o /dev/stdout 2>/dev/null | bin/measure bin/rstsniff -r - --format json)
+		read -r _ r1m _ < <(bin/synth $flag -n "$LONG_N" -o /dev/stdout 2>/dev/null | bin/measure bin/rstsniff -r - --format json)
+		m_100="$((r100 / 1024)) MB" m_1m="$((r1m / 1024)) MB"
+		echo "$mix mix, streamed from the generator: peak RSS $m_100 at $SHORT_N connections, $m_1m at $LONG_N"
+	fi
+	table+=("$(awk -v mix="$mix" -v p="$mp" -v e="$m_e" -v lo="$m_lo" -v hi="$m_hi" -v fe="$m_fe" -v c="$m_c" -v n="$N" -v ts="$m_ts" -v r="$m_r" -v a="$m_100" -v b="$m_1m" \
+		'BEGIN { printf "| %s | %.2f M (%.2f-%.2f s) | %.2fx | %s | %.1f us | %d MB | %s | %s |", mix, p/e/1e6, lo, hi, e/fe, ts, c/n*1e6, r/1024, a, b }')")
+done
 if command -v taskset >/dev/null; then
 	read -r one_e one_r one_lo one_hi < <(runs taskset -c 0 bin/measure bin/rstsniff -r "$F" --format json)
 	report "1 core" "$one_e" "$one_r" "$one_lo" "$one_hi"
-fi
-if command -v tshark >/dev/null && [ "${SKIP_TSHARK:-}" = "" ]; then
-	read -r ts_e ts_r < <(bin/measure tshark -r "$F" -Y tcp.flags.reset==1 -T fields -e frame.number -e ip.src -e ip.ttl)
-	report tshark "$ts_e" "$ts_r"
-	awk -v a="$ts_e" -v b="$rs_e" -v lo="$rs_lo" -v hi="$rs_hi" 'BEGIN { printf "rstsniff is %.0fx tshark'"'"'s rate (%.0fx-%.0fx over its runs)\n", a/b, a/hi, a/lo }'
 fi
 awk -v a="$rs_e" -v b="$floor_e" 'BEGIN { printf "rstsniff takes %.2fx the read loop'"'"'s time\n", a/b }'
 # For comparison, the fastest library read loop (pcapgo behind a 1 MiB
@@ -82,14 +114,6 @@ if [ "$(id -u)" = 0 ] && [ -w /proc/sys/vm/drop_caches ] && [ "${SKIP_COLD:-}" =
 	cat "$F" >/dev/null
 fi
 
-# Memory must depend on the connections open at once, not on the length:
-# the same traffic ten times longer, streamed from the generator.
-if [ "${SKIP_LONG:-}" = "" ]; then
-	go build -o bin/synth ./internal/synth
-	read -r long_e long_r < <(bin/synth -n $((N * 10)) -o /dev/stdout 2>/dev/null | bin/measure bin/rstsniff -r - --format json)
-	read -r short_e short_r < <(bin/synth -n "$N" -o /dev/stdout 2>/dev/null | bin/measure bin/rstsniff -r - --format json)
-	echo "peak RSS streamed from the generator: $N connections $((short_r / 1024)) MB, $((N * 10)) connections $((long_r / 1024)) MB"
-fi
 
 # Live: replay the capture at top speed through a veth pair and compare
 # rstsniff's kernel drops with tcpdump's at the same rate (root, tcpreplay).
@@ -126,3 +150,9 @@ if [ "$(id -u)" = 0 ] && command -v tcpreplay >/dev/null && [ "${SKIP_LIVE:-}" =
 	echo "live replay at $rate: rstsniff $rs (the capture has $want packets on port 22, its default filter)"
 	echo "live replay at $rate2: tcpdump $td (of $packets)"
 fi
+
+# One table of both mixes (page cache warm, medians of RUNS runs).
+echo
+echo "| mix ($N connections, --format json) | packets/s (range of wall times) | x read loop | x tshark ($TSHARK_N connections) | CPU per connection | peak RSS | peak RSS, $SHORT_N streamed | peak RSS, $LONG_N streamed |"
+echo "|---|---|---|---|---|---|---|---|"
+printf '%s\n' "${table[@]}"

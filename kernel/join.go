@@ -75,6 +75,13 @@ const afterWindow = 10 * time.Second
 // keep is how long the journal keeps events.
 const keep = 10 * time.Minute
 
+// maxEvents bounds the events kept, whatever their age: a host that
+// answers a scan of closed ports with resets sends thousands a second,
+// and ten minutes of them (keep) would hold millions. Past it the oldest
+// go (choice: 65,536 events are some 8 MB, a minute of resets at 1,000 a
+// second, far more than the seconds a connection's verdict waits for).
+const maxEvents = 1 << 16
+
 // Journal keeps the kernel's recent events of one network namespace, in
 // time order. Safe for one writer (Add) and readers (Attribute) at once.
 // Construct with NewJournal.
@@ -141,8 +148,13 @@ func (j *Journal) Add(e Event) bool {
 			}
 		}
 	}
-	if old := e.Time.Add(-keep); len(j.events) > 0 && j.events[0].Time.Before(old) {
+	if old := e.Time.Add(-keep); len(j.events) > maxEvents || len(j.events) > 0 && j.events[0].Time.Before(old) {
 		n := sort.Search(len(j.events), func(k int) bool { return !j.events[k].Time.Before(old) })
+		// Past maxEvents, a sixteenth more than needed, so that this does not
+		// copy the slice at every event.
+		if over := len(j.events) - maxEvents; over > 0 {
+			n = max(n, over+maxEvents/16)
+		}
 		j.events = append(j.events[:0], j.events[n:]...)
 		for k := range j.used {
 			if k < j.base+n {

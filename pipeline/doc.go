@@ -14,13 +14,14 @@
 //   - The caller's goroutine (the packet loop) owns the Source, the
 //     decode.Segment, the Analyzer's table (Packet, Collect, CollectAll,
 //     Open, OldestOpen) and the Stats. It calls Evidence.Add.
-//   - With PacketTime, no Evidence and a second CPU, one judging goroutine
-//     owns the Analyzer's verdict state (Judge: host baselines, rate
-//     history) and the heap of flows waiting for earlier ones, and alone
-//     calls the Sink. Batches reach it in the order Collect made them, over
-//     a channel, so the verdicts are those of a serial run. Otherwise (live,
-//     or with Evidence, or on one CPU) the packet loop judges, calls
-//     Evidence.Done and the Sink itself.
+//   - With no Evidence and a second CPU (files and live alike), one
+//     judging goroutine owns the Analyzer's verdict state (Judge: host
+//     baselines, rate history) and, with PacketTime, the heap of flows
+//     waiting for earlier ones, and alone calls the Sink. Batches reach it
+//     in the order Collect made them, over a channel of judgeQueue, so the
+//     verdicts are those of a serial run. A Sink error stops the packet
+//     loop at its next collection. Otherwise (with Evidence, or on one
+//     CPU) the packet loop judges, calls Evidence.Done and the Sink itself.
 //   - Run returns only after the judging goroutine has ended: the Sink is
 //     not called after Run returns.
 //

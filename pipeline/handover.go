@@ -7,8 +7,9 @@ import (
 // handOver gives the verdicts on the batches of ended connections the
 // analyzer collects, tells the evidence, and passes the flows to the sink:
 // in order of first packet when ordered, else as judged. With async it
-// runs on a goroutine of its own (judging is a fifth of the work), which
-// then alone calls Judge, the evidence's Done and the sink.
+// runs on a goroutine of its own (judging and the sink's output are a
+// third of the work on a failure-heavy capture), which then alone calls
+// Judge, the evidence's Done and the sink.
 type handOver struct {
 	a       *analyze.Analyzer
 	ev      Evidence
@@ -17,6 +18,7 @@ type handOver struct {
 	pending flowHeap
 	jobs    chan judgeJob
 	done    chan error
+	failed  chan error // async: the first error, as soon as it happens
 	closed  bool
 	err     error
 }
@@ -29,12 +31,14 @@ type judgeJob struct {
 func newHandOver(a *analyze.Analyzer, ev Evidence, sink Sink, ordered, async bool) *handOver {
 	h := &handOver{a: a, ev: ev, sink: sink, ordered: ordered}
 	if async {
-		h.jobs, h.done = make(chan judgeJob, 16), make(chan error, 1)
+		h.jobs, h.done, h.failed = make(chan judgeJob, judgeQueue), make(chan error, 1), make(chan error, 1)
 		go func() {
 			var err error
 			for j := range h.jobs {
 				if err == nil {
-					err = h.judge(j)
+					if err = h.judge(j); err != nil {
+						h.failed <- err
+					}
 				}
 			}
 			h.done <- err
@@ -43,11 +47,17 @@ func newHandOver(a *analyze.Analyzer, ev Evidence, sink Sink, ordered, async boo
 	return h
 }
 
-// submit passes a batch on; an error from an earlier batch may come back
-// only at close.
+// submit passes a batch on. An error from an earlier batch comes back from
+// the next submit after it happened (a live capture whose output closed
+// stops then, not when the capture ends), or from close.
 func (h *handOver) submit(b *analyze.Batch, oldest int) error {
 	if h.jobs == nil {
 		return h.judge(judgeJob{b, oldest})
+	}
+	select {
+	case err := <-h.failed:
+		return err
+	default:
 	}
 	h.jobs <- judgeJob{b, oldest}
 	return nil
@@ -102,8 +112,19 @@ func (h *handOver) close() error {
 	return h.err
 }
 
-// maxPending bounds the flows waiting for an earlier one to be reported.
+// maxPending bounds the flows waiting for an earlier one to be reported
+// (measurement: about 3 KB each with their resets and findings, 30 MB;
+// on the benchmark's failing mix a SYN nobody answers holds back some
+// 90 s of connections, and this many wait behind it).
 const maxPending = 10000
+
+// judgeQueue bounds the batches collected but not yet judged. Until judged,
+// a batch holds its connections' whole state (2.6 KB each, a second of
+// packet time per batch) and they are not recycled: with 16 the queue
+// filled whenever the judging goroutine lost its core, and the failing
+// mix peaked 40 MB higher (measurement, docs/performance.md). Two keep
+// both goroutines busy.
+const judgeQueue = 2
 
 // flowHeap orders handed-over flows by first packet, kept beside each
 // pointer so that comparing does not load the flows: a binary min-heap,

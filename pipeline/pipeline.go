@@ -84,7 +84,10 @@ type Stats struct {
 // close src.
 func Run(ctx context.Context, src capture.Source, cfg Config, exp Expiry, sink Sink) (Stats, error) {
 	p := &packets{a: cfg.Analyzer, ev: cfg.Evidence, match: cfg.Match, unsupported: map[uint16]int{}}
-	async := exp.ordered && cfg.Evidence == nil && runtime.GOMAXPROCS(0) > 1
+	// Judging on a goroutine of its own, files and live alike: live, the
+	// packet loop then reads the kernel's buffer while verdicts are given
+	// and printed, and a failure-heavy load no longer overflows it.
+	async := cfg.Evidence == nil && runtime.GOMAXPROCS(0) > 1
 	h := newHandOver(cfg.Analyzer, cfg.Evidence, sink, exp.ordered, async)
 	defer h.close()
 	st, err := p.loop(ctx, src, cfg, exp, h)

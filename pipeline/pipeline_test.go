@@ -8,7 +8,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -151,13 +153,14 @@ func TestWallClockAsJudged(t *testing.T) {
 	all := merged(t)
 	var got []verdict
 	src := &frames{fs: all, timeouts: 5000}
-	var handedAt int // frames+timeouts read when the first flow came
-	reads := 0
-	src.onRead = func() { reads++ }
-	src.stop = func() bool { return handedAt > 0 }
+	// The sink may run on the judging goroutine: atomics.
+	var handedAt atomic.Int64 // frames+timeouts read when the first flow came
+	var reads atomic.Int64
+	src.onRead = func() { reads.Add(1) }
+	src.stop = func() bool { return handedAt.Load() > 0 }
 	_, err := Run(context.Background(), src, Config{Analyzer: analyze.New(analyze.Config{}), MaxFlows: analyze.DefaultMaxFlows}, WallClock(), func(f *analyze.Flow) error {
-		if handedAt == 0 {
-			handedAt = reads
+		if handedAt.Load() == 0 {
+			handedAt.Store(reads.Load())
 		}
 		got = append(got, verdict{f.FirstPacket, f.LastPacket, f.Outcome.String(), f.Stage.String()})
 		return nil
@@ -168,8 +171,8 @@ func TestWallClockAsJudged(t *testing.T) {
 	// The frames are from 2026-11-01: by the clock every connection has
 	// long ended, and is handed over at the first tick, 250 ms in, while
 	// the source times out.
-	if handedAt <= len(all) || handedAt >= len(all)+5000 {
-		t.Fatalf("first flow handed over after %d reads, want during the %d timeouts after the %d frames", handedAt, 5000, len(all))
+	if h := int(handedAt.Load()); h <= len(all) || h >= len(all)+5000 {
+		t.Fatalf("first flow handed over after %d reads, want during the %d timeouts after the %d frames", h, 5000, len(all))
 	}
 	if !slices.IsSortedFunc(got, func(a, b verdict) int { return a.last - b.last }) || slices.IsSortedFunc(got, func(a, b verdict) int { return a.first - b.first }) {
 		t.Errorf("want the order of ending, not of first packet: %v", got)
@@ -225,6 +228,26 @@ func TestRunStops(t *testing.T) {
 				t.Errorf("got %v, want the sink's error", err)
 			}
 		})
+	}
+}
+
+// Live, judged on a goroutine of its own: the sink's error (standard
+// output closed) stops the capture at the next collection, not when the
+// source ends, which a live one never does.
+func TestWallClockSinkErrorStops(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("one CPU: the packet loop judges, and the error comes back at once anyway")
+	}
+	bad := errors.New("broken pipe")
+	src := &frames{fs: merged(t), timeouts: 100000} // 100 s of timeouts
+	start := time.Now()
+	_, err := Run(context.Background(), src, Config{Analyzer: analyze.New(analyze.Config{}), MaxFlows: analyze.DefaultMaxFlows}, WallClock(),
+		func(*analyze.Flow) error { return bad })
+	if !errors.Is(err, bad) {
+		t.Fatalf("got %v, want the sink's error", err)
+	}
+	if src.timeouts < 100000-5000 {
+		t.Errorf("the capture went on for %d timeouts (%v) after the sink failed", 100000-src.timeouts, time.Since(start))
 	}
 }
 

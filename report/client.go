@@ -28,8 +28,10 @@ func clientError(f *analyze.Flow) string {
 	if openssh && major < 8 {
 		kexPrefix = "ssh_exchange_identification"
 	}
-	closedBy := fmt.Sprintf("Connection closed by %s port %d", host, port)
-	resetBy := fmt.Sprintf("Connection reset by %s port %d", host, port)
+	// Made only when returned: one of them at most is.
+	by := func(how string) string {
+		return "Connection " + how + " by " + host + " port " + strconv.Itoa(int(port))
+	}
 	switch f.Outcome {
 	case analyze.OutcomeRefused:
 		return fmt.Sprintf("ssh: connect to host %s port %d: Connection refused", host, port)
@@ -62,16 +64,16 @@ func clientError(f *analyze.Flow) string {
 			// The reset beat ssh's check of its non-blocking connect.
 			return fmt.Sprintf("ssh: connect to host %s port %d: Connection reset by peer", host, port)
 		case reset:
-			return kexPrefix + ": read: Connection reset by peer\n" + resetBy
+			return kexPrefix + ": read: Connection reset by peer\n" + by("reset")
 		case newWording:
-			return closedBy
+			return by("closed")
 		}
-		return kexPrefix + ": Connection closed by remote host\n" + closedBy
+		return kexPrefix + ": Connection closed by remote host\n" + by("closed")
 	case analyze.StageKexInit, analyze.StageKex, analyze.StageAuth:
 		if reset {
-			return resetBy
+			return by("reset")
 		}
-		return closedBy
+		return by("closed")
 	case analyze.StageSession:
 		if reset {
 			// "Read from remote host ..." is queued, then writing the

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -380,18 +381,17 @@ func adviceFor(ids []analyze.FindingID) (causes, next []string) {
 	if len(ids) == 0 {
 		return nil, nil // most connections: no finding, no advice
 	}
-	seen := map[string]bool{}
+	// A handful of lines: a scan finds repeats without a map's allocations.
+	seen := func(s string) bool { return slices.Contains(causes, s) || slices.Contains(next, s) }
 	for _, id := range ids {
 		e := id.Entry()
 		for _, c := range e.Causes {
-			if !seen[c] {
-				seen[c] = true
+			if !seen(c) {
 				causes = append(causes, c)
 			}
 		}
 		for _, n := range e.NextSteps {
-			if !seen[n] {
-				seen[n] = true
+			if !seen(n) {
 				next = append(next, n)
 			}
 		}

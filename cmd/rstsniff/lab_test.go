@@ -128,7 +128,7 @@ var labTruth = map[string]struct {
 			{"banner", "closed", "server", "server@banner", "endpoint,endpoint,endpoint,endpoint,endpoint", "server-close-before-banner"},
 			{"banner", "reset", "server", "server@banner", "endpoint", "server-close-before-banner"},
 			{"banner", "reset", "server", "server@banner", "endpoint,endpoint", "server-close-before-banner"}}},
-		"Connection closed by 203.0.113.2 port 22"},
+		"by 203.0.113.2 port 22"},
 	// The injector's reset came after both KEXINITs, behind the client's
 	// window: the client went on, logged in and closed first.
 	// Which FIN goes first is the clean close's race (cleanClose).

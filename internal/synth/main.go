@@ -25,29 +25,8 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/rstsniff/rstsniff/capture"
+	"github.com/rstsniff/rstsniff/internal/mixes"
 )
-
-type weighted []struct {
-	name   string
-	weight int
-}
-
-// mix says how often each lab case is cloned, per thousand connections.
-var mix = weighted{
-	{"clean", 800}, {"authfail", 60}, {"port2222", 40}, {"reject-banner", 20}, {"post-handshake", 15},
-	{"refused", 15}, {"maxstartups", 10}, {"sshd-killed", 10}, {"client-abort", 10}, {"reject-near-server", 10},
-	{"syn-drop", 5}, {"idle-timeout", 5},
-}
-
-// failingMix (-failing) makes about two thirds of the connections fail:
-// resets forged and genuine, refusals, timeouts, MaxStartups drops. It
-// measures the cost of verdicts, findings and their words, which the
-// default, mostly clean mix hardly exercises.
-var failingMix = weighted{
-	{"clean", 250}, {"authfail", 25}, {"port2222", 25}, {"reject-banner", 150}, {"post-handshake", 100},
-	{"refused", 100}, {"maxstartups", 50}, {"sshd-killed", 50}, {"client-abort", 50}, {"reject-near-server", 75},
-	{"syn-drop", 50}, {"idle-timeout", 25}, {"inject-both", 25}, {"rate-limit", 25},
-}
 
 type frame struct {
 	off  time.Duration // since the template's first packet
@@ -69,9 +48,9 @@ func main() {
 	seed := flag.Int64("seed", 1, "random seed")
 	failing := flag.Bool("failing", false, "make about two thirds of the connections fail (resets, refusals, timeouts, MaxStartups) instead of one in ten")
 	flag.Parse()
-	m := mix
+	m := mixes.Default
 	if *failing {
-		m = failingMix
+		m = mixes.Failing
 	}
 	if err := run(m, *n, *out, *ng, *every, *dir, *seed); err != nil {
 		fmt.Fprintln(os.Stderr, "synth:", err)
@@ -178,12 +157,12 @@ func (h *cursors) Pop() any {
 	return c
 }
 
-func run(mix weighted, n int, out string, ng bool, every time.Duration, dir string, seed int64) error {
+func run(mix []mixes.Case, n int, out string, ng bool, every time.Duration, dir string, seed int64) error {
 	var tmpls []*template
 	var weights []int
 	total := 0
 	for _, m := range mix {
-		t, err := load(dir, m.name)
+		t, err := load(dir, m.Name)
 		if err != nil {
 			return err
 		}
@@ -191,8 +170,8 @@ func run(mix weighted, n int, out string, ng bool, every time.Duration, dir stri
 			continue
 		}
 		tmpls = append(tmpls, t)
-		weights = append(weights, m.weight)
-		total += m.weight
+		weights = append(weights, m.Weight)
+		total += m.Weight
 	}
 	f, err := os.Create(out)
 	if err != nil {

@@ -1488,7 +1488,11 @@ case_run-mux() { # a ControlMaster started before rstsniff run; the command uses
 	rsrun clean -- ssh "${sshopts[@]}" -o ControlPath="$work/ctl" root@$SRV4 'echo hello'
 	# Then one whose session the router breaks: resets for the client's
 	# packets while the server writes.
-	( sleep 1; inr iptables -I FORWARD -p tcp --dport 22 -j REJECT --reject-with tcp-reset ) &
+	# Once the command's first lines arrived (so the mux client is up, also
+	# when rstsniff starts slowly under load), not at a fixed time.
+	rm -f "$dir/broken.out"
+	( for _ in $(seq 200); do [ -s "$dir/broken.out" ] && break; sleep 0.05; done
+	  sleep 0.5; inr iptables -I FORWARD -p tcp --dport 22 -j REJECT --reject-with tcp-reset ) &
 	local breaker=$!
 	rsrun broken -- ssh "${sshopts[@]}" -o ControlPath="$work/ctl" root@$SRV4 'for i in $(seq 40); do echo $i; sleep 0.1; done'
 	wait $breaker || true
