@@ -19,10 +19,10 @@ type jsonEvidence struct {
 	Frames   []int  `json:"frames"`
 	// TTL signals: the reset's TTL, the sender's other TTLs and where
 	// they were counted.
-	TTL           uint8          `json:"ttl,omitempty"`
-	Baseline      []jsonTTLCount `json:"baseline,omitempty"`
-	BaselineTotal int            `json:"baseline_packets,omitempty"`
-	Scope         string         `json:"scope,omitempty"`
+	TTL           uint8        `json:"ttl,omitempty"`
+	Baseline      jsonBaseline `json:"baseline,omitempty"`
+	BaselineTotal int          `json:"baseline_packets,omitempty"`
+	Scope         string       `json:"scope,omitempty"`
 	// sender-kept-sending: what the sender sent after its "own" reset.
 	Packet string `json:"packet,omitempty"`
 	Bytes  int    `json:"bytes,omitempty"`
@@ -36,12 +36,32 @@ type jsonEvidence struct {
 	Seqs  int     `json:"seqs,omitempty"`  // burst: distinct sequence numbers
 	Count int     `json:"count,omitempty"` // burst: resets
 	Text  string  `json:"text"`
+
+	// Where Seq and IPID point: in the object itself, so setting them
+	// allocates nothing.
+	seq  uint32
+	ipID uint16
 }
 
-// jsonTTLCount is one TTL of a baseline and how many packets carried it.
-type jsonTTLCount struct {
-	TTL     uint8 `json:"ttl"`
-	Packets int   `json:"packets"`
+// jsonBaseline is a TTL baseline, written as [{"ttl":63,"packets":47}]:
+// the analysis's own slice, not a copy (the allocation guard counts).
+type jsonBaseline []analyze.TTLCount
+
+func (b jsonBaseline) MarshalJSON() ([]byte, error) { return appendBaseline(nil, b), nil }
+
+func appendBaseline(out []byte, b jsonBaseline) []byte {
+	out = append(out, '[')
+	for i, c := range b {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, `{"ttl":`...)
+		out = strconv.AppendUint(out, uint64(c.TTL), 10)
+		out = append(out, `,"packets":`...)
+		out = strconv.AppendInt(out, int64(c.N), 10)
+		out = append(out, '}')
+	}
+	return append(out, ']')
 }
 
 var packetKindNames = [...]string{analyze.KindNone: "", analyze.KindSYN: "syn", analyze.KindSYNACK: "syn-ack",
@@ -71,28 +91,30 @@ func newJSONEvidence(f *analyze.Flow, r *analyze.Reset) []jsonEvidence {
 	out := make([]jsonEvidence, len(r.Evidence))
 	for i := range r.Evidence {
 		e := &r.Evidence[i]
-		j := jsonEvidence{Signal: e.Signal.String(), PointsTo: e.PointsTo.String(), Frames: e.Frames,
+		j := &out[i]
+		*j = jsonEvidence{Signal: e.Signal.String(), PointsTo: e.PointsTo.String(), Frames: e.Frames,
 			Packet: packetKindName(e.Packet), Bytes: e.Bytes, DelayMS: millis(e.Delay), RTTMS: millis(e.RTT),
 			Label: e.Label, Seqs: e.Seqs, Count: e.Count, Text: evidenceText(f, r, e)}
 		if j.Frames == nil {
 			j.Frames = []int{}
 		}
-		switch e.Signal {
-		case analyze.SigTTLMatch, analyze.SigTTLDistance, analyze.SigTTLUnlike:
+		switch {
+		case isTTLSignal(e.Signal):
 			j.TTL, j.BaselineTotal, j.Scope = r.TTL, e.Baseline.Total, scopeName(e.Scope)
-			for _, c := range e.Baseline.Values {
-				j.Baseline = append(j.Baseline, jsonTTLCount{c.TTL, c.N})
-			}
-		case analyze.SigOutOfWindow:
-			seq := e.Seq
-			j.Seq = &seq
-		case analyze.SigIPIDContinues:
-			id := e.IPID
-			j.IPID = &id
+			j.Baseline = jsonBaseline(e.Baseline.Values)
+		case e.Signal == analyze.SigOutOfWindow:
+			j.seq = e.Seq
+			j.Seq = &j.seq
+		case e.Signal == analyze.SigIPIDContinues:
+			j.ipID = e.IPID
+			j.IPID = &j.ipID
 		}
-		out[i] = j
 	}
 	return out
+}
+
+func isTTLSignal(s analyze.Signal) bool {
+	return s == analyze.SigTTLMatch || s == analyze.SigTTLDistance || s == analyze.SigTTLUnlike
 }
 
 // appendEvidence writes a reset's evidence objects as encoding/json would.
@@ -106,10 +128,8 @@ func appendEvidence(o *jsonObject, ev []jsonEvidence) {
 			o.uint("ttl", uint64(e.TTL))
 		}
 		if len(e.Baseline) > 0 {
-			o.objects("baseline", false, len(e.Baseline), func(k int) {
-				o.uint("ttl", uint64(e.Baseline[k].TTL))
-				o.int("packets", int64(e.Baseline[k].Packets))
-			})
+			o.key("baseline")
+			o.b = appendBaseline(o.b, e.Baseline)
 		}
 		if e.BaselineTotal != 0 {
 			o.int("baseline_packets", int64(e.BaselineTotal))

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"github.com/rstsniff/rstsniff/analyze"
+
 	"encoding/json"
 	"math/rand"
 	"net/netip"
@@ -94,7 +96,7 @@ func randomEvidence(rng *rand.Rand) []jsonEvidence {
 		if some() {
 			e.TTL, e.BaselineTotal, e.Scope = uint8(rng.Intn(256)), rng.Intn(50), randomString(rng)
 			for range rng.Intn(3) {
-				e.Baseline = append(e.Baseline, jsonTTLCount{uint8(rng.Intn(256)), rng.Intn(99)})
+				e.Baseline = append(e.Baseline, analyze.TTLCount{TTL: uint8(rng.Intn(256)), N: rng.Intn(99)})
 			}
 		}
 		if some() {
