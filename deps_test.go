@@ -33,6 +33,10 @@ func TestPackageGraph(t *testing.T) {
 		"probe":        {"github.com/gopacket/", "/capture", "/decode", "/analyze", "/report", "/metrics", "prometheus"},
 		"pipeline":     {"/report", "/metrics", "prometheus", "/correlate", "gopacket/pcap$", "/live"},
 		"sshdlog":      {"github.com/", "/capture", "/decode", "/analyze", "/correlate", "/report", "/metrics"},
+		// The JSON contract and its documentation: the standard library only.
+		"schema": {"github.com/"},
+		// The one catalog of findings, for every witness: likewise.
+		"catalog": {"github.com/"},
 		// rstsniff run: facts report may read (no BPF), and the runner that
 		// neither captures nor speaks.
 		"runcmd":        {"github.com/gopacket/", "/capture", "/report", "/metrics", "prometheus", "cilium", "/runner", "/pipeline"},

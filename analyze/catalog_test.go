@@ -1,30 +1,19 @@
 package analyze
 
 import (
-	"os"
-	"regexp"
 	"testing"
+
+	"github.com/rstsniff/rstsniff/catalog"
 )
 
-// The catalog is the one source of truth for findings: every entry sits at
-// its rank, has advice, and docs/findings.md's table lists exactly the
-// catalog's IDs in rank order.
-func TestCatalogMatchesREADME(t *testing.T) {
-	readme, err := os.ReadFile("../docs/findings.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sec := regexp.MustCompile("(?s)\n## Findings\n(.*?)(?:\n## |$)").FindSubmatch(readme)
-	if sec == nil {
-		t.Fatal("docs/findings.md has no Findings section")
-	}
-	var listed []string
-	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z0-9-]+)` \\|").FindAllSubmatch(sec[1], -1) {
-		listed = append(listed, string(m[1]))
-	}
+// analyze's findings are the catalog's findings from the packets, in its
+// order: every ID sits at its rank, has advice, and its name finds it
+// (README and docs/findings.md are tied to the catalog in package catalog).
+func TestCatalogMatchesAnalyze(t *testing.T) {
 	cat := Catalog()
-	if len(cat) != int(numFindings) {
-		t.Fatalf("catalog has %d entries, %d IDs", len(cat), numFindings)
+	pk := catalog.Of(catalog.SourcePackets)
+	if len(cat) != int(numFindings) || len(pk) != int(numFindings) {
+		t.Fatalf("analyze has %d IDs, its catalog %d entries, the catalog %d packet findings", numFindings, len(cat), len(pk))
 	}
 	for i, e := range cat {
 		if e.ID != FindingID(i) {
@@ -36,12 +25,9 @@ func TestCatalogMatchesREADME(t *testing.T) {
 		if id, ok := FindingByName(e.Name); !ok || id != e.ID {
 			t.Errorf("%s: FindingByName gives %v %v", e.Name, id, ok)
 		}
-		if i >= len(listed) || listed[i] != e.Name {
-			t.Errorf("docs/findings.md's table row %d is not %s (rows: %v)", i+1, e.Name, listed)
+		if pk[i].Name != e.Name || pk[i].Blame != e.Blame {
+			t.Errorf("rank %d: analyze has %s (%v), the catalog %s (%v)", i+1, e.Name, e.Blame, pk[i].Name, pk[i].Blame)
 		}
-	}
-	if len(listed) != len(cat) {
-		t.Errorf("docs/findings.md lists %d findings, the catalog %d", len(listed), len(cat))
 	}
 }
 

@@ -36,7 +36,7 @@
 //	baselines.go   per-host TTL baselines across flows
 //	verdict.go     each reset's origin from its evidence
 //	facts.go       the evidence types (Signal, Evidence, SeqState, ...)
-//	catalog.go     the findings catalog: ID (= rank), name, blame, advice
+//	catalog.go     finding IDs (= rank) and their names; package catalog holds the rest
 //	detectors.go   the per-connection and cross-connection detectors
 //	residual.go    residual blocks: forged resets remembered across connections
 //	fingerprints.go published fingerprints of forged resets: catalog and matchers

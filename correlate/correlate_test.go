@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/catalog"
 	"github.com/rstsniff/rstsniff/decode"
 )
 
@@ -181,6 +182,22 @@ func TestLongTransferLosses(t *testing.T) {
 		t.Errorf("counts %v", p.Counts)
 	}
 	t.Logf("%d packets compared in %v", len(sent)+len(recv), time.Since(start))
+}
+
+// Every finding correlate makes is in the one catalog, as a finding from
+// a second capture, and the catalog has no such finding correlate does not
+// make (the README and docs/findings.md are tied to the catalog there).
+func TestFindingIDsInCatalog(t *testing.T) {
+	ids := []FindingID{FindForged, FindInjected, FindDropped, FindAbsent, FindModified}
+	for _, id := range ids {
+		e, ok := catalog.Lookup(string(id))
+		if !ok || e.Source != catalog.SourceSecondCapture || e.Meaning == "" || len(e.Causes) == 0 || len(e.NextSteps) == 0 {
+			t.Errorf("%s: not in the catalog as a second capture's finding with its words (%+v)", id, e)
+		}
+	}
+	if !slices.Equal(FindingIDs, ids) {
+		t.Errorf("FindingIDs %v, want %v in this order", FindingIDs, ids)
+	}
 }
 
 // docs/correlate.md's table of correlation findings names every finding ID, and

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/catalog"
 	"github.com/rstsniff/rstsniff/decode"
 )
 
@@ -30,10 +31,22 @@ const (
 
 func (id FindingID) String() string { return string(id) }
 
-// FindingIDs lists every finding ID, in the order a pair's findings come:
-// per side, forged, injected, dropped; then modified. docs/correlate.md's table
-// of correlation findings lists the same (TestFindingIDsInREADME).
-var FindingIDs = [...]FindingID{FindForged, FindInjected, FindDropped, FindAbsent, FindModified}
+// FindingIDs lists every finding ID, in the order a pair's findings come
+// (per side, forged, injected, dropped; then modified): the one catalog's
+// (package catalog) findings from a second capture, in its order.
+var FindingIDs = func() (ids []FindingID) {
+	for _, e := range catalog.Of(catalog.SourceSecondCapture) {
+		ids = append(ids, FindingID(e.Name))
+	}
+	return ids
+}()
+
+// Entry is the finding's entry in the one catalog: its usual blame,
+// meaning, causes and next steps.
+func (id FindingID) Entry() catalog.Entry {
+	e, _ := catalog.Lookup(string(id))
+	return e
+}
 
 // Finding is a pattern shown by the two captures together: which packets
 // it rests on and the facts that tell it. The zero value is no finding.

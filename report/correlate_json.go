@@ -3,6 +3,7 @@ package report
 import (
 	"io"
 
+	"github.com/rstsniff/rstsniff/catalog"
 	"github.com/rstsniff/rstsniff/correlate"
 )
 
@@ -10,7 +11,10 @@ import (
 // matched connection, one "jump" line per jump, a "correlation-summary"
 // line last.
 type jsonPair struct {
-	Type       string           `json:"type"`
+	Type string `json:"type"`
+	// SchemaVersion is report.SchemaVersion, in every line.
+	SchemaVersion int `json:"schema_version"`
+	// The line.
 	ID         int              `json:"id"`
 	Client     string           `json:"client"`
 	Server     string           `json:"server"`
@@ -49,6 +53,8 @@ type jsonProof struct {
 
 type jsonCorrFind struct {
 	ID      string   `json:"id"`
+	Source  string   `json:"source"`
+	Blame   string   `json:"blame"`
 	Summary string   `json:"summary"`
 	Frames  [2][]int `json:"frames"`
 }
@@ -61,7 +67,10 @@ type jsonPacketFate struct {
 }
 
 type jsonJump struct {
-	Type    string     `json:"type"`
+	Type string `json:"type"`
+	// SchemaVersion is report.SchemaVersion, in every line.
+	SchemaVersion int `json:"schema_version"`
+	// The line.
 	Capture string     `json:"capture"`
 	Legs    [2]jsonLeg `json:"legs"`
 	First   int        `json:"first_to_end"`
@@ -80,7 +89,10 @@ type jsonLeg struct {
 }
 
 type jsonCorrelation struct {
-	Type       string         `json:"type"`
+	Type string `json:"type"`
+	// SchemaVersion is report.SchemaVersion, in every line.
+	SchemaVersion int `json:"schema_version"`
+	// The line.
 	Captures   []string       `json:"captures,omitempty"`
 	Offset     *float64       `json:"clock_offset_seconds,omitempty"`
 	Delay      *float64       `json:"path_delay_seconds,omitempty"`
@@ -96,7 +108,7 @@ type jsonCorrelation struct {
 // CorrelationJSON writes one line per matched connection and jump, then a
 // summary line.
 func CorrelationJSON(w io.Writer, c *Correlation) error {
-	s := jsonCorrelation{Type: "correlation-summary", Warnings: nonNil(c.warnings()), Inputs: []jsonInput{}, Findings: map[string]int{}}
+	s := jsonCorrelation{Type: "correlation-summary", SchemaVersion: SchemaVersion, Warnings: nonNil(c.warnings()), Inputs: []jsonInput{}, Findings: map[string]int{}}
 	for _, in := range c.Inputs {
 		s.Inputs = append(s.Inputs, jsonInput{in.Name, in.Format, in.Frames, stamp(in.Start), stamp(in.End)})
 	}
@@ -113,7 +125,7 @@ func CorrelationJSON(w io.Writer, c *Correlation) error {
 				f := p.Flows[i]
 				return jsonSideView{r.Captures[i].Name, f.ID, Endpoint(f.Client), Endpoint(f.Server), f.Outcome.String(), f.Stage.String(), f.ClosedBy.String()}
 			}
-			jp := jsonPair{Type: "pair", ID: n + 1, Client: Endpoint(p.Flows[cs].Client), Server: Endpoint(p.Flows[cs].Server),
+			jp := jsonPair{Type: "pair", SchemaVersion: SchemaVersion, ID: n + 1, Client: Endpoint(p.Flows[cs].Client), Server: Endpoint(p.Flows[cs].Server),
 				ClientSide: side(cs), ServerSide: side(ss), MatchedBy: matchedText(p.MatchedBy), Matched: p.Votes, Sides: sidesText(p), NAT: natText(p.NAT),
 				Hops: p.Hops, Packets: map[string]int{}, Resets: []jsonProof{}, Findings: []jsonCorrFind{}, Events: []jsonPacketFate{}}
 			for f := correlate.Delivered; f <= correlate.Unseen; f++ {
@@ -125,7 +137,8 @@ func CorrelationJSON(w io.Writer, c *Correlation) error {
 			}
 			for i := range p.Findings {
 				f := &p.Findings[i]
-				jp.Findings = append(jp.Findings, jsonCorrFind{string(f.ID), findingSummary(r, f), [2][]int{nonNilInts(f.Frames[0]), nonNilInts(f.Frames[1])}})
+				jp.Findings = append(jp.Findings, jsonCorrFind{string(f.ID), catalog.SourceSecondCapture.String(), f.ID.Entry().Blame.String(),
+					findingSummary(r, f), [2][]int{nonNilInts(f.Frames[0]), nonNilInts(f.Frames[1])}})
 				s.Findings[string(f.ID)]++
 			}
 			for _, pk := range p.Packets {
@@ -141,7 +154,7 @@ func CorrelationJSON(w io.Writer, c *Correlation) error {
 	}
 	for _, cj := range c.Jumps {
 		for _, j := range cj.Jumps {
-			jj := jsonJump{Type: "jump", Capture: cj.Capture, First: j.First + 1, Gap: j.Gap.Seconds(), Summary: jumpSummary(&j)}
+			jj := jsonJump{Type: "jump", SchemaVersion: SchemaVersion, Capture: cj.Capture, First: j.First + 1, Gap: j.Gap.Seconds(), Summary: jumpSummary(&j)}
 			for i, f := range j.Legs {
 				jj.Legs[i] = jsonLeg{f.ID, Endpoint(f.Client), Endpoint(f.Server), f.Outcome.String(), f.Stage.String(), stamp(j.Ends[i]), j.Failed[i]}
 			}

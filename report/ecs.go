@@ -25,6 +25,7 @@ type ecsDoc struct {
 	Server    ecsAddr     `json:"server"`
 	Network   ecsNetwork  `json:"network"`
 	Related   ecsRelated  `json:"related"`
+	Rule      *ecsRule    `json:"rule,omitempty"`
 	Rstsniff  ecsRstsniff `json:"rstsniff"`
 }
 
@@ -66,6 +67,12 @@ type ecsNetwork struct {
 	CommunityID string `json:"community_id,omitempty"`
 }
 
+// ecsRule names the finding a document is about (rule.name = finding ID):
+// a connection's first-ranked finding.
+type ecsRule struct {
+	Name string `json:"name"`
+}
+
 type ecsRelated struct {
 	IP []string `json:"ip"`
 }
@@ -88,12 +95,15 @@ type ecsRstsniff struct {
 }
 
 type ecsReset struct {
-	Packet   int    `json:"packet"`
-	From     string `json:"from"`
-	Origin   string `json:"origin"`
-	Stage    string `json:"stage"`
-	TTL      uint8  `json:"ttl"`
-	SeqState string `json:"seq_state,omitempty"`
+	Packet    int      `json:"packet"`
+	From      string   `json:"from"`
+	Origin    string   `json:"origin"`
+	Sender    string   `json:"sender"`
+	Strength  string   `json:"strength"`
+	DecidedBy []string `json:"decided_by"`
+	Stage     string   `json:"stage"`
+	TTL       uint8    `json:"ttl"`
+	SeqState  string   `json:"seq_state,omitempty"`
 }
 
 // ECS writes one ECS document per line for the connection, then one for
@@ -112,7 +122,12 @@ func ECS(w io.Writer, f *analyze.Flow, multi bool) error {
 		d := base
 		d.Timestamp = stamp(r.Time)
 		d.Rstsniff.Reset = &ecsReset{Packet: r.Packet, From: r.From.String(), Origin: r.Origin.String(),
-			Stage: r.Stage.String(), TTL: r.TTL, SeqState: r.SeqState.String()}
+			Sender: r.Sender().String(), Stage: r.Stage.String(), TTL: r.TTL, SeqState: r.SeqState.String()}
+		st, sigs := r.Strength()
+		d.Rstsniff.Reset.Strength, d.Rstsniff.Reset.DecidedBy = st.String(), []string{}
+		for _, s := range sigs {
+			d.Rstsniff.Reset.DecidedBy = append(d.Rstsniff.Reset.DecidedBy, s.String())
+		}
 		d.Event = ecsEvent{
 			Kind: "event", Category: []string{"network"}, Type: []string{"connection", "end"},
 			Action: "tcp-reset", Outcome: "failure", Reason: ecsResetReason(r),
@@ -162,6 +177,9 @@ func ecsConnection(f *analyze.Flow, multi bool) (conn, base ecsDoc) {
 	}
 	for _, fd := range f.Findings {
 		base.Rstsniff.Findings = append(base.Rstsniff.Findings, fd.ID.String())
+	}
+	if len(f.Findings) > 0 {
+		base.Rule = &ecsRule{f.Findings[0].ID.String()}
 	}
 
 	conn = base
@@ -233,24 +251,39 @@ func ecsConnReason(f *analyze.Flow, forged int) string {
 	default:
 		fmt.Fprintf(&b, "SSH connection still open at the %s stage when the capture ended", f.Stage)
 	}
+	path, fw := 0, 0
+	for i := range f.Resets {
+		switch r := &f.Resets[i]; r.Sender() {
+		case analyze.SenderPath:
+			if !r.Suspected() {
+				path++
+			}
+		case analyze.SenderClientFirewall, analyze.SenderServerFirewall:
+			fw++
+		}
+	}
 	switch {
-	case forged == 1:
+	case path == 1:
 		b.WriteString("; one reset was forged by a device on the path")
-	case forged > 1:
-		fmt.Fprintf(&b, "; %d resets were forged by a device on the path", forged)
+	case path > 1:
+		fmt.Fprintf(&b, "; %d resets were forged by a device on the path", path)
+	case fw > 0:
+		b.WriteString("; a firewall on an endpoint's own host sent the reset")
 	}
 	return b.String()
 }
 
 // ecsResetReason says in one line who sent a reset (event.reason).
 func ecsResetReason(r analyze.Reset) string {
-	switch r.Origin {
-	case analyze.OriginMiddlebox:
+	switch r.Sender() {
+	case analyze.SenderPath:
 		if r.Suspected() {
 			return fmt.Sprintf("reset in the %s's name at the %s stage, possibly forged by a device on the path (weak evidence)", r.From, r.Stage)
 		}
 		return fmt.Sprintf("reset in the %s's name at the %s stage, forged by a device on the path", r.From, r.Stage)
-	case analyze.OriginEndpoint:
+	case analyze.SenderClientFirewall, analyze.SenderServerFirewall:
+		return fmt.Sprintf("reset in the %s's name at the %s stage, sent by a firewall on the %s's own host", r.From, r.Stage, r.From)
+	case analyze.SenderClient, analyze.SenderServer:
 		return fmt.Sprintf("reset sent by the %s at the %s stage", r.From, r.Stage)
 	}
 	return fmt.Sprintf("reset in the %s's name at the %s stage, sender not determined", r.From, r.Stage)

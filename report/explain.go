@@ -343,6 +343,8 @@ func release(tag string) string {
 // ExplainJSON writes the explanation as one JSON object and a newline.
 func ExplainJSON(w io.Writer, r *explain.Result) error {
 	o := jsonObject{b: []byte{'{'}, first: true}
+	o.str("type", "explain")
+	o.int("schema_version", SchemaVersion)
 	o.objects("messages", false, len(r.Messages), func(i int) {
 		m := r.Messages[i]
 		p := explain.Catalog[m.Pattern]

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/catalog"
 )
 
 // TimeFormat is RFC 3339 in UTC with nanoseconds, always nine digits.
@@ -29,6 +30,7 @@ type jsonReset struct {
 	Stage    string   `json:"stage"`
 	TTL      uint8    `json:"ttl"`
 	Origin   string   `json:"origin"`
+	Sender   string   `json:"sender"`
 	Flags    string   `json:"flags"`
 	Seq      uint32   `json:"seq"`
 	Ack      uint32   `json:"ack"`
@@ -37,7 +39,13 @@ type jsonReset struct {
 	Label    uint32   `json:"flow_label,omitempty"`
 	SeqState string   `json:"seq_state"`
 	Payload  int      `json:"payload_bytes"`
-	Evidence []string `json:"evidence"`
+	// Sender says who really sent it: path, server-firewall,
+	// client-firewall, server, client or unknown, the words of the
+	// terminal's verdict line. Origin is the older, coarser verdict:
+	// "middlebox" for every reset not sent by the endpoint's socket, a
+	// host's own firewall included. Evidence is typed facts, each with
+	// its words (json_evidence.go).
+	Evidence []jsonEvidence `json:"evidence"`
 	// Strength of the origin verdict and the signals that decided it.
 	Strength  string   `json:"strength"`
 	DecidedBy []string `json:"decided_by"`
@@ -61,11 +69,16 @@ type jsonICMP struct {
 	Errno  string   `json:"connect_error,omitempty"`
 }
 
+// jsonFinding is one finding of a connection, whatever its witness
+// (source): packets carry the frames it rests on, a log's finding the
+// lines (indexes into the flow's sshd_log.lines).
 type jsonFinding struct {
-	ID      string `json:"id"`
-	Blame   string `json:"blame"`
-	Packets []int  `json:"packets"`
-	Summary string `json:"summary"`
+	ID       string `json:"id"`
+	Source   string `json:"source"`
+	Blame    string `json:"blame"`
+	Packets  []int  `json:"packets"`
+	LogLines []int  `json:"log_lines,omitempty"`
+	Summary  string `json:"summary"`
 }
 
 type jsonAlgorithms struct {
@@ -81,7 +94,10 @@ type jsonAlgorithms struct {
 }
 
 type jsonFlow struct {
-	Type         string          `json:"type"`
+	Type string `json:"type"`
+	// SchemaVersion is report.SchemaVersion, in every line.
+	SchemaVersion int `json:"schema_version"`
+	// The connection.
 	ID           int             `json:"id"`
 	File         string          `json:"file,omitempty"`
 	Client       jsonEndpoint    `json:"client"`
@@ -127,7 +143,10 @@ type jsonInput struct {
 }
 
 type jsonSummary struct {
-	Type     string         `json:"type"`
+	Type string `json:"type"`
+	// SchemaVersion is report.SchemaVersion, in every line.
+	SchemaVersion int `json:"schema_version"`
+	// The run.
 	Packets  int            `json:"packets"`
 	Flows    int            `json:"flows"`
 	Outcomes map[string]int `json:"outcomes"`
@@ -197,6 +216,22 @@ func appendStamp(b []byte, t time.Time) []byte {
 
 // JSONFlow writes one flow as a single JSON line.
 func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
+	jf := newJSONFlow(f, multi)
+	if a, ok := algorithmsOf(f); ok {
+		jf.Algorithms = &a
+	}
+	// Encoded here, not through writeFlow: the algorithms then stay on
+	// this stack (one allocation less per connection).
+	e := lineEncoders.Get().(*lineEncoder)
+	e.buf = append(appendFlowCached(e.buf[:0], &jf, &e.alg), '\n')
+	_, err := w.Write(e.buf)
+	lineEncoders.Put(e)
+	return err
+}
+
+// newJSONFlow is the flow in JSON's shape, but for its algorithms
+// (algorithmsOf).
+func newJSONFlow(f *analyze.Flow, multi bool) jsonFlow {
 	jf := jsonFlow{
 		Type:         "flow",
 		ID:           f.ID,
@@ -226,6 +261,7 @@ func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
 		Duplicates:   f.Duplicates,
 		Notes:        noteTexts(f.Notes),
 	}
+	jf.SchemaVersion = SchemaVersion
 	jf.KernelDropped = newJSONDropped(f)
 	causes, next := advice(f.Findings)
 	jf.Causes, jf.NextSteps = nonNil(causes), nonNil(next)
@@ -236,9 +272,9 @@ func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
 		r := &f.Resets[i]
 		jf.Resets = append(jf.Resets, jsonReset{
 			Packet: r.Packet, Time: jsonTime(r.Time), From: r.From.String(), Stage: r.Stage.String(),
-			TTL: r.TTL, Origin: r.Origin.String(), Flags: r.Flags.String(), Seq: r.Seq, Ack: r.Ack,
+			TTL: r.TTL, Origin: r.Origin.String(), Sender: r.Sender().String(), Flags: r.Flags.String(), Seq: r.Seq, Ack: r.Ack,
 			Window: r.Window, IPID: r.IPID, Label: r.FlowLabel, SeqState: r.SeqState.String(), Payload: r.PayloadLen,
-			Evidence: nonNil(evidenceTexts(f, r, len(r.Evidence))), Kernel: newJSONKernel(r.Kernel),
+			Evidence: newJSONEvidence(f, r), Kernel: newJSONKernel(r.Kernel),
 		})
 		st, sigs := r.Strength()
 		jr := &jf.Resets[len(jf.Resets)-1]
@@ -256,14 +292,33 @@ func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
 	}
 	for i := range f.Findings {
 		fd := &f.Findings[i]
-		jf.Findings = append(jf.Findings, jsonFinding{fd.ID.String(), fd.Blame.String(), fd.Packets, summary(f, fd)})
+		jf.Findings = append(jf.Findings, jsonFinding{ID: fd.ID.String(), Source: catalog.SourcePackets.String(), Blame: fd.Blame.String(),
+			Packets: fd.Packets, Summary: summary(f, fd)})
 	}
-	if a := f.Algorithms; a != (analyze.Algorithms{}) {
-		jf.Algorithms = &jsonAlgorithms{a.Kex, a.HostKey, a.Cipher, a.MAC, a.CipherS2C, a.MACS2C,
-			a.Compression, a.ClientHASSH, a.ServerHASSH}
+	return jf
+}
+
+// algorithmsOf is the flow's algorithms in JSON's shape, and whether a
+// KEXINIT was seen. The caller points jsonFlow.Algorithms at its own copy,
+// which then stays on its stack.
+func algorithmsOf(f *analyze.Flow) (jsonAlgorithms, bool) {
+	a := f.Algorithms
+	if a == (analyze.Algorithms{}) {
+		return jsonAlgorithms{}, false
 	}
+	return jsonAlgorithms{a.Kex, a.HostKey, a.Cipher, a.MAC, a.CipherS2C, a.MACS2C,
+		a.Compression, a.ClientHASSH, a.ServerHASSH}, true
+}
+
+// writeFlow writes jf as one line, with tail (the members that follow,
+// already encoded, each led by a comma; "" for none) before its end.
+func writeFlow(w io.Writer, jf *jsonFlow, tail string) error {
 	e := lineEncoders.Get().(*lineEncoder)
-	e.buf = append(appendFlowCached(e.buf[:0], &jf, &e.alg), '\n')
+	e.buf = appendFlowCached(e.buf[:0], jf, &e.alg)
+	if tail != "" {
+		e.buf = append(append(e.buf[:len(e.buf)-1], tail...), '}')
+	}
+	e.buf = append(e.buf, '\n')
 	_, err := w.Write(e.buf)
 	lineEncoders.Put(e)
 	return err
@@ -301,6 +356,7 @@ func JSONSummary(w io.Writer, r *Run) error {
 		Inputs:   []jsonInput{},
 		Version:  r.Version,
 	}
+	s.SchemaVersion = SchemaVersion
 	for _, in := range r.Inputs {
 		s.Inputs = append(s.Inputs, jsonInput{in.Name, in.Format, in.Frames, stamp(in.Start), stamp(in.End)})
 	}

@@ -223,6 +223,7 @@ func appendFlow(b []byte, jf *jsonFlow) []byte { return appendFlowCached(b, jf, 
 func appendFlowCached(b []byte, jf *jsonFlow, last *encodedAlgorithms) []byte {
 	o := jsonObject{b: append(b, '{'), first: true}
 	o.str("type", jf.Type)
+	o.int("schema_version", int64(jf.SchemaVersion))
 	o.int("id", int64(jf.ID))
 	if jf.File != "" {
 		o.str("file", jf.File)
@@ -255,6 +256,7 @@ func appendFlowCached(b []byte, jf *jsonFlow, last *encodedAlgorithms) []byte {
 		o.str("stage", r.Stage)
 		o.uint("ttl", uint64(r.TTL))
 		o.str("origin", r.Origin)
+		o.str("sender", r.Sender)
 		o.str("flags", r.Flags)
 		o.uint("seq", uint64(r.Seq))
 		o.uint("ack", uint64(r.Ack))
@@ -265,7 +267,7 @@ func appendFlowCached(b []byte, jf *jsonFlow, last *encodedAlgorithms) []byte {
 		}
 		o.str("seq_state", r.SeqState)
 		o.int("payload_bytes", int64(r.Payload))
-		o.strs("evidence", r.Evidence)
+		appendEvidence(&o, r.Evidence)
 		o.str("strength", r.Strength)
 		o.strs("decided_by", r.DecidedBy)
 		if len(r.Fingerprints) > 0 {
@@ -297,8 +299,12 @@ func appendFlowCached(b []byte, jf *jsonFlow, last *encodedAlgorithms) []byte {
 	o.objects("findings", jf.Findings == nil, len(jf.Findings), func(i int) {
 		fd := &jf.Findings[i]
 		o.str("id", fd.ID)
+		o.str("source", fd.Source)
 		o.str("blame", fd.Blame)
 		o.ints("packets", fd.Packets)
+		if len(fd.LogLines) > 0 {
+			o.ints("log_lines", fd.LogLines)
+		}
 		o.str("summary", fd.Summary)
 	})
 	o.str("client_error", jf.ClientError)

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"github.com/rstsniff/rstsniff/analyze"
+
 	"encoding/json"
 	"math/rand"
 	"net/netip"
@@ -78,6 +80,48 @@ func randomTime(rng *rand.Rand) jsonTime {
 	return jsonTime(time.Unix(rng.Int63n(1<<36)-1<<34, rng.Int63n(1e9)).In(time.FixedZone("x", rng.Intn(3)*1800)))
 }
 
+// randomEvidence is nil, empty or a few evidence objects with random
+// fields, each optional one set or not.
+func randomEvidence(rng *rand.Rand) []jsonEvidence {
+	if rng.Intn(5) == 0 {
+		return nil
+	}
+	some := func() bool { return rng.Intn(2) == 0 }
+	var out = []jsonEvidence{}
+	for range rng.Intn(3) {
+		e := jsonEvidence{Signal: randomString(rng), PointsTo: randomString(rng), Text: randomString(rng), Frames: []int{}}
+		if some() {
+			e.Frames = []int{rng.Int(), rng.Intn(9)}
+		}
+		if some() {
+			e.TTL, e.BaselineTotal, e.Scope = uint8(rng.Intn(256)), rng.Intn(50), randomString(rng)
+			for range rng.Intn(3) {
+				e.Baseline = append(e.Baseline, analyze.TTLCount{TTL: uint8(rng.Intn(256)), N: rng.Intn(99)})
+			}
+		}
+		if some() {
+			e.Packet, e.Bytes = randomString(rng), rng.Intn(2)*rng.Intn(1500)
+		}
+		if some() {
+			e.DelayMS = millis(time.Duration(rng.Int63n(int64(time.Hour))))
+			e.RTTMS = millis(time.Duration(rng.Intn(2) * rng.Intn(int(time.Second))))
+		}
+		if some() {
+			seq := rng.Uint32()
+			e.Seq = &seq
+		}
+		if some() {
+			id := uint16(rng.Intn(65536))
+			e.IPID = &id
+		}
+		if some() {
+			e.Label, e.Seqs, e.Count = uint32(rng.Intn(1<<20)), rng.Intn(9), rng.Intn(9)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
 func randomFlow(rng *rand.Rand) jsonFlow {
 	str := func() string { return randomString(rng) }
 	jf := jsonFlow{Type: "flow", ID: rng.Intn(1 << 20), Client: randomEndpoint(rng), Server: randomEndpoint(rng), FirstPacket: rng.Intn(9),
@@ -94,9 +138,9 @@ func randomFlow(rng *rand.Rand) jsonFlow {
 		jf.Resets = []jsonReset{}
 		for range rng.Intn(3) {
 			jf.Resets = append(jf.Resets, jsonReset{Packet: rng.Int(), Time: randomTime(rng), From: str(), Stage: str(),
-				TTL: uint8(rng.Intn(256)), Origin: str(), Flags: str(), Seq: rng.Uint32(), Ack: rng.Uint32(),
+				TTL: uint8(rng.Intn(256)), Origin: str(), Sender: str(), Flags: str(), Seq: rng.Uint32(), Ack: rng.Uint32(),
 				Window: uint16(rng.Intn(65536)), IPID: uint16(rng.Intn(65536)), Label: uint32(rng.Intn(2) * rng.Intn(1<<20)),
-				SeqState: str(), Payload: rng.Intn(100), Evidence: randomStrings(rng)})
+				SeqState: str(), Payload: rng.Intn(100), Evidence: randomEvidence(rng)})
 		}
 	}
 	if rng.Intn(3) == 0 {
@@ -113,7 +157,11 @@ func randomFlow(rng *rand.Rand) jsonFlow {
 			if rng.Intn(2) == 0 {
 				p = []int{rng.Int(), 0}
 			}
-			jf.Findings = append(jf.Findings, jsonFinding{str(), str(), p, str()})
+			var ll []int
+			if rng.Intn(2) == 0 {
+				ll = []int{rng.Intn(9)}
+			}
+			jf.Findings = append(jf.Findings, jsonFinding{str(), str(), str(), p, ll, str()})
 		}
 	}
 	if rng.Intn(2) == 0 {

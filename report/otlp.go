@@ -57,8 +57,8 @@ const (
 
 // FlowLog is the log record of one connection: the fields of its ECS
 // connection document flattened to dotted names (source.ip,
-// network.community_id, event.outcome, rstsniff.stage...), then rule.name
-// (the first finding), rstsniff.sender (who really sent the reset that
+// network.community_id, event.outcome, rstsniff.stage..., and rule.name,
+// the first finding), then rstsniff.sender (who really sent the reset that
 // ended it) and one list per reset property (rstsniff.reset.sender,
 // .strength, .from, .origin, .stage, .packet), in the order of the resets.
 // multi names the capture file (rstsniff.file), as for ECS.
@@ -67,10 +67,7 @@ func FlowLog(f *analyze.Flow, multi bool) LogRecord {
 		Body: Safe(VerdictLine(f, true))}
 	// ecsConnection is the one mapping of a flow to ECS names.
 	doc, _ := ecsConnection(f, multi)
-	rec.Attrs = ecsAttrs(&doc, make([]LogAttr, 0, 64))
-	if len(f.Findings) > 0 {
-		rec.Attrs = append(rec.Attrs, LogAttr{"rule.name", f.Findings[0].ID.String()})
-	}
+	rec.Attrs = ecsAttrs(&doc, make([]LogAttr, 0, 64)) // rule.name (the first finding) among them
 	if r, ok := f.Ending(); ok {
 		rec.Attrs = append(rec.Attrs, LogAttr{"rstsniff.sender", r.Sender().String()})
 	}

@@ -93,7 +93,10 @@ func orDash(s string) string {
 
 // probeLine is a probe connection in JSON.
 type probeLine struct {
-	Type         string   `json:"type"`
+	Type string `json:"type"`
+	// SchemaVersion is report.SchemaVersion, in every line.
+	SchemaVersion int `json:"schema_version"`
+	// The line.
 	N            int      `json:"n"`
 	Local        string   `json:"local,omitempty"`
 	Remote       string   `json:"remote"`
@@ -121,7 +124,7 @@ type probeLine struct {
 // ProbeJSON writes one {"type":"probe"} line per connection.
 func ProbeJSON(w io.Writer, rs []probe.Result) error {
 	for _, r := range rs {
-		l := probeLine{Type: "probe", N: r.N, Remote: r.Remote.String(), Start: jsonTime(r.Start),
+		l := probeLine{Type: "probe", SchemaVersion: SchemaVersion, N: r.N, Remote: r.Remote.String(), Start: jsonTime(r.Start),
 			DurationMS: float64(r.Duration.Microseconds()) / 1000, Reached: r.Reached.String(),
 			ErrorText: r.ErrText, PreBanner: r.PreBanner, Banner: r.Banner, HostKeyType: r.HostKeyType,
 			HostKey: r.HostKey, Kex: r.Kex, Cipher: r.Cipher, MAC: r.MAC, HASSH: r.HASSH, HASSHServer: r.HASSHServer,
@@ -179,14 +182,17 @@ type locateHop struct {
 // LocateJSON writes the {"type":"locate"} line.
 func LocateJSON(w io.Writer, l *probe.Location) error {
 	v := struct {
-		Type      string      `json:"type"`
+		Type string `json:"type"`
+		// SchemaVersion is report.SchemaVersion, in every line.
+		SchemaVersion int `json:"schema_version"`
+		// The line.
 		Trigger   string      `json:"trigger"`
 		ResetTTL  int         `json:"reset_ttl"`
 		ServerTTL int         `json:"server_ttl"`
 		Hop       int         `json:"hop,omitempty"`
 		HopAddr   string      `json:"hop_addr,omitempty"`
 		Hops      []locateHop `json:"hops"`
-	}{Type: "locate", Trigger: l.Trigger.String(), ResetTTL: l.ResetTTL, ServerTTL: l.ServerTTL, Hops: []locateHop{}}
+	}{Type: "locate", SchemaVersion: SchemaVersion, Trigger: l.Trigger.String(), ResetTTL: l.ResetTTL, ServerTTL: l.ServerTTL, Hops: []locateHop{}}
 	if last, ok := l.LastHop(); ok {
 		v.Hop = last.TTL
 		if last.From.IsValid() {
@@ -220,11 +226,14 @@ func MTUCheckText(w io.Writer, m *probe.MTUCheck) error {
 // MTUCheckJSON writes the {"type":"probe-mtu"} line.
 func MTUCheckJSON(w io.Writer, m *probe.MTUCheck) error {
 	return writeLine(w, struct {
-		Type         string `json:"type"`
+		Type string `json:"type"`
+		// SchemaVersion is report.SchemaVersion, in every line.
+		SchemaVersion int `json:"schema_version"`
+		// The line.
 		Stalled      int    `json:"stalled"`
 		CheckN       int    `json:"check_n"`
 		CheckMSS     int    `json:"check_mss"`
 		CheckReached string `json:"check_reached"`
 		BlackHole    bool   `json:"black_hole"`
-	}{"probe-mtu", m.Stalled, m.Check.N, m.Check.MSS, m.Check.Reached.String(), m.BlackHole()})
+	}{"probe-mtu", SchemaVersion, m.Stalled, m.Check.N, m.Check.MSS, m.Check.Reached.String(), m.BlackHole()})
 }

@@ -262,7 +262,10 @@ func RunHTML(page []byte, r *RunFacts) []byte {
 }
 
 type jsonRun struct {
-	Type      string       `json:"type"`
+	Type string `json:"type"`
+	// SchemaVersion is report.SchemaVersion, in every line.
+	SchemaVersion int `json:"schema_version"`
+	// The run.
 	Command   []string     `json:"command"`
 	Exit      int          `json:"exit"`
 	Signal    int          `json:"signal,omitempty"`
@@ -296,7 +299,7 @@ type jsonRunSaid struct {
 
 // RunJSON writes the run as one JSON line of type "run".
 func RunJSON(w io.Writer, r *RunFacts) error {
-	j := jsonRun{Type: "run", Command: nonNil(r.Command), Exit: r.Exit.Code, Signal: r.Exit.Signal, NotFound: r.Exit.NotFound, Killed: r.Killed,
+	j := jsonRun{Type: "run", SchemaVersion: SchemaVersion, Command: nonNil(r.Command), Exit: r.Exit.Code, Signal: r.Exit.Signal, NotFound: r.Exit.NotFound, Killed: r.Killed,
 		Method: r.Method.String(), Fallback: r.Fallback, Flows: len(r.Flows), Others: r.Others, NoCapture: r.NoCapture}
 	for i, f := range r.Flows {
 		if m := r.Via[i]; m != nil {

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/catalog"
 	"github.com/rstsniff/rstsniff/sshdlog"
 )
 
@@ -29,57 +31,37 @@ type ServerLogFile struct {
 	Stats sshdlog.Stats
 }
 
-// serverAdvice is what a finding from the server's log means, with the
-// words: one table, keyed by finding ID (docs/server-logs.md lists it).
-type serverAdvice struct {
-	Blame     string
-	Summary   string // what the cited line shows
-	Causes    []string
-	NextSteps []string
+// serverSource names the log a finding comes from.
+func serverSource(id string) string {
+	e, ok := serverEntry(id)
+	if !ok {
+		return catalog.SourceSSHDLog.String()
+	}
+	return e.Source.String()
 }
 
-// ServerKnowledge is the table of the findings made from sshd's and
-// fail2ban's logs.
-var ServerKnowledge = map[string]serverAdvice{
-	sshdlog.FindMaxStartups: {"server", "sshd dropped the connection: too many unauthenticated connections were open (MaxStartups)",
-		[]string{"more clients (or a scanner) opening connections than MaxStartups allows unauthenticated at once (default 10:30:100)",
-			"slow authentications (DNS lookups with UseDNS, PAM, LDAP) keeping connections unauthenticated longer"},
-		[]string{"on the server: sshd -T | grep -i maxstartups; raise it (e.g. MaxStartups 100:30:200) or find who opens so many connections",
-			"grep 'MaxStartups' in the server's log for how often it happens"}},
-	sshdlog.FindPenalty: {"server", "sshd refused the connection under PerSourcePenalties (the client's address earned a penalty)",
-		[]string{"this address failed authentication, crashed sshd, or connected without authenticating earlier (OpenSSH 9.8 and later)"},
-		[]string{"on the server: sshd -T | grep -i persourcepenal; exempt trusted networks with PerSourcePenaltyExemptList",
-			"grep 'penalty' in the server's log for the penalty this address received"}},
-	sshdlog.FindGraceTimeout: {"client", "the client did not authenticate within LoginGraceTime, and sshd closed the connection",
-		[]string{"a client (or a health check, or a scanner) that connects and says nothing", "slow authentication: an agent prompt, PAM, LDAP"},
-		[]string{"on the server: sshd -T | grep -i logingracetime", "see what the client was waiting for: ssh -vvv"}},
-	sshdlog.FindBan: {"server", "fail2ban had banned the client's address when the connection was made",
-		[]string{"earlier failed logins from this address reached fail2ban's maxretry"},
-		[]string{"on the server: fail2ban-client status sshd; fail2ban-client set sshd unbanip ADDRESS",
-			"add trusted addresses to ignoreip in jail.local"}},
-	sshdlog.FindAuthFailed: {"client", "authentication failed and the connection ended unauthenticated",
-		[]string{"a key, password or user the server does not accept", "AllowUsers/DenyUsers, or too many keys offered (MaxAuthTries)"},
-		[]string{"ssh -v shows which keys were offered", "on the server: the lines before this one, and sshd -T | grep -i -e maxauthtries -e allowusers"}},
-	sshdlog.FindCrashed: {"server", "the server's end closed the connection, and sshd wrote no line saying why: the process that held it ended without a word",
-		[]string{"the session's sshd process was killed (kill -9, the OOM killer) or crashed",
-			"before authentication, on sshd versions whose signal handler does not log (Debian 12's 9.2p1 since the CVE-2024-6387 fix): LoginGraceTime ran out"},
-		[]string{"on the server: journalctl -k | grep -i -e oom -e segfault; coredumpctl list sshd",
-			"sshd -T | grep -i logingracetime, when the connection lasted about that long"}},
-	sshdlog.FindResetBoth: {"middlebox", "a reset in the server's name reached the client while sshd logged a reset from the client: neither end reset first, a device between them did",
-		[]string{"a firewall, IPS or load balancer on the path that resets both ends (REJECT --reject-with tcp-reset, DPI on SSH banners)",
-			"the client's kernel answered the server's next packet with a reset after a forged one closed its socket"},
-		[]string{"give the network team both: the client's capture frames and this sshd log line",
-			"capture on the server too (rstsniff --correlate) to see the forged packet arrive"}},
+// appendNew appends the strings s does not hold yet.
+func appendNew(s []string, add ...string) []string {
+	for _, a := range add {
+		if !slices.Contains(s, a) {
+			s = append(s, a)
+		}
+	}
+	return s
 }
+
+// serverEntry is a finding from the server's log in the one catalog
+// (package catalog): its meaning, usual blame, causes and next steps.
+func serverEntry(id string) (catalog.Entry, bool) { return catalog.Lookup(id) }
 
 // serverFindingWords returns the sentence for a finding, with the facts it
 // carries.
 func serverFindingWords(fd sshdlog.Finding) string {
-	adv, ok := ServerKnowledge[fd.ID]
+	adv, ok := serverEntry(fd.ID)
 	if !ok {
 		return fd.ID
 	}
-	s := adv.Summary
+	s := adv.Meaning
 	if fd.ID == sshdlog.FindResetBoth && fd.Beside {
 		return "a reset in the server's name reached the client while sshd logged a reset from the client: sshd's socket sent neither; the resets came from the server's own distance, so a firewall on the server itself (a REJECT --reject-with tcp-reset rule, a fail2ban or firewalld ban) most likely sent them"
 	}
@@ -102,7 +84,8 @@ func serverBlame(fd sshdlog.Finding) string {
 	if fd.ID == sshdlog.FindResetBoth && fd.Beside {
 		return "server"
 	}
-	return ServerKnowledge[fd.ID].Blame
+	adv, _ := serverEntry(fd.ID)
+	return adv.Blame.String()
 }
 
 // lineRef names a log line for people: FILE:N.
@@ -155,7 +138,7 @@ func serverLogFlow(b *strings.Builder, f *analyze.Flow, a *sshdlog.Account, res 
 		fmt.Fprintf(b, "  %s  %-20s %s  (%s, by %s)\n", at, j.Line.Kind, Safe(j.Line.Message), lineRef(&j.Line), j.By)
 	}
 	for _, fd := range a.Findings {
-		adv := ServerKnowledge[fd.ID]
+		adv, _ := serverEntry(fd.ID)
 		fmt.Fprintf(b, "  Finding %s (blame: %s): %s\n", fd.ID, serverBlame(fd), serverFindingWords(fd))
 		for _, i := range fd.Lines {
 			fmt.Fprintf(b, "    supported by %s: %s\n", lineRef(&a.Lines[i].Line), Safe(a.Lines[i].Line.Message))
@@ -303,9 +286,12 @@ type jsonLogFinding struct {
 	NextSteps []string `json:"next_steps"`
 }
 
+// jsonAccount is what the server's log said of a connection. In a flow
+// line its findings join the flow's own (one list, each with its source),
+// and Findings is left out; a sshd_log_flow line (--correlate) has them.
 type jsonAccount struct {
 	Lines    []jsonLogLine    `json:"lines"`
-	Findings []jsonLogFinding `json:"findings"`
+	Findings []jsonLogFinding `json:"findings,omitempty"`
 }
 
 func logLine(l *sshdlog.Line, res *sshdlog.Result) jsonLogLine {
@@ -331,22 +317,32 @@ func JSONFlowServerLog(w io.Writer, f *analyze.Flow, multi bool, res *sshdlog.Re
 	if a == nil {
 		return JSONFlow(w, f, multi)
 	}
-	var buf strings.Builder
-	if err := JSONFlow(&buf, f, multi); err != nil {
-		return err
+	jf := newJSONFlow(f, multi)
+	if alg, ok := algorithmsOf(f); ok {
+		jf.Algorithms = &alg
 	}
-	line := strings.TrimSuffix(strings.TrimSuffix(buf.String(), "\n"), "}")
+	// One findings list: the log's after the packets', with their advice
+	// joined to the flow's.
+	for _, fd := range a.Findings {
+		jf.Findings = append(jf.Findings, jsonFinding{ID: fd.ID, Source: serverSource(fd.ID), Blame: serverBlame(fd),
+			Packets: []int{}, LogLines: nonNilInts(fd.Lines), Summary: serverFindingWords(fd)})
+		adv, _ := serverEntry(fd.ID)
+		jf.Causes, jf.NextSteps = appendNew(jf.Causes, adv.Causes...), appendNew(jf.NextSteps, adv.NextSteps...)
+	}
 	ja := account(a, res)
+	ja.Findings = nil
 	b, err := json.Marshal(ja)
 	if err != nil {
 		return err
 	}
-	_, err = io.WriteString(w, line+`,"sshd_log":`+string(escapeFormatChars(b))+"}\n")
-	return err
+	return writeFlow(w, &jf, `,"sshd_log":`+string(escapeFormatChars(b)))
 }
 
 type jsonServerLog struct {
-	Type           string         `json:"type"`
+	Type string `json:"type"`
+	// SchemaVersion is report.SchemaVersion, in every line.
+	SchemaVersion int `json:"schema_version"`
+	// The line.
 	Capture        string         `json:"capture,omitempty"`
 	Files          []jsonLogFile  `json:"files"`
 	Lines          int            `json:"lines"`
@@ -378,7 +374,7 @@ type jsonLogFile struct {
 // "sshd_log"; with all, every unjoined line too.
 func JSONServerLog(w io.Writer, sl *ServerLog, all bool) error {
 	res := sl.Result
-	j := jsonServerLog{Type: "sshd_log", Capture: sl.Capture, Lines: res.Lines, JoinedBy: map[string]int{}, Connections: len(res.Accounts),
+	j := jsonServerLog{Type: "sshd_log", SchemaVersion: SchemaVersion, Capture: sl.Capture, Lines: res.Lines, JoinedBy: map[string]int{}, Connections: len(res.Accounts),
 		SkewLines: res.SkewLines, Tolerance: res.Tolerance.Seconds(), JoinsNothing: res.JoinsNothing,
 		ForeignServers: res.ForeignServers, Hosts: nonNil(res.Hosts), Unjoined: map[string]int{}, LogServers: []string{},
 		Summary: serverLogSummary(sl)}
@@ -435,7 +431,10 @@ func ServerLogCaptureTable(w io.Writer, flows []*analyze.Flow, sl *ServerLog, al
 }
 
 type jsonCaptureAccount struct {
-	Type    string      `json:"type"`
+	Type string `json:"type"`
+	// SchemaVersion is report.SchemaVersion, in every line.
+	SchemaVersion int `json:"schema_version"`
+	// The line.
 	Capture string      `json:"capture"`
 	Flow    int         `json:"flow"`
 	Client  string      `json:"client"`
@@ -452,7 +451,7 @@ func ServerLogCaptureJSON(w io.Writer, flows []*analyze.Flow, sl *ServerLog, all
 		if a == nil {
 			continue
 		}
-		if err := writeLine(w, jsonCaptureAccount{Type: "sshd_log_flow", Capture: sl.Capture, Flow: f.ID,
+		if err := writeLine(w, jsonCaptureAccount{Type: "sshd_log_flow", SchemaVersion: SchemaVersion, Capture: sl.Capture, Flow: f.ID,
 			Client: Endpoint(f.Client), Server: Endpoint(f.Server), SSHDLog: account(a, sl.Result)}); err != nil {
 			return err
 		}
@@ -469,7 +468,7 @@ func account(a *sshdlog.Account, res *sshdlog.Result) jsonAccount {
 		ja.Lines = append(ja.Lines, jl)
 	}
 	for _, fd := range a.Findings {
-		adv := ServerKnowledge[fd.ID]
+		adv, _ := serverEntry(fd.ID)
 		ja.Findings = append(ja.Findings, jsonLogFinding{ID: fd.ID, Blame: serverBlame(fd), Lines: fd.Lines, Summary: serverFindingWords(fd),
 			Causes: nonNil(adv.Causes), NextSteps: nonNil(adv.NextSteps)})
 	}
@@ -557,7 +556,7 @@ func ServerLogHTML(w io.Writer, r *Run, sl *ServerLog, all bool) error {
 			hf.Lines = append(hf.Lines, hLine{Safe(fmt.Sprintf("%s:%d", j.Line.Source, j.Line.Number)), j.Line.Kind.String(), j.By.String(), Safe(j.Line.Message)})
 		}
 		for _, fd := range a.Findings {
-			adv := ServerKnowledge[fd.ID]
+			adv, _ := serverEntry(fd.ID)
 			hd := hFinding{ID: fd.ID, Blame: serverBlame(fd), Summary: serverFindingWords(fd), Causes: adv.Causes, NextSteps: adv.NextSteps}
 			for _, i := range fd.Lines {
 				hd.Lines = append(hd.Lines, Safe(a.Lines[i].Line.Message))

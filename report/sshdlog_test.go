@@ -5,23 +5,34 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rstsniff/rstsniff/catalog"
 	"github.com/rstsniff/rstsniff/sshdlog"
 )
 
-// TestServerKnowledgeInREADME ties the findings from the server's log to
-// their words and to docs/server-logs.md's table.
-func TestServerKnowledgeInREADME(t *testing.T) {
-	readme, err := os.ReadFile("../docs/server-logs.md")
+// Every finding the server's log gives is in the one catalog, with its
+// words, and only those are catalogued as the logs' (the README and
+// docs/findings.md are tied to the catalog in package catalog).
+func TestServerFindingsInCatalog(t *testing.T) {
+	ids := []string{sshdlog.FindMaxStartups, sshdlog.FindPenalty, sshdlog.FindGraceTimeout, sshdlog.FindBan,
+		sshdlog.FindAuthFailed, sshdlog.FindCrashed, sshdlog.FindResetBoth}
+	for _, id := range ids {
+		e, ok := serverEntry(id)
+		if !ok || e.Meaning == "" || len(e.Causes) == 0 || len(e.NextSteps) == 0 ||
+			(e.Source != catalog.SourceSSHDLog && e.Source != catalog.SourceFail2banLog) {
+			t.Errorf("%s: not in the catalog as a log's finding with its words (%+v)", id, e)
+		}
+	}
+	logs := append(catalog.Of(catalog.SourceSSHDLog), catalog.Of(catalog.SourceFail2banLog)...)
+	if len(logs) != len(ids) {
+		t.Errorf("the catalog has %d findings from the logs, sshdlog makes %d", len(logs), len(ids))
+	}
+	// docs/server-logs.md's table names each too.
+	doc, err := os.ReadFile("../docs/server-logs.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range []string{sshdlog.FindMaxStartups, sshdlog.FindPenalty, sshdlog.FindGraceTimeout, sshdlog.FindBan,
-		sshdlog.FindAuthFailed, sshdlog.FindCrashed, sshdlog.FindResetBoth} {
-		adv, ok := ServerKnowledge[id]
-		if !ok || adv.Summary == "" || len(adv.Causes) == 0 || len(adv.NextSteps) == 0 {
-			t.Errorf("%s: no words in ServerKnowledge", id)
-		}
-		if !strings.Contains(string(readme), "| `"+id+"` |") {
+	for _, id := range ids {
+		if !strings.Contains(string(doc), "| `"+id+"` |") {
 			t.Errorf("%s: not in docs/server-logs.md's table", id)
 		}
 	}

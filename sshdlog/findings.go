@@ -2,7 +2,8 @@ package sshdlog
 
 import "time"
 
-// Finding IDs: stable strings, documented in docs/server-logs.md's table.
+// Finding IDs: stable strings, each in the one catalog (package catalog,
+// docs/findings.md), which TestServerFindingsInCatalog holds to these.
 const (
 	FindMaxStartups  = "sshd-maxstartups"         // sshd dropped the connection past MaxStartups
 	FindPenalty      = "sshd-penalty"             // sshd refused it under PerSourcePenalties

@@ -27,9 +27,16 @@ import (
 // a packet carries one more typed fact (stack-reply: its frame) and its
 // sentence in the JSON line, 0.6 allocations per connection on the default
 // mix and 4.9 on the failing one (11.55 and 56.04 without it).
+//
+// Raised by a hair (issue 25): with each reset's evidence as typed objects
+// the failing mix measures 61.01 (60.96 before); a heap profile of the test
+// shows the same allocations in report as before (newJSONEvidence makes
+// the one slice evidenceTexts made, the baselines are the analysis's own
+// slices, Seq and IPID point into the objects), so the 0.05 are not a
+// per-connection allocation of the JSON encoder.
 var maxAllocsPerConnection = map[string]float64{
 	"default": 12.2,
-	"failing": 61.0,
+	"failing": 61.1,
 }
 
 // TestAllocsPerConnection runs the benchmark's two mixes (internal/mixes,

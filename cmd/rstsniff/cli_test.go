@@ -71,7 +71,7 @@ func TestTcpdumpFlags(t *testing.T) {
 	if code != exitAbnormal {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	if !strings.Contains(out, `"type":"summary","packets":5,`) {
+	if !strings.Contains(out, `"type":"summary","schema_version":1,"packets":5,`) {
 		t.Errorf("-c 5 did not stop after 5 packets:\n%s", out)
 	}
 }

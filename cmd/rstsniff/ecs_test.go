@@ -24,6 +24,7 @@ func TestECSEveryCapture(t *testing.T) {
 		var ecs, js, stderr bytes.Buffer
 		run(context.Background(), []string{"-r", p, "--format", "ecs"}, nil, &ecs, &stderr)
 		run(context.Background(), []string{"-r", p, "--format", "json"}, nil, &js, &stderr)
+		checkSchema(t, []string{"--format", "json"}, js.String())
 		var flows, resets, forged int
 		for _, line := range bytes.Split(bytes.TrimSpace(js.Bytes()), []byte("\n")) {
 			var f struct {

@@ -35,6 +35,7 @@ func runCLI(t *testing.T, stdin string, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := exitStatus(run(context.Background(), args, strings.NewReader(stdin), &out, &errb), &errb)
+	checkSchema(t, args, out.String())
 	return out.String(), errb.String(), code
 }
 

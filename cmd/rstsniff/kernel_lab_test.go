@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rstsniff/rstsniff/internal/schematest"
 	"github.com/rstsniff/rstsniff/kernel/probe"
 )
 
@@ -55,6 +56,7 @@ func readKFlows(t *testing.T, path string) []kflow {
 	if err != nil {
 		t.Fatal(err)
 	}
+	schematest.Lines(t, string(b))
 	var fs []kflow
 	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
 		if !strings.HasPrefix(line, `{"type":"flow"`) {

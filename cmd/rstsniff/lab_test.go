@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rstsniff/rstsniff/internal/schematest"
 )
 
 // labTruth is what really happened in each lab case, written from the
@@ -347,6 +349,7 @@ func TestLive(t *testing.T) {
 		t.Errorf("verdicts streamed:\n%s\nwant\n%s", got, want)
 	}
 	stream := read("stream.jsonl")
+	schematest.Lines(t, stream)
 	got := verdicts(t, stream)
 	want := []verdict{
 		{"session", "closed", "client", "", "", ""},
@@ -415,6 +418,7 @@ func TestLive(t *testing.T) {
 	// --duration ends a capture by itself, with a summary.
 	start := time.Now()
 	b, err := exec.Command(bin, "-i", "lo", "--duration", "1s", "--format", "json").Output()
+	schematest.Lines(t, string(b))
 	if err != nil || !strings.Contains(string(b), `"type":"summary"`) || time.Since(start) > 10*time.Second {
 		t.Errorf("--duration 1s: %v after %v\n%s", err, time.Since(start), b)
 	}

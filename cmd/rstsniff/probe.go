@@ -2,16 +2,14 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/netip"
 	"os"
-	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,9 +18,11 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/spf13/pflag"
 
+	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/capture/live"
 	"github.com/rstsniff/rstsniff/probe"
 	"github.com/rstsniff/rstsniff/report"
+	"github.com/rstsniff/rstsniff/sshdlog"
 )
 
 type probeOptions struct {
@@ -143,85 +143,39 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			code = exitAbnormal
 		}
 	}
-	var flows []probeFlow
+	// The probe's own packets judged as -r judges a capture, in this
+	// process: the flows, and the server's log joined to them.
+	var judged *probeJudged
 	if pc != nil {
 		if err := pc.stop(); err != nil {
 			fmt.Fprintf(stderr, "rstsniff: probe: capture: %v\n", err)
 			return exitUsage
 		}
 		defer pc.remove()
-		// The same analysis as -r, on the probe's own packets: first as
-		// JSON for the facts --locate needs, then in the format asked.
-		base := []string{"-r", pc.path, "--ports", strconv.Itoa(int(port)), "--all"}
-		for _, l := range o.sshdLogs {
-			base = append(base, "--sshd-log", l)
-		}
-		for _, l := range o.fail2banLogs {
-			base = append(base, "--fail2ban-log", l)
-		}
-		if o.logTZ != "" {
-			base = append(base, "--log-tz", o.logTZ)
-		}
-		var js, jerr bytes.Buffer
-		c := exitStatus(run(ctx, append(base, "--format", "json"), nil, &js, &jerr), &jerr)
-		if c == exitUsage {
-			fmt.Fprintf(stderr, "rstsniff: probe: analysis: %s", jerr.String())
+		judged, err = judgeProbeCapture(ctx, o, pc.path, port, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "rstsniff: probe: analysis: %v\n", err)
 			return exitUsage
 		}
-		code = max(code, c) // the exit status of -r on the same packets
-		flows = parseProbeFlows(js.Bytes())
-		if o.format == "json" {
-			if _, err := stdout.Write(js.Bytes()); err != nil {
-				return exitUsage
-			}
-		} else {
-			a := append(base, "--format", o.format)
-			if o.explain {
-				a = append(a, "--explain")
-			}
-			if c := exitStatus(run(ctx, a, nil, stdout, stderr), stderr); c == exitUsage {
-				return exitUsage
-			}
+		if judged.run.Abnormal() {
+			code = exitAbnormal // the exit status of -r on the same packets
 		}
 	}
 
-	// What the sockets saw: in the table and JSON output; beside a
-	// Markdown or HTML report (a document of its own), on standard error.
-	side := stdout
-	if o.format == "markdown" || o.format == "html" {
-		side = stderr
-	}
-	if o.format == "json" {
-		err = report.ProbeJSON(stdout, results)
-		if err == nil && mtu != nil {
-			err = report.MTUCheckJSON(stdout, mtu)
-		}
-	} else {
-		if pc != nil {
-			fmt.Fprintln(side)
-		}
-		err = report.ProbeTable(side, results)
-		if err == nil && mtu != nil {
-			err = report.MTUCheckText(side, mtu)
-		}
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "rstsniff: writing output: %v\n", err)
-		return exitUsage
-	}
+	// --locate only for a reset forged on the path: a host's own firewall
+	// has no hop to find.
+	sec := &report.ProbeSection{Results: results, MTU: mtu}
 	if pc == nil {
-		fmt.Fprintln(stderr, report.ProbeNoCapture(capErr.Error()))
+		sec.NoCapture = capErr.Error()
 	}
-
 	if o.locate {
-		trig, forged := locateTrigger(flows, results)
-		switch {
-		case pc == nil:
-			fmt.Fprintln(stderr, "rstsniff: probe: --locate skipped: without a capture no reset can be judged forged")
-		case !forged:
-			fmt.Fprintln(side, "Locate: no forged reset to locate.")
-		default:
-			loc, err := probe.Locate(ctx, addr, trig, probe.LocateConfig{MaxTTL: o.maxTTL})
+		plan := report.LocatePlan{Why: report.LocateNoCapture}
+		if judged != nil {
+			plan = planLocate(judged.run.Flows)
+		}
+		sec.Plan = &plan
+		if plan.Run() {
+			loc, err := probe.Locate(ctx, addr, locateTrigger(plan.Reset), probe.LocateConfig{MaxTTL: o.maxTTL})
 			if err != nil && loc == nil {
 				fmt.Fprintf(stderr, "rstsniff: probe: --locate: %v\n", err)
 				return exitUsage
@@ -229,72 +183,230 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			if err != nil {
 				fmt.Fprintf(stderr, "rstsniff: probe: --locate stopped early: %v\n", err)
 			}
-			if o.format == "json" {
-				err = report.LocateJSON(stdout, loc)
-			} else {
-				fmt.Fprintln(side)
-				err = report.LocateText(side, loc)
-			}
-			if err != nil {
-				fmt.Fprintf(stderr, "rstsniff: writing output: %v\n", err)
-				return exitUsage
-			}
+			sec.Locate = loc
 		}
+	}
+	if pc == nil {
+		fmt.Fprintln(stderr, report.ProbeNoCapture(capErr.Error()))
+	}
+	if err := writeProbeReport(stdout, stderr, o, "rstsniff probe "+strings.Join(args, " "), judged, sec); err != nil {
+		fmt.Fprintf(stderr, "rstsniff: writing output: %v\n", err)
+		return exitUsage
 	}
 	return code
 }
 
-// probeFlow is what the probe needs from the analysis of its capture.
-type probeFlow struct {
-	Stage   string
-	Outcome string
-	Forged  []string // stages of the resets judged forged (origin middlebox)
+// probeJudged is the analysis of the probe's capture.
+type probeJudged struct {
+	run    *report.Run
+	server *report.ServerLog // nil without --sshd-log or --fail2ban-log
+	multi  bool
 }
 
-func parseProbeFlows(jsonl []byte) []probeFlow {
-	var out []probeFlow
-	sc := bufio.NewScanner(bytes.NewReader(jsonl))
-	sc.Buffer(nil, 4<<20)
-	for sc.Scan() {
-		var f struct {
-			Type    string `json:"type"`
-			Stage   string `json:"stage"`
-			Outcome string `json:"outcome"`
-			Resets  []struct {
-				Stage  string `json:"stage"`
-				Origin string `json:"origin"`
-			} `json:"resets"`
-		}
-		if json.Unmarshal(sc.Bytes(), &f) != nil || f.Type != "flow" {
-			continue
-		}
-		pf := probeFlow{Stage: f.Stage, Outcome: f.Outcome}
-		for _, r := range f.Resets {
-			if r.Origin == "middlebox" {
-				pf.Forged = append(pf.Forged, r.Stage)
-			}
-		}
-		out = append(out, pf)
+// judgeProbeCapture reads the probe's capture through the pipeline and the
+// analyzer, as -r does (every connection kept), and joins the server's logs
+// to its connections.
+func judgeProbeCapture(ctx context.Context, po *probeOptions, path string, port uint16, stderr io.Writer) (*probeJudged, error) {
+	o := &options{reads: []string{path}, ports: []uint16{port}, format: po.format, all: true, explain: po.explain,
+		idle: analyze.DefaultIdleThreshold, grace: analyze.DefaultGrace, timeout: analyze.DefaultFlowTimeout,
+		maxFlows: analyze.DefaultMaxFlows, jobs: 1, sshdLogs: po.sshdLogs, fail2banLogs: po.fail2banLogs, logTZ: po.logTZ}
+	j := &probeJudged{run: &report.Run{Tally: &report.Tally{}}}
+	r := j.run
+	nextID := 1
+	sink := func(f *analyze.Flow) {
+		f.ID = nextID
+		nextID++
+		r.Tally.Add(f)
+		r.Flows = append(r.Flows, f)
 	}
-	return out
+	budget := 0
+	if err := analyzeFiles(ctx, o, nil, io.Discard, &budget, nil, sink, r); err != nil {
+		return nil, err
+	}
+	if len(o.sshdLogs)+len(o.fail2banLogs) == 0 {
+		return j, nil
+	}
+	near := time.Now()
+	if len(r.Inputs) > 0 && !r.Inputs[0].Start.IsZero() {
+		near = r.Inputs[0].Start
+	}
+	lines, files, err := readServerLogs(o, nil, near)
+	if err != nil {
+		return nil, err
+	}
+	conns := make([]sshdlog.Conn, 0, len(r.Flows))
+	for _, f := range r.Flows {
+		conns = append(conns, connOf(f))
+	}
+	j.server = &report.ServerLog{Files: files, Result: sshdlog.Join(conns, lines, sshdlog.Options{})}
+	return j, nil
 }
 
-// locateTrigger picks what to repeat: the SYN when the first forged reset
-// answered the handshake, the KEXINIT when it came once the banners were
-// exchanged, the banner otherwise.
-func locateTrigger(flows []probeFlow, _ []probe.Result) (probe.Trigger, bool) {
+// planLocate decides --locate on the analysis's verdicts: it runs for the
+// first reset whose sender is a device on the path, never for one from a
+// host's own firewall or an endpoint's stack.
+func planLocate(flows []*analyze.Flow) report.LocatePlan {
+	var other report.LocatePlan
+	found := false
 	for _, f := range flows {
-		if len(f.Forged) > 0 {
-			switch f.Forged[0] {
-			case "handshake":
-				return probe.TriggerSYN, true
-			case "kexinit":
-				return probe.TriggerKexInit, true
+		for i := range f.Resets {
+			r := &f.Resets[i]
+			if r.Sender() == analyze.SenderPath {
+				return report.LocatePlan{Why: report.LocatePath, Flow: f, Reset: r}
 			}
-			return probe.TriggerBanner, true
+			if found {
+				continue
+			}
+			found = true
+			other = report.LocatePlan{Why: report.LocateNotForged, Flow: f, Reset: r}
+			if s := r.Sender(); s == analyze.SenderServerFirewall || s == analyze.SenderClientFirewall {
+				other.Why = report.LocateHostFirewall
+			}
 		}
 	}
-	return 0, false
+	if !found {
+		return report.LocatePlan{Why: report.LocateNoReset}
+	}
+	// A host firewall's reset anywhere says more than an endpoint's.
+	for _, f := range flows {
+		for i := range f.Resets {
+			if s := f.Resets[i].Sender(); s == analyze.SenderServerFirewall || s == analyze.SenderClientFirewall {
+				return report.LocatePlan{Why: report.LocateHostFirewall, Flow: f, Reset: &f.Resets[i]}
+			}
+		}
+	}
+	return other
+}
+
+// locateTrigger picks what to repeat for a reset forged on the path: the
+// SYN when it answered the handshake, the KEXINIT when it came once the
+// banners were exchanged, the banner otherwise.
+func locateTrigger(r *analyze.Reset) probe.Trigger {
+	switch r.Stage {
+	case analyze.StageHandshake:
+		return probe.TriggerSYN
+	case analyze.StageKexInit:
+		return probe.TriggerKexInit
+	}
+	return probe.TriggerBanner
+}
+
+// writeProbeReport writes the verdicts on the probe's capture in the format
+// asked, with what the sockets saw and where --locate found the hop:
+// JSON lines, a table, or a Markdown or HTML report whose command line is
+// the probe command typed.
+func writeProbeReport(stdout, stderr io.Writer, o *probeOptions, command string, j *probeJudged, sec *report.ProbeSection) error {
+	meta := report.Meta{Version: version, Command: command, All: true}
+	// The capture's warnings on standard error as -r says them, where the
+	// table does not (the table's own lines say them).
+	if j != nil && o.format != "table" {
+		for _, w := range j.run.Warnings() {
+			fmt.Fprintf(stderr, "rstsniff: warning: %s\n", report.Safe(w))
+		}
+	}
+	switch o.format {
+	case "json":
+		bw := bufio.NewWriterSize(stdout, 64<<10)
+		if j != nil {
+			for _, f := range j.run.Flows {
+				var err error
+				if j.server != nil {
+					err = report.JSONFlowServerLog(bw, f, false, j.server.Result)
+				} else {
+					err = report.JSONFlow(bw, f, false)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			if j.server != nil {
+				if err := report.JSONServerLog(bw, j.server, true); err != nil {
+					return err
+				}
+			}
+			if err := report.JSONSummary(bw, j.run); err != nil {
+				return err
+			}
+		}
+		if err := report.ProbeJSON(bw, sec.Results); err != nil {
+			return err
+		}
+		if sec.MTU != nil {
+			if err := report.MTUCheckJSON(bw, sec.MTU); err != nil {
+				return err
+			}
+		}
+		switch {
+		case sec.Locate != nil:
+			if err := report.LocateJSON(bw, sec.Locate); err != nil {
+				return err
+			}
+		case sec.Plan != nil:
+			if err := report.LocateNotRunJSON(bw, *sec.Plan); err != nil {
+				return err
+			}
+		}
+		return bw.Flush()
+	case "markdown", "html":
+		if j == nil {
+			return report.ProbeOnly(stdout, o.format, meta, sec)
+		}
+		var page strings.Builder
+		var err error
+		if o.format == "markdown" {
+			err = report.Markdown(&page, j.run, meta)
+			if err == nil && j.server != nil {
+				err = report.ServerLogMarkdown(&page, j.run, j.server, true)
+			}
+			if err == nil {
+				err = report.ProbeMarkdown(&page, sec)
+			}
+			if err == nil {
+				_, err = io.WriteString(stdout, page.String())
+			}
+			return err
+		}
+		err = report.HTML(&page, j.run, meta)
+		if err == nil && j.server != nil {
+			var withLog strings.Builder
+			err = report.ServerLogPage(&withLog, page.String(), j.run, j.server, true)
+			page = withLog
+		}
+		if err != nil {
+			return err
+		}
+		return report.ProbePage(stdout, page.String(), sec)
+	}
+	term := terminalOf(stdout)
+	if j != nil {
+		if err := report.Table(stdout, j.run, report.TableOptions{All: true, Explain: o.explain, Width: term.width, Color: term.color}); err != nil {
+			return err
+		}
+		if j.server != nil {
+			if err := report.ServerLogExplain(stdout, j.run, j.server, true); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintln(stdout)
+	}
+	if err := report.ProbeTable(stdout, sec.Results); err != nil {
+		return err
+	}
+	if sec.MTU != nil {
+		if err := report.MTUCheckText(stdout, sec.MTU); err != nil {
+			return err
+		}
+	}
+	switch {
+	case sec.Locate != nil:
+		fmt.Fprintln(stdout)
+		return report.LocateText(stdout, sec.Locate)
+	case sec.Plan != nil:
+		fmt.Fprintln(stdout)
+		_, err := fmt.Fprintln(stdout, report.LocateNotRun(*sec.Plan))
+		return err
+	}
+	return nil
 }
 
 // probeCapture records the probe's packets to a pcap file.

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/rstsniff/rstsniff/internal/schematest"
 )
 
 // probeTruth is what the lab did in each probe case (lab.sh, case_probe-*),
@@ -136,6 +138,7 @@ func TestProbeLab(t *testing.T) {
 	for name, truth := range probeTruth {
 		t.Run(name, func(t *testing.T) {
 			got := read(t, name, "probe.jsonl")
+			schematest.Lines(t, got)
 			if exit := strings.TrimSpace(read(t, name, "probe.exit")); exit != truth.exit {
 				t.Errorf("%s, want %s; stderr:\n%s", exit, truth.exit, read(t, name, "probe.err"))
 			}
@@ -156,10 +159,12 @@ func TestProbeLab(t *testing.T) {
 			switch name {
 			case "probe-clean":
 				checkProbeServer(t, got, lines)
-				// --format html: the report on standard output, the sockets on standard error.
+				// --format html: one report on standard output, with what the
+				// sockets saw and the probe command typed as its command line.
 				html, side := read(t, name, "probe.html"), read(t, name, "probe-html.err")
 				if !strings.HasPrefix(html, "<!DOCTYPE html>") || !strings.Contains(html, "No connection was reset") || !strings.HasSuffix(strings.TrimSpace(html), "</html>") ||
-					!strings.Contains(side, "every step done") || strings.TrimSpace(read(t, name, "probe-html.exit")) != "exit 0" {
+					!strings.Contains(html, "every step done") || !strings.Contains(html, "<code>rstsniff probe --count 1 --format html ") ||
+					side != "" || strings.TrimSpace(read(t, name, "probe-html.exit")) != "exit 0" {
 					t.Errorf("--format html: stderr %q, report:\n%.300s", side, html)
 				}
 			case "probe-maxstartups":
@@ -186,11 +191,29 @@ func TestProbeLab(t *testing.T) {
 	t.Run("probe-locate", func(t *testing.T) {
 		for run, want := range probeLocateTruth {
 			got := read(t, "probe-locate", run+".jsonl")
+			schematest.Lines(t, got)
 			loc := probeLines(t, got, "locate")
 			if len(loc) != 1 || loc[0].Trigger != want.trigger || loc[0].Hop != want.hop || loc[0].HopAddr != want.addr {
 				t.Errorf("%s: locate %+v, want trigger %s, hop %d (%s)\n%s", run, loc, want.trigger, want.hop, want.addr, read(t, "probe-locate", run+".err"))
 			}
 		}
+		// The server's own iptables reset the banner (lab.sh): --locate
+		// must not run, and says why.
+		got := read(t, "probe-locate", "host-firewall.jsonl")
+		schematest.Lines(t, got)
+		var why []string
+		for _, l := range strings.Split(got, "\n") {
+			var v struct {
+				Type, Reason, Sender string
+			}
+			if json.Unmarshal([]byte(l), &v) == nil && v.Type == "locate-not-run" {
+				why = append(why, v.Reason+"/"+v.Sender)
+			}
+		}
+		if len(probeLines(t, got, "locate")) != 0 || len(why) != 1 || why[0] == "no-reset/" || strings.HasSuffix(why[0], "/path") {
+			t.Errorf("host firewall: --locate ran or said nothing of why it did not (%v):\n%s", why, got)
+		}
+		t.Logf("host firewall: --locate not run: %v", why)
 	})
 }
 

@@ -114,10 +114,12 @@ type logFlow struct {
 			JoinedBy string `json:"joined_by"`
 			Message  string `json:"message"`
 		} `json:"lines"`
-		Findings []struct {
-			ID string `json:"id"`
-		} `json:"findings"`
 	} `json:"sshd_log"`
+	// One findings list: the log's carry their source.
+	Findings []struct {
+		ID     string `json:"id"`
+		Source string `json:"source"`
+	} `json:"findings"`
 	// the sshd_log summary line
 	SkewSeconds  *float64       `json:"skew_seconds"`
 	JoinsNothing bool           `json:"joins_nothing"`
@@ -194,7 +196,9 @@ func matchServerLog(flows []logFlow, truth logTruth, verbose, bare bool) []strin
 					errs = append(errs, fmt.Sprintf("connection %d (%s) holds a line of %s: %s", f.ID, f.Client, l.Client, l.Message))
 				}
 			}
-			for _, fd := range f.SSHDLog.Findings {
+		}
+		for _, fd := range f.Findings {
+			if fd.Source == "sshd-log" || fd.Source == "fail2ban-log" {
 				findings = append(findings, fd.ID)
 			}
 		}

@@ -1216,6 +1216,11 @@ case_probe-locate() { # two routers; router 1, then router 2, forges resets for 
 			fi
 		done
 	done
+	# The server's own firewall resets the client's banner: no device on
+	# the path forges it, so --locate has no hop to find and must not run.
+	ins iptables -I INPUT -p tcp --dport 22 -m string --algo bm --string SSH- -j REJECT --reject-with tcp-reset
+	probe host-firewall --count 1 --locate $SRV4
+	ins iptables -F INPUT
 	stop_sshd
 	topo one
 }
