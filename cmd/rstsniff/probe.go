@@ -38,6 +38,7 @@ type probeOptions struct {
 	locate   bool
 	explain  bool
 	maxTTL   int
+	noKernel bool
 	// The server's log, joined to the probe's connections as with -r.
 	sshdLogs, fail2banLogs []string
 	logTZ                  string
@@ -59,6 +60,7 @@ func parseProbeFlags(args []string, stdout io.Writer) (*probeOptions, error) {
 	fs.BoolVar(&o.locate, "locate", false, "when a reset is forged, repeat its trigger with TTL 1, 2, ... to find the hop that forges it")
 	fs.IntVar(&o.maxTTL, "max-ttl", 16, "--locate tries TTLs up to `N`")
 	fs.BoolVarP(&o.explain, "explain", "e", false, "explain each abnormal connection")
+	fs.BoolVar(&o.noKernel, "no-kernel", false, "do not ask this host's kernel (eBPF) which resets it sent and which firewall rule sent or dropped them")
 	fs.StringArrayVar(&o.sshdLogs, "sshd-log", nil, "join sshd's log `FILE` to the probe's connections, as with -r; repeatable")
 	fs.StringArrayVar(&o.fail2banLogs, "fail2ban-log", nil, "join fail2ban's log `FILE` to the probe's connections; repeatable")
 	fs.StringVar(&o.logTZ, "log-tz", "", "time `ZONE` of log lines that carry none")
@@ -122,6 +124,12 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	addr := netip.AddrPortFrom(ip, port)
 
+	// This host's kernel as a witness of the probe's own connections, as
+	// in a live capture (resets its stack or its firewall sent, and the
+	// rule): quietly, since the report says what it saw; without it the
+	// verdicts rest on the packets alone.
+	kw := startKernel(&options{noKernel: o.noKernel}, io.Discard, nil)
+	defer kw.close()
 	// Capture first, so the first SYN is in it.
 	pc, capErr := startProbeCapture(o, addr)
 	if capErr != nil && o.write != "" {
@@ -157,6 +165,7 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			fmt.Fprintf(stderr, "rstsniff: probe: analysis: %v\n", err)
 			return exitUsage
 		}
+		kw.attribute(judged.run.Flows)
 		if judged.run.Abnormal() {
 			code = exitAbnormal // the exit status of -r on the same packets
 		}

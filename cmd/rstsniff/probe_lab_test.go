@@ -288,3 +288,65 @@ func checkMaxStartups(t *testing.T, jsonl string, lines []probeLine) {
 		t.Errorf("sockets: %+v, want one done and two told \"Exceeded MaxStartups\"", lines)
 	}
 }
+
+// TestProbeNamesFirewallRule (issue 30): the probing host's own INPUT rule
+// answers the server's SYN-ACKs with resets in the client's name (lab case
+// probe-client-firewall; iptables-nft, so the rule has a counter). The
+// probe asks its host's kernel, quietly: every reset is the client's
+// firewall's, with that rule named, and nothing extra on stderr.
+func TestProbeNamesFirewallRule(t *testing.T) {
+	needLab(t, "nft")
+	bin := buildRstsniff(t)
+	out := keptDir(t, "rstsniff-probe-fw-")
+	cmd := exec.Command("bash", "../../testdata/lab/lab.sh", out, "probe-client-firewall")
+	cmd.Env = append(os.Environ(), "RSTSNIFF="+bin)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("lab.sh probe-client-firewall: %v\n%s", err, b)
+	}
+	dir := filepath.Join(out, "probe-client-firewall")
+	b, err := os.ReadFile(filepath.Join(dir, "probe.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	schematest.Lines(t, string(b))
+	if e, _ := os.ReadFile(filepath.Join(dir, "probe.err")); len(e) != 0 {
+		t.Errorf("stderr %q, want nothing", e)
+	}
+	resets, firewall := 0, 0
+	eachFlow(string(b), func(f struct {
+		Resets []struct {
+			From   string `json:"from"`
+			Sender string `json:"sender"`
+			Kernel *struct {
+				Sender string `json:"sender"`
+				Rule   *struct {
+					Status     string `json:"status"`
+					Candidates []struct {
+						Chain   string `json:"chain"`
+						Verdict string `json:"verdict"`
+					} `json:"candidates"`
+				} `json:"rule"`
+			} `json:"kernel"`
+		} `json:"resets"`
+	}) {
+		for _, r := range f.Resets {
+			resets++
+			// The packets tell the firewall only while a SYN follows the
+			// reset (the socket kept going); the last reset has none after
+			// it, and there the kernel says more than the packets.
+			if r.Sender == "client-firewall" {
+				firewall++
+			}
+			if r.From != "client" {
+				t.Errorf("reset from %s, want the client's name", r.From)
+			}
+			if r.Kernel == nil || r.Kernel.Sender != "firewall" || r.Kernel.Rule == nil || r.Kernel.Rule.Status != "named" ||
+				len(r.Kernel.Rule.Candidates) != 1 || r.Kernel.Rule.Candidates[0].Chain != "INPUT" || r.Kernel.Rule.Candidates[0].Verdict != "reject" {
+				t.Errorf("kernel %+v, want the firewall, rule INPUT reject named", r.Kernel)
+			}
+		}
+	})
+	if resets == 0 || firewall == 0 {
+		t.Fatalf("%d resets, %d judged the client's firewall's:\n%s", resets, firewall, b)
+	}
+}

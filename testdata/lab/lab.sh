@@ -1167,6 +1167,14 @@ case_probe-icmp-reject() { # the server's firewall answers SYNs with ICMP host p
 	stop_sshd
 }
 
+case_probe-client-firewall() { # the probing host's own firewall answers the server's SYN-ACKs with resets in the client's name (an INPUT REJECT with a counter; not in probe_cases: TestProbeNamesFirewallRule runs it by name)
+	start_sshd
+	inc iptables -I INPUT -p tcp --sport 22 --tcp-flags SYN,ACK SYN,ACK -j REJECT --reject-with tcp-reset
+	probe probe --count 1 --timeout 3s $SRV4
+	inc iptables -F INPUT
+	stop_sshd
+}
+
 case_probe-post-handshake() { # the router resets the client as soon as the handshake's ACK passes
 	start_sshd
 	inr iptables -I FORWARD -p tcp --dport 22 ! --syn -j REJECT --reject-with tcp-reset
