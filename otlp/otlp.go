@@ -1,7 +1,8 @@
 // Package otlp sends rstsniff's verdicts as OpenTelemetry log records over
-// OTLP/HTTP (protobuf), with the official Go SDK (go.opentelemetry.io/otel/sdk/log
-// and its otlploghttp exporter), to a collector that forwards them to a
-// fleet's log store.
+// OTLP/HTTP (protobuf, or JSON with Config.Protocol http/json), with the
+// official Go SDK (go.opentelemetry.io/otel/sdk/log and its otlploghttp
+// exporter; json.go for OTLP/JSON, which that exporter does not speak), to
+// a collector that forwards them to a fleet's log store.
 //
 // The words are report's (report.LogRecord); this package only carries
 // them. Emit never blocks: a record goes into a bounded queue (Config.Queue)
@@ -76,6 +77,9 @@ type Config struct {
 	// Backoff is the first wait before a failed batch is tried again
 	// (doubling up to 5 s); 0 means 500 ms.
 	Backoff time.Duration
+	// Protocol is http/protobuf (the default) or http/json; empty:
+	// OTEL_EXPORTER_OTLP_LOGS_PROTOCOL, then OTEL_EXPORTER_OTLP_PROTOCOL.
+	Protocol string
 	// Wait makes Emit wait for room in a full queue while the endpoint
 	// takes records (reading files: none is lost to the reader's speed).
 	// While it fails, and always without Wait (a live capture), the
@@ -193,7 +197,16 @@ func New(ctx context.Context, cfg Config) (*Sender, error) {
 		}
 		opts = append(opts, otlploghttp.WithEndpointURL(u))
 	}
-	exp, err := otlploghttp.New(ctx, opts...)
+	proto, err := protocol(cfg.Protocol)
+	if err != nil {
+		return nil, err
+	}
+	var exp sdklog.Exporter
+	if proto == ProtocolJSON {
+		exp, err = newJSONExporter(Target(cfg.Endpoint))
+	} else {
+		exp, err = otlploghttp.New(ctx, opts...)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("otlp: %v", err)
 	}

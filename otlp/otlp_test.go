@@ -15,6 +15,7 @@ import (
 
 	collogpb "go.opentelemetry.io/proto/otlp/collector/logs/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/rstsniff/rstsniff/report"
@@ -45,7 +46,11 @@ func newCollector(t *testing.T) *collector {
 			return
 		}
 		var req collogpb.ExportLogsServiceRequest
-		if err := proto.Unmarshal(body, &req); err != nil {
+		unmarshal := proto.Unmarshal
+		if r.Header.Get("Content-Type") == "application/json" {
+			unmarshal = protojson.Unmarshal
+		}
+		if err := unmarshal(body, &req); err != nil {
 			w.WriteHeader(400)
 			return
 		}
@@ -356,5 +361,52 @@ func TestWaitNotForAHangingRequest(t *testing.T) {
 	err = s.Close(ctx)
 	if s.Dropped() != 40 || err == nil || !strings.Contains(err.Error(), "no answer before the deadline") || errs.Load() != 0 {
 		t.Errorf("dropped %d of 40, Close: %v, %d errors reported", s.Dropped(), err, errs.Load())
+	}
+}
+
+// TestRecordsArriveJSON: OTLP/JSON (http/json, from the environment as the
+// OTLP specification names it) carries the same records, resource and
+// headers, with typed attribute values.
+func TestRecordsArriveJSON(t *testing.T) {
+	c := newCollector(t)
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")
+	t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%20s3cret")
+	s, err := New(context.Background(), Config{Endpoint: c.srv.URL, Version: "1.2.3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Emit(report.LogRecord{Time: time.Unix(1700000000, 5), Severity: report.SeverityError, Event: report.LogEventConnection, Body: "forged",
+		Attrs: []report.LogAttr{{Key: "source.ip", Value: "198.51.100.2"}, {Key: "source.port", Value: int64(51186)},
+			{Key: "rstsniff.forged", Value: true}, {Key: "rstsniff.findings", Value: []string{"reset-race", "ttl-mismatch"}},
+			{Key: "rstsniff.reset.packet", Value: []int64{5, 7}}, {Key: "x.ratio", Value: 0.5}}})
+	if err := s.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if s.Sent() != 1 || len(c.reqs) != 1 {
+		t.Fatalf("sent %d, %d requests", s.Sent(), len(c.reqs))
+	}
+	if ct := c.headers[0].Get("Content-Type"); ct != "application/json" || c.paths[0] != "/v1/logs" {
+		t.Errorf("Content-Type %q, path %q", ct, c.paths[0])
+	}
+	if got := c.headers[0].Get("Authorization"); got != "Bearer s3cret" {
+		t.Errorf("Authorization %q from OTEL_EXPORTER_OTLP_HEADERS", got)
+	}
+	rl := c.reqs[0].ResourceLogs[0]
+	if got := attrs(rl.Resource.Attributes)["service.version"].GetStringValue(); got != "1.2.3" {
+		t.Errorf("service.version %q", got)
+	}
+	lr := rl.ScopeLogs[0].LogRecords[0]
+	if lr.SeverityNumber != 17 || lr.EventName != "rstsniff.connection" || lr.TimeUnixNano != 1700000000000000005 || lr.Body.GetStringValue() != "forged" {
+		t.Errorf("severity %d, event %q, time %d, body %v", lr.SeverityNumber, lr.EventName, lr.TimeUnixNano, lr.Body)
+	}
+	a := attrs(lr.Attributes)
+	if a["source.ip"].GetStringValue() != "198.51.100.2" || a["source.port"].GetIntValue() != 51186 || !a["rstsniff.forged"].GetBoolValue() ||
+		a["x.ratio"].GetDoubleValue() != 0.5 || len(a["rstsniff.findings"].GetArrayValue().GetValues()) != 2 ||
+		a["rstsniff.reset.packet"].GetArrayValue().GetValues()[1].GetIntValue() != 7 {
+		t.Errorf("attributes %v", lr.Attributes)
+	}
+	// A protocol rstsniff does not speak is a clear error.
+	if _, err := New(context.Background(), Config{Endpoint: c.srv.URL, Protocol: "grpc"}); err == nil || !strings.Contains(err.Error(), "http/json") {
+		t.Errorf("protocol grpc: %v", err)
 	}
 }

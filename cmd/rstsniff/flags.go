@@ -24,35 +24,36 @@ type usageError struct{ msg string }
 func (e *usageError) Error() string { return e.msg }
 
 type options struct {
-	reads     []string
-	iface     string
-	list      bool
-	write     string
-	user      string
-	snaplen   int
-	bufKiB    int
-	promisc   bool
-	filter    string
-	count     int
-	duration  time.Duration
-	ports     []uint16
-	format    string
-	all       bool
-	explain   bool
-	idle      time.Duration
-	grace     time.Duration
-	timeout   time.Duration
-	maxFlows  int
-	metrics   string
-	output    string
-	command   string
-	jobs      int
-	cpuprof   string
-	correlate bool
-	version   bool
-	noKernel  bool
-	otlp      string // OpenTelemetry collector (otlp.go)
-	otlpQueue int
+	reads        []string
+	iface        string
+	list         bool
+	write        string
+	user         string
+	snaplen      int
+	bufKiB       int
+	promisc      bool
+	filter       string
+	count        int
+	duration     time.Duration
+	ports        []uint16
+	format       string
+	all          bool
+	explain      bool
+	idle         time.Duration
+	grace        time.Duration
+	timeout      time.Duration
+	maxFlows     int
+	metrics      string
+	output       string
+	command      string
+	jobs         int
+	cpuprof      string
+	correlate    bool
+	version      bool
+	noKernel     bool
+	otlp         string // OpenTelemetry collector (otlp.go)
+	otlpProtocol string
+	otlpQueue    int
 	// The server's log (sshdlog.go).
 	sshdLogs, fail2banLogs []string
 	logTZ                  string
@@ -154,6 +155,7 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	fs.IntVar(&o.maxFlows, "max-flows", analyze.DefaultMaxFlows, "connections held at once (about 3 KB each); past it the least recently active are reported early")
 	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9122) during a live capture")
 	fs.StringVar(&o.otlp, "otlp", "", "send each abnormal connection and the summary as an OpenTelemetry log record to the collector at `URL` (OTLP/HTTP, e.g. http://127.0.0.1:4318; default: OTEL_EXPORTER_OTLP_ENDPOINT)")
+	fs.StringVar(&o.otlpProtocol, "otlp-protocol", "", "`PROTOCOL` of --otlp: http/protobuf (default) or http/json (default: OTEL_EXPORTER_OTLP_PROTOCOL)")
 	fs.IntVar(&o.otlpQueue, "otlp-queue", otlp.DefaultQueue, "OpenTelemetry records held while the collector is away; past it the oldest are dropped and counted")
 	fs.BoolVar(&o.noKernel, "no-kernel", false, "live capture: do not ask this host's kernel (eBPF) which resets it sent and why")
 	fs.StringVar(&o.cpuprof, "cpuprofile", "", "write a Go CPU profile to `FILE` (for reporting slowness)")

@@ -39,7 +39,7 @@ func startOTLP(ctx context.Context, o *options, multi bool, stderr io.Writer, m 
 	// Reading files, a full queue waits for a collector that takes records
 	// (rather than drop what a slower reader would have sent); live, it
 	// never waits.
-	s, err := otlp.New(ctx, otlp.Config{Endpoint: o.otlp, Queue: o.otlpQueue, Version: version, Wait: o.iface == "",
+	s, err := otlp.New(ctx, otlp.Config{Endpoint: o.otlp, Protocol: o.otlpProtocol, Queue: o.otlpQueue, Version: version, Wait: o.iface == "",
 		OnError: func(err error) {
 			k.warn(fmt.Sprintf("OTLP: cannot send to %s: %v; holding up to %d records and trying again", k.target, err, o.otlpQueue))
 		}})

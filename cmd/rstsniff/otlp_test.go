@@ -407,3 +407,36 @@ func TestOTLPUnreachable(t *testing.T) {
 		t.Errorf("stderr:\n%s", stderr.String())
 	}
 }
+
+// TestOTLPCollectorJSON: the real collector takes OTLP/JSON too
+// (--otlp-protocol http/json): a reset forged at the banner arrives as an
+// ERROR record with the verdict line as its body, and the summary.
+func TestOTLPCollectorJSON(t *testing.T) {
+	bin := otelcolBinary(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	out := filepath.Join(t.TempDir(), "records.json")
+	startCollector(t, bin, "", addr, out)
+	var stdout, stderr bytes.Buffer
+	code := exitStatus(run(context.Background(), []string{"-r", "../../testdata/pcaps/reject-banner/capture.pcap", "--otlp", "http://" + addr,
+		"--otlp-protocol", "http/json"}, strings.NewReader(""), &stdout, &stderr), &stderr)
+	if code != exitAbnormal || strings.Contains(stderr.String(), "OTLP") {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	var recs []otlpRecord
+	for deadline := time.Now().Add(20 * time.Second); len(recs) < 2 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		recs = readRecords(t, out)
+	}
+	if countEvent(recs, "rstsniff.connection") != 1 || countEvent(recs, "rstsniff.summary") != 1 {
+		t.Fatalf("records %+v", recs)
+	}
+	for _, r := range recs {
+		if r.event == "rstsniff.connection" && (r.severity != "ERROR" || !strings.Contains(r.body, "FORGED in the server's name")) {
+			t.Errorf("record %+v", r)
+		}
+	}
+}
