@@ -97,6 +97,14 @@ func record(i int) report.LogRecord {
 		Body: strconv.Itoa(i), Attrs: []report.LogAttr{{Key: "n", Value: int64(i)}}}
 }
 
+// sampleRecord is a connection record with every kind of attribute value.
+func sampleRecord() report.LogRecord {
+	return report.LogRecord{Time: time.Unix(1700000000, 5), Severity: report.SeverityError, Event: report.LogEventConnection, Body: "forged",
+		Attrs: []report.LogAttr{{Key: "source.ip", Value: "198.51.100.2"}, {Key: "source.port", Value: int64(51186)},
+			{Key: "rstsniff.forged", Value: true}, {Key: "rstsniff.findings", Value: []string{"reset-race", "ttl-mismatch"}},
+			{Key: "rstsniff.reset.packet", Value: []int64{5, 7}}, {Key: "x.ratio", Value: 0.5}}}
+}
+
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
@@ -116,10 +124,7 @@ func TestRecordsArrive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Emit(report.LogRecord{Time: time.Unix(1700000000, 5), Severity: report.SeverityError, Event: report.LogEventConnection, Body: "forged",
-		Attrs: []report.LogAttr{{Key: "source.ip", Value: "198.51.100.2"}, {Key: "source.port", Value: int64(51186)},
-			{Key: "rstsniff.forged", Value: true}, {Key: "rstsniff.findings", Value: []string{"reset-race", "ttl-mismatch"}},
-			{Key: "rstsniff.reset.packet", Value: []int64{5, 7}}, {Key: "x.ratio", Value: 0.5}}})
+	s.Emit(sampleRecord())
 	s.Emit(report.LogRecord{Severity: report.SeverityInfo, Event: report.LogEventSummary, Body: "summary"})
 	if err := s.Close(context.Background()); err != nil {
 		t.Fatal(err)
@@ -375,10 +380,7 @@ func TestRecordsArriveJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Emit(report.LogRecord{Time: time.Unix(1700000000, 5), Severity: report.SeverityError, Event: report.LogEventConnection, Body: "forged",
-		Attrs: []report.LogAttr{{Key: "source.ip", Value: "198.51.100.2"}, {Key: "source.port", Value: int64(51186)},
-			{Key: "rstsniff.forged", Value: true}, {Key: "rstsniff.findings", Value: []string{"reset-race", "ttl-mismatch"}},
-			{Key: "rstsniff.reset.packet", Value: []int64{5, 7}}, {Key: "x.ratio", Value: 0.5}}})
+	s.Emit(sampleRecord())
 	if err := s.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}

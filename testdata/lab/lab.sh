@@ -573,10 +573,10 @@ case_mtu-blackhole() { # two routers joined by a 1000-byte MTU link; ICMP "fragm
 	topo one
 }
 
-# The client offers one MAC, so that its KEXINIT (about 1200 bytes) leaves as
-# one full-size segment with no small tail after it: nothing of the
-# client's gets through after its banner, and nothing of the server's back.
-case_mtu-blackhole-both() { # as mtu-blackhole, but both routers drop their ICMP "fragmentation needed": large segments vanish both ways
+# mtu_both_ways: two routers joined by a 1000-byte MTU link, both dropping
+# their own ICMP "fragmentation needed", so large segments vanish both ways;
+# ssh runs under timeout 8 with the extra options given.
+mtu_both_ways() {
 	topo two
 	# mtu-blackhole, run just before, lets router 2's ICMP reach the
 	# server: forget the path MTU it learned (its SYN-ACK would announce
@@ -585,8 +585,8 @@ case_mtu-blackhole-both() { # as mtu-blackhole, but both routers drop their ICMP
 	for ns in "$C" "$R" "$R2" "$S"; do
 		ip netns exec "$ns" ip route flush cache
 	done
-	# mtu-blackhole's killed ssh leaves its socket retransmitting the large
-	# segment (an orphan): destroy it, or this capture holds it too.
+	# A killed ssh leaves its socket retransmitting the large segment (an
+	# orphan): destroy it, or the next capture holds it too.
 	inc ss -K dst $SRV4 >/dev/null 2>&1 || true
 	start_sshd
 	inr ip link set r1 mtu 1000
@@ -596,10 +596,11 @@ case_mtu-blackhole-both() { # as mtu-blackhole, but both routers drop their ICMP
 	start_capture -i c0 'tcp or icmp or icmp6'
 	local rc=0
 	inc timeout 8 ssh -F /dev/null -i "$work/userkey" -o IdentitiesOnly=yes -o BatchMode=yes \
-		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o MACs=hmac-sha2-256-etm@openssh.com \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "$@" \
 		root@$SRV4 true </dev/null >>"$dir/client.out" 2>>"$dir/client.txt" || rc=$?
 	echo "exit $rc" >>"$dir/client.txt"
 	stop_capture
+	inc ss -K dst $SRV4 >/dev/null 2>&1 || true
 	inr iptables -F OUTPUT
 	inr2 iptables -F OUTPUT
 	inr ip link set r1 mtu 1500
@@ -608,36 +609,19 @@ case_mtu-blackhole-both() { # as mtu-blackhole, but both routers drop their ICMP
 	topo one
 }
 
-# Both routers drop their ICMP "fragmentation needed" and the client offers
-# its default algorithms, so its KEXINIT leaves as a full-size segment and a
-# small tail. The tail crosses, but the server's answer to it rides on the
-# server's own full-size KEXINIT, which vanishes too: nothing comes back.
+# The client offers one MAC, so that its KEXINIT (about 1200 bytes) leaves as
+# one full-size segment with no small tail after it: nothing of the
+# client's gets through after its banner, and nothing of the server's back.
+case_mtu-blackhole-both() { # as mtu-blackhole, but both routers drop their ICMP "fragmentation needed": large segments vanish both ways
+	mtu_both_ways -o MACs=hmac-sha2-256-etm@openssh.com
+}
+
+# The client offers its default algorithms, so its KEXINIT leaves as a
+# full-size segment and a small tail. The tail crosses, but the server's
+# answer to it may ride on the server's own full-size KEXINIT, which
+# vanishes too: then nothing comes back.
 case_mtu-blackhole-twoway() { # a 1000-byte MTU link both ways, ICMP dropped, the client's default KEXINIT (a small tail follows the large segment)
-	topo two
-	local ns
-	for ns in "$C" "$R" "$R2" "$S"; do
-		ip netns exec "$ns" ip route flush cache
-	done
-	inc ss -K dst $SRV4 >/dev/null 2>&1 || true
-	start_sshd
-	inr ip link set r1 mtu 1000
-	inr2 ip link set q0 mtu 1000
-	inr iptables -I OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP
-	inr2 iptables -I OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP
-	start_capture -i c0 'tcp or icmp or icmp6'
-	local rc=0
-	inc timeout 8 ssh -F /dev/null -i "$work/userkey" -o IdentitiesOnly=yes -o BatchMode=yes \
-		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-		root@$SRV4 true </dev/null >>"$dir/client.out" 2>>"$dir/client.txt" || rc=$?
-	echo "exit $rc" >>"$dir/client.txt"
-	stop_capture
-	inc ss -K dst $SRV4 >/dev/null 2>&1 || true
-	inr iptables -F OUTPUT
-	inr2 iptables -F OUTPUT
-	inr ip link set r1 mtu 1500
-	inr2 ip link set q0 mtu 1500
-	stop_sshd
-	topo one
+	mtu_both_ways
 }
 
 case_rate-limit() { # the router allows 3 new connections per minute and rejects the 4th with a reset
