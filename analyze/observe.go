@@ -9,7 +9,7 @@ import (
 // Per-packet observations, on the hot path: what each side's own packets
 // look like (TTLs, IP IDs, flow labels, timestamps, its largest
 // retransmitted segment) and what the flow saw around each RST. verdict.go
-// weighs them once the flow ends; README.md ("Who really sent the reset")
+// weighs them once the flow ends; docs/verdicts.md ("Who really sent the reset")
 // documents the signals.
 
 // sideEvidence is what one side's own (non-RST) packets look like.
