@@ -756,7 +756,13 @@ kernel_witness_run() { # on|off
 	client root@$SRV4 'sleep 30' &
 	local c=$!
 	sleep 1.5
-	ins pkill -9 -f 'sshd: root' || true
+	# Only this lab's server namespace (see sshd-killed): a bare pkill sees
+	# every PID on the machine and kills the sessions of labs running at the
+	# same time (make test's deploy lab, seen once).
+	local p
+	for p in $(ip netns pids "$S"); do
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -Eq '^sshd(-session)?: root' && kill -9 "$p" 2>/dev/null || true
+	done
 	wait $c || true
 	sleep 1.5
 
