@@ -1,6 +1,7 @@
 package report
 
 import (
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -573,21 +574,12 @@ func ServerLogHTML(w io.Writer, r *Run, sl *ServerLog, all bool) error {
 	return serverLogTmpl.Execute(w, page)
 }
 
-var serverLogTmpl = template.Must(template.New("sshdlog").Parse(`<section id="sshd-log">
-<h2>The server's log{{if .Capture}} joined to <code>{{.Capture}}</code>{{end}}</h2>
-<ul>{{range .Summary}}<li>{{.}}</li>{{end}}</ul>
-{{range .Flows}}<h3>{{.Title}}</h3>
-<table><tr><th>Line</th><th>Kind</th><th>Joined by</th><th>Message</th></tr>
-{{range .Lines}}<tr><td><code>{{.Ref}}</code></td><td>{{.Kind}}</td><td>{{.By}}</td><td><code>{{.Message}}</code></td></tr>
-{{end}}</table>
-{{range .Findings}}<p><strong>{{.ID}}</strong> (blame: {{.Blame}}): {{.Summary}}</p>
-<ul>{{range .Lines}}<li>supported by <code>{{.}}</code></li>{{end}}{{range .Causes}}<li>likely cause: {{.}}</li>{{end}}{{range .NextSteps}}<li>check next: {{.}}</li>{{end}}</ul>
-{{end}}{{end}}{{if .Unjoined}}<h3>Lines that joined no connection</h3>
-<table><tr><th>Line</th><th>Kind</th><th>Why</th><th>Message</th></tr>
-{{range .Unjoined}}<tr><td><code>{{.Ref}}</code></td><td>{{.Kind}}</td><td>{{.By}}</td><td><code>{{.Message}}</code></td></tr>
-{{end}}</table>{{end}}
-</section>
-`))
+// serverLogHTML is the server's log section of an HTML page.
+//
+//go:embed templates/sshdlog.html
+var serverLogHTML string
+
+var serverLogTmpl = template.Must(template.New("sshdlog").Parse(serverLogHTML))
 
 // ServerLogPage writes the page HTML made (page), with the server's log
 // section before its </body>.
