@@ -145,14 +145,16 @@ func (r *sentRing) add(frame int, t int64, fl decode.Flags, seg *decode.Segment)
 // (for a packet without ACK: RST+ACK, its acknowledgment number the
 // packet's end). form says the reset has exactly that form; the
 // receiver's latest packet also counts without it (any RST whose sequence
-// number is its ACK), as it always did. Only packets the
-// claimed sender cannot have taken in yet count: the receiver's latest,
-// those it sent after the sender's own last packet, and those that end
-// beyond what the sender ever acknowledged (data it never took in, and
-// the ACKs sent after such data: packets arrive in order, and a delay on
-// the way back can make the sender's last packet look later than it was). A kernel whose socket closed answers each of them
-// so, one reset per arriving packet, with sequence numbers that differ
-// and may lie behind what the receiver has since received.
+// number is its ACK), as it always did.
+//
+// Only packets the claimed sender cannot have taken in yet count: the
+// receiver's latest, those it sent after the sender's own last packet,
+// and those that end beyond what the sender ever acknowledged (data it
+// never took in, and the ACKs sent after such data: packets arrive in
+// order, and a delay on the way back can make the sender's last packet
+// look later than it was). A kernel whose socket closed answers each of
+// them so, one reset per arriving packet, with sequence numbers that
+// differ and may lie behind what the receiver has since received.
 func (f *flow) answered(from Side, seg *decode.Segment) (p sentRef, ok, form bool) {
 	recv := from.Other()
 	ring := &f.sent[recv.index()]

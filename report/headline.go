@@ -70,20 +70,18 @@ func senderText(r *analyze.Reset) string {
 
 // senderCell names who really sent a reset in a word or two, for tables.
 func senderCell(r *analyze.Reset) string {
-	if r.Suspected() {
-		if r.Sender() == analyze.SenderPath {
-			return "forged?"
-		}
-		return r.Sender().String()[:6] + "-fw?"
-	}
-	switch s := r.Sender(); s {
-	case analyze.SenderPath:
+	switch s := r.Sender(); {
+	case s == analyze.SenderPath && r.Suspected():
+		return "forged?" // not FORGED: weak evidence, and no red
+	case s == analyze.SenderPath:
 		return "FORGED"
-	case analyze.SenderClientFirewall:
-		return "client-fw"
-	case analyze.SenderServerFirewall:
-		return "server-fw"
-	case analyze.SenderUnknown:
+	case s == analyze.SenderClientFirewall, s == analyze.SenderServerFirewall:
+		cell := r.From.String() + "-fw"
+		if r.Suspected() {
+			cell += "?"
+		}
+		return cell
+	case s == analyze.SenderUnknown:
 		return r.From.String() + "?"
 	default:
 		return s.String()
