@@ -76,13 +76,7 @@ func (t *Tally) Add(f *analyze.Flow) {
 	t.Flows++
 	t.Outcomes.Add(f.Outcome)
 	t.Resets += len(f.Resets)
-	for i := range f.Resets {
-		if r := &f.Resets[i]; r.Suspected() {
-			t.Possible++
-		} else {
-			t.Senders[r.Sender()]++
-		}
-	}
+	countSenders(f, &t.Senders, &t.Possible)
 	if f.Notable() {
 		t.Abnormal++
 	}
@@ -161,15 +155,21 @@ func (r *Run) Senders() (c [analyze.NumSenders]int, possible int) {
 		return r.Tally.Senders, r.Tally.Possible
 	}
 	for _, f := range r.Flows {
-		for i := range f.Resets {
-			if rs := &f.Resets[i]; rs.Suspected() {
-				possible++
-			} else {
-				c[rs.Sender()]++
-			}
-		}
+		countSenders(f, &c, &possible)
 	}
 	return c, possible
+}
+
+// countSenders counts a flow's resets by who really sent them, those
+// called forged on weak evidence alone in possible instead.
+func countSenders(f *analyze.Flow, c *[analyze.NumSenders]int, possible *int) {
+	for i := range f.Resets {
+		if r := &f.Resets[i]; r.Suspected() {
+			*possible++
+		} else {
+			c[r.Sender()]++
+		}
+	}
 }
 
 // Abnormal reports whether any connection was reset, refused, unreachable
