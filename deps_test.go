@@ -10,8 +10,7 @@ import (
 // library, analyze sees neither gopacket nor capture, report never reads
 // packets, reading files needs no libpcap (capture does not pull in
 // capture/live), pipeline joins capture, decode and analyze without libpcap
-// or any output, correlate works on analyze's results only, and only
-// capture/live), correlate works on analyze's results only, sshdlog (the
+// or any output, correlate works on analyze's results only, sshdlog (the
 // server's log) needs nothing but the standard library, and only
 // cmd/rstsniff sees every package.
 func TestPackageGraph(t *testing.T) {

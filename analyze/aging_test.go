@@ -22,7 +22,7 @@ func TestAgingFollowsTheWindow(t *testing.T) {
 	}
 	forged := func(c netip.Addr, at time.Duration) {
 		a.noteBlocks(&Flow{Client: netip.AddrPortFrom(c, 4000), Server: server, Start: t0.Add(at),
-			Resets: []Reset{{Time: t0.Add(at), From: Server, Origin: OriginMiddlebox, Stage: StageBanner}}})
+			Resets: []Reset{{Time: t0.Add(at), From: Server, Sender: SenderPath, Stage: StageBanner}}})
 	}
 	const n = 1800 // one a second for 30 minutes
 	mostRate, mostBlocks := 0, 0

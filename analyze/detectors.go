@@ -99,13 +99,15 @@ var (
 	_ crossDetector = rateLimitDetector{}
 )
 
-func blameOf(o Origin, s Side) Blame {
+// blameOf is whom a finding resting on a reset from sender blames, side
+// being the endpoint it would be if the reset is genuine.
+func blameOf(sender Sender, s Side) Blame {
 	switch {
-	case o == OriginMiddlebox:
+	case sender.Forged():
 		return BlameMiddlebox
-	case o == OriginEndpoint && s == Client:
+	case sender.Genuine() && s == Client:
 		return BlameClient
-	case o == OriginEndpoint && s == Server:
+	case sender.Genuine() && s == Server:
 		return BlameServer
 	}
 	return BlameUnknown
@@ -140,8 +142,8 @@ func (refusedDetector) detect(f *flow, _ time.Duration) {
 		return
 	}
 	r := o.Resets[0]
-	fd := Finding{ID: FindRefused, Blame: blameOf(r.Origin, Server), Packets: []int{o.FirstPacket, r.Packet}, Reset: r.Packet}
-	if r.Origin == OriginMiddlebox {
+	fd := Finding{ID: FindRefused, Blame: blameOf(r.Sender, Server), Packets: []int{o.FirstPacket, r.Packet}, Reset: r.Packet}
+	if r.Sender.Forged() {
 		fd.Forged = true
 	}
 	if !f.synTime.IsZero() {
@@ -244,7 +246,7 @@ func (f *flow) raceFacts(fd Finding) Finding {
 func (f *flow) racing(byHost bool) []int {
 	var pk []int
 	for i, r := range f.out.Resets {
-		if f.rx[i].race.frame != 0 && (r.Forger == ForgerSenderHost) == byHost {
+		if f.rx[i].race.frame != 0 && r.Sender.HostFirewall() == byHost {
 			pk = append(pk, r.Packet, f.rx[i].race.frame)
 		}
 	}
@@ -266,7 +268,7 @@ type hostFirewallDetector struct{}
 func (hostFirewallDetector) detect(f *flow, _ time.Duration) {
 	if pk := f.racing(true); len(pk) > 0 {
 		fd := f.raceFacts(Finding{ID: FindHostFirewall, Packets: pk})
-		fd.Blame = blameOf(OriginEndpoint, fd.Side)
+		fd.Blame = blameOf(stackOf(fd.Side), fd.Side)
 		f.add(fd)
 	}
 }
@@ -320,11 +322,11 @@ func (idleDetector) detect(f *flow, idle time.Duration) {
 	if !c.hasTrigger || time.Duration(r.Time.UnixNano()-c.trigger.t) >= time.Second {
 		return
 	}
-	fd := Finding{ID: FindIdleTimeoutReset, Blame: blameOf(r.Origin, r.From), Packets: []int{c.trigger.frame, r.Packet},
+	fd := Finding{ID: FindIdleTimeoutReset, Blame: blameOf(r.Sender, r.From), Packets: []int{c.trigger.frame, r.Packet},
 		Side: r.From, Reset: r.Packet, Other: c.trigger.frame, Delay: c.trigger.gap, HasDelay: true}
 	switch rtt := f.respDelay(Server) + f.respDelay(Client); {
 	case c.trigger.gap >= idle:
-	case r.Origin == OriginMiddlebox && c.longestGap && c.pktsBefore >= minRelIdlePackets && c.trigger.gap >= minRelIdle &&
+	case r.Sender.Forged() && c.longestGap && c.pktsBefore >= minRelIdlePackets && c.trigger.gap >= minRelIdle &&
 		c.trigger.gap >= relIdleFactor*c.usualGap && c.trigger.gap >= relIdleFactor*rtt:
 		fd.Relative, fd.Usual, fd.RTT = true, c.usualGap, rtt
 	default:
@@ -343,7 +345,7 @@ func (postSynAckDetector) detect(f *flow, _ time.Duration) {
 	}
 	r := f.out.Resets[end]
 	if r.From == Server && !f.d[0].dataSet && !f.d[1].dataSet && f.established && r.Stage == StageBanner && !f.out.Midstream {
-		f.add(Finding{ID: FindPostSynAckReset, Blame: blameOf(r.Origin, Server), Packets: []int{r.Packet}, Reset: r.Packet})
+		f.add(Finding{ID: FindPostSynAckReset, Blame: blameOf(r.Sender, Server), Packets: []int{r.Packet}, Reset: r.Packet})
 	}
 }
 
@@ -356,7 +358,7 @@ func (clientResetDetector) detect(f *flow, _ time.Duration) {
 	if end < 0 || len(f.out.Findings) > 0 {
 		return
 	}
-	if r := f.out.Resets[end]; r.Origin == OriginEndpoint && r.From == Client {
+	if r := f.out.Resets[end]; r.Sender.Genuine() && r.From == Client {
 		f.add(Finding{ID: FindClientReset, Blame: BlameClient, Packets: []int{r.Packet}, Reset: r.Packet, Stage: r.Stage})
 	}
 }
@@ -442,7 +444,7 @@ func (streamDetector) detect(f *flow, _ time.Duration) {
 				// text after its banner), the stream proves nothing.
 				break
 			}
-			f.add(Finding{ID: FindMalformedSSH, Blame: blameOf(OriginEndpoint, side), Packets: []int{w.stopFrame}, Side: side, Other: w.stopFrame, Stop: w.stopWhy})
+			f.add(Finding{ID: FindMalformedSSH, Blame: blameOf(stackOf(side), side), Packets: []int{w.stopFrame}, Side: side, Other: w.stopFrame, Stop: w.stopWhy})
 		}
 	}
 }
@@ -456,7 +458,7 @@ func (serverResetDetector) detect(f *flow, _ time.Duration) {
 	if end < 0 || len(f.out.Findings) > 0 {
 		return
 	}
-	if r := f.out.Resets[end]; r.Origin == OriginEndpoint && r.From == Server {
+	if r := f.out.Resets[end]; r.Sender.Genuine() && r.From == Server {
 		f.add(Finding{ID: FindServerReset, Blame: BlameServer, Packets: []int{r.Packet}, Reset: r.Packet, Stage: r.Stage})
 	}
 }
@@ -468,7 +470,7 @@ func (f *flow) endedByServerBeforeBanner() bool {
 		return false
 	}
 	for _, r := range f.out.Resets {
-		if r.From == Server && r.Origin == OriginMiddlebox && !r.Suspected() {
+		if r.From == Server && r.Sender.Forged() && !r.Suspected() {
 			return false
 		}
 	}
@@ -519,7 +521,7 @@ func (rateLimitDetector) detect(a *Analyzer, f *Flow) {
 	switch {
 	case early && h.ok >= minRateOK && !injected:
 		r := f.Resets[0]
-		f.Findings = append(f.Findings, Finding{ID: FindRateLimit, Blame: blameOf(r.Origin, Server), Packets: []int{f.FirstPacket, r.Packet},
+		f.Findings = append(f.Findings, Finding{ID: FindRateLimit, Blame: blameOf(r.Sender, Server), Packets: []int{f.FirstPacket, r.Packet},
 			Reset: r.Packet, Count: h.ok, Delay: time.Duration(start - h.lastOK), HasDelay: true, Outcome: f.Outcome})
 	case !early && f.Stage > StageBanner:
 		h.ok++

@@ -37,7 +37,7 @@ func TestExpire(t *testing.T) {
 	// The server's banner races the reset, inside the grace period.
 	segAt(a, 9, t0.Add(1500*time.Millisecond), c1, true, PA, 501, 112, "SSH-2.0-y\r\n")
 	got := a.Expire(t0.Add(3600 * time.Millisecond))
-	if len(got) != 1 || got[0].Handle != h || got[0].Outcome != OutcomeReset || got[0].Resets[0].Origin != OriginMiddlebox {
+	if len(got) != 1 || got[0].Handle != h || got[0].Outcome != OutcomeReset || !got[0].Resets[0].Sender.Forged() {
 		t.Fatalf("after the grace period: %+v", got)
 	}
 	if got := a.Expire(t0.Add(30 * time.Second)); len(got) != 0 || a.Open() != 1 {

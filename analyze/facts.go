@@ -13,7 +13,7 @@ type Signal uint8
 
 const (
 	SignalNone Signal = iota
-	// Pointing to a forged reset (Evidence.PointsTo is OriginMiddlebox).
+	// Pointing to a forged reset (Evidence.PointsTo is VerdictForged).
 	SigTTLDistance       // TTL unlike every one of the sender's other packets (two or more, one distance)
 	SigTTLUnlike         // TTL unlike the sender's other packets, where those are one packet or mixed
 	SigSenderKeptSending // the claimed sender sent again after its "own" reset
@@ -24,7 +24,7 @@ const (
 	SigTooSoon           // it came sooner than the sender could have answered
 	SigBurst             // one of several resets with different sequence numbers
 	SigBothEnds          // resets toward both ends at once, nothing between them
-	// Pointing to the endpoint (Evidence.PointsTo is OriginEndpoint).
+	// Pointing to the endpoint (Evidence.PointsTo is VerdictGenuine).
 	SigTTLMatch           // TTL matches the sender's other packets
 	SigTimestampContinues // TSval continues the sender's clock
 	SigIPIDContinues      // IP ID continues the sender's counter
@@ -82,8 +82,8 @@ type Baseline struct {
 // sender. Which fields are set depends on Signal.
 type Evidence struct {
 	Signal   Signal
-	PointsTo Origin // OriginMiddlebox: forged; OriginEndpoint: genuine
-	Frames   []int  // the other packets it rests on
+	PointsTo Verdict // which way it points: forged or genuine
+	Frames   []int   // the other packets it rests on
 
 	TTL      uint8    // the reset's TTL (TTL signals)
 	Baseline Baseline // the sender's other TTLs (TTL signals)
@@ -102,7 +102,7 @@ type Evidence struct {
 }
 
 // Forged reports whether the evidence points to a forged reset.
-func (e *Evidence) Forged() bool { return e.PointsTo == OriginMiddlebox }
+func (e *Evidence) Forged() bool { return e.PointsTo == VerdictForged }
 
 // SeqState places a reset's sequence number against what its claimed
 // sender had sent. The names are part of the JSON contract.
@@ -124,15 +124,6 @@ func (s SeqState) String() string {
 	}
 	return "unknown"
 }
-
-// Forger says where a forged reset (Origin middlebox) came from.
-type Forger uint8
-
-const (
-	ForgerNone       Forger = iota // not forged
-	ForgerPath                     // a device on the path
-	ForgerSenderHost               // the claimed sender's own host (a REJECT rule) or a device right in front of it
-)
 
 // tsVerdict compares a reset's TCP timestamp with its sender's clock.
 type tsVerdict uint8
@@ -182,21 +173,39 @@ func (s Sender) String() string {
 // endpoint whose address it carries.
 func (s Sender) Forged() bool { return s >= SenderPath }
 
-// Sender is who really sent the reset.
-func (r *Reset) Sender() Sender {
+// Genuine reports whether the reset came from the stack of the endpoint
+// whose address it carries.
+func (s Sender) Genuine() bool { return s == SenderClient || s == SenderServer }
+
+// HostFirewall reports whether a firewall on the claimed sender's own host
+// (or a device right in front of it) sent the reset in that host's name.
+func (s Sender) HostFirewall() bool { return s == SenderClientFirewall || s == SenderServerFirewall }
+
+// Verdict is the coarse half of the sender: genuine, forged or unknown.
+func (s Sender) Verdict() Verdict {
 	switch {
-	case r.Origin == OriginEndpoint && r.From == Client:
-		return SenderClient
-	case r.Origin == OriginEndpoint && r.From == Server:
-		return SenderServer
-	case r.Origin == OriginMiddlebox && r.Forger == ForgerSenderHost && r.From == Client:
-		return SenderClientFirewall
-	case r.Origin == OriginMiddlebox && r.Forger == ForgerSenderHost && r.From == Server:
-		return SenderServerFirewall
-	case r.Origin == OriginMiddlebox:
-		return SenderPath
+	case s.Genuine():
+		return VerdictGenuine
+	case s.Forged():
+		return VerdictForged
 	}
-	return SenderUnknown
+	return VerdictUnknown
+}
+
+// stackOf is the sender when side's own stack sent the reset.
+func stackOf(side Side) Sender {
+	if side == Client {
+		return SenderClient
+	}
+	return SenderServer
+}
+
+// firewallOf is the sender when side's own host's firewall sent it.
+func firewallOf(side Side) Sender {
+	if side == Client {
+		return SenderClientFirewall
+	}
+	return SenderServerFirewall
 }
 
 // decisiveOrder ranks signals by how much each settles a verdict alone:
@@ -209,15 +218,15 @@ var decisiveOrder = [...]Signal{
 }
 
 // Decisive returns the one piece of evidence that best shows the verdict:
-// the strongest of those pointing the way Origin went. None for an
-// unknown origin.
+// the strongest of those pointing the way the verdict went. None for an
+// unknown sender.
 func (r *Reset) Decisive() (Evidence, bool) {
-	if r.Origin == OriginUnknown {
+	if r.Sender == SenderUnknown {
 		return Evidence{}, false
 	}
 	for _, s := range decisiveOrder {
 		for _, e := range r.Evidence {
-			if e.Signal == s && e.PointsTo == r.Origin {
+			if e.Signal == s && e.PointsTo == r.Sender.Verdict() {
 				return e, true
 			}
 		}

@@ -76,7 +76,7 @@ const (
 )
 
 // A fingerprinter marks the resets of a finished flow that match its
-// pattern, after judge (it may read Origin and the TTL evidence).
+// pattern, after judge (it may read Sender and the TTL evidence).
 type fingerprinter interface{ match(f *flow) }
 
 // fingerprinters is the ordered list of fingerprint matchers.

@@ -80,13 +80,13 @@ func signal(f *Flow, s Signal) *Evidence {
 func TestTimingSignal(t *testing.T) {
 	f := run(farServer(pk{true, R, 524, 0, "", 42*msec + 100*time.Microsecond, 52, 0, 0}))
 	r := f.Resets[0]
-	if e := signal(f, SigTooSoon); r.Origin != OriginMiddlebox || e == nil || e.RTT.Round(time.Millisecond) != 40*time.Millisecond || e.Frames[0] != 5 {
-		t.Errorf("origin %v, evidence:\n%s", r.Origin, evidence(f))
+	if e := signal(f, SigTooSoon); !r.Sender.Forged() || e == nil || e.RTT.Round(time.Millisecond) != 40*time.Millisecond || e.Frames[0] != 5 {
+		t.Errorf("sender %v, evidence:\n%s", r.Sender, evidence(f))
 	}
 	// The same reset a round trip later is the server's own.
 	f = run(farServer(pk{true, R, 524, 0, "", 82 * msec, 52, 0, 0}))
-	if f.Resets[0].Origin != OriginEndpoint || signal(f, SigTooSoon) != nil {
-		t.Errorf("genuine reset: origin %v, evidence:\n%s", f.Resets[0].Origin, evidence(f))
+	if !f.Resets[0].Sender.Genuine() || signal(f, SigTooSoon) != nil {
+		t.Errorf("genuine reset: sender %v, evidence:\n%s", f.Resets[0].Sender, evidence(f))
 	}
 }
 
@@ -96,8 +96,8 @@ func TestReceiverIgnored(t *testing.T) {
 		pk{true, R, 530, 0, "", 43 * msec, 52, 0, 0},
 		pk{false, PA, 124, 524, "more data", 90 * msec, 64, 4, 0},
 	))
-	if e := signal(f, SigReceiverIgnored); f.Resets[0].Origin != OriginMiddlebox || e == nil || e.Frames[0] != 7 {
-		t.Errorf("origin %v, evidence:\n%s", f.Resets[0].Origin, evidence(f))
+	if e := signal(f, SigReceiverIgnored); !f.Resets[0].Sender.Forged() || e == nil || e.Frames[0] != 7 {
+		t.Errorf("sender %v, evidence:\n%s", f.Resets[0].Sender, evidence(f))
 	}
 }
 
@@ -109,8 +109,8 @@ func TestChallengeACK(t *testing.T) {
 		pk{false, A, 124, 524, "", 83*msec + 20*time.Microsecond, 64, 4, 0},
 	))
 	r := f.Resets[0]
-	if e := signal(f, SigChallengeACK); r.SeqState != SeqInWindow || r.Origin != OriginMiddlebox || e == nil || e.Frames[0] != 7 {
-		t.Errorf("seq %s origin %v, evidence:\n%s", r.SeqState, r.Origin, evidence(f))
+	if e := signal(f, SigChallengeACK); r.SeqState != SeqInWindow || !r.Sender.Forged() || e == nil || e.Frames[0] != 7 {
+		t.Errorf("seq %s sender %v, evidence:\n%s", r.SeqState, r.Sender, evidence(f))
 	}
 }
 
@@ -126,21 +126,21 @@ func TestTimestampAndIPID(t *testing.T) {
 		{true, A, 512, 111, "", 5 * msec, 63, 202, 9002},
 	}
 	f := run(append(base, pk{true, RA, 512, 111, "", 6 * msec, 63, 203, 9003}))
-	if e := signal(f, SigIPIDContinues); f.Resets[0].Origin != OriginEndpoint || signal(f, SigTimestampContinues) == nil || e == nil || e.IPID != 203 {
-		t.Errorf("origin %v, evidence:\n%s", f.Resets[0].Origin, evidence(f))
+	if e := signal(f, SigIPIDContinues); !f.Resets[0].Sender.Genuine() || signal(f, SigTimestampContinues) == nil || e == nil || e.IPID != 203 {
+		t.Errorf("sender %v, evidence:\n%s", f.Resets[0].Sender, evidence(f))
 	}
 	// A timestamp that jumps back is not the server's clock.
 	f = run(append(base, pk{true, RA, 512, 111, "", 6 * msec, 63, 0, 5}))
-	if f.Resets[0].Origin != OriginMiddlebox || signal(f, SigTimestampForeign) == nil {
-		t.Errorf("origin %v, evidence:\n%s", f.Resets[0].Origin, evidence(f))
+	if !f.Resets[0].Sender.Forged() || signal(f, SigTimestampForeign) == nil {
+		t.Errorf("sender %v, evidence:\n%s", f.Resets[0].Sender, evidence(f))
 	}
 }
 
 // Without evidence either way the verdict is unknown, never a guess.
 func TestUnknownWithoutEvidence(t *testing.T) {
 	f := run([]pk{{false, S, 100, 0, "", 0, 64, 1, 0}, {true, RA, 0, 101, "", msec, 60, 0, 0}})
-	if f.Resets[0].Origin != OriginUnknown {
-		t.Errorf("origin %v, evidence:\n%s", f.Resets[0].Origin, evidence(f))
+	if f.Resets[0].Sender != SenderUnknown {
+		t.Errorf("sender %v, evidence:\n%s", f.Resets[0].Sender, evidence(f))
 	}
 }
 
@@ -177,7 +177,7 @@ func TestKernelRepliesAreNoBurst(t *testing.T) {
 		{true, R, 524, 0, "", 5*msec + 20*time.Microsecond, 63, 0, 0},
 	})
 	for _, r := range f.Resets {
-		if r.Origin == OriginMiddlebox {
+		if r.Sender.Forged() {
 			t.Errorf("reset %d: origin middlebox:\n%s", r.Packet, signalsOf(&r))
 		}
 	}

@@ -30,8 +30,8 @@ func TestClosedSocketAnswersEachPacket(t *testing.T) {
 		{true, R, 524, 0, "", 101 * msec, 52, 0, 0}, // answers frame 8
 	})
 	for i, r := range f.Resets {
-		if r.Origin != OriginEndpoint || r.Suspected() {
-			t.Errorf("reset %d (frame %d): origin %v, evidence:\n%s", i, r.Packet, r.Origin, signalsOf(&f.Resets[i]))
+		if !r.Sender.Genuine() || r.Suspected() {
+			t.Errorf("reset %d (frame %d): sender %v, evidence:\n%s", i, r.Packet, r.Sender, signalsOf(&f.Resets[i]))
 		}
 		var reply *Evidence
 		for j := range r.Evidence {
@@ -76,8 +76,8 @@ func TestTooSoonNeedsTheTapNearTheReceiver(t *testing.T) {
 		{true, PA, 521, 121, "more", 40 * msec, 255, 0, 0},
 		{false, R, 121, 0, "", 40*msec + 4*time.Microsecond, 255, 200, 0},
 	})
-	if r := f.Resets[0]; signal(f, SigTooSoon) != nil || r.Sender().Forged() {
-		t.Errorf("sender %v, evidence:\n%s", r.Sender(), evidence(f))
+	if r := f.Resets[0]; signal(f, SigTooSoon) != nil || r.Sender.Forged() {
+		t.Errorf("sender %v, evidence:\n%s", r.Sender, evidence(f))
 	}
 }
 
@@ -95,8 +95,8 @@ func TestIgnoredForgedResetRealEnd(t *testing.T) {
 		pk{true, FA, 725, 225, "", 171 * msec, 52, 0, 0},
 	))
 	r := f.Resets[0]
-	if !r.Sender().Forged() || !r.Ignored {
-		t.Errorf("sender %v ignored %v, evidence:\n%s", r.Sender(), r.Ignored, evidence(f))
+	if !r.Sender.Forged() || !r.Ignored {
+		t.Errorf("sender %v ignored %v, evidence:\n%s", r.Sender, r.Ignored, evidence(f))
 	}
 	if f.Outcome != OutcomeClosed || f.ClosedBy != Client || f.EndReset != 0 {
 		t.Errorf("outcome %v by %v (end reset %d), want closed by the client", f.Outcome, f.ClosedBy, f.EndReset)

@@ -105,7 +105,7 @@ func TestRelativeIdleTimeout(t *testing.T) {
 	n := len(segs)
 	f := feedTTL(Config{}, segs, map[int]uint8{n: 64})[0]
 	r, _ := f.Ending()
-	if r == nil || r.Origin != OriginMiddlebox {
+	if r == nil || !r.Sender.Forged() {
 		t.Fatalf("ending reset %+v, want a forged one", r)
 	}
 	var fd *Finding

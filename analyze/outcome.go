@@ -112,7 +112,7 @@ func (f *flow) realEnd() {
 	for f.resetEnded {
 		i := f.endReset - 1
 		r, c := &f.out.Resets[i], &f.rx[i]
-		if r.Origin != OriginMiddlebox || c.ignored.frame == 0 || c.reply {
+		if !r.Sender.Forged() || c.ignored.frame == 0 || c.reply {
 			break
 		}
 		r.Ignored, moved = true, true

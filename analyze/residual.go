@@ -30,7 +30,7 @@ func (a *Analyzer) noteBlocks(f *Flow) {
 		return
 	}
 	for i := range f.Resets {
-		if r := &f.Resets[i]; r.Sender() == SenderPath {
+		if r := &f.Resets[i]; r.Sender == SenderPath {
 			e := forgedAt{r.Time.UnixNano(), f.Client.Addr(), r.Stage > StageHandshake}
 			for _, k := range blockKeys(f) {
 				ts := append(a.blocks[k], e)
@@ -104,7 +104,7 @@ func (residualDetector) detect(a *Analyzer, f *Flow) {
 		return
 	}
 	r, ok := f.Ending()
-	if !ok || r.Sender() != SenderPath || !(f.Outcome == OutcomeRefused || f.Outcome == OutcomeReset && f.Bytes[0] == 0) {
+	if !ok || r.Sender != SenderPath || !(f.Outcome == OutcomeRefused || f.Outcome == OutcomeReset && f.Bytes[0] == 0) {
 		return
 	}
 	t := r.Time.UnixNano()

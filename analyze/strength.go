@@ -46,7 +46,7 @@ var strongAlone = map[Signal]bool{
 }
 
 // Strength says how far the reset's origin can be trusted, and the
-// signals that decided it (those pointing the way Origin went, in the
+// signals that decided it (those pointing the way the verdict went, in the
 // order of Evidence). A kernel witness that agrees makes it proof.
 func (r *Reset) Strength() (Strength, []Signal) {
 	st := r.level()
@@ -54,8 +54,9 @@ func (r *Reset) Strength() (Strength, []Signal) {
 		return st, nil
 	}
 	var with []Signal
+	v := r.Sender.Verdict()
 	for _, e := range r.Evidence {
-		if e.PointsTo == r.Origin && !containsSignal(with, e.Signal) {
+		if e.PointsTo == v && !containsSignal(with, e.Signal) {
 			with = append(with, e.Signal)
 		}
 	}
@@ -65,13 +66,14 @@ func (r *Reset) Strength() (Strength, []Signal) {
 // level is Strength without the list of signals: it allocates nothing,
 // for the callers that ask of every reset (Suspected, the tallies).
 func (r *Reset) level() Strength {
-	if r.Origin == OriginUnknown {
+	v := r.Sender.Verdict()
+	if v == VerdictUnknown {
 		return StrengthNone
 	}
-	var with uint64 // the distinct signals pointing the way Origin went
+	var with uint64 // the distinct signals pointing the way the verdict went
 	against, strong := 0, false
 	for _, e := range r.Evidence {
-		if e.PointsTo != r.Origin {
+		if e.PointsTo != v {
 			against++
 			continue
 		}
@@ -81,7 +83,7 @@ func (r *Reset) level() Strength {
 	switch {
 	case r.kernelAgrees():
 		return StrengthProof
-	case strong, r.Origin == OriginMiddlebox && bits.OnesCount64(with) >= 2 && against == 0:
+	case strong, v == VerdictForged && bits.OnesCount64(with) >= 2 && against == 0:
 		return StrengthStrong
 	}
 	return StrengthWeak
@@ -92,7 +94,7 @@ func (r *Reset) level() Strength {
 // as FORGED, count apart, and which never makes a connection abnormal by
 // itself. Only strong evidence and proof say FORGED.
 func (r *Reset) Suspected() bool {
-	if !r.Sender().Forged() {
+	if !r.Sender.Forged() {
 		return false
 	}
 	return r.level() < StrengthStrong
@@ -107,9 +109,9 @@ func (r *Reset) kernelAgrees() bool {
 	}
 	switch w.Sender {
 	case kernel.SenderStack:
-		return r.Origin == OriginEndpoint
+		return r.Sender.Genuine()
 	case kernel.SenderFirewall:
-		return r.Origin == OriginMiddlebox && r.Forger == ForgerSenderHost
+		return r.Sender.HostFirewall()
 	}
 	return false
 }

@@ -101,20 +101,26 @@ func (o Outcome) Abnormal() bool {
 	return o == OutcomeReset || o == OutcomeRefused || o == OutcomeTimeout || o == OutcomeUnreachable
 }
 
-// Origin says who really sent a reset.
-type Origin uint8
+// Verdict is the coarse half of who sent a reset: the stack of the
+// endpoint whose address it carries (genuine), something else (forged),
+// or not enough evidence to say. It is also the way one piece of
+// Evidence points. Sender says which stack, firewall or device.
+type Verdict uint8
 
 const (
-	OriginUnknown   Origin = iota // not enough evidence
-	OriginEndpoint                // the side whose address it carries sent it
-	OriginMiddlebox               // forged on the path
+	VerdictUnknown Verdict = iota // not enough evidence
+	VerdictGenuine                // the side whose address it carries sent it
+	VerdictForged                 // something else did, in its name
 )
 
-func (o Origin) String() string {
-	switch o {
-	case OriginEndpoint:
+// Origin is the verdict's name in the JSON contract ("origin") and the
+// metrics' label, which predate Sender: "endpoint", "middlebox" (for
+// every forged reset, a host's firewall included), "unknown".
+func (v Verdict) Origin() string {
+	switch v {
+	case VerdictGenuine:
 		return "endpoint"
-	case OriginMiddlebox:
+	case VerdictForged:
 		return "middlebox"
 	}
 	return "unknown"
@@ -127,7 +133,10 @@ type Reset struct {
 	From   Side // the side whose address the segment carries
 	Stage  Stage
 	TTL    uint8 // TTL or hop limit
-	Origin Origin
+	// Sender is who really sent it, all its evidence weighed (set by
+	// Judge): not the address it carries, but the stack, firewall or
+	// device behind it.
+	Sender Sender
 
 	Seq, Ack   uint32
 	Flags      decode.Flags
@@ -138,13 +147,9 @@ type Reset struct {
 	// SeqState compares the RST's sequence number with what the claimed
 	// sender had sent.
 	SeqState SeqState
-	// Evidence lists the facts behind Origin, those that point to a forged
+	// Evidence lists the facts behind Sender, those that point to a forged
 	// reset first.
 	Evidence []Evidence
-	// Forger says where a forged reset came from: the path, or the claimed
-	// sender's own host (its socket kept sending, but the TTL is its own:
-	// most likely a REJECT --reject-with tcp-reset rule on that host).
-	Forger Forger
 	// Kernel is what this host's kernel said about the reset (live capture
 	// with the kernel witness on), nil otherwise.
 	Kernel *kernel.Witness
@@ -238,9 +243,9 @@ type Flow struct {
 	Dropped *kernel.Drops
 }
 
-// Forged is how many of the first Evidence entries point to a forged
-// reset.
-func (r *Reset) Forged() int {
+// ForgedEvidence is how many of the first Evidence entries point to a
+// forged reset (Judge puts them first).
+func (r *Reset) ForgedEvidence() int {
 	n := 0
 	for n < len(r.Evidence) && r.Evidence[n].Forged() {
 		n++

@@ -4,7 +4,7 @@ import (
 	"time"
 )
 
-// judge weighs the evidence of every reset in the flow and sets Origin and
+// judge weighs the evidence of every reset in the flow and sets Sender and
 // Evidence, the facts that point to a forged reset first. It prefers
 // "unknown" to a wrong answer.
 func (f *flow) judge(hosts hostTTLs) {
@@ -27,7 +27,7 @@ func (f *flow) judge(hosts hostTTLs) {
 				base, scope = &h.ttlSet, ScopeCapture
 			}
 		}
-		ttlFact := func(s Signal, p Origin) Evidence {
+		ttlFact := func(s Signal, p Verdict) Evidence {
 			return Evidence{Signal: s, PointsTo: p, TTL: r.TTL, Baseline: baselineOf(base), Scope: scope}
 		}
 		switch n := base.total(); {
@@ -35,47 +35,47 @@ func (f *flow) judge(hosts hostTTLs) {
 		case base.has(r.TTL):
 			if n >= 2 {
 				ownTTL = scope == ScopeConnection
-				genuine = append(genuine, ttlFact(SigTTLMatch, OriginEndpoint))
+				genuine = append(genuine, ttlFact(SigTTLMatch, VerdictGenuine))
 			}
 		case n >= 2 && base.other == 0:
-			forged = append(forged, ttlFact(SigTTLDistance, OriginMiddlebox))
+			forged = append(forged, ttlFact(SigTTLDistance, VerdictForged))
 			r.ttlMismatch = true
 		default:
-			forged = append(forged, ttlFact(SigTTLUnlike, OriginMiddlebox))
+			forged = append(forged, ttlFact(SigTTLUnlike, VerdictForged))
 			r.ttlMismatch = n >= 2
 		}
 
 		// The claimed sender kept talking.
 		if c.race.frame != 0 {
-			forged = append(forged, Evidence{Signal: SigSenderKeptSending, PointsTo: OriginMiddlebox, Frames: []int{c.race.frame},
+			forged = append(forged, Evidence{Signal: SigSenderKeptSending, PointsTo: VerdictForged, Frames: []int{c.race.frame},
 				Packet: c.raceKind, Bytes: c.raceBytes, Delay: time.Duration(c.race.t - r.Time.UnixNano())})
 		}
 		// How the receiver took it. A stack's reply to a stale packet is out
 		// of step too, so this counts only for resets that answer nothing.
 		if c.ignored.frame != 0 && !c.reply {
-			forged = append(forged, Evidence{Signal: SigReceiverIgnored, PointsTo: OriginMiddlebox, Frames: []int{c.ignored.frame}})
+			forged = append(forged, Evidence{Signal: SigReceiverIgnored, PointsTo: VerdictForged, Frames: []int{c.ignored.frame}})
 		}
 		if c.challenge.frame != 0 && !c.reply {
-			forged = append(forged, Evidence{Signal: SigChallengeACK, PointsTo: OriginMiddlebox, Frames: []int{c.challenge.frame}})
+			forged = append(forged, Evidence{Signal: SigChallengeACK, PointsTo: VerdictForged, Frames: []int{c.challenge.frame}})
 		}
 		// A stack answering a packet that was sent before the receiver took
 		// in the sender's latest bytes lies behind them: out of step, but
 		// exactly what RFC 9293 §3.10.7.1 makes it send.
 		if r.SeqState == SeqOutOfWindow && !c.reply {
-			forged = append(forged, Evidence{Signal: SigOutOfWindow, PointsTo: OriginMiddlebox, Seq: r.Seq})
+			forged = append(forged, Evidence{Signal: SigOutOfWindow, PointsTo: VerdictForged, Seq: r.Seq})
 		}
 		// Fields a device on the path cannot know.
 		switch c.ts {
 		case tsContinues:
-			genuine = append(genuine, Evidence{Signal: SigTimestampContinues, PointsTo: OriginEndpoint})
+			genuine = append(genuine, Evidence{Signal: SigTimestampContinues, PointsTo: VerdictGenuine})
 		case tsForeign:
-			forged = append(forged, Evidence{Signal: SigTimestampForeign, PointsTo: OriginMiddlebox})
+			forged = append(forged, Evidence{Signal: SigTimestampForeign, PointsTo: VerdictForged})
 		}
 		if c.ipidOK {
-			genuine = append(genuine, Evidence{Signal: SigIPIDContinues, PointsTo: OriginEndpoint, IPID: r.IPID})
+			genuine = append(genuine, Evidence{Signal: SigIPIDContinues, PointsTo: VerdictGenuine, IPID: r.IPID})
 		}
 		if c.labelOK {
-			genuine = append(genuine, Evidence{Signal: SigFlowLabel, PointsTo: OriginEndpoint, Label: sender.label})
+			genuine = append(genuine, Evidence{Signal: SigFlowLabel, PointsTo: VerdictGenuine, Label: sender.label})
 		}
 		// Timing: sooner than the far side could have answered. Only
 		// where the tap lies nearer the receiver: a sender beside it
@@ -92,7 +92,7 @@ func (f *flow) judge(hosts hostTTLs) {
 			if d := time.Duration(r.Time.UnixNano() - at); rtt >= minTimingRTT && d < rtt/2 {
 				ownTTL = false // nearer than the sender after all
 				tooSoon = true
-				forged = append(forged, Evidence{Signal: SigTooSoon, PointsTo: OriginMiddlebox, Frames: []int{frame}, Delay: d, RTT: rtt})
+				forged = append(forged, Evidence{Signal: SigTooSoon, PointsTo: VerdictForged, Frames: []int{frame}, Delay: d, RTT: rtt})
 			}
 		}
 		// A reply to one of the receiver's packets, from the sender's
@@ -100,7 +100,7 @@ func (f *flow) judge(hosts hostTTLs) {
 		// own stack, as when a closed socket meets late packets.
 		if c.replyForm && !tooSoon && base.has(r.TTL) && base.total() >= 2 && scope == ScopeConnection {
 			if d := time.Duration(r.Time.UnixNano() - c.answers.t); d >= 0 {
-				genuine = append(genuine, Evidence{Signal: SigStackReply, PointsTo: OriginEndpoint, Frames: []int{c.answers.frame}, Delay: d, Seq: r.Seq})
+				genuine = append(genuine, Evidence{Signal: SigStackReply, PointsTo: VerdictGenuine, Frames: []int{c.answers.frame}, Delay: d, Seq: r.Seq})
 			}
 		}
 		// Several resets from one side with different sequence numbers, or
@@ -119,40 +119,39 @@ func (f *flow) judge(hosts hostTTLs) {
 			}
 		}
 		if seqs := distinctSeqs(resets, r.From, r.Time); unanswered >= 2 && seqs >= 2 {
-			forged = append(forged, Evidence{Signal: SigBurst, PointsTo: OriginMiddlebox, Frames: burst, Count: len(burst), Seqs: seqs})
+			forged = append(forged, Evidence{Signal: SigBurst, PointsTo: VerdictForged, Frames: burst, Count: len(burst), Seqs: seqs})
 			r.burst = true
 		}
 		for j := range resets {
 			o := &resets[j]
 			if o.From != r.From && absDur(o.Time.Sub(r.Time)) <= bothEndsWindow && f.nothingBetween(i, j) {
-				forged = append(forged, Evidence{Signal: SigBothEnds, PointsTo: OriginMiddlebox, Frames: []int{r.Packet, o.Packet}, Delay: absDur(o.Time.Sub(r.Time))})
+				forged = append(forged, Evidence{Signal: SigBothEnds, PointsTo: VerdictForged, Frames: []int{r.Packet, o.Packet}, Delay: absDur(o.Time.Sub(r.Time))})
 				r.bothEnds = true
 				break
 			}
 		}
 		switch r.SeqState {
 		case SeqExact:
-			genuine = append(genuine, Evidence{Signal: SigExactSeq, PointsTo: OriginEndpoint})
+			genuine = append(genuine, Evidence{Signal: SigExactSeq, PointsTo: VerdictGenuine})
 		case SeqZero:
-			genuine = append(genuine, Evidence{Signal: SigRefusedSYNForm, PointsTo: OriginEndpoint})
+			genuine = append(genuine, Evidence{Signal: SigRefusedSYNForm, PointsTo: VerdictGenuine})
 		}
 
 		r.Evidence = append(forged, genuine...)
 		switch {
 		case len(forged) > 0 && c.ts != tsContinues && !c.ipidOK && !c.labelOK:
-			r.Origin = OriginMiddlebox
-			r.Forger = ForgerPath
+			r.Sender = SenderPath
 			// The sender's socket kept going, yet the reset came from its
 			// own distance with nothing else amiss: what a REJECT rule on
-			// that host sends (netfilter answers the peer's packet in the
+			// that host (or a device right in front of it) sends (netfilter answers the peer's packet in the
 			// host's name, with no TCP options).
 			if ownTTL && c.race.frame != 0 && c.ts == tsAbsent && !r.burst && !r.bothEnds && r.SeqState != SeqOutOfWindow {
-				r.Forger = ForgerSenderHost
+				r.Sender = firewallOf(r.From)
 			}
 		case len(forged) == 0 && (c.ts == tsContinues || c.ipidOK || c.labelOK || base.has(r.TTL) && base.total() >= 2):
-			r.Origin = OriginEndpoint
+			r.Sender = stackOf(r.From)
 		default:
-			r.Origin = OriginUnknown
+			r.Sender = SenderUnknown
 		}
 	}
 }

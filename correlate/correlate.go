@@ -74,7 +74,7 @@ type ResetProof struct {
 	Fate    Fate         // Delivered: the end sent it; Injected: forged on the path
 	Frames  [2]int       // frame in each capture (0: not there)
 	Time    time.Time    // when it was seen, in that capture's clock
-	Guessed analyze.Origin
+	Guessed analyze.Verdict
 	// Guessed is what one capture alone concluded (TTL, IP ID, timing), to
 	// show where the single-capture inference was right or wrong;
 	// GuessedStrength how strong that verdict was.

@@ -272,12 +272,12 @@ func (p *Pair) Frames(pk *Packet) [2]int {
 	return fr
 }
 
-func guessed(f *analyze.Flow, frame int) (analyze.Origin, analyze.Strength) {
+func guessed(f *analyze.Flow, frame int) (analyze.Verdict, analyze.Strength) {
 	for i := range f.Resets {
 		if r := &f.Resets[i]; r.Packet == frame {
 			st, _ := r.Strength()
-			return r.Origin, st
+			return r.Sender.Verdict(), st
 		}
 	}
-	return analyze.OriginUnknown, analyze.StrengthNone
+	return analyze.VerdictUnknown, analyze.StrengthNone
 }

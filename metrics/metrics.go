@@ -74,7 +74,7 @@ func (m *Metrics) Flow(f *analyze.Flow) {
 	}
 	m.connections.WithLabelValues(f.Outcome.String(), f.Stage.String()).Inc()
 	for _, r := range f.Resets {
-		m.resets.WithLabelValues(r.From.String(), r.Origin.String(), r.Stage.String()).Inc()
+		m.resets.WithLabelValues(r.From.String(), r.Sender.Verdict().Origin(), r.Stage.String()).Inc()
 	}
 	for _, fd := range f.Findings {
 		m.findings.WithLabelValues(fd.ID.String()).Inc()

@@ -133,7 +133,7 @@ func CorrelationJSON(w io.Writer, c *Correlation) error {
 			}
 			names := [2]string{r.Captures[0].Name, r.Captures[1].Name}
 			for _, rp := range p.Resets {
-				jp.Resets = append(jp.Resets, jsonProof{rp.From.String(), rp.Fate.String(), rp.Frames, proofText(r, rp, names, p), rp.Guessed.String(), rp.GuessedStrength.String()})
+				jp.Resets = append(jp.Resets, jsonProof{rp.From.String(), rp.Fate.String(), rp.Frames, proofText(r, rp, names, p), rp.Guessed.Origin(), rp.GuessedStrength.String()})
 			}
 			for i := range p.Findings {
 				f := &p.Findings[i]

@@ -278,20 +278,20 @@ func proofText(r *correlate.Result, rp correlate.ResetProof, names [2]string, p 
 // guessText is what one capture alone said of a reset, and whether the
 // two captures proved it right.
 func guessText(rp correlate.ResetProof) (string, string) {
-	g := rp.Guessed.String()
+	g := rp.Guessed.Origin()
 	if rp.GuessedStrength != analyze.StrengthNone {
 		g += ", " + rp.GuessedStrength.String()
 	}
 	switch {
-	case rp.Guessed == analyze.OriginUnknown:
+	case rp.Guessed == analyze.VerdictUnknown:
 		return g, "-"
 	case rp.Fate == correlate.Injected:
-		if rp.Guessed == analyze.OriginMiddlebox {
+		if rp.Guessed == analyze.VerdictForged {
 			return g, "right"
 		}
 		return g, "wrong"
 	case rp.Fate == correlate.Delivered || rp.Fate == correlate.Dropped:
-		if rp.Guessed == analyze.OriginEndpoint {
+		if rp.Guessed == analyze.VerdictGenuine {
 			return g, "right"
 		}
 		return g, "wrong"

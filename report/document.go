@@ -57,14 +57,14 @@ func verdict(f *analyze.Flow) string {
 		}
 		fmt.Fprintf(&b, "%s (frame %d, at the %s stage) carries the %s's address %s", lead, r.Packet, r.Stage, r.From, addr)
 		switch {
-		case r.Forger == analyze.ForgerSenderHost:
+		case r.Sender.HostFirewall():
 			fmt.Fprintf(&b, ", but its socket did not send it: %s. It came from the %s's own distance (%s %d), so most likely from a firewall on the %s host itself.",
-				strings.Join(evidenceTexts(f, &r, r.Forged()), "; "), r.From, f.TTLName(), r.TTL, r.From)
-		case r.Origin == analyze.OriginMiddlebox && r.Suspected():
-			fmt.Fprintf(&b, ", and a device on the path possibly forged it, on weak evidence: %s.", strings.Join(evidenceTexts(f, &r, r.Forged()), "; "))
-		case r.Origin == analyze.OriginMiddlebox:
-			fmt.Fprintf(&b, ", but a device on the path forged it: %s.", strings.Join(evidenceTexts(f, &r, r.Forged()), "; "))
-		case r.Origin == analyze.OriginEndpoint:
+				strings.Join(evidenceTexts(f, &r, r.ForgedEvidence()), "; "), r.From, f.TTLName(), r.TTL, r.From)
+		case r.Sender.Forged() && r.Suspected():
+			fmt.Fprintf(&b, ", and a device on the path possibly forged it, on weak evidence: %s.", strings.Join(evidenceTexts(f, &r, r.ForgedEvidence()), "; "))
+		case r.Sender.Forged():
+			fmt.Fprintf(&b, ", but a device on the path forged it: %s.", strings.Join(evidenceTexts(f, &r, r.ForgedEvidence()), "; "))
+		case r.Sender.Genuine():
 			fmt.Fprintf(&b, ", and the %s itself sent it: %s.", r.From, strings.Join(evidenceTexts(f, &r, len(r.Evidence)), "; "))
 		default:
 			b.WriteString(", and there is not enough evidence to say whether it or a device on the path sent it.")

@@ -121,8 +121,8 @@ func ECS(w io.Writer, f *analyze.Flow, multi bool) error {
 	for _, r := range f.Resets {
 		d := base
 		d.Timestamp = stamp(r.Time)
-		d.Rstsniff.Reset = &ecsReset{Packet: r.Packet, From: r.From.String(), Origin: r.Origin.String(),
-			Sender: r.Sender().String(), Stage: r.Stage.String(), TTL: r.TTL, SeqState: r.SeqState.String()}
+		d.Rstsniff.Reset = &ecsReset{Packet: r.Packet, From: r.From.String(), Origin: r.Sender.Verdict().Origin(),
+			Sender: r.Sender.String(), Stage: r.Stage.String(), TTL: r.TTL, SeqState: r.SeqState.String()}
 		st, sigs := r.Strength()
 		d.Rstsniff.Reset.Strength, d.Rstsniff.Reset.DecidedBy = st.String(), []string{}
 		for _, s := range sigs {
@@ -133,7 +133,7 @@ func ECS(w io.Writer, f *analyze.Flow, multi bool) error {
 			Action: "tcp-reset", Outcome: "failure", Reason: ecsResetReason(r),
 			Module: "rstsniff", Dataset: "rstsniff.reset",
 		}
-		if r.Origin == analyze.OriginMiddlebox && !r.Suspected() {
+		if r.Sender.Forged() && !r.Suspected() {
 			d.Event.Kind = "alert"
 			d.Event.Type = []string{"connection", "denied"}
 			d.Event.Action = "tcp-reset-forged"
@@ -150,7 +150,7 @@ func ECS(w io.Writer, f *analyze.Flow, multi bool) error {
 func ecsConnection(f *analyze.Flow, multi bool) (conn, base ecsDoc) {
 	forged := 0
 	for _, r := range f.Resets {
-		if r.Origin == analyze.OriginMiddlebox && !r.Suspected() {
+		if r.Sender.Forged() && !r.Suspected() {
 			forged++
 		}
 	}
@@ -253,7 +253,7 @@ func ecsConnReason(f *analyze.Flow, forged int) string {
 	}
 	path, fw := 0, 0
 	for i := range f.Resets {
-		switch r := &f.Resets[i]; r.Sender() {
+		switch r := &f.Resets[i]; r.Sender {
 		case analyze.SenderPath:
 			if !r.Suspected() {
 				path++
@@ -275,7 +275,7 @@ func ecsConnReason(f *analyze.Flow, forged int) string {
 
 // ecsResetReason says in one line who sent a reset (event.reason).
 func ecsResetReason(r analyze.Reset) string {
-	switch r.Sender() {
+	switch r.Sender {
 	case analyze.SenderPath:
 		if r.Suspected() {
 			return fmt.Sprintf("reset in the %s's name at the %s stage, possibly forged by a device on the path (weak evidence)", r.From, r.Stage)

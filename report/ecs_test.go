@@ -63,8 +63,8 @@ func TestECSDocuments(t *testing.T) {
 	s4 := netip.MustParseAddrPort("203.0.113.2:22")
 	c6 := netip.MustParseAddrPort("[2001:db8:1::2]:40000")
 	s6 := netip.MustParseAddrPort("[2001:db8:2::2]:22")
-	reset := func(n int, from analyze.Side, o analyze.Origin) analyze.Reset {
-		return analyze.Reset{Packet: n, Time: t0.Add(time.Duration(n) * time.Millisecond), From: from, Stage: analyze.StageBanner, TTL: 64, Origin: o, SeqState: analyze.SeqExact}
+	reset := func(n int, from analyze.Side, o analyze.Sender) analyze.Reset {
+		return analyze.Reset{Packet: n, Time: t0.Add(time.Duration(n) * time.Millisecond), From: from, Stage: analyze.StageBanner, TTL: 64, Sender: o, SeqState: analyze.SeqExact}
 	}
 	for _, c := range []struct {
 		name    string
@@ -78,20 +78,20 @@ func TestECSDocuments(t *testing.T) {
 		{"open", analyze.Flow{Client: c4, Server: s4, Outcome: analyze.OutcomeOpen, Stage: analyze.StageAuth},
 			[]string{"event"}, "unknown", "ipv4"},
 		{"refused", analyze.Flow{Client: c4, Server: s4, Outcome: analyze.OutcomeRefused,
-			Resets: []analyze.Reset{reset(2, analyze.Server, analyze.OriginEndpoint)}},
+			Resets: []analyze.Reset{reset(2, analyze.Server, analyze.SenderServer)}},
 			[]string{"event", "event"}, "failure", "ipv4"},
 		{"timeout", analyze.Flow{Client: c4, Server: s4, Outcome: analyze.OutcomeTimeout}, []string{"event"}, "failure", "ipv4"},
 		{"unreachable", analyze.Flow{Client: c4, Server: s4, Outcome: analyze.OutcomeUnreachable}, []string{"event"}, "failure", "ipv4"},
 		{"forged then genuine", analyze.Flow{Client: c4, Server: s4, Outcome: analyze.OutcomeReset, ClosedBy: analyze.Server,
-			Resets:   []analyze.Reset{strongForged(reset(5, analyze.Server, analyze.OriginMiddlebox)), reset(7, analyze.Client, analyze.OriginEndpoint)},
+			Resets:   []analyze.Reset{strongForged(reset(5, analyze.Server, analyze.SenderPath)), reset(7, analyze.Client, analyze.SenderClient)},
 			Findings: []analyze.Finding{{ID: analyze.FindResetRace}, {ID: analyze.FindTTLMismatch}}},
 			[]string{"alert", "alert", "event"}, "failure", "ipv4"},
 		// Forged on weak evidence alone: a suspicion, no alert (issue 24).
 		{"possibly forged", analyze.Flow{Client: c4, Server: s4, Outcome: analyze.OutcomeReset, ClosedBy: analyze.Server,
-			Resets: []analyze.Reset{reset(5, analyze.Server, analyze.OriginMiddlebox)}},
+			Resets: []analyze.Reset{reset(5, analyze.Server, analyze.SenderPath)}},
 			[]string{"event", "event"}, "failure", "ipv4"},
 		{"ipv6, origin unknown", analyze.Flow{Client: c6, Server: s6, Outcome: analyze.OutcomeReset, ClosedBy: analyze.Client,
-			Resets: []analyze.Reset{reset(9, analyze.Client, analyze.OriginUnknown)}},
+			Resets: []analyze.Reset{reset(9, analyze.Client, analyze.SenderUnknown)}},
 			[]string{"event", "event"}, "failure", "ipv6"},
 		{"hostile banner", analyze.Flow{Client: c4, Server: s4, Outcome: analyze.OutcomeClosed,
 			ServerBanner: "SSH-2.0-\x1b[31mred\u202e<script>\xff"},
@@ -139,7 +139,7 @@ func TestECSDocuments(t *testing.T) {
 				if got := field(d, "rstsniff.reset.packet"); got != float64(r.Packet) {
 					t.Errorf("reset %d: rstsniff.reset.packet %v, want %d", i, got, r.Packet)
 				}
-				if got := field(d, "rstsniff.reset.origin"); got != r.Origin.String() {
+				if got := field(d, "rstsniff.reset.origin"); got != r.Sender.Verdict().Origin() {
 					t.Errorf("reset %d: origin %v", i, got)
 				}
 			}
@@ -180,6 +180,6 @@ func TestECSCheckCatchesMistakes(t *testing.T) {
 // strongForged gives a forged reset the evidence that makes it strong: its
 // claimed sender kept sending.
 func strongForged(r analyze.Reset) analyze.Reset {
-	r.Evidence = append(r.Evidence, analyze.Evidence{Signal: analyze.SigSenderKeptSending, PointsTo: analyze.OriginMiddlebox, Frames: []int{r.Packet + 1}})
+	r.Evidence = append(r.Evidence, analyze.Evidence{Signal: analyze.SigSenderKeptSending, PointsTo: analyze.VerdictForged, Frames: []int{r.Packet + 1}})
 	return r
 }

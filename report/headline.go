@@ -50,14 +50,14 @@ func oneDay(r *Run) (string, bool) {
 // senderText names who really sent a reset, for sentences.
 func senderText(r *analyze.Reset) string {
 	if r.Suspected() {
-		switch r.Sender() {
+		switch r.Sender {
 		case analyze.SenderPath:
 			return fmt.Sprintf("possibly forged in the %s's name by a device on the path (weak evidence)", r.From)
 		default:
 			return fmt.Sprintf("possibly sent in the %s's name by a firewall on the %s's own host (weak evidence)", r.From, r.From)
 		}
 	}
-	switch r.Sender() {
+	switch r.Sender {
 	case analyze.SenderPath:
 		return fmt.Sprintf("FORGED in the %s's name by a device on the path", r.From)
 	case analyze.SenderClientFirewall, analyze.SenderServerFirewall:
@@ -70,7 +70,7 @@ func senderText(r *analyze.Reset) string {
 
 // senderCell names who really sent a reset in a word or two, for tables.
 func senderCell(r *analyze.Reset) string {
-	switch s := r.Sender(); {
+	switch s := r.Sender; {
 	case s == analyze.SenderPath && r.Suspected():
 		return "forged?" // not FORGED: weak evidence, and no red
 	case s == analyze.SenderPath:
@@ -110,7 +110,7 @@ func decisiveText(f *analyze.Flow, r *analyze.Reset) string {
 	switch e.Signal {
 	case analyze.SigSenderKeptSending:
 		s := fmt.Sprintf("the %s kept sending", side)
-		if r.Forger == analyze.ForgerSenderHost {
+		if r.Sender.HostFirewall() {
 			s += fmt.Sprintf(", yet the reset came from its own distance (%s %d)", ttl, r.TTL)
 		}
 		return s
@@ -153,7 +153,7 @@ func ending(f *analyze.Flow) string {
 	st := f.Stage
 	switch f.Outcome {
 	case analyze.OutcomeRefused:
-		if r, ok := f.Ending(); ok && r.Sender().Forged() && !r.Suspected() {
+		if r, ok := f.Ending(); ok && r.Sender.Forged() && !r.Suspected() {
 			return "refused: the reset that answered the SYN was " + senderText(r)
 		}
 		return "refused: the SYN was answered by a reset from the server"

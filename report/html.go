@@ -149,7 +149,7 @@ func ladder(f *analyze.Flow) svgLadder {
 		switch {
 		case r.Suspected(): // weak evidence: drawn at its claimed sender
 			possibly[r.Packet] = true
-		case r.Forger == analyze.ForgerPath: // a host's firewall is drawn at the host
+		case r.Sender == analyze.SenderPath: // a host's firewall is drawn at the host
 			forged[r.Packet] = true
 		}
 	}

@@ -272,7 +272,7 @@ func newJSONFlow(f *analyze.Flow, multi bool) jsonFlow {
 		r := &f.Resets[i]
 		jf.Resets = append(jf.Resets, jsonReset{
 			Packet: r.Packet, Time: jsonTime(r.Time), From: r.From.String(), Stage: r.Stage.String(),
-			TTL: r.TTL, Origin: r.Origin.String(), Sender: r.Sender().String(), Flags: r.Flags.String(), Seq: r.Seq, Ack: r.Ack,
+			TTL: r.TTL, Origin: r.Sender.Verdict().Origin(), Sender: r.Sender.String(), Flags: r.Flags.String(), Seq: r.Seq, Ack: r.Ack,
 			Window: r.Window, IPID: r.IPID, Label: r.FlowLabel, SeqState: r.SeqState.String(), Payload: r.PayloadLen,
 			Evidence: newJSONEvidence(f, r), Kernel: newJSONKernel(r.Kernel),
 		})

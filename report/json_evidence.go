@@ -92,7 +92,7 @@ func newJSONEvidence(f *analyze.Flow, r *analyze.Reset) []jsonEvidence {
 	for i := range r.Evidence {
 		e := &r.Evidence[i]
 		j := &out[i]
-		*j = jsonEvidence{Signal: e.Signal.String(), PointsTo: e.PointsTo.String(), Frames: e.Frames,
+		*j = jsonEvidence{Signal: e.Signal.String(), PointsTo: e.PointsTo.Origin(), Frames: e.Frames,
 			Packet: packetKindName(e.Packet), Bytes: e.Bytes, DelayMS: millis(e.Delay), RTTMS: millis(e.RTT),
 			Label: e.Label, Seqs: e.Seqs, Count: e.Count, Text: evidenceText(f, r, e)}
 		if j.Frames == nil {

@@ -69,7 +69,7 @@ func FlowLog(f *analyze.Flow, multi bool) LogRecord {
 	doc, _ := ecsConnection(f, multi)
 	rec.Attrs = ecsAttrs(&doc, make([]LogAttr, 0, 64)) // rule.name (the first finding) among them
 	if r, ok := f.Ending(); ok {
-		rec.Attrs = append(rec.Attrs, LogAttr{"rstsniff.sender", r.Sender().String()})
+		rec.Attrs = append(rec.Attrs, LogAttr{"rstsniff.sender", r.Sender.String()})
 	}
 	if n := len(f.Resets); n > 0 {
 		sender, strength, from, origin, stage := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -77,8 +77,8 @@ func FlowLog(f *analyze.Flow, multi bool) LogRecord {
 		for i := range f.Resets {
 			r := &f.Resets[i]
 			st, _ := r.Strength()
-			sender[i], strength[i], from[i] = r.Sender().String(), st.String(), r.From.String()
-			origin[i], stage[i], packet[i] = r.Origin.String(), r.Stage.String(), int64(r.Packet)
+			sender[i], strength[i], from[i] = r.Sender.String(), st.String(), r.From.String()
+			origin[i], stage[i], packet[i] = r.Sender.Verdict().Origin(), r.Stage.String(), int64(r.Packet)
 		}
 		rec.Attrs = append(rec.Attrs,
 			LogAttr{"rstsniff.reset.sender", sender}, LogAttr{"rstsniff.reset.strength", strength},
@@ -94,7 +94,7 @@ func FlowLog(f *analyze.Flow, multi bool) LogRecord {
 // (a reset possibly forged, on weak evidence, among them), INFO otherwise.
 func flowSeverity(f *analyze.Flow) LogSeverity {
 	for i := range f.Resets {
-		if f.Resets[i].Sender().Forged() && !f.Resets[i].Suspected() {
+		if f.Resets[i].Sender.Forged() && !f.Resets[i].Suspected() {
 			return SeverityError
 		}
 	}

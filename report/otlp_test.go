@@ -42,8 +42,8 @@ func TestFlowLog(t *testing.T) {
 		Stage: analyze.StageBanner, EndReset: 5, File: "a\x1b[31m.pcap",
 		ServerBanner: "SSH-2.0-\x1b[31mred\xff",
 		Resets: []analyze.Reset{
-			strongForged(analyze.Reset{Packet: 5, Time: t0, From: analyze.Server, Stage: analyze.StageBanner, Origin: analyze.OriginMiddlebox}),
-			{Packet: 7, Time: t0, From: analyze.Client, Stage: analyze.StageBanner, Origin: analyze.OriginEndpoint},
+			strongForged(analyze.Reset{Packet: 5, Time: t0, From: analyze.Server, Stage: analyze.StageBanner, Sender: analyze.SenderPath}),
+			{Packet: 7, Time: t0, From: analyze.Client, Stage: analyze.StageBanner, Sender: analyze.SenderClient},
 		},
 		Findings: []analyze.Finding{{ID: analyze.FindResetRace}, {ID: analyze.FindTTLMismatch}},
 	}
@@ -104,7 +104,7 @@ func TestFlowLog(t *testing.T) {
 	// A connection that closed normally with a finding is a warning; one
 	// refused by its server's stack too.
 	g := analyze.Flow{Client: f.Client, Server: f.Server, Outcome: analyze.OutcomeRefused,
-		Resets: []analyze.Reset{{Packet: 2, From: analyze.Server, Origin: analyze.OriginEndpoint}}}
+		Resets: []analyze.Reset{{Packet: 2, From: analyze.Server, Sender: analyze.SenderServer}}}
 	if rec := FlowLog(&g, false); rec.Severity != SeverityWarn {
 		t.Errorf("refused: severity %v, want WARN", rec.Severity)
 	} else if m := attrMap(t, rec); m["rstsniff.file"] != nil || m["rule.name"] != nil {
@@ -115,7 +115,7 @@ func TestFlowLog(t *testing.T) {
 func TestSummaryLog(t *testing.T) {
 	t0 := time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC)
 	r := &Run{Inputs: []Input{{Name: "x\x1b.pcap", Frames: 12, End: t0}, {Name: "y.pcap", Frames: 3, End: t0.Add(time.Minute)}}, Tally: &Tally{}}
-	r.Tally.Add(&analyze.Flow{Outcome: analyze.OutcomeReset, Resets: []analyze.Reset{strongForged(analyze.Reset{From: analyze.Server, Origin: analyze.OriginMiddlebox})}})
+	r.Tally.Add(&analyze.Flow{Outcome: analyze.OutcomeReset, Resets: []analyze.Reset{strongForged(analyze.Reset{From: analyze.Server, Sender: analyze.SenderPath})}})
 	r.Tally.Add(&analyze.Flow{Outcome: analyze.OutcomeClosed})
 	rec := SummaryLog(r)
 	m := attrMap(t, rec)
@@ -157,7 +157,7 @@ func TestFlowLogIsTheECSDocument(t *testing.T) {
 	flows := []analyze.Flow{
 		{Client: netip.MustParseAddrPort("198.51.100.2:51186"), Server: netip.MustParseAddrPort("203.0.113.2:22"), Outcome: analyze.OutcomeReset,
 			ClosedBy: analyze.Server, Stage: analyze.StageKex, ClientBanner: "SSH-2.0-x\x1b]0;", History: "ShAdR", ConnState: "RSTR",
-			Resets: []analyze.Reset{strongForged(analyze.Reset{Packet: 5, From: analyze.Server, Origin: analyze.OriginMiddlebox})}, Findings: []analyze.Finding{{ID: analyze.FindResetRace}}},
+			Resets: []analyze.Reset{strongForged(analyze.Reset{Packet: 5, From: analyze.Server, Sender: analyze.SenderPath})}, Findings: []analyze.Finding{{ID: analyze.FindResetRace}}},
 		{Client: netip.MustParseAddrPort("[2001:db8:1::2]:40000"), Server: netip.MustParseAddrPort("[2001:db8:2::2]:22"), Outcome: analyze.OutcomeTimeout, File: "b.pcap"},
 	}
 	for i := range flows {
@@ -218,7 +218,7 @@ func TestLogKeysNest(t *testing.T) {
 	t0 := time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC)
 	f := analyze.Flow{Client: netip.MustParseAddrPort("198.51.100.2:51186"), Server: netip.MustParseAddrPort("203.0.113.2:22"),
 		Start: t0, End: t0, Outcome: analyze.OutcomeReset, EndReset: 5, File: "a.pcap",
-		Resets:   []analyze.Reset{strongForged(analyze.Reset{Packet: 5, From: analyze.Server, Origin: analyze.OriginMiddlebox})},
+		Resets:   []analyze.Reset{strongForged(analyze.Reset{Packet: 5, From: analyze.Server, Sender: analyze.SenderPath})},
 		Findings: []analyze.Finding{{ID: analyze.FindResetRace}}}
 	r := &Run{Inputs: []Input{{Name: "a.pcap"}}, Tally: &Tally{}}
 	r.Tally.Add(&f)

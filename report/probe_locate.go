@@ -73,7 +73,7 @@ func LocateNotRunJSON(w io.Writer, p LocatePlan) error {
 		Text   string `json:"text"`
 	}{Type: "locate-not-run", SchemaVersion: SchemaVersion, Reason: p.Why.String(), Text: LocateNotRun(p)}
 	if p.Reset != nil {
-		v.Frame, v.Sender = p.Reset.Packet, p.Reset.Sender().String()
+		v.Frame, v.Sender = p.Reset.Packet, p.Reset.Sender.String()
 	}
 	return writeLine(w, v)
 }

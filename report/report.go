@@ -167,7 +167,7 @@ func countSenders(f *analyze.Flow, c *[analyze.NumSenders]int, possible *int) {
 		if r := &f.Resets[i]; r.Suspected() {
 			*possible++
 		} else {
-			c[r.Sender()]++
+			c[r.Sender]++
 		}
 	}
 }

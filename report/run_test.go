@@ -15,7 +15,7 @@ func runFlow(outcome analyze.Outcome) *analyze.Flow {
 	f := &analyze.Flow{Client: netip.MustParseAddrPort("198.51.100.2:51186"), Server: netip.MustParseAddrPort("203.0.113.2:22"),
 		Outcome: outcome, Stage: analyze.StageBanner}
 	if outcome == analyze.OutcomeReset {
-		f.Resets = []analyze.Reset{{From: analyze.Server, Stage: analyze.StageBanner, Origin: analyze.OriginMiddlebox}}
+		f.Resets = []analyze.Reset{{From: analyze.Server, Stage: analyze.StageBanner, Sender: analyze.SenderPath}}
 	}
 	return f
 }

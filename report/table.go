@@ -343,7 +343,7 @@ func Explain(w io.Writer, f *analyze.Flow, multi bool) error {
 // whoSent names who really sent a reset in a few words, for report
 // tables: a device on the path, a host's firewall, an endpoint, or unknown.
 func whoSent(r analyze.Reset) string {
-	switch s := r.Sender(); {
+	switch s := r.Sender; {
 	case r.Suspected() && s == analyze.SenderPath:
 		return "possibly a device on the path (weak evidence)"
 	case r.Suspected():
@@ -361,16 +361,16 @@ func whoSent(r analyze.Reset) string {
 }
 
 func originSentence(r analyze.Reset) string {
-	if r.Forger == analyze.ForgerSenderHost {
+	if r.Sender.HostFirewall() {
 		return fmt.Sprintf("not sent by the %s's socket but from its distance: most likely a firewall on the %s host itself (origin: middlebox)", r.From, r.From)
 	}
-	switch r.Origin {
-	case analyze.OriginMiddlebox:
+	switch r.Sender.Verdict() {
+	case analyze.VerdictForged:
 		if r.Suspected() {
 			return "possibly forged by a device on the path, on weak evidence (origin: middlebox)"
 		}
 		return "forged by a device on the path (origin: middlebox)"
-	case analyze.OriginEndpoint:
+	case analyze.VerdictGenuine:
 		return fmt.Sprintf("sent by the %s itself (origin: endpoint)", r.From)
 	}
 	return "not enough evidence to say who sent it (origin: unknown)"

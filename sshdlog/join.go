@@ -26,7 +26,7 @@ type Conn struct {
 	Midstream bool
 	// ServerResetBeside: the resets in the server's name came from the
 	// server's own distance though its socket did not send them (a firewall
-	// on the server itself, analyze.Reset.Beside).
+	// on the server itself: analyze.SenderServerFirewall).
 	ServerResetBeside bool
 }
 

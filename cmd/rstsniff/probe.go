@@ -260,7 +260,7 @@ func planLocate(flows []*analyze.Flow) report.LocatePlan {
 	for _, f := range flows {
 		for i := range f.Resets {
 			r := &f.Resets[i]
-			if r.Sender() == analyze.SenderPath {
+			if r.Sender == analyze.SenderPath {
 				return report.LocatePlan{Why: report.LocatePath, Flow: f, Reset: r}
 			}
 			if found {
@@ -268,7 +268,7 @@ func planLocate(flows []*analyze.Flow) report.LocatePlan {
 			}
 			found = true
 			other = report.LocatePlan{Why: report.LocateNotForged, Flow: f, Reset: r}
-			if s := r.Sender(); s == analyze.SenderServerFirewall || s == analyze.SenderClientFirewall {
+			if s := r.Sender; s == analyze.SenderServerFirewall || s == analyze.SenderClientFirewall {
 				other.Why = report.LocateHostFirewall
 			}
 		}
@@ -279,7 +279,7 @@ func planLocate(flows []*analyze.Flow) report.LocatePlan {
 	// A host firewall's reset anywhere says more than an endpoint's.
 	for _, f := range flows {
 		for i := range f.Resets {
-			if s := f.Resets[i].Sender(); s == analyze.SenderServerFirewall || s == analyze.SenderClientFirewall {
+			if s := f.Resets[i].Sender; s == analyze.SenderServerFirewall || s == analyze.SenderClientFirewall {
 				return report.LocatePlan{Why: report.LocateHostFirewall, Flow: f, Reset: &f.Resets[i]}
 			}
 		}

@@ -43,8 +43,8 @@ func TestProbeLocatePlan(t *testing.T) {
 				t.Fatalf("plan %v (run %v), want %v", p.Why, p.Run(), c.why)
 			}
 			if p.Run() {
-				if p.Reset.Sender() != analyze.SenderPath {
-					t.Errorf("locating a reset whose sender is %v", p.Reset.Sender())
+				if p.Reset.Sender != analyze.SenderPath {
+					t.Errorf("locating a reset whose sender is %v", p.Reset.Sender)
 				}
 				if got := locateTrigger(p.Reset); got != c.trigger {
 					t.Errorf("trigger %v, want %v", got, c.trigger)

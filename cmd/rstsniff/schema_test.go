@@ -92,8 +92,8 @@ func TestSchemaEnumsMatchAnalysis(t *testing.T) {
 	for s := analyze.StrengthNone; s <= analyze.StrengthProof; s++ {
 		strengths = append(strengths, s.String())
 	}
-	for _, o := range []analyze.Origin{analyze.OriginUnknown, analyze.OriginEndpoint, analyze.OriginMiddlebox} {
-		origins = append(origins, o.String())
+	for _, o := range []analyze.Verdict{analyze.VerdictUnknown, analyze.VerdictGenuine, analyze.VerdictForged} {
+		origins = append(origins, o.Origin())
 	}
 	for s := analyze.Stage(0); s.String() != "unknown"; s++ {
 		stages = append(stages, s.String())

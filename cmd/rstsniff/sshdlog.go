@@ -289,10 +289,10 @@ func connOf(f *analyze.Flow) sshdlog.Conn {
 	for _, r := range f.Resets {
 		if r.From == analyze.Server {
 			c.ServerReset = true
-			if r.Origin != analyze.OriginMiddlebox {
+			if !r.Sender.Forged() {
 				c.ServerEnded = true
 			}
-			if r.Forger == analyze.ForgerSenderHost {
+			if r.Sender.HostFirewall() {
 				beside++
 			}
 		}
