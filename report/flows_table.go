@@ -32,19 +32,10 @@ type TableOptions struct {
 // shows a finding, then a table of those (or of all connections), then a
 // summary line; with Explain, the reasoning for each.
 func Table(w io.Writer, r *Run, opt TableOptions) error {
-	var rows []*analyze.Flow
-	for _, f := range r.Flows {
-		if f.Notable() {
-			rows = append(rows, f)
-		}
-	}
-	notable := len(rows)
-	if opt.All {
-		for _, f := range r.Flows {
-			if !f.Notable() {
-				rows = append(rows, f)
-			}
-		}
+	rows := listedFlows(r, opt.All) // the notable ones first
+	notable := 0
+	for notable < len(rows) && rows[notable].Notable() {
+		notable++
 	}
 	date, single := oneDay(r)
 	multi := len(r.Inputs) > 1

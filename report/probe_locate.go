@@ -155,15 +155,6 @@ func locateVerdict(l *probe.Location) string {
 	return lines[len(lines)-1]
 }
 
-// mdFence puts text in a fenced code block that no line of it can close.
-func mdFence(t string) string {
-	fence := "```"
-	for strings.Contains(t, fence) {
-		fence += "`"
-	}
-	return fence + "\n" + t + fence + "\n"
-}
-
 // ProbeOnly writes a Markdown or HTML report (format) of a probe that could
 // not capture: no verdicts on packets, only what the sockets saw.
 func ProbeOnly(w io.Writer, format string, meta Meta, s *ProbeSection) error {

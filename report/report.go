@@ -14,10 +14,7 @@ package report
 
 import (
 	"fmt"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/rstsniff/rstsniff/analyze"
 )
@@ -185,45 +182,4 @@ func (r *Run) Abnormal() bool {
 		}
 	}
 	return false
-}
-
-// Safe makes untrusted text harmless on a terminal: control characters,
-// format characters (such as bidirectional overrides) and invalid UTF-8 are
-// written as Go escapes, and so is the backslash itself.
-func Safe(s string) string {
-	clean := true
-	for _, r := range s {
-		if r == utf8.RuneError || r == '\\' || !unicode.IsGraphic(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n <= 1:
-			b.WriteString(`\x`)
-			b.WriteByte("0123456789abcdef"[s[i]>>4])
-			b.WriteByte("0123456789abcdef"[s[i]&15])
-		case r == '\\':
-			b.WriteString(`\\`)
-		case !unicode.IsGraphic(r):
-			q := []byte(`\u0000`)
-			if r > 0xffff {
-				q = []byte(`\U00000000`)
-			}
-			for j, v := len(q)-1, r; q[j] != 'u' && q[j] != 'U'; j, v = j-1, v>>4 {
-				q[j] = "0123456789abcdef"[v&15]
-			}
-			b.Write(q)
-		default:
-			b.WriteString(s[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
 }
