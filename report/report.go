@@ -1,15 +1,3 @@
-// Package report turns analysis results into text for people and tools:
-// a table for the terminal, JSON lines, Markdown and HTML. It is the only
-// package that speaks: analyze and correlate return facts (typed
-// evidence, findings with their facts, typed changes), and every sentence
-// about them is made here, in one place per fact, so that a fact reads
-// the same in every format (words.go and client.go for connections,
-// correlate_words.go for comparisons). Everything it prints that came off
-// the network is escaped.
-//
-// Ownership: report keeps no state between calls. A Run is read, never
-// written, by the renderers; JSONFlow may be called from one goroutine
-// while another analyses (it borrows line buffers from a sync.Pool).
 package report
 
 import (
