@@ -77,6 +77,7 @@ type corrPage struct {
 	Rest     string
 	Jumps    []htmlJump
 	Warnings []string
+	More     []template.HTML // the other witnesses' sections
 }
 
 type htmlJump struct {
@@ -86,8 +87,9 @@ type htmlJump struct {
 }
 
 // CorrelationHTML writes the comparison as one self-contained page with a
-// three-lane diagram per connection.
-func CorrelationHTML(w io.Writer, c *Correlation, meta Meta) error {
+// three-lane diagram per connection, then the sections of other witnesses
+// (more), in order.
+func CorrelationHTML(w io.Writer, c *Correlation, meta Meta, more ...Section) error {
 	page := corrPage{Meta: meta, Inputs: c.Inputs, Warnings: c.warnings()}
 	for _, cj := range c.Jumps {
 		for _, j := range cj.Jumps {
@@ -104,6 +106,10 @@ func CorrelationHTML(w io.Writer, c *Correlation, meta Meta) error {
 			page.Rest = capitalizeFirst(rest) + "."
 		}
 	}
+	var err error
+	if page.More, err = htmlSections(more); err != nil {
+		return err
+	}
 	return corrTmpl.Execute(w, page)
 }
 
@@ -116,14 +122,8 @@ var correlateHTML string
 //go:embed templates/correlate.css
 var correlateCSS string
 
-var corrTmpl = template.Must(template.New("correlation").Funcs(template.FuncMap{
-	"safe":  Safe,
-	"css":   func() template.CSS { return template.CSS(htmlCSS + correlateCSS) },
-	"mid":   func(a, b int) int { return (a + b) / 2 },
-	"width": func() int { return svgWidth },
-	"laneX": func(n string) int {
-		return map[string]int{"client": laneClient, "middle": laneMiddle, "server": laneServer}[n]
-	},
+var corrTmpl = template.Must(template.New("correlation").Funcs(pageFuncs(template.FuncMap{
+	"css":      func() template.CSS { return template.CSS(htmlCSS + correlateCSS) },
 	"name":     func(v pairView, i int) string { return v.Names[i] },
 	"rowNames": func() []string { return []string{"Connection", "Seen as", "Ended"} },
-}).Parse(htmlHead + correlateHTML))
+})).Parse(htmlHead + correlateHTML))

@@ -7,8 +7,9 @@ import (
 	"strings"
 )
 
-// CorrelationMarkdown writes the comparison as a Markdown report.
-func CorrelationMarkdown(w io.Writer, c *Correlation, meta Meta) error {
+// CorrelationMarkdown writes the comparison as a Markdown report, then the
+// sections of other witnesses (more), in order.
+func CorrelationMarkdown(w io.Writer, c *Correlation, meta Meta, more ...Section) error {
 	var b strings.Builder
 	b.WriteString("# rstsniff: what happened between the capture points\n\n")
 	for _, in := range c.Inputs {
@@ -82,6 +83,9 @@ func CorrelationMarkdown(w io.Writer, c *Correlation, meta Meta) error {
 	}
 	for _, x := range c.warnings() {
 		fmt.Fprintf(&b, "\nWarning: %s\n", mdText(x))
+	}
+	if err := markdownSections(&b, more); err != nil {
+		return err
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

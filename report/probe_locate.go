@@ -1,6 +1,7 @@
 package report
 
 import (
+	_ "embed"
 	"fmt"
 	"html/template"
 	"io"
@@ -110,48 +111,40 @@ func (s *ProbeSection) text() (string, error) {
 	return b.String(), nil
 }
 
-// ProbeMarkdown writes the probe's section of a Markdown report.
-func ProbeMarkdown(w io.Writer, s *ProbeSection) error {
+// ProbeSection is a section of a Markdown or HTML page.
+var _ Section = (*ProbeSection)(nil)
+
+func (s *ProbeSection) markdown(b *strings.Builder) error {
 	t, err := s.text()
 	if err != nil {
 		return err
 	}
-	var b strings.Builder
 	b.WriteString("\n## What the probe's sockets saw\n\n")
 	if s.NoCapture != "" {
-		fmt.Fprintf(&b, "%s\n\n", mdText(ProbeNoCapture(s.NoCapture)))
+		fmt.Fprintf(b, "%s\n\n", mdText(ProbeNoCapture(s.NoCapture)))
 	}
 	b.WriteString(mdFence(t))
 	if l := s.Locate; l != nil {
 		b.WriteString("\n## Where the reset is forged\n\n")
-		fmt.Fprintf(&b, "%s\n", mdText(locateVerdict(l)))
+		fmt.Fprintf(b, "%s\n", mdText(locateVerdict(l)))
 	}
-	_, err = io.WriteString(w, b.String())
-	return err
+	return nil
 }
 
-// ProbePage writes an HTML report (page, as report.HTML wrote it) with the
-// probe's section before its end.
-func ProbePage(w io.Writer, page string, s *ProbeSection) error {
+func (s *ProbeSection) html(b *strings.Builder) error {
 	t, err := s.text()
 	if err != nil {
 		return err
 	}
-	var b strings.Builder
 	b.WriteString("<h2 id=\"probe\">What the probe's sockets saw</h2>\n")
 	if s.NoCapture != "" {
-		fmt.Fprintf(&b, "<p class=\"warn\">%s</p>\n", template.HTMLEscapeString(ProbeNoCapture(s.NoCapture)))
+		fmt.Fprintf(b, "<p class=\"warn\">%s</p>\n", template.HTMLEscapeString(ProbeNoCapture(s.NoCapture)))
 	}
-	fmt.Fprintf(&b, "<pre>%s</pre>\n", template.HTMLEscapeString(t))
+	fmt.Fprintf(b, "<pre>%s</pre>\n", template.HTMLEscapeString(t))
 	if l := s.Locate; l != nil {
-		fmt.Fprintf(&b, "<h2 id=\"locate\">Where the reset is forged</h2>\n<p>%s</p>\n", template.HTMLEscapeString(locateVerdict(l)))
+		fmt.Fprintf(b, "<h2 id=\"locate\">Where the reset is forged</h2>\n<p>%s</p>\n", template.HTMLEscapeString(locateVerdict(l)))
 	}
-	i := strings.LastIndex(page, "</body>")
-	if i < 0 {
-		i = len(page)
-	}
-	_, err = io.WriteString(w, page[:i]+b.String()+page[i:])
-	return err
+	return nil
 }
 
 // locateVerdict is LocateText's last line: where the reset is forged.
@@ -162,28 +155,36 @@ func locateVerdict(l *probe.Location) string {
 	return lines[len(lines)-1]
 }
 
-// mdFence puts text in a fenced code block that no line of it can close.
-func mdFence(t string) string {
-	fence := "```"
-	for strings.Contains(t, fence) {
-		fence += "`"
-	}
-	return fence + "\n" + t + fence + "\n"
-}
-
 // ProbeOnly writes a Markdown or HTML report (format) of a probe that could
 // not capture: no verdicts on packets, only what the sockets saw.
 func ProbeOnly(w io.Writer, format string, meta Meta, s *ProbeSection) error {
+	var b strings.Builder
 	if format == "markdown" {
-		var b strings.Builder
 		b.WriteString("# rstsniff probe report\n\n| | |\n|---|---|\n")
 		fmt.Fprintf(&b, "| rstsniff | %s |\n| Command | %s |\n", mdText(meta.Version), mdCode(meta.Command, true))
-		if _, err := io.WriteString(w, b.String()); err != nil {
+		if err := markdownSections(&b, []Section{s}); err != nil {
 			return err
 		}
-		return ProbeMarkdown(w, s)
+		_, err := io.WriteString(w, b.String())
+		return err
 	}
-	page := fmt.Sprintf("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>rstsniff probe report</title>\n</head>\n<body>\n<h1>rstsniff probe report</h1>\n<p>rstsniff %s: <code>%s</code></p>\n</body>\n</html>\n",
-		template.HTMLEscapeString(meta.Version), template.HTMLEscapeString(Safe(meta.Command)))
-	return ProbePage(w, page, s)
+	more, err := htmlSections([]Section{s})
+	if err != nil {
+		return err
+	}
+	return probeTmpl.Execute(w, struct {
+		Meta Meta
+		More []template.HTML
+	}{meta, more})
 }
+
+// probeHTML is the page of a probe that could not capture.
+//
+//go:embed templates/probe.html
+var probeHTML string
+
+// Its two values are escaped as the page always escaped them
+// (template.HTMLEscapeString, which leaves a "+" as it is).
+var probeTmpl = template.Must(template.New("probe").Funcs(pageFuncs(template.FuncMap{
+	"escape": func(s string) template.HTML { return template.HTML(template.HTMLEscapeString(s)) },
+})).Parse(probeHTML))

@@ -1,23 +1,8 @@
-// Package report turns analysis results into text for people and tools:
-// a table for the terminal, JSON lines, Markdown and HTML. It is the only
-// package that speaks: analyze and correlate return facts (typed
-// evidence, findings with their facts, typed changes), and every sentence
-// about them is made here, in one place per fact, so that a fact reads
-// the same in every format (words.go and client.go for connections,
-// correlate_words.go for comparisons). Everything it prints that came off
-// the network is escaped.
-//
-// Ownership: report keeps no state between calls. A Run is read, never
-// written, by the renderers; JSONFlow may be called from one goroutine
-// while another analyses (it borrows line buffers from a sync.Pool).
 package report
 
 import (
 	"fmt"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/rstsniff/rstsniff/analyze"
 )
@@ -185,45 +170,4 @@ func (r *Run) Abnormal() bool {
 		}
 	}
 	return false
-}
-
-// Safe makes untrusted text harmless on a terminal: control characters,
-// format characters (such as bidirectional overrides) and invalid UTF-8 are
-// written as Go escapes, and so is the backslash itself.
-func Safe(s string) string {
-	clean := true
-	for _, r := range s {
-		if r == utf8.RuneError || r == '\\' || !unicode.IsGraphic(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n <= 1:
-			b.WriteString(`\x`)
-			b.WriteByte("0123456789abcdef"[s[i]>>4])
-			b.WriteByte("0123456789abcdef"[s[i]&15])
-		case r == '\\':
-			b.WriteString(`\\`)
-		case !unicode.IsGraphic(r):
-			q := []byte(`\u0000`)
-			if r > 0xffff {
-				q = []byte(`\U00000000`)
-			}
-			for j, v := len(q)-1, r; q[j] != 'u' && q[j] != 'U'; j, v = j-1, v>>4 {
-				q[j] = "0123456789abcdef"[v&15]
-			}
-			b.Write(q)
-		default:
-			b.WriteString(s[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
 }

@@ -239,26 +239,23 @@ func RunSection(r *RunFacts) string {
 	return b.String()
 }
 
-// RunMarkdown is RunSection as a Markdown section (an indented block: no
-// fence that the command's output could close).
-func RunMarkdown(w io.Writer, r *RunFacts) error {
-	var b strings.Builder
+// RunFacts is a section of a Markdown or HTML page too: RunSection under
+// "The command".
+var _ Section = (*RunFacts)(nil)
+
+// markdown is RunSection as an indented block: no fence that the
+// command's output could close.
+func (r *RunFacts) markdown(b *strings.Builder) error {
 	b.WriteString("\n## The command\n\n")
 	for _, l := range strings.Split(strings.TrimRight(RunSection(r), "\n"), "\n") {
 		b.WriteString("    " + l + "\n")
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return nil
 }
 
-// RunHTML puts RunSection into an HTML report before its </body>.
-func RunHTML(page []byte, r *RunFacts) []byte {
-	sec := "<section id=\"command\"><h2>The command</h2><pre>" + html.EscapeString(RunSection(r)) + "</pre></section>\n"
-	i := bytes.LastIndex(page, []byte("</body>"))
-	if i < 0 {
-		return append(page, sec...)
-	}
-	return append(page[:i:i], append([]byte(sec), page[i:]...)...)
+func (r *RunFacts) html(b *strings.Builder) error {
+	b.WriteString("<section id=\"command\"><h2>The command</h2><pre>" + html.EscapeString(RunSection(r)) + "</pre></section>\n")
+	return nil
 }
 
 type jsonRun struct {

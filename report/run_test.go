@@ -71,15 +71,20 @@ func TestRunHostile(t *testing.T) {
 		t.Fatal(err)
 	}
 	sec := RunSection(r)
-	var md bytes.Buffer
-	RunMarkdown(&md, r)
-	page := string(RunHTML([]byte("<html><body></body></html>"), r))
+	var md, html bytes.Buffer
+	if err := Markdown(&md, &Run{}, Meta{}, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := HTML(&html, &Run{}, Meta{}, r); err != nil {
+		t.Fatal(err)
+	}
+	page := html.String()
 	for name, s := range map[string]string{"lines": b.String(), "section": sec, "markdown": md.String(), "html": page} {
 		if strings.ContainsAny(s, "\x1b\a") {
 			t.Errorf("%s holds a raw escape: %q", name, s)
 		}
 	}
-	if strings.Contains(page, "<script>") || !strings.Contains(page, "&lt;script&gt;") || !strings.HasSuffix(page, "</body></html>") {
+	if strings.Contains(page, "<script>") || !strings.Contains(page, "&lt;script&gt;") || !strings.HasSuffix(page, "</pre></section>\n</body>\n</html>\n") || !strings.Contains(md.String(), "\n## The command\n") {
 		t.Errorf("HTML: %s", page)
 	}
 }

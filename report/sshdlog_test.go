@@ -48,7 +48,7 @@ func TestServerLogEscapes(t *testing.T) {
 	sl := &ServerLog{Result: res, Files: []ServerLogFile{{Name: "evil\x1b.log"}}}
 	var term, js, html, md strings.Builder
 	for _, err := range []error{ServerLogExplain(&term, &Run{}, sl, true), JSONServerLog(&js, sl, true),
-		ServerLogHTML(&html, &Run{}, sl, true), ServerLogMarkdown(&md, &Run{}, sl, true)} {
+		HTML(&html, &Run{}, Meta{}, ServerLogSection(&Run{}, sl, true)), Markdown(&md, &Run{}, Meta{}, ServerLogSection(&Run{}, sl, true))} {
 		if err != nil {
 			t.Fatal(err)
 		}

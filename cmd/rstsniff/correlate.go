@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -59,18 +58,17 @@ func runCorrelate(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 	switch o.format {
 	case "json":
 		err = report.CorrelationJSON(stdout, c)
-	case "markdown":
-		err = report.CorrelationMarkdown(stdout, c, meta)
-	case "html":
-		if len(o.sshdLogs)+len(o.fail2banLogs) > 0 {
-			// The server's log goes into the page, before its end.
-			var page bytes.Buffer
-			if err = report.CorrelationHTML(&page, c, meta); err == nil {
-				err = correlateServerLogHTML(stdout, o, stdin, caps, page.String())
-			}
+	case "markdown", "html":
+		// The server's log (--sshd-log) is a section of the page.
+		var more []report.Section
+		if more, err = correlateServerLogSections(o, stdin, caps); err != nil {
 			break
 		}
-		err = report.CorrelationHTML(stdout, c, meta)
+		if o.format == "markdown" {
+			err = report.CorrelationMarkdown(stdout, c, meta, more...)
+		} else {
+			err = report.CorrelationHTML(stdout, c, meta, more...)
+		}
 	default:
 		err = report.CorrelationTable(stdout, c)
 	}

@@ -360,31 +360,15 @@ func writeProbeReport(stdout, stderr io.Writer, o *probeOptions, command string,
 		if j == nil {
 			return report.ProbeOnly(stdout, o.format, meta, sec)
 		}
-		var page strings.Builder
-		var err error
+		var more []report.Section
+		if j.server != nil {
+			more = append(more, report.ServerLogSection(j.run, j.server, true))
+		}
+		more = append(more, sec)
 		if o.format == "markdown" {
-			err = report.Markdown(&page, j.run, meta)
-			if err == nil && j.server != nil {
-				err = report.ServerLogMarkdown(&page, j.run, j.server, true)
-			}
-			if err == nil {
-				err = report.ProbeMarkdown(&page, sec)
-			}
-			if err == nil {
-				_, err = io.WriteString(stdout, page.String())
-			}
-			return err
+			return report.Markdown(stdout, j.run, meta, more...)
 		}
-		err = report.HTML(&page, j.run, meta)
-		if err == nil && j.server != nil {
-			var withLog strings.Builder
-			err = report.ServerLogPage(&withLog, page.String(), j.run, j.server, true)
-			page = withLog
-		}
-		if err != nil {
-			return err
-		}
-		return report.ProbePage(stdout, page.String(), sec)
+		return report.HTML(stdout, j.run, meta, more...)
 	}
 	term := terminalOf(stdout)
 	if j != nil {

@@ -245,14 +245,9 @@ func writeRunReport(f *atomicFile, ro *runOptions, facts *report.RunFacts, c *ru
 			err = report.RunJSON(f, facts)
 		}
 	case "markdown":
-		if err = report.Markdown(f, r, meta); err == nil {
-			err = report.RunMarkdown(f, facts)
-		}
+		err = report.Markdown(f, r, meta, facts)
 	case "html":
-		var b bytes.Buffer
-		if err = report.HTML(&b, r, meta); err == nil {
-			_, err = f.Write(report.RunHTML(b.Bytes(), facts))
-		}
+		err = report.HTML(f, r, meta, facts)
 	default:
 		if err = report.Table(f, r, report.TableOptions{All: true, Explain: true}); err == nil {
 			_, err = io.WriteString(f, "\n"+report.RunSection(facts))

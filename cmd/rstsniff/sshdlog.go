@@ -133,16 +133,9 @@ func writeServerLogReport(stdout, stderr io.Writer, o *options, r *report.Run, s
 		}
 		return bw.Flush()
 	case "markdown":
-		if err := report.Markdown(stdout, r, meta); err != nil {
-			return err
-		}
-		return report.ServerLogMarkdown(stdout, r, sl, o.all)
+		return report.Markdown(stdout, r, meta, report.ServerLogSection(r, sl, o.all))
 	case "html":
-		var page strings.Builder
-		if err := report.HTML(&page, r, meta); err != nil {
-			return err
-		}
-		return report.ServerLogPage(stdout, page.String(), r, sl, o.all)
+		return report.HTML(stdout, r, meta, report.ServerLogSection(r, sl, o.all))
 	}
 	if err := report.Table(stdout, r, report.TableOptions{All: o.all, Explain: o.explain}); err != nil {
 		return err
@@ -173,40 +166,33 @@ func readServerLogs(o *options, stdin io.Reader, near time.Time) ([]sshdlog.Line
 	return lines, files, nil
 }
 
-// correlateServerLog joins the logs to each capture's connections after a
-// --correlate report (nothing when no log was given): the table, Markdown
-// sections, or JSON lines of type sshd_log_flow and sshd_log, per capture.
-// (The HTML page is written whole before; it does not show the log yet.)
-// correlateServerLogHTML writes the comparison's page with, before its
-// end, the server's log joined to each capture's connections.
-func correlateServerLogHTML(stdout io.Writer, o *options, stdin io.Reader, caps []*correlate.Capture, page string) error {
-	if len(caps) == 0 {
-		_, err := io.WriteString(stdout, page)
-		return err
+// correlateServerLogSections joins the logs to each capture's connections
+// for a --correlate Markdown or HTML page: one section per capture (none
+// when no log was given).
+func correlateServerLogSections(o *options, stdin io.Reader, caps []*correlate.Capture) ([]report.Section, error) {
+	if len(o.sshdLogs)+len(o.fail2banLogs) == 0 || len(caps) == 0 {
+		return nil, nil
 	}
 	lines, files, err := readServerLogs(o, stdin, caps[0].Start)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var sections strings.Builder
+	var more []report.Section
 	for _, c := range caps {
 		conns := make([]sshdlog.Conn, 0, len(c.Flows))
 		for _, f := range c.Flows {
 			conns = append(conns, connOf(f))
 		}
 		sl := &report.ServerLog{Files: files, Result: sshdlog.Join(conns, lines, sshdlog.Options{}), Capture: c.Name}
-		if err := report.ServerLogHTML(&sections, &report.Run{Flows: c.Flows}, sl, o.all); err != nil {
-			return err
-		}
+		more = append(more, report.ServerLogSection(&report.Run{Flows: c.Flows}, sl, o.all))
 	}
-	i := strings.LastIndex(page, "</body>")
-	if i < 0 {
-		i = len(page)
-	}
-	_, err = io.WriteString(stdout, page[:i]+sections.String()+page[i:])
-	return err
+	return more, nil
 }
 
+// correlateServerLog joins the logs to each capture's connections after a
+// --correlate report (nothing when no log was given): the table, or JSON
+// lines of type sshd_log_flow and sshd_log, per capture. (Markdown and HTML
+// take them as sections of their page: correlateServerLogSections.)
 func correlateServerLog(stdout, stderr io.Writer, o *options, stdin io.Reader, caps []*correlate.Capture) error {
 	if len(o.sshdLogs)+len(o.fail2banLogs) == 0 || len(caps) == 0 {
 		return nil
@@ -226,9 +212,7 @@ func correlateServerLog(stdout, stderr io.Writer, o *options, stdin io.Reader, c
 			err = report.ServerLogCaptureJSON(stdout, c.Flows, sl, o.all)
 		case "table":
 			err = report.ServerLogCaptureTable(stdout, c.Flows, sl, o.all)
-		case "markdown":
-			err = report.ServerLogMarkdown(stdout, &report.Run{Flows: c.Flows}, sl, o.all)
-		default: // html: correlateServerLogHTML, inside the page
+		default: // markdown, html: correlateServerLogSections, inside the page
 			return nil
 		}
 		if err != nil {

@@ -32,19 +32,10 @@ type TableOptions struct {
 // shows a finding, then a table of those (or of all connections), then a
 // summary line; with Explain, the reasoning for each.
 func Table(w io.Writer, r *Run, opt TableOptions) error {
-	var rows []*analyze.Flow
-	for _, f := range r.Flows {
-		if f.Notable() {
-			rows = append(rows, f)
-		}
-	}
-	notable := len(rows)
-	if opt.All {
-		for _, f := range r.Flows {
-			if !f.Notable() {
-				rows = append(rows, f)
-			}
-		}
+	rows := listedFlows(r, opt.All) // the notable ones first
+	notable := 0
+	for notable < len(rows) && rows[notable].Notable() {
+		notable++
 	}
 	date, single := oneDay(r)
 	multi := len(r.Inputs) > 1
@@ -288,40 +279,46 @@ func mainFinding(f *analyze.Flow) string {
 
 // Explain writes the whole reasoning for one connection.
 func Explain(w io.Writer, f *analyze.Flow, multi bool) error {
+	_, err := io.WriteString(w, explainText(viewFlow(f), multi))
+	return err
+}
+
+// explainText lays out one connection's view for the terminal.
+func explainText(v flowView, multi bool) string {
 	var b strings.Builder
+	f := v.F
 	file := ""
 	if multi {
 		file = " in " + Safe(f.File)
 	}
-	fmt.Fprintf(&b, "\nConnection %d%s, %s: %s -> %s, %s (frames %d-%d)\n", f.ID, file, clock(f.Start), Endpoint(f.Client), Endpoint(f.Server),
-		ending(f), f.FirstPacket, f.LastPacket)
-	if ce := clientError(f); ce != "" {
+	fmt.Fprintf(&b, "\nConnection %d%s, %s: %s -> %s, %s (frames %d-%d)\n", f.ID, file, clock(f.Start), v.Client, v.Server,
+		v.Ending, f.FirstPacket, f.LastPacket)
+	if len(v.ClientError) > 0 {
 		b.WriteString("  The OpenSSH client most likely printed:\n")
-		for _, l := range strings.Split(ce, "\n") {
+		for _, l := range v.ClientError {
 			fmt.Fprintf(&b, "    %s\n", l)
 		}
 	}
-	for i := range f.Resets {
-		r := &f.Resets[i]
-		fmt.Fprintf(&b, "  Reset frame %d at %s, in the %s's name, at the %s stage, %s %d: %s\n", r.Packet, clock(r.Time), r.From, r.Stage, f.TTLName(), r.TTL, originSentence(*r))
-		if k := KernelSentence(r.Kernel); k != "" {
-			fmt.Fprintf(&b, "    Kernel witness: %s\n", k)
+	for _, rw := range v.Resets {
+		r := rw.R
+		fmt.Fprintf(&b, "  Reset frame %d at %s, in the %s's name, at the %s stage, %s %d: %s\n", r.Packet, clock(r.Time), r.From, r.Stage, f.TTLName(), r.TTL, rw.Origin)
+		if rw.Kernel != "" {
+			fmt.Fprintf(&b, "    Kernel witness: %s\n", rw.Kernel)
 		}
-		for _, e := range evidenceTexts(f, r, len(r.Evidence)) {
+		for _, e := range rw.Evidence {
 			fmt.Fprintf(&b, "    - %s\n", e)
 		}
-		for _, n := range verdictNotes(r) {
+		for _, n := range rw.Notes {
 			fmt.Fprintf(&b, "    %s\n", n)
 		}
 	}
-	if d := DropsSentence(f.Dropped); d != "" {
-		fmt.Fprintf(&b, "  Kernel witness: %s\n", d)
+	if v.Dropped != "" {
+		fmt.Fprintf(&b, "  Kernel witness: %s\n", v.Dropped)
 	}
-	if len(f.Findings) > 0 {
+	if len(v.Findings) > 0 {
 		b.WriteString("  Findings:\n")
-		for i := range f.Findings {
-			fd := &f.Findings[i]
-			fmt.Fprintf(&b, "    %s (blame: %s): %s\n", fd.ID, fd.Blame, Safe(summary(f, fd)))
+		for _, fd := range v.Findings {
+			fmt.Fprintf(&b, "    %s (blame: %s): %s\n", fd.ID, fd.Blame, Safe(fd.Summary))
 		}
 	}
 	list := func(title string, items []string) {
@@ -333,11 +330,9 @@ func Explain(w io.Writer, f *analyze.Flow, multi bool) error {
 			fmt.Fprintf(&b, "    - %s\n", it)
 		}
 	}
-	causes, next := advice(f.Findings)
-	list("Likely causes", causes)
-	list("What to check next", next)
-	_, err := io.WriteString(w, b.String())
-	return err
+	list("Likely causes", v.Causes)
+	list("What to check next", v.NextSteps)
+	return b.String()
 }
 
 // whoSent names who really sent a reset in a few words, for report

@@ -1,105 +1,15 @@
 package report
 
 import (
-	_ "embed"
 	"fmt"
-	"html/template"
-	"io"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/decode"
 )
 
-// HTML writes the report as one self-contained page: no script, font or
-// style from elsewhere, a Content-Security-Policy that forbids them, and per
-// connection an SVG ladder diagram. html/template escapes everything that
-// came off the network.
-func HTML(w io.Writer, r *Run, meta Meta) error {
-	start, end := timeRange(r)
-	page := htmlPage{Meta: meta, Summary: summaryText(r, meta.All), Warnings: r.Warnings(), Inputs: r.Inputs}
-	for _, f := range listedFlows(r, meta.All) {
-		row := htmlRow{F: f, Time: when(f.Start, true)}
-		row.Reset, row.Who = endingCells(f)
-		page.Rows = append(page.Rows, row)
-	}
-	if !start.IsZero() {
-		page.Range = start.UTC().Format(TimeFormat) + " to " + end.UTC().Format(TimeFormat)
-	}
-	if t := r.Tally; t != nil && t.Capture != nil {
-		page.Capture = fmt.Sprintf("%d received by filter, %d dropped by the kernel, %d by the interface", t.Capture.Received, t.Capture.Dropped, t.Capture.IfDropped)
-	}
-	for _, f := range notableFlows(r) {
-		hf := htmlFlow{F: f, Line: VerdictLine(f, true), Ending: ending(f), Time: when(f.Start, true), Verdict: verdict(f),
-			Filter: wiresharkFilter(f), Ladder: ladder(f), Server: serverText(f)}
-		if ce := clientError(f); ce != "" {
-			hf.ClientError = strings.Split(ce, "\n")
-		}
-		for i := range f.Resets {
-			r := &f.Resets[i]
-			hf.Resets = append(hf.Resets, htmlReset{R: *r, Evidence: append(evidenceTexts(f, r, len(r.Evidence)), verdictNotes(r)...)})
-			if k := KernelSentence(r.Kernel); k != "" {
-				last := &hf.Resets[len(hf.Resets)-1]
-				last.Evidence = append(last.Evidence, "Kernel witness: "+k)
-			}
-		}
-		hf.Kernel = DropsSentence(f.Dropped)
-		for i := range f.Findings {
-			fd := &f.Findings[i]
-			hf.Findings = append(hf.Findings, htmlFinding{ID: fd.ID.String(), Blame: fd.Blame.String(), Summary: summary(f, fd)})
-		}
-		hf.Causes, hf.NextSteps = advice(f.Findings)
-		hf.Packets = packetLines(f)
-		page.Flows = append(page.Flows, hf)
-	}
-	return htmlTmpl.Execute(w, page)
-}
-
-type htmlPage struct {
-	Meta     Meta
-	Inputs   []Input
-	Range    string
-	Capture  string
-	Summary  string
-	Warnings []string
-	Rows     []htmlRow
-	Flows    []htmlFlow
-}
-
-// htmlRow is one connection in the page's table.
-type htmlRow struct {
-	F          *analyze.Flow
-	Time       string
-	Reset, Who string
-}
-
-type htmlFlow struct {
-	F           *analyze.Flow
-	Line        string // the plain verdict line
-	Ending      string
-	Time        string
-	Verdict     string
-	ClientError []string
-	Server      string
-	Packets     []string
-	Filter      string
-	Ladder      svgLadder
-	Resets      []htmlReset
-	Findings    []htmlFinding
-	Kernel      string // what the kernel witness said of the connection's dropped packets
-	Causes      []string
-	NextSteps   []string
-}
-
-type htmlReset struct {
-	R        analyze.Reset
-	Evidence []string
-}
-
-type htmlFinding struct {
-	ID, Blame, Summary string
-}
+// The ladder diagram of a connection on the HTML page: its geometry (shared
+// with the comparison's three-lane diagram) and its layout.
 
 // Geometry of the ladder diagram.
 const (
@@ -266,39 +176,3 @@ func icmpShort(e analyze.ICMPError) string {
 	}
 	return fmt.Sprintf("%s %d/%d", proto, e.Type, e.Code)
 }
-
-// htmlHead opens every HTML page: no script, font or style from elsewhere,
-// and a Content-Security-Policy that forbids them.
-//
-//go:embed templates/head.html
-var htmlHead string
-
-// htmlCSS styles every HTML page and its diagrams.
-//
-//go:embed templates/style.css
-var htmlCSS string
-
-// reportHTML is the body of the report page (htmlTmpl); the style sheet
-// is spliced in at "/* htmlCSS */" before parsing, outside html/template's
-// escaping, as it is our own text.
-//
-//go:embed templates/report.html
-var reportHTML string
-
-var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
-	"endpoint": func(f *analyze.Flow, server bool) string {
-		if server {
-			return Endpoint(f.Server)
-		}
-		return Endpoint(f.Client)
-	},
-	"safe":   Safe,
-	"main":   mainFinding,
-	"origin": originSentence,
-	"who":    whoSent,
-	"mid":    func(a, b int) int { return (a + b) / 2 },
-	"width":  func() int { return svgWidth },
-	"laneX": func(n string) int {
-		return map[string]int{"client": laneClient, "middle": laneMiddle, "server": laneServer}[n]
-	},
-}).Parse(htmlHead + strings.Replace(reportHTML, "/* htmlCSS */", htmlCSS, 1)))
