@@ -27,7 +27,7 @@ type pairFindings struct {
 	frames   map[string][2][]int
 	changes  []string // modified-on-path summaries
 	nat      string
-	resets   []string // "from fate" per reset, in order
+	resets   []resetFate // per reset, in order
 	jumps    []jumpGot
 	hasClock bool
 	offset   float64
@@ -88,7 +88,7 @@ func correlateJSON(t *testing.T, files ...string) pairFindings {
 				}
 			}
 			for _, r := range v.Resets {
-				got.resets = append(got.resets, r.From+" "+r.Fate)
+				got.resets = append(got.resets, resetFate{r.From, r.Fate})
 			}
 			got.unseen += v.Packets["unseen"]
 		case "jump":
@@ -109,7 +109,14 @@ type pairWant struct {
 	frames  map[string][2][]int
 	changes []string // substrings of the modified-on-path findings
 	nat     bool
-	resets  []string
+	resets  []resetFate
+}
+
+// resetFate is which side a reset came in the name of and what became of
+// it between the two captures.
+type resetFate struct {
+	From string
+	Fate string
 }
 
 var pairTruth = map[string]pairWant{
@@ -118,10 +125,10 @@ var pairTruth = map[string]pairWant{
 	// own RST for the late server banner (client.pcap 7) is real.
 	"reject-banner": {frames: map[string][2][]int{
 		"dropped-on-path": {{4}, nil}, "forged-on-path": {{5}, nil}},
-		resets: []string{"server injected", "client delivered"}},
+		resets: []resetFate{{From: "server", Fate: "injected"}, {From: "client", Fate: "delivered"}}},
 	// The injector sends 3 RSTs each way and drops nothing.
 	"inject": {frames: map[string][2][]int{"forged-on-path": {{6, 7, 8}, {6, 7, 8}}},
-		resets: []string{"server injected", "client injected", "server injected", "client injected", "server injected", "client injected"}},
+		resets: []resetFate{{From: "server", Fate: "injected"}, {From: "client", Fate: "injected"}, {From: "server", Fate: "injected"}, {From: "client", Fate: "injected"}, {From: "server", Fate: "injected"}, {From: "client", Fate: "injected"}}},
 	// TCPMSS --set-mss 1200 on SYN and SYN-ACK, nothing else touched.
 	"mss-clamp": {frames: map[string][2][]int{"modified-on-path": {{1, 2}, {1, 2}}},
 		changes: []string{"MSS 1460 -> 1200", "MSS 1460 -> 1200"}},
@@ -131,11 +138,11 @@ var pairTruth = map[string]pairWant{
 	// reject-banner over IPv6 (ip6tables REJECT).
 	"ipv6": {frames: map[string][2][]int{
 		"dropped-on-path": {{4}, nil}, "forged-on-path": {{5}, nil}},
-		resets: []string{"server injected", "client delivered"}},
+		resets: []resetFate{{From: "server", Fate: "injected"}, {From: "client", Fate: "delivered"}}},
 	// SNAT to 203.0.113.1 with random ports, and the REJECT of reject-banner.
 	"nat": {frames: map[string][2][]int{
 		"dropped-on-path": {{4}, nil}, "forged-on-path": {{5}, nil}}, nat: true,
-		resets: []string{"server injected", "client delivered"}},
+		resets: []resetFate{{From: "server", Fate: "injected"}, {From: "client", Fate: "delivered"}}},
 }
 
 func checkPair(t *testing.T, name string, got pairFindings) {
@@ -169,7 +176,7 @@ func checkPair(t *testing.T, name string, got pairFindings) {
 		t.Errorf("NAT %q, want NAT %v", got.nat, want.nat)
 	}
 	if !slices.Equal(got.resets, want.resets) && !(len(got.resets) == 0 && len(want.resets) == 0) {
-		t.Errorf("resets %q, want %q", got.resets, want.resets)
+		t.Errorf("resets %+v, want %+v", got.resets, want.resets)
 	}
 }
 
