@@ -360,36 +360,6 @@ func TestPairsCaptureStoppedEarly(t *testing.T) {
 	}
 }
 
-// TestPairsGolden compares every format of --correlate on the committed
-// two-sided captures with golden files, written with -update and read
-// against each case's README.md.
-func TestPairsGolden(t *testing.T) {
-	dirs, _ := filepath.Glob("../../testdata/pairs/*/client.txt")
-	if len(dirs) == 0 {
-		t.Fatal("no two-sided captures")
-	}
-	for _, d := range dirs {
-		dir := filepath.Dir(d)
-		name := filepath.Base(dir)
-		t.Run(name, func(t *testing.T) {
-			var args []string
-			for _, f := range pairFiles(dir) {
-				args = append(args, "-r", f)
-			}
-			for _, g := range []struct{ file, format string }{
-				{"golden.txt", "table"}, {"golden.json", "json"}, {"golden.md", "markdown"}, {"golden.html", "html"},
-			} {
-				out, errOut, code := runCLI(t, "", append([]string{"--correlate", "--format", g.format}, args...)...)
-				if code == exitUsage {
-					t.Fatalf("exit %d: %s", code, errOut)
-				}
-				out = strings.ReplaceAll(out, "../../testdata/", "testdata/")
-				checkGolden(t, filepath.Join(dir, g.file), out)
-			}
-		})
-	}
-}
-
 // Capture names are shown in every format: a name with escapes and markup
 // stays inert.
 func TestPairsHostileNames(t *testing.T) {
