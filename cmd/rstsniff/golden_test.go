@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -229,34 +227,7 @@ func verdicts(t *testing.T, jsonl string) []verdict {
 func parseVerdicts(t *testing.T, jsonl string, bySide bool) []verdict {
 	t.Helper()
 	var out []verdict
-	sc := bufio.NewScanner(strings.NewReader(jsonl))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var head struct {
-			Type string `json:"type"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &head); err != nil {
-			t.Fatalf("bad JSON line %q: %v", sc.Text(), err)
-		}
-		if head.Type != "flow" {
-			continue
-		}
-		var f struct {
-			Stage    string `json:"stage"`
-			Outcome  string `json:"outcome"`
-			ClosedBy string `json:"closed_by"`
-			Resets   []struct {
-				From   string `json:"from"`
-				Stage  string `json:"stage"`
-				Origin string `json:"origin"`
-			} `json:"resets"`
-			Findings []struct {
-				ID string `json:"id"`
-			} `json:"findings"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &f); err != nil {
-			t.Fatalf("bad JSON flow %q: %v", sc.Text(), err)
-		}
+	for _, f := range jsonFlows(t, jsonl) {
 		v := verdict{Stage: f.Stage, Outcome: f.Outcome, ClosedBy: f.ClosedBy}
 		if len(f.Resets) > 0 {
 			v.FirstReset = f.Resets[0].From + "@" + f.Resets[0].Stage

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -209,13 +208,11 @@ func checkClientError(t *testing.T, name, jsonl, client string) {
 		}
 		want = append(want, l)
 	}
-	eachFlow(jsonl, func(f struct {
-		ClientError string `json:"client_error"`
-	}) {
+	for _, f := range jsonFlows(t, jsonl) {
 		if f.ClientError != "" {
 			got = append(got, strings.Split(f.ClientError, "\n")...)
 		}
-	})
+	}
 	if len(got) != len(want) {
 		t.Errorf("%s: client_error %q, the client printed %q", name, got, want)
 		return
@@ -436,11 +433,7 @@ func checkServerFirewall(t *testing.T, jsonl, counters string) {
 	t.Helper()
 	n := counter(t, counters, "REJECT")
 	var server, client int
-	eachFlow(jsonl, func(f struct {
-		Resets []struct {
-			From string `json:"from"`
-		} `json:"resets"`
-	}) {
+	for _, f := range jsonFlows(t, jsonl) {
 		for _, r := range f.Resets {
 			if r.From == "server" {
 				server++
@@ -448,7 +441,7 @@ func checkServerFirewall(t *testing.T, jsonl, counters string) {
 				client++
 			}
 		}
-	})
+	}
 	if server < 1 || server+client > n {
 		t.Errorf("the REJECT rule counted %d packets; the capture has %d resets in the server's name and %d in the client's", n, server, client)
 	}
@@ -461,33 +454,13 @@ func checkICMPReject(t *testing.T, jsonl string) {
 	t.Helper()
 	want := []string{"203.0.113.2 server", "203.0.113.2 server", "2001:db8:2::2 server", "198.51.100.1 network"}
 	var got []string
-	eachFlow(jsonl, func(f struct {
-		ICMP []struct {
-			From string `json:"from"`
-		} `json:"icmp"`
-		Findings []struct {
-			Blame string `json:"blame"`
-		} `json:"findings"`
-	}) {
+	for _, f := range jsonFlows(t, jsonl) {
 		if len(f.ICMP) > 0 && len(f.Findings) > 0 {
 			got = append(got, f.ICMP[0].From+" "+f.Findings[0].Blame)
 		}
-	})
+	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ICMP senders and blame %q, want %q", got, want)
-	}
-}
-
-// eachFlow decodes every flow line of a JSON Lines output into a T.
-func eachFlow[T any](jsonl string, fn func(T)) {
-	for _, l := range strings.Split(jsonl, "\n") {
-		var head struct {
-			Type string `json:"type"`
-		}
-		var f T
-		if json.Unmarshal([]byte(l), &head) == nil && head.Type == "flow" && json.Unmarshal([]byte(l), &f) == nil {
-			fn(f)
-		}
 	}
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -113,14 +112,7 @@ type probeLine struct {
 
 func probeLines(t *testing.T, jsonl, typ string) []probeLine {
 	t.Helper()
-	var out []probeLine
-	for _, l := range strings.Split(jsonl, "\n") {
-		var p probeLine
-		if json.Unmarshal([]byte(l), &p) == nil && p.Type == typ {
-			out = append(out, p)
-		}
-	}
-	return out
+	return decodeLines[probeLine](t, jsonl, typ)
 }
 
 // TestProbeLab runs `rstsniff probe` in the lab's client namespace against
@@ -209,13 +201,8 @@ func TestProbeLab(t *testing.T) {
 		got := read(t, "probe-locate", "host-firewall.jsonl")
 		schematest.Lines(t, got)
 		var why []string
-		for _, l := range strings.Split(got, "\n") {
-			var v struct {
-				Type, Reason, Sender string
-			}
-			if json.Unmarshal([]byte(l), &v) == nil && v.Type == "locate-not-run" {
-				why = append(why, v.Reason+"/"+v.Sender)
-			}
+		for _, v := range decodeLines[struct{ Reason, Sender string }](t, got, "locate-not-run") {
+			why = append(why, v.Reason+"/"+v.Sender)
 		}
 		if len(probeLines(t, got, "locate")) != 0 || len(why) != 1 || why[0] == "no-reset/" || strings.HasSuffix(why[0], "/path") {
 			t.Errorf("host firewall: --locate ran or said nothing of why it did not (%v):\n%s", why, got)
@@ -241,14 +228,9 @@ func checkProbeFlows(t *testing.T, got []verdict, want [][]verdict) {
 func checkProbeServer(t *testing.T, jsonl string, lines []probeLine) {
 	t.Helper()
 	var hassh [][2]string // the analysis's, from the capture: a second implementation
-	eachFlow(jsonl, func(f struct {
-		Algorithms struct {
-			Client string `json:"client_hassh"`
-			Server string `json:"server_hassh"`
-		} `json:"algorithms"`
-	}) {
+	for _, f := range jsonFlows(t, jsonl) {
 		hassh = append(hassh, [2]string{f.Algorithms.Client, f.Algorithms.Server})
-	})
+	}
 	if len(hassh) != len(lines) {
 		t.Fatalf("%d flows for %d probe connections", len(hassh), len(lines))
 	}
@@ -320,22 +302,7 @@ func TestProbeNamesFirewallRule(t *testing.T) {
 		t.Errorf("stderr %q, want nothing", e)
 	}
 	resets, firewall := 0, 0
-	eachFlow(string(b), func(f struct {
-		Resets []struct {
-			From   string `json:"from"`
-			Sender string `json:"sender"`
-			Kernel *struct {
-				Sender string `json:"sender"`
-				Rule   *struct {
-					Status     string `json:"status"`
-					Candidates []struct {
-						Chain   string `json:"chain"`
-						Verdict string `json:"verdict"`
-					} `json:"candidates"`
-				} `json:"rule"`
-			} `json:"kernel"`
-		} `json:"resets"`
-	}) {
+	for _, f := range jsonFlows(t, string(b)) {
 		for _, r := range f.Resets {
 			resets++
 			// The packets tell the firewall only while a SYN follows the
@@ -352,7 +319,7 @@ func TestProbeNamesFirewallRule(t *testing.T) {
 				t.Errorf("kernel %+v, want the firewall, rule INPUT reject named", r.Kernel)
 			}
 		}
-	})
+	}
 	if resets == 0 || firewall == 0 {
 		t.Fatalf("%d resets, %d judged the client's firewall's:\n%s", resets, firewall, b)
 	}

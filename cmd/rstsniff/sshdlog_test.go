@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -103,24 +102,8 @@ func TestServerLogOpenSSH10(t *testing.T) {
 // portless are the kinds whose lines name no client port.
 var portless = map[string]bool{"kex_ident_reset": true, "kex_ident_closed": true, "kex_ident_other": true}
 
-type logFlow struct {
-	Type    string `json:"type"`
-	ID      int    `json:"id"`
-	Client  string `json:"client"`
-	SSHDLog *struct {
-		Lines []struct {
-			Kind     string `json:"kind"`
-			Client   string `json:"client"`
-			JoinedBy string `json:"joined_by"`
-			Message  string `json:"message"`
-		} `json:"lines"`
-	} `json:"sshd_log"`
-	// One findings list: the log's carry their source.
-	Findings []struct {
-		ID     string `json:"id"`
-		Source string `json:"source"`
-	} `json:"findings"`
-	// the sshd_log summary line
+// logSummary is the sshd_log line: how the log joined the capture.
+type logSummary struct {
 	SkewSeconds  *float64       `json:"skew_seconds"`
 	JoinsNothing bool           `json:"joins_nothing"`
 	Unjoined     map[string]int `json:"unjoined"`
@@ -129,7 +112,7 @@ type logFlow struct {
 
 // serverLogRun runs rstsniff on a case directory with its log and returns
 // the flows and the sshd_log summary.
-func serverLogRun(t *testing.T, dir, log string, extra ...string) ([]logFlow, logFlow) {
+func serverLogRun(t *testing.T, dir, log string, extra ...string) ([]jsonFlow, logSummary) {
 	t.Helper()
 	args := append([]string{"-r", filepath.Join(dir, "capture.pcap"), "--sshd-log", log, "--format", "json", "--all"}, extra...)
 	if _, err := os.Stat(filepath.Join(dir, "fail2ban.log")); err == nil {
@@ -139,21 +122,11 @@ func serverLogRun(t *testing.T, dir, log string, extra ...string) ([]logFlow, lo
 	if code == exitUsage {
 		t.Fatalf("rstsniff %v: %s", args, errOut)
 	}
-	var flows []logFlow
-	var sum logFlow
-	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
-		var f logFlow
-		if err := json.Unmarshal([]byte(l), &f); err != nil {
-			t.Fatalf("bad JSON line %q: %v", l, err)
-		}
-		switch f.Type {
-		case "flow":
-			flows = append(flows, f)
-		case "sshd_log":
-			sum = f
-		}
+	var sum logSummary
+	if sums := decodeLines[logSummary](t, out, "sshd_log"); len(sums) > 0 {
+		sum = sums[len(sums)-1]
 	}
-	return flows, sum
+	return jsonFlows(t, out), sum
 }
 
 // checkServerLog holds one case's run to its truth. verbose: sshd ran at
@@ -174,7 +147,7 @@ func checkServerLog(t *testing.T, truth logTruth, dir, log string, verbose, bare
 }
 
 // matchServerLog says where flows differ from one truth.
-func matchServerLog(flows []logFlow, truth logTruth, verbose, bare bool) []string {
+func matchServerLog(flows []jsonFlow, truth logTruth, verbose, bare bool) []string {
 	var errs []string
 	if len(flows) != len(truth.kinds) {
 		return []string{fmt.Sprintf("%d connections, the lab made %d", len(flows), len(truth.kinds))}
@@ -428,16 +401,7 @@ func TestServerLogLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var flows []logFlow
-	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		var f logFlow
-		if err := json.Unmarshal([]byte(l), &f); err != nil {
-			t.Fatalf("bad JSON line %q: %v", l, err)
-		}
-		if f.Type == "flow" {
-			flows = append(flows, f)
-		}
-	}
+	flows := jsonFlows(t, string(b))
 	truth := []logTruth{
 		{kinds: [][]string{{"connection_from", "accepted", "received_disconnect", "disconnected"}}, findings: [][]string{{}}},
 		serverLogTruth["reject-banner"],
@@ -446,7 +410,7 @@ func TestServerLogLive(t *testing.T) {
 		t.Fatalf("%d connections streamed, the lab made 2:\n%s", len(flows), b)
 	}
 	for i, f := range flows {
-		if errs := matchServerLog([]logFlow{f}, truth[i], true, true); len(errs) > 0 {
+		if errs := matchServerLog([]jsonFlow{f}, truth[i], true, true); len(errs) > 0 {
 			t.Errorf("connection %d: %v", i+1, errs)
 		}
 	}
@@ -467,25 +431,17 @@ func TestServerLogCorrelate(t *testing.T) {
 	}
 	want := map[string][]string{"client.pcap": {"sshd-reset-both-ends"}, "server.pcap": nil}
 	seen := 0
-	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
-		var a struct {
-			Type    string `json:"type"`
-			Capture string `json:"capture"`
-			SSHDLog struct {
-				Lines []struct {
-					Kind string `json:"kind"`
-				} `json:"lines"`
-				Findings []struct {
-					ID string `json:"id"`
-				} `json:"findings"`
-			} `json:"sshd_log"`
-		}
-		if err := json.Unmarshal([]byte(l), &a); err != nil {
-			t.Fatal(err)
-		}
-		if a.Type != "sshd_log_flow" {
-			continue
-		}
+	for _, a := range decodeLines[struct {
+		Capture string `json:"capture"`
+		SSHDLog struct {
+			Lines []struct {
+				Kind string `json:"kind"`
+			} `json:"lines"`
+			Findings []struct {
+				ID string `json:"id"`
+			} `json:"findings"`
+		} `json:"sshd_log"`
+	}](t, out, "sshd_log_flow") {
 		seen++
 		var kinds, finds []string
 		for _, k := range a.SSHDLog.Lines {

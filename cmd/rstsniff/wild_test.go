@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -50,25 +48,7 @@ func TestWildCaptures(t *testing.T) {
 			out, _, _ := runCLI(t, "", "-r", path, "--format", "json", "--ports", c.ports)
 			var ids []string
 			forged := 0
-			sc := bufio.NewScanner(strings.NewReader(out))
-			sc.Buffer(nil, 4<<20)
-			for sc.Scan() {
-				if !strings.HasPrefix(sc.Text(), `{"type":"flow"`) {
-					continue
-				}
-				var f struct {
-					Resets []struct {
-						Packet   int    `json:"packet"`
-						Origin   string `json:"origin"`
-						Strength string `json:"strength"`
-					} `json:"resets"`
-					Findings []struct {
-						ID string `json:"id"`
-					} `json:"findings"`
-				}
-				if err := json.Unmarshal(sc.Bytes(), &f); err != nil {
-					t.Fatal(err)
-				}
+			for _, f := range jsonFlows(t, out) {
 				for _, r := range f.Resets {
 					if r.Origin == "middlebox" && (r.Strength == "strong" || r.Strength == "proof") {
 						forged++
