@@ -15,16 +15,19 @@ import (
 
 // jsonFlow is a "flow" line: the members some test reads.
 type jsonFlow struct {
-	ID          int         `json:"id"`
-	Client      string      `json:"client"`
-	Server      string      `json:"server"`
-	Start       time.Time   `json:"start"`
-	Stage       string      `json:"stage"`
-	Outcome     string      `json:"outcome"`
-	ClosedBy    string      `json:"closed_by"`
-	ClientError string      `json:"client_error"`
-	Resets      []jsonReset `json:"resets"`
-	Findings    []struct {
+	ID           int         `json:"id"`
+	File         string      `json:"file"` // with several captures
+	Client       string      `json:"client"`
+	Server       string      `json:"server"`
+	Start        time.Time   `json:"start"`
+	Stage        string      `json:"stage"`
+	Outcome      string      `json:"outcome"`
+	ClosedBy     string      `json:"closed_by"`
+	ClientError  string      `json:"client_error"`
+	ServerBanner string      `json:"server_banner"`
+	CommunityID  string      `json:"community_id"`
+	Resets       []jsonReset `json:"resets"`
+	Findings     []struct {
 		ID     string `json:"id"`
 		Source string `json:"source"`
 		Blame  string `json:"blame"`
