@@ -24,6 +24,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -99,47 +100,23 @@ func split(raw []byte, at string, ws *[]wordLine) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		var b bytes.Buffer
-		b.WriteByte('{')
-		prev, n := "", 0
+		var facts []member
+		prev := ""
 		for _, m := range ms {
+			place := at + "/" + m.key
 			if Words[m.key] {
-				*ws = append(*ws, wordLine{at + "/" + m.key, prev, m.val})
-				prev = m.key
-				continue
+				*ws = append(*ws, wordLine{place, prev, m.val})
+			} else {
+				if m.val, err = split(m.val, place, ws); err != nil {
+					return nil, err
+				}
+				facts = append(facts, m)
 			}
-			v, err := split(m.val, at+"/"+m.key, ws)
-			if err != nil {
-				return nil, err
-			}
-			if n > 0 {
-				b.WriteByte(',')
-			}
-			n++
-			writeMember(&b, m.key, v)
 			prev = m.key
 		}
-		b.WriteByte('}')
-		return b.Bytes(), nil
+		return object(facts), nil
 	case '[':
-		var elems []json.RawMessage
-		if err := json.Unmarshal(raw, &elems); err != nil {
-			return nil, err
-		}
-		var b bytes.Buffer
-		b.WriteByte('[')
-		for i, e := range elems {
-			v, err := split(e, at+"/"+strconv.Itoa(i), ws)
-			if err != nil {
-				return nil, err
-			}
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.Write(v)
-		}
-		b.WriteByte(']')
-		return b.Bytes(), nil
+		return eachElement(raw, at, func(e []byte, place string) ([]byte, error) { return split(e, place, ws) })
 	}
 	return raw, nil
 }
@@ -199,53 +176,61 @@ func join(raw []byte, at string, byObject map[string][]wordLine, used *int) ([]b
 			}
 		}
 		for _, w := range byObject[at] {
-			key := w.At[len(at)+1:]
 			pos := 0
 			if w.After != "" {
-				pos = -1
-				for j, m := range ms {
-					if m.key == w.After {
-						pos = j + 1
-					}
-				}
-				if pos < 0 {
+				pos = slices.IndexFunc(ms, func(m member) bool { return m.key == w.After }) + 1
+				if pos == 0 {
 					return nil, fmt.Errorf("%s: no member %q to follow", w.At, w.After)
 				}
 			}
-			ms = append(ms[:pos], append([]member{{key, w.Value}}, ms[pos:]...)...)
+			ms = slices.Insert(ms, pos, member{w.At[len(at)+1:], w.Value})
 			*used++
 		}
-		var b bytes.Buffer
-		b.WriteByte('{')
-		for i, m := range ms {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			writeMember(&b, m.key, m.val)
-		}
-		b.WriteByte('}')
-		return b.Bytes(), nil
+		return object(ms), nil
 	case '[':
-		var elems []json.RawMessage
-		if err := json.Unmarshal(raw, &elems); err != nil {
-			return nil, err
-		}
-		var b bytes.Buffer
-		b.WriteByte('[')
-		for i, e := range elems {
-			v, err := join(e, at+"/"+strconv.Itoa(i), byObject, used)
-			if err != nil {
-				return nil, err
-			}
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.Write(v)
-		}
-		b.WriteByte(']')
-		return b.Bytes(), nil
+		return eachElement(raw, at, func(e []byte, place string) ([]byte, error) { return join(e, place, byObject, used) })
 	}
 	return raw, nil
+}
+
+// eachElement returns the JSON array raw with every element rewritten by
+// fn, which is told the element's place.
+func eachElement(raw []byte, at string, fn func(elem []byte, place string) ([]byte, error)) ([]byte, error) {
+	var elems []json.RawMessage
+	if err := json.Unmarshal(raw, &elems); err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.WriteByte('[')
+	for i, e := range elems {
+		v, err := fn(e, at+"/"+strconv.Itoa(i))
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(v)
+	}
+	b.WriteByte(']')
+	return b.Bytes(), nil
+}
+
+// object writes members as a compact JSON object, in order.
+func object(ms []member) []byte {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, m := range ms {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(m.key)
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(m.val)
+	}
+	b.WriteByte('}')
+	return b.Bytes()
 }
 
 type member struct {
@@ -272,13 +257,6 @@ func members(raw []byte) ([]member, error) {
 		ms = append(ms, member{tok.(string), v})
 	}
 	return ms, nil
-}
-
-func writeMember(b *bytes.Buffer, key string, val []byte) {
-	k, _ := json.Marshal(key)
-	b.Write(k)
-	b.WriteByte(':')
-	b.Write(val)
 }
 
 // Read returns the JSON lines that prefix+"-facts.json" and
