@@ -160,16 +160,16 @@ func TestKernelWitness(t *testing.T) {
 		}
 	}
 	checks := []check{
-		{"server", srv[0], sentBy("server", "NO_SOCKET")},
-		{"client", cli[0], received("server")},
+		{side: "server", f: srv[0], ok: sentBy("server", "NO_SOCKET")},
+		{side: "client", f: cli[0], ok: received("server")},
 		// The killed sshd's socket sent its FIN; the client's next data found it closed.
-		{"server", srv[1], sentBy("server", "TCP_ABORT_ON_DATA", "NO_SOCKET")},
-		{"client", cli[1], received("server")},
-		{"client", cli[2], withProcess("client", "TCP_ABORT_ON_CLOSE", "CLOSE", "bash")},
-		{"server", srv[2], received("client")},
-		{"client", cli[3], withProcess("client", "TCP_STATE", "CLOSE", "abort")},
-		{"server", srv[3], received("client")},
-		{"server", srv[4], everyFrom("server", func(t *testing.T, i int, f jsonFlow) {
+		{side: "server", f: srv[1], ok: sentBy("server", "TCP_ABORT_ON_DATA", "NO_SOCKET")},
+		{side: "client", f: cli[1], ok: received("server")},
+		{side: "client", f: cli[2], ok: withProcess("client", "TCP_ABORT_ON_CLOSE", "CLOSE", "bash")},
+		{side: "server", f: srv[2], ok: received("client")},
+		{side: "client", f: cli[3], ok: withProcess("client", "TCP_STATE", "CLOSE", "abort")},
+		{side: "server", f: srv[3], ok: received("client")},
+		{side: "server", f: srv[4], ok: everyFrom("server", func(t *testing.T, i int, f jsonFlow) {
 			k := f.Resets[i].Kernel
 			if k.Sender != "firewall" || (k.Basis == "nf_send_reset" && k.Hook != "INPUT") {
 				t.Errorf("REJECT in INPUT: sender %s basis %s hook %s", k.Sender, k.Basis, k.Hook)
@@ -180,9 +180,9 @@ func TestKernelWitness(t *testing.T) {
 				t.Errorf("REJECT in INPUT after -Z: rule %+v, want unreadable for privilege (%s)", k.Rule, k.Summary)
 			}
 		})},
-		{"client", cli[4], received("server")},
-		{"server", srv[5], forged("client", "server")},
-		{"client", cli[5], forged("server", "client")},
+		{side: "client", f: cli[4], ok: received("server")},
+		{side: "server", f: srv[5], ok: forged("client", "server")},
+		{side: "client", f: cli[5], ok: forged("server", "client")},
 	}
 	for i, c := range checks {
 		t.Run(c.side+"/"+steps[2*(i/2)], func(t *testing.T) { c.ok(t, c.f) })

@@ -27,36 +27,36 @@ type logTruth struct {
 
 var serverLogTruth = map[string]logTruth{
 	// Key login, one command, the client disconnects.
-	"clean": {[][]string{{"connection_from", "accepted", "received_disconnect", "disconnected"}}, [][]string{{}}, nil},
+	"clean": {kinds: [][]string{{"connection_from", "accepted", "received_disconnect", "disconnected"}}, findings: [][]string{{}}},
 	// A key the server does not accept: sshd logs the failure, then the client closes.
 	// (auth.c logs a refused public key at VERBOSE only: "failed" is not in INFO logs.)
-	"authfail": {[][]string{{"connection_from", "failed", "closed"}}, [][]string{{"sshd-auth-failed"}}, nil},
+	"authfail": {kinds: [][]string{{"connection_from", "failed", "closed"}}, findings: [][]string{{"sshd-auth-failed"}}},
 	// The router forges a reset to the client; the client's kernel then resets
 	// the server's banner, which sshd reads as ECONNRESET during the banner
 	// exchange (kex.c, then packet.c's "Connection reset by").
-	"reject-banner": {[][]string{{"connection_from", "kex_ident_reset", "reset_by"}}, [][]string{{"sshd-reset-both-ends"}}, nil},
+	"reject-banner": {kinds: [][]string{{"connection_from", "kex_ident_reset", "reset_by"}}, findings: [][]string{{"sshd-reset-both-ends"}}},
 	// MaxStartups=1: the holder (bash, reads the banner, closes after 2 s)
 	// and the ssh client sshd drops.
-	"maxstartups": {[][]string{{"connection_from", "kex_ident_closed", "closed"}, {"maxstartups_drop"}},
-		[][]string{{}, {"sshd-maxstartups"}}, nil},
+	"maxstartups": {kinds: [][]string{{"connection_from", "kex_ident_closed", "closed"}, {"maxstartups_drop"}},
+		findings: [][]string{{}, {"sshd-maxstartups"}}},
 	// The session's processes are killed with SIGKILL: nothing more is logged.
-	"sshd-killed": {[][]string{{"connection_from", "accepted"}}, [][]string{{"sshd-crashed"}}, nil},
+	"sshd-killed": {kinds: [][]string{{"connection_from", "accepted"}}, findings: [][]string{{"sshd-crashed"}}},
 	// The client resets after the banners (SO_LINGER 0).
-	"client-abort": {[][]string{{"connection_from", "reset_by"}}, [][]string{{}}, nil},
+	"client-abort": {kinds: [][]string{{"connection_from", "reset_by"}}, findings: [][]string{{}}},
 	// The server's own iptables resets the client mid-session, and drops the
 	// client kernel's resets of the server's next packets: sshd reads one
 	// only if a retransmission comes after the lab removes the rule and
 	// before it copies the log, so "Read error" may be missing.
-	"server-firewall": {[][]string{{"connection_from", "accepted", "read_error_reset"}}, [][]string{{"sshd-reset-both-ends"}},
-		&logTruth{kinds: [][]string{{"connection_from", "accepted"}}, findings: [][]string{{}}}},
+	"server-firewall": {kinds: [][]string{{"connection_from", "accepted", "read_error_reset"}}, findings: [][]string{{"sshd-reset-both-ends"}},
+		alt: &logTruth{kinds: [][]string{{"connection_from", "accepted"}}, findings: [][]string{{}}}},
 	// LoginGraceTime=2 and a client that says nothing: Debian 12's sshd
 	// 9.2p1 (CVE-2024-6387 fix) writes no line when the timer kills the
 	// child, so the log shows a connection that ended without a word.
-	"login-grace": {[][]string{{"connection_from"}}, [][]string{{"sshd-crashed"}}, nil},
+	"login-grace": {kinds: [][]string{{"connection_from"}}, findings: [][]string{{"sshd-crashed"}}},
 	// A refused key, then a ban (fail2ban-style line and REJECT), a
 	// refused second connection, then the unban.
-	"ban": {[][]string{{"connection_from", "failed", "closed"}, {"ban", "unban"}},
-		[][]string{{"sshd-auth-failed"}, {"sshd-ban"}}, nil},
+	"ban": {kinds: [][]string{{"connection_from", "failed", "closed"}, {"ban", "unban"}},
+		findings: [][]string{{"sshd-auth-failed"}, {"sshd-ban"}}},
 }
 
 // serverLogTruth10 is the truth where OpenSSH 10.0p2 (built from
@@ -85,8 +85,8 @@ func TestServerLogOpenSSH10(t *testing.T) {
 		bare bool
 		logs []string
 	}{
-		{"openssh-10.0-E", true, []string{"sshd.log"}},
-		{"openssh-10.0-syslog", false, []string{"sshd.log.rfc3339", "sshd.log.syslog", "sshd.log.json"}},
+		{dir: "openssh-10.0-E", bare: true, logs: []string{"sshd.log"}},
+		{dir: "openssh-10.0-syslog", bare: false, logs: []string{"sshd.log.rfc3339", "sshd.log.syslog", "sshd.log.json"}},
 	} {
 		for _, name := range []string{"penalty", "login-grace", "reject-banner", "maxstartups", "sshd-killed", "authfail"} {
 			dir := filepath.Join(sampleDir, mode.dir, name)
@@ -268,12 +268,12 @@ func TestServerLogSamples(t *testing.T) {
 		verbose, bare bool
 		logs          []string
 	}{
-		{"verbose-E", true, true, []string{"sshd.log"}},
-		{"verbose-syslog", true, false, []string{"sshd.log.rfc3339", "sshd.log.syslog", "sshd.log.json"}},
+		{dir: "verbose-E", verbose: true, bare: true, logs: []string{"sshd.log"}},
+		{dir: "verbose-syslog", verbose: true, bare: false, logs: []string{"sshd.log.rfc3339", "sshd.log.syslog", "sshd.log.json"}},
 		// parallel20 under load: tcpdump lost the first packets of one connection.
-		{"verbose-syslog-load", true, false, []string{"sshd.log.rfc3339", "sshd.log.syslog", "sshd.log.json"}},
-		{"info-E", false, true, []string{"sshd.log"}},
-		{"info-syslog", false, false, []string{"sshd.log.rfc3339"}},
+		{dir: "verbose-syslog-load", verbose: true, bare: false, logs: []string{"sshd.log.rfc3339", "sshd.log.syslog", "sshd.log.json"}},
+		{dir: "info-E", verbose: false, bare: true, logs: []string{"sshd.log"}},
+		{dir: "info-syslog", verbose: false, bare: false, logs: []string{"sshd.log.rfc3339"}},
 	} {
 		for name := range serverLogTruth {
 			dir := filepath.Join(sampleDir, mode.dir, name)
@@ -333,11 +333,11 @@ func TestServerLogLab(t *testing.T) {
 		logs          []string
 		verbose, skew bool
 	}{
-		{"verbose-E", "", false, true, []string{"sshd.log"}, true, false},
-		{"verbose-syslog", "", true, false, []string{"sshd.log.rfc3339", "sshd.log.syslog", "sshd.log.json"}, true, false},
-		{"info-E", "INFO", false, true, []string{"sshd.log"}, false, false},
-		{"info-syslog", "INFO", true, false, []string{"sshd.log.rfc3339"}, false, false},
-		{"skew90", "", true, false, []string{"sshd.log.rfc3339"}, true, true},
+		{name: "verbose-E", level: "", syslog: false, bare: true, logs: []string{"sshd.log"}, verbose: true, skew: false},
+		{name: "verbose-syslog", level: "", syslog: true, bare: false, logs: []string{"sshd.log.rfc3339", "sshd.log.syslog", "sshd.log.json"}, verbose: true, skew: false},
+		{name: "info-E", level: "INFO", syslog: false, bare: true, logs: []string{"sshd.log"}, verbose: false, skew: false},
+		{name: "info-syslog", level: "INFO", syslog: true, bare: false, logs: []string{"sshd.log.rfc3339"}, verbose: false, skew: false},
+		{name: "skew90", level: "", syslog: true, bare: false, logs: []string{"sshd.log.rfc3339"}, verbose: true, skew: true},
 	} {
 		t.Run(mode.name, func(t *testing.T) {
 			out := keptDir(t, "rstsniff-sshdlog-")
