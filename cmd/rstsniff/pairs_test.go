@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -51,53 +50,49 @@ func correlateJSON(t *testing.T, files ...string) pairFindings {
 		t.Fatalf("rstsniff %v: %s", args, errOut)
 	}
 	got := pairFindings{frames: map[string][2][]int{}}
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		var v struct {
-			Type     string `json:"type"`
-			NAT      string `json:"nat"`
-			Findings []struct {
-				ID      string   `json:"id"`
-				Summary string   `json:"summary"`
-				Frames  [2][]int `json:"frames"`
-			} `json:"findings"`
-			Resets []struct {
-				From string `json:"from"`
-				Fate string `json:"fate"`
-			} `json:"resets"`
-			Packets map[string]int `json:"packets"`
-			Legs    [2]struct {
-				Failed bool   `json:"failed"`
-				Server string `json:"server"`
-			} `json:"legs"`
-			First  int      `json:"first_to_end"`
-			Offset *float64 `json:"clock_offset_seconds"`
+	for _, v := range decodeLines[struct {
+		NAT      string `json:"nat"`
+		Findings []struct {
+			ID      string   `json:"id"`
+			Summary string   `json:"summary"`
+			Frames  [2][]int `json:"frames"`
+		} `json:"findings"`
+		Resets []struct {
+			From string `json:"from"`
+			Fate string `json:"fate"`
+		} `json:"resets"`
+		Packets map[string]int `json:"packets"`
+	}](t, out, "pair") {
+		got.pairs++
+		got.nat = v.NAT
+		for _, f := range v.Findings {
+			fr := got.frames[f.ID]
+			fr[0], fr[1] = append(fr[0], f.Frames[0]...), append(fr[1], f.Frames[1]...)
+			got.frames[f.ID] = fr
+			if f.ID == "modified-on-path" {
+				got.changes = append(got.changes, f.Summary)
+			}
 		}
-		if err := json.Unmarshal([]byte(line), &v); err != nil {
-			t.Fatalf("%v: %s", err, line)
+		for _, r := range v.Resets {
+			got.resets = append(got.resets, resetFate{r.From, r.Fate})
 		}
-		switch v.Type {
-		case "pair":
-			got.pairs++
-			got.nat = v.NAT
-			for _, f := range v.Findings {
-				fr := got.frames[f.ID]
-				fr[0], fr[1] = append(fr[0], f.Frames[0]...), append(fr[1], f.Frames[1]...)
-				got.frames[f.ID] = fr
-				if f.ID == "modified-on-path" {
-					got.changes = append(got.changes, f.Summary)
-				}
-			}
-			for _, r := range v.Resets {
-				got.resets = append(got.resets, resetFate{r.From, r.Fate})
-			}
-			got.unseen += v.Packets["unseen"]
-		case "jump":
-			got.jumps = append(got.jumps, jumpGot{v.First, [2]bool{v.Legs[0].Failed, v.Legs[1].Failed}, v.Legs[1].Server})
-		case "correlation-summary":
-			got.hasClock = v.Offset != nil
-			if v.Offset != nil {
-				got.offset = *v.Offset
-			}
+		got.unseen += v.Packets["unseen"]
+	}
+	for _, v := range decodeLines[struct {
+		Legs [2]struct {
+			Failed bool   `json:"failed"`
+			Server string `json:"server"`
+		} `json:"legs"`
+		First int `json:"first_to_end"`
+	}](t, out, "jump") {
+		got.jumps = append(got.jumps, jumpGot{v.First, [2]bool{v.Legs[0].Failed, v.Legs[1].Failed}, v.Legs[1].Server})
+	}
+	for _, v := range decodeLines[struct {
+		Offset *float64 `json:"clock_offset_seconds"`
+	}](t, out, "correlation-summary") {
+		got.hasClock = v.Offset != nil
+		if v.Offset != nil {
+			got.offset = *v.Offset
 		}
 	}
 	return got
