@@ -89,6 +89,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzJSONString$$' -fuzztime $(FUZZTIME) ./report
 	$(GO) test -run '^$$' -fuzz '^FuzzText$$' -fuzztime $(FUZZTIME) ./explain
 	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) ./sshdlog
+	$(GO) test -run '^$$' -fuzz '^FuzzCleartext$$' -fuzztime $(FUZZTIME) ./probe
 
 # Building alone needs libpcap's headers (installed when root and missing).
 build-deps:

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/rstsniff/rstsniff/internal/golden"
 )
 
 // repoRoot is the module root, where the Makefile is.
@@ -116,17 +118,19 @@ func TestStaticBinaryInEmptyRoot(t *testing.T) {
 		// 1: a connection was reset (the router forged it).
 		t.Fatalf("rstsniff -r in the empty root: %v (want exit 1)\n%s", err, stderr.String())
 	}
-	golden, err := os.ReadFile(filepath.Join(repoRoot(t), "testdata/pcaps/reject-banner/golden.json"))
+	// The golden JSON lines, kept as facts and words (internal/golden).
+	jsonl, err := golden.Read(filepath.Join(repoRoot(t), "testdata/pcaps/reject-banner/golden"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	wantJSON := []byte(jsonl)
 	// The summary names the version that wrote it: the release's here,
 	// "dev" in the golden run.
 	out = bytes.Replace(out, []byte(`"version":"`+testVersion+`"`), []byte(`"version":"dev"`), 1)
-	if !bytes.Equal(out, golden) {
-		t.Errorf("static binary in the empty root printed\n%s\nwant (golden.json)\n%s", out, golden)
+	if !bytes.Equal(out, wantJSON) {
+		t.Errorf("static binary in the empty root printed\n%s\nwant (golden-facts.json and golden-words.json)\n%s", out, wantJSON)
 	}
-	t.Logf("in a root holding only %v: exit 1, %d bytes of JSON lines equal to golden.json", files, len(out))
+	t.Logf("in a root holding only %v: exit 1, %d bytes of JSON lines equal to the golden ones", files, len(out))
 
 	// linux/arm64, when make release could build it (cross toolchain
 	// installed) and qemu-user can run it.
@@ -145,10 +149,10 @@ func TestStaticBinaryInEmptyRoot(t *testing.T) {
 	// The summary names the version that wrote it: the release's here,
 	// "dev" in the golden run.
 	out = bytes.Replace(out, []byte(`"version":"`+testVersion+`"`), []byte(`"version":"dev"`), 1)
-	if !bytes.Equal(out, golden) {
-		t.Errorf("the arm64 binary under qemu printed\n%s\nwant (golden.json)\n%s", out, golden)
+	if !bytes.Equal(out, wantJSON) {
+		t.Errorf("the arm64 binary under qemu printed\n%s\nwant (golden-facts.json and golden-words.json)\n%s", out, wantJSON)
 	} else {
-		t.Logf("linux/arm64 under qemu-aarch64: JSON lines equal to golden.json")
+		t.Logf("linux/arm64 under qemu-aarch64: JSON lines equal to the golden ones")
 	}
 }
 

@@ -1,12 +1,12 @@
 package explain
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/internal/golden"
 )
 
 // TestMessages: one line each, in the wordings of the releases the catalog
@@ -126,17 +126,17 @@ func TestScpLog(t *testing.T) {
 }
 
 // TestCaptureWords: the message rstsniff says the client printed for each
-// lab capture (golden.json client_error) is read back by explain as the
-// same stage rstsniff gave the connection.
+// lab capture (client_error in its golden JSON lines) is read back by
+// explain as the same stage rstsniff gave the connection.
 func TestCaptureWords(t *testing.T) {
-	files, _ := filepath.Glob("../testdata/pcaps/*/golden.json")
+	files, _ := filepath.Glob("../testdata/pcaps/*/golden-facts.json")
 	n := 0
 	for _, f := range files {
-		b, err := os.ReadFile(f)
+		jsonl, err := golden.Read(strings.TrimSuffix(f, "-facts.json"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, line := range strings.Split(string(b), "\n") {
+		for _, line := range strings.Split(jsonl, "\n") {
 			stage, msg := jsonField(line, "stage"), jsonField(line, "client_error")
 			if msg == "" || strings.HasPrefix(msg, "<user>") {
 				continue

@@ -224,18 +224,6 @@ func TestKexinitHASSH(t *testing.T) {
 	}
 }
 
-func TestCleartextNeverPanics(t *testing.T) {
-	buf := make([]byte, 4096)
-	for i := 0; i < 200; i++ {
-		rand.Read(buf)
-		var c cleartext
-		c.feed([]byte("SSH-2.0-x\r\n"), true)
-		for j := 0; j < len(buf); j += 97 {
-			c.feed(buf[j:min(j+97, len(buf))], true)
-		}
-	}
-}
-
 func TestQuotedSourcePort(t *testing.T) {
 	v4 := make([]byte, 28)
 	v4[0], v4[9] = 0x45, 6

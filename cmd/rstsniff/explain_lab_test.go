@@ -27,8 +27,8 @@ func TestLabControlMaster(t *testing.T) {
 	}
 	master, _ := os.ReadFile(filepath.Join(dir, "master.txt"))
 	for _, tc := range []struct{ name, log, masterWire string }{
-		{"client.txt", string(client), "unknown"},
-		{"master.txt+client.txt", string(master) + string(client), "write-after-reset"},
+		{name: "client.txt", log: string(client), masterWire: "unknown"},
+		{name: "master.txt+client.txt", log: string(master) + string(client), masterWire: "write-after-reset"},
 	} {
 		js, errOut, code := runCLI(t, tc.log, "explain", "--format", "json", "-")
 		if code != exitOK {

@@ -47,11 +47,8 @@ func TestExplainSameWords(t *testing.T) {
 				t.Fatalf("rstsniff: %s", errOut)
 			}
 			var main string
-			for _, l := range strings.Split(js, "\n") {
-				var f struct {
-					Findings []struct{ ID string }
-				}
-				if json.Unmarshal([]byte(l), &f) == nil && len(f.Findings) > 0 {
+			for _, f := range jsonFlows(t, js) {
+				if len(f.Findings) > 0 {
 					main = f.Findings[0].ID
 					break
 				}

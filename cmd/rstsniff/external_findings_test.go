@@ -1,13 +1,14 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/internal/flowtest"
 )
 
 // externalFindings are the only findings the external captures may have,
@@ -39,25 +40,11 @@ func TestExternalNoNewFinding(t *testing.T) {
 		}
 		n++
 		name, _ := filepath.Rel(root, p)
-		out, _, _ := runCLI(t, "", "-r", p, "--format", "json", "--ports", "22,2222,22222")
 		var got []string
-		sc := bufio.NewScanner(strings.NewReader(out))
-		sc.Buffer(nil, 4<<20)
-		for sc.Scan() {
-			if !strings.HasPrefix(sc.Text(), `{"type":"flow"`) {
-				continue
-			}
-			var f struct {
-				Findings []struct {
-					ID string `json:"id"`
-				} `json:"findings"`
-			}
-			if err := json.Unmarshal(sc.Bytes(), &f); err != nil {
-				t.Fatal(err)
-			}
+		for _, f := range flowtest.Flows(t, p, analyze.Config{Ports: []uint16{22, 2222, 22222}}) {
 			for _, fd := range f.Findings {
-				if !slices.Contains(got, fd.ID) {
-					got = append(got, fd.ID)
+				if id := fd.ID.String(); !slices.Contains(got, id) {
+					got = append(got, id)
 				}
 			}
 		}

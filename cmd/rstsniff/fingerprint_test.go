@@ -1,13 +1,14 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/internal/flowtest"
 )
 
 // injected is, per capture, what the lab's injector sent (its mode and
@@ -57,33 +58,22 @@ func TestFingerprintNegatives(t *testing.T) {
 	resets := 0
 	for _, p := range files {
 		name := strings.TrimPrefix(p, "../../testdata/")
-		args := []string{"-r", p, "--format", "json"}
-		if strings.HasPrefix(name, "pcaps/") {
-			args = append(args, scenarioArgs(filepath.Dir(p))...)
+		var cfg analyze.Config
+		if strings.HasPrefix(name, "pcaps/") && len(scenarioArgs(filepath.Dir(p))) > 0 {
+			t.Fatalf("%s: its args file is not read here", name)
 		} else if strings.HasPrefix(name, "external/") {
-			args = append(args, "--ports", "22,2222,22222")
+			cfg.Ports = []uint16{22, 2222, 22222}
 		}
-		out, _, _ := runCLI(t, "", args...)
 		got := map[string]int{}
-		sc := bufio.NewScanner(strings.NewReader(out))
-		sc.Buffer(nil, 4<<20)
-		for sc.Scan() {
-			if !strings.HasPrefix(sc.Text(), `{"type":"flow"`) {
-				continue
-			}
-			var f struct {
-				Resets []struct {
-					From         string   `json:"from"`
-					Fingerprints []string `json:"fingerprints"`
-				} `json:"resets"`
-			}
-			if err := json.Unmarshal(sc.Bytes(), &f); err != nil {
-				t.Fatal(err)
-			}
+		for _, f := range flowtest.Flows(t, p, cfg) {
 			for _, r := range f.Resets {
 				resets++
 				if len(r.Fingerprints) > 0 {
-					got[r.From+":"+strings.Join(r.Fingerprints, "+")]++
+					var names []string
+					for _, fp := range r.Fingerprints {
+						names = append(names, fp.String())
+					}
+					got[r.From.String()+":"+strings.Join(names, "+")]++
 				}
 			}
 		}

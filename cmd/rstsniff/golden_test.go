@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -12,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/rstsniff/rstsniff/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files (check them by eye against the scenario README)")
@@ -48,32 +48,138 @@ func scenarioArgs(dir string) []string {
 	return strings.Fields(string(b))
 }
 
+// Golden files hold every output of every committed capture in two kinds
+// (docs/lab.md): the facts, golden-facts.json (the JSON lines without their
+// sentences), and the words, golden-words.json (those sentences) and the
+// table, --explain, Markdown and HTML. Each test runs subtests "facts" and
+// "words" per capture: rewording a sentence fails only "words", a changed
+// verdict "facts". -update rewrites both kinds.
+
 func TestGolden(t *testing.T) {
 	for _, dir := range scenarios(t) {
 		name := filepath.Base(dir)
 		t.Run(name, func(t *testing.T) {
 			pcap := filepath.Join(dir, "capture.pcap")
 			extra := scenarioArgs(dir)
-			for _, g := range []struct {
-				file string
-				args []string
-			}{
-				{"golden.json", append([]string{"-r", pcap, "--format", "json"}, extra...)},
-				{"golden.txt", append([]string{"-r", pcap, "--all"}, extra...)},
-				{"golden-explain.txt", append([]string{"-r", pcap, "--explain"}, extra...)},
-				{"golden.md", append([]string{"-r", pcap, "--format", "markdown"}, extra...)},
-				{"golden.html", append([]string{"-r", pcap, "--format", "html"}, extra...)},
-			} {
-				out, errOut, code := runCLI(t, "", g.args...)
-				if code == exitUsage {
-					t.Fatalf("exit %d: %s", code, errOut)
-				}
+			args := func(a ...string) []string { return append(append([]string{"-r", pcap}, a...), extra...) }
+			goldenRun{
+				dir: dir, prefix: "golden",
+				json: args("--format", "json"),
+				words: []goldenOutput{
+					{"golden.txt", args("--all")},
+					{"golden-explain.txt", args("--explain")},
+					{"golden.md", args("--format", "markdown")},
+					{"golden.html", args("--format", "html")},
+				},
 				// The golden files name the capture relative to the repository.
-				out = strings.ReplaceAll(out, pcap, "testdata/pcaps/"+name+"/capture.pcap")
-				checkGolden(t, filepath.Join(dir, g.file), out)
-			}
+				fix: func(out string) string { return strings.ReplaceAll(out, pcap, "testdata/pcaps/"+name+"/capture.pcap") },
+			}.check(t)
 		})
 	}
+}
+
+// TestPairsGolden: every format of --correlate on the committed two-sided
+// captures, read against each case's README.md.
+func TestPairsGolden(t *testing.T) {
+	dirs, _ := filepath.Glob("../../testdata/pairs/*/client.txt")
+	if len(dirs) == 0 {
+		t.Fatal("no two-sided captures")
+	}
+	for _, d := range dirs {
+		dir := filepath.Dir(d)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			var files []string
+			for _, f := range pairFiles(dir) {
+				files = append(files, "-r", f)
+			}
+			args := func(format string) []string { return append([]string{"--correlate", "--format", format}, files...) }
+			goldenRun{
+				dir: dir, prefix: "golden",
+				json: args("json"),
+				words: []goldenOutput{
+					{"golden.txt", args("table")}, {"golden.md", args("markdown")}, {"golden.html", args("html")},
+				},
+				fix: func(out string) string { return strings.ReplaceAll(out, "../../testdata/", "testdata/") },
+			}.check(t)
+		})
+	}
+}
+
+// TestServerLogGolden: each format on two committed lab runs with their
+// server logs, read against testdata/sshdlog/README.md: a forged reset at
+// the banner with an RFC 3339 syslog log, and MaxStartups with an sshd -E log.
+func TestServerLogGolden(t *testing.T) {
+	for _, c := range []struct{ dir, log string }{
+		{"verbose-syslog/reject-banner", "sshd.log.rfc3339"},
+		{"verbose-E/maxstartups", "sshd.log"},
+	} {
+		dir := filepath.Join(sampleDir, c.dir)
+		t.Run(filepath.Base(c.dir), func(t *testing.T) {
+			// Relative paths, so the output names the files the same anywhere.
+			args := func(format string) []string {
+				return []string{"-r", filepath.Join(dir, "capture.pcap"), "--sshd-log", filepath.Join(dir, c.log), "--format", format, "--all"}
+			}
+			goldenRun{
+				dir: dir, prefix: "golden-sshdlog",
+				json: args("json"),
+				words: []goldenOutput{
+					{"golden-sshdlog.txt", args("table")}, {"golden-sshdlog.md", args("markdown")}, {"golden-sshdlog.html", args("html")},
+				},
+			}.check(t)
+		})
+	}
+}
+
+// goldenRun is every golden output of one capture.
+type goldenRun struct {
+	dir    string
+	prefix string         // of the JSON output's two files: prefix-facts.json, prefix-words.json
+	json   []string       // the arguments of the JSON output
+	words  []goldenOutput // the outputs that are all words
+	fix    func(string) string
+}
+
+// goldenOutput is one output and the golden file that holds it.
+type goldenOutput struct {
+	file string
+	args []string
+}
+
+// check runs the outputs and compares them with their golden files:
+// subtest "facts" the JSON output's facts, subtest "words" its words and
+// every other output. The facts and words must give the JSON output back
+// byte for byte (golden.Join), so the two files check it as strictly as
+// one would.
+func (g goldenRun) check(t *testing.T) {
+	t.Helper()
+	run := func(t *testing.T, args []string) string {
+		t.Helper()
+		out, errOut, code := runCLI(t, "", args...)
+		if code == exitUsage {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		if g.fix != nil {
+			out = g.fix(out)
+		}
+		return out
+	}
+	out := run(t, g.json)
+	facts, words, err := golden.Split(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back, err := golden.Join(facts, words); err != nil || back != out {
+		t.Fatalf("the JSON output's facts and words do not give it back (%v): internal/golden lost something", err)
+	}
+	t.Run("facts", func(t *testing.T) {
+		checkGolden(t, filepath.Join(g.dir, g.prefix+"-facts.json"), facts)
+	})
+	t.Run("words", func(t *testing.T) {
+		checkGolden(t, filepath.Join(g.dir, g.prefix+"-words.json"), words)
+		for _, o := range g.words {
+			checkGolden(t, filepath.Join(g.dir, o.file), run(t, o.args))
+		}
+	})
 }
 
 // checkGolden compares out with the golden file at path, or with -update
@@ -91,7 +197,7 @@ func checkGolden(t *testing.T, path, out string) {
 		t.Fatalf("%v (run go test -update and check the result by eye)", err)
 	}
 	if out != string(want) {
-		t.Errorf("%s differs:\n--- got\n%s\n--- want\n%s", path, out, want)
+		t.Errorf("%s differs (go test -run %s -update rewrites it):\n--- got\n%s\n--- want\n%s", path, strings.Split(t.Name(), "/")[0], out, want)
 	}
 }
 
@@ -121,34 +227,7 @@ func verdicts(t *testing.T, jsonl string) []verdict {
 func parseVerdicts(t *testing.T, jsonl string, bySide bool) []verdict {
 	t.Helper()
 	var out []verdict
-	sc := bufio.NewScanner(strings.NewReader(jsonl))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var head struct {
-			Type string `json:"type"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &head); err != nil {
-			t.Fatalf("bad JSON line %q: %v", sc.Text(), err)
-		}
-		if head.Type != "flow" {
-			continue
-		}
-		var f struct {
-			Stage    string `json:"stage"`
-			Outcome  string `json:"outcome"`
-			ClosedBy string `json:"closed_by"`
-			Resets   []struct {
-				From   string `json:"from"`
-				Stage  string `json:"stage"`
-				Origin string `json:"origin"`
-			} `json:"resets"`
-			Findings []struct {
-				ID string `json:"id"`
-			} `json:"findings"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &f); err != nil {
-			t.Fatalf("bad JSON flow %q: %v", sc.Text(), err)
-		}
+	for _, f := range jsonFlows(t, jsonl) {
 		v := verdict{Stage: f.Stage, Outcome: f.Outcome, ClosedBy: f.ClosedBy}
 		if len(f.Resets) > 0 {
 			v.FirstReset = f.Resets[0].From + "@" + f.Resets[0].Stage

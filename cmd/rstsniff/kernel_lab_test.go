@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,61 +14,14 @@ import (
 	"github.com/rstsniff/rstsniff/kernel/probe"
 )
 
-// kflow is what the kernel witness lab test reads of a streamed flow.
-type kflow struct {
-	Type     string    `json:"type"`
-	Client   string    `json:"client"`
-	Server   string    `json:"server"`
-	Start    time.Time `json:"start"`
-	Stage    string    `json:"stage"`
-	Outcome  string    `json:"outcome"`
-	ClosedBy string    `json:"closed_by"`
-	Resets   []struct {
-		Packet int       `json:"packet"`
-		Time   time.Time `json:"time"`
-		From   string    `json:"from"`
-		Origin string    `json:"origin"`
-		Kernel *struct {
-			Sender      string `json:"sender"`
-			Basis       string `json:"basis"`
-			Reason      string `json:"reason"`
-			State       string `json:"state"`
-			Hook        string `json:"hook"`
-			Process     string `json:"process"`
-			Received    bool   `json:"received"`
-			NotAccepted bool   `json:"not_accepted"`
-			After       []struct {
-				Reason string `json:"reason"`
-			} `json:"after"`
-			Rule *struct {
-				Status string `json:"status"`
-				Why    string `json:"why"`
-			} `json:"rule"`
-			Summary string `json:"summary"`
-		} `json:"kernel"`
-	} `json:"resets"`
-}
-
-func readKFlows(t *testing.T, path string) []kflow {
+func readKFlows(t *testing.T, path string) []jsonFlow {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	schematest.Lines(t, string(b))
-	var fs []kflow
-	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		if !strings.HasPrefix(line, `{"type":"flow"`) {
-			continue
-		}
-		var f kflow
-		if err := json.Unmarshal([]byte(line), &f); err != nil {
-			t.Fatalf("%s: %v: %s", path, err, line)
-		}
-		if f.Type == "flow" {
-			fs = append(fs, f)
-		}
-	}
+	fs := jsonFlows(t, string(b))
 	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Start.Before(fs[j].Start) })
 	return fs
 }
@@ -120,12 +72,12 @@ func TestKernelWitness(t *testing.T) {
 	}
 	type check struct {
 		side string
-		f    kflow
-		ok   func(t *testing.T, f kflow)
+		f    jsonFlow
+		ok   func(t *testing.T, f jsonFlow)
 	}
 	// everyFrom checks every reset in side's name, and that there is one.
-	everyFrom := func(side string, ok func(t *testing.T, i int, f kflow)) func(*testing.T, kflow) {
-		return func(t *testing.T, f kflow) {
+	everyFrom := func(side string, ok func(t *testing.T, i int, f jsonFlow)) func(*testing.T, jsonFlow) {
+		return func(t *testing.T, f jsonFlow) {
 			n := 0
 			for i, r := range f.Resets {
 				if r.From == side {
@@ -142,23 +94,23 @@ func TestKernelWitness(t *testing.T) {
 			}
 		}
 	}
-	sentBy := func(side string, reasons ...string) func(*testing.T, kflow) {
-		return everyFrom(side, func(t *testing.T, i int, f kflow) {
+	sentBy := func(side string, reasons ...string) func(*testing.T, jsonFlow) {
+		return everyFrom(side, func(t *testing.T, i int, f jsonFlow) {
 			k := f.Resets[i].Kernel
 			if k.Sender != "stack" || !slices.Contains(reasons, k.Reason) {
 				t.Errorf("reset frame %d: sender %s reason %s, want this host's stack with %v (%s)", f.Resets[i].Packet, k.Sender, k.Reason, reasons, k.Summary)
 			}
 		})
 	}
-	received := func(side string) func(*testing.T, kflow) {
-		return everyFrom(side, func(t *testing.T, i int, f kflow) {
+	received := func(side string) func(*testing.T, jsonFlow) {
+		return everyFrom(side, func(t *testing.T, i int, f jsonFlow) {
 			if k := f.Resets[i].Kernel; !k.Received || k.Sender != "unknown" {
 				t.Errorf("reset frame %d: received %v, sender %s; want a local socket to have accepted it, sent by no one here", f.Resets[i].Packet, k.Received, k.Sender)
 			}
 		})
 	}
-	withProcess := func(side, reason, state, process string) func(*testing.T, kflow) {
-		return everyFrom(side, func(t *testing.T, i int, f kflow) {
+	withProcess := func(side, reason, state, process string) func(*testing.T, jsonFlow) {
+		return everyFrom(side, func(t *testing.T, i int, f jsonFlow) {
 			k := f.Resets[i].Kernel
 			if k.Sender != "stack" || k.Reason != reason || k.State != state || k.Process != process {
 				t.Errorf("reset frame %d: %s %s %s %q, want stack %s %s %q", f.Resets[i].Packet, k.Sender, k.Reason, k.State, k.Process, reason, state, process)
@@ -169,8 +121,8 @@ func TestKernelWitness(t *testing.T) {
 	// one accepted, the others not; none sent by this host; the only resets
 	// this host's kernel sent on the connection are NO_SOCKET answers to
 	// packets that came after the accepted forgery.
-	forged := func(peer, self string) func(*testing.T, kflow) {
-		return func(t *testing.T, f kflow) {
+	forged := func(peer, self string) func(*testing.T, jsonFlow) {
+		return func(t *testing.T, f jsonFlow) {
 			accepted, notAccepted := 0, 0
 			var at time.Time
 			for _, r := range f.Resets {
@@ -208,16 +160,16 @@ func TestKernelWitness(t *testing.T) {
 		}
 	}
 	checks := []check{
-		{"server", srv[0], sentBy("server", "NO_SOCKET")},
-		{"client", cli[0], received("server")},
+		{side: "server", f: srv[0], ok: sentBy("server", "NO_SOCKET")},
+		{side: "client", f: cli[0], ok: received("server")},
 		// The killed sshd's socket sent its FIN; the client's next data found it closed.
-		{"server", srv[1], sentBy("server", "TCP_ABORT_ON_DATA", "NO_SOCKET")},
-		{"client", cli[1], received("server")},
-		{"client", cli[2], withProcess("client", "TCP_ABORT_ON_CLOSE", "CLOSE", "bash")},
-		{"server", srv[2], received("client")},
-		{"client", cli[3], withProcess("client", "TCP_STATE", "CLOSE", "abort")},
-		{"server", srv[3], received("client")},
-		{"server", srv[4], everyFrom("server", func(t *testing.T, i int, f kflow) {
+		{side: "server", f: srv[1], ok: sentBy("server", "TCP_ABORT_ON_DATA", "NO_SOCKET")},
+		{side: "client", f: cli[1], ok: received("server")},
+		{side: "client", f: cli[2], ok: withProcess("client", "TCP_ABORT_ON_CLOSE", "CLOSE", "bash")},
+		{side: "server", f: srv[2], ok: received("client")},
+		{side: "client", f: cli[3], ok: withProcess("client", "TCP_STATE", "CLOSE", "abort")},
+		{side: "server", f: srv[3], ok: received("client")},
+		{side: "server", f: srv[4], ok: everyFrom("server", func(t *testing.T, i int, f jsonFlow) {
 			k := f.Resets[i].Kernel
 			if k.Sender != "firewall" || (k.Basis == "nf_send_reset" && k.Hook != "INPUT") {
 				t.Errorf("REJECT in INPUT: sender %s basis %s hook %s", k.Sender, k.Basis, k.Hook)
@@ -228,9 +180,9 @@ func TestKernelWitness(t *testing.T) {
 				t.Errorf("REJECT in INPUT after -Z: rule %+v, want unreadable for privilege (%s)", k.Rule, k.Summary)
 			}
 		})},
-		{"client", cli[4], received("server")},
-		{"server", srv[5], forged("client", "server")},
-		{"client", cli[5], forged("server", "client")},
+		{side: "client", f: cli[4], ok: received("server")},
+		{side: "server", f: srv[5], ok: forged("client", "server")},
+		{side: "client", f: cli[5], ok: forged("server", "client")},
 	}
 	for i, c := range checks {
 		t.Run(c.side+"/"+steps[2*(i/2)], func(t *testing.T) { c.ok(t, c.f) })
@@ -249,7 +201,7 @@ func TestKernelWitness(t *testing.T) {
 
 	// Witness off: the same verdicts, no kernel object, one line why.
 	srvOff, cliOff := readKFlows(t, filepath.Join(off, "server.jsonl")), readKFlows(t, filepath.Join(off, "client.jsonl"))
-	verdict := func(f kflow) string {
+	verdict := func(f jsonFlow) string {
 		s := f.Stage + " " + f.Outcome + " " + f.ClosedBy
 		for _, r := range f.Resets {
 			s += " " + r.From + "/" + r.Origin
@@ -258,7 +210,7 @@ func TestKernelWitness(t *testing.T) {
 	}
 	for _, c := range []struct {
 		side    string
-		on, off []kflow
+		on, off []jsonFlow
 		line    string
 	}{{"server", srv, srvOff, "kernel witness off (--no-kernel)"},
 		{"client", cli, cliOff, "kernel witness off: loading BPF programs needs CAP_BPF and CAP_PERFMON"}} {
@@ -303,7 +255,7 @@ func checkKernelFifty(t *testing.T, dir string) {
 	if len(srv) != 50 || len(cli) != 50 {
 		t.Fatalf("%d connections on the server's side, %d on the client's, want 50", len(srv), len(cli))
 	}
-	reset := func(fs []kflow, ok func(f kflow, i int) bool) map[string]bool {
+	reset := func(fs []jsonFlow, ok func(f jsonFlow, i int) bool) map[string]bool {
 		m := map[string]bool{}
 		for _, f := range fs {
 			for i, r := range f.Resets {
@@ -317,11 +269,11 @@ func checkKernelFifty(t *testing.T, dir string) {
 		}
 		return m
 	}
-	c := reset(cli, func(f kflow, i int) bool {
+	c := reset(cli, func(f jsonFlow, i int) bool {
 		k := f.Resets[i].Kernel
 		return f.Resets[i].From == "client" && k.Sender == "stack" && k.Reason == "TCP_ABORT_ON_CLOSE" && k.Process == "bash"
 	})
-	s := reset(srv, func(f kflow, i int) bool {
+	s := reset(srv, func(f jsonFlow, i int) bool {
 		k := f.Resets[i].Kernel
 		return f.Resets[i].From == "client" && k.Sender == "unknown" && k.Received
 	})

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,29 +24,29 @@ var labTruth = map[string]struct {
 	client string      // what the real client printed (substring)
 }{
 	"clean":    {cleanClose, "exit 0"},
-	"authfail": {[][]verdict{{{"auth", "closed", "client", "", "", ""}}}, "Permission denied (publickey)"},
+	"authfail": {flows: [][]verdict{{{Stage: "auth", Outcome: "closed", ClosedBy: "client"}}}, client: "Permission denied (publickey)"},
 	// A lone RST+ACK to a SYN on a one-connection capture: no baseline to judge it by.
-	"refused": {[][]verdict{{{"handshake", "refused", "server", "server@handshake", "unknown", "refused"}}}, "Connection refused"},
+	"refused": {flows: [][]verdict{{{Stage: "handshake", Outcome: "refused", ClosedBy: "server", FirstReset: "server@handshake", Origins: "unknown", Findings: "refused"}}}, client: "Connection refused"},
 	// The router forged frame 5 (TTL 64 vs the server's 63, the real banner 6 ms later);
 	// the client's kernel reset the late banner itself.
-	"reject-banner": {[][]verdict{{{"banner", "reset", "server", "server@banner", "middlebox,endpoint", "reset-race,ttl-mismatch"},
+	"reject-banner": {flows: [][]verdict{{{Stage: "banner", Outcome: "reset", ClosedBy: "server", FirstReset: "server@banner", Origins: "middlebox,endpoint", Findings: "reset-race,ttl-mismatch"},
 		// Under load the server's banner can arrive before the client sends its own:
 		// the forged reset then comes at kexinit and no server data follows it
 		// (ssh prints only "Connection reset by 203.0.113.2 port 22").
-		{"kexinit", "reset", "server", "server@kexinit", "middlebox", "ttl-mismatch"}}},
-		"Connection reset by 203.0.113.2 port 22"},
-	"reject-near-server": {[][]verdict{{{"banner", "reset", "server", "server@banner", "middlebox,endpoint", "reset-race,ttl-mismatch"},
+		{Stage: "kexinit", Outcome: "reset", ClosedBy: "server", FirstReset: "server@kexinit", Origins: "middlebox", Findings: "ttl-mismatch"}}},
+		client: "Connection reset by 203.0.113.2 port 22"},
+	"reject-near-server": {flows: [][]verdict{{{Stage: "banner", Outcome: "reset", ClosedBy: "server", FirstReset: "server@banner", Origins: "middlebox,endpoint", Findings: "reset-race,ttl-mismatch"},
 		// Under load the server's banner can arrive before the client sends its own:
 		// the forged reset then comes at kexinit and no server data follows it
 		// (ssh prints only "Connection reset by 203.0.113.2 port 22").
-		{"kexinit", "reset", "server", "server@kexinit", "middlebox", "ttl-mismatch"}}},
-		"Connection reset by 203.0.113.2 port 22"},
+		{Stage: "kexinit", Outcome: "reset", ClosedBy: "server", FirstReset: "server@kexinit", Origins: "middlebox", Findings: "ttl-mismatch"}}},
+		client: "Connection reset by 203.0.113.2 port 22"},
 	// The router reset the handshake's ACK; the server's SYN-ACK came again a second later.
-	"post-handshake": {[][]verdict{{{"banner", "reset", "server", "server@banner", "middlebox,endpoint", "post-synack-reset,reset-race,ttl-mismatch"}}},
-		"Connection reset by peer"},
-	"syn-drop": {[][]verdict{{{"handshake", "timeout", "", "", "", "syn-timeout"}}}, "Connection timed out"},
-	"maxstartups": {[][]verdict{
-		{{"banner", "closed", "client", "", "", ""}},
+	"post-handshake": {flows: [][]verdict{{{Stage: "banner", Outcome: "reset", ClosedBy: "server", FirstReset: "server@banner", Origins: "middlebox,endpoint", Findings: "post-synack-reset,reset-race,ttl-mismatch"}}},
+		client: "Connection reset by peer"},
+	"syn-drop": {flows: [][]verdict{{{Stage: "handshake", Outcome: "timeout", Findings: "syn-timeout"}}}, client: "Connection timed out"},
+	"maxstartups": {flows: [][]verdict{
+		{{Stage: "banner", Outcome: "closed", ClosedBy: "client"}},
 		// sshd closes with the client's banner unread (RST); or, when the
 		// client is slow (seen under load), sends FIN before the banner
 		// arrives and its kernel then resets the banner (ssh prints
@@ -58,17 +57,17 @@ var labTruth = map[string]struct {
 		// the unread banner, then a bare RST for the client's late ACK of
 		// the 23 bytes; both from the server's kernel, ssh printed
 		// "Connection reset by peer".
-		{{"banner", "reset", "server", "server@banner", "endpoint", "server-close-before-banner"},
-			{"banner", "reset", "server", "server@banner", "endpoint,endpoint", "server-close-before-banner"},
-			{"banner", "closed", "server", "server@banner", "endpoint", "server-close-before-banner"},
-			{"banner", "closed", "server", "server@banner", "endpoint,endpoint", "server-close-before-banner"},
-			{"banner", "closed", "server", "", "", "server-close-before-banner"}},
-	}, "kex_exchange_identification:"},
+		{{Stage: "banner", Outcome: "reset", ClosedBy: "server", FirstReset: "server@banner", Origins: "endpoint", Findings: "server-close-before-banner"},
+			{Stage: "banner", Outcome: "reset", ClosedBy: "server", FirstReset: "server@banner", Origins: "endpoint,endpoint", Findings: "server-close-before-banner"},
+			{Stage: "banner", Outcome: "closed", ClosedBy: "server", FirstReset: "server@banner", Origins: "endpoint", Findings: "server-close-before-banner"},
+			{Stage: "banner", Outcome: "closed", ClosedBy: "server", FirstReset: "server@banner", Origins: "endpoint,endpoint", Findings: "server-close-before-banner"},
+			{Stage: "banner", Outcome: "closed", ClosedBy: "server", Findings: "server-close-before-banner"}},
+	}, client: "kex_exchange_identification:"},
 	// The server's FIN comes first; its kernel may then reset the client's
 	// last packets.
-	"sshd-killed": {[][]verdict{{{"session", "closed", "server", "server@session", "endpoint", ""}, {"session", "closed", "server", "", "", ""}}},
-		"closed by remote host"},
-	"client-abort": {[][]verdict{{{"kexinit", "reset", "client", "client@kexinit", "endpoint", "client-reset"}}}, "closing with SO_LINGER 0"},
+	"sshd-killed": {flows: [][]verdict{{{Stage: "session", Outcome: "closed", ClosedBy: "server", FirstReset: "server@session", Origins: "endpoint"}, {Stage: "session", Outcome: "closed", ClosedBy: "server"}}},
+		client: "closed by remote host"},
+	"client-abort": {flows: [][]verdict{{{Stage: "kexinit", Outcome: "reset", ClosedBy: "client", FirstReset: "client@kexinit", Origins: "endpoint", Findings: "client-reset"}}}, client: "closing with SO_LINGER 0"},
 	"ipv6":         {cleanClose, "exit 0"},
 	"port2222":     {cleanClose, "exit 0"},
 	"any":          {cleanClose, "exit 0"},
@@ -79,91 +78,90 @@ var labTruth = map[string]struct {
 	// type1, ipid): forged resets in the server's name from another
 	// distance answering the client's banner; the server's real banner
 	// follows and the client's kernel resets it.
-	"fp-gfw-triple": {[][]verdict{{{"banner", "reset", "server", "server@banner", "middlebox,middlebox,middlebox,endpoint", "reset-race,ttl-mismatch"}}},
-		"kex_exchange_identification: read: Connection reset by peer"},
-	"fp-intang-type1": {[][]verdict{{{"banner", "reset", "server", "server@banner", "middlebox,endpoint", "reset-race,ttl-mismatch"}}},
-		"kex_exchange_identification: read: Connection reset by peer"},
-	"fp-intang-type2": {[][]verdict{{{"banner", "reset", "server", "server@banner", "middlebox,middlebox,endpoint", "reset-race,ttl-mismatch"}}},
-		"kex_exchange_identification: read: Connection reset by peer"},
-	"fp-ip-id-copied": {[][]verdict{{{"banner", "reset", "server", "server@banner", "middlebox,endpoint", "reset-race,ttl-mismatch"}}},
-		"kex_exchange_identification: read: Connection reset by peer"},
+	"fp-gfw-triple": {flows: [][]verdict{{{Stage: "banner", Outcome: "reset", ClosedBy: "server", FirstReset: "server@banner", Origins: "middlebox,middlebox,middlebox,endpoint", Findings: "reset-race,ttl-mismatch"}}},
+		client: "kex_exchange_identification: read: Connection reset by peer"},
+	"fp-intang-type1": {flows: [][]verdict{{{Stage: "banner", Outcome: "reset", ClosedBy: "server", FirstReset: "server@banner", Origins: "middlebox,endpoint", Findings: "reset-race,ttl-mismatch"}}},
+		client: "kex_exchange_identification: read: Connection reset by peer"},
+	"fp-intang-type2": {flows: [][]verdict{{{Stage: "banner", Outcome: "reset", ClosedBy: "server", FirstReset: "server@banner", Origins: "middlebox,middlebox,endpoint", Findings: "reset-race,ttl-mismatch"}}},
+		client: "kex_exchange_identification: read: Connection reset by peer"},
+	"fp-ip-id-copied": {flows: [][]verdict{{{Stage: "banner", Outcome: "reset", ClosedBy: "server", FirstReset: "server@banner", Origins: "middlebox,endpoint", Findings: "reset-race,ttl-mismatch"}}},
+		client: "kex_exchange_identification: read: Connection reset by peer"},
 	// The router resets the first banner, then refuses the client's SYNs
 	// in the server's name for 8 s (a residual block); the fourth login
 	// comes after that and gets through.
-	"residual-block": {append([][]verdict{
-		{{"banner", "reset", "server", "server@banner", "middlebox,endpoint", "reset-race,ttl-mismatch"}},
-		{{"handshake", "refused", "server", "server@handshake", "middlebox", "refused,residual-block,ttl-mismatch"}},
-		{{"handshake", "refused", "server", "server@handshake", "middlebox", "refused,residual-block,ttl-mismatch"}}},
-		cleanClose[0]), "Connection refused"},
+	"residual-block": {flows: append([][]verdict{
+		{{Stage: "banner", Outcome: "reset", ClosedBy: "server", FirstReset: "server@banner", Origins: "middlebox,endpoint", Findings: "reset-race,ttl-mismatch"}},
+		{{Stage: "handshake", Outcome: "refused", ClosedBy: "server", FirstReset: "server@handshake", Origins: "middlebox", Findings: "refused,residual-block,ttl-mismatch"}},
+		{{Stage: "handshake", Outcome: "refused", ClosedBy: "server", FirstReset: "server@handshake", Origins: "middlebox", Findings: "refused,residual-block,ttl-mismatch"}}},
+		cleanClose[0]), client: "Connection refused"},
 	// A connection opened before the capture; sshd's LoginGraceTime closes
 	// it (FIN), the client's kernel resets it when bash exits. The banners
 	// went by before the capture: nothing is claimed about them.
-	"midstream-grace": {[][]verdict{{{"unknown", "reset", "server", "client@unknown", "endpoint", "client-reset"}}}, ""},
-	"inject-both": {[][]verdict{{{"banner", "reset", "server", "server@banner", "middlebox,middlebox,middlebox,middlebox,middlebox,middlebox",
-		"reset-both-ends,reset-burst,reset-burst"},
-		{"banner", "reset", "server", "server@banner", "middlebox,middlebox,middlebox,middlebox", "reset-both-ends"}}},
-		"kex_exchange_identification: read: Connection reset by peer"},
+	"midstream-grace": {flows: [][]verdict{{{Stage: "unknown", Outcome: "reset", ClosedBy: "server", FirstReset: "client@unknown", Origins: "endpoint", Findings: "client-reset"}}}, client: ""},
+	"inject-both": {flows: [][]verdict{{{Stage: "banner", Outcome: "reset", ClosedBy: "server", FirstReset: "server@banner", Origins: "middlebox,middlebox,middlebox,middlebox,middlebox,middlebox", Findings: "reset-both-ends,reset-burst,reset-burst"},
+		{Stage: "banner", Outcome: "reset", ClosedBy: "server", FirstReset: "server@banner", Origins: "middlebox,middlebox,middlebox,middlebox", Findings: "reset-both-ends"}}},
+		client: "kex_exchange_identification: read: Connection reset by peer"},
 	// The router forgot the idle connection and reset the client's next packet in the server's name.
-	"idle-timeout": {[][]verdict{{{"session", "reset", "server", "server@session", "middlebox", "idle-timeout-reset,ttl-mismatch"}}},
-		"client_loop: send disconnect: Broken pipe"},
+	"idle-timeout": {flows: [][]verdict{{{Stage: "session", Outcome: "reset", ClosedBy: "server", FirstReset: "server@session", Origins: "middlebox", Findings: "idle-timeout-reset,ttl-mismatch"}}},
+		client: "client_loop: send disconnect: Broken pipe"},
 	// The client's KEXINIT never crosses the 1000-byte link; ssh is killed, no FIN leaves.
-	"mtu-blackhole": {[][]verdict{{{"kex", "open", "", "", "", "mtu-blackhole"}}}, "exit 124"},
+	"mtu-blackhole": {flows: [][]verdict{{{Stage: "kex", Outcome: "open", Findings: "mtu-blackhole"}}}, client: "exit 124"},
 	// Both KEXINITs vanish on the 1000-byte link; nothing of the server's
 	// arrives after its banner; the client's retransmissions go unanswered.
-	"mtu-blackhole-both": {[][]verdict{{{"kexinit", "timeout", "", "", "", "mtu-blackhole"}}}, "exit 124"},
+	"mtu-blackhole-both": {flows: [][]verdict{{{Stage: "kexinit", Outcome: "timeout", Findings: "mtu-blackhole"}}}, client: "exit 124"},
 	// The client's default KEXINIT: a full-size segment and a small tail.
 	// The server's duplicate ACK for the tail may come back alone (the
 	// connection is then still open when the capture ends) or ride on its
 	// lost KEXINIT (nothing comes back: timed out). Either way, a black hole.
-	"mtu-blackhole-twoway": {[][]verdict{{{"kexinit", "open", "", "", "", "mtu-blackhole"}, {"kexinit", "timeout", "", "", "", "mtu-blackhole"}}}, "exit 124"},
+	"mtu-blackhole-twoway": {flows: [][]verdict{{{Stage: "kexinit", Outcome: "open", Findings: "mtu-blackhole"}, {Stage: "kexinit", Outcome: "timeout", Findings: "mtu-blackhole"}}}, client: "exit 124"},
 	// The holder connection (bash, no banner) closes first. sshd closed
 	// (FIN) before the client's banner arrived; its
 	// kernel answered each later client packet with its own bare RST
 	// (two to four of them, as the client's FIN is retransmitted or not). If the banner wins the race (under load), sshd resets it
 	// unread, as in maxstartups.
-	"maxstartups-late": {[][]verdict{{{"banner", "closed", "client", "", "", ""}},
-		{{"banner", "closed", "server", "server@banner", "endpoint,endpoint", "server-close-before-banner"},
-			{"banner", "closed", "server", "server@banner", "endpoint,endpoint,endpoint", "server-close-before-banner"},
-			{"banner", "closed", "server", "server@banner", "endpoint,endpoint,endpoint,endpoint", "server-close-before-banner"},
-			{"banner", "closed", "server", "server@banner", "endpoint,endpoint,endpoint,endpoint,endpoint", "server-close-before-banner"},
-			{"banner", "reset", "server", "server@banner", "endpoint", "server-close-before-banner"},
-			{"banner", "reset", "server", "server@banner", "endpoint,endpoint", "server-close-before-banner"}}},
-		"by 203.0.113.2 port 22"},
+	"maxstartups-late": {flows: [][]verdict{{{Stage: "banner", Outcome: "closed", ClosedBy: "client"}},
+		{{Stage: "banner", Outcome: "closed", ClosedBy: "server", FirstReset: "server@banner", Origins: "endpoint,endpoint", Findings: "server-close-before-banner"},
+			{Stage: "banner", Outcome: "closed", ClosedBy: "server", FirstReset: "server@banner", Origins: "endpoint,endpoint,endpoint", Findings: "server-close-before-banner"},
+			{Stage: "banner", Outcome: "closed", ClosedBy: "server", FirstReset: "server@banner", Origins: "endpoint,endpoint,endpoint,endpoint", Findings: "server-close-before-banner"},
+			{Stage: "banner", Outcome: "closed", ClosedBy: "server", FirstReset: "server@banner", Origins: "endpoint,endpoint,endpoint,endpoint,endpoint", Findings: "server-close-before-banner"},
+			{Stage: "banner", Outcome: "reset", ClosedBy: "server", FirstReset: "server@banner", Origins: "endpoint", Findings: "server-close-before-banner"},
+			{Stage: "banner", Outcome: "reset", ClosedBy: "server", FirstReset: "server@banner", Origins: "endpoint,endpoint", Findings: "server-close-before-banner"}}},
+		client: "by 203.0.113.2 port 22"},
 	// The injector's reset came after both KEXINITs, behind the client's
 	// window: the client went on, logged in and closed first.
 	// Which FIN goes first is the clean close's race (cleanClose).
-	"inject-late": {[][]verdict{{{"session", "closed", "client", "server@kex", "middlebox", "forged-reset-ignored,reset-race,ttl-mismatch"},
-		{"session", "closed", "server", "server@kex", "middlebox", "forged-reset-ignored,reset-race,ttl-mismatch"}}}, "exit 0"},
+	"inject-late": {flows: [][]verdict{{{Stage: "session", Outcome: "closed", ClosedBy: "client", FirstReset: "server@kex", Origins: "middlebox", Findings: "forged-reset-ignored,reset-race,ttl-mismatch"},
+		{Stage: "session", Outcome: "closed", ClosedBy: "server", FirstReset: "server@kex", Origins: "middlebox", Findings: "forged-reset-ignored,reset-race,ttl-mismatch"}}}, client: "exit 0"},
 	// Three logins, then the router refuses the fourth in the server's name.
-	"rate-limit": {append(append([][]verdict{}, cleanClose[0], cleanClose[0], cleanClose[0]),
-		[]verdict{{"handshake", "refused", "server", "server@handshake", "middlebox", "rate-limit,refused,ttl-mismatch"}}),
-		"Connection refused"},
+	"rate-limit": {flows: append(append([][]verdict{}, cleanClose[0], cleanClose[0], cleanClose[0]),
+		[]verdict{{Stage: "handshake", Outcome: "refused", ClosedBy: "server", FirstReset: "server@handshake", Origins: "middlebox", Findings: "rate-limit,refused,ttl-mismatch"}}),
+		client: "Connection refused"},
 	// A negative case: whatever the loss takes, no reset and no finding. Once
 	// the loss also took the client's last packets and no retransmission came
 	// within the capture, which then truly ends open.
-	"lossy-transfer": {[][]verdict{append(append([]verdict{}, cleanClose[0]...), verdict{"session", "open", "", "", "", ""})}, "exit 0"},
+	"lossy-transfer": {flows: [][]verdict{append(append([]verdict{}, cleanClose[0]...), verdict{Stage: "session", Outcome: "open"})}, client: "exit 0"},
 	// A fake server with a banner full of escapes and markup resets after the client's KEXINIT.
-	"hostile-banner": {[][]verdict{{{"kexinit", "reset", "server", "server@kexinit", "endpoint", "server-reset"}}},
-		"Connection reset by 203.0.113.2 port 22"},
+	"hostile-banner": {flows: [][]verdict{{{Stage: "kexinit", Outcome: "reset", ClosedBy: "server", FirstReset: "server@kexinit", Origins: "endpoint", Findings: "server-reset"}}},
+		client: "Connection reset by 203.0.113.2 port 22"},
 	// The server's own iptables answered the client's ACK with a RST (TTL 63,
 	// the server's) while sshd kept sending; the client's kernel reset each
 	// later packet (how many is up to timing: 6 in five runs).
-	"server-firewall": {[][]verdict{{{"session", "reset", "server", "server@session", "client:endpoint;server:middlebox", "host-firewall-reset"}}},
-		"client_loop: send disconnect: Broken pipe"},
+	"server-firewall": {flows: [][]verdict{{{Stage: "session", Outcome: "reset", ClosedBy: "server", FirstReset: "server@session", Origins: "client:endpoint;server:middlebox", Findings: "host-firewall-reset"}}},
+		client: "client_loop: send disconnect: Broken pipe"},
 	// SYNs answered by ICMP errors: from the server's firewall (host
 	// prohibited, then iptables REJECT's port unreachable, then ip6tables'
 	// administratively prohibited) and from the router with no route.
-	"icmp-reject": {[][]verdict{
-		{{"handshake", "unreachable", "", "", "", "icmp-unreachable"}},
-		{{"handshake", "unreachable", "", "", "", "icmp-unreachable"}},
-		{{"handshake", "unreachable", "", "", "", "icmp-unreachable"}},
-		{{"handshake", "unreachable", "", "", "", "icmp-unreachable"}},
-	}, "Permission denied"},
+	"icmp-reject": {flows: [][]verdict{
+		{{Stage: "handshake", Outcome: "unreachable", Findings: "icmp-unreachable"}},
+		{{Stage: "handshake", Outcome: "unreachable", Findings: "icmp-unreachable"}},
+		{{Stage: "handshake", Outcome: "unreachable", Findings: "icmp-unreachable"}},
+		{{Stage: "handshake", Outcome: "unreachable", Findings: "icmp-unreachable"}},
+	}, client: "Permission denied"},
 	// IPv6: the router's forged reset (hop limit 64 vs 63), then a genuine abort carrying its socket's flow label.
-	"ipv6-forensics": {[][]verdict{
-		{{"banner", "reset", "server", "server@banner", "middlebox,endpoint", "reset-race,ttl-mismatch"}},
-		{{"kexinit", "reset", "client", "client@kexinit", "endpoint", "client-reset"}},
-	}, "Connection reset by 2001:db8:2::2 port 22"},
+	"ipv6-forensics": {flows: [][]verdict{
+		{{Stage: "banner", Outcome: "reset", ClosedBy: "server", FirstReset: "server@banner", Origins: "middlebox,endpoint", Findings: "reset-race,ttl-mismatch"}},
+		{{Stage: "kexinit", Outcome: "reset", ClosedBy: "client", FirstReset: "client@kexinit", Origins: "endpoint", Findings: "client-reset"}},
+	}, client: "Connection reset by 2001:db8:2::2 port 22"},
 }
 
 // bySide lists the cases whose verdicts give each side's distinct reset
@@ -173,7 +171,7 @@ var bySide = map[string]bool{"server-firewall": true}
 // cleanClose: after a command ends, sshd and ssh both close once the channel
 // closes; which FIN goes first is a scheduling race (the server's first in
 // 3 of 4 runs with the CPU loaded, the client's when idle; checked on the wire).
-var cleanClose = [][]verdict{{{"session", "closed", "client", "", "", ""}, {"session", "closed", "server", "", "", ""}}}
+var cleanClose = [][]verdict{{{Stage: "session", Outcome: "closed", ClosedBy: "client"}, {Stage: "session", Outcome: "closed", ClosedBy: "server"}}}
 
 func checkTruth(t *testing.T, name string, got []verdict, client string) {
 	t.Helper()
@@ -210,13 +208,11 @@ func checkClientError(t *testing.T, name, jsonl, client string) {
 		}
 		want = append(want, l)
 	}
-	eachFlow(jsonl, func(f struct {
-		ClientError string `json:"client_error"`
-	}) {
+	for _, f := range jsonFlows(t, jsonl) {
 		if f.ClientError != "" {
 			got = append(got, strings.Split(f.ClientError, "\n")...)
 		}
-	})
+	}
 	if len(got) != len(want) {
 		t.Errorf("%s: client_error %q, the client printed %q", name, got, want)
 		return
@@ -352,15 +348,15 @@ func TestLive(t *testing.T) {
 	schematest.Lines(t, stream)
 	got := verdicts(t, stream)
 	want := []verdict{
-		{"session", "closed", "client", "", "", ""},
-		{"banner", "reset", "server", "server@banner", "middlebox,endpoint", "reset-race,ttl-mismatch"},
-		{"handshake", "refused", "server", "server@handshake", "endpoint", "refused"},
+		{Stage: "session", Outcome: "closed", ClosedBy: "client"},
+		{Stage: "banner", Outcome: "reset", ClosedBy: "server", FirstReset: "server@banner", Origins: "middlebox,endpoint", Findings: "reset-race,ttl-mismatch"},
+		{Stage: "handshake", Outcome: "refused", ClosedBy: "server", FirstReset: "server@handshake", Origins: "endpoint", Findings: "refused"},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("%d verdicts: %+v", len(got), got)
 	}
 	for i := range want {
-		if got[i] != want[i] && !(i == 0 && got[i] == verdict{"session", "closed", "server", "", "", ""}) {
+		if got[i] != want[i] && !(i == 0 && got[i] == verdict{Stage: "session", Outcome: "closed", ClosedBy: "server"}) {
 			t.Errorf("connection %d: %+v, want %+v", i+1, got[i], want[i])
 		}
 	}
@@ -437,11 +433,7 @@ func checkServerFirewall(t *testing.T, jsonl, counters string) {
 	t.Helper()
 	n := counter(t, counters, "REJECT")
 	var server, client int
-	eachFlow(jsonl, func(f struct {
-		Resets []struct {
-			From string `json:"from"`
-		} `json:"resets"`
-	}) {
+	for _, f := range jsonFlows(t, jsonl) {
 		for _, r := range f.Resets {
 			if r.From == "server" {
 				server++
@@ -449,7 +441,7 @@ func checkServerFirewall(t *testing.T, jsonl, counters string) {
 				client++
 			}
 		}
-	})
+	}
 	if server < 1 || server+client > n {
 		t.Errorf("the REJECT rule counted %d packets; the capture has %d resets in the server's name and %d in the client's", n, server, client)
 	}
@@ -462,33 +454,13 @@ func checkICMPReject(t *testing.T, jsonl string) {
 	t.Helper()
 	want := []string{"203.0.113.2 server", "203.0.113.2 server", "2001:db8:2::2 server", "198.51.100.1 network"}
 	var got []string
-	eachFlow(jsonl, func(f struct {
-		ICMP []struct {
-			From string `json:"from"`
-		} `json:"icmp"`
-		Findings []struct {
-			Blame string `json:"blame"`
-		} `json:"findings"`
-	}) {
+	for _, f := range jsonFlows(t, jsonl) {
 		if len(f.ICMP) > 0 && len(f.Findings) > 0 {
 			got = append(got, f.ICMP[0].From+" "+f.Findings[0].Blame)
 		}
-	})
+	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ICMP senders and blame %q, want %q", got, want)
-	}
-}
-
-// eachFlow decodes every flow line of a JSON Lines output into a T.
-func eachFlow[T any](jsonl string, fn func(T)) {
-	for _, l := range strings.Split(jsonl, "\n") {
-		var head struct {
-			Type string `json:"type"`
-		}
-		var f T
-		if json.Unmarshal([]byte(l), &head) == nil && head.Type == "flow" && json.Unmarshal([]byte(l), &f) == nil {
-			fn(f)
-		}
 	}
 }
 

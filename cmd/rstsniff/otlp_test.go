@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -267,46 +266,15 @@ func TestOTLPCollector(t *testing.T) {
 	if strings.Contains(stderr.String(), "OTLP") {
 		t.Errorf("warnings with the collector up:\n%s", stderr.String())
 	}
-	type flowJSON struct {
-		Type         string          `json:"type"`
-		ID           int             `json:"id"`
-		File         string          `json:"file"`
-		Client       string          `json:"client"`
-		Server       string          `json:"server"`
-		Outcome      string          `json:"outcome"`
-		Stage        string          `json:"stage"`
-		CommunityID  string          `json:"community_id"`
-		ServerBanner string          `json:"server_banner"`
-		Resets       json.RawMessage `json:"resets"` // a number in the summary
-		Findings     []struct {
-			ID string `json:"id"`
-		} `json:"findings"`
-		Flows     int `json:"flows"`
-		strengths []string
-	}
-	want := map[string]flowJSON{} // by file and connection ID
-	flows := -1
-	for line := range strings.Lines(stdout.String()) {
-		var f flowJSON
-		if err := json.Unmarshal([]byte(line), &f); err != nil {
-			t.Fatal(err)
-		}
-		if f.Type == "summary" {
-			flows = f.Flows
-			continue
-		}
-		var resets []struct {
-			Strength string `json:"strength"`
-		}
-		if err := json.Unmarshal(f.Resets, &resets); err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range resets {
-			f.strengths = append(f.strengths, r.Strength)
-		}
+	want := map[string]jsonFlow{} // by file and connection ID
+	for _, f := range jsonFlows(t, stdout.String()) {
 		if f.Outcome != "closed" && f.Outcome != "open" || len(f.Findings) > 0 {
 			want[fmt.Sprintf("%s#%d", f.File, f.ID)] = f
 		}
+	}
+	flows := -1
+	for _, sum := range decodeLines[struct{ Flows int }](t, stdout.String(), "summary") {
+		flows = sum.Flows
 	}
 	if len(want) < 20 {
 		t.Fatalf("%d abnormal connections in the bundled captures", len(want))
@@ -358,7 +326,10 @@ func TestOTLPCollector(t *testing.T) {
 		for _, x := range f.Findings {
 			findings = append(findings, x.ID)
 		}
-		strengths := f.strengths
+		var strengths []string
+		for _, x := range f.Resets {
+			strengths = append(strengths, x.Strength)
+		}
 		if got := strs(r.attrs["rstsniff.findings"]); !slices.Equal(got, append([]string{}, findings...)) {
 			t.Errorf("%s: findings %v, want %v", key, got, findings)
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,53 +17,60 @@ import (
 // of each connection in the probe's own capture (alternatives where a race
 // decides), how far each connection's socket got, and the exit status.
 var probeTruth = map[string]struct {
-	flows [][]verdict // per flow in order; nil: no capture
-	steps [][]string  // per probe connection: acceptable "reached/error"
+	flows [][]verdict   // per flow in order; nil: no capture
+	steps [][]probeStep // per probe connection: the acceptable steps
 	exit  string
 }{
 	// Nothing in the way: the probe closes each connection after sshd
 	// refused the large key (stage auth: keys in use, no login).
-	"probe-clean": {[][]verdict{probeClosed, probeClosed, probeClosed},
-		[][]string{{"done/"}, {"done/"}, {"done/"}}, "exit 0"},
+	"probe-clean": {flows: [][]verdict{probeClosed, probeClosed, probeClosed},
+		steps: [][]probeStep{{{Reached: "done"}}, {{Reached: "done"}}, {{Reached: "done"}}}, exit: "exit 0"},
 	// The router forges a RST for the client's banner; the server's own
 	// banner then meets a closed socket (or, under load, comes first).
-	"probe-reject-banner": {[][]verdict{labTruth["reject-banner"].flows[0], labTruth["reject-banner"].flows[0]},
-		[][]string{{"tcp/reset", "banner/reset"}, {"tcp/reset", "banner/reset"}}, "exit 1"},
+	"probe-reject-banner": {flows: [][]verdict{labTruth["reject-banner"].flows[0], labTruth["reject-banner"].flows[0]},
+		steps: [][]probeStep{{{Reached: "tcp", Error: "reset"}, {Reached: "banner", Error: "reset"}}, {{Reached: "tcp", Error: "reset"}, {Reached: "banner", Error: "reset"}}}, exit: "exit 1"},
 	// -m recent lets three SYNs through a minute; the router answers later
 	// ones with a RST in the server's name.
-	"probe-rate-limit": {[][]verdict{probeClosed, probeClosed, probeClosed, labTruth["rate-limit"].flows[3], labTruth["rate-limit"].flows[3]},
-		[][]string{{"done/"}, {"done/"}, {"done/"}, {"none/refused"}, {"none/refused"}}, "exit 1"},
+	"probe-rate-limit": {flows: [][]verdict{probeClosed, probeClosed, probeClosed, labTruth["rate-limit"].flows[3], labTruth["rate-limit"].flows[3]},
+		steps: [][]probeStep{{{Reached: "done"}}, {{Reached: "done"}}, {{Reached: "done"}}, {{Reached: "none", Error: "refused"}}, {{Reached: "none", Error: "refused"}}}, exit: "exit 1"},
 	// Three at once to MaxStartups 1: one goes through, sshd drops two
 	// ("Exceeded MaxStartups"). Which of the three is up to accept order:
 	// checked apart (checkMaxStartups).
-	"probe-maxstartups": {nil, nil, "exit 1"},
+	"probe-maxstartups": {exit: "exit 1"},
 	// Packets over 576 bytes are lost between the routers and no ICMP
 	// comes back: the client's KEXINIT (1136 bytes) is never acknowledged,
 	// and nothing comes back either (both routers' ICMP is dropped): an MTU
 	// black hole, which the analysis names since issue 20 (item 4); the
 	// check connection with MSS 536 gets through.
-	"probe-mtu-blackhole": {[][]verdict{{{"kexinit", "timeout", "", "", "", "mtu-blackhole"}, {"kexinit", "open", "", "", "", "mtu-blackhole"}}, probeClosed},
-		[][]string{{"banner/timeout", "tcp/timeout", "kexinit/timeout"}, {"done/"}}, "exit 1"},
+	"probe-mtu-blackhole": {flows: [][]verdict{{{Stage: "kexinit", Outcome: "timeout", Findings: "mtu-blackhole"}, {Stage: "kexinit", Outcome: "open", Findings: "mtu-blackhole"}}, probeClosed},
+		steps: [][]probeStep{{{Reached: "banner", Error: "timeout"}, {Reached: "tcp", Error: "timeout"}, {Reached: "kexinit", Error: "timeout"}}, {{Reached: "done"}}}, exit: "exit 1"},
 	// No sshd: the server's kernel answers each SYN with a RST.
-	"probe-refused": {[][]verdict{probeRefused, probeRefused},
-		[][]string{{"none/refused"}, {"none/refused"}}, "exit 1"},
+	"probe-refused": {flows: [][]verdict{probeRefused, probeRefused},
+		steps: [][]probeStep{{{Reached: "none", Error: "refused"}}, {{Reached: "none", Error: "refused"}}}, exit: "exit 1"},
 	// The router drops the SYN and its retransmissions.
-	"probe-syn-drop": {[][]verdict{labTruth["syn-drop"].flows[0]}, [][]string{{"none/timeout"}}, "exit 1"},
+	"probe-syn-drop": {flows: [][]verdict{labTruth["syn-drop"].flows[0]}, steps: [][]probeStep{{{Reached: "none", Error: "timeout"}}}, exit: "exit 1"},
 	// The server's firewall answers the SYN with ICMP host prohibited.
-	"probe-icmp-reject": {[][]verdict{labTruth["icmp-reject"].flows[0]}, [][]string{{"none/unreachable"}}, "exit 1"},
+	"probe-icmp-reject": {flows: [][]verdict{labTruth["icmp-reject"].flows[0]}, steps: [][]probeStep{{{Reached: "none", Error: "unreachable"}}}, exit: "exit 1"},
 	// The router resets the handshake's ACK in the server's name; the
 	// socket may learn of it before connect returns.
-	"probe-post-handshake": {[][]verdict{labTruth["post-handshake"].flows[0]}, [][]string{{"none/reset", "tcp/reset"}}, "exit 1"},
+	"probe-post-handshake": {flows: [][]verdict{labTruth["post-handshake"].flows[0]}, steps: [][]probeStep{{{Reached: "none", Error: "reset"}, {Reached: "tcp", Error: "reset"}}}, exit: "exit 1"},
 	// As nobody there is no capture: only the sockets' view.
-	"probe-nobody": {nil, [][]string{{"tcp/reset", "banner/reset"}, {"tcp/reset", "banner/reset"}}, "exit 1"},
+	"probe-nobody": {steps: [][]probeStep{{{Reached: "tcp", Error: "reset"}, {Reached: "banner", Error: "reset"}}, {{Reached: "tcp", Error: "reset"}, {Reached: "banner", Error: "reset"}}}, exit: "exit 1"},
 }
 
-var probeClosed = []verdict{{"auth", "closed", "client", "", "", ""}}
+// probeStep is how far a probe connection's socket got, and the error that
+// stopped it ("" when every step was done).
+type probeStep struct {
+	Reached string
+	Error   string
+}
+
+var probeClosed = []verdict{{Stage: "auth", Outcome: "closed", ClosedBy: "client"}}
 
 // A RST to a SYN from the server itself: genuine, or not judged for want
 // of a baseline; never forged.
-var probeRefused = []verdict{{"handshake", "refused", "server", "server@handshake", "unknown", "refused"},
-	{"handshake", "refused", "server", "server@handshake", "endpoint", "refused"}}
+var probeRefused = []verdict{{Stage: "handshake", Outcome: "refused", ClosedBy: "server", FirstReset: "server@handshake", Origins: "unknown", Findings: "refused"},
+	{Stage: "handshake", Outcome: "refused", ClosedBy: "server", FirstReset: "server@handshake", Origins: "endpoint", Findings: "refused"}}
 
 // probeLocateTruth: the router lab.sh made forge the reset, by run name
 // (trigger, router, IP version), as the hop and address --locate must name.
@@ -106,14 +112,7 @@ type probeLine struct {
 
 func probeLines(t *testing.T, jsonl, typ string) []probeLine {
 	t.Helper()
-	var out []probeLine
-	for _, l := range strings.Split(jsonl, "\n") {
-		var p probeLine
-		if json.Unmarshal([]byte(l), &p) == nil && p.Type == typ {
-			out = append(out, p)
-		}
-	}
-	return out
+	return decodeLines[probeLine](t, jsonl, typ)
 }
 
 // TestProbeLab runs `rstsniff probe` in the lab's client namespace against
@@ -151,8 +150,8 @@ func TestProbeLab(t *testing.T) {
 					t.Fatalf("%d probe connections, want %d:\n%s", len(lines), len(truth.steps), got)
 				}
 				for i, alts := range truth.steps {
-					if s := lines[i].Reached + "/" + lines[i].Error; !slices.Contains(alts, s) {
-						t.Errorf("connection %d reached %s, want one of %v", i+1, s, alts)
+					if s := (probeStep{lines[i].Reached, lines[i].Error}); !slices.Contains(alts, s) {
+						t.Errorf("connection %d reached %+v, want one of %+v", i+1, s, alts)
 					}
 				}
 			}
@@ -202,13 +201,8 @@ func TestProbeLab(t *testing.T) {
 		got := read(t, "probe-locate", "host-firewall.jsonl")
 		schematest.Lines(t, got)
 		var why []string
-		for _, l := range strings.Split(got, "\n") {
-			var v struct {
-				Type, Reason, Sender string
-			}
-			if json.Unmarshal([]byte(l), &v) == nil && v.Type == "locate-not-run" {
-				why = append(why, v.Reason+"/"+v.Sender)
-			}
+		for _, v := range decodeLines[struct{ Reason, Sender string }](t, got, "locate-not-run") {
+			why = append(why, v.Reason+"/"+v.Sender)
 		}
 		if len(probeLines(t, got, "locate")) != 0 || len(why) != 1 || why[0] == "no-reset/" || strings.HasSuffix(why[0], "/path") {
 			t.Errorf("host firewall: --locate ran or said nothing of why it did not (%v):\n%s", why, got)
@@ -234,14 +228,9 @@ func checkProbeFlows(t *testing.T, got []verdict, want [][]verdict) {
 func checkProbeServer(t *testing.T, jsonl string, lines []probeLine) {
 	t.Helper()
 	var hassh [][2]string // the analysis's, from the capture: a second implementation
-	eachFlow(jsonl, func(f struct {
-		Algorithms struct {
-			Client string `json:"client_hassh"`
-			Server string `json:"server_hassh"`
-		} `json:"algorithms"`
-	}) {
+	for _, f := range jsonFlows(t, jsonl) {
 		hassh = append(hassh, [2]string{f.Algorithms.Client, f.Algorithms.Server})
-	})
+	}
 	if len(hassh) != len(lines) {
 		t.Fatalf("%d flows for %d probe connections", len(hassh), len(lines))
 	}
@@ -313,22 +302,7 @@ func TestProbeNamesFirewallRule(t *testing.T) {
 		t.Errorf("stderr %q, want nothing", e)
 	}
 	resets, firewall := 0, 0
-	eachFlow(string(b), func(f struct {
-		Resets []struct {
-			From   string `json:"from"`
-			Sender string `json:"sender"`
-			Kernel *struct {
-				Sender string `json:"sender"`
-				Rule   *struct {
-					Status     string `json:"status"`
-					Candidates []struct {
-						Chain   string `json:"chain"`
-						Verdict string `json:"verdict"`
-					} `json:"candidates"`
-				} `json:"rule"`
-			} `json:"kernel"`
-		} `json:"resets"`
-	}) {
+	for _, f := range jsonFlows(t, string(b)) {
 		for _, r := range f.Resets {
 			resets++
 			// The packets tell the firewall only while a SYN follows the
@@ -345,7 +319,7 @@ func TestProbeNamesFirewallRule(t *testing.T) {
 				t.Errorf("kernel %+v, want the firewall, rule INPUT reject named", r.Kernel)
 			}
 		}
-	})
+	}
 	if resets == 0 || firewall == 0 {
 		t.Fatalf("%d resets, %d judged the client's firewall's:\n%s", resets, firewall, b)
 	}

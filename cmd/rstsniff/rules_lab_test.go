@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -9,7 +8,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rstsniff/rstsniff/kernel/probe"
 )
@@ -35,27 +33,10 @@ type rlRule struct {
 
 type rlRules struct {
 	Status     string   `json:"status"`
+	Why        string   `json:"why"`
 	Candidates []rlRule `json:"candidates"`
 	Uncounted  []rlRule `json:"uncounted"`
 	Summary    string   `json:"summary"`
-}
-
-// rlFlow is what the firewall-rules lab test reads of a flow.
-type rlFlow struct {
-	Type   string    `json:"type"`
-	Client string    `json:"client"`
-	Start  time.Time `json:"start"`
-	Resets []struct {
-		From   string `json:"from"`
-		Kernel *struct {
-			Sender string   `json:"sender"`
-			Rule   *rlRules `json:"rule"`
-		} `json:"kernel"`
-	} `json:"resets"`
-	Dropped *struct {
-		Count int      `json:"count"`
-		Rule  *rlRules `json:"rule"`
-	} `json:"kernel_dropped"`
 }
 
 // TestFirewallRules runs the lab's firewall-rules case: rstsniff live in
@@ -107,17 +88,7 @@ func TestFirewallRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var flows []rlFlow
-	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		if !strings.HasPrefix(line, `{"type":"flow"`) {
-			continue
-		}
-		var f rlFlow
-		if err := json.Unmarshal([]byte(line), &f); err != nil {
-			t.Fatalf("%v: %s", err, line)
-		}
-		flows = append(flows, f)
-	}
+	flows := jsonFlows(t, string(b))
 	sort.SliceStable(flows, func(i, j int) bool { return flows[i].Start.Before(flows[j].Start) })
 	// 5 single steps, .8 and .9 at once, .6 four times, fifty at once.
 	if len(flows) != 5+2+4+50 {

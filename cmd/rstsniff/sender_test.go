@@ -31,20 +31,6 @@ var senderWords = map[string]struct {
 // endpoints, the words, and the frame of the reset that ended it.
 var verdictLineRE = regexp.MustCompile(`^(?:\S+ )?\d\d:\d\d:\d\d\.\d{3} (\S+) -> (\S+) ((?:reset during|refused:).*?) \(frames? (\d+)`)
 
-type senderReset struct {
-	Packet   int    `json:"packet"`
-	Sender   string `json:"sender"`
-	Strength string `json:"strength"`
-}
-
-type senderFlow struct {
-	Type   string        `json:"type"`
-	ID     int           `json:"id"`
-	Client string        `json:"client"`
-	Server string        `json:"server"`
-	Resets []senderReset `json:"resets"`
-}
-
 // The sender in --format json (and ECS) is the one the terminal's verdict
 // line and table name, on every bundled capture: the JSON reset the line's
 // frame points to carries the sender whose words the line uses.
@@ -59,17 +45,8 @@ func TestJSONSenderMatchesTerminal(t *testing.T) {
 			if code == exitUsage {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
-			flows := map[string]senderFlow{}
-			sc := bufio.NewScanner(strings.NewReader(js))
-			sc.Buffer(nil, 1<<22)
-			for sc.Scan() {
-				if !strings.HasPrefix(sc.Text(), `{"type":"flow"`) {
-					continue
-				}
-				var f senderFlow
-				if err := json.Unmarshal(sc.Bytes(), &f); err != nil {
-					t.Fatalf("bad JSON line: %v", err)
-				}
+			flows := map[string]jsonFlow{}
+			for _, f := range jsonFlows(t, js) {
 				flows[f.Client+" "+f.Server] = f
 			}
 			ecsSenders := ecsResetSenders(t, pcap, extra)
@@ -86,7 +63,7 @@ func TestJSONSenderMatchesTerminal(t *testing.T) {
 					continue
 				}
 				frame, _ := strconv.Atoi(m[4])
-				var r *senderReset
+				var r *jsonReset
 				for i := range f.Resets {
 					if f.Resets[i].Packet == frame {
 						r = &f.Resets[i]

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -28,36 +27,36 @@ type logTruth struct {
 
 var serverLogTruth = map[string]logTruth{
 	// Key login, one command, the client disconnects.
-	"clean": {[][]string{{"connection_from", "accepted", "received_disconnect", "disconnected"}}, [][]string{{}}, nil},
+	"clean": {kinds: [][]string{{"connection_from", "accepted", "received_disconnect", "disconnected"}}, findings: [][]string{{}}},
 	// A key the server does not accept: sshd logs the failure, then the client closes.
 	// (auth.c logs a refused public key at VERBOSE only: "failed" is not in INFO logs.)
-	"authfail": {[][]string{{"connection_from", "failed", "closed"}}, [][]string{{"sshd-auth-failed"}}, nil},
+	"authfail": {kinds: [][]string{{"connection_from", "failed", "closed"}}, findings: [][]string{{"sshd-auth-failed"}}},
 	// The router forges a reset to the client; the client's kernel then resets
 	// the server's banner, which sshd reads as ECONNRESET during the banner
 	// exchange (kex.c, then packet.c's "Connection reset by").
-	"reject-banner": {[][]string{{"connection_from", "kex_ident_reset", "reset_by"}}, [][]string{{"sshd-reset-both-ends"}}, nil},
+	"reject-banner": {kinds: [][]string{{"connection_from", "kex_ident_reset", "reset_by"}}, findings: [][]string{{"sshd-reset-both-ends"}}},
 	// MaxStartups=1: the holder (bash, reads the banner, closes after 2 s)
 	// and the ssh client sshd drops.
-	"maxstartups": {[][]string{{"connection_from", "kex_ident_closed", "closed"}, {"maxstartups_drop"}},
-		[][]string{{}, {"sshd-maxstartups"}}, nil},
+	"maxstartups": {kinds: [][]string{{"connection_from", "kex_ident_closed", "closed"}, {"maxstartups_drop"}},
+		findings: [][]string{{}, {"sshd-maxstartups"}}},
 	// The session's processes are killed with SIGKILL: nothing more is logged.
-	"sshd-killed": {[][]string{{"connection_from", "accepted"}}, [][]string{{"sshd-crashed"}}, nil},
+	"sshd-killed": {kinds: [][]string{{"connection_from", "accepted"}}, findings: [][]string{{"sshd-crashed"}}},
 	// The client resets after the banners (SO_LINGER 0).
-	"client-abort": {[][]string{{"connection_from", "reset_by"}}, [][]string{{}}, nil},
+	"client-abort": {kinds: [][]string{{"connection_from", "reset_by"}}, findings: [][]string{{}}},
 	// The server's own iptables resets the client mid-session, and drops the
 	// client kernel's resets of the server's next packets: sshd reads one
 	// only if a retransmission comes after the lab removes the rule and
 	// before it copies the log, so "Read error" may be missing.
-	"server-firewall": {[][]string{{"connection_from", "accepted", "read_error_reset"}}, [][]string{{"sshd-reset-both-ends"}},
-		&logTruth{kinds: [][]string{{"connection_from", "accepted"}}, findings: [][]string{{}}}},
+	"server-firewall": {kinds: [][]string{{"connection_from", "accepted", "read_error_reset"}}, findings: [][]string{{"sshd-reset-both-ends"}},
+		alt: &logTruth{kinds: [][]string{{"connection_from", "accepted"}}, findings: [][]string{{}}}},
 	// LoginGraceTime=2 and a client that says nothing: Debian 12's sshd
 	// 9.2p1 (CVE-2024-6387 fix) writes no line when the timer kills the
 	// child, so the log shows a connection that ended without a word.
-	"login-grace": {[][]string{{"connection_from"}}, [][]string{{"sshd-crashed"}}, nil},
+	"login-grace": {kinds: [][]string{{"connection_from"}}, findings: [][]string{{"sshd-crashed"}}},
 	// A refused key, then a ban (fail2ban-style line and REJECT), a
 	// refused second connection, then the unban.
-	"ban": {[][]string{{"connection_from", "failed", "closed"}, {"ban", "unban"}},
-		[][]string{{"sshd-auth-failed"}, {"sshd-ban"}}, nil},
+	"ban": {kinds: [][]string{{"connection_from", "failed", "closed"}, {"ban", "unban"}},
+		findings: [][]string{{"sshd-auth-failed"}, {"sshd-ban"}}},
 }
 
 // serverLogTruth10 is the truth where OpenSSH 10.0p2 (built from
@@ -86,8 +85,8 @@ func TestServerLogOpenSSH10(t *testing.T) {
 		bare bool
 		logs []string
 	}{
-		{"openssh-10.0-E", true, []string{"sshd.log"}},
-		{"openssh-10.0-syslog", false, []string{"sshd.log.rfc3339", "sshd.log.syslog", "sshd.log.json"}},
+		{dir: "openssh-10.0-E", bare: true, logs: []string{"sshd.log"}},
+		{dir: "openssh-10.0-syslog", bare: false, logs: []string{"sshd.log.rfc3339", "sshd.log.syslog", "sshd.log.json"}},
 	} {
 		for _, name := range []string{"penalty", "login-grace", "reject-banner", "maxstartups", "sshd-killed", "authfail"} {
 			dir := filepath.Join(sampleDir, mode.dir, name)
@@ -103,24 +102,8 @@ func TestServerLogOpenSSH10(t *testing.T) {
 // portless are the kinds whose lines name no client port.
 var portless = map[string]bool{"kex_ident_reset": true, "kex_ident_closed": true, "kex_ident_other": true}
 
-type logFlow struct {
-	Type    string `json:"type"`
-	ID      int    `json:"id"`
-	Client  string `json:"client"`
-	SSHDLog *struct {
-		Lines []struct {
-			Kind     string `json:"kind"`
-			Client   string `json:"client"`
-			JoinedBy string `json:"joined_by"`
-			Message  string `json:"message"`
-		} `json:"lines"`
-	} `json:"sshd_log"`
-	// One findings list: the log's carry their source.
-	Findings []struct {
-		ID     string `json:"id"`
-		Source string `json:"source"`
-	} `json:"findings"`
-	// the sshd_log summary line
+// logSummary is the sshd_log line: how the log joined the capture.
+type logSummary struct {
 	SkewSeconds  *float64       `json:"skew_seconds"`
 	JoinsNothing bool           `json:"joins_nothing"`
 	Unjoined     map[string]int `json:"unjoined"`
@@ -129,7 +112,7 @@ type logFlow struct {
 
 // serverLogRun runs rstsniff on a case directory with its log and returns
 // the flows and the sshd_log summary.
-func serverLogRun(t *testing.T, dir, log string, extra ...string) ([]logFlow, logFlow) {
+func serverLogRun(t *testing.T, dir, log string, extra ...string) ([]jsonFlow, logSummary) {
 	t.Helper()
 	args := append([]string{"-r", filepath.Join(dir, "capture.pcap"), "--sshd-log", log, "--format", "json", "--all"}, extra...)
 	if _, err := os.Stat(filepath.Join(dir, "fail2ban.log")); err == nil {
@@ -139,21 +122,11 @@ func serverLogRun(t *testing.T, dir, log string, extra ...string) ([]logFlow, lo
 	if code == exitUsage {
 		t.Fatalf("rstsniff %v: %s", args, errOut)
 	}
-	var flows []logFlow
-	var sum logFlow
-	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
-		var f logFlow
-		if err := json.Unmarshal([]byte(l), &f); err != nil {
-			t.Fatalf("bad JSON line %q: %v", l, err)
-		}
-		switch f.Type {
-		case "flow":
-			flows = append(flows, f)
-		case "sshd_log":
-			sum = f
-		}
+	var sum logSummary
+	if sums := decodeLines[logSummary](t, out, "sshd_log"); len(sums) > 0 {
+		sum = sums[len(sums)-1]
 	}
-	return flows, sum
+	return jsonFlows(t, out), sum
 }
 
 // checkServerLog holds one case's run to its truth. verbose: sshd ran at
@@ -174,7 +147,7 @@ func checkServerLog(t *testing.T, truth logTruth, dir, log string, verbose, bare
 }
 
 // matchServerLog says where flows differ from one truth.
-func matchServerLog(flows []logFlow, truth logTruth, verbose, bare bool) []string {
+func matchServerLog(flows []jsonFlow, truth logTruth, verbose, bare bool) []string {
 	var errs []string
 	if len(flows) != len(truth.kinds) {
 		return []string{fmt.Sprintf("%d connections, the lab made %d", len(flows), len(truth.kinds))}
@@ -295,12 +268,12 @@ func TestServerLogSamples(t *testing.T) {
 		verbose, bare bool
 		logs          []string
 	}{
-		{"verbose-E", true, true, []string{"sshd.log"}},
-		{"verbose-syslog", true, false, []string{"sshd.log.rfc3339", "sshd.log.syslog", "sshd.log.json"}},
+		{dir: "verbose-E", verbose: true, bare: true, logs: []string{"sshd.log"}},
+		{dir: "verbose-syslog", verbose: true, bare: false, logs: []string{"sshd.log.rfc3339", "sshd.log.syslog", "sshd.log.json"}},
 		// parallel20 under load: tcpdump lost the first packets of one connection.
-		{"verbose-syslog-load", true, false, []string{"sshd.log.rfc3339", "sshd.log.syslog", "sshd.log.json"}},
-		{"info-E", false, true, []string{"sshd.log"}},
-		{"info-syslog", false, false, []string{"sshd.log.rfc3339"}},
+		{dir: "verbose-syslog-load", verbose: true, bare: false, logs: []string{"sshd.log.rfc3339", "sshd.log.syslog", "sshd.log.json"}},
+		{dir: "info-E", verbose: false, bare: true, logs: []string{"sshd.log"}},
+		{dir: "info-syslog", verbose: false, bare: false, logs: []string{"sshd.log.rfc3339"}},
 	} {
 		for name := range serverLogTruth {
 			dir := filepath.Join(sampleDir, mode.dir, name)
@@ -360,11 +333,11 @@ func TestServerLogLab(t *testing.T) {
 		logs          []string
 		verbose, skew bool
 	}{
-		{"verbose-E", "", false, true, []string{"sshd.log"}, true, false},
-		{"verbose-syslog", "", true, false, []string{"sshd.log.rfc3339", "sshd.log.syslog", "sshd.log.json"}, true, false},
-		{"info-E", "INFO", false, true, []string{"sshd.log"}, false, false},
-		{"info-syslog", "INFO", true, false, []string{"sshd.log.rfc3339"}, false, false},
-		{"skew90", "", true, false, []string{"sshd.log.rfc3339"}, true, true},
+		{name: "verbose-E", level: "", syslog: false, bare: true, logs: []string{"sshd.log"}, verbose: true, skew: false},
+		{name: "verbose-syslog", level: "", syslog: true, bare: false, logs: []string{"sshd.log.rfc3339", "sshd.log.syslog", "sshd.log.json"}, verbose: true, skew: false},
+		{name: "info-E", level: "INFO", syslog: false, bare: true, logs: []string{"sshd.log"}, verbose: false, skew: false},
+		{name: "info-syslog", level: "INFO", syslog: true, bare: false, logs: []string{"sshd.log.rfc3339"}, verbose: false, skew: false},
+		{name: "skew90", level: "", syslog: true, bare: false, logs: []string{"sshd.log.rfc3339"}, verbose: true, skew: true},
 	} {
 		t.Run(mode.name, func(t *testing.T) {
 			out := keptDir(t, "rstsniff-sshdlog-")
@@ -428,16 +401,7 @@ func TestServerLogLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var flows []logFlow
-	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		var f logFlow
-		if err := json.Unmarshal([]byte(l), &f); err != nil {
-			t.Fatalf("bad JSON line %q: %v", l, err)
-		}
-		if f.Type == "flow" {
-			flows = append(flows, f)
-		}
-	}
+	flows := jsonFlows(t, string(b))
 	truth := []logTruth{
 		{kinds: [][]string{{"connection_from", "accepted", "received_disconnect", "disconnected"}}, findings: [][]string{{}}},
 		serverLogTruth["reject-banner"],
@@ -446,7 +410,7 @@ func TestServerLogLive(t *testing.T) {
 		t.Fatalf("%d connections streamed, the lab made 2:\n%s", len(flows), b)
 	}
 	for i, f := range flows {
-		if errs := matchServerLog([]logFlow{f}, truth[i], true, true); len(errs) > 0 {
+		if errs := matchServerLog([]jsonFlow{f}, truth[i], true, true); len(errs) > 0 {
 			t.Errorf("connection %d: %v", i+1, errs)
 		}
 	}
@@ -467,25 +431,17 @@ func TestServerLogCorrelate(t *testing.T) {
 	}
 	want := map[string][]string{"client.pcap": {"sshd-reset-both-ends"}, "server.pcap": nil}
 	seen := 0
-	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
-		var a struct {
-			Type    string `json:"type"`
-			Capture string `json:"capture"`
-			SSHDLog struct {
-				Lines []struct {
-					Kind string `json:"kind"`
-				} `json:"lines"`
-				Findings []struct {
-					ID string `json:"id"`
-				} `json:"findings"`
-			} `json:"sshd_log"`
-		}
-		if err := json.Unmarshal([]byte(l), &a); err != nil {
-			t.Fatal(err)
-		}
-		if a.Type != "sshd_log_flow" {
-			continue
-		}
+	for _, a := range decodeLines[struct {
+		Capture string `json:"capture"`
+		SSHDLog struct {
+			Lines []struct {
+				Kind string `json:"kind"`
+			} `json:"lines"`
+			Findings []struct {
+				ID string `json:"id"`
+			} `json:"findings"`
+		} `json:"sshd_log"`
+	}](t, out, "sshd_log_flow") {
 		seen++
 		var kinds, finds []string
 		for _, k := range a.SSHDLog.Lines {
@@ -539,42 +495,5 @@ func TestServerLogErrors(t *testing.T) {
 				t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
 			}
 		})
-	}
-}
-
-// TestServerLogGolden compares each format's output on two committed lab
-// runs with golden files (-update rewrites them; read them by eye against
-// testdata/sshdlog/README.md): a forged reset at the banner with an RFC 3339
-// syslog log, and MaxStartups with an sshd -E log.
-func TestServerLogGolden(t *testing.T) {
-	for _, c := range []struct{ dir, log string }{
-		{"verbose-syslog/reject-banner", "sshd.log.rfc3339"},
-		{"verbose-E/maxstartups", "sshd.log"},
-	} {
-		dir := filepath.Join(sampleDir, c.dir)
-		for _, format := range []string{"table", "json", "markdown", "html"} {
-			t.Run(c.dir+"/"+format, func(t *testing.T) {
-				// Relative paths, so the output names the files the same anywhere.
-				args := []string{"-r", filepath.Join(dir, "capture.pcap"), "--sshd-log", filepath.Join(dir, c.log), "--format", format, "--all"}
-				out, errOut, code := runCLI(t, "", args...)
-				if code == exitUsage {
-					t.Fatalf("rstsniff: %s", errOut)
-				}
-				ext := map[string]string{"table": "txt", "json": "json", "markdown": "md", "html": "html"}[format]
-				golden := filepath.Join(dir, "golden-sshdlog."+ext)
-				if *update {
-					if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-				want, err := os.ReadFile(golden)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if out != string(want) {
-					t.Errorf("output differs from %s (go test -run TestServerLogGolden -update rewrites it):\n%s", golden, out)
-				}
-			})
-		}
 	}
 }

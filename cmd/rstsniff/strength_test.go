@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -11,28 +10,11 @@ import (
 	"testing"
 )
 
-// strengthReset is every reset's side, origin and strength, per flow.
-type strengthReset struct {
-	From     string `json:"from"`
-	Origin   string `json:"origin"`
-	Strength string `json:"strength"`
-}
-
-func resetsPerFlow(t *testing.T, jsonl string) [][]strengthReset {
+// resetsPerFlow is every flow's resets.
+func resetsPerFlow(t *testing.T, jsonl string) [][]jsonReset {
 	t.Helper()
-	var out [][]strengthReset
-	sc := bufio.NewScanner(strings.NewReader(jsonl))
-	sc.Buffer(nil, 4<<20)
-	for sc.Scan() {
-		if !strings.HasPrefix(sc.Text(), `{"type":"flow"`) {
-			continue
-		}
-		var f struct {
-			Resets []strengthReset `json:"resets"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &f); err != nil {
-			t.Fatalf("bad JSON line %q: %v", sc.Text(), err)
-		}
+	var out [][]jsonReset
+	for _, f := range jsonFlows(t, jsonl) {
 		out = append(out, f.Resets)
 	}
 	return out
@@ -134,35 +116,14 @@ func TestStrongVerdictsAgainstProof(t *testing.T) {
 			Frames [2]int `json:"frames"`
 		}
 		var proofs []proof
-		sc := bufio.NewScanner(strings.NewReader(out))
-		sc.Buffer(nil, 4<<20)
-		for sc.Scan() {
-			var p struct {
-				Type   string  `json:"type"`
-				Resets []proof `json:"resets"`
-			}
-			if json.Unmarshal(sc.Bytes(), &p) == nil && p.Type == "pair" {
-				proofs = append(proofs, p.Resets...)
-			}
+		for _, p := range decodeLines[struct {
+			Resets []proof `json:"resets"`
+		}](t, out, "pair") {
+			proofs = append(proofs, p.Resets...)
 		}
 		for i, f := range files {
 			single, _, _ := runCLI(t, "", "-r", f, "--format", "json")
-			sc := bufio.NewScanner(strings.NewReader(single))
-			sc.Buffer(nil, 4<<20)
-			for sc.Scan() {
-				if !strings.HasPrefix(sc.Text(), `{"type":"flow"`) {
-					continue
-				}
-				var fl struct {
-					Resets []struct {
-						Packet   int    `json:"packet"`
-						Origin   string `json:"origin"`
-						Strength string `json:"strength"`
-					} `json:"resets"`
-				}
-				if err := json.Unmarshal(sc.Bytes(), &fl); err != nil {
-					t.Fatal(err)
-				}
+			for _, fl := range jsonFlows(t, single) {
 				for _, r := range fl.Resets {
 					if r.Strength != "strong" && r.Strength != "proof" {
 						continue
