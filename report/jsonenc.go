@@ -93,6 +93,46 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
+// wordsStart writes member k's key and opening quote, for words appended
+// straight into the line, and returns where they start.
+func (o *jsonObject) wordsStart(k string) int {
+	o.key(k)
+	o.b = append(o.b, '"')
+	return len(o.b)
+}
+
+// wordsEnd closes the string of words from at: as they are when no byte of
+// them needs escaping (the words of evidence and findings), escaped as
+// appendJSONString does otherwise (network text a finding quotes).
+func (o *jsonObject) wordsEnd(at int) {
+	if needsEscape(o.b[at:]) {
+		raw := string(o.b[at:])
+		o.b = appendJSONString(o.b[:at-1], raw)
+		return
+	}
+	o.b = append(o.b, '"')
+}
+
+// needsEscape reports whether appendJSONString would write b other than
+// as it is.
+func needsEscape(b []byte) bool {
+	for i := 0; i < len(b); {
+		if c := b[i]; c < utf8.RuneSelf {
+			if !jsonSafe[c] {
+				return true
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Cf, r) {
+			return true
+		}
+		i += n
+	}
+	return false
+}
+
 // encodedAlgorithms is the latest algorithms object a line encoder wrote:
 // most connections negotiate what the one before did, so its encoding is
 // reused while the names stay the same (strings shared by the analyzer's
@@ -305,7 +345,13 @@ func appendFlowCached(b []byte, jf *jsonFlow, last *encodedAlgorithms) []byte {
 		if len(fd.LogLines) > 0 {
 			o.ints("log_lines", fd.LogLines)
 		}
-		o.str("summary", fd.Summary)
+		if fd.finding != nil {
+			at := o.wordsStart("summary")
+			o.b = appendSummary(o.b, fd.flow, fd.finding)
+			o.wordsEnd(at)
+		} else {
+			o.str("summary", fd.Summary)
+		}
 	})
 	o.str("client_error", jf.ClientError)
 	o.strs("causes", jf.Causes)

@@ -161,7 +161,7 @@ func randomFlow(rng *rand.Rand) jsonFlow {
 			if rng.Intn(2) == 0 {
 				ll = []int{rng.Intn(9)}
 			}
-			jf.Findings = append(jf.Findings, jsonFinding{str(), str(), str(), p, ll, str()})
+			jf.Findings = append(jf.Findings, jsonFinding{ID: str(), Source: str(), Blame: str(), Packets: p, LogLines: ll, Summary: str()})
 		}
 	}
 	if rng.Intn(2) == 0 {
