@@ -29,6 +29,21 @@ var jsonSafe = func() (t [utf8.RuneSelf]bool) {
 	return t
 }()
 
+// safeWord reports whether the eight bytes of s from i on are all jsonSafe
+// (ASCII, no control character, quote, backslash, <, > or &), testing
+// them at once: most of a line's text is plain words.
+func safeWord[T string | []byte](s T, i int) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+	m := x&hi | (x-0x20*lo)&^x&hi // a byte >= 0x80, or < 0x20
+	for _, c := range [...]uint64{'"', '\\', '<', '>', '&'} {
+		y := x ^ c*lo // a zero byte where x holds c
+		m |= (y - lo) &^ y & hi
+	}
+	return m == 0
+}
+
 func appendU4(b []byte, r rune) []byte {
 	return append(b, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
 }
@@ -40,6 +55,10 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) && safeWord(s, i) {
+			i += 8
+			continue
+		}
 		if c := s[i]; c < utf8.RuneSelf {
 			if jsonSafe[c] {
 				i++
@@ -117,6 +136,10 @@ func (o *jsonObject) wordsEnd(at int) {
 // as it is.
 func needsEscape(b []byte) bool {
 	for i := 0; i < len(b); {
+		if i+8 <= len(b) && safeWord(b, i) {
+			i += 8
+			continue
+		}
 		if c := b[i]; c < utf8.RuneSelf {
 			if !jsonSafe[c] {
 				return true

@@ -208,8 +208,14 @@ func FuzzJSONString(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		want, _ := json.Marshal(s)
 		want = escapeFormatChars(want)
-		if got := appendJSONString(nil, s); string(got) != string(want) {
+		got := appendJSONString(nil, s)
+		if string(got) != string(want) {
 			t.Fatalf("%q:\n got %s\nwant %s", s, got, want)
+		}
+		// Words written straight into a line are escaped when, and only
+		// when, appendJSONString would change them.
+		if n, changed := needsEscape([]byte(s)), string(got) != `"`+s+`"`; n != changed {
+			t.Fatalf("%q: needsEscape %v, but escaping changes it: %v", s, n, changed)
 		}
 	})
 }
@@ -226,6 +232,27 @@ func TestStampLikeFormat(t *testing.T) {
 	for _, tm := range times {
 		if got, want := stamp(tm), tm.UTC().Format(TimeFormat); got != want {
 			t.Fatalf("%v: %s, want %s", tm, got, want)
+		}
+	}
+}
+
+// Every byte value at every place of an eight-byte word is escaped as
+// encoding/json escapes it (safeWord tests eight bytes at once).
+func TestSafeWordEveryByte(t *testing.T) {
+	for c := range 256 {
+		for at := range 16 {
+			b := []byte("abcdefghijklmnopq")
+			b[at] = byte(c)
+			s := string(b)
+			want, _ := json.Marshal(s)
+			want = escapeFormatChars(want)
+			got := appendJSONString(nil, s)
+			if string(got) != string(want) {
+				t.Fatalf("byte %#x at %d:\n got %s\nwant %s", c, at, got, want)
+			}
+			if n, changed := needsEscape(b), string(got) != `"`+s+`"`; n != changed {
+				t.Fatalf("byte %#x at %d: needsEscape %v, escaping changes it: %v", c, at, n, changed)
+			}
 		}
 	}
 }
