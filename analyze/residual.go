@@ -34,7 +34,11 @@ func (a *Analyzer) noteBlocks(f *Flow) {
 			e := forgedAt{r.Time.UnixNano(), f.Client.Addr(), r.Stage > StageHandshake}
 			for _, k := range blockKeys(f) {
 				ts := append(a.blocks[k], e)
-				slices.SortFunc(ts, func(x, y forgedAt) int { return cmpInt64(x.t, y.t) })
+				// Kept in order: sorted again only when e came before the
+				// latest (sorting a sorted slice would leave it as it is).
+				if n := len(ts); n > 1 && ts[n-2].t > e.t {
+					slices.SortFunc(ts, func(x, y forgedAt) int { return cmpInt64(x.t, y.t) })
+				}
 				if len(ts) > maxBlockTimes {
 					ts = ts[len(ts)-maxBlockTimes:]
 				}
