@@ -347,10 +347,27 @@ func noteTexts(ns []analyze.Note) []string {
 	}
 	out := make([]string, len(ns))
 	for i, n := range ns {
-		out[i] = n.Side.String() + " stream: " + stopText(n.Stop)
+		if int(n.Side) < len(noteWords) && int(n.Stop) < len(noteWords[0]) {
+			out[i] = noteWords[n.Side][n.Stop]
+		} else {
+			out[i] = noteText(n)
+		}
 	}
 	return out
 }
+
+func noteText(n analyze.Note) string { return n.Side.String() + " stream: " + stopText(n.Stop) }
+
+// noteWords is every side's note for every reason, made once: a capture
+// that starts mid-stream notes it on every connection open at its start.
+var noteWords = func() (w [analyze.Server + 1][analyze.StopMidstream + 1]string) {
+	for s := range w {
+		for r := range w[s] {
+			w[s][r] = noteText(analyze.Note{Side: analyze.Side(s), Stop: analyze.StopReason(r)})
+		}
+	}
+	return w
+}()
 
 // advice collects the causes and next steps of a flow's findings from the
 // catalog, main finding first, without repeats.
