@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"strconv"
 	"time"
@@ -29,19 +30,23 @@ var jsonSafe = func() (t [utf8.RuneSelf]bool) {
 	return t
 }()
 
-// safeWord reports whether the eight bytes of s from i on are all jsonSafe
-// (ASCII, no control character, quote, backslash, <, > or &), testing
-// them at once: most of a line's text is plain words.
-func safeWord[T string | []byte](s T, i int) bool {
-	const lo, hi = 0x0101010101010101, 0x8080808080808080
-	x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-	m := x&hi | (x-0x20*lo)&^x&hi // a byte >= 0x80, or < 0x20
-	for _, c := range [...]uint64{'"', '\\', '<', '>', '&'} {
-		y := x ^ c*lo // a zero byte where x holds c
-		m |= (y - lo) &^ y & hi
-	}
-	return m == 0
+// safe8 reports whether the eight bytes of x are all jsonSafe (ASCII, no
+// control character, quote, backslash, <, > or &), testing them at once:
+// most of a line's text is plain words.
+func safe8(x uint64) bool {
+	const lo = 0x0101010101010101
+	// (y-lo)&^y has the high bit of every zero byte of y set (and maybe of
+	// bytes after one), x^c*lo a zero byte where x holds c.
+	q, bs, lt, gt, amp := x^'"'*lo, x^'\\'*lo, x^'<'*lo, x^'>'*lo, x^'&'*lo
+	m := x | (x-0x20*lo)&^x | (q-lo)&^q | (bs-lo)&^bs | (lt-lo)&^lt | (gt-lo)&^gt | (amp-lo)&^amp
+	return m&(0x80*lo) == 0 // no byte >= 0x80, < 0x20 or one of the five
+}
+
+// load8 reads the eight bytes of s from i on, the first lowest.
+func load8(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 func appendU4(b []byte, r rune) []byte {
@@ -55,7 +60,7 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		if i+8 <= len(s) && safeWord(s, i) {
+		if i+8 <= len(s) && safe8(load8(s, i)) {
 			i += 8
 			continue
 		}
@@ -136,7 +141,7 @@ func (o *jsonObject) wordsEnd(at int) {
 // as it is.
 func needsEscape(b []byte) bool {
 	for i := 0; i < len(b); {
-		if i+8 <= len(b) && safeWord(b, i) {
+		if i+8 <= len(b) && safe8(binary.LittleEndian.Uint64(b[i:])) {
 			i += 8
 			continue
 		}
