@@ -181,9 +181,9 @@ func appendEvidence(o *jsonObject, ev []jsonEvidence) {
 			o.int("count", int64(e.Count))
 		}
 		if e.ev != nil {
-			at := o.wordsStart("text")
+			o.wordsStart("text")
 			o.b = appendEvidenceText(o.b, e.flow, e.reset, e.ev)
-			o.wordsEnd(at)
+			o.wordsClose()
 		} else {
 			o.str("text", e.Text)
 		}

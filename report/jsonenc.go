@@ -126,16 +126,20 @@ func (o *jsonObject) wordsStart(k string) int {
 }
 
 // wordsEnd closes the string of words from at: as they are when no byte of
-// them needs escaping (the words of evidence and findings), escaped as
-// appendJSONString does otherwise (network text a finding quotes).
+// them needs escaping, escaped as appendJSONString does otherwise (network
+// text a finding quotes).
 func (o *jsonObject) wordsEnd(at int) {
 	if needsEscape(o.b[at:]) {
 		raw := string(o.b[at:])
 		o.b = appendJSONString(o.b[:at-1], raw)
 		return
 	}
-	o.b = append(o.b, '"')
+	o.wordsClose()
 }
+
+// wordsClose closes a string of words that hold no byte JSON escapes: a
+// reset's evidence (our words, numbers and names; TestWordsNeedNoEscaping).
+func (o *jsonObject) wordsClose() { o.b = append(o.b, '"') }
 
 // needsEscape reports whether appendJSONString would write b other than
 // as it is.
