@@ -8,6 +8,8 @@ import (
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/rstsniff/rstsniff/catalog"
 )
 
 // A hand-written encoder for the flow lines, which JSON output writes once
@@ -270,6 +272,35 @@ func (o *jsonObject) strs(k string, v []string) {
 	o.array(k, v == nil, len(v), func(i int) { o.b = appendJSONString(o.b, v[i]) })
 }
 
+// advice writes causes or next steps: the catalog's lines that need no
+// escaping as they are (a failing connection's line repeats several
+// hundred bytes of them), any other string as str does.
+func (o *jsonObject) advice(k string, v []string) {
+	o.array(k, v == nil, len(v), func(i int) {
+		if plainAdvice[v[i]] {
+			o.b = append(append(append(o.b, '"'), v[i]...), '"')
+		} else {
+			o.b = appendJSONString(o.b, v[i])
+		}
+	})
+}
+
+// plainAdvice holds the catalog's causes and next steps that JSON writes as
+// they are: a map lookup costs less than looking at every byte.
+var plainAdvice = func() map[string]bool {
+	m := map[string]bool{}
+	for _, e := range catalog.All() {
+		for _, ss := range [][]string{e.Causes, e.NextSteps} {
+			for _, s := range ss {
+				if string(appendJSONString(nil, s)) == `"`+s+`"` {
+					m[s] = true
+				}
+			}
+		}
+	}
+	return m
+}()
+
 func (o *jsonObject) ints(k string, v []int) {
 	o.array(k, v == nil, len(v), func(i int) { o.b = strconv.AppendInt(o.b, int64(v[i]), 10) })
 }
@@ -386,8 +417,8 @@ func appendFlowCached(b []byte, jf *jsonFlow, last *encodedAlgorithms) []byte {
 		}
 	})
 	o.str("client_error", jf.ClientError)
-	o.strs("causes", jf.Causes)
-	o.strs("next_steps", jf.NextSteps)
+	o.advice("causes", jf.Causes)
+	o.advice("next_steps", jf.NextSteps)
 	if len(jf.PreBanner) > 0 {
 		o.strs("server_pre_banner", jf.PreBanner)
 	}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/catalog"
 
 	"encoding/json"
 	"math/rand"
@@ -47,6 +48,19 @@ func randomStrings(rng *rand.Rand) []string {
 	s := make([]string, 1+rng.Intn(3))
 	for i := range s {
 		s[i] = randomString(rng)
+	}
+	return s
+}
+
+// randomAdvice is random strings, some of them the catalog's causes and
+// next steps (written from plainAdvice).
+func randomAdvice(rng *rand.Rand) []string {
+	s := randomStrings(rng)
+	all := catalog.All()
+	for i := range s {
+		if e := all[rng.Intn(len(all))]; rng.Intn(2) == 0 && len(e.Causes) > 0 && len(e.NextSteps) > 0 {
+			s[i] = [][]string{e.Causes, e.NextSteps}[rng.Intn(2)][0]
+		}
 	}
 	return s
 }
@@ -127,8 +141,8 @@ func randomFlow(rng *rand.Rand) jsonFlow {
 	jf := jsonFlow{Type: "flow", ID: rng.Intn(1 << 20), Client: randomEndpoint(rng), Server: randomEndpoint(rng), FirstPacket: rng.Intn(9),
 		LastPacket: rng.Int(), Start: randomTime(rng), End: randomTime(rng), Stage: str(), Outcome: str(), ClosedBy: str(),
 		ClientBanner: str(), ServerBanner: str(), Packets: jsonSides{rng.Int63(), -rng.Int63n(3)},
-		Bytes: jsonSides{rng.Int63(), 0}, ClientError: str(), Causes: randomStrings(rng),
-		NextSteps: randomStrings(rng), PreBanner: randomStrings(rng), AuthAttempts: rng.Intn(3),
+		Bytes: jsonSides{rng.Int63(), 0}, ClientError: str(), Causes: randomAdvice(rng),
+		NextSteps: randomAdvice(rng), PreBanner: randomStrings(rng), AuthAttempts: rng.Intn(3),
 		CommunityID: str(), ConnState: str(), History: str(), Midstream: rng.Intn(2) == 0,
 		Duplicates: rng.Intn(2) * rng.Intn(9), Notes: randomStrings(rng)}
 	if rng.Intn(2) == 0 {
