@@ -92,9 +92,9 @@ func (f *flow) mark(i int, p Fingerprint) {
 	}
 }
 
-// sideResets lists the indexes of the resets in side's name, in order.
-func (f *flow) sideResets(side Side) []int {
-	var ix []int
+// sideResets appends to ix the indexes of the resets in side's name, in
+// order (the matchers pass a buffer on their stack).
+func (f *flow) sideResets(ix []int, side Side) []int {
 	for i := range f.out.Resets {
 		if f.out.Resets[i].From == side {
 			ix = append(ix, i)
@@ -110,7 +110,8 @@ type gfwTriple struct{}
 func (gfwTriple) match(f *flow) {
 	rs := f.out.Resets
 	for _, side := range []Side{Client, Server} {
-		ix := f.sideResets(side)
+		var buf [8]int
+		ix := f.sideResets(buf[:0], side)
 		// Runs of consecutive resets, each one up by one in window and TTL.
 		for a := 0; a < len(ix); {
 			b := a + 1
@@ -148,22 +149,23 @@ type intangType2 struct{}
 func (intangType2) match(f *flow) {
 	rs := f.out.Resets
 	for _, side := range []Side{Client, Server} {
-		var group []int
-		for _, i := range f.sideResets(side) {
+		var buf, groupBuf, nearBuf [8]int
+		group := groupBuf[:0]
+		for _, i := range f.sideResets(buf[:0], side) {
 			if isRSTACK(&rs[i]) && rs[i].Window != 0 {
 				group = append(group, i)
 			}
 		}
 		for _, i := range group {
-			ttls := map[uint8]bool{}
-			var near []int
+			near := nearBuf[:0]
 			for _, j := range group {
 				if absDur(rs[j].Time.Sub(rs[i].Time)) <= intangWindow {
-					ttls[rs[j].TTL] = true
 					near = append(near, j)
 				}
 			}
-			if len(near) >= 2 && len(ttls) >= 2 {
+			// Two TTLs among them at least.
+			twoTTLs := slices.ContainsFunc(near, func(j int) bool { return rs[j].TTL != rs[near[0]].TTL })
+			if len(near) >= 2 && twoTTLs {
 				for _, j := range near {
 					f.mark(j, FPIntangType2)
 				}
@@ -177,7 +179,8 @@ type rstSeqChange struct{}
 func (rstSeqChange) match(f *flow) {
 	rs := f.out.Resets
 	for _, side := range []Side{Client, Server} {
-		ix := f.sideResets(side)
+		var buf [8]int
+		ix := f.sideResets(buf[:0], side)
 		for a, i := range ix {
 			c1 := &f.rx[i]
 			if c1.senderFIN || c1.recvRST {

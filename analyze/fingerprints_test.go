@@ -66,6 +66,14 @@ func TestFingerprints(t *testing.T) {
 				}
 			},
 			map[int][]Fingerprint{6: {FPIntangType2}, 7: {FPIntangType2}}},
+		// Two RST+ACKs with a window but one TTL: not INTANG's type 2.
+		{"two with one TTL", append(append([]seg(nil), base...), seg{true, RA, 524, 112, "", at(4.1)}, seg{true, RA, 524, 112, "", at(4.2)}),
+			func(fr int, s *decode.Segment) {
+				if fr >= 6 {
+					s.Window = uint16(4229 + fr - 6)
+				}
+			},
+			map[int][]Fingerprint{}},
 		{"intang-type1", append(append([]seg(nil), base...), seg{true, R, 524, 0, "", at(4.1)}),
 			func(fr int, s *decode.Segment) {
 				if fr == 6 {

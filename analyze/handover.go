@@ -113,7 +113,9 @@ func (a *Analyzer) take(fs []*flow) *Batch {
 // copied out; nothing else points into it. (A channel, as Judge may run
 // on another goroutine than newFlow.)
 func (a *Analyzer) recycle(f *flow) {
+	rx := f.rx[:0] // the resets' working facts, never handed out: kept too
 	*f = flow{}
+	f.rx = rx
 	select {
 	case a.free <- f:
 	default:

@@ -34,7 +34,13 @@ func (a *Analyzer) noteBlocks(f *Flow) {
 			e := forgedAt{r.Time.UnixNano(), f.Client.Addr(), r.Stage > StageHandshake}
 			for _, k := range blockKeys(f) {
 				ts := append(a.blocks[k], e)
-				slices.SortFunc(ts, func(x, y forgedAt) int { return cmpInt64(x.t, y.t) })
+				// Kept in order: sorted again only when e came before the
+				// latest (sorting a sorted slice would leave it as it is),
+				// and then moved into place when no two times are equal
+				// (the one order a sort could give).
+				if n := len(ts); n > 1 && ts[n-2].t > e.t && !insertLast(ts) {
+					slices.SortFunc(ts, func(x, y forgedAt) int { return cmpInt64(x.t, y.t) })
+				}
 				if len(ts) > maxBlockTimes {
 					ts = ts[len(ts)-maxBlockTimes:]
 				}
@@ -46,6 +52,24 @@ func (a *Analyzer) noteBlocks(f *Flow) {
 	if len(a.blocks) > maxHistory {
 		a.pruneBlocks(f.Start)
 	}
+}
+
+// insertLast moves the last of ts, sorted before it, into its place, if
+// no two times in ts are equal; it reports whether it did.
+func insertLast(ts []forgedAt) bool {
+	n := len(ts)
+	e := ts[n-1]
+	for i := 1; i < n; i++ {
+		if ts[i].t == ts[i-1].t || ts[i-1].t == e.t {
+			return false
+		}
+	}
+	i := n - 1
+	for ; i > 0 && ts[i-1].t > e.t; i-- {
+		ts[i] = ts[i-1]
+	}
+	ts[i] = e
+	return true
 }
 
 func blockKeys(f *Flow) [2]rateKey {

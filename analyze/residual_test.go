@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"math/rand"
 	"net/netip"
 	"slices"
 	"testing"
@@ -116,6 +117,29 @@ func TestRateLimitIsNoResidualBlock(t *testing.T) {
 		ids := findingIDs(f)
 		if slices.Contains(ids, FindResidualBlock) || !slices.Contains(ids, FindRateLimit) {
 			t.Errorf("refusal %d: findings %v, want rate-limit and no residual-block", i+1, ids)
+		}
+	}
+}
+
+// insertLast puts a late forged reset where sorting would, and declines
+// when two times are equal (where a sort's order is its own).
+func TestInsertLastSorts(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	for range 20000 {
+		n := 2 + rng.Intn(33)
+		ts := make([]forgedAt, n)
+		for i := range ts {
+			ts[i] = forgedAt{t: rng.Int63n(int64(3 * n)), drawn: rng.Intn(2) == 0}
+		}
+		slices.SortFunc(ts[:n-1], func(x, y forgedAt) int { return cmpInt64(x.t, y.t) })
+		want := slices.Clone(ts)
+		slices.SortFunc(want, func(x, y forgedAt) int { return cmpInt64(x.t, y.t) })
+		distinct := len(slices.CompactFunc(slices.Clone(want), func(x, y forgedAt) bool { return x.t == y.t })) == n
+		got := slices.Clone(ts)
+		if ok := insertLast(got); ok != distinct {
+			t.Fatalf("%v: insertLast %v, times distinct %v", ts, ok, distinct)
+		} else if ok && !slices.Equal(got, want) {
+			t.Fatalf("%v: got %v, want %v", ts, got, want)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"slices"
 	"time"
 )
 
@@ -12,7 +13,9 @@ func (f *flow) judge(hosts hostTTLs) {
 	for i := range resets {
 		r, c := &resets[i], &f.rx[i]
 		sender := f.d[r.From.index()].ev
-		var forged, genuine []Evidence
+		// Gathered on the stack, copied once into Evidence.
+		var forgedBuf, genuineBuf [6]Evidence
+		forged, genuine := forgedBuf[:0], genuineBuf[:0]
 
 		// TTL (hop limit) against the sender's other packets, or its
 		// other flows.
@@ -107,7 +110,8 @@ func (f *flow) judge(hosts hostTTLs) {
 		// resets toward both ends at once.
 		// A stack answers each late packet with its own RST; only resets that
 		// answer nothing make a burst.
-		var burst []int
+		var burstBuf [8]int
+		burst := burstBuf[:0]
 		unanswered := 0
 		for j := range resets {
 			o := &resets[j]
@@ -119,7 +123,7 @@ func (f *flow) judge(hosts hostTTLs) {
 			}
 		}
 		if seqs := distinctSeqs(resets, r.From, r.Time); unanswered >= 2 && seqs >= 2 {
-			forged = append(forged, Evidence{Signal: SigBurst, PointsTo: VerdictForged, Frames: burst, Count: len(burst), Seqs: seqs})
+			forged = append(forged, Evidence{Signal: SigBurst, PointsTo: VerdictForged, Frames: slices.Clone(burst), Count: len(burst), Seqs: seqs})
 			r.burst = true
 		}
 		for j := range resets {
@@ -137,14 +141,15 @@ func (f *flow) judge(hosts hostTTLs) {
 			genuine = append(genuine, Evidence{Signal: SigRefusedSYNForm, PointsTo: VerdictGenuine})
 		}
 
-		r.Evidence = append(forged, genuine...)
+		r.Evidence = joinEvidence(forged, genuine)
 		switch {
 		case len(forged) > 0 && c.ts != tsContinues && !c.ipidOK && !c.labelOK:
 			r.Sender = SenderPath
 			// The sender's socket kept going, yet the reset came from its
 			// own distance with nothing else amiss: what a REJECT rule on
-			// that host (or a device right in front of it) sends (netfilter answers the peer's packet in the
-			// host's name, with no TCP options).
+			// that host, or a device right in front of it, sends (netfilter
+			// answers the peer's packet in the host's name, with no TCP
+			// options).
 			if ownTTL && c.race.frame != 0 && c.ts == tsAbsent && !r.burst && !r.bothEnds && r.SeqState != SeqOutOfWindow {
 				r.Sender = firewallOf(r.From)
 			}
@@ -189,14 +194,36 @@ func (f *flow) nothingBetween(i, j int) bool {
 	return f.rx[i].next == f.out.Resets[j].Packet
 }
 
+// joinEvidence is forged then genuine in one slice of their length (nil
+// for none).
+func joinEvidence(forged, genuine []Evidence) []Evidence {
+	if len(forged)+len(genuine) == 0 {
+		return nil
+	}
+	return append(append(make([]Evidence, 0, len(forged)+len(genuine)), forged...), genuine...)
+}
+
+// distinctSeqs counts the sequence numbers of from's resets within
+// burstWindow of t (a flow holds a handful of resets: a scan, no map).
 func distinctSeqs(resets []Reset, from Side, t time.Time) int {
-	seen := map[uint32]bool{}
-	for _, r := range resets {
-		if r.From == from && absDur(r.Time.Sub(t)) <= burstWindow {
-			seen[r.Seq] = true
+	in := func(r *Reset) bool { return r.From == from && absDur(r.Time.Sub(t)) <= burstWindow }
+	n := 0
+	for i := range resets {
+		if !in(&resets[i]) {
+			continue
+		}
+		seen := false
+		for j := range i {
+			if in(&resets[j]) && resets[j].Seq == resets[i].Seq {
+				seen = true
+				break
+			}
+		}
+		if !seen {
+			n++
 		}
 	}
-	return len(seen)
+	return n
 }
 
 func absDur(d time.Duration) time.Duration {

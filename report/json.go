@@ -79,6 +79,11 @@ type jsonFinding struct {
 	Packets  []int  `json:"packets"`
 	LogLines []int  `json:"log_lines,omitempty"`
 	Summary  string `json:"summary"`
+
+	// A finding of the flow's packets is worded as its line is written,
+	// straight into it (Summary stays empty).
+	flow    *analyze.Flow
+	finding *analyze.Finding
 }
 
 type jsonAlgorithms struct {
@@ -216,13 +221,13 @@ func appendStamp(b []byte, t time.Time) []byte {
 
 // JSONFlow writes one flow as a single JSON line.
 func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
-	jf := newJSONFlow(f, multi)
+	e := lineEncoders.Get().(*lineEncoder)
+	jf := e.scratch.flow(f, multi)
 	if a, ok := algorithmsOf(f); ok {
 		jf.Algorithms = &a
 	}
 	// Encoded here, not through writeFlow: the algorithms then stay on
 	// this stack (one allocation less per connection).
-	e := lineEncoders.Get().(*lineEncoder)
 	e.buf = append(appendFlowCached(e.buf[:0], &jf, &e.alg), '\n')
 	_, err := w.Write(e.buf)
 	lineEncoders.Put(e)
@@ -230,8 +235,40 @@ func JSONFlow(w io.Writer, f *analyze.Flow, multi bool) error {
 }
 
 // newJSONFlow is the flow in JSON's shape, but for its algorithms
-// (algorithmsOf).
+// (algorithmsOf), in slices of its own.
 func newJSONFlow(f *analyze.Flow, multi bool) jsonFlow {
+	var s jsonScratch
+	return s.flow(f, multi)
+}
+
+// jsonScratch holds the slices of the JSON lines a line encoder writes,
+// reused from line to line: a flow's resets, findings, evidence and
+// strings point into them until its line is written. Slices taken from
+// them are capped, and an append that grows one leaves the earlier
+// slices on the old array untouched.
+type jsonScratch struct {
+	resets       []jsonReset
+	findings     []jsonFinding
+	evidence     []jsonEvidence
+	strs         []string // decided_by and fingerprints
+	causes, next []string
+}
+
+// strings appends n strings made by str and returns them, never nil.
+func (s *jsonScratch) strings(n int, str func(i int) string) []string {
+	if n == 0 {
+		return []string{}
+	}
+	start := len(s.strs)
+	for i := range n {
+		s.strs = append(s.strs, str(i))
+	}
+	return s.strs[start:len(s.strs):len(s.strs)]
+}
+
+// flow is the flow in JSON's shape, but for its algorithms (algorithmsOf),
+// its slices in s: valid until s makes the next one.
+func (s *jsonScratch) flow(f *analyze.Flow, multi bool) jsonFlow {
 	jf := jsonFlow{
 		Type:         "flow",
 		ID:           f.ID,
@@ -248,8 +285,8 @@ func newJSONFlow(f *analyze.Flow, multi bool) jsonFlow {
 		ServerBanner: f.ServerBanner,
 		Packets:      jsonSides{int64(f.Packets[0]), int64(f.Packets[1])},
 		Bytes:        jsonSides{f.Bytes[0], f.Bytes[1]},
-		Resets:       []jsonReset{},
-		Findings:     []jsonFinding{},
+		Resets:       s.resets[:0],
+		Findings:     s.findings[:0],
 		ClientError:  clientError(f),
 		PreBanner:    f.PreBanner,
 		AuthSuccess:  f.AuthSuccess,
@@ -261,29 +298,32 @@ func newJSONFlow(f *analyze.Flow, multi bool) jsonFlow {
 		Duplicates:   f.Duplicates,
 		Notes:        noteTexts(f.Notes),
 	}
+	if jf.Resets == nil {
+		jf.Resets = []jsonReset{}
+	}
+	if jf.Findings == nil {
+		jf.Findings = []jsonFinding{}
+	}
+	s.evidence, s.strs = s.evidence[:0], s.strs[:0]
 	jf.SchemaVersion = SchemaVersion
 	jf.KernelDropped = newJSONDropped(f)
-	causes, next := advice(f.Findings)
-	jf.Causes, jf.NextSteps = nonNil(causes), nonNil(next)
+	s.causes, s.next = appendAdvice(s.causes[:0], s.next[:0], f.Findings)
+	jf.Causes, jf.NextSteps = nonNil(s.causes), nonNil(s.next)
 	if multi {
 		jf.File = f.File
 	}
 	for i := range f.Resets {
 		r := &f.Resets[i]
+		st, sigs := r.Strength()
 		jf.Resets = append(jf.Resets, jsonReset{
 			Packet: r.Packet, Time: jsonTime(r.Time), From: r.From.String(), Stage: r.Stage.String(),
 			TTL: r.TTL, Origin: r.Sender.Verdict().Origin(), Sender: r.Sender.String(), Flags: r.Flags.String(), Seq: r.Seq, Ack: r.Ack,
 			Window: r.Window, IPID: r.IPID, Label: r.FlowLabel, SeqState: r.SeqState.String(), Payload: r.PayloadLen,
-			Evidence: newJSONEvidence(f, r), Kernel: newJSONKernel(r.Kernel),
+			Evidence: s.newEvidence(f, r), Kernel: newJSONKernel(r.Kernel),
+			Strength: st.String(), DecidedBy: s.strings(len(sigs), func(i int) string { return sigs[i].String() }),
 		})
-		st, sigs := r.Strength()
-		jr := &jf.Resets[len(jf.Resets)-1]
-		jr.Strength, jr.DecidedBy = st.String(), []string{}
-		for _, s := range sigs {
-			jr.DecidedBy = append(jr.DecidedBy, s.String())
-		}
-		for _, p := range r.Fingerprints {
-			jr.Fingerprints = append(jr.Fingerprints, p.String())
+		if len(r.Fingerprints) > 0 {
+			jf.Resets[len(jf.Resets)-1].Fingerprints = s.strings(len(r.Fingerprints), func(i int) string { return r.Fingerprints[i].String() })
 		}
 	}
 	for _, e := range f.ICMP {
@@ -293,8 +333,9 @@ func newJSONFlow(f *analyze.Flow, multi bool) jsonFlow {
 	for i := range f.Findings {
 		fd := &f.Findings[i]
 		jf.Findings = append(jf.Findings, jsonFinding{ID: fd.ID.String(), Source: catalog.SourcePackets.String(), Blame: fd.Blame.String(),
-			Packets: fd.Packets, Summary: summary(f, fd)})
+			Packets: fd.Packets, flow: f, finding: fd})
 	}
+	s.resets, s.findings = jf.Resets, jf.Findings
 	return jf
 }
 
@@ -327,8 +368,9 @@ func writeFlow(w io.Writer, jf *jsonFlow, tail string) error {
 // lineEncoder is a JSON line's buffer and the algorithms it last encoded,
 // reused through lineEncoders by whichever goroutine writes next.
 type lineEncoder struct {
-	buf []byte
-	alg encodedAlgorithms
+	buf     []byte
+	alg     encodedAlgorithms
+	scratch jsonScratch
 }
 
 var lineEncoders = sync.Pool{New: func() any { return &lineEncoder{buf: make([]byte, 0, 4096)} }}

@@ -41,6 +41,11 @@ type jsonEvidence struct {
 	// allocates nothing.
 	seq  uint32
 	ipID uint16
+	// The fact itself, when it comes from the analysis: its text is
+	// worded as the line is written, straight into it (Text stays empty).
+	flow  *analyze.Flow
+	reset *analyze.Reset
+	ev    *analyze.Evidence
 }
 
 // jsonBaseline is a TTL baseline, written as [{"ttl":63,"packets":47}]:
@@ -85,16 +90,16 @@ func scopeName(s analyze.Scope) string {
 	return "connection"
 }
 
-// newJSONEvidence turns a reset's evidence into objects, each with its
-// words.
-func newJSONEvidence(f *analyze.Flow, r *analyze.Reset) []jsonEvidence {
-	out := make([]jsonEvidence, len(r.Evidence))
+// newEvidence turns a reset's evidence into objects, in s, each worded as
+// its line is written.
+func (s *jsonScratch) newEvidence(f *analyze.Flow, r *analyze.Reset) []jsonEvidence {
+	start := len(s.evidence)
 	for i := range r.Evidence {
 		e := &r.Evidence[i]
-		j := &out[i]
-		*j = jsonEvidence{Signal: e.Signal.String(), PointsTo: e.PointsTo.Origin(), Frames: e.Frames,
+		s.evidence = append(s.evidence, jsonEvidence{Signal: e.Signal.String(), PointsTo: e.PointsTo.Origin(), Frames: e.Frames,
 			Packet: packetKindName(e.Packet), Bytes: e.Bytes, DelayMS: millis(e.Delay), RTTMS: millis(e.RTT),
-			Label: e.Label, Seqs: e.Seqs, Count: e.Count, Text: evidenceText(f, r, e)}
+			Label: e.Label, Seqs: e.Seqs, Count: e.Count, flow: f, reset: r, ev: e})
+		j := &s.evidence[len(s.evidence)-1]
 		if j.Frames == nil {
 			j.Frames = []int{}
 		}
@@ -104,11 +109,22 @@ func newJSONEvidence(f *analyze.Flow, r *analyze.Reset) []jsonEvidence {
 			j.Baseline = jsonBaseline(e.Baseline.Values)
 		case e.Signal == analyze.SigOutOfWindow:
 			j.seq = e.Seq
-			j.Seq = &j.seq
 		case e.Signal == analyze.SigIPIDContinues:
 			j.ipID = e.IPID
-			j.IPID = &j.ipID
 		}
+	}
+	out := s.evidence[start:len(s.evidence):len(s.evidence)]
+	// Seq and IPID point into the objects where they now stay.
+	for i := range out {
+		switch out[i].ev.Signal {
+		case analyze.SigOutOfWindow:
+			out[i].Seq = &out[i].seq
+		case analyze.SigIPIDContinues:
+			out[i].IPID = &out[i].ipID
+		}
+	}
+	if out == nil {
+		return []jsonEvidence{}
 	}
 	return out
 }
@@ -164,7 +180,13 @@ func appendEvidence(o *jsonObject, ev []jsonEvidence) {
 		if e.Count != 0 {
 			o.int("count", int64(e.Count))
 		}
-		o.str("text", e.Text)
+		if e.ev != nil {
+			o.wordsStart("text")
+			o.b = appendEvidenceText(o.b, e.flow, e.reset, e.ev)
+			o.wordsClose()
+		} else {
+			o.str("text", e.Text)
+		}
 	})
 }
 

@@ -1,12 +1,15 @@
 package report
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"strconv"
 	"time"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/rstsniff/rstsniff/catalog"
 )
 
 // A hand-written encoder for the flow lines, which JSON output writes once
@@ -29,6 +32,25 @@ var jsonSafe = func() (t [utf8.RuneSelf]bool) {
 	return t
 }()
 
+// safe8 reports whether the eight bytes of x are all jsonSafe (ASCII, no
+// control character, quote, backslash, <, > or &), testing them at once:
+// most of a line's text is plain words.
+func safe8(x uint64) bool {
+	const lo = 0x0101010101010101
+	// (y-lo)&^y has the high bit of every zero byte of y set (and maybe of
+	// bytes after one), x^c*lo a zero byte where x holds c.
+	q, bs, lt, gt, amp := x^'"'*lo, x^'\\'*lo, x^'<'*lo, x^'>'*lo, x^'&'*lo
+	m := x | (x-0x20*lo)&^x | (q-lo)&^q | (bs-lo)&^bs | (lt-lo)&^lt | (gt-lo)&^gt | (amp-lo)&^amp
+	return m&(0x80*lo) == 0 // no byte >= 0x80, < 0x20 or one of the five
+}
+
+// load8 reads the eight bytes of s from i on, the first lowest.
+func load8(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
 func appendU4(b []byte, r rune) []byte {
 	return append(b, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
 }
@@ -40,6 +62,10 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) && safe8(load8(s, i)) {
+			i += 8
+			continue
+		}
 		if c := s[i]; c < utf8.RuneSelf {
 			if jsonSafe[c] {
 				i++
@@ -91,6 +117,54 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// wordsStart writes member k's key and opening quote, for words appended
+// straight into the line, and returns where they start.
+func (o *jsonObject) wordsStart(k string) int {
+	o.key(k)
+	o.b = append(o.b, '"')
+	return len(o.b)
+}
+
+// wordsEnd closes the string of words from at: as they are when no byte of
+// them needs escaping, escaped as appendJSONString does otherwise (network
+// text a finding quotes).
+func (o *jsonObject) wordsEnd(at int) {
+	if needsEscape(o.b[at:]) {
+		raw := string(o.b[at:])
+		o.b = appendJSONString(o.b[:at-1], raw)
+		return
+	}
+	o.wordsClose()
+}
+
+// wordsClose closes a string of words that hold no byte JSON escapes: a
+// reset's evidence (our words, numbers and names; TestWordsNeedNoEscaping).
+func (o *jsonObject) wordsClose() { o.b = append(o.b, '"') }
+
+// needsEscape reports whether appendJSONString would write b other than
+// as it is.
+func needsEscape(b []byte) bool {
+	for i := 0; i < len(b); {
+		if i+8 <= len(b) && safe8(binary.LittleEndian.Uint64(b[i:])) {
+			i += 8
+			continue
+		}
+		if c := b[i]; c < utf8.RuneSelf {
+			if !jsonSafe[c] {
+				return true
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Cf, r) {
+			return true
+		}
+		i += n
+	}
+	return false
 }
 
 // encodedAlgorithms is the latest algorithms object a line encoder wrote:
@@ -197,6 +271,35 @@ func (o *jsonObject) array(k string, isNil bool, n int, item func(i int)) {
 func (o *jsonObject) strs(k string, v []string) {
 	o.array(k, v == nil, len(v), func(i int) { o.b = appendJSONString(o.b, v[i]) })
 }
+
+// advice writes causes or next steps: the catalog's lines that need no
+// escaping as they are (a failing connection's line repeats several
+// hundred bytes of them), any other string as str does.
+func (o *jsonObject) advice(k string, v []string) {
+	o.array(k, v == nil, len(v), func(i int) {
+		if plainAdvice[v[i]] {
+			o.b = append(append(append(o.b, '"'), v[i]...), '"')
+		} else {
+			o.b = appendJSONString(o.b, v[i])
+		}
+	})
+}
+
+// plainAdvice holds the catalog's causes and next steps that JSON writes as
+// they are: a map lookup costs less than looking at every byte.
+var plainAdvice = func() map[string]bool {
+	m := map[string]bool{}
+	for _, e := range catalog.All() {
+		for _, ss := range [][]string{e.Causes, e.NextSteps} {
+			for _, s := range ss {
+				if string(appendJSONString(nil, s)) == `"`+s+`"` {
+					m[s] = true
+				}
+			}
+		}
+	}
+	return m
+}()
 
 func (o *jsonObject) ints(k string, v []int) {
 	o.array(k, v == nil, len(v), func(i int) { o.b = strconv.AppendInt(o.b, int64(v[i]), 10) })
@@ -305,11 +408,17 @@ func appendFlowCached(b []byte, jf *jsonFlow, last *encodedAlgorithms) []byte {
 		if len(fd.LogLines) > 0 {
 			o.ints("log_lines", fd.LogLines)
 		}
-		o.str("summary", fd.Summary)
+		if fd.finding != nil {
+			at := o.wordsStart("summary")
+			o.b = appendSummary(o.b, fd.flow, fd.finding)
+			o.wordsEnd(at)
+		} else {
+			o.str("summary", fd.Summary)
+		}
 	})
 	o.str("client_error", jf.ClientError)
-	o.strs("causes", jf.Causes)
-	o.strs("next_steps", jf.NextSteps)
+	o.advice("causes", jf.Causes)
+	o.advice("next_steps", jf.NextSteps)
 	if len(jf.PreBanner) > 0 {
 		o.strs("server_pre_banner", jf.PreBanner)
 	}

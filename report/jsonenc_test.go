@@ -2,6 +2,7 @@ package report
 
 import (
 	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/catalog"
 
 	"encoding/json"
 	"math/rand"
@@ -47,6 +48,19 @@ func randomStrings(rng *rand.Rand) []string {
 	s := make([]string, 1+rng.Intn(3))
 	for i := range s {
 		s[i] = randomString(rng)
+	}
+	return s
+}
+
+// randomAdvice is random strings, some of them the catalog's causes and
+// next steps (written from plainAdvice).
+func randomAdvice(rng *rand.Rand) []string {
+	s := randomStrings(rng)
+	all := catalog.All()
+	for i := range s {
+		if e := all[rng.Intn(len(all))]; rng.Intn(2) == 0 && len(e.Causes) > 0 && len(e.NextSteps) > 0 {
+			s[i] = [][]string{e.Causes, e.NextSteps}[rng.Intn(2)][0]
+		}
 	}
 	return s
 }
@@ -127,8 +141,8 @@ func randomFlow(rng *rand.Rand) jsonFlow {
 	jf := jsonFlow{Type: "flow", ID: rng.Intn(1 << 20), Client: randomEndpoint(rng), Server: randomEndpoint(rng), FirstPacket: rng.Intn(9),
 		LastPacket: rng.Int(), Start: randomTime(rng), End: randomTime(rng), Stage: str(), Outcome: str(), ClosedBy: str(),
 		ClientBanner: str(), ServerBanner: str(), Packets: jsonSides{rng.Int63(), -rng.Int63n(3)},
-		Bytes: jsonSides{rng.Int63(), 0}, ClientError: str(), Causes: randomStrings(rng),
-		NextSteps: randomStrings(rng), PreBanner: randomStrings(rng), AuthAttempts: rng.Intn(3),
+		Bytes: jsonSides{rng.Int63(), 0}, ClientError: str(), Causes: randomAdvice(rng),
+		NextSteps: randomAdvice(rng), PreBanner: randomStrings(rng), AuthAttempts: rng.Intn(3),
 		CommunityID: str(), ConnState: str(), History: str(), Midstream: rng.Intn(2) == 0,
 		Duplicates: rng.Intn(2) * rng.Intn(9), Notes: randomStrings(rng)}
 	if rng.Intn(2) == 0 {
@@ -161,7 +175,7 @@ func randomFlow(rng *rand.Rand) jsonFlow {
 			if rng.Intn(2) == 0 {
 				ll = []int{rng.Intn(9)}
 			}
-			jf.Findings = append(jf.Findings, jsonFinding{str(), str(), str(), p, ll, str()})
+			jf.Findings = append(jf.Findings, jsonFinding{ID: str(), Source: str(), Blame: str(), Packets: p, LogLines: ll, Summary: str()})
 		}
 	}
 	if rng.Intn(2) == 0 {
@@ -208,8 +222,14 @@ func FuzzJSONString(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		want, _ := json.Marshal(s)
 		want = escapeFormatChars(want)
-		if got := appendJSONString(nil, s); string(got) != string(want) {
+		got := appendJSONString(nil, s)
+		if string(got) != string(want) {
 			t.Fatalf("%q:\n got %s\nwant %s", s, got, want)
+		}
+		// Words written straight into a line are escaped when, and only
+		// when, appendJSONString would change them.
+		if n, changed := needsEscape([]byte(s)), string(got) != `"`+s+`"`; n != changed {
+			t.Fatalf("%q: needsEscape %v, but escaping changes it: %v", s, n, changed)
 		}
 	})
 }
@@ -226,6 +246,27 @@ func TestStampLikeFormat(t *testing.T) {
 	for _, tm := range times {
 		if got, want := stamp(tm), tm.UTC().Format(TimeFormat); got != want {
 			t.Fatalf("%v: %s, want %s", tm, got, want)
+		}
+	}
+}
+
+// Every byte value at every place of an eight-byte word is escaped as
+// encoding/json escapes it (safeWord tests eight bytes at once).
+func TestSafeWordEveryByte(t *testing.T) {
+	for c := range 256 {
+		for at := range 16 {
+			b := []byte("abcdefghijklmnopq")
+			b[at] = byte(c)
+			s := string(b)
+			want, _ := json.Marshal(s)
+			want = escapeFormatChars(want)
+			got := appendJSONString(nil, s)
+			if string(got) != string(want) {
+				t.Fatalf("byte %#x at %d:\n got %s\nwant %s", c, at, got, want)
+			}
+			if n, changed := needsEscape(b), string(got) != `"`+s+`"`; n != changed {
+				t.Fatalf("byte %#x at %d: needsEscape %v, escaping changes it: %v", c, at, n, changed)
+			}
 		}
 	}
 }

@@ -16,47 +16,13 @@ import (
 // the table, JSON, Markdown and HTML.
 
 // ms formats a duration for people: "6.1 ms", "0.02 ms", "2.3 s".
-func ms(d time.Duration) string {
-	switch {
-	case d >= 10*time.Second:
-		return fmt.Sprintf("%.0f s", d.Seconds())
-	case d >= time.Second:
-		return fmt.Sprintf("%.1f s", d.Seconds())
-	case d >= 10*time.Millisecond:
-		return fmt.Sprintf("%.0f ms", float64(d)/1e6)
-	case d >= time.Millisecond:
-		return fmt.Sprintf("%.1f ms", float64(d)/1e6)
-	}
-	return fmt.Sprintf("%.2f ms", float64(d)/1e6)
-}
+func ms(d time.Duration) string { return string(sentence(nil).ms(d)) }
 
 // frames lists frame numbers: "3, 4, 7".
-func frames(fs []int) string {
-	s := make([]string, len(fs))
-	for i, f := range fs {
-		s[i] = strconv.Itoa(f)
-	}
-	return strings.Join(s, ", ")
-}
-
-func hopWord(n int) string {
-	if n == 1 {
-		return "1 hop away"
-	}
-	return fmt.Sprintf("%d hops away", n)
-}
+func frames(fs []int) string { return string(sentence(nil).frames(fs)) }
 
 // baselineText renders a TTL baseline as "63" or "63 (20 packets), 62 (2 packets)".
-func baselineText(b analyze.Baseline) string {
-	if len(b.Values) == 1 {
-		return strconv.Itoa(int(b.Values[0].TTL))
-	}
-	parts := make([]string, len(b.Values))
-	for i, c := range b.Values {
-		parts[i] = fmt.Sprintf("%d (%d packets)", c.TTL, c.N)
-	}
-	return strings.Join(parts, ", ")
-}
+func baselineText(b analyze.Baseline) string { return string(sentence(nil).baseline(b)) }
 
 func scopeText(s analyze.Scope) string {
 	if s == analyze.ScopeCapture {
@@ -65,64 +31,62 @@ func scopeText(s analyze.Scope) string {
 	return "in this connection"
 }
 
-func packetKindText(k analyze.PacketKind, bytes int) string {
-	switch k {
-	case analyze.KindSYN:
-		return "a SYN"
-	case analyze.KindSYNACK:
-		return "a SYN-ACK"
-	case analyze.KindData:
-		return fmt.Sprintf("%d bytes of data", bytes)
-	case analyze.KindFIN:
-		return "a FIN"
-	}
-	return "a packet"
-}
-
 // evidenceText words one fact about a reset.
 func evidenceText(f *analyze.Flow, r *analyze.Reset, e *analyze.Evidence) string {
-	side, ttl := r.From.String(), f.TTLName()
+	return string(appendEvidenceText(nil, f, r, e))
+}
+
+// appendEvidenceText words one fact about a reset at the end of b.
+func appendEvidenceText(b []byte, f *analyze.Flow, r *analyze.Reset, e *analyze.Evidence) []byte {
+	t := sentence(b)
+	side, other, ttl := r.From.String(), r.From.Other().String(), f.TTLName()
 	switch e.Signal {
 	case analyze.SigTTLMatch:
-		return fmt.Sprintf("%s %d matches the %s's other %d packets %s", ttl, r.TTL, side, e.Baseline.Total, scopeText(e.Scope))
+		return t.s(ttl).s(" ").d(int(r.TTL)).s(" matches the ").s(side).s("'s other ").d(e.Baseline.Total).s(" packets ").s(scopeText(e.Scope))
 	case analyze.SigTTLDistance:
-		return fmt.Sprintf("%s %d (%s), but the %s's other %d packets %s arrived with %s %s (%s): the reset came from a different distance",
-			ttl, r.TTL, hopWord(analyze.Hops(r.TTL)), side, e.Baseline.Total, scopeText(e.Scope), ttl, baselineText(e.Baseline), hopWord(analyze.Hops(e.Baseline.First)))
+		return t.s(ttl).s(" ").d(int(r.TTL)).s(" (").hops(analyze.Hops(r.TTL)).s("), but the ").s(side).s("'s other ").d(e.Baseline.Total).
+			s(" packets ").s(scopeText(e.Scope)).s(" arrived with ").s(ttl).s(" ").baseline(e.Baseline).
+			s(" (").hops(analyze.Hops(e.Baseline.First)).s("): the reset came from a different distance")
 	case analyze.SigTTLUnlike:
-		return fmt.Sprintf("%s %d, but the %s's only other packet %s arrived with %s %s", ttl, r.TTL, side, scopeText(e.Scope), ttl, baselineText(e.Baseline))
+		return t.s(ttl).s(" ").d(int(r.TTL)).s(", but the ").s(side).s("'s only other packet ").s(scopeText(e.Scope)).
+			s(" arrived with ").s(ttl).s(" ").baseline(e.Baseline)
 	case analyze.SigSenderKeptSending:
-		return fmt.Sprintf("the %s sent %s (frame %d) %s after this reset: a reset it had sent itself would have closed its socket",
-			side, packetKindText(e.Packet, e.Bytes), e.Frames[0], ms(e.Delay))
+		return t.s("the ").s(side).s(" sent ").kind(e.Packet, e.Bytes).s(" (frame ").d(e.Frames[0]).s(") ").ms(e.Delay).
+			s(" after this reset: a reset it had sent itself would have closed its socket")
 	case analyze.SigReceiverIgnored:
-		return fmt.Sprintf("the %s ignored it and sent new data (frame %d)", r.From.Other(), e.Frames[0])
+		return t.s("the ").s(other).s(" ignored it and sent new data (frame ").d(e.Frames[0]).s(")")
 	case analyze.SigChallengeACK:
-		return fmt.Sprintf("the %s answered with a challenge ACK (frame %d, RFC 5961): the sequence number was not the one it expected", r.From.Other(), e.Frames[0])
+		return t.s("the ").s(other).s(" answered with a challenge ACK (frame ").d(e.Frames[0]).
+			s(", RFC 5961): the sequence number was not the one it expected")
 	case analyze.SigOutOfWindow:
-		return fmt.Sprintf("its sequence number %d is outside what the %s had sent: the receiver would drop it", e.Seq, side)
+		return t.s("its sequence number ").u(uint64(e.Seq)).s(" is outside what the ").s(side).s(" had sent: the receiver would drop it")
 	case analyze.SigTimestampContinues:
-		return fmt.Sprintf("it carries the %s's TCP timestamp clock (TSval continues its other packets)", side)
+		return t.s("it carries the ").s(side).s("'s TCP timestamp clock (TSval continues its other packets)")
 	case analyze.SigTimestampForeign:
-		return fmt.Sprintf("its TCP timestamp does not follow the %s's clock", side)
+		return t.s("its TCP timestamp does not follow the ").s(side).s("'s clock")
 	case analyze.SigIPIDContinues:
-		return fmt.Sprintf("its IP ID %d continues the %s's counter", e.IPID, side)
+		return t.s("its IP ID ").u(uint64(e.IPID)).s(" continues the ").s(side).s("'s counter")
 	case analyze.SigFlowLabel:
-		return fmt.Sprintf("it carries the %s's IPv6 flow label 0x%05x, which its socket sets on every packet", side, e.Label)
+		return t.s("it carries the ").s(side).s("'s IPv6 flow label 0x").hex5(e.Label).s(", which its socket sets on every packet")
 	case analyze.SigTooSoon:
-		return fmt.Sprintf("it arrived %s after the packet that drew it (frame %d), less than half the %s the %s takes to answer: something nearer sent it",
-			ms(e.Delay), e.Frames[0], ms(e.RTT), side)
+		return t.s("it arrived ").ms(e.Delay).s(" after the packet that drew it (frame ").d(e.Frames[0]).s("), less than half the ").
+			ms(e.RTT).s(" the ").s(side).s(" takes to answer: something nearer sent it")
 	case analyze.SigBurst:
-		return fmt.Sprintf("one of %d resets in the %s's name with %d different sequence numbers (frames %s)", e.Count, side, e.Seqs, frames(e.Frames))
+		return t.s("one of ").d(e.Count).s(" resets in the ").s(side).s("'s name with ").d(e.Seqs).
+			s(" different sequence numbers (frames ").frames(e.Frames).s(")")
 	case analyze.SigBothEnds:
-		return fmt.Sprintf("resets toward both ends within %s (frames %d and %d), with no packet between them", ms(e.Delay), e.Frames[0], e.Frames[1])
+		return t.s("resets toward both ends within ").ms(e.Delay).s(" (frames ").d(e.Frames[0]).s(" and ").d(e.Frames[1]).
+			s("), with no packet between them")
 	case analyze.SigExactSeq:
-		return fmt.Sprintf("its sequence number is exactly the %s's next one", side)
+		return t.s("its sequence number is exactly the ").s(side).s("'s next one")
 	case analyze.SigRefusedSYNForm:
-		return "it has the form a TCP stack gives a refused SYN (RST+ACK, seq 0, ack = ISN+1)"
+		return t.s("it has the form a TCP stack gives a refused SYN (RST+ACK, seq 0, ack = ISN+1)")
 	case analyze.SigStackReply:
-		return fmt.Sprintf("it answers the %s's frame %d %s later as the %s's own stack does (RFC 9293 §3.10.7.1: its sequence number %d is that packet's acknowledgment number), from the %s's distance",
-			r.From.Other(), e.Frames[0], ms(e.Delay), side, e.Seq, side)
+		return t.s("it answers the ").s(other).s("'s frame ").d(e.Frames[0]).s(" ").ms(e.Delay).s(" later as the ").s(side).
+			s("'s own stack does (RFC 9293 §3.10.7.1: its sequence number ").u(uint64(e.Seq)).
+			s(" is that packet's acknowledgment number), from the ").s(side).s("'s distance")
 	}
-	return e.Signal.String()
+	return t.s(e.Signal.String())
 }
 
 // evidenceTexts words the evidence of a reset, those pointing to a forged
@@ -171,14 +135,14 @@ func resetByFrame(f *analyze.Flow, frame int) *analyze.Reset {
 	return &analyze.Reset{}
 }
 
-// ttlBaseline is the baseline a reset's TTL evidence compared it with.
-func ttlBaseline(r *analyze.Reset) string {
+// ttlBaseline writes the baseline a reset's TTL evidence compared it with.
+func (t sentence) ttlBaseline(r *analyze.Reset) sentence {
 	for i := range r.Evidence {
 		if s := r.Evidence[i].Signal; s == analyze.SigTTLDistance || s == analyze.SigTTLUnlike {
-			return baselineText(r.Evidence[i].Baseline)
+			return t.baseline(r.Evidence[i].Baseline)
 		}
 	}
-	return ""
+	return t
 }
 
 func icmpSenderText(s analyze.ICMPSender) string {
@@ -195,83 +159,102 @@ func icmpSenderText(s analyze.ICMPSender) string {
 
 // summary words a finding. It quotes network text (Finding.Quote) as a Go
 // string literal.
-func summary(f *analyze.Flow, fd *analyze.Finding) string {
-	pre, quotes, post := summaryParts(f, fd)
+func summary(f *analyze.Flow, fd *analyze.Finding) string { return string(appendSummary(nil, f, fd)) }
+
+// appendSummary words a finding at the end of b.
+func appendSummary(b []byte, f *analyze.Flow, fd *analyze.Finding) []byte {
+	b, quotes, post := appendSummaryParts(b, f, fd)
 	if !quotes {
-		return pre
+		return b
 	}
-	return pre + strconv.Quote(fd.Quote) + post
+	return append(strconv.AppendQuote(b, fd.Quote), post...)
 }
 
 // summaryParts words a finding around the network text it quotes, if it
 // quotes Finding.Quote there: the text before it and the text after.
 func summaryParts(f *analyze.Flow, fd *analyze.Finding) (pre string, quotes bool, post string) {
-	srv := f.Server.Addr().String()
+	b, quotes, post := appendSummaryParts(nil, f, fd)
+	return string(b), quotes, post
+}
+
+// appendSummaryParts writes a finding's words up to the network text it
+// quotes, if it quotes Finding.Quote, and returns the words after it.
+func appendSummaryParts(b []byte, f *analyze.Flow, fd *analyze.Finding) (_ []byte, quotes bool, post string) {
+	t := sentence(b)
+	side, other := fd.Side.String(), fd.Side.Other().String()
+	srv := f.Server.Addr()
 	switch fd.ID {
 	case analyze.FindOneDirection:
-		return fmt.Sprintf("Only the %s's packets are in this capture (frames %d-%d), yet they acknowledge packets from the %s: the %s's packets went another way (asymmetric routing) or a capture filter left them out. Who ended the connection, and why, cannot be told from half of it.",
-			fd.Side.Other(), fd.Packets[0], fd.Packets[1], fd.Side, fd.Side), false, ""
+		return t.s("Only the ").s(other).s("'s packets are in this capture (frames ").d(fd.Packets[0]).s("-").d(fd.Packets[1]).
+			s("), yet they acknowledge packets from the ").s(side).s(": the ").s(side).
+			s("'s packets went another way (asymmetric routing) or a capture filter left them out. Who ended the connection, and why, cannot be told from half of it."), false, ""
 	case analyze.FindRefused:
-		after := ""
+		t = t.s("The SYN (frame ").d(f.FirstPacket)
+		if fd.Forged {
+			t = t.s(") was answered by a RST in ").addr(srv).s("'s name (frame ").d(fd.Reset).s(")")
+		} else {
+			t = t.s(") was answered by a RST from ").addr(srv).s(" (frame ").d(fd.Reset).s(")")
+		}
 		if fd.HasDelay {
-			after = " " + ms(fd.Delay) + " after the SYN"
+			t = t.s(" ").ms(fd.Delay).s(" after the SYN")
 		}
 		if fd.Forged {
-			return fmt.Sprintf("The SYN (frame %d) was answered by a RST in %s's name (frame %d)%s, but a device on the path sent it, not the server.",
-				f.FirstPacket, srv, fd.Reset, after), false, ""
+			return t.s(", but a device on the path sent it, not the server."), false, ""
 		}
-		return fmt.Sprintf("The SYN (frame %d) was answered by a RST from %s (frame %d)%s: nothing listens on port %d there, or a firewall rejects the connection.",
-			f.FirstPacket, srv, fd.Reset, after, f.Server.Port()), false, ""
+		return t.s(": nothing listens on port ").u(uint64(f.Server.Port())).s(" there, or a firewall rejects the connection."), false, ""
 	case analyze.FindSynTimeout:
-		return fmt.Sprintf("%d SYN%s to %s port %d over %s (frames %d-%d) were never answered: a firewall drops them, or the host is down or unreachable.",
-			fd.Count, plural(fd.Count), srv, f.Server.Port(), ms(fd.Delay), fd.Packets[0], fd.Packets[1]), false, ""
+		return t.d(fd.Count).s(" SYN").s(plural(fd.Count)).s(" to ").addr(srv).s(" port ").u(uint64(f.Server.Port())).s(" over ").ms(fd.Delay).
+			s(" (frames ").d(fd.Packets[0]).s("-").d(fd.Packets[1]).
+			s(") were never answered: a firewall drops them, or the host is down or unreachable."), false, ""
 	case analyze.FindICMPUnreachable:
 		e := fd.ICMP
-		return fmt.Sprintf("The client's SYN (frame %d) was answered in frame %d by %s from %s, %s, %s %d; the client's kernel gave up the connection: %s.",
-			f.FirstPacket, e.Packet, icmpWhat(e), e.From, icmpSenderText(fd.Sender), icmpTTLName(e), e.TTL, errnoText(e.Errno())), false, ""
+		return t.s("The client's SYN (frame ").d(f.FirstPacket).s(") was answered in frame ").d(e.Packet).s(" by ").s(icmpWhat(e)).
+			s(" from ").addr(e.From).s(", ").s(icmpSenderText(fd.Sender)).s(", ").s(icmpTTLName(e)).s(" ").d(int(e.TTL)).
+			s("; the client's kernel gave up the connection: ").s(errnoText(e.Errno())).s("."), false, ""
 	case analyze.FindTTLMismatch:
 		r, ttl := resetByFrame(f, fd.Reset), f.TTLName()
-		return fmt.Sprintf("The reset in frame %d claims to come from the %s, but its %s %d does not match the %s's other packets (%s %s).",
-			fd.Reset, r.From, ttl, r.TTL, r.From, ttl, ttlBaseline(r)), false, ""
+		from := r.From.String()
+		return t.s("The reset in frame ").d(fd.Reset).s(" claims to come from the ").s(from).s(", but its ").s(ttl).s(" ").d(int(r.TTL)).
+			s(" does not match the ").s(from).s("'s other packets (").s(ttl).s(" ").ttlBaseline(r).s(")."), false, ""
 	case analyze.FindForgedResetIgnored:
-		lead := "A reset"
+		t = t.s("A reset")
 		if fd.Suspicion {
-			lead = "A reset possibly"
+			t = t.s(" possibly")
 		}
-		more := ""
+		t = t.s(" forged in the ").s(side).s("'s name at the ").s(fd.Stage.String()).s(" stage (frame ").d(fd.Reset)
 		if fd.Count > 1 {
-			more = fmt.Sprintf(" (and %d more: frames %s)", fd.Count-1, frames(fd.Packets[1:]))
+			t = t.s(" (and ").d(fd.Count - 1).s(" more: frames ").frames(fd.Packets[1:]).s(")")
 		}
-		return fmt.Sprintf("%s forged in the %s's name at the %s stage (frame %d%s) ended nothing: the %s went on and sent new data (frame %d). "+
-			"A device on the path tried to tear the connection down and failed; the outcome above is what the endpoints did next.",
-			lead, fd.Side, fd.Stage, fd.Reset, more, fd.Side.Other(), fd.Other), false, ""
+		return t.s(") ended nothing: the ").s(other).s(" went on and sent new data (frame ").d(fd.Other).s("). ").
+			s("A device on the path tried to tear the connection down and failed; the outcome above is what the endpoints did next."), false, ""
 	case analyze.FindResetRace:
-		return fmt.Sprintf("The %s sent %s (frame %d) %s after a reset in its name (frame %d): it never sent that reset, a device on the path forged it.",
-			fd.Side, packetKindText(fd.Packet, fd.Bytes), fd.Other, ms(fd.Delay), fd.Reset), false, ""
+		return t.s("The ").s(side).s(" sent ").kind(fd.Packet, fd.Bytes).s(" (frame ").d(fd.Other).s(") ").ms(fd.Delay).
+			s(" after a reset in its name (frame ").d(fd.Reset).s("): it never sent that reset, a device on the path forged it."), false, ""
 	case analyze.FindHostFirewall:
 		r, ttl := resetByFrame(f, fd.Reset), f.TTLName()
-		return fmt.Sprintf("The %s sent %s (frame %d) %s after a reset in its name (frame %d), so its socket did not send that reset; "+
-			"but the reset came with the %s's own %s %d, from as far away as the %s: most likely a firewall on the %s host itself "+
-			"(an iptables or nftables REJECT --reject-with tcp-reset rule, a fail2ban or firewalld ban), or a device right in front of it that keeps the %s.",
-			fd.Side, packetKindText(fd.Packet, fd.Bytes), fd.Other, ms(fd.Delay), fd.Reset,
-			fd.Side, ttl, r.TTL, fd.Side, fd.Side, ttl), false, ""
+		return t.s("The ").s(side).s(" sent ").kind(fd.Packet, fd.Bytes).s(" (frame ").d(fd.Other).s(") ").ms(fd.Delay).
+			s(" after a reset in its name (frame ").d(fd.Reset).s("), so its socket did not send that reset; ").
+			s("but the reset came with the ").s(side).s("'s own ").s(ttl).s(" ").d(int(r.TTL)).s(", from as far away as the ").s(side).
+			s(": most likely a firewall on the ").s(side).s(" host itself ").
+			s("(an iptables or nftables REJECT --reject-with tcp-reset rule, a fail2ban or firewalld ban), or a device right in front of it that keeps the ").
+			s(ttl).s("."), false, ""
 	case analyze.FindResetBurst:
-		return fmt.Sprintf("%d resets in the %s's name with different sequence numbers (frames %s): a TCP stack sends one, an injector sends several to be sure one lands.",
-			fd.Count, fd.Side, frames(fd.Packets)), false, ""
+		return t.d(fd.Count).s(" resets in the ").s(side).s("'s name with different sequence numbers (frames ").frames(fd.Packets).
+			s("): a TCP stack sends one, an injector sends several to be sure one lands."), false, ""
 	case analyze.FindResetBothEnds:
-		return fmt.Sprintf("Resets went to both ends at the same moment, each in the other end's name (frames %s): neither endpoint can send a reset in the other's name, one device on the path sent them all.",
-			frames(fd.Packets)), false, ""
+		return t.s("Resets went to both ends at the same moment, each in the other end's name (frames ").frames(fd.Packets).
+			s("): neither endpoint can send a reset in the other's name, one device on the path sent them all."), false, ""
 	case analyze.FindIdleTimeoutReset:
-		silence := ms(fd.Delay) + " of silence"
+		t = t.s("After ").ms(fd.Delay).s(" of silence")
 		if fd.Relative {
-			silence += fmt.Sprintf(", the connection's longest (its other silences lasted at most %s", ms(fd.Usual))
+			t = t.s(", the connection's longest (its other silences lasted at most ").ms(fd.Usual)
 			if fd.RTT > 0 {
-				silence += fmt.Sprintf(", its round trip %s", ms(fd.RTT))
+				t = t.s(", its round trip ").ms(fd.RTT)
 			}
-			silence += "),"
+			t = t.s("),")
 		}
-		return fmt.Sprintf("After %s the %s's packet (frame %d) drew a reset in the %s's name (frame %d): a NAT, firewall or load balancer on the path had most likely dropped the idle connection.",
-			silence, fd.Side.Other(), fd.Other, fd.Side, fd.Reset), false, ""
+		return t.s(" the ").s(other).s("'s packet (frame ").d(fd.Other).s(") drew a reset in the ").s(side).s("'s name (frame ").d(fd.Reset).
+			s("): a NAT, firewall or load balancer on the path had most likely dropped the idle connection."), false, ""
 	case analyze.FindResidualBlock:
 		r := resetByFrame(f, fd.Reset)
 		how := "reset before the client sent a byte"
@@ -282,53 +265,58 @@ func summaryParts(f *analyze.Flow, fd *analyze.Finding) (pre string, quotes bool
 		if fd.AllClients {
 			between, still = "between other clients and this server", "to this server, whatever the client"
 		}
-		return fmt.Sprintf("This connection was %s by a reset forged in the %s's name (frame %d), %s after the first forged reset %s (at %s; %d connection%s with forged resets before this one): "+
-			"a residual block, the device on the path still resets every new connection %s.",
-			how, fd.Side, fd.Reset, ms(fd.Delay), between, clock(r.Time.Add(-fd.Delay)), fd.Count, plural(fd.Count), still), false, ""
+		return t.s("This connection was ").s(how).s(" by a reset forged in the ").s(side).s("'s name (frame ").d(fd.Reset).s("), ").
+			ms(fd.Delay).s(" after the first forged reset ").s(between).s(" (at ").clock(r.Time.Add(-fd.Delay)).s("; ").d(fd.Count).
+			s(" connection").s(plural(fd.Count)).s(" with forged resets before this one): ").
+			s("a residual block, the device on the path still resets every new connection ").s(still).s("."), false, ""
 	case analyze.FindPostSynAckReset:
-		return fmt.Sprintf("The connection was reset (frame %d) right after the handshake, before either side sent a byte.", fd.Reset), false, ""
+		return t.s("The connection was reset (frame ").d(fd.Reset).s(") right after the handshake, before either side sent a byte."), false, ""
 	case analyze.FindClientReset:
-		return fmt.Sprintf("The client itself aborted the connection with a RST (frame %d) at the %s stage.", fd.Reset, fd.Stage), false, ""
+		return t.s("The client itself aborted the connection with a RST (frame ").d(fd.Reset).s(") at the ").s(fd.Stage.String()).s(" stage."), false, ""
 	case analyze.FindServerReset:
-		return fmt.Sprintf("The server itself reset the connection (frame %d) at the %s stage.", fd.Reset, fd.Stage), false, ""
+		return t.s("The server itself reset the connection (frame ").d(fd.Reset).s(") at the ").s(fd.Stage.String()).s(" stage."), false, ""
 	case analyze.FindCloseBeforeBan:
-		pre = fmt.Sprintf("The server closed the connection (frame %d) before its SSH identification string: ", fd.Other)
+		t = t.s("The server closed the connection (frame ").d(fd.Other).s(") before its SSH identification string: ")
 		switch fd.Close {
 		case analyze.CloseMaxStartups:
-			return pre + "sshd wrote ", true, " instead of its banner: too many unauthenticated connections at once (MaxStartups)."
+			return t.s("sshd wrote "), true, " instead of its banner: too many unauthenticated connections at once (MaxStartups)."
 		case analyze.CloseNotAllowed:
-			return pre + "sshd wrote ", true, " instead of its banner: MaxStartups or PerSourcePenalties (OpenSSH 9.8 and later) refused this client."
+			return t.s("sshd wrote "), true, " instead of its banner: MaxStartups or PerSourcePenalties (OpenSSH 9.8 and later) refused this client."
 		case analyze.CloseOtherText:
-			return pre + "the server wrote ", true, " instead of its banner."
+			return t.s("the server wrote "), true, " instead of its banner."
 		}
-		return pre + "sshd ended it before sending its banner: MaxStartups, PerSourcePenalties, TCP wrappers or fail2ban on the host, or sshd crashing.", false, ""
+		return t.s("sshd ended it before sending its banner: MaxStartups, PerSourcePenalties, TCP wrappers or fail2ban on the host, or sshd crashing."), false, ""
 	case analyze.FindMTUBlackhole:
-		size := fmt.Sprintf("%d-byte segment", fd.Size[0])
+		t = t.s("The ").s(side).s("'s ")
 		if fd.Size[1] != fd.Size[0] {
-			size = fmt.Sprintf("data (sent as %d bytes, retransmitted as %d-byte segments)", fd.Size[0], fd.Size[1])
+			t = t.s("data (sent as ").d(fd.Size[0]).s(" bytes, retransmitted as ").d(fd.Size[1]).s("-byte segments)")
+		} else {
+			t = t.d(fd.Size[0]).s("-byte segment")
 		}
-		list := frames(fd.Packets)
+		t = t.s(" went out ").d(fd.Count).s(" times (frames ").frames(fd.Packets)
 		if len(fd.Packets) < fd.Count {
-			list += ", ..."
+			t = t.s(", ...")
 		}
 		if fd.Silent {
-			return fmt.Sprintf("The %s's %s went out %d times (frames %s) and was never acknowledged, and nothing from the %s arrived after it, though the %s's smaller segments before it were acknowledged: "+
-				"most likely a link on the path has a smaller MTU and the ICMP \"fragmentation needed\" messages are blocked (a path MTU black hole); or the path, or the %s, died at that very moment.",
-				fd.Side, size, fd.Count, list, fd.Side.Other(), fd.Side, fd.Side.Other()), false, ""
+			return t.s(") and was never acknowledged, and nothing from the ").s(other).s(" arrived after it, though the ").s(side).
+				s("'s smaller segments before it were acknowledged: ").
+				s("most likely a link on the path has a smaller MTU and the ICMP \"fragmentation needed\" messages are blocked (a path MTU black hole); or the path, or the ").
+				s(other).s(", died at that very moment."), false, ""
 		}
-		return fmt.Sprintf("The %s's %s went out %d times (frames %s) and was never acknowledged, while the %s's packets kept arriving: a link on the path has a smaller MTU and the ICMP \"fragmentation needed\" messages are blocked (a path MTU black hole).",
-			fd.Side, size, fd.Count, list, fd.Side.Other()), false, ""
+		return t.s(") and was never acknowledged, while the ").s(other).
+			s("'s packets kept arriving: a link on the path has a smaller MTU and the ICMP \"fragmentation needed\" messages are blocked (a path MTU black hole)."), false, ""
 	case analyze.FindNotSSH:
-		return fmt.Sprintf("The %s's first line (frame %d) is not an SSH identification string but ", fd.Side, fd.Other), true,
+		return t.s("The ").s(side).s("'s first line (frame ").d(fd.Other).s(") is not an SSH identification string but "), true,
 			": another protocol (HTTP, TLS, a scanner, a proxy or load balancer check) is talking on this port."
 	case analyze.FindMalformedSSH:
-		return fmt.Sprintf("The %s's SSH stream is malformed from frame %d on (%s): OpenSSH drops such a connection; a broken or hostile peer, or a device rewriting the stream, sent it.",
-			fd.Side, fd.Other, stopText(fd.Stop)), false, ""
+		return t.s("The ").s(side).s("'s SSH stream is malformed from frame ").d(fd.Other).s(" on (").s(stopText(fd.Stop)).
+			s("): OpenSSH drops such a connection; a broken or hostile peer, or a device rewriting the stream, sent it."), false, ""
 	case analyze.FindRateLimit:
-		return fmt.Sprintf("%d earlier connection%s from %s to %s got through, the last %s before this one; this one was %s (frame %d): a rate limit (firewall, IPS, MaxStartups or PerSourcePenalties) stopped it.",
-			fd.Count, plural(fd.Count), f.Client.Addr(), f.Server, ms(fd.Delay), fd.Outcome, fd.Reset), false, ""
+		return t.d(fd.Count).s(" earlier connection").s(plural(fd.Count)).s(" from ").addr(f.Client.Addr()).s(" to ").addrPort(f.Server).
+			s(" got through, the last ").ms(fd.Delay).s(" before this one; this one was ").s(fd.Outcome.String()).s(" (frame ").d(fd.Reset).
+			s("): a rate limit (firewall, IPS, MaxStartups or PerSourcePenalties) stopped it."), false, ""
 	}
-	return fd.ID.String(), false, ""
+	return t.s(fd.ID.String()), false, ""
 }
 
 // stopText says why the walker stopped following a stream.
@@ -359,41 +347,66 @@ func noteTexts(ns []analyze.Note) []string {
 	}
 	out := make([]string, len(ns))
 	for i, n := range ns {
-		out[i] = n.Side.String() + " stream: " + stopText(n.Stop)
+		if int(n.Side) < len(noteWords) && int(n.Stop) < len(noteWords[0]) {
+			out[i] = noteWords[n.Side][n.Stop]
+		} else {
+			out[i] = noteText(n)
+		}
 	}
 	return out
 }
 
+func noteText(n analyze.Note) string { return n.Side.String() + " stream: " + stopText(n.Stop) }
+
+// noteWords is every side's note for every reason, made once: a capture
+// that starts mid-stream notes it on every connection open at its start.
+var noteWords = func() (w [analyze.Server + 1][analyze.StopMidstream + 1]string) {
+	for s := range w {
+		for r := range w[s] {
+			w[s][r] = noteText(analyze.Note{Side: analyze.Side(s), Stop: analyze.StopReason(r)})
+		}
+	}
+	return w
+}()
+
 // advice collects the causes and next steps of a flow's findings from the
 // catalog, main finding first, without repeats.
-func advice(fs []analyze.Finding) (causes, next []string) {
-	ids := make([]analyze.FindingID, len(fs))
+func advice(fs []analyze.Finding) (causes, next []string) { return appendAdvice(nil, nil, fs) }
+
+// appendAdvice is advice appended to causes and next (JSON lines reuse
+// theirs), repeats looked for among what it appends.
+func appendAdvice(causes, next []string, fs []analyze.Finding) ([]string, []string) {
+	c0, n0 := len(causes), len(next)
 	for i := range fs {
-		ids[i] = fs[i].ID
+		causes, next = addAdvice(causes, next, c0, n0, fs[i].ID)
 	}
-	return adviceFor(ids)
+	return causes, next
 }
 
 // adviceFor collects the causes and next steps of findings from the
 // catalog, in the order given, without repeats: the one way advice reaches
 // every report, and rstsniff explain.
 func adviceFor(ids []analyze.FindingID) (causes, next []string) {
-	if len(ids) == 0 {
-		return nil, nil // most connections: no finding, no advice
-	}
-	// A handful of lines: a scan finds repeats without a map's allocations.
-	seen := func(s string) bool { return slices.Contains(causes, s) || slices.Contains(next, s) }
 	for _, id := range ids {
-		e := id.Entry()
-		for _, c := range e.Causes {
-			if !seen(c) {
-				causes = append(causes, c)
-			}
+		causes, next = addAdvice(causes, next, 0, 0, id)
+	}
+	return causes, next
+}
+
+// addAdvice appends one finding's causes and next steps that
+// causes[c0:] and next[n0:] do not hold yet.
+func addAdvice(causes, next []string, c0, n0 int, id analyze.FindingID) ([]string, []string) {
+	// A handful of lines: a scan finds repeats without a map's allocations.
+	seen := func(s string) bool { return slices.Contains(causes[c0:], s) || slices.Contains(next[n0:], s) }
+	e := id.Entry()
+	for _, c := range e.Causes {
+		if !seen(c) {
+			causes = append(causes, c)
 		}
-		for _, n := range e.NextSteps {
-			if !seen(n) {
-				next = append(next, n)
-			}
+	}
+	for _, n := range e.NextSteps {
+		if !seen(n) {
+			next = append(next, n)
 		}
 	}
 	return causes, next
