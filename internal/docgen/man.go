@@ -15,6 +15,7 @@ func WriteMan(w io.Writer, p *Page) error {
 	return write(w, p, func(b *strings.Builder) {
 		root := &p.Commands[0]
 		fmt.Fprintf(b, ".TH %s 1 \"\" \"%s\" \"User Commands\"\n", roffArg(strings.ToUpper(p.Program)), roffArg(p.Program+" "+p.Version))
+		b.WriteString(".nh\n") // no hyphenation: flags and paths stay whole to search and paste
 		fmt.Fprintf(b, ".SH NAME\n%s \\- %s\n", roff(p.Program), roff(p.Summary))
 
 		b.WriteString(".SH SYNOPSIS\n")
