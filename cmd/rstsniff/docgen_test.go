@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"os/exec"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -35,34 +33,15 @@ func generated(t *testing.T, args ...string) string {
 	return out.String()
 }
 
-// manPart is the part of the man page that documents one command: OPTIONS
-// for rstsniff itself, its subsection under COMMANDS for a subcommand.
-func manPart(t *testing.T, man, name string) string {
-	t.Helper()
-	start, end := "\n.SH OPTIONS\n", "\n.SH "
-	if name != "" {
-		start, end = "\n.SS rstsniff "+name+"\n", "\n.S"
-	}
-	_, part, ok := strings.Cut(man, start)
-	if !ok {
-		t.Fatalf("the man page has no %q", strings.TrimSpace(start))
-	}
-	part, _, _ = strings.Cut(part, end)
-	return part
-}
-
 // TestManPage: every visible flag of every command has its entry in that
 // command's part of the page, hidden ones none, and groff renders the page
 // without a warning.
 func TestManPage(t *testing.T) {
 	man := generated(t, "--help-man")
 	for _, c := range docCommands() {
-		part := manPart(t, man, c.Name)
+		part := docgentest.Part(t, "man", man, "rstsniff", c.Name)
 		c.Flags.VisitAll(func(f *pflag.Flag) {
-			entry := `\fB\-\-` + strings.ReplaceAll(f.Name, "-", `\-`) + `\fR`
-			if f.Shorthand != "" {
-				entry = `\fB\-` + f.Shorthand + `\fR, ` + entry
-			}
+			entry := docgentest.Entries("man", f)[0]
 			if got := strings.Contains(part, entry); got == f.Hidden {
 				t.Errorf("rstsniff %s --%s (hidden %v): entry in its part of the man page %v", c.Name, f.Name, f.Hidden, got)
 			}
@@ -155,7 +134,6 @@ func TestCompletionFormats(t *testing.T) {
 // TestBashCompletion loads the script in bash and completes as a user would.
 func TestBashCompletion(t *testing.T) {
 	script := generated(t, "--completion", "bash")
-	bash := docgentest.NeedTool(t, "bash")
 	for _, c := range []struct {
 		words []string
 		want  []string
@@ -174,27 +152,7 @@ func TestBashCompletion(t *testing.T) {
 		{[]string{"rstsniff", "run", "--"}, []string{"--linger", "--require-capture"}, []string{"--no-cgroup", "--read"}},
 		{[]string{"rstsniff", "-"}, []string{"--correlate", "-j"}, []string{"--locate"}},
 	} {
-		var words strings.Builder
-		for _, w := range c.words {
-			words.WriteString(" '" + w + "'")
-		}
-		prog := script + "\nCOMP_WORDS=(" + words.String() + ")\nCOMP_CWORD=" + strconv.Itoa(len(c.words)-1) +
-			"\n_rstsniff\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n"
-		out, err := exec.Command(bash, "-c", prog).CombinedOutput()
-		if err != nil {
-			t.Fatalf("bash: %v\n%s", err, out)
-		}
-		got := strings.Fields(string(out))
-		for _, w := range c.want {
-			if !slices.Contains(got, w) {
-				t.Errorf("%v: no %q in %v", c.words, w, got)
-			}
-		}
-		for _, w := range c.not {
-			if slices.Contains(got, w) {
-				t.Errorf("%v: %q offered in %v", c.words, w, got)
-			}
-		}
+		docgentest.Offers(t, c.words, docgentest.BashComplete(t, script, "rstsniff", c.words...), c.want, c.not)
 	}
 }
 
@@ -206,9 +164,9 @@ func TestCompletions(t *testing.T) {
 		t.Run(sh, func(t *testing.T) {
 			script := generated(t, "--completion", sh)
 			for _, c := range docCommands() {
-				part := completionPart(t, sh, script, c.Name)
+				part := docgentest.Part(t, sh, script, "rstsniff", c.Name)
 				c.Flags.VisitAll(func(f *pflag.Flag) {
-					entry := map[string]string{"bash": " --" + f.Name + " ", "zsh": "--" + f.Name + "[", "fish": " -l " + f.Name + " "}[sh]
+					entry := docgentest.Entries(sh, f)[0]
 					if got := strings.Contains(part, entry); got == f.Hidden {
 						t.Errorf("rstsniff %s --%s (hidden %v): in its part of the %s script %v", c.Name, f.Name, f.Hidden, sh, got)
 					}
@@ -217,39 +175,4 @@ func TestCompletions(t *testing.T) {
 			docgentest.Lint(t, sh, script)
 		})
 	}
-}
-
-// completionPart is the part of a completion script for one command: for
-// bash the words it offers for an option (spaced), for zsh its function,
-// for fish the lines of its flags.
-func completionPart(t *testing.T, sh, script, name string) string {
-	t.Helper()
-	fn := "\n_rstsniff() {\n"
-	if name != "" {
-		fn = "\n_rstsniff_" + name + "() {\n"
-	}
-	switch sh {
-	case "fish":
-		var lines []string
-		for _, l := range strings.Split(script, "\n") {
-			if strings.Contains(l, "__fish_rstsniff_in '"+name+"' flags") {
-				lines = append(lines, l)
-			}
-		}
-		return strings.Join(lines, "\n")
-	case "bash":
-		_, part, ok := strings.Cut(script, fn)
-		_, words, ok2 := strings.Cut(part, "if [[ $cur == -* ]]; then\n\t\tCOMPREPLY=($(compgen -W \"")
-		if !ok || !ok2 {
-			t.Fatalf("bash: no flag words for %q", name)
-		}
-		words, _, _ = strings.Cut(words, "\"")
-		return " " + words + " "
-	}
-	_, part, ok := strings.Cut(script, fn)
-	if !ok {
-		t.Fatalf("%s: no %q", sh, strings.TrimSpace(fn))
-	}
-	part, _, _ = strings.Cut(part, "\n}\n")
-	return part
 }

@@ -5,8 +5,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -110,75 +108,6 @@ func TestToolsAccept(t *testing.T) {
 	}
 }
 
-// section is the part of a document that belongs to one command: the man
-// page's subsection, the completion's function or condition.
-func section(t *testing.T, what, doc string, p *Page, name string) string {
-	t.Helper()
-	var start, end string
-	switch what {
-	case "man":
-		start, end = ".SH OPTIONS\n", ".SH COMMANDS\n"
-		if name != "" {
-			start, end = ".SS "+p.Program+" "+name+"\n", ".S"
-		}
-	case "bash":
-		// The words compgen -W offers for a word that starts with -,
-		// spaced so that each stands alone.
-		fn := section(t, "zsh", doc, p, name)
-		_, after, ok := strings.Cut(fn, "if [[ $cur == -* ]]; then\n\t\tCOMPREPLY=($(compgen -W \"")
-		words, _, _ := strings.Cut(after, "\"")
-		if !ok {
-			t.Fatalf("bash, %q: no flag words in\n%s", name, fn)
-		}
-		return " " + words + " "
-	case "zsh":
-		start, end = "\n"+ident(p.Program)+"() {\n", "\n}\n"
-		if name != "" {
-			start = "\n" + ident(p.Program, name) + "() {\n"
-		}
-	case "fish":
-		var lines []string
-		for _, l := range strings.Split(doc, "\n") {
-			if strings.Contains(l, "_in '"+name+"' flags") {
-				lines = append(lines, l)
-			}
-		}
-		return strings.Join(lines, "\n")
-	}
-	i := strings.Index(doc, start)
-	if i < 0 {
-		t.Fatalf("%s: no %q", what, start)
-	}
-	s := doc[i+len(start):]
-	if j := strings.Index(s, end); j >= 0 {
-		s = s[:j]
-	}
-	return s
-}
-
-// entries are the forms a flag takes in each output.
-func entries(what string, f *pflag.Flag) []string {
-	switch what {
-	case "man":
-		e := []string{`\fB\-\-` + strings.ReplaceAll(f.Name, "-", `\-`) + `\fR`}
-		if f.Shorthand != "" {
-			e = append(e, `\fB\-`+f.Shorthand+`\fR, `)
-		}
-		return e
-	case "bash":
-		e := []string{" --" + f.Name + " "} // among compgen -W's words, spaced in the test
-		if f.Shorthand != "" {
-			e = append(e, " -"+f.Shorthand+" ")
-		}
-		return e
-	case "zsh":
-		return []string{"--" + f.Name + "["}
-	case "fish":
-		return []string{" -l " + f.Name + " "}
-	}
-	return nil
-}
-
 // TestEveryFlagEverywhere: each visible flag of each command is in that
 // command's part of all four outputs, a hidden one in none; a flag added
 // to a subcommand's set appears in all four too.
@@ -187,9 +116,9 @@ func TestEveryFlagEverywhere(t *testing.T) {
 	p.Commands[1].Flags.String("added-late", "", "a flag added to probe's set")
 	for what, doc := range outputs(t, p) {
 		for _, c := range p.Commands {
-			part := section(t, what, doc, p, c.Name)
+			part := docgentest.Part(t, what, doc, p.Program, c.Name)
 			c.Flags.VisitAll(func(f *pflag.Flag) {
-				for _, e := range entries(what, f) {
+				for _, e := range docgentest.Entries(what, f) {
 					if found := strings.Contains(part, e); found == f.Hidden {
 						t.Errorf("%s, %s: --%s (hidden %v) in its part %v (looked for %q)", what, c.title(p), f.Name, f.Hidden, found, e)
 					}
@@ -252,25 +181,6 @@ func TestRoffEscapes(t *testing.T) {
 	}
 }
 
-// complete runs the bash script's function on a command line (the last
-// word is the one being completed) and returns what it offers.
-func complete(t *testing.T, script string, words ...string) []string {
-	t.Helper()
-	var w strings.Builder
-	for _, x := range words {
-		w.WriteString(" '" + x + "'")
-	}
-	prog := script + "\nCOMP_WORDS=(" + w.String() + ")\nCOMP_CWORD=" + itoa(len(words)-1) +
-		"\n_tool\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n"
-	out, err := exec.Command(docgentest.NeedTool(t, "bash"), "-c", prog).CombinedOutput()
-	if err != nil {
-		t.Fatalf("bash: %v\n%s", err, out)
-	}
-	return strings.Fields(string(out))
-}
-
-func itoa(n int) string { return strconv.Itoa(n) }
-
 func TestBashCompletes(t *testing.T) {
 	script := outputs(t, testPage())["bash"]
 	for _, c := range []struct {
@@ -291,17 +201,7 @@ func TestBashCompletes(t *testing.T) {
 		{[]string{"tool", "explain", "--format", ""}, []string{"table", "json"}, nil},
 		{[]string{"tool", "-r", "probe", "--"}, []string{"--read"}, []string{"--count"}}, // a file named probe
 	} {
-		got := complete(t, script, c.words...)
-		for _, w := range c.want {
-			if !slices.Contains(got, w) {
-				t.Errorf("%q: no %q in %v", c.words, w, got)
-			}
-		}
-		for _, w := range c.not {
-			if slices.Contains(got, w) {
-				t.Errorf("%q: %q offered in %v", c.words, w, got)
-			}
-		}
+		docgentest.Offers(t, c.words, docgentest.BashComplete(t, script, "tool", c.words...), c.want, c.not)
 	}
 }
 
@@ -332,16 +232,7 @@ func TestFishCompletes(t *testing.T) {
 		for _, l := range strings.Split(string(out), "\n") {
 			got = append(got, strings.SplitN(l, "\t", 2)[0])
 		}
-		for _, w := range c.want {
-			if !slices.Contains(got, w) {
-				t.Errorf("%q: no %q in %v", c.line, w, got)
-			}
-		}
-		for _, w := range c.not {
-			if slices.Contains(got, w) {
-				t.Errorf("%q: %q offered in %v", c.line, w, got)
-			}
-		}
+		docgentest.Offers(t, c.line, got, c.want, c.not)
 	}
 }
 
