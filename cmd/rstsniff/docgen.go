@@ -51,11 +51,12 @@ func manual() *docgen.Page {
 --format json writes one JSON object per connection, then a summary object; --format ecs writes one
 Elastic Common Schema document per connection and per reset; markdown and html are reports of a
 capture file.`}},
-			{Title: "EXIT STATUS", Items: []docgen.Item{
-				{Term: "0", Text: "no connection was reset, refused or timed out"},
-				{Term: "1", Text: "some connection was"},
-				{Term: "2", Text: "bad flags or unreadable input"},
-			}},
+			{Title: "EXIT STATUS", Paragraphs: []string{"Of rstsniff and rstsniff probe; those of explain and run are under COMMANDS."},
+				Items: []docgen.Item{
+					{Term: "0", Text: "no connection was reset, refused, unreachable or timed out"},
+					{Term: "1", Text: "some connection was, or shows a finding (an MTU black hole among them)"},
+					{Term: "2", Text: "bad flags or unreadable input"},
+				}},
 			{Title: "FILES", Items: []docgen.Item{
 				{Term: "/var/log/rstsniff/IFACE.json", Text: "JSON lines written by the rstsniff@IFACE service (rotated by logrotate)"},
 				{Term: "/etc/default/rstsniff", Text: "options for the rstsniff@ service (RSTSNIFF_OPTS)"},
