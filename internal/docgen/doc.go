@@ -18,4 +18,6 @@
 //
 // Files: docgen.go the Page and the flags as the generators see them,
 // man.go the man page, bash.go, zsh.go and fish.go the completions.
+// Package docgentest checks the outputs with groff and the shells, and
+// cuts them into each command's part, for tests here and of the command.
 package docgen

@@ -225,7 +225,8 @@ func WriteCompletion(w io.Writer, p *Page, shell string) error {
 	return fmt.Errorf("docgen: no completion for shell %q: want bash, zsh or fish", shell)
 }
 
-// write writes a document built in full, or nothing when building failed.
+// write checks the Page, builds the document in full, then writes it:
+// a Page refused writes nothing.
 func write(w io.Writer, p *Page, build func(*strings.Builder)) error {
 	if err := p.check(); err != nil {
 		return err
