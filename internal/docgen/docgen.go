@@ -159,10 +159,11 @@ func (p *Page) check() error {
 	}
 	seen := map[string]bool{}
 	for i, c := range p.Commands {
-		if i > 0 && (!word.MatchString(c.Name) || seen[c.Name]) {
+		fn := ident(p.Program, c.Name) // a-b and a_b would share a shell function
+		if i > 0 && (!word.MatchString(c.Name) || seen[fn]) {
 			return fmt.Errorf("docgen: %s: subcommand name %q: empty, repeated or not a plain word", p.Program, c.Name)
 		}
-		seen[c.Name] = true
+		seen[fn] = true
 		for _, f := range c.flags() {
 			if !word.MatchString(f.long) || f.short != "" && !word.MatchString(f.short) {
 				return fmt.Errorf("docgen: %s: flag %q: not a plain word", c.title(p), f.long)

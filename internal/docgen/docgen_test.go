@@ -244,6 +244,7 @@ func TestRefused(t *testing.T) {
 		"no root":         func(p *Page) { p.Commands = p.Commands[1:] },
 		"subcommand":      func(p *Page) { p.Commands[1].Name = "pro;be" },
 		"repeated":        func(p *Page) { p.Commands[2].Name = "probe" },
+		"same function":   func(p *Page) { p.Commands[1].Name, p.Commands[2].Name = "a-b", "a_b" },
 		"flag":            func(p *Page) { p.Commands[1].Flags.Bool("a'b", false, "") },
 		"value":           func(p *Page) { p.Commands[0].Values["format"] = []string{"$(x)"} },
 		"values, no flag": func(p *Page) { p.Commands[1].Values = map[string][]string{"nope": {"a"}} },
