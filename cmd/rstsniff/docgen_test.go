@@ -54,12 +54,16 @@ func TestManPage(t *testing.T) {
 }
 
 // TestEveryCommandDocumented: each subcommand --help's usage names has its
-// entry in docCommands, and docCommands reads the flags each one parses:
-// its flag set prints what the subcommand's --help prints.
+// entry in docCommands, with its text, and docCommands reads the flags
+// each one parses: its flag set prints what the subcommand's --help
+// prints.
 func TestEveryCommandDocumented(t *testing.T) {
 	docs := map[string]*pflag.FlagSet{}
 	for _, c := range docCommands() {
 		docs[c.Name] = c.Flags
+		if len(c.Synopsis) == 0 || len(c.Description) == 0 || c.Name != "" && c.Summary == "" {
+			t.Errorf("rstsniff %s: no synopsis, description or summary for the man page (docText)", c.Name)
+		}
 	}
 	var names []string
 	for _, line := range strings.Split(usageLines, "\n") {
