@@ -1,35 +1,32 @@
 package main
 
-// The man page and the shell completions are generated from the flag set
-// parseFlags builds, so they cannot drift from the flags: rstsniff
-// --help-man (hidden) and rstsniff --completion bash|zsh|fish. The Debian
-// package ships their output (deploy/nfpm.yaml, make deb).
+// The man page and the shell completions are generated (internal/docgen)
+// from the flag sets the command and its subcommands parse with, so they
+// cannot drift from the flags: rstsniff --help-man (hidden) and rstsniff
+// --completion bash|zsh|fish. The Debian package ships their output
+// (deploy/nfpm.yaml, make deb). docCommands is the one list of commands.
 
 import (
 	"fmt"
 	"io"
-	"strings"
+	"slices"
 
 	"github.com/spf13/pflag"
+
+	"github.com/rstsniff/rstsniff/internal/docgen"
 )
 
 // formats are the values --format takes (TestCompletionFormats holds them
 // to what parseFlags accepts).
 var formats = []string{"table", "json", "ecs", "markdown", "html"}
 
-var shells = []string{"bash", "zsh", "fish"}
-
 func generate(o *options, stdout, stderr io.Writer) int {
 	var err error
-	switch o.gen {
-	case "man":
-		err = writeMan(stdout, o.flags)
-	case "bash":
-		err = writeBash(stdout, o.flags)
-	case "zsh":
-		err = writeZsh(stdout, o.flags)
-	case "fish":
-		err = writeFish(stdout, o.flags)
+	switch {
+	case o.gen == "man":
+		err = docgen.WriteMan(stdout, manual())
+	case slices.Contains(docgen.Shells, o.gen):
+		err = docgen.WriteCompletion(stdout, manual(), o.gen)
 	default:
 		fmt.Fprintf(stderr, "rstsniff: unknown --completion %q: use bash, zsh or fish\n", o.gen)
 		return exitUsage
@@ -41,283 +38,146 @@ func generate(o *options, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// docFlag is one visible flag as the generators see it.
-type docFlag struct {
-	long, short string
-	arg         string // the value's name (FILE, IFACE...), "" for a switch
-	usage       string // with the value's name unquoted
-	def         string // default worth showing, or ""
+// manual is the man page: the commands, then the sections that hold for
+// them all.
+func manual() *docgen.Page {
+	return &docgen.Page{
+		Program:  "rstsniff",
+		Version:  version,
+		Summary:  "say who reset each SSH connection, at which stage, and whether the reset was forged",
+		Commands: docCommands(),
+		Sections: []docgen.Section{
+			{Title: "OUTPUT", Paragraphs: []string{`The table (default) lists abnormal connections, then a summary.
+--format json writes one JSON object per connection, then a summary object; --format ecs writes one
+Elastic Common Schema document per connection and per reset; markdown and html are reports of a
+capture file.`}},
+			{Title: "EXIT STATUS", Paragraphs: []string{"Of rstsniff and rstsniff probe; those of explain and run are under COMMANDS."},
+				Items: []docgen.Item{
+					{Term: "0", Text: "no connection was reset, refused, unreachable or timed out"},
+					{Term: "1", Text: "some connection was, or shows a finding (an MTU black hole among them)"},
+					{Term: "2", Text: "bad flags or unreadable input"},
+				}},
+			{Title: "FILES", Items: []docgen.Item{
+				{Term: "/var/log/rstsniff/IFACE.json", Text: "JSON lines written by the rstsniff@IFACE service (rotated by logrotate)"},
+				{Term: "/etc/default/rstsniff", Text: "options for the rstsniff@ service (RSTSNIFF_OPTS)"},
+			}},
+		},
+		SeeAlso: []string{"tcpdump(8)", "pcap-filter(7)", "ssh(1)", "sshd(8)"},
+	}
 }
 
-func visibleFlags(fs *pflag.FlagSet) []docFlag {
-	var out []docFlag
-	fs.VisitAll(func(f *pflag.Flag) {
-		if f.Hidden {
-			return
-		}
-		arg, usage := pflag.UnquoteUsage(f)
-		d := docFlag{long: f.Name, short: f.Shorthand, usage: usage}
-		if f.NoOptDefVal == "" {
-			d.arg = arg
-		}
-		switch f.DefValue {
-		case "", "0", "0s", "false", "[]":
-		default:
-			d.def = f.DefValue
-		}
-		if f.Name == "jobs" {
-			d.def = "" // depends on the machine's CPUs; the usage says so
-		}
-		out = append(out, d)
-	})
+// docCommands lists rstsniff and its subcommands, each with the flag set
+// it parses its command line with, and its text in the man page
+// (docText).
+func docCommands() []docgen.Command {
+	list := []struct {
+		name, summary string
+		flags         *pflag.FlagSet
+	}{
+		{"", "", rootFlagSet()},
+		{"probe", "open SSH connections to a server, capture them and judge their resets", probeFlagSet(&probeOptions{}, new(bool))},
+		{"run", "run a command and, if it fails, say how each of its SSH connections ended", runFlagSet(&runOptions{}, new(string), new(bool))},
+		{"explain", "what an OpenSSH client message, or a whole ssh -v log, means on the wire", explainFlagSet(new(string), new(bool))},
+	}
+	out := make([]docgen.Command, len(list))
+	for i, c := range list {
+		out[i] = docText(c.name)
+		out[i].Name, out[i].Summary, out[i].Flags = c.name, c.summary, c.flags
+	}
 	return out
 }
 
-// argKind says how a shell completes a flag's value, from its name in the
-// usage text.
-func argKind(arg string) string {
-	switch arg {
-	case "FILE":
-		return "file"
-	case "IFACE":
-		return "iface"
-	case "FORMAT":
-		return "format"
-	case "USER":
-		return "user"
-	case "SHELL":
-		return "shell"
+// docText is a command's text in the man page, by its name ("" for
+// rstsniff itself): everything but its name, summary and flags.
+func docText(name string) docgen.Command {
+	switch name {
+	case "":
+		return docgen.Command{
+			Synopsis: []string{
+				"-r FILE [-r FILE ...] [options] [filter expression]",
+				"-i IFACE [options] [filter expression]",
+				"--correlate -r FILE [-r FILE] [options]",
+			},
+			Description: []string{`rstsniff reads SSH traffic from pcap or pcapng captures, or captures it live, and
+says for each connection how it ended (closed, reset, refused, timed out, unreachable), at which stage
+(TCP handshake, banner, key exchange, authentication, session), which side's address each reset carried,
+and whether the endpoint really sent it or a device on the path forged it, with the evidence (TTL,
+sequence numbers, data sent after the reset).`,
+				`A filter expression in pcap-filter(7) syntax narrows the packets read. Capture files may be given
+without -r: the leading arguments that name files are read, the rest is the filter.`,
+				`Several files are read up to -j at a time, and the output is the same as reading them one by one.
+With --correlate, two captures of the same connections taken at two points (the client's side and the
+server's) are compared packet by packet: the packets forged, dropped or changed between the two points,
+proven rather than inferred; one capture taken on a jump host is compared across the host's two legs.`},
+			Values:    map[string][]string{"format": formats, "completion": docgen.Shells},
+			NoDefault: []string{"jobs"}, // half the machine's CPUs; the usage says so
+			Args:      docgen.ArgsFiles,
+			Examples: []string{
+				"rstsniff -r capture.pcap",
+				"rstsniff -r capture.pcap --explain",
+				"tcpdump -i eth0 -w - port 22 | rstsniff -r -",
+				"rstsniff -i eth0 --metrics 127.0.0.1:9122 --format json",
+				"systemctl enable --now rstsniff@eth0",
+				"rstsniff -j 4 day1/*.pcap",
+				"rstsniff --correlate -r client.pcap -r server.pcap --format html -o proof.html",
+			},
+		}
+	case "probe":
+		return docgen.Command{
+			Synopsis: []string{"[options] HOST[:PORT]"},
+			Description: []string{`Opens SSH connections as far as a client without credentials goes (up to
+the request for an authentication method, then a large packet), captures its own packets and judges them
+as -r does. Capturing needs root or CAP_NET_RAW; without it the probe says what the sockets saw.`,
+				`With --locate, when the analysis judges a reset forged, the probe repeats what drew it (the SYN, the
+client's banner or its KEXINIT) on fresh connections with IP TTL 1, 2, ... up to --max-ttl, reads the
+ICMP time-exceeded replies, and names the last router that answered before the reset came back: the
+device that forges it is that hop or on the link after it.`,
+				`Exit status as for captures: 0 all clean, 1 a connection was reset, refused, timed out or unreachable
+(or a socket saw an error), 2 bad flags or an error.`},
+			Values: map[string][]string{"format": {"table", "json", "markdown", "html"}},
+			Args:   docgen.ArgsHosts,
+			Examples: []string{
+				"rstsniff probe 203.0.113.2",
+				"rstsniff probe --count 2 --locate 203.0.113.2",
+				"rstsniff probe --count 40 --parallel 20 [2001:db8::2]:2222",
+			},
+		}
+	case "run":
+		return docgen.Command{
+			Synopsis: []string{"[options] -- COMMAND [ARGS...]"},
+			Description: []string{`Runs COMMAND (standard input, output and error passed through) while
+capturing its SSH connections, then, if it failed, says on standard error how each of its connections
+ended, who sent any reset, and what its error message means, joined to the connection. Exits with
+COMMAND's status (127 when it is not found, 128+N when signal N ended it).`},
+			Values: map[string][]string{"format": {"table", "json", "markdown", "html"}},
+			Args:   docgen.ArgsCommand,
+			Examples: []string{
+				"rstsniff run -- scp -P 2222 dist/app.tar deploy@203.0.113.10:/srv/",
+				"rstsniff run -o report.md -w packets.pcapng -- ./deploy.sh",
+			},
+		}
+	case "explain":
+		return docgen.Command{
+			Synopsis: []string{"[options] MESSAGE", "[options] -"},
+			Description: []string{`What an OpenSSH client message (or a whole ssh -v log read from standard
+input with -) means on the wire, the stage, the likely causes and what to capture. No capture is needed.`,
+				`Exit status: 0 when it explained something, 1 when it recognised nothing, 2 for bad usage or input.`},
+			Values: map[string][]string{"format": {"table", "json"}},
+			Examples: []string{
+				"rstsniff explain 'kex_exchange_identification: read: Connection reset by peer'",
+				"ssh -vvv user@host true 2>&1 | rstsniff explain -",
+			},
+		}
 	}
-	return ""
+	return docgen.Command{} // TestEveryCommandDocumented asks for a text
 }
 
-// roff escapes text for a man page: backslashes, hyphens (so they stay
-// ASCII minus signs for searching and pasting), and a leading period or
-// apostrophe that roff would take for a request.
-func roff(s string) string {
-	s = strings.ReplaceAll(s, `\`, `\e`)
-	s = strings.ReplaceAll(s, "-", `\-`)
-	if strings.HasPrefix(s, ".") || strings.HasPrefix(s, "'") {
-		s = `\&` + s
+// rootFlagSet is the flag set parseFlags reads rstsniff's own command line
+// with.
+func rootFlagSet() *pflag.FlagSet {
+	o, err := parseFlags([]string{"--help-man"}, io.Discard)
+	if err != nil || o == nil || o.flags == nil {
+		panic(fmt.Sprintf("parseFlags --help-man: %v", err)) // it takes no other path
 	}
-	return s
-}
-
-func writeMan(w io.Writer, fs *pflag.FlagSet) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, ".TH RSTSNIFF 1 \"\" \"rstsniff %s\" \"User Commands\"\n", roff(version))
-	b.WriteString(`.SH NAME
-rstsniff \- say who reset each SSH connection, at which stage, and whether the reset was forged
-.SH SYNOPSIS
-.B rstsniff
-\-r \fIFILE\fR [\-r \fIFILE\fR ...] [\fIoptions\fR] [\fIfilter expression\fR]
-.br
-.B rstsniff
-\-i \fIIFACE\fR [\fIoptions\fR] [\fIfilter expression\fR]
-.SH DESCRIPTION
-.B rstsniff
-reads SSH traffic from pcap or pcapng captures, or captures it live, and
-says for each connection how it ended (closed, reset, refused, timed out,
-unreachable), at which stage (TCP handshake, banner, key exchange,
-authentication, session), which side's address each reset carried, and
-whether the endpoint really sent it or a device on the path forged it,
-with the evidence (TTL, sequence numbers, data sent after the reset).
-.PP
-A filter expression in pcap-filter(7) syntax narrows the packets read.
-.SH OPTIONS
-`)
-	for _, f := range visibleFlags(fs) {
-		b.WriteString(".TP\n")
-		if f.short != "" {
-			fmt.Fprintf(&b, `\fB\-%s\fR, `, roff(f.short))
-		}
-		fmt.Fprintf(&b, `\fB\-\-%s\fR`, roff(f.long))
-		if f.arg != "" {
-			fmt.Fprintf(&b, ` \fI%s\fR`, roff(f.arg))
-		}
-		b.WriteString("\n" + roff(f.usage))
-		if f.def != "" {
-			fmt.Fprintf(&b, " (default: %s)", roff(f.def))
-		}
-		b.WriteString("\n")
-	}
-	b.WriteString(`.SH OUTPUT
-The table (default) lists abnormal connections, then a summary.
-\fB\-\-format json\fR writes one JSON object per connection, then a summary
-object; \fB\-\-format ecs\fR writes one Elastic Common Schema document per
-connection and per reset; \fBmarkdown\fR and \fBhtml\fR are reports of a
-capture file.
-.SH EXIT STATUS
-.TP
-0
-no connection was reset, refused or timed out
-.TP
-1
-some connection was
-.TP
-2
-bad flags or unreadable input
-.SH FILES
-.TP
-/var/log/rstsniff/\fIIFACE\fR.json
-JSON lines written by the rstsniff@\fIIFACE\fR service (rotated by logrotate)
-.TP
-/etc/default/rstsniff
-options for the rstsniff@ service (RSTSNIFF_OPTS)
-.SH EXAMPLES
-.nf
-rstsniff \-r capture.pcap
-rstsniff \-r capture.pcap \-\-explain
-tcpdump \-i eth0 \-w \- port 22 | rstsniff \-r \-
-rstsniff \-i eth0 \-\-metrics 127.0.0.1:9122 \-\-format json
-systemctl enable \-\-now rstsniff@eth0
-.fi
-.SH SEE ALSO
-tcpdump(8), pcap\-filter(7), ssh(1), sshd(8)
-`)
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-// bashWords lists the flags for compgen -W.
-func bashWords(flags []docFlag) string {
-	var words []string
-	for _, f := range flags {
-		if f.short != "" {
-			words = append(words, "-"+f.short)
-		}
-		words = append(words, "--"+f.long)
-	}
-	return strings.Join(words, " ")
-}
-
-func writeBash(w io.Writer, fs *pflag.FlagSet) error {
-	flags := visibleFlags(fs)
-	cases := map[string][]string{}
-	for _, f := range flags {
-		if f.arg == "" {
-			continue
-		}
-		names := []string{"--" + f.long}
-		if f.short != "" {
-			names = append(names, "-"+f.short)
-		}
-		k := argKind(f.arg)
-		cases[k] = append(cases[k], names...)
-	}
-	var b strings.Builder
-	b.WriteString("# bash completion for rstsniff (generated by rstsniff --completion bash)\n")
-	b.WriteString("_rstsniff() {\n\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n\tcase $prev in\n")
-	arms := []struct{ kind, action string }{
-		{"file", `COMPREPLY=($(compgen -f -- "$cur")); return`},
-		{"iface", `COMPREPLY=($(compgen -W "any $(ls /sys/class/net 2>/dev/null)" -- "$cur")); return`},
-		{"format", `COMPREPLY=($(compgen -W "` + strings.Join(formats, " ") + `" -- "$cur")); return`},
-		{"user", `COMPREPLY=($(compgen -u -- "$cur")); return`},
-		{"shell", `COMPREPLY=($(compgen -W "` + strings.Join(shells, " ") + `" -- "$cur")); return`},
-		{"", `return`}, // a value of its own: nothing to offer
-	}
-	for _, a := range arms {
-		if len(cases[a.kind]) > 0 {
-			fmt.Fprintf(&b, "\t%s) %s ;;\n", strings.Join(cases[a.kind], "|"), a.action)
-		}
-	}
-	b.WriteString("\tesac\n")
-	fmt.Fprintf(&b, "\tif [[ $cur == -* ]]; then\n\t\tCOMPREPLY=($(compgen -W %q -- \"$cur\"))\n\tfi\n}\n", bashWords(flags))
-	b.WriteString("complete -o default -F _rstsniff rstsniff\n")
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-// zshQuote escapes text for a description inside a single-quoted
-// _arguments spec.
-func zshQuote(s string) string {
-	r := strings.NewReplacer(`'`, `'\''`, `[`, `\[`, `]`, `\]`, `:`, `\:`, `\`, `\\`)
-	return r.Replace(s)
-}
-
-func writeZsh(w io.Writer, fs *pflag.FlagSet) error {
-	var b strings.Builder
-	b.WriteString("#compdef rstsniff\n# zsh completion for rstsniff (generated by rstsniff --completion zsh)\n_rstsniff() {\n\t_arguments -s \\\n")
-	for _, f := range visibleFlags(fs) {
-		desc := zshQuote(firstClause(f.usage))
-		action := ""
-		if f.arg != "" {
-			switch argKind(f.arg) {
-			case "file":
-				action = ":" + f.arg + ":_files"
-			case "iface":
-				action = ":" + f.arg + ":_net_interfaces"
-			case "format":
-				action = ":" + f.arg + ":(" + strings.Join(formats, " ") + ")"
-			case "user":
-				action = ":" + f.arg + ":_users"
-			case "shell":
-				action = ":" + f.arg + ":(" + strings.Join(shells, " ") + ")"
-			default:
-				action = ":" + f.arg + ": "
-			}
-		}
-		repeat := ""
-		if f.long == "read" || f.long == "numeric" {
-			repeat = "*"
-		}
-		if f.short != "" {
-			excl := "(-" + f.short + " --" + f.long + ")"
-			if repeat != "" {
-				excl = ""
-			}
-			fmt.Fprintf(&b, "\t\t'%s%s-%s[%s]%s' \\\n", excl, repeat, f.short, desc, action)
-			fmt.Fprintf(&b, "\t\t'%s%s--%s[%s]%s' \\\n", excl, repeat, f.long, desc, action)
-		} else {
-			fmt.Fprintf(&b, "\t\t'%s--%s[%s]%s' \\\n", repeat, f.long, desc, action)
-		}
-	}
-	b.WriteString("\t\t'*::filter expression: '\n}\n_rstsniff \"$@\"\n")
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-// fishQuote escapes text for a single-quoted fish string.
-func fishQuote(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s)
-}
-
-func writeFish(w io.Writer, fs *pflag.FlagSet) error {
-	var b strings.Builder
-	b.WriteString("# fish completion for rstsniff (generated by rstsniff --completion fish)\n")
-	for _, f := range visibleFlags(fs) {
-		fmt.Fprintf(&b, "complete -c rstsniff")
-		if f.short != "" {
-			fmt.Fprintf(&b, " -s %s", f.short)
-		}
-		fmt.Fprintf(&b, " -l %s", f.long)
-		if f.arg != "" {
-			switch argKind(f.arg) {
-			case "file":
-				b.WriteString(" -r -F")
-			case "iface":
-				b.WriteString(" -x -a 'any (ls /sys/class/net 2>/dev/null)'")
-			case "format":
-				fmt.Fprintf(&b, " -x -a '%s'", strings.Join(formats, " "))
-			case "user":
-				b.WriteString(" -x -a '(__fish_complete_users)'")
-			case "shell":
-				fmt.Fprintf(&b, " -x -a '%s'", strings.Join(shells, " "))
-			default:
-				b.WriteString(" -x")
-			}
-		}
-		fmt.Fprintf(&b, " -d '%s'\n", fishQuote(firstClause(f.usage)))
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-// firstClause is a usage text cut at its first colon or parenthesis, short
-// enough for a completion menu.
-func firstClause(s string) string {
-	if i := strings.IndexAny(s, ":("); i > 0 {
-		s = s[:i]
-	}
-	return strings.TrimSpace(s)
+	return o.flags
 }

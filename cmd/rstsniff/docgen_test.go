@@ -4,14 +4,14 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"os"
-	"os/exec"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/spf13/pflag"
+
+	"github.com/rstsniff/rstsniff/internal/docgen"
+	"github.com/rstsniff/rstsniff/internal/docgen/docgentest"
 )
 
 // theFlags is the flag set rstsniff parses its command line with.
@@ -33,56 +33,68 @@ func generated(t *testing.T, args ...string) string {
 	return out.String()
 }
 
-// needTool returns a tool's path; missing, the test is skipped, except in
-// CI, where make lab-deps installs it.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("no %s in CI: make lab-deps installs it", name)
-		}
-		t.Skipf("no %s", name)
-	}
-	return p
-}
-
-// TestManPage: every visible flag has its entry, hidden ones none, and
-// groff renders the page without a warning.
+// TestManPage: every visible flag of every command has its entry in that
+// command's part of the page, hidden ones none, and groff renders the page
+// without a warning.
 func TestManPage(t *testing.T) {
 	man := generated(t, "--help-man")
-	theFlags(t).VisitAll(func(f *pflag.Flag) {
-		entry := `\fB\-\-` + strings.ReplaceAll(f.Name, "-", `\-`) + `\fR`
-		if got := strings.Contains(man, entry); got == f.Hidden {
-			t.Errorf("--%s (hidden %v): entry in the man page %v", f.Name, f.Hidden, got)
-		}
-	})
+	for _, c := range docCommands() {
+		part := docgentest.Part(t, "man", man, "rstsniff", c.Name)
+		c.Flags.VisitAll(func(f *pflag.Flag) {
+			entry := docgentest.Entries("man", f)[0]
+			if got := strings.Contains(part, entry); got == f.Hidden {
+				t.Errorf("rstsniff %s --%s (hidden %v): entry in its part of the man page %v", c.Name, f.Name, f.Hidden, got)
+			}
+		})
+	}
 	if !strings.Contains(man, `.TH RSTSNIFF 1 "" "rstsniff `+version+`"`) {
 		t.Errorf("the title does not name the version %q:\n%s", version, man[:200])
 	}
-	groff := needTool(t, "groff")
-	cmd := exec.Command(groff, "-man", "-Tutf8", "-ww", "-z")
-	cmd.Stdin = strings.NewReader(man)
-	if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
-		t.Errorf("groff: %v\n%s", err, out)
-	}
+	docgentest.Lint(t, "man", man)
 }
 
-func TestRoffEscapes(t *testing.T) {
-	for in, want := range map[string]string{
-		`a-b`:        `a\-b`,
-		`.TH x`:      `\&.TH x`,
-		`'x`:         `\&'x`,
-		`back\slash`: `back\eslash`,
-	} {
-		if got := roff(in); got != want {
-			t.Errorf("roff(%q) = %q, want %q", in, got, want)
+// TestEveryCommandDocumented: each subcommand --help's usage names has its
+// entry in docCommands, with its text, and docCommands reads the flags
+// each one parses: its flag set prints what the subcommand's --help
+// prints.
+func TestEveryCommandDocumented(t *testing.T) {
+	docs := map[string]*pflag.FlagSet{}
+	for _, c := range docCommands() {
+		docs[c.Name] = c.Flags
+		if len(c.Synopsis) == 0 || len(c.Description) == 0 || c.Name != "" && c.Summary == "" {
+			t.Errorf("rstsniff %s: no synopsis, description or summary for the man page (docText)", c.Name)
 		}
 	}
+	var names []string
+	for _, line := range strings.Split(usageLines, "\n") {
+		f := strings.Fields(strings.TrimPrefix(line, "usage:"))
+		if len(f) > 1 && f[0] == "rstsniff" && !strings.HasPrefix(f[1], "-") && !strings.HasPrefix(f[1], "[") {
+			names = append(names, f[1])
+		}
+	}
+	if len(names) == 0 {
+		t.Fatalf("no subcommand in the usage lines:\n%s", usageLines)
+	}
+	for _, name := range names {
+		fs := docs[name]
+		if fs == nil {
+			t.Errorf("rstsniff %s: not in docCommands", name)
+			continue
+		}
+		var out, errb bytes.Buffer
+		_ = run(context.Background(), []string{name, "--help"}, nil, &out, &errb)
+		help := out.String() + errb.String() // run prints its help on standard error
+		if !strings.HasSuffix(help, fs.FlagUsagesWrapped(helpWidth(&out))) && !strings.HasSuffix(help, fs.FlagUsages()) {
+			t.Errorf("rstsniff %s: the flags it documents are not those its --help prints:\n%s\n--- documented:\n%s", name, help, fs.FlagUsages())
+		}
+	}
+	if got := docCommands()[0].Flags.FlagUsages(); got != theFlags(t).FlagUsages() {
+		t.Errorf("rstsniff's own flags differ from parseFlags'")
+	}
 }
 
-// TestCompletionFormats: the formats the completions offer are the ones
-// --format accepts and its help names.
+// TestCompletionFormats: the values the completions offer for --format
+// are those each command accepts, and rstsniff's are named in its help.
 func TestCompletionFormats(t *testing.T) {
 	usage := theFlags(t).Lookup("format").Usage
 	for _, f := range formats {
@@ -96,12 +108,36 @@ func TestCompletionFormats(t *testing.T) {
 	if _, err := parseFlags([]string{"-r", "x.pcap", "--format", "yaml"}, io.Discard); err == nil {
 		t.Error("--format yaml accepted")
 	}
+	accepts := map[string]func(format string) error{
+		"probe": func(f string) error {
+			_, err := parseProbeFlags([]string{"--format", f, "host"}, io.Discard)
+			return err
+		},
+		"run": func(f string) error {
+			_, err := parseRunFlags([]string{"--format", f, "--", "true"}, io.Discard)
+			return err
+		},
+		"explain": func(f string) error {
+			var errb bytes.Buffer
+			if runExplain(context.Background(), []string{"--format", f, "Connection reset by peer"}, nil, io.Discard, &errb) == exitUsage {
+				return &usageError{errb.String()}
+			}
+			return nil
+		},
+	}
+	for _, c := range docCommands()[1:] {
+		for _, f := range append(slices.Clone(c.Values["format"]), "yaml") {
+			err := accepts[c.Name](f)
+			if (err == nil) != (f != "yaml") {
+				t.Errorf("rstsniff %s --format %s: %v", c.Name, f, err)
+			}
+		}
+	}
 }
 
 // TestBashCompletion loads the script in bash and completes as a user would.
 func TestBashCompletion(t *testing.T) {
 	script := generated(t, "--completion", "bash")
-	bash := needTool(t, "bash")
 	for _, c := range []struct {
 		words []string
 		want  []string
@@ -110,52 +146,37 @@ func TestBashCompletion(t *testing.T) {
 		{[]string{"rstsniff", "--fo"}, []string{"--format"}, []string{"--read"}},
 		{[]string{"rstsniff", "--format", ""}, formats, []string{"--read"}},
 		{[]string{"rstsniff", "-i", "l"}, []string{"lo"}, nil},
-		{[]string{"rstsniff", "--completion", ""}, shells, nil},
+		{[]string{"rstsniff", "--completion", ""}, docgen.Shells, nil},
 		{[]string{"rstsniff", "--help-"}, nil, []string{"--help-man"}}, // hidden
 		{[]string{"rstsniff", "--ports", ""}, nil, []string{"--read"}},
+		{[]string{"rstsniff", "pro"}, []string{"probe"}, nil},
+		{[]string{"rstsniff", "probe", "--lo"}, []string{"--locate"}, nil},
+		{[]string{"rstsniff", "probe", "--format", ""}, []string{"markdown"}, []string{"ecs"}},
+		{[]string{"rstsniff", "explain", "--format", ""}, []string{"json"}, []string{"html"}},
+		{[]string{"rstsniff", "run", "--"}, []string{"--linger", "--require-capture"}, []string{"--no-cgroup", "--read"}},
+		{[]string{"rstsniff", "-"}, []string{"--correlate", "-j"}, []string{"--locate"}},
 	} {
-		var words strings.Builder
-		for _, w := range c.words {
-			words.WriteString(" '" + w + "'")
-		}
-		prog := script + "\nCOMP_WORDS=(" + words.String() + ")\nCOMP_CWORD=" + itoa(len(c.words)-1) +
-			"\n_rstsniff\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n"
-		out, err := exec.Command(bash, "-c", prog).CombinedOutput()
-		if err != nil {
-			t.Fatalf("bash: %v\n%s", err, out)
-		}
-		got := strings.Fields(string(out))
-		for _, w := range c.want {
-			if !slices.Contains(got, w) {
-				t.Errorf("%v: no %q in %v", c.words, w, got)
-			}
-		}
-		for _, w := range c.not {
-			if slices.Contains(got, w) {
-				t.Errorf("%v: %q offered in %v", c.words, w, got)
-			}
-		}
+		docgentest.Offers(t, c.words, docgentest.BashComplete(t, script, "rstsniff", c.words...), c.want, c.not)
 	}
 }
 
-// TestZshFishCompletion: the scripts parse in their shells.
-func TestZshFishCompletion(t *testing.T) {
-	for _, sh := range []string{"zsh", "fish"} {
+// TestCompletions: every visible flag of every command is in each shell's
+// script, in the part for that command (a function for bash and zsh, a
+// condition for fish); a hidden one is in none; and the shell parses it.
+func TestCompletions(t *testing.T) {
+	for _, sh := range docgen.Shells {
 		t.Run(sh, func(t *testing.T) {
 			script := generated(t, "--completion", sh)
-			if !strings.Contains(script, "--format") && !strings.Contains(script, "-l format") {
-				t.Errorf("no --format in the %s script", sh)
+			for _, c := range docCommands() {
+				part := docgentest.Part(t, sh, script, "rstsniff", c.Name)
+				c.Flags.VisitAll(func(f *pflag.Flag) {
+					entry := docgentest.Entries(sh, f)[0]
+					if got := strings.Contains(part, entry); got == f.Hidden {
+						t.Errorf("rstsniff %s --%s (hidden %v): in its part of the %s script %v", c.Name, f.Name, f.Hidden, sh, got)
+					}
+				})
 			}
-			path := needTool(t, sh)
-			f := t.TempDir() + "/rstsniff." + sh
-			if err := os.WriteFile(f, []byte(script), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			if out, err := exec.Command(path, "-n", f).CombinedOutput(); err != nil {
-				t.Errorf("%s -n: %v\n%s", sh, err, out)
-			}
+			docgentest.Lint(t, sh, script)
 		})
 	}
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
