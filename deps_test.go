@@ -43,6 +43,8 @@ func TestPackageGraph(t *testing.T) {
 		// OTLP export carries report's words; it reads no packets and serves
 		// no metrics.
 		"otlp": {"github.com/gopacket/", "/capture", "/pipeline", "/metrics", "prometheus"},
+		// The man page and completions: pflag and the standard library.
+		"internal/docgen": {"github.com/rstsniff/rstsniff/", "github.com/gopacket/", "prometheus", "cilium"},
 	}
 	// The OpenTelemetry SDK stays in package otlp (and the binary).
 	for _, pkg := range []string{"analyze", "pipeline", "report", "metrics"} {
