@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rstsniff/rstsniff/internal/atomicfile"
 )
 
 // Issue 27: the rough edges a new user meets on the command line. Each
@@ -58,7 +60,7 @@ func TestOutputDirectory(t *testing.T) {
 	// appeared at the target after the check) is an error too, even when
 	// the run found a reset, and leaves no temporary file.
 	target := filepath.Join(parent, "r.md")
-	f, err := createAtomic(target)
+	f, err := atomicfile.Create(target)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +70,7 @@ func TestOutputDirectory(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(target, "x"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if f.commit() == nil {
+	if f.Commit() == nil {
 		t.Error("commit over a directory succeeded")
 	}
 	if l := leftovers(t, parent); len(l) > 0 {

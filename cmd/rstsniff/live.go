@@ -53,11 +53,11 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "rstsniff: dropped privileges to %s\n", o.user)
 	}
 	// Opened after dropping privileges, as tcpdump does.
-	ev, err := newEvidence(o.write)
+	rec, err := newRecorder(o.write)
 	if err != nil {
 		return err
 	}
-	defer ev.abort() // unless Close wrote it whole
+	defer rec.Abort() // unless Close wrote it whole
 	fmt.Fprintf(stderr, "rstsniff: %s\n", src.Format())
 
 	in := report.Input{Name: o.iface, Format: src.Format()}
@@ -87,8 +87,8 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 			m.Drops(st.Dropped, st.IfDropped)
 		}
 	}}
-	if ev != nil {
-		cfg.Evidence = ev
+	if rec != nil {
+		cfg.Recorder = rec
 	}
 	if o.duration > 0 {
 		var cancel context.CancelFunc
@@ -108,9 +108,9 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		tally.Capture = &report.CaptureStats{Received: st.Received, Dropped: st.Dropped, IfDropped: st.IfDropped}
 	}
 	tally.Evicted = a.Evicted()
-	if ev != nil {
-		tally.Evidence = &report.EvidenceStats{Path: o.write, Flows: ev.Flows, Packets: ev.Packets, Omitted: ev.Omitted}
-		if err := ev.Close(); err != nil {
+	if rec != nil {
+		tally.Evidence = &report.EvidenceStats{Path: o.write, Flows: rec.Flows, Packets: rec.Packets, Omitted: rec.Omitted}
+		if err := rec.Close(); err != nil {
 			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
 		}
 	}

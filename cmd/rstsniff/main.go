@@ -15,6 +15,7 @@ import (
 
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/capture/live"
+	"github.com/rstsniff/rstsniff/internal/atomicfile"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -206,7 +207,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return err
 	}
 	if o.output != "" {
-		f, ferr := createAtomic(o.output)
+		f, ferr := atomicfile.Create(o.output)
 		if ferr != nil {
 			return fmt.Errorf("-o %s: %v", o.output, statReason(ferr))
 		}
@@ -217,11 +218,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			// did: the user would look for a file that is not there.
 			var ee *exitError
 			if err == nil || errors.As(err, &ee) && ee.code == exitAbnormal {
-				if cerr := f.commit(); cerr != nil {
+				if cerr := f.Commit(); cerr != nil {
 					err = fmt.Errorf("-o %s: %v", o.output, statReason(cerr))
 				}
 			} else {
-				f.abort()
+				f.Abort()
 			}
 		}()
 		stdout = f

@@ -11,6 +11,7 @@ import (
 	"github.com/rstsniff/rstsniff/capture"
 	"github.com/rstsniff/rstsniff/capture/live"
 	"github.com/rstsniff/rstsniff/pipeline"
+	"github.com/rstsniff/rstsniff/pipeline/record"
 	"github.com/rstsniff/rstsniff/report"
 )
 
@@ -19,11 +20,11 @@ import (
 func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 	r := &report.Run{Tally: &report.Tally{}, Version: reportVersion()}
 	budget := o.count
-	ev, err := newEvidence(o.write)
+	rec, err := newRecorder(o.write)
 	if err != nil {
 		return err
 	}
-	defer ev.abort() // unless Close wrote it whole
+	defer rec.Abort() // unless Close wrote it whole
 	// Flows arrive in order of first packet. JSON prints each at once; the
 	// other formats keep only what they show, so memory follows the
 	// connections open at once, not the length of the capture.
@@ -56,7 +57,7 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 			}
 		}
 	}
-	err = analyzeFiles(ctx, o, stdin, stderr, &budget, ev, sink, r)
+	err = analyzeFiles(ctx, o, stdin, stderr, &budget, rec, sink, r)
 	if err != nil {
 		ot.close(nil)
 	} else {
@@ -72,8 +73,8 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 	if outErr != nil {
 		return fmt.Errorf("writing output: %v", outErr)
 	}
-	if ev != nil {
-		if err := ev.Close(); err != nil {
+	if rec != nil {
+		if err := rec.Close(); err != nil {
 			return err
 		}
 	}
@@ -111,11 +112,11 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 // --jobs), each into its own analyzer; their flows then go to the sink file
 // by file, so the output is the one a serial run prints. Standard input and
 // -c keep the serial path.
-func analyzeFiles(ctx context.Context, o *options, stdin io.Reader, stderr io.Writer, budget *int, ev *evidence, sink func(*analyze.Flow), r *report.Run) error {
+func analyzeFiles(ctx context.Context, o *options, stdin io.Reader, stderr io.Writer, budget *int, rec *record.Writer, sink func(*analyze.Flow), r *report.Run) error {
 	parallel := len(o.reads) > 1 && o.jobs > 1 && o.count == 0 && !slices.Contains(o.reads, "-")
 	if !parallel {
 		for i, name := range o.reads {
-			in, err := analyzeFile(ctx, name, i, stdin, stderr, o, budget, ev, sink)
+			in, err := analyzeFile(ctx, name, i, stdin, stderr, o, budget, rec, sink)
 			if err != nil {
 				return err
 			}
@@ -143,7 +144,7 @@ func analyzeFiles(ctx context.Context, o *options, stdin io.Reader, stderr io.Wr
 				// The first file's flows are printed first anyway: no need to hold them.
 				keep = sink
 			}
-			res.in, res.err = analyzeFile(ctx, name, i, stdin, io.Discard, o, budget, ev, keep)
+			res.in, res.err = analyzeFile(ctx, name, i, stdin, io.Discard, o, budget, rec, keep)
 		}()
 	}
 	wg.Wait()
@@ -162,7 +163,7 @@ func analyzeFiles(ctx context.Context, o *options, stdin io.Reader, stderr io.Wr
 // analyzeFile reads one capture, the index-th of the run, through the
 // pipeline by packet time. budget counts down the packets -c still allows
 // (0: no limit).
-func analyzeFile(ctx context.Context, name string, index int, stdin io.Reader, stderr io.Writer, o *options, budget *int, ev *evidence, sink func(*analyze.Flow)) (report.Input, error) {
+func analyzeFile(ctx context.Context, name string, index int, stdin io.Reader, stderr io.Writer, o *options, budget *int, rec *record.Writer, sink func(*analyze.Flow)) (report.Input, error) {
 	in := report.Input{Name: name}
 	var src capture.Source
 	var err error
@@ -185,8 +186,8 @@ func analyzeFile(ctx context.Context, name string, index int, stdin io.Reader, s
 	if o.filter != "" {
 		cfg.Match = live.NewMatcher(o.filter)
 	}
-	if ev != nil {
-		cfg.Evidence = ev
+	if rec != nil {
+		cfg.Recorder = rec
 	}
 	st, err := pipeline.Run(ctx, src, cfg, pipeline.PacketTime(), func(f *analyze.Flow) error {
 		sink(f)

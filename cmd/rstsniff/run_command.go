@@ -18,7 +18,9 @@ import (
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/capture/live"
 	"github.com/rstsniff/rstsniff/explain"
+	"github.com/rstsniff/rstsniff/internal/atomicfile"
 	"github.com/rstsniff/rstsniff/pipeline"
+	"github.com/rstsniff/rstsniff/pipeline/record"
 	"github.com/rstsniff/rstsniff/report"
 	"github.com/rstsniff/rstsniff/runcmd"
 	"github.com/rstsniff/rstsniff/runcmd/runner"
@@ -138,20 +140,20 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	facts := &report.RunFacts{Command: ro.args, Report: ro.output}
 	// The outputs first: a path that cannot be written is a usage error
 	// before anything runs.
-	var out *atomicFile
+	var out *atomicfile.File
 	if ro.output != "" {
-		if out, err = createAtomic(ro.output); err != nil {
+		if out, err = atomicfile.Create(ro.output); err != nil {
 			return fmt.Errorf("-o: %v", err)
 		}
-		defer out.abort() // unless writeRunReport committed it
+		defer out.Abort() // unless writeRunReport committed it
 	}
-	ev, err := newEvidence(ro.write)
+	rec, err := newRecorder(ro.write)
 	if err != nil {
 		return err
 	}
-	c, err := startRunCapture(o, ev)
+	c, err := startRunCapture(o, rec)
 	if err != nil {
-		ev.abort()
+		rec.Abort()
 		if ro.requireCapture {
 			return fmt.Errorf("run: capture: %v (--require-capture)", err)
 		}
@@ -188,18 +190,18 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		own, via := res.Own(f.Client, f.Server)
 		if !own {
 			facts.Others++
-			c.ev.drop(f)
+			c.rec.Drop(f)
 			continue
 		}
 		f.ID = len(facts.Flows) + 1
 		facts.Flows = append(facts.Flows, f)
 		facts.Via = append(facts.Via, via)
-		if err := c.ev.done(f); err != nil {
+		if err := c.rec.Keep(f); err != nil {
 			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
 		}
 	}
-	if c != nil && c.ev != nil {
-		if err := c.ev.Close(); err != nil {
+	if c != nil && c.rec != nil {
+		if err := c.rec.Close(); err != nil {
 			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
 		}
 	}
@@ -224,7 +226,7 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 // writeRunReport writes -o: the command's connections in the report format
 // (with the kernel witness's word on each reset), then the command, its
 // status and what it printed.
-func writeRunReport(f *atomicFile, ro *runOptions, facts *report.RunFacts, c *runCapture) (err error) {
+func writeRunReport(f *atomicfile.File, ro *runOptions, facts *report.RunFacts, c *runCapture) (err error) {
 	r := &report.Run{Tally: &report.Tally{}}
 	if c != nil {
 		r.Inputs = []report.Input{c.in}
@@ -261,7 +263,7 @@ func writeRunReport(f *atomicFile, ro *runOptions, facts *report.RunFacts, c *ru
 	if err != nil {
 		return err
 	}
-	return f.commit()
+	return f.Commit()
 }
 
 // runCapture is the live capture during the command: the pipeline of -i
@@ -270,7 +272,7 @@ func writeRunReport(f *atomicFile, ro *runOptions, facts *report.RunFacts, c *ru
 type runCapture struct {
 	src    *live.Source
 	kw     *kernelWitness
-	ev     *heldEvidence
+	rec    *record.Held
 	cancel context.CancelFunc
 	done   chan struct{}
 	mu     sync.Mutex
@@ -279,7 +281,7 @@ type runCapture struct {
 	err    error
 }
 
-func startRunCapture(o *options, ev *evidence) (*runCapture, error) {
+func startRunCapture(o *options, w *record.Writer) (*runCapture, error) {
 	src, err := live.Open(live.Options{Interface: o.iface, Ports: o.ports, Timeout: 50 * time.Millisecond})
 	if err != nil {
 		return nil, err
@@ -287,12 +289,12 @@ func startRunCapture(o *options, ev *evidence) (*runCapture, error) {
 	var kb bytes.Buffer // the witness's own lines: a quiet run prints none
 	c := &runCapture{src: src, kw: startKernel(o, &kb, nil), done: make(chan struct{}),
 		in: report.Input{Name: o.iface, Format: src.Format()}}
-	if ev != nil {
-		c.ev = &heldEvidence{evidence: ev}
+	if w != nil {
+		c.rec = &record.Held{Writer: w}
 	}
 	cfg := pipeline.Config{Analyzer: newAnalyzer(o, o.iface, 0), MaxFlows: o.maxFlows}
-	if c.ev != nil {
-		cfg.Evidence = c.ev
+	if c.rec != nil {
+		cfg.Recorder = c.rec
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
@@ -326,35 +328,7 @@ func (c *runCapture) abort() {
 		return
 	}
 	c.stop()
-	if c.ev != nil {
-		c.ev.evidence.abort()
+	if c.rec != nil {
+		c.rec.Abort()
 	}
 }
-
-// heldEvidence is -w's writer, with each connection's packets held until
-// the command has ended and rstsniff knows whether the connection was the
-// command's: only those are written.
-type heldEvidence struct {
-	*evidence
-}
-
-// Done holds the packets (done or drop decides later).
-func (h *heldEvidence) Done(*analyze.Flow) error { return nil }
-
-func (h *heldEvidence) done(f *analyze.Flow) error {
-	if h == nil {
-		return nil
-	}
-	return h.evidence.Done(f)
-}
-
-func (h *heldEvidence) drop(f *analyze.Flow) {
-	if h == nil {
-		return
-	}
-	h.mu.Lock()
-	delete(h.flows, f.Handle)
-	h.mu.Unlock()
-}
-
-var _ pipeline.Evidence = (*heldEvidence)(nil)

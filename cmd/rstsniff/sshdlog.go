@@ -49,11 +49,11 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 	}
 	r := &report.Run{Tally: &report.Tally{}, Version: reportVersion()}
 	budget := o.count
-	ev, err := newEvidence(o.write)
+	rec, err := newRecorder(o.write)
 	if err != nil {
 		return err
 	}
-	defer ev.abort() // unless Close wrote it whole
+	defer rec.Abort() // unless Close wrote it whole
 	ot, err := startOTLP(ctx, o, len(o.reads) > 1, stderr, nil)
 	if err != nil {
 		return err
@@ -66,13 +66,13 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 		r.Flows = append(r.Flows, f)
 		ot.flow(f)
 	}
-	if err := analyzeFiles(ctx, o, stdin, stderr, &budget, ev, sink, r); err != nil {
+	if err := analyzeFiles(ctx, o, stdin, stderr, &budget, rec, sink, r); err != nil {
 		ot.close(nil)
 		return err
 	}
 	ot.close(r)
-	if ev != nil {
-		if err := ev.Close(); err != nil {
+	if rec != nil {
+		if err := rec.Close(); err != nil {
 			return err
 		}
 	}
