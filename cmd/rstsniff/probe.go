@@ -6,16 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/netip"
-	"os"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/spf13/pflag"
 
 	"github.com/rstsniff/rstsniff/analyze"
@@ -155,12 +149,12 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	// process: the flows, and the server's log joined to them.
 	var judged *probeJudged
 	if pc != nil {
-		if err := pc.stop(); err != nil {
+		if err := pc.Stop(probeLinger); err != nil {
 			fmt.Fprintf(stderr, "rstsniff: probe: capture: %v\n", err)
 			return exitUsage
 		}
-		defer pc.remove()
-		judged, err = judgeProbeCapture(ctx, o, pc.path, port, stderr)
+		defer pc.Remove()
+		judged, err = judgeProbeCapture(ctx, o, pc.Path(), port, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "rstsniff: probe: analysis: %v\n", err)
 			return exitUsage
@@ -418,130 +412,17 @@ func writeProbeReport(stdout, stderr io.Writer, o *probeOptions, command string,
 	return nil
 }
 
-// probeCapture records the probe's packets to a pcap file.
-type probeCapture struct {
-	src     *live.Source
-	path    string
-	temp    bool
-	f       *os.File
-	bw      *bufio.Writer
-	w       *pcapgo.Writer
-	stopped chan struct{}
-	quit    chan struct{}
-	once    sync.Once
-	err     error
-}
-
-// startProbeCapture opens a capture on the interface the route to addr
-// leaves by, for exactly the probe's server and port plus the ICMP errors
-// sent to this host.
-func startProbeCapture(o *probeOptions, addr netip.AddrPort) (*probeCapture, error) {
-	iface, local, err := routeInterface(addr, o.iface)
+// startProbeCapture records, on the interface the route to addr leaves
+// by, exactly the probe's server and port plus the ICMP errors sent to this
+// host (to -w's file, else a temporary one).
+func startProbeCapture(o *probeOptions, addr netip.AddrPort) (*live.Recording, error) {
+	iface, local, err := probe.Route(addr, o.iface)
 	if err != nil {
 		return nil, err
 	}
-	filter := fmt.Sprintf("(tcp and host %s and port %d) or (dst host %s and (%s))", addr.Addr(), addr.Port(), local, probeICMPErrors)
-	src, err := live.Open(live.Options{Interface: iface, Filter: filter, Timeout: 50 * time.Millisecond})
-	if err != nil {
-		return nil, err
-	}
-	c := &probeCapture{src: src, path: o.write, stopped: make(chan struct{}), quit: make(chan struct{})}
-	if c.path == "" {
-		f, err := os.CreateTemp("", "rstsniff-probe-*.pcap")
-		if err != nil {
-			src.Close()
-			return nil, err
-		}
-		c.f, c.path, c.temp = f, f.Name(), true
-	} else if c.f, err = os.Create(c.path); err != nil {
-		src.Close()
-		return nil, err
-	}
-	c.bw = bufio.NewWriter(c.f)
-	c.w = pcapgo.NewWriterNanos(c.bw)
-	if err := c.w.WriteFileHeader(262144, layers.LinkType(src.LinkType())); err != nil {
-		src.Close()
-		c.f.Close()
-		return nil, err
-	}
-	go c.loop()
-	return c, nil
+	return live.Record(live.Options{Interface: iface, Filter: probe.CaptureFilter(addr, local), Timeout: 50 * time.Millisecond}, o.write)
 }
 
-// probeICMPErrors: ICMP destination unreachable and time exceeded, ICMPv6
-// destination unreachable, packet too big and time exceeded.
-const probeICMPErrors = "icmp[icmptype] == icmp-unreach or icmp[icmptype] == icmp-timxceed or (icmp6 and ip6[40] >= 1 and ip6[40] <= 3)"
-
-func (c *probeCapture) loop() {
-	defer close(c.stopped)
-	for {
-		select {
-		case <-c.quit:
-			return
-		default:
-		}
-		data, ci, err := c.src.ReadFrame()
-		if errors.Is(err, live.ErrTimeout) {
-			continue
-		}
-		if err != nil {
-			c.err = err
-			return
-		}
-		if err := c.w.WritePacket(gopacket.CaptureInfo{Timestamp: ci.Timestamp, CaptureLength: len(data), Length: ci.Length}, data); err != nil {
-			c.err = err
-			return
-		}
-	}
-}
-
-// stop waits a moment for late packets (a server's reply to a close, the
-// first retransmission of a SYN-ACK a second on), then ends the capture
-// and closes the file.
-func (c *probeCapture) stop() error {
-	time.Sleep(1200 * time.Millisecond)
-	close(c.quit)
-	<-c.stopped
-	c.src.Close()
-	err := c.err
-	if e := c.bw.Flush(); err == nil {
-		err = e
-	}
-	if e := c.f.Close(); err == nil {
-		err = e
-	}
-	return err
-}
-
-func (c *probeCapture) remove() {
-	if c.temp {
-		os.Remove(c.path)
-	}
-}
-
-// routeInterface finds the interface (and local address) the route to
-// addr leaves by, unless one is named.
-func routeInterface(addr netip.AddrPort, named string) (string, netip.Addr, error) {
-	u, err := net.Dial("udp", addr.String()) // no packet is sent: only a route lookup
-	if err != nil {
-		return "", netip.Addr{}, fmt.Errorf("no route to %s: %v", addr.Addr(), err)
-	}
-	local := u.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap()
-	u.Close()
-	if named != "" {
-		return named, local, nil
-	}
-	ifs, err := net.Interfaces()
-	if err != nil {
-		return "", local, err
-	}
-	for _, ifc := range ifs {
-		as, _ := ifc.Addrs()
-		for _, a := range as {
-			if p, err := netip.ParsePrefix(a.String()); err == nil && p.Addr().Unmap() == local {
-				return ifc.Name, local, nil
-			}
-		}
-	}
-	return "any", local, nil
-}
+// probeLinger is how long the capture waits for late packets (a server's
+// reply to a close, the first retransmission of a SYN-ACK a second on).
+const probeLinger = 1200 * time.Millisecond
