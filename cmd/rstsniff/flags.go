@@ -16,6 +16,7 @@ import (
 
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/otlp"
+	"github.com/rstsniff/rstsniff/sshdlog"
 )
 
 // usageError is a problem with the command line.
@@ -294,7 +295,7 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 		return nil, err
 	}
 	if o.logTZ != "" {
-		if _, err := parseZone(o.logTZ); err != nil {
+		if _, err := sshdlog.ParseZone(o.logTZ); err != nil {
 			return nil, &usageError{fmt.Sprintf("--log-tz %s: %v", o.logTZ, err)}
 		}
 	}
@@ -303,7 +304,7 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 		names []string
 	}{{"--sshd-log", o.sshdLogs}, {"--fail2ban-log", o.fail2banLogs}} {
 		for _, n := range l.names {
-			if n == "-" || n == journalSource || o.iface != "" { // a live capture waits for its logs
+			if n == "-" || n == sshdlog.JournalSource || o.iface != "" { // a live capture waits for its logs
 				continue
 			}
 			if _, err := os.Stat(n); err != nil {

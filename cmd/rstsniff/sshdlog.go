@@ -24,7 +24,7 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 		return err
 	}
 	for _, n := range append(append([]string{}, o.sshdLogs...), o.fail2banLogs...) {
-		if n == "-" || (n == journalSource && o.iface != "") {
+		if n == "-" || (n == sshdlog.JournalSource && o.iface != "") {
 			continue
 		}
 		if _, err := os.Stat(n); err != nil && o.iface == "" {
@@ -38,12 +38,12 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 		return runCorrelate(ctx, o, stdin, stdout, stderr) // it joins the logs to each capture (correlateServerLog)
 	}
 	for _, n := range o.sshdLogs {
-		if n == journalSource {
-			return &usageError{fmt.Sprintf("--sshd-log %s follows journald during a live capture (-i); to read a capture, give journalctl -u ssh -o json's output", journalSource)}
+		if n == sshdlog.JournalSource {
+			return &usageError{fmt.Sprintf("--sshd-log %s follows journald during a live capture (-i); to read a capture, give journalctl -u ssh -o json's output", sshdlog.JournalSource)}
 		}
 	}
 	if o.logTZ != "" {
-		if _, err := parseZone(o.logTZ); err != nil {
+		if _, err := sshdlog.ParseZone(o.logTZ); err != nil {
 			return &usageError{fmt.Sprintf("--log-tz: %v", err)}
 		}
 	}
@@ -152,25 +152,32 @@ func writeServerLogReport(stdout, stderr io.Writer, o *options, r *report.Run, s
 
 // readServerLogs reads every --sshd-log and --fail2ban-log.
 func readServerLogs(o *options, stdin io.Reader, near time.Time) ([]sshdlog.Line, []report.ServerLogFile, error) {
-	var zone *time.Location
-	if o.logTZ != "" {
-		z, err := parseZone(o.logTZ)
-		if err != nil {
-			return nil, nil, fmt.Errorf("--log-tz: %v", err)
-		}
-		zone = z
+	zone, err := logZone(o)
+	if err != nil {
+		return nil, nil, err
 	}
-	var lines []sshdlog.Line
-	var files []report.ServerLogFile
-	for _, name := range append(append([]string{}, o.sshdLogs...), o.fail2banLogs...) {
-		ls, st, err := readServerLog(name, stdin, sshdlog.ReadOptions{Zone: zone, Near: near})
-		if err != nil {
-			return nil, nil, err
-		}
-		lines = append(lines, ls...)
-		files = append(files, report.ServerLogFile{Name: name, Stats: st})
+	names := append(append([]string{}, o.sshdLogs...), o.fail2banLogs...)
+	lines, stats, err := sshdlog.ReadFiles(names, stdin, sshdlog.ReadOptions{Zone: zone, Near: near})
+	if err != nil {
+		return nil, nil, err
+	}
+	files := make([]report.ServerLogFile, len(names))
+	for i, name := range names {
+		files[i] = report.ServerLogFile{Name: name, Stats: stats[i]}
 	}
 	return lines, files, nil
+}
+
+// logZone is --log-tz's zone (nil: none given).
+func logZone(o *options) (*time.Location, error) {
+	if o.logTZ == "" {
+		return nil, nil
+	}
+	z, err := sshdlog.ParseZone(o.logTZ)
+	if err != nil {
+		return nil, fmt.Errorf("--log-tz: %v", err)
+	}
+	return z, nil
 }
 
 // correlateServerLog joins the logs to each capture's connections after a
@@ -251,34 +258,6 @@ func checkServerLogFlags(o *options) error {
 		return &usageError{"standard input (-) can be read only once: give the capture or one log as -, not both"}
 	}
 	return nil
-}
-
-// readServerLog reads one log file (- for standard input).
-func readServerLog(name string, stdin io.Reader, opt sshdlog.ReadOptions) ([]sshdlog.Line, sshdlog.Stats, error) {
-	if name == "-" {
-		return sshdlog.Read(stdin, "-", opt)
-	}
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, sshdlog.Stats{}, err
-	}
-	defer f.Close()
-	return sshdlog.Read(f, name, opt)
-}
-
-// parseZone reads a zone name (Europe/Berlin, UTC) or an offset (+01:00,
-// -0500).
-func parseZone(s string) (*time.Location, error) {
-	if strings.HasPrefix(s, "+") || strings.HasPrefix(s, "-") {
-		for _, layout := range []string{"-07:00", "-0700", "-07"} {
-			if t, err := time.Parse(layout, s); err == nil {
-				_, off := t.Zone()
-				return time.FixedZone(s, off), nil
-			}
-		}
-		return nil, fmt.Errorf("bad offset %q: use +hh:mm", s)
-	}
-	return time.LoadLocation(s)
 }
 
 // connOf is what the join needs of a flow.
