@@ -45,7 +45,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	}
 	// The kernel witness loads its programs before privileges are dropped.
 	kw := startKernel(o, stderr, m)
-	defer kw.close()
+	defer kw.Close()
 	if o.user != "" {
 		if err := dropPrivileges(o.user); err != nil {
 			return fmt.Errorf("-Z %s: %v", o.user, err)
@@ -65,7 +65,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	a := newAnalyzer(o, o.iface, 0)
 	nextID := 1
 	sink := func(f *analyze.Flow) error {
-		kw.attribute([]*analyze.Flow{f})
+		kw.Attribute([]*analyze.Flow{f})
 		f.ID = nextID
 		nextID++
 		tally.Add(f)

@@ -123,7 +123,7 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	// rule): quietly, since the report says what it saw; without it the
 	// verdicts rest on the packets alone.
 	kw := startKernel(&options{noKernel: o.noKernel}, io.Discard, nil)
-	defer kw.close()
+	defer kw.Close()
 	// Capture first, so the first SYN is in it.
 	pc, capErr := startProbeCapture(o, addr)
 	if capErr != nil && o.write != "" {
@@ -159,7 +159,7 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			fmt.Fprintf(stderr, "rstsniff: probe: analysis: %v\n", err)
 			return exitUsage
 		}
-		kw.attribute(judged.run.Flows)
+		kw.Attribute(judged.run.Flows)
 		if judged.run.Abnormal() {
 			code = exitAbnormal // the exit status of -r on the same packets
 		}

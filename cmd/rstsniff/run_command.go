@@ -19,6 +19,7 @@ import (
 	"github.com/rstsniff/rstsniff/capture/live"
 	"github.com/rstsniff/rstsniff/explain"
 	"github.com/rstsniff/rstsniff/internal/atomicfile"
+	"github.com/rstsniff/rstsniff/kernel/watch"
 	"github.com/rstsniff/rstsniff/pipeline"
 	"github.com/rstsniff/rstsniff/pipeline/record"
 	"github.com/rstsniff/rstsniff/report"
@@ -271,7 +272,7 @@ func writeRunReport(f *atomicfile.File, ro *runOptions, facts *report.RunFacts, 
 // it has ended), the kernel witness joined to each.
 type runCapture struct {
 	src    *live.Source
-	kw     *kernelWitness
+	kw     *watch.Watcher
 	rec    *record.Held
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -301,7 +302,7 @@ func startRunCapture(o *options, w *record.Writer) (*runCapture, error) {
 	go func() {
 		defer close(c.done)
 		st, err := pipeline.Run(ctx, liveFrames{src, nil, o.iface}, cfg, pipeline.WallClock(), func(f *analyze.Flow) error {
-			c.kw.attribute([]*analyze.Flow{f})
+			c.kw.Attribute([]*analyze.Flow{f})
 			c.mu.Lock()
 			c.flows = append(c.flows, f)
 			c.mu.Unlock()
@@ -318,7 +319,7 @@ func (c *runCapture) stop() ([]*analyze.Flow, error) {
 	c.cancel()
 	<-c.done
 	c.src.Close()
-	c.kw.close()
+	c.kw.Close()
 	return c.flows, c.err
 }
 
