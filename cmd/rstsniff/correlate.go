@@ -57,11 +57,11 @@ func runCorrelate(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 	meta := report.Meta{Version: reportVersion(), Command: o.command, All: o.all}
 	var err error
 	switch o.format {
-	case "json":
+	case formatJSON:
 		err = report.CorrelationJSON(stdout, c)
-	case "markdown":
+	case formatMarkdown:
 		err = report.CorrelationMarkdown(stdout, c, meta)
-	case "html":
+	case formatHTML:
 		if len(o.sshdLogs)+len(o.fail2banLogs) > 0 {
 			// The server's log goes into the page, before its end.
 			var page bytes.Buffer
@@ -81,7 +81,7 @@ func runCorrelate(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 		return fmt.Errorf("writing output: %v", err)
 	}
 	if c.Abnormal() {
-		return abnormal()
+		return exitWith(exitAbnormal, nil)
 	}
 	return nil
 }

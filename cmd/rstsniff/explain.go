@@ -19,10 +19,8 @@ import (
 // explained something, 1 when it recognised nothing, 2 for bad usage or
 // input.
 func runExplain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("rstsniff explain", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	format := fs.String("format", "table", "output `FORMAT`: table (text) or json")
-	help := fs.BoolP("help", "h", false, "show this help")
+	format, help := new(string), new(bool)
+	fs := explainFlags(format, help)
 	err := fs.Parse(args)
 	if err != nil {
 		fmt.Fprintf(stderr, "rstsniff explain: %v\nsee rstsniff explain --help\n", flagError(err))
@@ -70,6 +68,16 @@ func runExplain(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return exitAbnormal
 	}
 	return exitOK
+}
+
+// explainFlags is explain's flag set, bound to format and help. (Its
+// formats are its own: table or text, and json.)
+func explainFlags(format *string, help *bool) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("rstsniff explain", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(format, "format", "table", "output `FORMAT`: table (text) or json")
+	fs.BoolVarP(help, "help", "h", false, "show this help")
+	return fs
 }
 
 // readExplain reads the log as explain.Read does, but gives up when ctx

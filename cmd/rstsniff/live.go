@@ -6,6 +6,7 @@ import (
 	"io"
 	"os/user"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/rstsniff/rstsniff/analyze"
@@ -71,10 +72,10 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		tally.Add(f)
 		m.Flow(f)
 		ot.flow(f)
-		if o.format == "json" {
+		if o.format == formatJSON {
 			return ll.jsonFlow(stdout, f)
 		}
-		if o.format == "ecs" {
+		if o.format == formatECS {
 			return report.ECS(stdout, f, false)
 		}
 		if o.all || f.Notable() {
@@ -116,18 +117,18 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	}
 	r := &report.Run{Inputs: []report.Input{in}, Tally: tally, Version: reportVersion()}
 	ot.close(r)
-	if o.format == "json" {
+	if o.format == formatJSON {
 		err = report.JSONSummary(stdout, r)
-	} else if o.format == "ecs" {
+	} else if o.format == formatECS {
 		err = report.Summary(stderr, r) // stdout holds only ECS documents
 	} else {
 		err = report.Summary(stdout, r)
 	}
 	if err != nil {
-		return &exitError{code: exitUsage}
+		return exitWith(exitUsage, nil)
 	}
 	if r.Abnormal() {
-		return abnormal()
+		return exitWith(exitAbnormal, nil)
 	}
 	return nil
 }
@@ -174,6 +175,25 @@ func dropPrivileges(name string) error {
 	}
 	if err := syscall.Setuid(uid); err != nil {
 		return fmt.Errorf("setuid: %v", err)
+	}
+	return nil
+}
+
+// listInterfaces is -D: the interfaces rstsniff can capture on.
+func listInterfaces(stdout io.Writer) error {
+	ifs, err := live.Interfaces()
+	if err != nil {
+		return err
+	}
+	for i, f := range ifs {
+		line := fmt.Sprintf("%d.%s", i+1, f.Name)
+		if f.Description != "" {
+			line += " (" + f.Description + ")"
+		}
+		if len(f.Addresses) > 0 {
+			line += " [" + strings.Join(f.Addresses, ", ") + "]"
+		}
+		fmt.Fprintln(stdout, line)
 	}
 	return nil
 }

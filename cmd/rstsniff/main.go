@@ -7,25 +7,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strings"
 	"syscall"
 
-	"github.com/rstsniff/rstsniff/analyze"
-	"github.com/rstsniff/rstsniff/capture/live"
+	"github.com/spf13/pflag"
+
 	"github.com/rstsniff/rstsniff/internal/atomicfile"
-)
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
-// Exit statuses.
-const (
-	exitOK       = 0 // no connection was reset, refused or timed out
-	exitAbnormal = 1 // some connection was
-	exitUsage    = 2 // bad flags or unreadable input
 )
 
 func main() {
@@ -35,158 +24,69 @@ func main() {
 	os.Exit(exitStatus(err, os.Stderr))
 }
 
-// exitError ends a run with an exit status other than 0 and, when err is
-// not nil, a message. Any other error from run exits with exitUsage.
-type exitError struct {
-	code int
-	err  error // nil: nothing to print (the output said it)
+// command is one of rstsniff's commands: its name (the first argument;
+// "" for reading captures and capturing live, which takes no name), what
+// it does in one line, a constructor of its flag set (for help and the man
+// page; parsing binds its own), and how it runs: its error carries the
+// exit status (exitStatus).
+type command struct {
+	name, summary string
+	flags         func() *pflag.FlagSet
+	run           func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error
 }
 
-func (e *exitError) Error() string {
-	if e.err == nil {
-		return fmt.Sprintf("exit status %d", e.code)
-	}
-	return e.err.Error()
+// commands are rstsniff's commands, the one table run dispatches from.
+var commands = []command{
+	{"", "read SSH captures or capture live, and judge every reset",
+		func() *pflag.FlagSet { return mainFlags(&options{}) }, runCaptures},
+	{"probe", "open SSH connections as far as no credentials go, capture and judge them",
+		func() *pflag.FlagSet { return probeFlags(&probeOptions{}) },
+		func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+			return exitWith(runProbe(ctx, args, stdout, stderr), nil) // probe.go
+		}},
+	{"run", "run a command, capture its SSH connections, and say how they ended if it failed",
+		func() *pflag.FlagSet { return runFlags(&runOptions{}) }, runCommand}, // run_command.go
+	{"explain", "what an OpenSSH client message or ssh -v log means on the wire",
+		func() *pflag.FlagSet { return explainFlags(new(string), new(bool)) },
+		func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+			return exitWith(runExplain(ctx, args, stdin, stdout, stderr), nil) // explain.go
+		}},
 }
 
-func (e *exitError) Unwrap() error { return e.err }
-
-// abnormal is run's result when some connection was reset, refused or
-// timed out.
-func abnormal() error { return &exitError{code: exitAbnormal} }
-
-// exitStatus prints err's message on stderr, "rstsniff: ..." on one line,
-// and returns the exit status it carries.
-func exitStatus(err error, stderr io.Writer) int {
-	if err == nil {
-		return exitOK
-	}
-	var ee *exitError
-	if !errors.As(err, &ee) {
-		ee = &exitError{code: exitUsage, err: err}
-	}
-	if ee.err != nil {
-		fmt.Fprintf(stderr, "rstsniff: %v\n", ee.err)
-		var ue *usageError
-		if errors.As(ee.err, &ue) {
-			fmt.Fprintln(stderr, "see rstsniff --help")
+// commandNamed is the command args[0] names, or the one that takes no name.
+func commandNamed(args []string) (command, []string) {
+	if len(args) > 0 {
+		for _, c := range commands[1:] {
+			if c.name == args[0] {
+				return c, args[1:]
+			}
 		}
 	}
-	return ee.code
+	return commands[0], args
 }
 
-// versionText is the version a release was built as (-X main.version),
-// or else the module's version and the VCS revision the binary was built
-// from, as the Go toolchain recorded them.
-func versionText() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return version
-	}
-	v := version
-	if v == "dev" && bi.Main.Version != "" {
-		v = bi.Main.Version
-	}
-	var rev, when string
-	dirty := false
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.time":
-			when = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
-		}
-	}
-	if rev == "" {
-		return v + ", " + bi.GoVersion
-	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	if dirty {
-		rev += "+changes"
-	}
-	if when != "" {
-		rev += " " + when
-	}
-	return fmt.Sprintf("%s (revision %s), %s", v, rev, bi.GoVersion)
-}
-
-// reportVersion is the version reports and the JSON summary name: a
-// release's, or else the revision the binary was built from ("dev" when
-// the toolchain recorded none, as in tests).
-func reportVersion() string {
-	bi, ok := debug.ReadBuildInfo()
-	return reportVersionOf(version, bi, ok)
-}
-
-// reportVersionOf is reportVersion for a version set at link time and the
-// build information the toolchain recorded.
-func reportVersionOf(version string, bi *debug.BuildInfo, ok bool) string {
-	if version != "dev" || !ok {
-		return version
-	}
-	v := version
-	if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		v = bi.Main.Version
-	}
-	rev, dirty := "", false
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
-		}
-	}
-	if rev == "" {
-		return v
-	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	if dirty {
-		rev += "+changes"
-	}
-	return v + " (revision " + rev + ")"
-}
-
-// exitCode carries the exit status of a subcommand that said what it had
-// to say itself.
-func exitCode(code int) error {
-	if code == exitOK {
-		return nil
-	}
-	return &exitError{code: code}
-}
-
-// run is the whole command: parse the flags, then read files, capture
-// live, compare captures or list interfaces. Its error carries the exit
-// status (exitStatus). Nothing it sets outlives it.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
-	// "rstsniff help [probe|explain]" and "rstsniff version", as other
-	// tools take them (unless a file of that name is what to read).
+// run is the whole command: it dispatches to the command args name. Its
+// error carries the exit status (exitStatus). Nothing it sets outlives it.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	// "rstsniff help [COMMAND]" and "rstsniff version", as other tools
+	// take them (unless a file of that name is what to read).
 	if len(args) > 0 && (args[0] == "help" || args[0] == "version") && !isFile(args[0]) {
 		switch {
 		case args[0] == "version":
 			args = []string{"--version"}
-		case len(args) > 1 && (args[1] == "probe" || args[1] == "explain"):
+		case len(args) > 1 && slices.ContainsFunc(commands[1:], func(c command) bool { return c.name == args[1] }):
 			args = []string{args[1], "--help"}
 		default:
 			args = []string{"--help"}
 		}
 	}
-	if len(args) > 0 && args[0] == "explain" {
-		return exitCode(runExplain(ctx, args[1:], stdin, stdout, stderr)) // explain.go
-	}
-	if len(args) > 0 && args[0] == "run" {
-		return runCommand(ctx, args[1:], stdin, stdout, stderr) // run_command.go
-	}
-	if len(args) > 0 && args[0] == "probe" {
-		return exitCode(runProbe(ctx, args[1:], stdout, stderr)) // probe.go
-	}
+	c, rest := commandNamed(args)
+	return c.run(ctx, rest, stdin, stdout, stderr)
+}
+
+// runCaptures is rstsniff without a command name: parse the flags, then
+// read files, capture live, compare captures or list interfaces.
+func runCaptures(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
 	o, err := parseFlags(args, stdout)
 	if err != nil {
 		return err
@@ -216,8 +116,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			// file; a failed run leaves it as it was. A report that could
 			// not be put in place is an error whatever the connections
 			// did: the user would look for a file that is not there.
-			var ee *exitError
-			if err == nil || errors.As(err, &ee) && ee.code == exitAbnormal {
+			var ee *exitStatusError
+			if err == nil || errors.As(err, &ee) && ee.status == exitAbnormal {
 				if cerr := f.Commit(); cerr != nil {
 					err = fmt.Errorf("-o %s: %v", o.output, statReason(cerr))
 				}
@@ -239,61 +139,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		defer pprof.StopCPUProfile()
 	}
 	switch {
-	case o.format == "gen":
-		return exitCode(generate(o, stdout, stderr)) // docgen.go
+	case o.gen != "":
+		return exitWith(generate(o, stdout, stderr), nil) // docgen.go
 	case o.list:
-		return listInterfaces(stdout)
+		return listInterfaces(stdout) // live.go
 	case len(o.sshdLogs)+len(o.fail2banLogs) > 0:
 		return runServerLog(ctx, o, stdin, stdout, stderr) // sshdlog.go
 	case o.iface != "":
-		return runLive(ctx, o, stdout, stderr)
+		return runLive(ctx, o, stdout, stderr) // live.go
 	case o.correlate:
-		return runCorrelate(ctx, o, stdin, stdout, stderr)
+		return runCorrelate(ctx, o, stdin, stdout, stderr) // correlate.go
 	}
-	return runFiles(ctx, o, stdin, stdout, stderr)
-}
-
-// newAnalyzer sets up the analyzer of the index-th input of a run. Each
-// gets its own range of flow handles: the evidence writer tells flows apart
-// by handle across files.
-func newAnalyzer(o *options, name string, index int) *analyze.Analyzer {
-	keep := 0
-	if o.format == "markdown" || o.format == "html" {
-		keep = reportPackets // the reports draw each connection's packets
-	}
-	if o.correlate {
-		keep = correlatePackets
-	}
-	return analyze.New(analyze.Config{Ports: o.ports, File: name, IdleThreshold: o.idle,
-		Grace: o.grace, FlowTimeout: o.timeout, MaxFlows: o.maxFlows, KeepPackets: keep, HandleBase: uint64(index) << 40})
-}
-
-// reportPackets is how many packets per connection the reports keep.
-const reportPackets = 120
-
-// listLimit is how many connections the table or a report lists; past it
-// they are counted (JSON prints every one). It bounds memory too.
-func listLimit(format string) int {
-	if format == "markdown" || format == "html" {
-		return 200
-	}
-	return 1000
-}
-
-func listInterfaces(stdout io.Writer) error {
-	ifs, err := live.Interfaces()
-	if err != nil {
-		return err
-	}
-	for i, f := range ifs {
-		line := fmt.Sprintf("%d.%s", i+1, f.Name)
-		if f.Description != "" {
-			line += " (" + f.Description + ")"
-		}
-		if len(f.Addresses) > 0 {
-			line += " [" + strings.Join(f.Addresses, ", ") + "]"
-		}
-		fmt.Fprintln(stdout, line)
-	}
-	return nil
+	return runFiles(ctx, o, stdin, stdout, stderr) // offline.go
 }

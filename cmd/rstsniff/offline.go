@@ -31,10 +31,10 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 	multi := len(o.reads) > 1
 	nextID := 1
 	var lines *jsonLines
-	if o.format == "json" {
+	if o.format == formatJSON {
 		lines = startJSONLines(stdout, multi)
 	}
-	if o.format == "ecs" {
+	if o.format == formatECS {
 		lines = startECSLines(stdout, multi) // one document per connection and per reset, no summary
 	}
 	ot, err := startOTLP(ctx, o, multi, stderr, nil) // otlp.go
@@ -82,19 +82,19 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 	// Warnings go to standard error, where they are seen even when the
 	// report goes to a file or a pipe; the report holds them too (the
 	// table's own lines say them on a terminal already).
-	if !(term.tty && o.format == "table") {
+	if !(term.tty && o.format == formatTable) {
 		for _, w := range r.Warnings() {
 			fmt.Fprintf(stderr, "rstsniff: warning: %s\n", report.Safe(w))
 		}
 	}
 	meta := report.Meta{Version: reportVersion(), Command: o.command, All: o.all}
 	switch o.format {
-	case "json":
+	case formatJSON:
 		err = report.JSONSummary(stdout, r)
-	case "ecs":
-	case "markdown":
+	case formatECS:
+	case formatMarkdown:
 		err = report.Markdown(stdout, r, meta)
-	case "html":
+	case formatHTML:
 		err = report.HTML(stdout, r, meta)
 	default:
 		err = report.Table(stdout, r, report.TableOptions{All: o.all, Explain: o.explain, Width: term.width, Color: term.color})
@@ -103,7 +103,7 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 		return fmt.Errorf("writing output: %v", err)
 	}
 	if r.Abnormal() {
-		return abnormal()
+		return exitWith(exitAbnormal, nil)
 	}
 	return nil
 }
@@ -217,4 +217,31 @@ func analyzeFile(ctx context.Context, name string, index int, stdin io.Reader, s
 		return in, fmt.Errorf("%s: no packet could be read: %s", name, in.Warnings[0])
 	}
 	return in, nil
+}
+
+// newAnalyzer sets up the analyzer of the index-th input of a run. Each
+// gets its own range of flow handles: the evidence writer tells flows apart
+// by handle across files.
+func newAnalyzer(o *options, name string, index int) *analyze.Analyzer {
+	keep := 0
+	if o.format.report() {
+		keep = reportPackets // the reports draw each connection's packets
+	}
+	if o.correlate {
+		keep = correlatePackets
+	}
+	return analyze.New(analyze.Config{Ports: o.ports, File: name, IdleThreshold: o.idle,
+		Grace: o.grace, FlowTimeout: o.timeout, MaxFlows: o.maxFlows, KeepPackets: keep, HandleBase: uint64(index) << 40})
+}
+
+// reportPackets is how many packets per connection the reports keep.
+const reportPackets = 120
+
+// listLimit is how many connections the table or a report lists; past it
+// they are counted (JSON prints every one). It bounds memory too.
+func listLimit(f format) int {
+	if f.report() {
+		return 200
+	}
+	return 1000
 }

@@ -25,7 +25,9 @@ type probeOptions struct {
 	interval time.Duration
 	parallel int
 	timeout  time.Duration
-	format   string
+	format   format
+	fmtName  string // --format as given
+	help     bool
 	write    string
 	iface    string
 	user     string
@@ -38,16 +40,16 @@ type probeOptions struct {
 	logTZ                  string
 }
 
-func parseProbeFlags(args []string, stdout io.Writer) (*probeOptions, error) {
+// probeFlags is probe's flag set, bound to o's fields.
+func probeFlags(o *probeOptions) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("rstsniff probe", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.SortFlags = false
-	o := &probeOptions{}
 	fs.IntVarP(&o.count, "count", "c", 3, "open `N` connections")
 	fs.DurationVar(&o.interval, "interval", 200*time.Millisecond, "wait `D` between connections (between batches with --parallel)")
 	fs.IntVar(&o.parallel, "parallel", 1, "open `N` connections at once (shows a server's MaxStartups)")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "give each connection `D` in all")
-	fs.StringVar(&o.format, "format", "table", "output `FORMAT`: table, json, markdown or html")
+	fs.StringVar(&o.fmtName, "format", "table", "output `FORMAT`: table, json, markdown or html")
 	fs.StringVarP(&o.write, "write", "w", "", "keep the probe's own packets in `FILE` (pcap) as evidence")
 	fs.StringVarP(&o.iface, "interface", "i", "", "capture on `IFACE` (default: the one the route to the target leaves by)")
 	fs.StringVar(&o.user, "user", "", "user `NAME` in the authentication request (default rstsniff-probe)")
@@ -58,12 +60,18 @@ func parseProbeFlags(args []string, stdout io.Writer) (*probeOptions, error) {
 	fs.StringArrayVar(&o.sshdLogs, "sshd-log", nil, "join sshd's log `FILE` to the probe's connections, as with -r; repeatable")
 	fs.StringArrayVar(&o.fail2banLogs, "fail2ban-log", nil, "join fail2ban's log `FILE` to the probe's connections; repeatable")
 	fs.StringVar(&o.logTZ, "log-tz", "", "time `ZONE` of log lines that carry none")
-	help := fs.BoolP("help", "h", false, "show this help")
+	fs.BoolVarP(&o.help, "help", "h", false, "show this help")
+	return fs
+}
+
+func parseProbeFlags(args []string, stdout io.Writer) (*probeOptions, error) {
+	o := &probeOptions{}
+	fs := probeFlags(o)
 	err := fs.Parse(args)
 	if err != nil {
 		return nil, flagError(err)
 	}
-	if *help {
+	if o.help {
 		fmt.Fprintf(stdout, "%s\n%s", wrapHelp(probeUsage, helpWidth(stdout)), fs.FlagUsagesWrapped(helpWidth(stdout)))
 		return nil, nil
 	}
@@ -83,11 +91,12 @@ func parseProbeFlags(args []string, stdout io.Writer) (*probeOptions, error) {
 	case o.write == "-":
 		return nil, &usageError{"-w writes a file; standard output carries the verdicts"}
 	}
-	switch o.format {
-	case "table", "json", "markdown", "html":
-	default:
-		return nil, &usageError{fmt.Sprintf("unknown --format %q: use table, json, markdown or html", o.format)}
+	// Probe takes no ECS, and "md" is not its name for Markdown.
+	f, ok := parseFormat(o.fmtName)
+	if !ok || f == formatECS || o.fmtName == "md" {
+		return nil, &usageError{fmt.Sprintf("unknown --format %q: use table, json, markdown or html", o.fmtName)}
 	}
+	o.format = f
 	return o, nil
 }
 
@@ -302,13 +311,13 @@ func writeProbeReport(stdout, stderr io.Writer, o *probeOptions, command string,
 	meta := report.Meta{Version: version, Command: command, All: true}
 	// The capture's warnings on standard error as -r says them, where the
 	// table does not (the table's own lines say them).
-	if j != nil && o.format != "table" {
+	if j != nil && o.format != formatTable {
 		for _, w := range j.run.Warnings() {
 			fmt.Fprintf(stderr, "rstsniff: warning: %s\n", report.Safe(w))
 		}
 	}
 	switch o.format {
-	case "json":
+	case formatJSON:
 		bw := bufio.NewWriterSize(stdout, 64<<10)
 		if j != nil {
 			for _, f := range j.run.Flows {
@@ -350,13 +359,13 @@ func writeProbeReport(stdout, stderr io.Writer, o *probeOptions, command string,
 			}
 		}
 		return bw.Flush()
-	case "markdown", "html":
+	case formatMarkdown, formatHTML:
 		if j == nil {
-			return report.ProbeOnly(stdout, o.format, meta, sec)
+			return report.ProbeOnly(stdout, o.format.String(), meta, sec)
 		}
 		var page strings.Builder
 		var err error
-		if o.format == "markdown" {
+		if o.format == formatMarkdown {
 			err = report.Markdown(&page, j.run, meta)
 			if err == nil && j.server != nil {
 				err = report.ServerLogMarkdown(&page, j.run, j.server, true)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,7 +31,10 @@ type runOptions struct {
 	iface          string
 	ports          []uint16
 	output         string
-	format         string
+	format         format
+	fmtName        string // --format as given
+	portList       string // --ports as given
+	help           bool
 	write          string
 	noKernel       bool
 	requireCapture bool
@@ -49,25 +51,31 @@ COMMAND's status (127 when it is not found, 128+N when signal N ended it).
 
 `
 
-func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
+// runFlags is run's flag set, bound to o's fields.
+func runFlags(o *runOptions) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("rstsniff run", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.SortFlags = false
 	fs.SetInterspersed(false) // the first word that is not an option starts the command
-	o := &runOptions{}
 	fs.StringVarP(&o.iface, "interface", "i", "any", "capture on `IFACE`")
-	portList := fs.String("ports", "", "SSH server `PORTS`, comma-separated (default: those the command line names with -p, -P, -o Port= or ssh:// URLs, else 22)")
+	fs.StringVar(&o.portList, "ports", "", "SSH server `PORTS`, comma-separated (default: those the command line names with -p, -P, -o Port= or ssh:// URLs, else 22)")
 	fs.StringVarP(&o.output, "output", "o", "", "write a report of the command's connections to `FILE` (format from its extension: .json, .md, .html, else the table)")
-	fs.StringVar(&o.format, "format", "", "the report's `FORMAT` (table, json, markdown, html), when -o's extension does not say it")
+	fs.StringVar(&o.fmtName, "format", "", "the report's `FORMAT` (table, json, markdown, html), when -o's extension does not say it")
 	fs.StringVarP(&o.write, "write", "w", "", "write the packets of the command's connections that ended abnormally to `FILE` (pcapng)")
 	fs.BoolVar(&o.noKernel, "no-kernel", false, "do not ask this host's kernel (eBPF) which resets it sent and why")
 	fs.BoolVar(&o.requireCapture, "require-capture", false, "when the capture cannot start, fail (exit status 2) instead of running the command without it")
 	fs.DurationVar(&o.linger, "linger", time.Second, "after the command ends, capture `D` longer for late packets (a reset answering its last one)")
 	fs.BoolVar(&o.noCgroup, "no-cgroup", false, "attribute connections by sampling /proc, not with a cgroup and BPF")
 	_ = fs.MarkHidden("no-cgroup")
-	help := fs.BoolP("help", "h", false, "show this help")
+	fs.BoolVarP(&o.help, "help", "h", false, "show this help")
+	return fs
+}
+
+func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
+	o := &runOptions{}
+	fs := runFlags(o)
 	err := fs.Parse(args)
-	if err != nil || *help {
+	if err != nil || o.help {
 		fmt.Fprintf(stderr, "%s%s", runUsage, fs.FlagUsages())
 		if err != nil {
 			return nil, flagError(err)
@@ -78,8 +86,8 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	if len(o.args) == 0 {
 		return nil, &usageError{"run: give the command to run after --: rstsniff run -- ssh host true"}
 	}
-	if *portList != "" {
-		for _, p := range strings.Split(*portList, ",") {
+	if o.portList != "" {
+		for _, p := range strings.Split(o.portList, ",") {
 			n, err := strconv.ParseUint(strings.TrimSpace(p), 10, 16)
 			if err != nil || n == 0 {
 				return nil, &usageError{fmt.Sprintf("bad port %q in --ports", p)}
@@ -87,26 +95,15 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 			o.ports = append(o.ports, uint16(n))
 		}
 	}
-	if o.format == "" {
-		switch strings.ToLower(filepath.Ext(o.output)) {
-		case ".json", ".jsonl", ".ndjson":
-			o.format = "json"
-		case ".md", ".markdown":
-			o.format = "markdown"
-		case ".html", ".htm":
-			o.format = "html"
-		default:
-			o.format = "table"
-		}
+	if o.fmtName == "" {
+		f, _ := formatOfPath(o.output) // the table when it says none
+		o.fmtName = f.String()
 	}
-	if o.format == "md" {
-		o.format = "markdown"
+	f, ok := parseFormat(o.fmtName)
+	if !ok || f == formatECS {
+		return nil, &usageError{fmt.Sprintf("unknown --format %q: use table, json, markdown (md) or html", o.fmtName)}
 	}
-	switch o.format {
-	case "table", "json", "markdown", "html":
-	default:
-		return nil, &usageError{fmt.Sprintf("unknown --format %q: use table, json, markdown (md) or html", o.format)}
-	}
+	o.format = f
 	switch {
 	case o.write == "-" || o.output == "-":
 		return nil, &usageError{"run: -o and -w write files; standard output is the command's"}
@@ -166,7 +163,7 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		// Interrupted (SIGINT, SIGTERM) before the command started: it is
 		// not started at all.
 		c.abort()
-		return &exitError{code: 128 + int(syscall.SIGINT), err: errors.New("run: interrupted before the command started")}
+		return exitWith(128+int(syscall.SIGINT), errors.New("run: interrupted before the command started"))
 	}
 	res, err := runner.Run(ctx, runner.Options{Args: ro.args, Stdin: stdin, Stdout: stdout, Stderr: stderr, NoCgroup: ro.noCgroup})
 	if err != nil {
@@ -219,9 +216,9 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		}
 	}
 	if err := report.RunLines(stderr, facts); err != nil {
-		return &exitError{code: res.Exit.Code}
+		return exitWith(res.Exit.Code, nil)
 	}
-	return exitCode(res.Exit.Code)
+	return exitWith(res.Exit.Code, nil)
 }
 
 // writeRunReport writes -o: the command's connections in the report format
@@ -238,7 +235,7 @@ func writeRunReport(f *atomicfile.File, ro *runOptions, facts *report.RunFacts, 
 	}
 	meta := report.Meta{Version: version, Command: "rstsniff run -- " + strings.Join(ro.args, " "), All: true}
 	switch ro.format {
-	case "json":
+	case formatJSON:
 		for _, fl := range r.Flows {
 			if err = report.JSONFlow(f, fl, false); err != nil {
 				return err
@@ -247,11 +244,11 @@ func writeRunReport(f *atomicfile.File, ro *runOptions, facts *report.RunFacts, 
 		if err = report.JSONSummary(f, r); err == nil {
 			err = report.RunJSON(f, facts)
 		}
-	case "markdown":
+	case formatMarkdown:
 		if err = report.Markdown(f, r, meta); err == nil {
 			err = report.RunMarkdown(f, facts)
 		}
-	case "html":
+	case formatHTML:
 		var b bytes.Buffer
 		if err = report.HTML(&b, r, meta); err == nil {
 			_, err = f.Write(report.RunHTML(b.Bytes(), facts))

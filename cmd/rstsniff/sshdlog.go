@@ -92,7 +92,7 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 	sl.Result = sshdlog.Join(conns, lines, sshdlog.Options{})
 	// Only the connections a listing shows, as without a log; the JSON
 	// lines carry every one.
-	if o.format != "json" {
+	if o.format != formatJSON {
 		var shown []*analyze.Flow
 		for _, f := range r.Flows {
 			a := sl.Result.Accounts[f.ID]
@@ -111,14 +111,14 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 		return fmt.Errorf("writing output: %v", err)
 	}
 	if r.Abnormal() {
-		return abnormal()
+		return exitWith(exitAbnormal, nil)
 	}
 	return nil
 }
 
 func writeServerLogReport(stdout, stderr io.Writer, o *options, r *report.Run, sl *report.ServerLog, meta report.Meta) error {
 	switch o.format {
-	case "json":
+	case formatJSON:
 		bw := bufio.NewWriterSize(stdout, 64<<10)
 		for _, f := range r.Flows {
 			if err := report.JSONFlowServerLog(bw, f, len(o.reads) > 1, sl.Result); err != nil {
@@ -132,12 +132,12 @@ func writeServerLogReport(stdout, stderr io.Writer, o *options, r *report.Run, s
 			return err
 		}
 		return bw.Flush()
-	case "markdown":
+	case formatMarkdown:
 		if err := report.Markdown(stdout, r, meta); err != nil {
 			return err
 		}
 		return report.ServerLogMarkdown(stdout, r, sl, o.all)
-	case "html":
+	case formatHTML:
 		var page strings.Builder
 		if err := report.HTML(&page, r, meta); err != nil {
 			return err
@@ -229,11 +229,11 @@ func correlateServerLog(stdout, stderr io.Writer, o *options, stdin io.Reader, c
 		}
 		sl := &report.ServerLog{Files: files, Result: sshdlog.Join(conns, lines, sshdlog.Options{}), Capture: c.Name}
 		switch o.format {
-		case "json":
+		case formatJSON:
 			err = report.ServerLogCaptureJSON(stdout, c.Flows, sl, o.all)
-		case "table":
+		case formatTable:
 			err = report.ServerLogCaptureTable(stdout, c.Flows, sl, o.all)
-		case "markdown":
+		case formatMarkdown:
 			err = report.ServerLogMarkdown(stdout, &report.Run{Flows: c.Flows}, sl, o.all)
 		default: // html: correlateServerLogHTML, inside the page
 			return nil
