@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/rstsniff/rstsniff/explain"
+	"github.com/rstsniff/rstsniff/internal/term"
 	"github.com/rstsniff/rstsniff/report"
 )
 
@@ -43,7 +44,7 @@ func runExplain(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		fmt.Fprintln(stderr, "rstsniff explain: give the message ssh printed, or - to read a whole log from standard input")
 		return exitUsage
 	case len(rest) == 1 && rest[0] == "-":
-		if isTerminal(stdin) {
+		if term.IsTerminal(stdin) {
 			fmt.Fprintln(stderr, "rstsniff explain: reading the log from the terminal: paste it, then press Ctrl-D (or pipe it: ssh -v HOST 2>&1 | rstsniff explain -)")
 		}
 		r, err = readExplain(ctx, stdin)
@@ -58,7 +59,7 @@ func runExplain(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if *format == "json" {
 		err = report.ExplainJSON(stdout, &r)
 	} else {
-		err = report.ExplainTextWidth(stdout, &r, terminalOf(stdout).width)
+		err = report.ExplainTextWidth(stdout, &r, term.Of(stdout).Width)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "rstsniff explain: %v\n", err)

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/rstsniff/rstsniff/internal/atomicfile"
+	"github.com/rstsniff/rstsniff/internal/term"
 )
 
 func main() {
@@ -98,7 +99,7 @@ func runCaptures(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		fmt.Fprintf(stdout, "rstsniff %s\n", versionText())
 		return nil
 	}
-	if slices.Contains(o.reads, "-") && isTerminal(stdin) {
+	if slices.Contains(o.reads, "-") && term.IsTerminal(stdin) {
 		// A capture is binary: nobody types one. Waiting would look hung.
 		return &usageError{"-r - reads a capture from standard input, which is a terminal: pipe one in (tcpdump -w - ... | rstsniff -r -) or give -r FILE"}
 	}

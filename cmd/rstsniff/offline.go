@@ -10,6 +10,7 @@ import (
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/capture"
 	"github.com/rstsniff/rstsniff/capture/live"
+	"github.com/rstsniff/rstsniff/internal/term"
 	"github.com/rstsniff/rstsniff/pipeline"
 	"github.com/rstsniff/rstsniff/pipeline/record"
 	"github.com/rstsniff/rstsniff/report"
@@ -78,11 +79,11 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 			return err
 		}
 	}
-	term := terminalOf(stdout)
+	tm := term.Of(stdout)
 	// Warnings go to standard error, where they are seen even when the
 	// report goes to a file or a pipe; the report holds them too (the
 	// table's own lines say them on a terminal already).
-	if !(term.tty && o.format == formatTable) {
+	if !(tm.TTY && o.format == formatTable) {
 		for _, w := range r.Warnings() {
 			fmt.Fprintf(stderr, "rstsniff: warning: %s\n", report.Safe(w))
 		}
@@ -97,7 +98,7 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 	case formatHTML:
 		err = report.HTML(stdout, r, meta)
 	default:
-		err = report.Table(stdout, r, report.TableOptions{All: o.all, Explain: o.explain, Width: term.width, Color: term.color})
+		err = report.Table(stdout, r, report.TableOptions{All: o.all, Explain: o.explain, Width: tm.Width, Color: tm.Color})
 	}
 	if err != nil {
 		return fmt.Errorf("writing output: %v", err)
@@ -176,7 +177,7 @@ func analyzeFile(ctx context.Context, name string, index int, stdin io.Reader, s
 		return in, err
 	}
 	in.Format = src.Format()
-	bar := startProgress(stderr, name, src)
+	bar := term.StartProgress(stderr, name, report.Safe(name), src)
 	defer bar.Stop()
 	stopper, _ := src.(capture.Stopper)
 	src = capture.ReadAhead(src)

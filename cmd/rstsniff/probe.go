@@ -14,6 +14,7 @@ import (
 
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/capture/live"
+	"github.com/rstsniff/rstsniff/internal/term"
 	"github.com/rstsniff/rstsniff/probe"
 	"github.com/rstsniff/rstsniff/report"
 	"github.com/rstsniff/rstsniff/sshdlog"
@@ -389,9 +390,9 @@ func writeProbeReport(stdout, stderr io.Writer, o *probeOptions, command string,
 		}
 		return report.ProbePage(stdout, page.String(), sec)
 	}
-	term := terminalOf(stdout)
+	tm := term.Of(stdout)
 	if j != nil {
-		if err := report.Table(stdout, j.run, report.TableOptions{All: true, Explain: o.explain, Width: term.width, Color: term.color}); err != nil {
+		if err := report.Table(stdout, j.run, report.TableOptions{All: true, Explain: o.explain, Width: tm.Width, Color: tm.Color}); err != nil {
 			return err
 		}
 		if j.server != nil {
