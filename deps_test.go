@@ -40,6 +40,9 @@ func TestPackageGraph(t *testing.T) {
 		"kernel/watch": {"github.com/gopacket/", "/capture", "/report", "/metrics", "prometheus", "/pipeline"},
 		// Outputs written beside and renamed: the standard library only.
 		"internal/atomicfile": {"github.com/"},
+		"internal/buildinfo":  {"github.com/"},
+		// The terminal and the progress bar: no analysis, no words.
+		"internal/term": {"/capture", "/analyze", "/report"},
 		// The JSON contract and its documentation: the standard library only.
 		"schema": {"github.com/"},
 		// The one catalog of findings, for every witness: likewise.
