@@ -17,7 +17,6 @@ import (
 	"github.com/rstsniff/rstsniff/internal/term"
 	"github.com/rstsniff/rstsniff/probe"
 	"github.com/rstsniff/rstsniff/report"
-	"github.com/rstsniff/rstsniff/sshdlog"
 )
 
 type probeOptions struct {
@@ -247,11 +246,7 @@ func judgeProbeCapture(ctx context.Context, po *probeOptions, path string, port 
 	if err != nil {
 		return nil, err
 	}
-	conns := make([]sshdlog.Conn, 0, len(r.Flows))
-	for _, f := range r.Flows {
-		conns = append(conns, connOf(f))
-	}
-	j.server = &report.ServerLog{Files: files, Result: sshdlog.Join(conns, lines, sshdlog.Options{})}
+	j.server = &report.ServerLog{Files: files, Result: joinServerLog(r.Flows, lines)}
 	return j, nil
 }
 

@@ -84,12 +84,7 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
-	sl := &report.ServerLog{Files: files}
-	conns := make([]sshdlog.Conn, 0, len(r.Flows))
-	for _, f := range r.Flows {
-		conns = append(conns, connOf(f))
-	}
-	sl.Result = sshdlog.Join(conns, lines, sshdlog.Options{})
+	sl := &report.ServerLog{Files: files, Result: joinServerLog(r.Flows, lines)}
 	// Only the connections a listing shows, as without a log; the JSON
 	// lines carry every one.
 	if o.format != formatJSON {
@@ -197,11 +192,7 @@ func correlateServerLogHTML(stdout io.Writer, o *options, stdin io.Reader, caps 
 	}
 	var sections strings.Builder
 	for _, c := range caps {
-		conns := make([]sshdlog.Conn, 0, len(c.Flows))
-		for _, f := range c.Flows {
-			conns = append(conns, connOf(f))
-		}
-		sl := &report.ServerLog{Files: files, Result: sshdlog.Join(conns, lines, sshdlog.Options{}), Capture: c.Name}
+		sl := &report.ServerLog{Files: files, Result: joinServerLog(c.Flows, lines), Capture: c.Name}
 		if err := report.ServerLogHTML(&sections, &report.Run{Flows: c.Flows}, sl, o.all); err != nil {
 			return err
 		}
@@ -223,11 +214,7 @@ func correlateServerLog(stdout, stderr io.Writer, o *options, stdin io.Reader, c
 		return err
 	}
 	for _, c := range caps {
-		conns := make([]sshdlog.Conn, 0, len(c.Flows))
-		for _, f := range c.Flows {
-			conns = append(conns, connOf(f))
-		}
-		sl := &report.ServerLog{Files: files, Result: sshdlog.Join(conns, lines, sshdlog.Options{}), Capture: c.Name}
+		sl := &report.ServerLog{Files: files, Result: joinServerLog(c.Flows, lines), Capture: c.Name}
 		switch o.format {
 		case formatJSON:
 			err = report.ServerLogCaptureJSON(stdout, c.Flows, sl, o.all)
@@ -260,25 +247,11 @@ func checkServerLogFlags(o *options) error {
 	return nil
 }
 
-// connOf is what the join needs of a flow.
-func connOf(f *analyze.Flow) sshdlog.Conn {
-	c := sshdlog.Conn{ID: f.ID, Client: f.Client, Server: f.Server, Start: f.Start, End: f.End, Open: f.Outcome == analyze.OutcomeOpen,
-		Midstream: f.Midstream}
-	beside := 0
-	for _, r := range f.Resets {
-		if r.From == analyze.Server {
-			c.ServerReset = true
-			if r.Origin != analyze.OriginMiddlebox {
-				c.ServerEnded = true
-			}
-			if r.Forger == analyze.ForgerSenderHost {
-				beside++
-			}
-		}
+// joinServerLog joins the log's lines to the flows (by their IDs).
+func joinServerLog(flows []*analyze.Flow, lines []sshdlog.Line) *sshdlog.Result {
+	conns := make([]sshdlog.Conn, 0, len(flows))
+	for _, f := range flows {
+		conns = append(conns, f.LogConn())
 	}
-	c.ServerResetBeside = c.ServerReset && beside > 0
-	if f.Outcome == analyze.OutcomeClosed && f.ClosedBy == analyze.Server {
-		c.ServerEnded = true
-	}
-	return c
+	return sshdlog.Join(conns, lines, sshdlog.Options{})
 }

@@ -44,7 +44,7 @@ func (ll *liveLog) jsonFlow(w io.Writer, f *analyze.Flow) error {
 	if ll == nil {
 		return report.JSONFlow(w, f, false)
 	}
-	return report.JSONFlowServerLog(w, f, false, ll.Join(connOf(f)))
+	return report.JSONFlowServerLog(w, f, false, ll.Join(f.LogConn()))
 }
 
 // streamLine writes f's line and, under it, the server's account of it.
@@ -52,5 +52,5 @@ func (ll *liveLog) streamLine(w io.Writer, f *analyze.Flow, explain bool) error 
 	if err := report.StreamLine(w, f, explain); err != nil || ll == nil {
 		return err
 	}
-	return report.ServerLogStream(w, f, ll.Join(connOf(f)))
+	return report.ServerLogStream(w, f, ll.Join(f.LogConn()))
 }
