@@ -270,12 +270,8 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	if o.write == "-" {
 		return nil, &usageError{"-w writes a file; standard output carries the verdicts"}
 	}
-	for _, p := range strings.Split(o.portList, ",") {
-		n, err := strconv.ParseUint(strings.TrimSpace(p), 10, 16)
-		if err != nil || n == 0 {
-			return nil, &usageError{fmt.Sprintf("bad port %q in --ports", p)}
-		}
-		o.ports = append(o.ports, uint16(n))
+	if o.ports, err = parsePorts(o.portList); err != nil {
+		return nil, err
 	}
 	stdin := 0
 	for _, r := range o.reads {
@@ -313,4 +309,17 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 		}
 	}
 	return o, nil
+}
+
+// parsePorts reads --ports: comma-separated port numbers, 1 to 65535.
+func parsePorts(list string) ([]uint16, error) {
+	var ports []uint16
+	for _, p := range strings.Split(list, ",") {
+		n, err := strconv.ParseUint(strings.TrimSpace(p), 10, 16)
+		if err != nil || n == 0 {
+			return nil, &usageError{fmt.Sprintf("bad port %q in --ports", p)}
+		}
+		ports = append(ports, uint16(n))
+	}
+	return ports, nil
 }

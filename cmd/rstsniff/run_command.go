@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -87,12 +86,8 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 		return nil, &usageError{"run: give the command to run after --: rstsniff run -- ssh host true"}
 	}
 	if o.portList != "" {
-		for _, p := range strings.Split(o.portList, ",") {
-			n, err := strconv.ParseUint(strings.TrimSpace(p), 10, 16)
-			if err != nil || n == 0 {
-				return nil, &usageError{fmt.Sprintf("bad port %q in --ports", p)}
-			}
-			o.ports = append(o.ports, uint16(n))
+		if o.ports, err = parsePorts(o.portList); err != nil {
+			return nil, err
 		}
 	}
 	if o.fmtName == "" {
