@@ -16,8 +16,9 @@
 // sshdlog.go and sshdlog_live.go join the server's log, probe.go,
 // run_command.go and explain.go are the other commands, kernel.go words
 // what the kernel witness found at its start, output.go checks -o and -w,
-// jsonlines.go and progress.go are the output's helpers, warnings.go words
-// the pipeline's facts, version.go says the version. No package-level
+// warnings.go words the pipeline's facts, version.go says the version
+// (internal/buildinfo); internal/lines and internal/term are the output's
+// helpers. No package-level
 // state: what a run shares (the options, the recorder, the sink's numbering
 // and tally) lives in run and the functions it calls, and goes with it.
 //
@@ -32,9 +33,10 @@
 //     is called from one goroutine at a time. Files read in parallel keep
 //     their flows in their own result until every file is read; run's
 //     goroutine then passes them to the sink, file by file.
-//   - With --format json a goroutine of its own (jsonlines.go) owns the
-//     buffered writer on standard output and encodes the flows sent to it.
-//   - A progress bar's goroutine (progress.go) owns the terminal line on
+//   - With --format json or ecs a goroutine of its own (internal/lines)
+//     owns the buffered writer on standard output and encodes the flows
+//     sent to it.
+//   - A progress bar's goroutine (internal/term) owns the terminal line on
 //     standard error while a large file is read.
 //   - The -w recorder (pipeline/record) is shared by files read in
 //     parallel and locks its mutex.

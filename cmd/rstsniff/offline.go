@@ -10,6 +10,7 @@ import (
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/capture"
 	"github.com/rstsniff/rstsniff/capture/live"
+	"github.com/rstsniff/rstsniff/internal/lines"
 	"github.com/rstsniff/rstsniff/internal/term"
 	"github.com/rstsniff/rstsniff/pipeline"
 	"github.com/rstsniff/rstsniff/pipeline/record"
@@ -31,12 +32,15 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 	// connections open at once, not the length of the capture.
 	multi := len(o.reads) > 1
 	nextID := 1
-	var lines *jsonLines
-	if o.format == formatJSON {
-		lines = startJSONLines(stdout, multi)
-	}
-	if o.format == formatECS {
-		lines = startECSLines(stdout, multi) // one document per connection and per reset, no summary
+	// JSON and ECS lines are written on a goroutine of their own
+	// (internal/lines), ECS one document per connection and per reset, no
+	// summary.
+	var out *lines.Writer
+	switch o.format {
+	case formatJSON:
+		out = lines.Start(stdout, multi, report.JSONFlow)
+	case formatECS:
+		out = lines.Start(stdout, multi, report.ECS)
 	}
 	ot, err := startOTLP(ctx, o, multi, stderr, nil) // otlp.go
 	if err != nil {
@@ -48,8 +52,8 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 		r.Tally.Add(f)
 		ot.flow(f)
 		switch {
-		case lines != nil:
-			lines.ch <- f
+		case out != nil:
+			out.Send(f)
 		case o.all || f.Notable():
 			if len(r.Flows) < listLimit(o.format) {
 				r.Flows = append(r.Flows, f)
@@ -65,8 +69,8 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 		ot.close(r)
 	}
 	var outErr error
-	if lines != nil {
-		outErr = lines.close()
+	if out != nil {
+		outErr = out.Close()
 	}
 	if err != nil {
 		return err
