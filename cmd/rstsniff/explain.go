@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -47,7 +46,7 @@ func runExplain(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		if term.IsTerminal(stdin) {
 			fmt.Fprintln(stderr, "rstsniff explain: reading the log from the terminal: paste it, then press Ctrl-D (or pipe it: ssh -v HOST 2>&1 | rstsniff explain -)")
 		}
-		r, err = readExplain(ctx, stdin)
+		r, err = explain.ReadContext(ctx, stdin)
 		if err != nil {
 			fmt.Fprintf(stderr, "rstsniff %v\n", err)
 			return exitUsage
@@ -79,24 +78,4 @@ func explainFlags(format *string, help *bool) *pflag.FlagSet {
 	fs.StringVar(format, "format", "table", "output `FORMAT`: table (text) or json")
 	fs.BoolVarP(help, "help", "h", false, "show this help")
 	return fs
-}
-
-// readExplain reads the log as explain.Read does, but gives up when ctx
-// ends: Ctrl-C at a terminal must stop a read that waits for a paste.
-func readExplain(ctx context.Context, stdin io.Reader) (explain.Result, error) {
-	type res struct {
-		r   explain.Result
-		err error
-	}
-	ch := make(chan res, 1)
-	go func() {
-		r, err := explain.Read(stdin)
-		ch <- res{r, err}
-	}()
-	select {
-	case x := <-ch:
-		return x.r, x.err
-	case <-ctx.Done():
-		return explain.Result{}, errors.New("explain: interrupted while reading the log")
-	}
 }
