@@ -225,7 +225,7 @@ func analyzeFile(ctx context.Context, name string, index int, stdin io.Reader, s
 }
 
 // newAnalyzer sets up the analyzer of the index-th input of a run. Each
-// gets its own range of flow handles: the evidence writer tells flows apart
+// gets its own range of flow handles: the -w recorder tells flows apart
 // by handle across files.
 func newAnalyzer(o *options, name string, index int) *analyze.Analyzer {
 	keep := 0
