@@ -305,6 +305,8 @@ func locateTrigger(r *analyze.Reset) probe.Trigger {
 // the probe command typed.
 func writeProbeReport(stdout, stderr io.Writer, o *probeOptions, command string, j *probeJudged, sec *report.ProbeSection) error {
 	meta := report.Meta{Version: version, Command: command, All: true}
+	tm := term.Of(stdout)
+	topt := report.TableOptions{All: true, Explain: o.explain, Width: tm.Width, Color: tm.Color}
 	// The capture's warnings on standard error as -r says them, where the
 	// table does not (the table's own lines say them).
 	if j != nil && o.format != formatTable {
@@ -316,23 +318,7 @@ func writeProbeReport(stdout, stderr io.Writer, o *probeOptions, command string,
 	case formatJSON:
 		bw := bufio.NewWriterSize(stdout, 64<<10)
 		if j != nil {
-			for _, f := range j.run.Flows {
-				var err error
-				if j.server != nil {
-					err = report.JSONFlowServerLog(bw, f, false, j.server.Result)
-				} else {
-					err = report.JSONFlow(bw, f, false)
-				}
-				if err != nil {
-					return err
-				}
-			}
-			if j.server != nil {
-				if err := report.JSONServerLog(bw, j.server, true); err != nil {
-					return err
-				}
-			}
-			if err := report.JSONSummary(bw, j.run); err != nil {
+			if err := writeJudged(bw, formatJSON, j.run, j.server, meta, false, topt); err != nil {
 				return err
 			}
 		}
@@ -360,40 +346,21 @@ func writeProbeReport(stdout, stderr io.Writer, o *probeOptions, command string,
 			return report.ProbeOnly(stdout, o.format.String(), meta, sec)
 		}
 		var page strings.Builder
-		var err error
-		if o.format == formatMarkdown {
-			err = report.Markdown(&page, j.run, meta)
-			if err == nil && j.server != nil {
-				err = report.ServerLogMarkdown(&page, j.run, j.server, true)
-			}
-			if err == nil {
-				err = report.ProbeMarkdown(&page, sec)
-			}
-			if err == nil {
-				_, err = io.WriteString(stdout, page.String())
-			}
+		if err := writeJudged(&page, o.format, j.run, j.server, meta, false, topt); err != nil {
 			return err
 		}
-		err = report.HTML(&page, j.run, meta)
-		if err == nil && j.server != nil {
-			var withLog strings.Builder
-			err = report.ServerLogPage(&withLog, page.String(), j.run, j.server, true)
-			page = withLog
+		if o.format == formatHTML {
+			return report.ProbePage(stdout, page.String(), sec)
 		}
-		if err != nil {
-			return err
+		err := report.ProbeMarkdown(&page, sec)
+		if err == nil {
+			_, err = io.WriteString(stdout, page.String())
 		}
-		return report.ProbePage(stdout, page.String(), sec)
+		return err
 	}
-	tm := term.Of(stdout)
 	if j != nil {
-		if err := report.Table(stdout, j.run, report.TableOptions{All: true, Explain: o.explain, Width: tm.Width, Color: tm.Color}); err != nil {
+		if err := writeJudged(stdout, formatTable, j.run, j.server, meta, false, topt); err != nil {
 			return err
-		}
-		if j.server != nil {
-			if err := report.ServerLogExplain(stdout, j.run, j.server, true); err != nil {
-				return err
-			}
 		}
 		fmt.Fprintln(stdout)
 	}

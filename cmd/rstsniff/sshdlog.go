@@ -102,7 +102,12 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 		r.Flows = shown
 	}
 	meta := report.Meta{Version: reportVersion(), Command: o.command, All: o.all}
-	if err := writeServerLogReport(stdout, stderr, o, r, sl, meta); err != nil {
+	bw := bufio.NewWriterSize(stdout, 64<<10)
+	err = writeJudged(bw, o.format, r, sl, meta, len(o.reads) > 1, report.TableOptions{All: o.all, Explain: o.explain})
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
 		return fmt.Errorf("writing output: %v", err)
 	}
 	if r.Abnormal() {
@@ -111,38 +116,49 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 	return nil
 }
 
-func writeServerLogReport(stdout, stderr io.Writer, o *options, r *report.Run, sl *report.ServerLog, meta report.Meta) error {
-	switch o.format {
+// writeJudged writes the verdicts of r in format f, with the server's log
+// joined to them when sl is not nil (rstsniff -r with --sshd-log, and
+// rstsniff probe): JSON lines (the flows, the log's, the summary; the
+// caller flushes w), a table, or a Markdown or HTML report.
+func writeJudged(w io.Writer, f format, r *report.Run, sl *report.ServerLog, meta report.Meta, multi bool, topt report.TableOptions) error {
+	switch f {
 	case formatJSON:
-		bw := bufio.NewWriterSize(stdout, 64<<10)
-		for _, f := range r.Flows {
-			if err := report.JSONFlowServerLog(bw, f, len(o.reads) > 1, sl.Result); err != nil {
+		for _, fl := range r.Flows {
+			var err error
+			if sl != nil {
+				err = report.JSONFlowServerLog(w, fl, multi, sl.Result)
+			} else {
+				err = report.JSONFlow(w, fl, multi)
+			}
+			if err != nil {
 				return err
 			}
 		}
-		if err := report.JSONServerLog(bw, sl, o.all); err != nil {
-			return err
+		if sl != nil {
+			if err := report.JSONServerLog(w, sl, topt.All); err != nil {
+				return err
+			}
 		}
-		if err := report.JSONSummary(bw, r); err != nil {
-			return err
-		}
-		return bw.Flush()
+		return report.JSONSummary(w, r)
 	case formatMarkdown:
-		if err := report.Markdown(stdout, r, meta); err != nil {
+		if err := report.Markdown(w, r, meta); err != nil || sl == nil {
 			return err
 		}
-		return report.ServerLogMarkdown(stdout, r, sl, o.all)
+		return report.ServerLogMarkdown(w, r, sl, topt.All)
 	case formatHTML:
+		if sl == nil {
+			return report.HTML(w, r, meta)
+		}
 		var page strings.Builder
 		if err := report.HTML(&page, r, meta); err != nil {
 			return err
 		}
-		return report.ServerLogPage(stdout, page.String(), r, sl, o.all)
+		return report.ServerLogPage(w, page.String(), r, sl, topt.All)
 	}
-	if err := report.Table(stdout, r, report.TableOptions{All: o.all, Explain: o.explain}); err != nil {
+	if err := report.Table(w, r, topt); err != nil || sl == nil {
 		return err
 	}
-	return report.ServerLogExplain(stdout, r, sl, o.all)
+	return report.ServerLogExplain(w, r, sl, topt.All)
 }
 
 // readServerLogs reads every --sshd-log and --fail2ban-log.
