@@ -210,9 +210,9 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			facts.Report = ""
 		}
 	}
-	if err := report.RunLines(stderr, facts); err != nil {
-		return exitWith(res.Exit.Code, nil)
-	}
+	// The exit status is the command's, whether the lines could be
+	// written or not.
+	_ = report.RunLines(stderr, facts)
 	return exitWith(res.Exit.Code, nil)
 }
 
