@@ -179,16 +179,13 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			fmt.Fprintf(stderr, "rstsniff: capture: %v\n", err)
 		}
 	}
-	for _, f := range all {
-		own, via := res.Own(f.Client, f.Server)
-		if !own {
-			facts.Others++
-			c.rec.Drop(f)
-			continue
-		}
-		f.ID = len(facts.Flows) + 1
-		facts.Flows = append(facts.Flows, f)
-		facts.Via = append(facts.Via, via)
+	// Only the command's own connections are reported and written (-w).
+	own, via, others := res.Pick(all)
+	facts.Flows, facts.Via, facts.Others = own, via, len(others)
+	for _, f := range others {
+		c.rec.Drop(f)
+	}
+	for _, f := range own {
 		if err := c.rec.Keep(f); err != nil {
 			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
 		}
