@@ -32,6 +32,18 @@ func TestPackageGraph(t *testing.T) {
 		"probe":        {"github.com/gopacket/", "/capture", "/decode", "/analyze", "/report", "/metrics", "prometheus"},
 		"pipeline":     {"/report", "/metrics", "prometheus", "/correlate", "gopacket/pcap$", "/live"},
 		"sshdlog":      {"github.com/", "/capture", "/decode", "/analyze", "/correlate", "/report", "/metrics"},
+		// -w's recorder: the pipeline's seam and a pcapng writer, no output.
+		"pipeline/record": {"/report", "/metrics", "prometheus", "/correlate", "gopacket/pcap$", "/live"},
+		// The kernel witness during a live capture: facts joined to flows,
+		// no words and no metrics (a callback counts).
+		"kernel/watch": {"github.com/gopacket/", "/capture", "/report", "/metrics", "prometheus", "/pipeline"},
+		// Outputs written beside and renamed: the standard library only.
+		"internal/atomicfile": {"github.com/"},
+		"internal/buildinfo":  {"github.com/"},
+		// The terminal and the progress bar: no analysis, no words.
+		"internal/term": {"/capture", "/analyze", "/report"},
+		// Flows written as lines on a goroutine: the encoder is the caller's.
+		"internal/lines": {"/capture", "/report", "/pipeline"},
 		// The JSON contract and its documentation: the standard library only.
 		"schema": {"github.com/"},
 		// The one catalog of findings, for every witness: likewise.

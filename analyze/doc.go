@@ -45,6 +45,7 @@
 //	handover.go    Collect, Judge, Expire: when a flow is handed over
 //	icmp.go        ICMP errors filed under their connection
 //	zeek.go        Zeek's conn_state, history and Community ID
+//	logconn.go     what sshdlog's join needs of a flow (Flow.LogConn)
 //	median.go      the median cut the bounded tables are pruned by
 //	types.go       the result types: Flow, Reset, Stage, Outcome, Side
 package analyze

@@ -1,6 +1,7 @@
 package explain
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,27 @@ func Read(r io.Reader) (Result, error) {
 		return Result{}, fmt.Errorf("explain: the log is longer than %d MiB: give the part around the error", MaxInput>>20)
 	}
 	return Text(string(b)), nil
+}
+
+// ReadContext is Read that gives up when ctx ends: Ctrl-C at a terminal
+// must stop a read that waits for a paste. (The read itself goes on, on a
+// goroutine of its own, until r ends.)
+func ReadContext(ctx context.Context, r io.Reader) (Result, error) {
+	type res struct {
+		r   Result
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() {
+		r, err := Read(r)
+		ch <- res{r, err}
+	}()
+	select {
+	case x := <-ch:
+		return x.r, x.err
+	case <-ctx.Done():
+		return Result{}, errors.New("explain: interrupted while reading the log")
+	}
 }
 
 // ErrNothing is returned by Check when a text holds no OpenSSH message or

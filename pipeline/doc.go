@@ -5,7 +5,7 @@
 //
 // Data flow: capture.Source -> decode.Decode -> analyze.Analyzer.Packet;
 // as time goes by, Collect takes the connections that ended out of the
-// table, Judge gives their verdicts, the Evidence (if any) is told, and
+// table, Judge gives their verdicts, the Recorder (if any) is told, and
 // the Sink gets each flow. Run returns Stats: facts about the input
 // (frames, time span, frames skipped and why, how it ended); the caller
 // words them.
@@ -13,15 +13,15 @@
 // Goroutines and what each owns:
 //   - The caller's goroutine (the packet loop) owns the Source, the
 //     decode.Segment, the Analyzer's table (Packet, Collect, CollectAll,
-//     Open, OldestOpen) and the Stats. It calls Evidence.Add.
-//   - With no Evidence and a second CPU (files and live alike), one
+//     Open, OldestOpen) and the Stats. It calls Recorder.Add.
+//   - With no Recorder and a second CPU (files and live alike), one
 //     judging goroutine owns the Analyzer's verdict state (Judge: host
 //     baselines, rate history) and, with PacketTime, the heap of flows
 //     waiting for earlier ones, and alone calls the Sink. Batches reach it
 //     in the order Collect made them, over a channel of judgeQueue, so the
 //     verdicts are those of a serial run. A Sink error stops the packet
-//     loop at its next collection. Otherwise (with Evidence, or on one
-//     CPU) the packet loop judges, calls Evidence.Done and the Sink itself.
+//     loop at its next collection. Otherwise (with a Recorder, or on one
+//     CPU) the packet loop judges, calls Recorder.Done and the Sink itself.
 //   - Run returns only after the judging goroutine has ended: the Sink is
 //     not called after Run returns.
 //

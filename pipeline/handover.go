@@ -5,14 +5,14 @@ import (
 )
 
 // handOver gives the verdicts on the batches of ended connections the
-// analyzer collects, tells the evidence, and passes the flows to the sink:
+// analyzer collects, tells the recorder, and passes the flows to the sink:
 // in order of first packet when ordered, else as judged. With async it
 // runs on a goroutine of its own (judging and the sink's output are a
 // third of the work on a failure-heavy capture), which then alone calls
-// Judge, the evidence's Done and the sink.
+// Judge, the recorder's Done and the sink.
 type handOver struct {
 	a       *analyze.Analyzer
-	ev      Evidence
+	ev      Recorder
 	sink    Sink
 	ordered bool
 	pending flowHeap
@@ -28,7 +28,7 @@ type judgeJob struct {
 	oldest int // first frame of the earliest connection still open (0: none)
 }
 
-func newHandOver(a *analyze.Analyzer, ev Evidence, sink Sink, ordered, async bool) *handOver {
+func newHandOver(a *analyze.Analyzer, ev Recorder, sink Sink, ordered, async bool) *handOver {
 	h := &handOver{a: a, ev: ev, sink: sink, ordered: ordered}
 	if async {
 		h.jobs, h.done, h.failed = make(chan judgeJob, judgeQueue), make(chan error, 1), make(chan error, 1)
@@ -74,7 +74,7 @@ func (h *handOver) judge(j judgeJob) error {
 		}
 	}
 	if !h.ordered {
-		// Live: each flow as soon as it is known, even when the evidence
+		// Live: each flow as soon as it is known, even when the recorder
 		// file failed (its error comes after).
 		for _, f := range flows {
 			if err := h.sink(f); err != nil {

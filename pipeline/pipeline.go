@@ -23,12 +23,12 @@ type Matcher interface {
 	Match(link uint16, data []byte, length int, ts time.Time) (bool, error)
 }
 
-// Evidence follows the frames of connections until their verdict (the -w
-// file): Add is called on the packet loop with each frame the analyzer
+// Recorder follows the frames of connections until their verdict (the -w
+// file, package pipeline/record): Add is called on the packet loop with each frame the analyzer
 // took, its data valid only during the call; Done with each flow handed
 // over, before the sink sees it, from the goroutine that judges. An
 // implementation shared by several runs at once must lock.
-type Evidence interface {
+type Recorder interface {
 	Add(handle uint64, data []byte, ci capture.Info)
 	Done(f *analyze.Flow) error
 }
@@ -47,8 +47,8 @@ type Config struct {
 	MaxFlows int
 	// Match, when set, drops the frames it does not match before decoding.
 	Match Matcher
-	// Evidence, when set, is told of frames and flows (see Evidence).
-	Evidence Evidence
+	// Recorder, when set, is told of frames and flows (see Recorder).
+	Recorder Recorder
 	// Limit stops the run after that many frames; 0 reads to the end.
 	Limit int
 	// Tick, when set, is called on the packet loop after each periodic
@@ -79,16 +79,16 @@ type Stats struct {
 // as exp's clock goes by, and every one left at the end. A damaged capture
 // (a *capture.ReadError) ends the run like the end of the input, with
 // Stats.Damaged set. Run returns an error when the source fails otherwise,
-// the filter cannot be compiled, or the sink or the evidence fails; the
+// the filter cannot be compiled, or the sink or the recorder fails; the
 // flows collected by then may not all have reached the sink. It does not
 // close src.
 func Run(ctx context.Context, src capture.Source, cfg Config, exp Expiry, sink Sink) (Stats, error) {
-	p := &packets{a: cfg.Analyzer, ev: cfg.Evidence, match: cfg.Match, unsupported: map[uint16]int{}}
+	p := &packets{a: cfg.Analyzer, ev: cfg.Recorder, match: cfg.Match, unsupported: map[uint16]int{}}
 	// Judging on a goroutine of its own, files and live alike: live, the
 	// packet loop then reads the kernel's buffer while verdicts are given
 	// and printed, and a failure-heavy load no longer overflows it.
-	async := cfg.Evidence == nil && runtime.GOMAXPROCS(0) > 1
-	h := newHandOver(cfg.Analyzer, cfg.Evidence, sink, exp.ordered, async)
+	async := cfg.Recorder == nil && runtime.GOMAXPROCS(0) > 1
+	h := newHandOver(cfg.Analyzer, cfg.Recorder, sink, exp.ordered, async)
 	defer h.close()
 	st, err := p.loop(ctx, src, cfg, exp, h)
 	if err != nil {
@@ -104,7 +104,7 @@ func Run(ctx context.Context, src capture.Source, cfg Config, exp Expiry, sink S
 // filter, and the frames skipped.
 type packets struct {
 	a                             *analyze.Analyzer
-	ev                            Evidence
+	ev                            Recorder
 	match                         Matcher
 	seg                           decode.Segment
 	undecodable, firstUndecodable int

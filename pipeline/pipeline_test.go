@@ -89,12 +89,12 @@ func merged(t *testing.T) []capture.Frame {
 	return all
 }
 
-// noEvidence is an Evidence that keeps nothing; setting it makes Run judge
+// noRecorder is a Recorder that keeps nothing; setting it makes Run judge
 // on the packet loop.
-type noEvidence struct{ added, done int }
+type noRecorder struct{ added, done int }
 
-func (e *noEvidence) Add(uint64, []byte, capture.Info) { e.added++ }
-func (e *noEvidence) Done(*analyze.Flow) error         { e.done++; return nil }
+func (e *noRecorder) Add(uint64, []byte, capture.Info) { e.added++ }
+func (e *noRecorder) Done(*analyze.Flow) error         { e.done++; return nil }
 
 type verdict struct {
 	first, last int
@@ -136,13 +136,13 @@ func TestPacketTimeInOrder(t *testing.T) {
 	if async[0].first != 1 || async[0].last < async[1].last {
 		t.Errorf("the first connection is %v, want the one of frame 1 that ended last", async[0])
 	}
-	ev := &noEvidence{}
-	serial, _ := runFlows(t, &frames{fs: all}, Config{Analyzer: analyze.New(analyze.Config{}), MaxFlows: analyze.DefaultMaxFlows, Evidence: ev}, PacketTime())
+	ev := &noRecorder{}
+	serial, _ := runFlows(t, &frames{fs: all}, Config{Analyzer: analyze.New(analyze.Config{}), MaxFlows: analyze.DefaultMaxFlows, Recorder: ev}, PacketTime())
 	if !slices.Equal(async, serial) {
 		t.Errorf("judged apart:\n%v\njudged on the packet loop:\n%v", async, serial)
 	}
 	if ev.done != len(serial) || ev.added == 0 {
-		t.Errorf("evidence told of %d frames and %d flows, want some and %d", ev.added, ev.done, len(serial))
+		t.Errorf("recorder told of %d frames and %d flows, want some and %d", ev.added, ev.done, len(serial))
 	}
 }
 

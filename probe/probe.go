@@ -5,6 +5,10 @@
 // a Result: typed facts of what the client's socket saw (how far it got,
 // the error class, the server's banner, algorithms, host key and HASSH).
 // Words for people are made in report/ and cmd/rstsniff, never here.
+//
+// Route finds the interface the route to the target leaves by and
+// CaptureFilter the filter of the probe's own packets (capture/live.Record
+// records them: this package imports no capture library).
 package probe
 
 import (

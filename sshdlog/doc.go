@@ -12,9 +12,16 @@
 // lines they rest on, the clock skew it estimated, and the lines that
 // joined nothing. Nothing here formats a sentence; package report does.
 //
+// ReadFiles reads several logs (- for standard input) and ParseZone the
+// zone of lines that carry none (--log-tz).
+//
 // During a live capture, Follower reads a file as tail -F does (across
-// rotation and truncation) and FollowCommand a command's output (journalctl
-// -f -o json); ParseLine reads one line as Read does. Time comes from the
+// rotation and truncation), FollowCommand a command's output (journalctl
+// -f -o json; JournalSource names it) and FollowReader standard input;
+// ParseLine reads one line as Read does. StartLive follows them all, on
+// goroutines of their own, into a Live window (LiveWindow of lines and of
+// connections handed over), and Live.Join joins one connection handed
+// over to what bears on it. Time comes from the
 // lines, never the clock, except that ReadOptions.Near (the capture's
 // start; now when unset) picks the year of a traditional syslog stamp.
 //

@@ -1,6 +1,7 @@
 // Package live captures frames from a network interface through libpcap
 // (gopacket/pcap, cgo). It is kept apart from package capture so that
-// reading files needs no C library.
+// reading files needs no C library. Record writes a live capture to a pcap
+// file on a goroutine of its own (rstsniff probe's own packets).
 package live
 
 import (

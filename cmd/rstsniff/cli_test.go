@@ -297,10 +297,10 @@ func TestExitStatus(t *testing.T) {
 		stderr string
 	}{
 		{"nil", nil, exitOK, ""},
-		{"abnormal", abnormal(), exitAbnormal, ""},
+		{"abnormal", exitWith(exitAbnormal, nil), exitAbnormal, ""},
 		{"plain error", errors.New("-o: permission denied"), exitUsage, "rstsniff: -o: permission denied\n"},
-		{"silent usage", &exitError{code: exitUsage}, exitUsage, ""},
-		{"wrapped", fmt.Errorf("reading: %w", &exitError{code: exitAbnormal, err: errors.New("cut short")}), exitAbnormal, "rstsniff: cut short\n"},
+		{"silent usage", exitWith(exitUsage, nil), exitUsage, ""},
+		{"wrapped", fmt.Errorf("reading: %w", exitWith(exitAbnormal, errors.New("cut short"))), exitAbnormal, "rstsniff: cut short\n"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var b strings.Builder

@@ -56,15 +56,15 @@ func runCorrelate(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 	meta := report.Meta{Version: reportVersion(), Command: o.command, All: o.all}
 	var err error
 	switch o.format {
-	case "json":
+	case formatJSON:
 		err = report.CorrelationJSON(stdout, c)
-	case "markdown", "html":
+	case formatMarkdown, formatHTML:
 		// The server's log (--sshd-log) is a section of the page.
 		var more []report.Section
 		if more, err = correlateServerLogSections(o, stdin, caps); err != nil {
 			break
 		}
-		if o.format == "markdown" {
+		if o.format == formatMarkdown {
 			err = report.CorrelationMarkdown(stdout, c, meta, more...)
 		} else {
 			err = report.CorrelationHTML(stdout, c, meta, more...)
@@ -79,7 +79,7 @@ func runCorrelate(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 		return fmt.Errorf("writing output: %v", err)
 	}
 	if c.Abnormal() {
-		return abnormal()
+		return exitWith(exitAbnormal, nil)
 	}
 	return nil
 }

@@ -1,16 +1,26 @@
 // Command rstsniff reads SSH traffic captures, or captures live, and says
 // who reset each connection, at which step, and how it ended.
 //
-// The command holds flags and wiring; package pipeline holds the packet
-// loop both inputs share. main sets up the signals and calls run, whose
-// error carries the exit status (exitError, exitStatus). Files by role:
-// flags.go parses and checks the options (every flag in parseFlags),
-// offline.go reads capture files, live.go captures live, correlate.go
-// compares two captures, evidence.go writes -w, jsonlines.go and
-// progress.go are the output's helpers, warnings.go words the pipeline's
-// facts. No package-level state: what a run shares (the options, the
-// evidence writer, the sink's numbering and tally) lives in run and the
-// functions it calls, and goes with it.
+// The command holds flags and wiring; the logic lives in the packages it
+// calls: pipeline (the packet loop both inputs share), pipeline/record
+// (-w), kernel/watch (the kernel witness), sshdlog (reading and following
+// the server's log), probe and capture/live (probe's own capture), runcmd
+// (rstsniff run), report (every word). main sets up the signals and calls
+// run, which dispatches from commands, the one table of rstsniff's
+// commands (name, one-line summary, flag set, run function: main.go). A
+// run's error carries the exit status (exitWith, exitStatusError; the one
+// conversion is exitStatus: exit.go). Files by role: flags.go parses and
+// checks the options of reading and capturing (mainFlags), format.go the
+// output format (parsed once into a format), offline.go reads capture
+// files, live.go captures live, correlate.go compares two captures,
+// sshdlog.go and sshdlog_live.go join the server's log, probe.go,
+// run_command.go and explain.go are the other commands, kernel.go words
+// what the kernel witness found at its start, output.go checks -o and -w,
+// warnings.go words the pipeline's facts, version.go says the version
+// (internal/buildinfo); internal/lines and internal/term are the output's
+// helpers. No package-level
+// state: what a run shares (the options, the recorder, the sink's numbering
+// and tally) lives in run and the functions it calls, and goes with it.
 //
 // Goroutines and what each owns:
 //   - run's goroutine parses the flags, opens the outputs, and in the
@@ -23,14 +33,16 @@
 //     is called from one goroutine at a time. Files read in parallel keep
 //     their flows in their own result until every file is read; run's
 //     goroutine then passes them to the sink, file by file.
-//   - With --format json a goroutine of its own (jsonlines.go) owns the
-//     buffered writer on standard output and encodes the flows sent to it.
-//   - A progress bar's goroutine (progress.go) owns the terminal line on
+//   - With --format json or ecs a goroutine of its own (internal/lines)
+//     owns the buffered writer on standard output and encodes the flows
+//     sent to it.
+//   - A progress bar's goroutine (internal/term) owns the terminal line on
 //     standard error while a large file is read.
-//   - The evidence writer (-w) is shared by files read in parallel and
-//     locks its mutex.
+//   - The -w recorder (pipeline/record) is shared by files read in
+//     parallel and locks its mutex.
 //   - A live capture runs on run's goroutine alone (the metrics server's
-//     goroutines are package metrics').
+//     goroutines are package metrics', the kernel witness's kernel/watch's,
+//     the log followers' sshdlog's).
 //   - rstsniff run -- COMMAND (run_command.go): the capture's pipeline runs
 //     on a goroutine of its own, which owns the flows it keeps until stop
 //     waits for it; runcmd/runner's goroutines run the command meanwhile.

@@ -11,8 +11,6 @@ import (
 	"io"
 	"slices"
 
-	"github.com/spf13/pflag"
-
 	"github.com/rstsniff/rstsniff/internal/docgen"
 )
 
@@ -70,19 +68,11 @@ capture file.`}},
 // it parses its command line with, and its text in the man page
 // (docText).
 func docCommands() []docgen.Command {
-	list := []struct {
-		name, summary string
-		flags         *pflag.FlagSet
-	}{
-		{"", "", rootFlagSet()},
-		{"probe", "open SSH connections to a server, capture them and judge their resets", probeFlagSet(&probeOptions{}, new(bool))},
-		{"run", "run a command and, if it fails, say how each of its SSH connections ended", runFlagSet(&runOptions{}, new(string), new(bool))},
-		{"explain", "what an OpenSSH client message, or a whole ssh -v log, means on the wire", explainFlagSet(new(string), new(bool))},
-	}
-	out := make([]docgen.Command, len(list))
-	for i, c := range list {
+	commands := commandTable()
+	out := make([]docgen.Command, len(commands))
+	for i, c := range commands {
 		out[i] = docText(c.name)
-		out[i].Name, out[i].Summary, out[i].Flags = c.name, c.summary, c.flags
+		out[i].Name, out[i].Summary, out[i].Flags = c.name, c.summary, c.flags()
 	}
 	return out
 }
@@ -170,14 +160,4 @@ input with -) means on the wire, the stage, the likely causes and what to captur
 		}
 	}
 	return docgen.Command{} // TestEveryCommandDocumented asks for a text
-}
-
-// rootFlagSet is the flag set parseFlags reads rstsniff's own command line
-// with.
-func rootFlagSet() *pflag.FlagSet {
-	o, err := parseFlags([]string{"--help-man"}, io.Discard)
-	if err != nil || o == nil || o.flags == nil {
-		panic(fmt.Sprintf("parseFlags --help-man: %v", err)) // it takes no other path
-	}
-	return o.flags
 }

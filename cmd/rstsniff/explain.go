@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/rstsniff/rstsniff/explain"
+	"github.com/rstsniff/rstsniff/internal/term"
 	"github.com/rstsniff/rstsniff/report"
 )
 
@@ -19,10 +19,8 @@ import (
 // explained something, 1 when it recognised nothing, 2 for bad usage or
 // input.
 func runExplain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("rstsniff explain", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	format := fs.String("format", "table", "output `FORMAT`: table (text) or json")
-	help := fs.BoolP("help", "h", false, "show this help")
+	format, help := new(string), new(bool)
+	fs := explainFlags(format, help)
 	err := fs.Parse(args)
 	if err != nil {
 		fmt.Fprintf(stderr, "rstsniff explain: %v\nsee rstsniff explain --help\n", flagError(err))
@@ -45,10 +43,10 @@ func runExplain(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		fmt.Fprintln(stderr, "rstsniff explain: give the message ssh printed, or - to read a whole log from standard input")
 		return exitUsage
 	case len(rest) == 1 && rest[0] == "-":
-		if isTerminal(stdin) {
+		if term.IsTerminal(stdin) {
 			fmt.Fprintln(stderr, "rstsniff explain: reading the log from the terminal: paste it, then press Ctrl-D (or pipe it: ssh -v HOST 2>&1 | rstsniff explain -)")
 		}
-		r, err = readExplain(ctx, stdin)
+		r, err = explain.ReadContext(ctx, stdin)
 		if err != nil {
 			fmt.Fprintf(stderr, "rstsniff %v\n", err)
 			return exitUsage
@@ -60,7 +58,7 @@ func runExplain(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if *format == "json" {
 		err = report.ExplainJSON(stdout, &r)
 	} else {
-		err = report.ExplainTextWidth(stdout, &r, terminalOf(stdout).width)
+		err = report.ExplainTextWidth(stdout, &r, term.Of(stdout).Width)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "rstsniff explain: %v\n", err)
@@ -72,22 +70,12 @@ func runExplain(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	return exitOK
 }
 
-// readExplain reads the log as explain.Read does, but gives up when ctx
-// ends: Ctrl-C at a terminal must stop a read that waits for a paste.
-func readExplain(ctx context.Context, stdin io.Reader) (explain.Result, error) {
-	type res struct {
-		r   explain.Result
-		err error
-	}
-	ch := make(chan res, 1)
-	go func() {
-		r, err := explain.Read(stdin)
-		ch <- res{r, err}
-	}()
-	select {
-	case x := <-ch:
-		return x.r, x.err
-	case <-ctx.Done():
-		return explain.Result{}, errors.New("explain: interrupted while reading the log")
-	}
+// explainFlags is explain's flag set, bound to format and help. (Its
+// formats are its own: table or text, and json.)
+func explainFlags(format *string, help *bool) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("rstsniff explain", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(format, "format", "table", "output `FORMAT`: table (text) or json")
+	fs.BoolVarP(help, "help", "h", false, "show this help")
+	return fs
 }

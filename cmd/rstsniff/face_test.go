@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,26 +53,8 @@ func TestOutputDirectory(t *testing.T) {
 			t.Errorf("%s: left %v", pcap, l)
 		}
 	}
-	// A report that cannot be renamed into place (here: a directory
-	// appeared at the target after the check) is an error too, even when
-	// the run found a reset, and leaves no temporary file.
-	target := filepath.Join(parent, "r.md")
-	f, err := createAtomic(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Mkdir(target, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(target, "x"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if f.commit() == nil {
-		t.Error("commit over a directory succeeded")
-	}
-	if l := leftovers(t, parent); len(l) > 0 {
-		t.Errorf("commit left %v", l)
-	}
+	// A report that cannot be renamed into place: internal/atomicfile's
+	// TestCommitOverDirectory.
 }
 
 // Item 2: several captures without -r, and a capture followed by a filter.
@@ -490,23 +471,9 @@ func TestMarkdownReadableRaw(t *testing.T) {
 }
 
 // Item 8: the version reports name is the release's, or the revision the
-// binary was built from, as --version says it (without the toolchain).
+// binary was built from, as --version says it (without the toolchain;
+// the cases: internal/buildinfo's TestReport).
 func TestReportVersion(t *testing.T) {
-	rev := []debug.BuildSetting{{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.modified", Value: "true"}}
-	for _, c := range []struct {
-		version string
-		bi      *debug.BuildInfo
-		want    string
-	}{
-		{"v1.2.3", &debug.BuildInfo{Settings: rev}, "v1.2.3"},
-		{"dev", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: rev}, "dev (revision 0123456789ab+changes)"},
-		{"dev", &debug.BuildInfo{Main: debug.Module{Version: "v0.4.0"}}, "v0.4.0"},
-		{"dev", &debug.BuildInfo{}, "dev"},
-	} {
-		if got := reportVersionOf(c.version, c.bi, true); got != c.want {
-			t.Errorf("%s %+v: %q, want %q", c.version, c.bi.Main, got, c.want)
-		}
-	}
 	md, _, _ := runCLI(t, "", "-r", cleanPcap, "--format", "md")
 	if !strings.Contains(md, "| rstsniff | "+reportVersion()+" |") {
 		t.Errorf("the Markdown report does not name %q:\n%.400s", reportVersion(), md)

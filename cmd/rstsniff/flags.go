@@ -16,6 +16,7 @@ import (
 
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/otlp"
+	"github.com/rstsniff/rstsniff/sshdlog"
 )
 
 // usageError is a problem with the command line.
@@ -36,7 +37,9 @@ type options struct {
 	count        int
 	duration     time.Duration
 	ports        []uint16
-	format       string
+	portList     string // --ports as given
+	format       format
+	formatName   string // --format as given
 	all          bool
 	explain      bool
 	idle         time.Duration
@@ -59,6 +62,8 @@ type options struct {
 	logTZ                  string
 	gen                    string         // --completion SHELL or --help-man: print it and exit (docgen.go)
 	flags                  *pflag.FlagSet // the flag set, for gen
+	completion             string
+	helpMan, help          bool
 }
 
 // usageLines and exitLines open and close --help.
@@ -119,12 +124,12 @@ func isDir(path string) bool {
 	return err == nil && st.IsDir()
 }
 
-// parseFlags reads the command line; --help is written to stdout.
-func parseFlags(args []string, stdout io.Writer) (*options, error) {
+// mainFlags is the flag set of reading and capturing (the command
+// without a name), bound to o's fields.
+func mainFlags(o *options) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("rstsniff", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.SortFlags = false
-	o := &options{}
 	fs.StringArrayVarP(&o.reads, "read", "r", nil, "read packets from `FILE` (pcap or pcapng, gzip allowed; - for stdin); repeatable")
 	fs.StringVarP(&o.iface, "interface", "i", "", "capture live on `IFACE` (any for all)")
 	fs.BoolVarP(&o.list, "list-interfaces", "D", false, "list the interfaces rstsniff can capture on")
@@ -135,8 +140,8 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	fs.BoolVar(&o.promisc, "promisc", false, "put the interface in promiscuous mode")
 	fs.IntVarP(&o.count, "count", "c", 0, "stop after `N` packets")
 	fs.DurationVar(&o.duration, "duration", 0, "stop a live capture after `D` (e.g. 10m)")
-	portList := fs.String("ports", "22", "SSH server `PORTS`, comma-separated")
-	fs.StringVar(&o.format, "format", "table", "output `FORMAT`: table, json, ecs (Elastic Common Schema), markdown or html")
+	fs.StringVar(&o.portList, "ports", "22", "SSH server `PORTS`, comma-separated")
+	fs.StringVar(&o.formatName, "format", "table", "output `FORMAT`: table, json, ecs (Elastic Common Schema), markdown or html")
 	fs.StringVarP(&o.output, "output", "o", "", "write the output to `FILE` instead of standard output")
 	// A file read alone keeps two cores busy (analysis; reading, verdicts
 	// and JSON): on two cores, two files at once were slower than one by one.
@@ -162,15 +167,22 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	_ = fs.MarkHidden("cpuprofile")
 	fs.CountP("numeric", "n", "accepted for tcpdump habits: rstsniff never resolves names")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
-	completion := fs.String("completion", "", "print a completion script for `SHELL` (bash, zsh or fish) and exit")
-	helpMan := fs.Bool("help-man", false, "print the man page (roff) and exit")
+	fs.StringVar(&o.completion, "completion", "", "print a completion script for `SHELL` (bash, zsh or fish) and exit")
+	fs.BoolVar(&o.helpMan, "help-man", false, "print the man page (roff) and exit")
 	_ = fs.MarkHidden("help-man")
-	help := fs.BoolP("help", "h", false, "show this help")
+	fs.BoolVarP(&o.help, "help", "h", false, "show this help")
+	return fs
+}
+
+// parseFlags reads the command line; --help is written to stdout.
+func parseFlags(args []string, stdout io.Writer) (*options, error) {
+	o := &options{}
+	fs := mainFlags(o)
 	err := fs.Parse(args)
 	if err != nil {
 		return nil, flagError(err)
 	}
-	if *help {
+	if o.help {
 		width := helpWidth(stdout)
 		fmt.Fprintf(stdout, "%s\n%s\n%s", usageLines, fs.FlagUsagesWrapped(width), wrapHelp(exitLines, width))
 		return nil, nil
@@ -178,8 +190,8 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	if o.version {
 		return o, nil // handled before anything else: no check applies
 	}
-	if *helpMan || *completion != "" {
-		return &options{format: "gen", gen: cmp.Or(*completion, "man"), flags: fs}, nil
+	if o.helpMan || o.completion != "" {
+		return &options{gen: cmp.Or(o.completion, "man"), flags: fs}, nil
 	}
 	rest := fs.Args()
 	// tcpdump users type "rstsniff file.pcap", "rstsniff *.pcap" or
@@ -198,19 +210,11 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	}
 	o.filter = strings.Join(rest, " ")
 	// --format from the output's name, unless it was given.
-	if !fs.Changed("format") && o.output != "" {
-		switch strings.ToLower(filepath.Ext(o.output)) {
-		case ".json", ".jsonl", ".ndjson":
-			o.format = "json"
-		case ".md", ".markdown":
-			o.format = "markdown"
-		case ".html", ".htm":
-			o.format = "html"
-		}
+	if f, ok := formatOfPath(o.output); ok && !fs.Changed("format") {
+		o.formatName = f.String()
 	}
-	if o.format == "md" {
-		o.format = "markdown"
-	}
+	f, known := parseFormat(o.formatName)
+	o.format = f
 	switch {
 	case o.list:
 		return o, nil
@@ -219,14 +223,11 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	case len(o.reads) > 0 && o.iface != "":
 		return nil, &usageError{"-r and -i do not go together"}
 	}
-	switch o.format {
-	case "table", "json", "ecs":
-	case "markdown", "html":
-		if o.iface != "" {
-			return nil, &usageError{"--format " + o.format + " is a report of a capture file: capture with -w, then read it with -r"}
-		}
-	default:
-		return nil, &usageError{fmt.Sprintf("unknown --format %q: use table, json, ecs, markdown (md) or html", o.format)}
+	switch {
+	case !known:
+		return nil, &usageError{fmt.Sprintf("unknown --format %q: use table, json, ecs, markdown (md) or html", o.formatName)}
+	case o.format.report() && o.iface != "":
+		return nil, &usageError{"--format " + o.format.String() + " is a report of a capture file: capture with -w, then read it with -r"}
 	}
 	if o.idle <= 0 || o.grace <= 0 || o.timeout <= 0 {
 		return nil, &usageError{"--idle-threshold, --grace and --flow-timeout must be positive"}
@@ -253,7 +254,7 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 			return nil, &usageError{"--correlate takes two captures (-r client-side -r server-side), or one taken on a jump host"}
 		case o.write != "":
 			return nil, &usageError{"-w does not go with --correlate"}
-		case o.format == "ecs":
+		case o.format == formatECS:
 			return nil, &usageError{"--format ecs does not go with --correlate: use --format json"}
 		}
 	}
@@ -269,12 +270,8 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	if o.write == "-" {
 		return nil, &usageError{"-w writes a file; standard output carries the verdicts"}
 	}
-	for _, p := range strings.Split(*portList, ",") {
-		n, err := strconv.ParseUint(strings.TrimSpace(p), 10, 16)
-		if err != nil || n == 0 {
-			return nil, &usageError{fmt.Sprintf("bad port %q in --ports", p)}
-		}
-		o.ports = append(o.ports, uint16(n))
+	if o.ports, err = parsePorts(o.portList); err != nil {
+		return nil, err
 	}
 	stdin := 0
 	for _, r := range o.reads {
@@ -294,7 +291,7 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 		return nil, err
 	}
 	if o.logTZ != "" {
-		if _, err := parseZone(o.logTZ); err != nil {
+		if _, err := sshdlog.ParseZone(o.logTZ); err != nil {
 			return nil, &usageError{fmt.Sprintf("--log-tz %s: %v", o.logTZ, err)}
 		}
 	}
@@ -303,7 +300,7 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 		names []string
 	}{{"--sshd-log", o.sshdLogs}, {"--fail2ban-log", o.fail2banLogs}} {
 		for _, n := range l.names {
-			if n == "-" || n == journalSource || o.iface != "" { // a live capture waits for its logs
+			if n == "-" || n == sshdlog.JournalSource || o.iface != "" { // a live capture waits for its logs
 				continue
 			}
 			if _, err := os.Stat(n); err != nil {
@@ -312,4 +309,17 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 		}
 	}
 	return o, nil
+}
+
+// parsePorts reads --ports: comma-separated port numbers, 1 to 65535.
+func parsePorts(list string) ([]uint16, error) {
+	var ports []uint16
+	for _, p := range strings.Split(list, ",") {
+		n, err := strconv.ParseUint(strings.TrimSpace(p), 10, 16)
+		if err != nil || n == 0 {
+			return nil, &usageError{fmt.Sprintf("bad port %q in --ports", p)}
+		}
+		ports = append(ports, uint16(n))
+	}
+	return ports, nil
 }

@@ -3,14 +3,15 @@ package main
 import (
 	"io"
 
+	"github.com/rstsniff/rstsniff/internal/term"
 	"github.com/rstsniff/rstsniff/report"
 )
 
 // helpWidth is the width help text is wrapped to: the terminal's, or 80
 // columns on a pipe (and for a terminal that does not say).
 func helpWidth(w io.Writer) int {
-	if t := terminalOf(w); t.width > 0 {
-		return t.width
+	if t := term.Of(w); t.Width > 0 {
+		return t.Width
 	}
 	return 80
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os/user"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/rstsniff/rstsniff/analyze"
@@ -45,7 +46,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	}
 	// The kernel witness loads its programs before privileges are dropped.
 	kw := startKernel(o, stderr, m)
-	defer kw.close()
+	defer kw.Close()
 	if o.user != "" {
 		if err := dropPrivileges(o.user); err != nil {
 			return fmt.Errorf("-Z %s: %v", o.user, err)
@@ -53,11 +54,11 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "rstsniff: dropped privileges to %s\n", o.user)
 	}
 	// Opened after dropping privileges, as tcpdump does.
-	ev, err := newEvidence(o.write)
+	rec, err := newRecorder(o.write)
 	if err != nil {
 		return err
 	}
-	defer ev.abort() // unless Close wrote it whole
+	defer rec.Abort() // unless Close wrote it whole
 	fmt.Fprintf(stderr, "rstsniff: %s\n", src.Format())
 
 	in := report.Input{Name: o.iface, Format: src.Format()}
@@ -65,16 +66,16 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	a := newAnalyzer(o, o.iface, 0)
 	nextID := 1
 	sink := func(f *analyze.Flow) error {
-		kw.attribute([]*analyze.Flow{f})
+		kw.Attribute([]*analyze.Flow{f})
 		f.ID = nextID
 		nextID++
 		tally.Add(f)
 		m.Flow(f)
 		ot.flow(f)
-		if o.format == "json" {
+		if o.format == formatJSON {
 			return ll.jsonFlow(stdout, f)
 		}
-		if o.format == "ecs" {
+		if o.format == formatECS {
 			return report.ECS(stdout, f, false)
 		}
 		if o.all || f.Notable() {
@@ -87,8 +88,8 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 			m.Drops(st.Dropped, st.IfDropped)
 		}
 	}}
-	if ev != nil {
-		cfg.Evidence = ev
+	if rec != nil {
+		cfg.Recorder = rec
 	}
 	if o.duration > 0 {
 		var cancel context.CancelFunc
@@ -108,26 +109,26 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		tally.Capture = &report.CaptureStats{Received: st.Received, Dropped: st.Dropped, IfDropped: st.IfDropped}
 	}
 	tally.Evicted = a.Evicted()
-	if ev != nil {
-		tally.Evidence = &report.EvidenceStats{Path: o.write, Flows: ev.Flows, Packets: ev.Packets, Omitted: ev.Omitted}
-		if err := ev.Close(); err != nil {
+	if rec != nil {
+		tally.Evidence = &report.EvidenceStats{Path: o.write, Flows: rec.Flows, Packets: rec.Packets, Omitted: rec.Omitted}
+		if err := rec.Close(); err != nil {
 			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
 		}
 	}
 	r := &report.Run{Inputs: []report.Input{in}, Tally: tally, Version: reportVersion()}
 	ot.close(r)
-	if o.format == "json" {
+	if o.format == formatJSON {
 		err = report.JSONSummary(stdout, r)
-	} else if o.format == "ecs" {
+	} else if o.format == formatECS {
 		err = report.Summary(stderr, r) // stdout holds only ECS documents
 	} else {
 		err = report.Summary(stdout, r)
 	}
 	if err != nil {
-		return &exitError{code: exitUsage}
+		return exitWith(exitUsage, nil)
 	}
 	if r.Abnormal() {
-		return abnormal()
+		return exitWith(exitAbnormal, nil)
 	}
 	return nil
 }
@@ -174,6 +175,25 @@ func dropPrivileges(name string) error {
 	}
 	if err := syscall.Setuid(uid); err != nil {
 		return fmt.Errorf("setuid: %v", err)
+	}
+	return nil
+}
+
+// listInterfaces is -D: the interfaces rstsniff can capture on.
+func listInterfaces(stdout io.Writer) error {
+	ifs, err := live.Interfaces()
+	if err != nil {
+		return err
+	}
+	for i, f := range ifs {
+		line := fmt.Sprintf("%d.%s", i+1, f.Name)
+		if f.Description != "" {
+			line += " (" + f.Description + ")"
+		}
+		if len(f.Addresses) > 0 {
+			line += " [" + strings.Join(f.Addresses, ", ") + "]"
+		}
+		fmt.Fprintln(stdout, line)
 	}
 	return nil
 }

@@ -10,7 +10,10 @@ import (
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/capture"
 	"github.com/rstsniff/rstsniff/capture/live"
+	"github.com/rstsniff/rstsniff/internal/lines"
+	"github.com/rstsniff/rstsniff/internal/term"
 	"github.com/rstsniff/rstsniff/pipeline"
+	"github.com/rstsniff/rstsniff/pipeline/record"
 	"github.com/rstsniff/rstsniff/report"
 )
 
@@ -19,22 +22,25 @@ import (
 func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 	r := &report.Run{Tally: &report.Tally{}, Version: reportVersion()}
 	budget := o.count
-	ev, err := newEvidence(o.write)
+	rec, err := newRecorder(o.write)
 	if err != nil {
 		return err
 	}
-	defer ev.abort() // unless Close wrote it whole
+	defer rec.Abort() // unless Close wrote it whole
 	// Flows arrive in order of first packet. JSON prints each at once; the
 	// other formats keep only what they show, so memory follows the
 	// connections open at once, not the length of the capture.
 	multi := len(o.reads) > 1
 	nextID := 1
-	var lines *jsonLines
-	if o.format == "json" {
-		lines = startJSONLines(stdout, multi)
-	}
-	if o.format == "ecs" {
-		lines = startECSLines(stdout, multi) // one document per connection and per reset, no summary
+	// JSON and ECS lines are written on a goroutine of their own
+	// (internal/lines), ECS one document per connection and per reset, no
+	// summary.
+	var out *lines.Writer
+	switch o.format {
+	case formatJSON:
+		out = lines.Start(stdout, multi, report.JSONFlow)
+	case formatECS:
+		out = lines.Start(stdout, multi, report.ECS)
 	}
 	ot, err := startOTLP(ctx, o, multi, stderr, nil) // otlp.go
 	if err != nil {
@@ -46,8 +52,8 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 		r.Tally.Add(f)
 		ot.flow(f)
 		switch {
-		case lines != nil:
-			lines.ch <- f
+		case out != nil:
+			out.Send(f)
 		case o.all || f.Notable():
 			if len(r.Flows) < listLimit(o.format) {
 				r.Flows = append(r.Flows, f)
@@ -56,15 +62,15 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 			}
 		}
 	}
-	err = analyzeFiles(ctx, o, stdin, stderr, &budget, ev, sink, r)
+	err = analyzeFiles(ctx, o, stdin, stderr, &budget, rec, sink, r)
 	if err != nil {
 		ot.close(nil)
 	} else {
 		ot.close(r)
 	}
 	var outErr error
-	if lines != nil {
-		outErr = lines.close()
+	if out != nil {
+		outErr = out.Close()
 	}
 	if err != nil {
 		return err
@@ -72,37 +78,37 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 	if outErr != nil {
 		return fmt.Errorf("writing output: %v", outErr)
 	}
-	if ev != nil {
-		if err := ev.Close(); err != nil {
+	if rec != nil {
+		if err := rec.Close(); err != nil {
 			return err
 		}
 	}
-	term := terminalOf(stdout)
+	tm := term.Of(stdout)
 	// Warnings go to standard error, where they are seen even when the
 	// report goes to a file or a pipe; the report holds them too (the
 	// table's own lines say them on a terminal already).
-	if !(term.tty && o.format == "table") {
+	if !(tm.TTY && o.format == formatTable) {
 		for _, w := range r.Warnings() {
 			fmt.Fprintf(stderr, "rstsniff: warning: %s\n", report.Safe(w))
 		}
 	}
 	meta := report.Meta{Version: reportVersion(), Command: o.command, All: o.all}
 	switch o.format {
-	case "json":
+	case formatJSON:
 		err = report.JSONSummary(stdout, r)
-	case "ecs":
-	case "markdown":
+	case formatECS:
+	case formatMarkdown:
 		err = report.Markdown(stdout, r, meta)
-	case "html":
+	case formatHTML:
 		err = report.HTML(stdout, r, meta)
 	default:
-		err = report.Table(stdout, r, report.TableOptions{All: o.all, Explain: o.explain, Width: term.width, Color: term.color})
+		err = report.Table(stdout, r, report.TableOptions{All: o.all, Explain: o.explain, Width: tm.Width, Color: tm.Color})
 	}
 	if err != nil {
 		return fmt.Errorf("writing output: %v", err)
 	}
 	if r.Abnormal() {
-		return abnormal()
+		return exitWith(exitAbnormal, nil)
 	}
 	return nil
 }
@@ -111,11 +117,11 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 // --jobs), each into its own analyzer; their flows then go to the sink file
 // by file, so the output is the one a serial run prints. Standard input and
 // -c keep the serial path.
-func analyzeFiles(ctx context.Context, o *options, stdin io.Reader, stderr io.Writer, budget *int, ev *evidence, sink func(*analyze.Flow), r *report.Run) error {
+func analyzeFiles(ctx context.Context, o *options, stdin io.Reader, stderr io.Writer, budget *int, rec *record.Writer, sink func(*analyze.Flow), r *report.Run) error {
 	parallel := len(o.reads) > 1 && o.jobs > 1 && o.count == 0 && !slices.Contains(o.reads, "-")
 	if !parallel {
 		for i, name := range o.reads {
-			in, err := analyzeFile(ctx, name, i, stdin, stderr, o, budget, ev, sink)
+			in, err := analyzeFile(ctx, name, i, stdin, stderr, o, budget, rec, sink)
 			if err != nil {
 				return err
 			}
@@ -143,7 +149,7 @@ func analyzeFiles(ctx context.Context, o *options, stdin io.Reader, stderr io.Wr
 				// The first file's flows are printed first anyway: no need to hold them.
 				keep = sink
 			}
-			res.in, res.err = analyzeFile(ctx, name, i, stdin, io.Discard, o, budget, ev, keep)
+			res.in, res.err = analyzeFile(ctx, name, i, stdin, io.Discard, o, budget, rec, keep)
 		}()
 	}
 	wg.Wait()
@@ -162,7 +168,7 @@ func analyzeFiles(ctx context.Context, o *options, stdin io.Reader, stderr io.Wr
 // analyzeFile reads one capture, the index-th of the run, through the
 // pipeline by packet time. budget counts down the packets -c still allows
 // (0: no limit).
-func analyzeFile(ctx context.Context, name string, index int, stdin io.Reader, stderr io.Writer, o *options, budget *int, ev *evidence, sink func(*analyze.Flow)) (report.Input, error) {
+func analyzeFile(ctx context.Context, name string, index int, stdin io.Reader, stderr io.Writer, o *options, budget *int, rec *record.Writer, sink func(*analyze.Flow)) (report.Input, error) {
 	in := report.Input{Name: name}
 	var src capture.Source
 	var err error
@@ -175,7 +181,7 @@ func analyzeFile(ctx context.Context, name string, index int, stdin io.Reader, s
 		return in, err
 	}
 	in.Format = src.Format()
-	bar := startProgress(stderr, name, src)
+	bar := term.StartProgress(stderr, name, report.Safe(name), src)
 	defer bar.Stop()
 	stopper, _ := src.(capture.Stopper)
 	src = capture.ReadAhead(src)
@@ -185,8 +191,8 @@ func analyzeFile(ctx context.Context, name string, index int, stdin io.Reader, s
 	if o.filter != "" {
 		cfg.Match = live.NewMatcher(o.filter)
 	}
-	if ev != nil {
-		cfg.Evidence = ev
+	if rec != nil {
+		cfg.Recorder = rec
 	}
 	st, err := pipeline.Run(ctx, src, cfg, pipeline.PacketTime(), func(f *analyze.Flow) error {
 		sink(f)
@@ -216,4 +222,31 @@ func analyzeFile(ctx context.Context, name string, index int, stdin io.Reader, s
 		return in, fmt.Errorf("%s: no packet could be read: %s", name, in.Warnings[0])
 	}
 	return in, nil
+}
+
+// newAnalyzer sets up the analyzer of the index-th input of a run. Each
+// gets its own range of flow handles: the -w recorder tells flows apart
+// by handle across files.
+func newAnalyzer(o *options, name string, index int) *analyze.Analyzer {
+	keep := 0
+	if o.format.report() {
+		keep = reportPackets // the reports draw each connection's packets
+	}
+	if o.correlate {
+		keep = correlatePackets
+	}
+	return analyze.New(analyze.Config{Ports: o.ports, File: name, IdleThreshold: o.idle,
+		Grace: o.grace, FlowTimeout: o.timeout, MaxFlows: o.maxFlows, KeepPackets: keep, HandleBase: uint64(index) << 40})
+}
+
+// reportPackets is how many packets per connection the reports keep.
+const reportPackets = 120
+
+// listLimit is how many connections the table or a report lists; past it
+// they are counted (JSON prints every one). It bounds memory too.
+func listLimit(f format) int {
+	if f.report() {
+		return 200
+	}
+	return 1000
 }

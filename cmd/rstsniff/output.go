@@ -5,60 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/rstsniff/rstsniff/pipeline/record"
 )
-
-// atomicFile is an output (-o, -w) written to a temporary file beside its
-// target and renamed over it only when the run has written it whole: a
-// run that fails leaves an existing file as it was, and a reader never
-// sees half a report.
-type atomicFile struct {
-	*os.File
-	target string
-	done   bool
-}
-
-func createAtomic(target string) (*atomicFile, error) {
-	f, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".tmp-*")
-	if err != nil {
-		return nil, err
-	}
-	// CreateTemp makes it 0600; an output is as readable as one made by
-	// os.Create under the usual umask.
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return nil, err
-	}
-	return &atomicFile{File: f, target: target}, nil
-}
-
-// commit closes the file and renames it over the target.
-func (a *atomicFile) commit() error {
-	if a.done {
-		return nil
-	}
-	a.done = true
-	if err := a.File.Close(); err != nil {
-		os.Remove(a.Name())
-		return err
-	}
-	if err := os.Rename(a.Name(), a.target); err != nil {
-		os.Remove(a.Name())
-		return err
-	}
-	return nil
-}
-
-// abort drops the temporary file, if commit has not renamed it; the
-// target is untouched.
-func (a *atomicFile) abort() {
-	if a.done {
-		return
-	}
-	a.done = true
-	a.File.Close()
-	os.Remove(a.Name())
-}
 
 // sameFile reports whether two paths name one file, existing or not.
 func sameFile(a, b string) bool {
@@ -129,4 +78,18 @@ func checkOutputPath(path string) error {
 		return &usageError{fmt.Sprintf("-o %s: %s is not a directory", path, dir)}
 	}
 	return nil
+}
+
+// newRecorder opens -w's file (pipeline/record); with no -w (path "") it
+// returns nil, whose Abort does nothing: callers open, defer Abort and
+// Close when done.
+func newRecorder(path string) (*record.Writer, error) {
+	if path == "" {
+		return nil, nil
+	}
+	w, err := record.Create(path, "-w "+path, "rstsniff "+version)
+	if err != nil {
+		return nil, fmt.Errorf("-w: %v", err)
+	}
+	return w, nil
 }

@@ -6,23 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/netip"
-	"os"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/spf13/pflag"
 
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/capture/live"
+	"github.com/rstsniff/rstsniff/internal/term"
 	"github.com/rstsniff/rstsniff/probe"
 	"github.com/rstsniff/rstsniff/report"
-	"github.com/rstsniff/rstsniff/sshdlog"
 )
 
 type probeOptions struct {
@@ -31,7 +25,9 @@ type probeOptions struct {
 	interval time.Duration
 	parallel int
 	timeout  time.Duration
-	format   string
+	format   format
+	fmtName  string // --format as given
+	help     bool
 	write    string
 	iface    string
 	user     string
@@ -44,16 +40,16 @@ type probeOptions struct {
 	logTZ                  string
 }
 
-func parseProbeFlags(args []string, stdout io.Writer) (*probeOptions, error) {
+// probeFlags is probe's flag set, bound to o's fields.
+func probeFlags(o *probeOptions) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("rstsniff probe", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.SortFlags = false
-	o := &probeOptions{}
 	fs.IntVarP(&o.count, "count", "c", 3, "open `N` connections")
 	fs.DurationVar(&o.interval, "interval", 200*time.Millisecond, "wait `D` between connections (between batches with --parallel)")
 	fs.IntVar(&o.parallel, "parallel", 1, "open `N` connections at once (shows a server's MaxStartups)")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "give each connection `D` in all")
-	fs.StringVar(&o.format, "format", "table", "output `FORMAT`: table, json, markdown or html")
+	fs.StringVar(&o.fmtName, "format", "table", "output `FORMAT`: table, json, markdown or html")
 	fs.StringVarP(&o.write, "write", "w", "", "keep the probe's own packets in `FILE` (pcap) as evidence")
 	fs.StringVarP(&o.iface, "interface", "i", "", "capture on `IFACE` (default: the one the route to the target leaves by)")
 	fs.StringVar(&o.user, "user", "", "user `NAME` in the authentication request (default rstsniff-probe)")
@@ -64,12 +60,18 @@ func parseProbeFlags(args []string, stdout io.Writer) (*probeOptions, error) {
 	fs.StringArrayVar(&o.sshdLogs, "sshd-log", nil, "join sshd's log `FILE` to the probe's connections, as with -r; repeatable")
 	fs.StringArrayVar(&o.fail2banLogs, "fail2ban-log", nil, "join fail2ban's log `FILE` to the probe's connections; repeatable")
 	fs.StringVar(&o.logTZ, "log-tz", "", "time `ZONE` of log lines that carry none")
-	help := fs.BoolP("help", "h", false, "show this help")
+	fs.BoolVarP(&o.help, "help", "h", false, "show this help")
+	return fs
+}
+
+func parseProbeFlags(args []string, stdout io.Writer) (*probeOptions, error) {
+	o := &probeOptions{}
+	fs := probeFlags(o)
 	err := fs.Parse(args)
 	if err != nil {
 		return nil, flagError(err)
 	}
-	if *help {
+	if o.help {
 		fmt.Fprintf(stdout, "%s\n%s", wrapHelp(probeUsage, helpWidth(stdout)), fs.FlagUsagesWrapped(helpWidth(stdout)))
 		return nil, nil
 	}
@@ -89,11 +91,12 @@ func parseProbeFlags(args []string, stdout io.Writer) (*probeOptions, error) {
 	case o.write == "-":
 		return nil, &usageError{"-w writes a file; standard output carries the verdicts"}
 	}
-	switch o.format {
-	case "table", "json", "markdown", "html":
-	default:
-		return nil, &usageError{fmt.Sprintf("unknown --format %q: use table, json, markdown or html", o.format)}
+	// Probe takes no ECS, and "md" is not its name for Markdown.
+	f, ok := parseFormat(o.fmtName)
+	if !ok || f == formatECS || o.fmtName == "md" {
+		return nil, &usageError{fmt.Sprintf("unknown --format %q: use table, json, markdown or html", o.fmtName)}
 	}
+	o.format = f
 	return o, nil
 }
 
@@ -129,7 +132,7 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	// rule): quietly, since the report says what it saw; without it the
 	// verdicts rest on the packets alone.
 	kw := startKernel(&options{noKernel: o.noKernel}, io.Discard, nil)
-	defer kw.close()
+	defer kw.Close()
 	// Capture first, so the first SYN is in it.
 	pc, capErr := startProbeCapture(o, addr)
 	if capErr != nil && o.write != "" {
@@ -155,17 +158,17 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	// process: the flows, and the server's log joined to them.
 	var judged *probeJudged
 	if pc != nil {
-		if err := pc.stop(); err != nil {
+		if err := pc.Stop(probeLinger); err != nil {
 			fmt.Fprintf(stderr, "rstsniff: probe: capture: %v\n", err)
 			return exitUsage
 		}
-		defer pc.remove()
-		judged, err = judgeProbeCapture(ctx, o, pc.path, port, stderr)
+		defer pc.Remove()
+		judged, err = judgeProbeCapture(ctx, o, pc.Path(), port, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "rstsniff: probe: analysis: %v\n", err)
 			return exitUsage
 		}
-		kw.attribute(judged.run.Flows)
+		kw.Attribute(judged.run.Flows)
 		if judged.run.Abnormal() {
 			code = exitAbnormal // the exit status of -r on the same packets
 		}
@@ -243,11 +246,7 @@ func judgeProbeCapture(ctx context.Context, po *probeOptions, path string, port 
 	if err != nil {
 		return nil, err
 	}
-	conns := make([]sshdlog.Conn, 0, len(r.Flows))
-	for _, f := range r.Flows {
-		conns = append(conns, connOf(f))
-	}
-	j.server = &report.ServerLog{Files: files, Result: sshdlog.Join(conns, lines, sshdlog.Options{})}
+	j.server = &report.ServerLog{Files: files, Result: joinServerLog(r.Flows, lines)}
 	return j, nil
 }
 
@@ -306,34 +305,20 @@ func locateTrigger(r *analyze.Reset) probe.Trigger {
 // the probe command typed.
 func writeProbeReport(stdout, stderr io.Writer, o *probeOptions, command string, j *probeJudged, sec *report.ProbeSection) error {
 	meta := report.Meta{Version: version, Command: command, All: true}
+	tm := term.Of(stdout)
+	topt := report.TableOptions{All: true, Explain: o.explain, Width: tm.Width, Color: tm.Color}
 	// The capture's warnings on standard error as -r says them, where the
 	// table does not (the table's own lines say them).
-	if j != nil && o.format != "table" {
+	if j != nil && o.format != formatTable {
 		for _, w := range j.run.Warnings() {
 			fmt.Fprintf(stderr, "rstsniff: warning: %s\n", report.Safe(w))
 		}
 	}
 	switch o.format {
-	case "json":
+	case formatJSON:
 		bw := bufio.NewWriterSize(stdout, 64<<10)
 		if j != nil {
-			for _, f := range j.run.Flows {
-				var err error
-				if j.server != nil {
-					err = report.JSONFlowServerLog(bw, f, false, j.server.Result)
-				} else {
-					err = report.JSONFlow(bw, f, false)
-				}
-				if err != nil {
-					return err
-				}
-			}
-			if j.server != nil {
-				if err := report.JSONServerLog(bw, j.server, true); err != nil {
-					return err
-				}
-			}
-			if err := report.JSONSummary(bw, j.run); err != nil {
+			if err := writeJudged(bw, formatJSON, j.run, j.server, meta, false, topt); err != nil {
 				return err
 			}
 		}
@@ -356,29 +341,15 @@ func writeProbeReport(stdout, stderr io.Writer, o *probeOptions, command string,
 			}
 		}
 		return bw.Flush()
-	case "markdown", "html":
+	case formatMarkdown, formatHTML:
 		if j == nil {
-			return report.ProbeOnly(stdout, o.format, meta, sec)
+			return report.ProbeOnly(stdout, o.format.String(), meta, sec)
 		}
-		var more []report.Section
-		if j.server != nil {
-			more = append(more, report.ServerLogSection(j.run, j.server, true))
-		}
-		more = append(more, sec)
-		if o.format == "markdown" {
-			return report.Markdown(stdout, j.run, meta, more...)
-		}
-		return report.HTML(stdout, j.run, meta, more...)
+		return writeJudged(stdout, o.format, j.run, j.server, meta, false, topt, sec)
 	}
-	term := terminalOf(stdout)
 	if j != nil {
-		if err := report.Table(stdout, j.run, report.TableOptions{All: true, Explain: o.explain, Width: term.width, Color: term.color}); err != nil {
+		if err := writeJudged(stdout, formatTable, j.run, j.server, meta, false, topt); err != nil {
 			return err
-		}
-		if j.server != nil {
-			if err := report.ServerLogExplain(stdout, j.run, j.server, true); err != nil {
-				return err
-			}
 		}
 		fmt.Fprintln(stdout)
 	}
@@ -402,130 +373,17 @@ func writeProbeReport(stdout, stderr io.Writer, o *probeOptions, command string,
 	return nil
 }
 
-// probeCapture records the probe's packets to a pcap file.
-type probeCapture struct {
-	src     *live.Source
-	path    string
-	temp    bool
-	f       *os.File
-	bw      *bufio.Writer
-	w       *pcapgo.Writer
-	stopped chan struct{}
-	quit    chan struct{}
-	once    sync.Once
-	err     error
-}
-
-// startProbeCapture opens a capture on the interface the route to addr
-// leaves by, for exactly the probe's server and port plus the ICMP errors
-// sent to this host.
-func startProbeCapture(o *probeOptions, addr netip.AddrPort) (*probeCapture, error) {
-	iface, local, err := routeInterface(addr, o.iface)
+// startProbeCapture records, on the interface the route to addr leaves
+// by, exactly the probe's server and port plus the ICMP errors sent to this
+// host (to -w's file, else a temporary one).
+func startProbeCapture(o *probeOptions, addr netip.AddrPort) (*live.Recording, error) {
+	iface, local, err := probe.Route(addr, o.iface)
 	if err != nil {
 		return nil, err
 	}
-	filter := fmt.Sprintf("(tcp and host %s and port %d) or (dst host %s and (%s))", addr.Addr(), addr.Port(), local, probeICMPErrors)
-	src, err := live.Open(live.Options{Interface: iface, Filter: filter, Timeout: 50 * time.Millisecond})
-	if err != nil {
-		return nil, err
-	}
-	c := &probeCapture{src: src, path: o.write, stopped: make(chan struct{}), quit: make(chan struct{})}
-	if c.path == "" {
-		f, err := os.CreateTemp("", "rstsniff-probe-*.pcap")
-		if err != nil {
-			src.Close()
-			return nil, err
-		}
-		c.f, c.path, c.temp = f, f.Name(), true
-	} else if c.f, err = os.Create(c.path); err != nil {
-		src.Close()
-		return nil, err
-	}
-	c.bw = bufio.NewWriter(c.f)
-	c.w = pcapgo.NewWriterNanos(c.bw)
-	if err := c.w.WriteFileHeader(262144, layers.LinkType(src.LinkType())); err != nil {
-		src.Close()
-		c.f.Close()
-		return nil, err
-	}
-	go c.loop()
-	return c, nil
+	return live.Record(live.Options{Interface: iface, Filter: probe.CaptureFilter(addr, local), Timeout: 50 * time.Millisecond}, o.write)
 }
 
-// probeICMPErrors: ICMP destination unreachable and time exceeded, ICMPv6
-// destination unreachable, packet too big and time exceeded.
-const probeICMPErrors = "icmp[icmptype] == icmp-unreach or icmp[icmptype] == icmp-timxceed or (icmp6 and ip6[40] >= 1 and ip6[40] <= 3)"
-
-func (c *probeCapture) loop() {
-	defer close(c.stopped)
-	for {
-		select {
-		case <-c.quit:
-			return
-		default:
-		}
-		data, ci, err := c.src.ReadFrame()
-		if errors.Is(err, live.ErrTimeout) {
-			continue
-		}
-		if err != nil {
-			c.err = err
-			return
-		}
-		if err := c.w.WritePacket(gopacket.CaptureInfo{Timestamp: ci.Timestamp, CaptureLength: len(data), Length: ci.Length}, data); err != nil {
-			c.err = err
-			return
-		}
-	}
-}
-
-// stop waits a moment for late packets (a server's reply to a close, the
-// first retransmission of a SYN-ACK a second on), then ends the capture
-// and closes the file.
-func (c *probeCapture) stop() error {
-	time.Sleep(1200 * time.Millisecond)
-	close(c.quit)
-	<-c.stopped
-	c.src.Close()
-	err := c.err
-	if e := c.bw.Flush(); err == nil {
-		err = e
-	}
-	if e := c.f.Close(); err == nil {
-		err = e
-	}
-	return err
-}
-
-func (c *probeCapture) remove() {
-	if c.temp {
-		os.Remove(c.path)
-	}
-}
-
-// routeInterface finds the interface (and local address) the route to
-// addr leaves by, unless one is named.
-func routeInterface(addr netip.AddrPort, named string) (string, netip.Addr, error) {
-	u, err := net.Dial("udp", addr.String()) // no packet is sent: only a route lookup
-	if err != nil {
-		return "", netip.Addr{}, fmt.Errorf("no route to %s: %v", addr.Addr(), err)
-	}
-	local := u.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap()
-	u.Close()
-	if named != "" {
-		return named, local, nil
-	}
-	ifs, err := net.Interfaces()
-	if err != nil {
-		return "", local, err
-	}
-	for _, ifc := range ifs {
-		as, _ := ifc.Addrs()
-		for _, a := range as {
-			if p, err := netip.ParsePrefix(a.String()); err == nil && p.Addr().Unmap() == local {
-				return ifc.Name, local, nil
-			}
-		}
-	}
-	return "any", local, nil
-}
+// probeLinger is how long the capture waits for late packets (a server's
+// reply to a close, the first retransmission of a SYN-ACK a second on).
+const probeLinger = 1200 * time.Millisecond

@@ -33,7 +33,7 @@ func TestProbeLocatePlan(t *testing.T) {
 		{"clean", report.LocateNoReset, 0, "no connection was reset"},
 	} {
 		t.Run(c.scenario, func(t *testing.T) {
-			j, err := judgeProbeCapture(context.Background(), &probeOptions{format: "json"},
+			j, err := judgeProbeCapture(context.Background(), &probeOptions{format: formatJSON},
 				"../../testdata/pcaps/"+c.scenario+"/capture.pcap", 22, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -62,7 +62,7 @@ func TestProbeLocatePlan(t *testing.T) {
 // located hop, and its command line is the probe command typed; JSON says
 // why --locate did not run, and every line keeps to the schema.
 func TestProbeReportSections(t *testing.T) {
-	j, err := judgeProbeCapture(context.Background(), &probeOptions{format: "markdown"},
+	j, err := judgeProbeCapture(context.Background(), &probeOptions{format: formatMarkdown},
 		"../../testdata/pcaps/reject-banner/capture.pcap", 22, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -77,13 +77,13 @@ func TestProbeReportSections(t *testing.T) {
 	plan := planLocate(j.run.Flows)
 	sec := &report.ProbeSection{Results: res, Locate: loc, Plan: &plan}
 	command := "rstsniff probe --locate --format markdown 203.0.113.2"
-	for _, format := range []string{"markdown", "html"} {
+	for _, format := range []format{formatMarkdown, formatHTML} {
 		var out bytes.Buffer
 		if err := writeProbeReport(&out, io.Discard, &probeOptions{format: format}, command, j, sec); err != nil {
 			t.Fatal(err)
 		}
 		s := out.String()
-		if format == "html" {
+		if format == formatHTML {
 			s = html.UnescapeString(s)
 		}
 		for _, want := range []string{"rstsniff probe --locate --format markdown 203.0.113.2", "#1 198.51.100.2:51186 -> 203.0.113.2:22",
@@ -98,14 +98,14 @@ func TestProbeReportSections(t *testing.T) {
 		}
 	}
 	// JSON: the flows judged, the probe lines, and why --locate did not run.
-	fw, err := judgeProbeCapture(context.Background(), &probeOptions{format: "json"},
+	fw, err := judgeProbeCapture(context.Background(), &probeOptions{format: formatJSON},
 		"../../testdata/pcaps/server-firewall/capture.pcap", 22, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	plan = planLocate(fw.run.Flows)
 	var out bytes.Buffer
-	if err := writeProbeReport(&out, io.Discard, &probeOptions{format: "json"}, command, fw, &report.ProbeSection{Results: res, Plan: &plan}); err != nil {
+	if err := writeProbeReport(&out, io.Discard, &probeOptions{format: formatJSON}, command, fw, &report.ProbeSection{Results: res, Plan: &plan}); err != nil {
 		t.Fatal(err)
 	}
 	checkSchema(t, []string{"--format", "json"}, out.String())
@@ -142,7 +142,8 @@ func TestProbeReportWithoutCapture(t *testing.T) {
 	for _, format := range []string{"markdown", "html"} {
 		var out bytes.Buffer
 		sec := &report.ProbeSection{Results: res, Plan: &plan, NoCapture: "permission denied"}
-		if err := writeProbeReport(&out, io.Discard, &probeOptions{format: format}, "rstsniff probe --format "+format+" h", nil, sec); err != nil {
+		f, _ := parseFormat(format)
+		if err := writeProbeReport(&out, io.Discard, &probeOptions{format: f}, "rstsniff probe --format "+format+" h", nil, sec); err != nil {
 			t.Fatal(err)
 		}
 		s := out.String()

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,7 +16,10 @@ import (
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/capture/live"
 	"github.com/rstsniff/rstsniff/explain"
+	"github.com/rstsniff/rstsniff/internal/atomicfile"
+	"github.com/rstsniff/rstsniff/kernel/watch"
 	"github.com/rstsniff/rstsniff/pipeline"
+	"github.com/rstsniff/rstsniff/pipeline/record"
 	"github.com/rstsniff/rstsniff/report"
 	"github.com/rstsniff/rstsniff/runcmd"
 	"github.com/rstsniff/rstsniff/runcmd/runner"
@@ -29,7 +30,10 @@ type runOptions struct {
 	iface          string
 	ports          []uint16
 	output         string
-	format         string
+	format         format
+	fmtName        string // --format as given
+	portList       string // --ports as given
+	help           bool
 	write          string
 	noKernel       bool
 	requireCapture bool
@@ -46,25 +50,31 @@ COMMAND's status (127 when it is not found, 128+N when signal N ended it).
 
 `
 
-func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
+// runFlags is run's flag set, bound to o's fields.
+func runFlags(o *runOptions) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("rstsniff run", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.SortFlags = false
 	fs.SetInterspersed(false) // the first word that is not an option starts the command
-	o := &runOptions{}
 	fs.StringVarP(&o.iface, "interface", "i", "any", "capture on `IFACE`")
-	portList := fs.String("ports", "", "SSH server `PORTS`, comma-separated (default: those the command line names with -p, -P, -o Port= or ssh:// URLs, else 22)")
+	fs.StringVar(&o.portList, "ports", "", "SSH server `PORTS`, comma-separated (default: those the command line names with -p, -P, -o Port= or ssh:// URLs, else 22)")
 	fs.StringVarP(&o.output, "output", "o", "", "write a report of the command's connections to `FILE` (format from its extension: .json, .md, .html, else the table)")
-	fs.StringVar(&o.format, "format", "", "the report's `FORMAT` (table, json, markdown, html), when -o's extension does not say it")
+	fs.StringVar(&o.fmtName, "format", "", "the report's `FORMAT` (table, json, markdown, html), when -o's extension does not say it")
 	fs.StringVarP(&o.write, "write", "w", "", "write the packets of the command's connections that ended abnormally to `FILE` (pcapng)")
 	fs.BoolVar(&o.noKernel, "no-kernel", false, "do not ask this host's kernel (eBPF) which resets it sent and why")
 	fs.BoolVar(&o.requireCapture, "require-capture", false, "when the capture cannot start, fail (exit status 2) instead of running the command without it")
 	fs.DurationVar(&o.linger, "linger", time.Second, "after the command ends, capture `D` longer for late packets (a reset answering its last one)")
 	fs.BoolVar(&o.noCgroup, "no-cgroup", false, "attribute connections by sampling /proc, not with a cgroup and BPF")
 	_ = fs.MarkHidden("no-cgroup")
-	help := fs.BoolP("help", "h", false, "show this help")
+	fs.BoolVarP(&o.help, "help", "h", false, "show this help")
+	return fs
+}
+
+func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
+	o := &runOptions{}
+	fs := runFlags(o)
 	err := fs.Parse(args)
-	if err != nil || *help {
+	if err != nil || o.help {
 		fmt.Fprintf(stderr, "%s%s", runUsage, fs.FlagUsages())
 		if err != nil {
 			return nil, flagError(err)
@@ -75,35 +85,20 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	if len(o.args) == 0 {
 		return nil, &usageError{"run: give the command to run after --: rstsniff run -- ssh host true"}
 	}
-	if *portList != "" {
-		for _, p := range strings.Split(*portList, ",") {
-			n, err := strconv.ParseUint(strings.TrimSpace(p), 10, 16)
-			if err != nil || n == 0 {
-				return nil, &usageError{fmt.Sprintf("bad port %q in --ports", p)}
-			}
-			o.ports = append(o.ports, uint16(n))
+	if o.portList != "" {
+		if o.ports, err = parsePorts(o.portList); err != nil {
+			return nil, err
 		}
 	}
-	if o.format == "" {
-		switch strings.ToLower(filepath.Ext(o.output)) {
-		case ".json", ".jsonl", ".ndjson":
-			o.format = "json"
-		case ".md", ".markdown":
-			o.format = "markdown"
-		case ".html", ".htm":
-			o.format = "html"
-		default:
-			o.format = "table"
-		}
+	if o.fmtName == "" {
+		f, _ := formatOfPath(o.output) // the table when it says none
+		o.fmtName = f.String()
 	}
-	if o.format == "md" {
-		o.format = "markdown"
+	f, ok := parseFormat(o.fmtName)
+	if !ok || f == formatECS {
+		return nil, &usageError{fmt.Sprintf("unknown --format %q: use table, json, markdown (md) or html", o.fmtName)}
 	}
-	switch o.format {
-	case "table", "json", "markdown", "html":
-	default:
-		return nil, &usageError{fmt.Sprintf("unknown --format %q: use table, json, markdown (md) or html", o.format)}
-	}
+	o.format = f
 	switch {
 	case o.write == "-" || o.output == "-":
 		return nil, &usageError{"run: -o and -w write files; standard output is the command's"}
@@ -138,20 +133,20 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	facts := &report.RunFacts{Command: ro.args, Report: ro.output}
 	// The outputs first: a path that cannot be written is a usage error
 	// before anything runs.
-	var out *atomicFile
+	var out *atomicfile.File
 	if ro.output != "" {
-		if out, err = createAtomic(ro.output); err != nil {
+		if out, err = atomicfile.Create(ro.output); err != nil {
 			return fmt.Errorf("-o: %v", err)
 		}
-		defer out.abort() // unless writeRunReport committed it
+		defer out.Abort() // unless writeRunReport committed it
 	}
-	ev, err := newEvidence(ro.write)
+	rec, err := newRecorder(ro.write)
 	if err != nil {
 		return err
 	}
-	c, err := startRunCapture(o, ev)
+	c, err := startRunCapture(o, rec)
 	if err != nil {
-		ev.abort()
+		rec.Abort()
 		if ro.requireCapture {
 			return fmt.Errorf("run: capture: %v (--require-capture)", err)
 		}
@@ -163,7 +158,7 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		// Interrupted (SIGINT, SIGTERM) before the command started: it is
 		// not started at all.
 		c.abort()
-		return &exitError{code: 128 + int(syscall.SIGINT), err: errors.New("run: interrupted before the command started")}
+		return exitWith(128+int(syscall.SIGINT), errors.New("run: interrupted before the command started"))
 	}
 	res, err := runner.Run(ctx, runner.Options{Args: ro.args, Stdin: stdin, Stdout: stdout, Stderr: stderr, NoCgroup: ro.noCgroup})
 	if err != nil {
@@ -184,22 +179,19 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			fmt.Fprintf(stderr, "rstsniff: capture: %v\n", err)
 		}
 	}
-	for _, f := range all {
-		own, via := res.Own(f.Client, f.Server)
-		if !own {
-			facts.Others++
-			c.ev.drop(f)
-			continue
-		}
-		f.ID = len(facts.Flows) + 1
-		facts.Flows = append(facts.Flows, f)
-		facts.Via = append(facts.Via, via)
-		if err := c.ev.done(f); err != nil {
+	// Only the command's own connections are reported and written (-w).
+	own, via, others := res.Pick(all)
+	facts.Flows, facts.Via, facts.Others = own, via, len(others)
+	for _, f := range others {
+		c.rec.Drop(f)
+	}
+	for _, f := range own {
+		if err := c.rec.Keep(f); err != nil {
 			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
 		}
 	}
-	if c != nil && c.ev != nil {
-		if err := c.ev.Close(); err != nil {
+	if c != nil && c.rec != nil {
+		if err := c.rec.Close(); err != nil {
 			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
 		}
 	}
@@ -215,16 +207,16 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			facts.Report = ""
 		}
 	}
-	if err := report.RunLines(stderr, facts); err != nil {
-		return &exitError{code: res.Exit.Code}
-	}
-	return exitCode(res.Exit.Code)
+	// The exit status is the command's, whether the lines could be
+	// written or not.
+	_ = report.RunLines(stderr, facts)
+	return exitWith(res.Exit.Code, nil)
 }
 
 // writeRunReport writes -o: the command's connections in the report format
 // (with the kernel witness's word on each reset), then the command, its
 // status and what it printed.
-func writeRunReport(f *atomicFile, ro *runOptions, facts *report.RunFacts, c *runCapture) (err error) {
+func writeRunReport(f *atomicfile.File, ro *runOptions, facts *report.RunFacts, c *runCapture) (err error) {
 	r := &report.Run{Tally: &report.Tally{}}
 	if c != nil {
 		r.Inputs = []report.Input{c.in}
@@ -235,7 +227,7 @@ func writeRunReport(f *atomicFile, ro *runOptions, facts *report.RunFacts, c *ru
 	}
 	meta := report.Meta{Version: version, Command: "rstsniff run -- " + strings.Join(ro.args, " "), All: true}
 	switch ro.format {
-	case "json":
+	case formatJSON:
 		for _, fl := range r.Flows {
 			if err = report.JSONFlow(f, fl, false); err != nil {
 				return err
@@ -244,9 +236,9 @@ func writeRunReport(f *atomicFile, ro *runOptions, facts *report.RunFacts, c *ru
 		if err = report.JSONSummary(f, r); err == nil {
 			err = report.RunJSON(f, facts)
 		}
-	case "markdown":
+	case formatMarkdown:
 		err = report.Markdown(f, r, meta, facts)
-	case "html":
+	case formatHTML:
 		err = report.HTML(f, r, meta, facts)
 	default:
 		if err = report.Table(f, r, report.TableOptions{All: true, Explain: true}); err == nil {
@@ -256,7 +248,7 @@ func writeRunReport(f *atomicFile, ro *runOptions, facts *report.RunFacts, c *ru
 	if err != nil {
 		return err
 	}
-	return f.commit()
+	return f.Commit()
 }
 
 // runCapture is the live capture during the command: the pipeline of -i
@@ -264,8 +256,8 @@ func writeRunReport(f *atomicFile, ro *runOptions, facts *report.RunFacts, c *ru
 // it has ended), the kernel witness joined to each.
 type runCapture struct {
 	src    *live.Source
-	kw     *kernelWitness
-	ev     *heldEvidence
+	kw     *watch.Watcher
+	rec    *record.Held
 	cancel context.CancelFunc
 	done   chan struct{}
 	mu     sync.Mutex
@@ -274,7 +266,7 @@ type runCapture struct {
 	err    error
 }
 
-func startRunCapture(o *options, ev *evidence) (*runCapture, error) {
+func startRunCapture(o *options, w *record.Writer) (*runCapture, error) {
 	src, err := live.Open(live.Options{Interface: o.iface, Ports: o.ports, Timeout: 50 * time.Millisecond})
 	if err != nil {
 		return nil, err
@@ -282,19 +274,19 @@ func startRunCapture(o *options, ev *evidence) (*runCapture, error) {
 	var kb bytes.Buffer // the witness's own lines: a quiet run prints none
 	c := &runCapture{src: src, kw: startKernel(o, &kb, nil), done: make(chan struct{}),
 		in: report.Input{Name: o.iface, Format: src.Format()}}
-	if ev != nil {
-		c.ev = &heldEvidence{evidence: ev}
+	if w != nil {
+		c.rec = &record.Held{Writer: w}
 	}
 	cfg := pipeline.Config{Analyzer: newAnalyzer(o, o.iface, 0), MaxFlows: o.maxFlows}
-	if c.ev != nil {
-		cfg.Evidence = c.ev
+	if c.rec != nil {
+		cfg.Recorder = c.rec
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 	go func() {
 		defer close(c.done)
 		st, err := pipeline.Run(ctx, liveFrames{src, nil, o.iface}, cfg, pipeline.WallClock(), func(f *analyze.Flow) error {
-			c.kw.attribute([]*analyze.Flow{f})
+			c.kw.Attribute([]*analyze.Flow{f})
 			c.mu.Lock()
 			c.flows = append(c.flows, f)
 			c.mu.Unlock()
@@ -311,7 +303,7 @@ func (c *runCapture) stop() ([]*analyze.Flow, error) {
 	c.cancel()
 	<-c.done
 	c.src.Close()
-	c.kw.close()
+	c.kw.Close()
 	return c.flows, c.err
 }
 
@@ -321,35 +313,7 @@ func (c *runCapture) abort() {
 		return
 	}
 	c.stop()
-	if c.ev != nil {
-		c.ev.evidence.abort()
+	if c.rec != nil {
+		c.rec.Abort()
 	}
 }
-
-// heldEvidence is -w's writer, with each connection's packets held until
-// the command has ended and rstsniff knows whether the connection was the
-// command's: only those are written.
-type heldEvidence struct {
-	*evidence
-}
-
-// Done holds the packets (done or drop decides later).
-func (h *heldEvidence) Done(*analyze.Flow) error { return nil }
-
-func (h *heldEvidence) done(f *analyze.Flow) error {
-	if h == nil {
-		return nil
-	}
-	return h.evidence.Done(f)
-}
-
-func (h *heldEvidence) drop(f *analyze.Flow) {
-	if h == nil {
-		return
-	}
-	h.mu.Lock()
-	delete(h.flows, f.Handle)
-	h.mu.Unlock()
-}
-
-var _ pipeline.Evidence = (*heldEvidence)(nil)

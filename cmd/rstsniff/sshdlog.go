@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/rstsniff/rstsniff/analyze"
@@ -24,7 +23,7 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 		return err
 	}
 	for _, n := range append(append([]string{}, o.sshdLogs...), o.fail2banLogs...) {
-		if n == "-" || (n == journalSource && o.iface != "") {
+		if n == "-" || (n == sshdlog.JournalSource && o.iface != "") {
 			continue
 		}
 		if _, err := os.Stat(n); err != nil && o.iface == "" {
@@ -38,22 +37,22 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 		return runCorrelate(ctx, o, stdin, stdout, stderr) // it joins the logs to each capture (correlateServerLog)
 	}
 	for _, n := range o.sshdLogs {
-		if n == journalSource {
-			return &usageError{fmt.Sprintf("--sshd-log %s follows journald during a live capture (-i); to read a capture, give journalctl -u ssh -o json's output", journalSource)}
+		if n == sshdlog.JournalSource {
+			return &usageError{fmt.Sprintf("--sshd-log %s follows journald during a live capture (-i); to read a capture, give journalctl -u ssh -o json's output", sshdlog.JournalSource)}
 		}
 	}
 	if o.logTZ != "" {
-		if _, err := parseZone(o.logTZ); err != nil {
+		if _, err := sshdlog.ParseZone(o.logTZ); err != nil {
 			return &usageError{fmt.Sprintf("--log-tz: %v", err)}
 		}
 	}
 	r := &report.Run{Tally: &report.Tally{}, Version: reportVersion()}
 	budget := o.count
-	ev, err := newEvidence(o.write)
+	rec, err := newRecorder(o.write)
 	if err != nil {
 		return err
 	}
-	defer ev.abort() // unless Close wrote it whole
+	defer rec.Abort() // unless Close wrote it whole
 	ot, err := startOTLP(ctx, o, len(o.reads) > 1, stderr, nil)
 	if err != nil {
 		return err
@@ -66,13 +65,13 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 		r.Flows = append(r.Flows, f)
 		ot.flow(f)
 	}
-	if err := analyzeFiles(ctx, o, stdin, stderr, &budget, ev, sink, r); err != nil {
+	if err := analyzeFiles(ctx, o, stdin, stderr, &budget, rec, sink, r); err != nil {
 		ot.close(nil)
 		return err
 	}
 	ot.close(r)
-	if ev != nil {
-		if err := ev.Close(); err != nil {
+	if rec != nil {
+		if err := rec.Close(); err != nil {
 			return err
 		}
 	}
@@ -84,15 +83,10 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
-	sl := &report.ServerLog{Files: files}
-	conns := make([]sshdlog.Conn, 0, len(r.Flows))
-	for _, f := range r.Flows {
-		conns = append(conns, connOf(f))
-	}
-	sl.Result = sshdlog.Join(conns, lines, sshdlog.Options{})
+	sl := &report.ServerLog{Files: files, Result: joinServerLog(r.Flows, lines)}
 	// Only the connections a listing shows, as without a log; the JSON
 	// lines carry every one.
-	if o.format != "json" {
+	if o.format != formatJSON {
 		var shown []*analyze.Flow
 		for _, f := range r.Flows {
 			a := sl.Result.Accounts[f.ID]
@@ -107,63 +101,90 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 		r.Flows = shown
 	}
 	meta := report.Meta{Version: reportVersion(), Command: o.command, All: o.all}
-	if err := writeServerLogReport(stdout, stderr, o, r, sl, meta); err != nil {
+	bw := bufio.NewWriterSize(stdout, 64<<10)
+	err = writeJudged(bw, o.format, r, sl, meta, len(o.reads) > 1, report.TableOptions{All: o.all, Explain: o.explain})
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
 		return fmt.Errorf("writing output: %v", err)
 	}
 	if r.Abnormal() {
-		return abnormal()
+		return exitWith(exitAbnormal, nil)
 	}
 	return nil
 }
 
-func writeServerLogReport(stdout, stderr io.Writer, o *options, r *report.Run, sl *report.ServerLog, meta report.Meta) error {
-	switch o.format {
-	case "json":
-		bw := bufio.NewWriterSize(stdout, 64<<10)
-		for _, f := range r.Flows {
-			if err := report.JSONFlowServerLog(bw, f, len(o.reads) > 1, sl.Result); err != nil {
+// writeJudged writes the verdicts of r in format f, with the server's log
+// joined to them when sl is not nil (rstsniff -r with --sshd-log, and
+// rstsniff probe): JSON lines (the flows, the log's, the summary; the
+// caller flushes w), a table, or a Markdown or HTML report whose page
+// also takes the sections in more (the probe's).
+func writeJudged(w io.Writer, f format, r *report.Run, sl *report.ServerLog, meta report.Meta, multi bool, topt report.TableOptions, more ...report.Section) error {
+	switch f {
+	case formatJSON:
+		for _, fl := range r.Flows {
+			var err error
+			if sl != nil {
+				err = report.JSONFlowServerLog(w, fl, multi, sl.Result)
+			} else {
+				err = report.JSONFlow(w, fl, multi)
+			}
+			if err != nil {
 				return err
 			}
 		}
-		if err := report.JSONServerLog(bw, sl, o.all); err != nil {
-			return err
+		if sl != nil {
+			if err := report.JSONServerLog(w, sl, topt.All); err != nil {
+				return err
+			}
 		}
-		if err := report.JSONSummary(bw, r); err != nil {
-			return err
+		return report.JSONSummary(w, r)
+	case formatMarkdown, formatHTML:
+		var sections []report.Section
+		if sl != nil {
+			sections = append(sections, report.ServerLogSection(r, sl, topt.All))
 		}
-		return bw.Flush()
-	case "markdown":
-		return report.Markdown(stdout, r, meta, report.ServerLogSection(r, sl, o.all))
-	case "html":
-		return report.HTML(stdout, r, meta, report.ServerLogSection(r, sl, o.all))
+		sections = append(sections, more...)
+		if f == formatMarkdown {
+			return report.Markdown(w, r, meta, sections...)
+		}
+		return report.HTML(w, r, meta, sections...)
 	}
-	if err := report.Table(stdout, r, report.TableOptions{All: o.all, Explain: o.explain}); err != nil {
+	if err := report.Table(w, r, topt); err != nil || sl == nil {
 		return err
 	}
-	return report.ServerLogExplain(stdout, r, sl, o.all)
+	return report.ServerLogExplain(w, r, sl, topt.All)
 }
 
 // readServerLogs reads every --sshd-log and --fail2ban-log.
 func readServerLogs(o *options, stdin io.Reader, near time.Time) ([]sshdlog.Line, []report.ServerLogFile, error) {
-	var zone *time.Location
-	if o.logTZ != "" {
-		z, err := parseZone(o.logTZ)
-		if err != nil {
-			return nil, nil, fmt.Errorf("--log-tz: %v", err)
-		}
-		zone = z
+	zone, err := logZone(o)
+	if err != nil {
+		return nil, nil, err
 	}
-	var lines []sshdlog.Line
-	var files []report.ServerLogFile
-	for _, name := range append(append([]string{}, o.sshdLogs...), o.fail2banLogs...) {
-		ls, st, err := readServerLog(name, stdin, sshdlog.ReadOptions{Zone: zone, Near: near})
-		if err != nil {
-			return nil, nil, err
-		}
-		lines = append(lines, ls...)
-		files = append(files, report.ServerLogFile{Name: name, Stats: st})
+	names := append(append([]string{}, o.sshdLogs...), o.fail2banLogs...)
+	lines, stats, err := sshdlog.ReadFiles(names, stdin, sshdlog.ReadOptions{Zone: zone, Near: near})
+	if err != nil {
+		return nil, nil, err
+	}
+	files := make([]report.ServerLogFile, len(names))
+	for i, name := range names {
+		files[i] = report.ServerLogFile{Name: name, Stats: stats[i]}
 	}
 	return lines, files, nil
+}
+
+// logZone is --log-tz's zone (nil: none given).
+func logZone(o *options) (*time.Location, error) {
+	if o.logTZ == "" {
+		return nil, nil
+	}
+	z, err := sshdlog.ParseZone(o.logTZ)
+	if err != nil {
+		return nil, fmt.Errorf("--log-tz: %v", err)
+	}
+	return z, nil
 }
 
 // correlateServerLogSections joins the logs to each capture's connections
@@ -179,11 +200,7 @@ func correlateServerLogSections(o *options, stdin io.Reader, caps []*correlate.C
 	}
 	var more []report.Section
 	for _, c := range caps {
-		conns := make([]sshdlog.Conn, 0, len(c.Flows))
-		for _, f := range c.Flows {
-			conns = append(conns, connOf(f))
-		}
-		sl := &report.ServerLog{Files: files, Result: sshdlog.Join(conns, lines, sshdlog.Options{}), Capture: c.Name}
+		sl := &report.ServerLog{Files: files, Result: joinServerLog(c.Flows, lines), Capture: c.Name}
 		more = append(more, report.ServerLogSection(&report.Run{Flows: c.Flows}, sl, o.all))
 	}
 	return more, nil
@@ -202,15 +219,11 @@ func correlateServerLog(stdout, stderr io.Writer, o *options, stdin io.Reader, c
 		return err
 	}
 	for _, c := range caps {
-		conns := make([]sshdlog.Conn, 0, len(c.Flows))
-		for _, f := range c.Flows {
-			conns = append(conns, connOf(f))
-		}
-		sl := &report.ServerLog{Files: files, Result: sshdlog.Join(conns, lines, sshdlog.Options{}), Capture: c.Name}
+		sl := &report.ServerLog{Files: files, Result: joinServerLog(c.Flows, lines), Capture: c.Name}
 		switch o.format {
-		case "json":
+		case formatJSON:
 			err = report.ServerLogCaptureJSON(stdout, c.Flows, sl, o.all)
-		case "table":
+		case formatTable:
 			err = report.ServerLogCaptureTable(stdout, c.Flows, sl, o.all)
 		default: // markdown, html: correlateServerLogSections, inside the page
 			return nil
@@ -237,53 +250,11 @@ func checkServerLogFlags(o *options) error {
 	return nil
 }
 
-// readServerLog reads one log file (- for standard input).
-func readServerLog(name string, stdin io.Reader, opt sshdlog.ReadOptions) ([]sshdlog.Line, sshdlog.Stats, error) {
-	if name == "-" {
-		return sshdlog.Read(stdin, "-", opt)
+// joinServerLog joins the log's lines to the flows (by their IDs).
+func joinServerLog(flows []*analyze.Flow, lines []sshdlog.Line) *sshdlog.Result {
+	conns := make([]sshdlog.Conn, 0, len(flows))
+	for _, f := range flows {
+		conns = append(conns, f.LogConn())
 	}
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, sshdlog.Stats{}, err
-	}
-	defer f.Close()
-	return sshdlog.Read(f, name, opt)
-}
-
-// parseZone reads a zone name (Europe/Berlin, UTC) or an offset (+01:00,
-// -0500).
-func parseZone(s string) (*time.Location, error) {
-	if strings.HasPrefix(s, "+") || strings.HasPrefix(s, "-") {
-		for _, layout := range []string{"-07:00", "-0700", "-07"} {
-			if t, err := time.Parse(layout, s); err == nil {
-				_, off := t.Zone()
-				return time.FixedZone(s, off), nil
-			}
-		}
-		return nil, fmt.Errorf("bad offset %q: use +hh:mm", s)
-	}
-	return time.LoadLocation(s)
-}
-
-// connOf is what the join needs of a flow.
-func connOf(f *analyze.Flow) sshdlog.Conn {
-	c := sshdlog.Conn{ID: f.ID, Client: f.Client, Server: f.Server, Start: f.Start, End: f.End, Open: f.Outcome == analyze.OutcomeOpen,
-		Midstream: f.Midstream}
-	beside := 0
-	for _, r := range f.Resets {
-		if r.From == analyze.Server {
-			c.ServerReset = true
-			if !r.Sender.Forged() {
-				c.ServerEnded = true
-			}
-			if r.Sender.HostFirewall() {
-				beside++
-			}
-		}
-	}
-	c.ServerResetBeside = c.ServerReset && beside > 0
-	if f.Outcome == analyze.OutcomeClosed && f.ClosedBy == analyze.Server {
-		c.ServerEnded = true
-	}
-	return c
+	return sshdlog.Join(conns, lines, sshdlog.Options{})
 }

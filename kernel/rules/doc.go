@@ -15,7 +15,9 @@
 // compile.go turns one rule into its facts and names its owner; render.go
 // writes nft syntax, iptables.go iptables-save syntax; match.go evaluates
 // a rule's match against a connection's packet; snapshot.go keeps the
-// reads (History) and names the rules behind an event (Attribute).
+// reads (History) and names the rules behind an event (Attribute);
+// watch.go reads again after each firewall event, at most every 20 ms, on
+// a goroutine of its own (Watcher, for a live capture).
 //
 // Reading nf_tables needs CAP_NET_ADMIN in the namespace: root, as the
 // kernel witness runs, has it; after -Z drops privileges a read fails and

@@ -41,3 +41,6 @@ const Margin = time.Millisecond
 
 // Legacy is false off Linux.
 func Legacy() bool { return false }
+
+// Facts is empty off Linux.
+func (s *Snapshot) Facts() []kernel.Rule { return nil }

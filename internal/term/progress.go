@@ -1,4 +1,4 @@
-package main
+package term
 
 import (
 	"fmt"
@@ -8,34 +8,36 @@ import (
 	"time"
 
 	"github.com/mattn/go-isatty"
-
-	"github.com/rstsniff/rstsniff/capture"
-	"github.com/rstsniff/rstsniff/report"
 )
 
 // progressMin is the input size from which reading shows a progress bar.
 const progressMin = 100 << 20
 
-// progress draws "name: 120 of 600 MB (20%), 310 MB/s, 1.6 s left" on a
-// terminal's stderr while a large file is read. It draws nothing when stderr
-// is not a terminal or the input is small.
-type progress struct {
+// Progress draws "name: 120 of 600 MB (20%), 310 MB/s, 1.6 s left" on a
+// terminal's stderr while a large file is read, on a goroutine of its own
+// that owns the line until Stop. A nil *Progress draws nothing.
+type Progress struct {
 	stop chan struct{}
 	done sync.WaitGroup
 }
 
-func startProgress(stderr io.Writer, name string, src capture.Source) *progress {
+// StartProgress starts the bar of the file path as it is read from src
+// (which says how far through capture.Progress's BytesRead), labelled
+// label (escaped by the caller). It draws nothing, and returns nil, when
+// stderr is not a terminal, src cannot say, path is standard input ("-")
+// or the file is small.
+func StartProgress(stderr io.Writer, path, label string, src any) *Progress {
 	f, ok := stderr.(*os.File)
-	p, canTell := src.(capture.Progress)
-	if !ok || !canTell || !isatty.IsTerminal(f.Fd()) || name == "-" {
+	p, canTell := src.(interface{ BytesRead() int64 })
+	if !ok || !canTell || !isatty.IsTerminal(f.Fd()) || path == "-" {
 		return nil
 	}
-	st, err := os.Stat(name)
+	st, err := os.Stat(path)
 	if err != nil || st.Size() < progressMin {
 		return nil
 	}
 	total := st.Size()
-	pr := &progress{stop: make(chan struct{})}
+	pr := &Progress{stop: make(chan struct{})}
 	pr.done.Add(1)
 	go func() {
 		defer pr.done.Done()
@@ -50,7 +52,7 @@ func startProgress(stderr io.Writer, name string, src capture.Source) *progress 
 				// Not before a tenth of a second: the first read says nothing of the rate.
 				speed = fmt.Sprintf(", %.0f MB/s, %.1f s left", rate/1e6, float64(total-read)/rate)
 			}
-			fmt.Fprintf(f, "\r\033[K%s: %d of %d MB (%.0f%%)%s", report.Safe(name), read>>20, total>>20,
+			fmt.Fprintf(f, "\r\033[K%s: %d of %d MB (%.0f%%)%s", label, read>>20, total>>20,
 				100*float64(read)/float64(total), speed)
 		}
 		draw() // at once, so even a quick read shows what it is doing
@@ -68,7 +70,7 @@ func startProgress(stderr io.Writer, name string, src capture.Source) *progress 
 }
 
 // Stop erases the bar.
-func (pr *progress) Stop() {
+func (pr *Progress) Stop() {
 	if pr == nil {
 		return
 	}

@@ -1,0 +1,140 @@
+package watch
+
+import (
+	"net"
+	"net/netip"
+
+	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/kernel"
+	"github.com/rstsniff/rstsniff/kernel/probe"
+	"github.com/rstsniff/rstsniff/kernel/rules"
+)
+
+// Watcher asks this host's kernel, through eBPF, which resets it sent and
+// received during a live capture, in the capture's network namespace (the
+// one the process runs in), and names the firewall rules behind them. The
+// zero value is invalid: construct it with Start. Its methods work on a nil
+// *Watcher (the witness off): they do nothing.
+type Watcher struct {
+	p     *probe.Probe
+	j     *kernel.Journal
+	count func(*kernel.Event)
+	done  chan struct{}
+	// fw names the firewall rules behind firewall events; nil when
+	// netfilter is not watched or nftables cannot be read.
+	fw *rules.Watcher
+}
+
+// Options set up a Watcher; the zero value works.
+type Options struct {
+	// Count, when set, is told of each event the journal keeps and of
+	// each drop the join turns into a REJECT's reset (metrics); it is
+	// called from the reading goroutine and from Attribute's.
+	Count func(*kernel.Event)
+}
+
+// Started is what Start found: the namespace watched, how netfilter is,
+// and, when it is, the firewall rules read (or why they cannot be).
+type Started struct {
+	Netns    uint32
+	Firewall probe.Firewall
+	Rules    rules.WatchStart
+	RulesErr error // rules will not be named (only when Firewall is watched)
+}
+
+// Start loads the probe and reads its events on a goroutine of its own
+// until Close; an error says why the witness cannot run. Call it before
+// dropping privileges.
+func Start(opt Options) (*Watcher, Started, error) {
+	p, err := probe.Open(probe.Options{})
+	if err != nil {
+		return nil, Started{}, err
+	}
+	if opt.Count == nil {
+		opt.Count = func(*kernel.Event) {}
+	}
+	local := localAddrs()
+	j := kernel.NewJournal(kernel.JournalOptions{Netns: p.Netns, Start: p.Start, Lost: p.Lost,
+		Local: func(a netip.Addr) bool { return local[a] }, Firewall: p.Firewall != probe.FirewallNone})
+	w := &Watcher{p: p, j: j, count: opt.Count, done: make(chan struct{})}
+	st := Started{Netns: p.Netns, Firewall: p.Firewall}
+	if p.Firewall != probe.FirewallNone {
+		w.fw, st.Rules, st.RulesErr = rules.Watch()
+	}
+	go func() {
+		defer close(w.done)
+		for {
+			e, err := p.Read()
+			if err != nil {
+				return
+			}
+			if j.Add(e) {
+				w.count(&e)
+				if e.Kind == kernel.FirewallDropped || e.Kind == kernel.FirewallSent {
+					w.fw.Poke(e.Time)
+				}
+			}
+		}
+	}()
+	return w, st, nil
+}
+
+// localAddrs are this namespace's addresses.
+func localAddrs() map[netip.Addr]bool {
+	m := map[netip.Addr]bool{}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return m
+	}
+	for _, a := range addrs {
+		if p, err := netip.ParsePrefix(a.String()); err == nil {
+			m[p.Addr().Unmap()] = true
+		}
+	}
+	return m
+}
+
+// Attribute gives each reset of the flows what the kernel said about it,
+// and each flow the packets the firewall dropped.
+func (w *Watcher) Attribute(fs []*analyze.Flow) {
+	if w == nil {
+		return
+	}
+	var qs []kernel.Query
+	for _, f := range fs {
+		qs = qs[:0]
+		for _, r := range f.Resets {
+			src, dst := f.Client, f.Server
+			if r.From == analyze.Server {
+				src, dst = f.Server, f.Client
+			}
+			qs = append(qs, kernel.Query{Src: src, Dst: dst, Time: r.Time})
+		}
+		for i, k := range w.j.AttributeAll(qs) {
+			f.Resets[i].Kernel = k
+			if k != nil && k.Basis == kernel.BasisDropInference {
+				// Counted here: only the join makes a drop a REJECT's reset.
+				w.count(&kernel.Event{Kind: kernel.FirewallSent})
+			}
+			if k != nil && k.Sender == kernel.SenderFirewall {
+				k.Rules = w.fw.Attribute(k.Sent)
+			}
+		}
+		if d := w.j.Dropped(f.Client, f.Server, f.Start, f.End); d != nil {
+			for i := range d.Events {
+				d.Rules = append(d.Rules, w.fw.Attribute(&d.Events[i]))
+			}
+			f.Dropped = d
+		}
+	}
+}
+
+// Close detaches the programs and stops the rules' reads.
+func (w *Watcher) Close() {
+	if w == nil {
+		return
+	}
+	w.p.Close()
+	<-w.done
+	w.fw.Close()
+}
