@@ -416,7 +416,13 @@ func appendFlowCached(b []byte, jf *jsonFlow, last *encodedAlgorithms) []byte {
 			o.str("summary", fd.Summary)
 		}
 	})
-	o.str("client_error", jf.ClientError)
+	if jf.flow != nil {
+		at := o.wordsStart("client_error")
+		o.b = appendClientError(o.b, jf.flow)
+		o.wordsEnd(at)
+	} else {
+		o.str("client_error", jf.ClientError)
+	}
 	o.advice("causes", jf.Causes)
 	o.advice("next_steps", jf.NextSteps)
 	if len(jf.PreBanner) > 0 {
