@@ -39,8 +39,10 @@ func (s Strength) String() string {
 	return "unknown"
 }
 
-// strongAlone are the signals that settle a verdict by themselves.
-var strongAlone = map[Signal]bool{
+// strongAlone are the signals that settle a verdict by themselves: an
+// array indexed by every Signal, as level asks it of every reset's every
+// piece of evidence.
+var strongAlone = [1 << 8]bool{
 	SigSenderKeptSending: true, SigBothEnds: true, SigBurst: true, SigChallengeACK: true,
 	SigTimestampForeign: true, SigTimestampContinues: true, SigFlowLabel: true,
 }
@@ -48,19 +50,23 @@ var strongAlone = map[Signal]bool{
 // Strength says how far the reset's origin can be trusted, and the
 // signals that decided it (those pointing the way the verdict went, in the
 // order of Evidence). A kernel witness that agrees makes it proof.
-func (r *Reset) Strength() (Strength, []Signal) {
+func (r *Reset) Strength() (Strength, []Signal) { return r.AppendStrength(nil) }
+
+// AppendStrength is Strength with the signals appended to dst, for a
+// caller that reuses one slice for every reset.
+func (r *Reset) AppendStrength(dst []Signal) (Strength, []Signal) {
 	st := r.level()
 	if st == StrengthNone {
-		return st, nil
+		return st, dst
 	}
-	var with []Signal
 	v := r.Sender.Verdict()
+	start := len(dst)
 	for _, e := range r.Evidence {
-		if e.PointsTo == v && !containsSignal(with, e.Signal) {
-			with = append(with, e.Signal)
+		if e.PointsTo == v && !containsSignal(dst[start:], e.Signal) {
+			dst = append(dst, e.Signal)
 		}
 	}
-	return st, with
+	return st, dst
 }
 
 // level is Strength without the list of signals: it allocates nothing,

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"net/netip"
+	"sync"
 )
 
 // LinkType is a pcap LINKTYPE_ value (https://www.tcpdump.org/linktypes.html).
@@ -52,7 +53,19 @@ const (
 func (f Flags) Has(f2 Flags) bool { return f&f2 == f2 }
 
 // String renders flags the way tcpdump does: S, F, R, P, U, E, W, then "." for ACK.
-func (f Flags) String() string {
+// Every one of the 256 is made once, on first use: a reset's flags are
+// written in every JSON line, and "R." was an allocation each time.
+func (f Flags) String() string { return flagNames()[f] }
+
+var flagNames = sync.OnceValue(func() *[256]string {
+	var t [256]string
+	for i := range t {
+		t[i] = Flags(i).render()
+	}
+	return &t
+})
+
+func (f Flags) render() string {
 	var b [9]byte
 	n := 0
 	for _, c := range [...]struct {

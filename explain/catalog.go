@@ -1,7 +1,5 @@
 package explain
 
-import "regexp"
-
 // Src is one piece of evidence in openssh-portable's source that a
 // message is printed: a literal fragment (any of Any) found in one of the
 // files named in File (space-separated). TestCatalogAgainstOpenSSH checks
@@ -22,7 +20,7 @@ type Pattern struct {
 	Kind Kind
 	// Re matches the message anywhere in a line (CI logs prefix lines with
 	// time stamps and job names). Named groups: host, port, reason.
-	Re *regexp.Regexp
+	Re *Regexp
 	// Wire is what the message means; WireUnknown: decided by the reason
 	// (errno or SSH error text), see reasonWire.
 	Wire Wire
@@ -44,8 +42,6 @@ const (
 	port   = `(?P<port>\d+)`
 	reason = `(?P<reason>.*?)`
 )
-
-func re(s string) *regexp.Regexp { return regexp.MustCompile(s) }
 
 // Catalog is every client message rstsniff explains, the most specific
 // first: a line is matched by the first pattern that fits.
@@ -222,7 +218,7 @@ var Catalog = []Pattern{
 // StageLine is a debug line that shows the client reached a stage.
 type StageLine struct {
 	Stage       Stage
-	Re          *regexp.Regexp
+	Re          *Regexp
 	Src         []Src
 	First, Last string
 }

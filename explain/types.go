@@ -3,7 +3,8 @@
 // it recognised, what each means on the wire, the last stage the client
 // reached, the host and port, and the findings (by ID, ranked) that explain
 // it. It writes no sentence: report/explain.go does, with the advice of the
-// findings catalog.
+// findings catalog. The catalog's patterns are compiled on first use
+// (Regexp, lazyre.go): a run that explains nothing does not pay for them.
 package explain
 
 import "github.com/rstsniff/rstsniff/analyze"

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"sync"
 
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/correlate"
@@ -110,7 +111,7 @@ func CorrelationHTML(w io.Writer, c *Correlation, meta Meta, more ...Section) er
 	if page.More, err = htmlSections(more); err != nil {
 		return err
 	}
-	return corrTmpl.Execute(w, page)
+	return corrTmpl().Execute(w, page)
 }
 
 // correlateHTML is the page after htmlHead; its {{css}} is htmlCSS, then
@@ -122,8 +123,10 @@ var correlateHTML string
 //go:embed templates/correlate.css
 var correlateCSS string
 
-var corrTmpl = template.Must(template.New("correlation").Funcs(pageFuncs(template.FuncMap{
-	"css":      func() template.CSS { return template.CSS(htmlCSS + correlateCSS) },
-	"name":     func(v pairView, i int) string { return v.Names[i] },
-	"rowNames": func() []string { return []string{"Connection", "Seen as", "Ended"} },
-})).Parse(htmlHead + correlateHTML))
+var corrTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("correlation").Funcs(pageFuncs(template.FuncMap{
+		"css":      func() template.CSS { return template.CSS(htmlCSS + correlateCSS) },
+		"name":     func(v pairView, i int) string { return v.Names[i] },
+		"rowNames": func() []string { return []string{"Connection", "Seen as", "Ended"} },
+	})).Parse(htmlHead + correlateHTML))
+})

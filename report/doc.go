@@ -47,7 +47,9 @@
 //     packets), run.go (rstsniff run: RunLines, RunSection, RunFacts as a
 //     section, RunJSON), explain.go (rstsniff explain).
 //
-// Templates and the style sheets are embedded files under templates/.
+// Templates and the style sheets are embedded files under templates/; each
+// page's template is parsed on first use (sync.OnceValue), so a run that
+// prints no HTML does not pay for it at start-up.
 //
 // # Pages take sections
 //

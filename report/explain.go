@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/explain"
@@ -83,11 +84,33 @@ var sshdLog = map[analyze.Stage]string{
 	analyze.StageSession:   "the session's lines: 'Timeout, client not responding', 'Read error from remote host', 'Connection reset by', 'Disconnected from'; sshd restarts or OOM kills (dmesg) at that time",
 }
 
-var hostName = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$`)
+// hostName reports whether h looks like a host name: a letter or digit,
+// then up to 252 letters, digits, dots and hyphens. Checked by hand: the
+// regular expression it replaces (^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$,
+// which TestHostName holds it to) took most of the program's start-up
+// to compile, its counted repeat unrolled 252 times.
+func hostName(h string) bool {
+	if len(h) == 0 || len(h) > 253 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case (c == '.' || c == '-') && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // placeholder matches what people put in a pasted log instead of the real
-// host: x.x.x.x, 10.x.x.x, xxx, HOST, <server> and the like.
-var placeholder = regexp.MustCompile(`(?i)^(?:[x*#]+(?:\.[x*#]+)*|(?:\d{1,3}|[x*#]+)(?:\.(?:\d{1,3}|[x*#]+)){3}|host|hostname|server|ip|ip-address|redacted|example)$`)
+// host: x.x.x.x, 10.x.x.x, xxx, HOST, <server> and the like. Compiled on
+// first use: only explaining a client's message needs it.
+var placeholder = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)^(?:[x*#]+(?:\.[x*#]+)*|(?:\d{1,3}|[x*#]+)(?:\.(?:\d{1,3}|[x*#]+)){3}|host|hostname|server|ip|ip-address|redacted|example)$`)
+})
 
 // shellHost returns a host safe to put in a shell command, or "HOST":
 // the text came from a log and is not trusted, and a placeholder
@@ -96,10 +119,10 @@ func shellHost(h string) string {
 	if a, err := netip.ParseAddr(strings.Trim(h, "[]")); err == nil && a.Zone() == "" {
 		return a.String()
 	}
-	if placeholder.MatchString(h) {
+	if placeholder().MatchString(h) {
 		return "HOST"
 	}
-	if hostName.MatchString(h) {
+	if hostName(h) {
 		return h
 	}
 	return "HOST"

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 )
 
 // HTML writes the report as one self-contained page: no script, font or
@@ -22,7 +23,7 @@ func HTML(w io.Writer, r *Run, meta Meta, more ...Section) error {
 	if page.More, err = htmlSections(more); err != nil {
 		return err
 	}
-	return htmlTmpl.Execute(w, page)
+	return htmlTmpl().Execute(w, page)
 }
 
 // htmlPage is the report's view with a ladder per connection explained.
@@ -44,4 +45,6 @@ type htmlFlow struct {
 //go:embed templates/report.html
 var reportHTML string
 
-var htmlTmpl = template.Must(template.New("report").Funcs(pageFuncs(nil)).Parse(htmlHead + strings.Replace(reportHTML, "/* htmlCSS */", htmlCSS, 1)))
+var htmlTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Funcs(pageFuncs(nil)).Parse(htmlHead + strings.Replace(reportHTML, "/* htmlCSS */", htmlCSS, 1)))
+})

@@ -137,6 +137,10 @@ type jsonFlow struct {
 	// KernelDropped: live capture, kernel witness on, packets of the
 	// connection this host's firewall dropped with no reset answering them.
 	KernelDropped *jsonDropped `json:"kernel_dropped,omitempty"`
+
+	// flow: the client's message (ClientError, left empty) is worded as
+	// the line is written, straight into it.
+	flow *analyze.Flow
 }
 
 type jsonInput struct {
@@ -251,6 +255,7 @@ type jsonScratch struct {
 	findings     []jsonFinding
 	evidence     []jsonEvidence
 	strs         []string // decided_by and fingerprints
+	sigs         []analyze.Signal
 	causes, next []string
 }
 
@@ -271,6 +276,7 @@ func (s *jsonScratch) strings(n int, str func(i int) string) []string {
 func (s *jsonScratch) flow(f *analyze.Flow, multi bool) jsonFlow {
 	jf := jsonFlow{
 		Type:         "flow",
+		flow:         f,
 		ID:           f.ID,
 		Client:       jsonEndpoint(f.Client),
 		Server:       jsonEndpoint(f.Server),
@@ -287,7 +293,6 @@ func (s *jsonScratch) flow(f *analyze.Flow, multi bool) jsonFlow {
 		Bytes:        jsonSides{f.Bytes[0], f.Bytes[1]},
 		Resets:       s.resets[:0],
 		Findings:     s.findings[:0],
-		ClientError:  clientError(f),
 		PreBanner:    f.PreBanner,
 		AuthSuccess:  f.AuthSuccess,
 		AuthAttempts: f.AuthAttempts,
@@ -314,7 +319,8 @@ func (s *jsonScratch) flow(f *analyze.Flow, multi bool) jsonFlow {
 	}
 	for i := range f.Resets {
 		r := &f.Resets[i]
-		st, sigs := r.Strength()
+		st, sigs := r.AppendStrength(s.sigs[:0])
+		s.sigs = sigs
 		jf.Resets = append(jf.Resets, jsonReset{
 			Packet: r.Packet, Time: jsonTime(r.Time), From: r.From.String(), Stage: r.Stage.String(),
 			TTL: r.TTL, Origin: r.Sender.Verdict().Origin(), Sender: r.Sender.String(), Flags: r.Flags.String(), Seq: r.Seq, Ack: r.Ack,

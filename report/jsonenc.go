@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/rstsniff/rstsniff/catalog"
 )
@@ -277,7 +278,7 @@ func (o *jsonObject) strs(k string, v []string) {
 // hundred bytes of them), any other string as str does.
 func (o *jsonObject) advice(k string, v []string) {
 	o.array(k, v == nil, len(v), func(i int) {
-		if plainAdvice[v[i]] {
+		if plainAdvice[idOf(v[i])] {
 			o.b = append(append(append(o.b, '"'), v[i]...), '"')
 		} else {
 			o.b = appendJSONString(o.b, v[i])
@@ -286,20 +287,33 @@ func (o *jsonObject) advice(k string, v []string) {
 }
 
 // plainAdvice holds the catalog's causes and next steps that JSON writes as
-// they are: a map lookup costs less than looking at every byte.
-var plainAdvice = func() map[string]bool {
-	m := map[string]bool{}
+// they are: a map lookup costs less than looking at every byte. They are
+// known by where their bytes are and how many (the advice lists hold the
+// catalog's own strings), which spares hashing and comparing a hundred
+// bytes or more per line; the same words from anywhere else are only
+// checked byte by byte.
+var plainAdvice = func() map[stringID]bool {
+	m := map[stringID]bool{}
 	for _, e := range catalog.All() {
 		for _, ss := range [][]string{e.Causes, e.NextSteps} {
 			for _, s := range ss {
 				if string(appendJSONString(nil, s)) == `"`+s+`"` {
-					m[s] = true
+					m[idOf(s)] = true
 				}
 			}
 		}
 	}
 	return m
 }()
+
+// stringID is where a string's bytes are and how many: two strings with
+// the same are the same string.
+type stringID struct {
+	p *byte
+	n int
+}
+
+func idOf(s string) stringID { return stringID{unsafe.StringData(s), len(s)} }
 
 func (o *jsonObject) ints(k string, v []int) {
 	o.array(k, v == nil, len(v), func(i int) { o.b = strconv.AppendInt(o.b, int64(v[i]), 10) })
@@ -416,7 +430,13 @@ func appendFlowCached(b []byte, jf *jsonFlow, last *encodedAlgorithms) []byte {
 			o.str("summary", fd.Summary)
 		}
 	})
-	o.str("client_error", jf.ClientError)
+	if jf.flow != nil {
+		at := o.wordsStart("client_error")
+		o.b = appendClientError(o.b, jf.flow)
+		o.wordsEnd(at)
+	} else {
+		o.str("client_error", jf.ClientError)
+	}
 	o.advice("causes", jf.Causes)
 	o.advice("next_steps", jf.NextSteps)
 	if len(jf.PreBanner) > 0 {

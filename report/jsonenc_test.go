@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"math/rand"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 )
@@ -268,5 +269,29 @@ func TestSafeWordEveryByte(t *testing.T) {
 				t.Fatalf("byte %#x at %d: needsEscape %v, escaping changes it: %v", c, at, n, changed)
 			}
 		}
+	}
+}
+
+// Every cause and next step a finding of the packets brings is found in
+// plainAdvice by where its bytes are, when it needs no escaping: the
+// advice lists hold the catalog's own strings, not copies.
+func TestPlainAdviceKnowsFindingsAdvice(t *testing.T) {
+	n := 0
+	for _, e := range analyze.Catalog() {
+		for _, s := range append(slices.Clip(e.Causes), e.NextSteps...) {
+			plain := string(appendJSONString(nil, s)) == `"`+s+`"`
+			if plain != plainAdvice[idOf(s)] {
+				t.Fatalf("%s: %q: plain %v, but plainAdvice says %v", e.Name, s, plain, !plain)
+			}
+			n++
+		}
+	}
+	if n == 0 {
+		t.Fatal("no advice in the catalog")
+	}
+	// A copy is not the catalog's string: it is checked byte by byte.
+	s := analyze.Catalog()[0].Causes[0]
+	if plainAdvice[idOf(string([]byte(s)))] {
+		t.Errorf("a copy of %q taken for the catalog's own", s)
 	}
 }

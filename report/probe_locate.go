@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/probe"
@@ -172,7 +173,7 @@ func ProbeOnly(w io.Writer, format string, meta Meta, s *ProbeSection) error {
 	if err != nil {
 		return err
 	}
-	return probeTmpl.Execute(w, struct {
+	return probeTmpl().Execute(w, struct {
 		Meta Meta
 		More []template.HTML
 	}{meta, more})
@@ -185,6 +186,8 @@ var probeHTML string
 
 // Its two values are escaped as the page always escaped them
 // (template.HTMLEscapeString, which leaves a "+" as it is).
-var probeTmpl = template.Must(template.New("probe").Funcs(pageFuncs(template.FuncMap{
-	"escape": func(s string) template.HTML { return template.HTML(template.HTMLEscapeString(s)) },
-})).Parse(probeHTML))
+var probeTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("probe").Funcs(pageFuncs(template.FuncMap{
+		"escape": func(s string) template.HTML { return template.HTML(template.HTMLEscapeString(s)) },
+	})).Parse(probeHTML))
+})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"strings"
+	"sync"
 
 	"github.com/rstsniff/rstsniff/analyze"
 )
@@ -94,7 +95,7 @@ func (s *serverLogSection) html(b *strings.Builder) error {
 	for _, u := range v.Unjoined {
 		page.Unjoined = append(page.Unjoined, hl(u))
 	}
-	return serverLogTmpl.Execute(b, page)
+	return serverLogTmpl().Execute(b, page)
 }
 
 // serverLogHTML is the server's log section of an HTML page.
@@ -102,4 +103,8 @@ func (s *serverLogSection) html(b *strings.Builder) error {
 //go:embed templates/sshdlog.html
 var serverLogHTML string
 
-var serverLogTmpl = template.Must(template.New("sshdlog").Parse(serverLogHTML))
+// serverLogTmpl is parsed on first use, like every page's template: a run
+// that prints no HTML does not pay for parsing them at start.
+var serverLogTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("sshdlog").Parse(serverLogHTML))
+})
