@@ -55,6 +55,13 @@ func TestPackageGraph(t *testing.T) {
 		// OTLP export carries report's words; it reads no packets and serves
 		// no metrics.
 		"otlp": {"github.com/gopacket/", "/capture", "/pipeline", "/metrics", "prometheus"},
+		// Capture files judged into report's results, the server's log
+		// joined: no metrics, no OTLP, no kernel witness (BPF), no
+		// command to run.
+		"judge": {"/metrics", "prometheus", "/otlp", "go.opentelemetry.io/", "cilium", "/kernel/", "/runcmd/runner"},
+		// rstsniff probe's sequence: the probe, its capture and the
+		// judging, no output, no metrics.
+		"probe/session": {"/metrics", "prometheus", "/otlp", "go.opentelemetry.io/", "/runcmd/runner"},
 		// The man page and completions: pflag and the standard library.
 		"internal/docgen": {"github.com/rstsniff/rstsniff/", "github.com/gopacket/", "prometheus", "cilium"},
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/capture"
 	"github.com/rstsniff/rstsniff/capture/live"
+	"github.com/rstsniff/rstsniff/judge"
 	"github.com/rstsniff/rstsniff/metrics"
 	"github.com/rstsniff/rstsniff/pipeline"
 	"github.com/rstsniff/rstsniff/report"
@@ -63,7 +64,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 
 	in := report.Input{Name: o.iface, Format: src.Format()}
 	tally := &report.Tally{}
-	a := newAnalyzer(o, o.iface, 0)
+	a := judgeConfig(o).Analyzer(o.iface, 0)
 	nextID := 1
 	sink := func(f *analyze.Flow) error {
 		kw.Attribute([]*analyze.Flow{f})
@@ -72,16 +73,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		tally.Add(f)
 		m.Flow(f)
 		ot.flow(f)
-		if o.format == formatJSON {
-			return ll.jsonFlow(stdout, f)
-		}
-		if o.format == formatECS {
-			return report.ECS(stdout, f, false)
-		}
-		if o.all || f.Notable() {
-			return ll.streamLine(stdout, f, o.explain)
-		}
-		return nil
+		return report.StreamFlow(stdout, o.format, f, o.all, o.explain, ll.join())
 	}
 	cfg := pipeline.Config{Analyzer: a, MaxFlows: o.maxFlows, Limit: o.count, Tick: func() {
 		if st, err := src.Stats(); err == nil {
@@ -104,7 +96,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		return err
 	}
 	in.Frames, in.Start, in.End = st.Frames, st.Start, st.End
-	in.Warnings = append(in.Warnings, frameWarnings(st)...)
+	in.Warnings = append(in.Warnings, judge.FrameWarnings(st)...)
 	if st, err := src.Stats(); err == nil {
 		tally.Capture = &report.CaptureStats{Received: st.Received, Dropped: st.Dropped, IfDropped: st.IfDropped}
 	}
@@ -117,14 +109,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	}
 	r := &report.Run{Inputs: []report.Input{in}, Tally: tally, Version: reportVersion()}
 	ot.close(r)
-	if o.format == formatJSON {
-		err = report.JSONSummary(stdout, r)
-	} else if o.format == formatECS {
-		err = report.Summary(stderr, r) // stdout holds only ECS documents
-	} else {
-		err = report.Summary(stdout, r)
-	}
-	if err != nil {
+	if err := report.WriteSummary(stdout, stderr, o.format, r); err != nil {
 		return exitWith(exitUsage, nil)
 	}
 	if r.Abnormal() {

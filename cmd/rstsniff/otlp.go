@@ -86,3 +86,10 @@ func (k *otlpSink) close(r *report.Run) {
 		k.warn(fmt.Sprintf("OTLP: %d record%s not delivered to %s (%d delivered)%s", n, plural(int(n)), k.target, k.s.Sent(), why))
 	}
 }
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

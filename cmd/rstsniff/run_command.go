@@ -30,7 +30,7 @@ type runOptions struct {
 	iface          string
 	ports          []uint16
 	output         string
-	format         format
+	format         report.Format
 	fmtName        string // --format as given
 	portList       string // --ports as given
 	help           bool
@@ -91,11 +91,11 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 		}
 	}
 	if o.fmtName == "" {
-		f, _ := formatOfPath(o.output) // the table when it says none
+		f, _ := report.FormatOfPath(o.output) // the table when it says none
 		o.fmtName = f.String()
 	}
-	f, ok := parseFormat(o.fmtName)
-	if !ok || f == formatECS {
+	f, ok := report.ParseFormat(o.fmtName)
+	if !ok || f == report.FormatECS {
 		return nil, &usageError{fmt.Sprintf("unknown --format %q: use table, json, markdown (md) or html", o.fmtName)}
 	}
 	o.format = f
@@ -126,7 +126,7 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if len(ports) == 0 {
 		ports = []uint16{22}
 	}
-	// The options of a live capture, for newAnalyzer and startKernel.
+	// The options of a live capture, for judgeConfig and startKernel.
 	o := &options{iface: ro.iface, ports: ports, format: ro.format, idle: analyze.DefaultIdleThreshold,
 		grace: analyze.DefaultGrace, timeout: analyze.DefaultFlowTimeout, maxFlows: analyze.DefaultMaxFlows, noKernel: ro.noKernel, write: ro.write}
 
@@ -216,7 +216,7 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 // writeRunReport writes -o: the command's connections in the report format
 // (with the kernel witness's word on each reset), then the command, its
 // status and what it printed.
-func writeRunReport(f *atomicfile.File, ro *runOptions, facts *report.RunFacts, c *runCapture) (err error) {
+func writeRunReport(f *atomicfile.File, ro *runOptions, facts *report.RunFacts, c *runCapture) error {
 	r := &report.Run{Tally: &report.Tally{}}
 	if c != nil {
 		r.Inputs = []report.Input{c.in}
@@ -226,26 +226,7 @@ func writeRunReport(f *atomicfile.File, ro *runOptions, facts *report.RunFacts, 
 		r.Flows = append(r.Flows, fl)
 	}
 	meta := report.Meta{Version: version, Command: "rstsniff run -- " + strings.Join(ro.args, " "), All: true}
-	switch ro.format {
-	case formatJSON:
-		for _, fl := range r.Flows {
-			if err = report.JSONFlow(f, fl, false); err != nil {
-				return err
-			}
-		}
-		if err = report.JSONSummary(f, r); err == nil {
-			err = report.RunJSON(f, facts)
-		}
-	case formatMarkdown:
-		err = report.Markdown(f, r, meta, facts)
-	case formatHTML:
-		err = report.HTML(f, r, meta, facts)
-	default:
-		if err = report.Table(f, r, report.TableOptions{All: true, Explain: true}); err == nil {
-			_, err = io.WriteString(f, "\n"+report.RunSection(facts))
-		}
-	}
-	if err != nil {
+	if err := report.WriteRun(f, ro.format, r, meta, facts); err != nil {
 		return err
 	}
 	return f.Commit()
@@ -277,7 +258,7 @@ func startRunCapture(o *options, w *record.Writer) (*runCapture, error) {
 	if w != nil {
 		c.rec = &record.Held{Writer: w}
 	}
-	cfg := pipeline.Config{Analyzer: newAnalyzer(o, o.iface, 0), MaxFlows: o.maxFlows}
+	cfg := pipeline.Config{Analyzer: judgeConfig(o).Analyzer(o.iface, 0), MaxFlows: o.maxFlows}
 	if c.rec != nil {
 		cfg.Recorder = c.rec
 	}
