@@ -40,6 +40,8 @@ func TestPackageGraph(t *testing.T) {
 		// Outputs written beside and renamed: the standard library only.
 		"internal/atomicfile": {"github.com/"},
 		"internal/buildinfo":  {"github.com/"},
+		// Dropping root (-Z): the standard library only.
+		"internal/privs": {"github.com/"},
 		// The terminal and the progress bar: no analysis, no words.
 		"internal/term": {"/capture", "/analyze", "/report"},
 		// Flows written as lines on a goroutine: the encoder is the caller's.

@@ -3,7 +3,9 @@
 // capture) read by packet time into its own analyzer, several at once up
 // to Config.Jobs with their flows handed over file by file in order, each
 // file's report.Input with the pipeline's facts worded as its warnings;
-// and the server's logs read and joined to the connections judged.
+// the server's logs read and joined to the connections judged; and a
+// live capture judged on a goroutine of its own while a command runs
+// (Background: rstsniff run's).
 //
 // It is orchestration, not analysis (analyze judges, pipeline moves the
 // packets, sshdlog reads and joins the log) and not output: it renders
@@ -17,5 +19,6 @@
 // one goroutine at a time and the output is the one a serial run prints.
 // The -w recorder (pipeline/record) is shared and locks its mutex. A
 // progress bar's goroutine (internal/term) owns the terminal line on the
-// stderr given while a large file is read.
+// stderr given while a large file is read. A Background's goroutine runs
+// the pipeline and owns the flows it keeps until Stop waits for it.
 package judge

@@ -170,3 +170,19 @@ func plural(n int) string {
 	}
 	return "s"
 }
+
+// KeepAll is a sink for Files that numbers the flows from 1, counts each
+// in r's tally and keeps every one in r.Flows; also (nil: none) sees each
+// after.
+func KeepAll(r *report.Run, also func(*analyze.Flow)) func(*analyze.Flow) {
+	nextID := 1
+	return func(f *analyze.Flow) {
+		f.ID = nextID
+		nextID++
+		r.Tally.Add(f)
+		r.Flows = append(r.Flows, f)
+		if also != nil {
+			also(f)
+		}
+	}
+}

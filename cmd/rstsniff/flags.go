@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -67,16 +68,12 @@ type options struct {
 	helpMan, help          bool
 }
 
-// usageLines and exitLines open and close --help.
-const (
-	usageLines = `usage: rstsniff [-r] FILE [-r FILE ...] [options] [filter expression]
-       rstsniff -i IFACE [options] [filter expression]
-       rstsniff probe [options] HOST[:PORT]
-       rstsniff run [options] -- COMMAND [ARGS...]
-       rstsniff explain [TEXT | -]
-`
-	exitLines = `Exit status: 0 when no connection ended abnormally, 1 when some connection was reset, refused, unreachable or timed out or shows a finding (an MTU black hole among them), 2 for a usage or input error.
-`
+// usageLines and exitLines open and close --help (help/*.txt).
+var (
+	//go:embed help/usage.txt
+	usageLines string
+	//go:embed help/exit.txt
+	exitLines string
 )
 
 // flagError turns pflag's errors into a sentence for each kind of flag.

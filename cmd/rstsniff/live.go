@@ -4,14 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os/user"
-	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/rstsniff/rstsniff/analyze"
-	"github.com/rstsniff/rstsniff/capture"
 	"github.com/rstsniff/rstsniff/capture/live"
+	"github.com/rstsniff/rstsniff/internal/privs"
 	"github.com/rstsniff/rstsniff/judge"
 	"github.com/rstsniff/rstsniff/metrics"
 	"github.com/rstsniff/rstsniff/pipeline"
@@ -49,7 +46,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	kw := startKernel(o, stderr, m)
 	defer kw.Close()
 	if o.user != "" {
-		if err := dropPrivileges(o.user); err != nil {
+		if err := privs.Drop(o.user); err != nil {
 			return fmt.Errorf("-Z %s: %v", o.user, err)
 		}
 		fmt.Fprintf(stderr, "rstsniff: dropped privileges to %s\n", o.user)
@@ -90,7 +87,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	}
 	// Live packet timestamps come from the system clock, so the capture's
 	// "now" is the clock too.
-	st, err := pipeline.Run(ctx, liveFrames{src, m, o.iface}, cfg, pipeline.WallClock(), sink)
+	st, err := pipeline.Run(ctx, live.Frames(src, o.iface, m.Packet), cfg, pipeline.WallClock(), sink)
 	if err != nil {
 		ot.close(nil)
 		return err
@@ -114,52 +111,6 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	}
 	if r.Abnormal() {
 		return exitWith(exitAbnormal, nil)
-	}
-	return nil
-}
-
-// liveFrames counts each frame for the metrics and names the interface in
-// a read error; a timeout passes as it is, so that the clock goes on.
-type liveFrames struct {
-	*live.Source
-	m     *metrics.Metrics
-	iface string
-}
-
-func (l liveFrames) ReadFrame() ([]byte, capture.Info, error) {
-	data, ci, err := l.Source.ReadFrame()
-	switch {
-	case err == nil:
-		l.m.Packet()
-	case err != live.ErrTimeout:
-		err = fmt.Errorf("reading %s: %v", l.iface, err)
-	}
-	return data, ci, err
-}
-
-// dropPrivileges switches to user name for good: supplementary groups, then
-// group, then user (Go applies each to every thread).
-func dropPrivileges(name string) error {
-	u, err := user.Lookup(name)
-	if err != nil {
-		return err
-	}
-	uid, err := strconv.Atoi(u.Uid)
-	if err != nil {
-		return err
-	}
-	gid, err := strconv.Atoi(u.Gid)
-	if err != nil {
-		return err
-	}
-	if err := syscall.Setgroups([]int{gid}); err != nil {
-		return fmt.Errorf("setgroups: %v", err)
-	}
-	if err := syscall.Setgid(gid); err != nil {
-		return fmt.Errorf("setgid: %v", err)
-	}
-	if err := syscall.Setuid(uid); err != nil {
-		return fmt.Errorf("setuid: %v", err)
 	}
 	return nil
 }

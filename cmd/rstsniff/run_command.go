@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -17,8 +16,8 @@ import (
 	"github.com/rstsniff/rstsniff/capture/live"
 	"github.com/rstsniff/rstsniff/explain"
 	"github.com/rstsniff/rstsniff/internal/atomicfile"
+	"github.com/rstsniff/rstsniff/judge"
 	"github.com/rstsniff/rstsniff/kernel/watch"
-	"github.com/rstsniff/rstsniff/pipeline"
 	"github.com/rstsniff/rstsniff/pipeline/record"
 	"github.com/rstsniff/rstsniff/report"
 	"github.com/rstsniff/rstsniff/runcmd"
@@ -40,15 +39,6 @@ type runOptions struct {
 	linger         time.Duration
 	noCgroup       bool // hidden: tests of the /proc fallback
 }
-
-const runUsage = `usage: rstsniff run [options] -- COMMAND [ARGS...]
-
-Runs COMMAND (standard input, output and error passed through) while capturing its SSH
-connections, then, if it failed, says on standard error how each of its connections ended,
-who sent any reset, and what its error message means, joined to the connection. Exits with
-COMMAND's status (127 when it is not found, 128+N when signal N ended it).
-
-`
 
 // runFlags is run's flag set, bound to o's fields.
 func runFlags(o *runOptions) *pflag.FlagSet {
@@ -219,7 +209,7 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 func writeRunReport(f *atomicfile.File, ro *runOptions, facts *report.RunFacts, c *runCapture) error {
 	r := &report.Run{Tally: &report.Tally{}}
 	if c != nil {
-		r.Inputs = []report.Input{c.in}
+		r.Inputs = []report.Input{c.Input()}
 	}
 	for _, fl := range facts.Flows {
 		r.Tally.Add(fl)
@@ -232,19 +222,13 @@ func writeRunReport(f *atomicfile.File, ro *runOptions, facts *report.RunFacts, 
 	return f.Commit()
 }
 
-// runCapture is the live capture during the command: the pipeline of -i
-// on a goroutine, every connection kept (the command's are picked once
-// it has ended), the kernel witness joined to each.
+// runCapture is the live capture during the command (judge.Background:
+// every connection kept, the command's are picked once it has ended), the
+// kernel witness joined to each, and -w's packets held until then.
 type runCapture struct {
-	src    *live.Source
-	kw     *watch.Watcher
-	rec    *record.Held
-	cancel context.CancelFunc
-	done   chan struct{}
-	mu     sync.Mutex
-	flows  []*analyze.Flow
-	in     report.Input
-	err    error
+	*judge.Background
+	kw  *watch.Watcher
+	rec *record.Held
 }
 
 func startRunCapture(o *options, w *record.Writer) (*runCapture, error) {
@@ -253,39 +237,21 @@ func startRunCapture(o *options, w *record.Writer) (*runCapture, error) {
 		return nil, err
 	}
 	var kb bytes.Buffer // the witness's own lines: a quiet run prints none
-	c := &runCapture{src: src, kw: startKernel(o, &kb, nil), done: make(chan struct{}),
-		in: report.Input{Name: o.iface, Format: src.Format()}}
+	c := &runCapture{kw: startKernel(o, &kb, nil)}
 	if w != nil {
 		c.rec = &record.Held{Writer: w}
 	}
-	cfg := pipeline.Config{Analyzer: judgeConfig(o).Analyzer(o.iface, 0), MaxFlows: o.maxFlows}
-	if c.rec != nil {
-		cfg.Recorder = c.rec
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	c.cancel = cancel
-	go func() {
-		defer close(c.done)
-		st, err := pipeline.Run(ctx, liveFrames{src, nil, o.iface}, cfg, pipeline.WallClock(), func(f *analyze.Flow) error {
-			c.kw.Attribute([]*analyze.Flow{f})
-			c.mu.Lock()
-			c.flows = append(c.flows, f)
-			c.mu.Unlock()
-			return nil
-		})
-		c.in.Frames, c.in.Start, c.in.End = st.Frames, st.Start, st.End
-		c.err = err
-	}()
+	c.Background = judge.StartBackground(judgeConfig(o), src, o.iface, c.rec, func(f *analyze.Flow) {
+		c.kw.Attribute([]*analyze.Flow{f})
+	})
 	return c, nil
 }
 
 // stop ends the capture and returns every connection it saw.
 func (c *runCapture) stop() ([]*analyze.Flow, error) {
-	c.cancel()
-	<-c.done
-	c.src.Close()
+	flows, err := c.Stop()
 	c.kw.Close()
-	return c.flows, c.err
+	return flows, err
 }
 
 // abort ends the capture and drops -w.

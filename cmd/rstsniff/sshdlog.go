@@ -58,15 +58,7 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
-	nextID := 1
-	sink := func(f *analyze.Flow) {
-		f.ID = nextID
-		nextID++
-		r.Tally.Add(f)
-		r.Flows = append(r.Flows, f)
-		ot.flow(f)
-	}
-	if err := judge.Files(ctx, judgeConfig(o), o.reads, stdin, stderr, &budget, rec, sink, r); err != nil {
+	if err := judge.Files(ctx, judgeConfig(o), o.reads, stdin, stderr, &budget, rec, judge.KeepAll(r, ot.flow), r); err != nil {
 		ot.close(nil)
 		return err
 	}

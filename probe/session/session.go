@@ -131,15 +131,8 @@ func startCapture(c *Config) (*live.Recording, error) {
 // connections when logs is not nil.
 func Judge(ctx context.Context, c *judge.Config, path string, logs func(near time.Time) ([]sshdlog.Line, []report.ServerLogFile, error)) (*report.Run, *report.ServerLog, error) {
 	r := &report.Run{Tally: &report.Tally{}}
-	nextID := 1
-	sink := func(f *analyze.Flow) {
-		f.ID = nextID
-		nextID++
-		r.Tally.Add(f)
-		r.Flows = append(r.Flows, f)
-	}
 	budget := 0
-	if err := judge.Files(ctx, c, []string{path}, nil, io.Discard, &budget, nil, sink, r); err != nil {
+	if err := judge.Files(ctx, c, []string{path}, nil, io.Discard, &budget, nil, judge.KeepAll(r, nil), r); err != nil {
 		return nil, nil, err
 	}
 	if logs == nil {
