@@ -167,3 +167,20 @@ func probeTestJudge(f report.Format) *judge.Config {
 	c.Ports = []uint16{22}
 	return c
 }
+
+// A reset forged in answer to the client's KEXINIT is repeated with the
+// KEXINIT also when the server's KEXINIT crossed the client's on the way
+// (the stage is then kex): the lab's probe-locate kexinit-r2-v4 did that
+// under load, and repeating the banner found no hop.
+func TestLocateTriggerByStage(t *testing.T) {
+	for stage, want := range map[analyze.Stage]probe.Trigger{
+		analyze.StageHandshake: probe.TriggerSYN,
+		analyze.StageBanner:    probe.TriggerBanner,
+		analyze.StageKexInit:   probe.TriggerKexInit,
+		analyze.StageKex:       probe.TriggerKexInit,
+	} {
+		if got := session.Trigger(&analyze.Reset{Stage: stage}); got != want {
+			t.Errorf("reset at the %v stage: trigger %v, want %v", stage, got, want)
+		}
+	}
+}

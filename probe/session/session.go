@@ -183,12 +183,13 @@ func PlanLocate(flows []*analyze.Flow) report.LocatePlan {
 
 // Trigger picks what to repeat for a reset forged on the path: the SYN
 // when it answered the handshake, the KEXINIT when it came once the
-// banners were exchanged, the banner otherwise.
+// banners were exchanged (also when the server's KEXINIT crossed the
+// client's on the way, which makes the stage kex), the banner otherwise.
 func Trigger(r *analyze.Reset) probe.Trigger {
 	switch r.Stage {
 	case analyze.StageHandshake:
 		return probe.TriggerSYN
-	case analyze.StageKexInit:
+	case analyze.StageKexInit, analyze.StageKex:
 		return probe.TriggerKexInit
 	}
 	return probe.TriggerBanner
