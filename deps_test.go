@@ -60,7 +60,7 @@ func TestPackageGraph(t *testing.T) {
 		// Capture files judged into report's results, the server's log
 		// joined: no metrics, no OTLP, no kernel witness (BPF), no
 		// command to run.
-		"judge": {"/metrics", "prometheus", "/otlp", "go.opentelemetry.io/", "cilium", "/kernel/", "/runcmd/runner"},
+		"ingest": {"/metrics", "prometheus", "/otlp", "go.opentelemetry.io/", "cilium", "/kernel/", "/runcmd/runner"},
 		// rstsniff probe's sequence: the probe, its capture and the
 		// judging, no output, no metrics.
 		"probe/session": {"/metrics", "prometheus", "/otlp", "go.opentelemetry.io/", "/runcmd/runner"},

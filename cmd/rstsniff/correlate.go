@@ -8,7 +8,7 @@ import (
 
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/correlate"
-	"github.com/rstsniff/rstsniff/judge"
+	"github.com/rstsniff/rstsniff/ingest"
 	"github.com/rstsniff/rstsniff/report"
 )
 
@@ -30,11 +30,11 @@ func runCorrelate(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 	c := &report.Correlation{All: o.all, Limit: o.format.ListLimit()}
 	var caps []*correlate.Capture
 	budget := o.count
-	cfg := judgeConfig(o)
+	cfg := ingestConfig(o)
 	for i, name := range o.reads {
 		capt := &correlate.Capture{Name: name}
 		id := 1
-		in, err := judge.File(ctx, cfg, name, i, stdin, stderr, &budget, nil, func(f *analyze.Flow) {
+		in, err := ingest.File(ctx, cfg, name, i, stdin, stderr, &budget, nil, func(f *analyze.Flow) {
 			f.ID = id
 			id++
 			capt.Flows = append(capt.Flows, f)

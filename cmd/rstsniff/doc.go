@@ -2,7 +2,7 @@
 // who reset each connection, at which step, and how it ended.
 //
 // The command holds flags and wiring; the logic lives in the packages it
-// calls: judge (capture files read into report's results, the server's
+// calls: ingest (capture files read into report's results, the server's
 // log joined, rstsniff run's capture on a goroutine), pipeline (the packet
 // loop both inputs share), pipeline/record (-w), kernel/watch (the kernel
 // witness), sshdlog (reading and following the server's log),
@@ -30,7 +30,7 @@
 //   - run's goroutine parses the flags, opens the outputs, and in the
 //     end renders the report from the report.Run it alone writes once the
 //     inputs are read.
-//   - Capture files are read by judge.Files (its doc says on which
+//   - Capture files are read by ingest.Files (its doc says on which
 //     goroutines); the sink run gives it numbers flows and fills the
 //     tally, and is called from one goroutine at a time.
 //   - With --format json or ecs a goroutine of its own (internal/lines)
@@ -44,7 +44,7 @@
 //     goroutines are package metrics', the kernel witness's kernel/watch's,
 //     the log followers' sshdlog's).
 //   - rstsniff run -- COMMAND (run_command.go): the capture's pipeline runs
-//     on a goroutine of its own (judge.Background), which owns the flows it
+//     on a goroutine of its own (ingest.Background), which owns the flows it
 //     keeps until stop waits for it; runcmd/runner's goroutines run the
 //     command meanwhile.
 package main

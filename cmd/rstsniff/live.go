@@ -8,8 +8,8 @@ import (
 
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/capture/live"
+	"github.com/rstsniff/rstsniff/ingest"
 	"github.com/rstsniff/rstsniff/internal/privs"
-	"github.com/rstsniff/rstsniff/judge"
 	"github.com/rstsniff/rstsniff/metrics"
 	"github.com/rstsniff/rstsniff/pipeline"
 	"github.com/rstsniff/rstsniff/report"
@@ -61,7 +61,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 
 	in := report.Input{Name: o.iface, Format: src.Format()}
 	tally := &report.Tally{}
-	a := judgeConfig(o).Analyzer(o.iface, 0)
+	a := ingestConfig(o).Analyzer(o.iface, 0)
 	nextID := 1
 	sink := func(f *analyze.Flow) error {
 		kw.Attribute([]*analyze.Flow{f})
@@ -93,7 +93,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		return err
 	}
 	in.Frames, in.Start, in.End = st.Frames, st.Start, st.End
-	in.Warnings = append(in.Warnings, judge.FrameWarnings(st)...)
+	in.Warnings = append(in.Warnings, ingest.FrameWarnings(st)...)
 	if st, err := src.Stats(); err == nil {
 		tally.Capture = &report.CaptureStats{Received: st.Received, Dropped: st.Dropped, IfDropped: st.IfDropped}
 	}

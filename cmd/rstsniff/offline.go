@@ -6,9 +6,9 @@ import (
 	"io"
 
 	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/ingest"
 	"github.com/rstsniff/rstsniff/internal/lines"
 	"github.com/rstsniff/rstsniff/internal/term"
-	"github.com/rstsniff/rstsniff/judge"
 	"github.com/rstsniff/rstsniff/report"
 )
 
@@ -57,7 +57,7 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 			}
 		}
 	}
-	err = judge.Files(ctx, judgeConfig(o), o.reads, stdin, stderr, &budget, rec, sink, r)
+	err = ingest.Files(ctx, ingestConfig(o), o.reads, stdin, stderr, &budget, rec, sink, r)
 	if err != nil {
 		ot.close(nil)
 	} else {
@@ -99,10 +99,10 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 	return nil
 }
 
-// judgeConfig is how the options judge captures (package judge): the
+// ingestConfig is how the options judge captures (package ingest): the
 // reports keep each connection's packets to draw them, --correlate every
 // packet.
-func judgeConfig(o *options) *judge.Config {
+func ingestConfig(o *options) *ingest.Config {
 	keep := 0
 	if o.format.Report() {
 		keep = reportPackets // the reports draw each connection's packets
@@ -110,7 +110,7 @@ func judgeConfig(o *options) *judge.Config {
 	if o.correlate {
 		keep = correlatePackets
 	}
-	return &judge.Config{Ports: o.ports, IdleThreshold: o.idle, Grace: o.grace, FlowTimeout: o.timeout,
+	return &ingest.Config{Ports: o.ports, IdleThreshold: o.idle, Grace: o.grace, FlowTimeout: o.timeout,
 		MaxFlows: o.maxFlows, KeepPackets: keep, Filter: o.filter, Jobs: o.jobs}
 }
 

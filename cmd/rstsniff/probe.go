@@ -12,8 +12,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/ingest"
 	"github.com/rstsniff/rstsniff/internal/term"
-	"github.com/rstsniff/rstsniff/judge"
 	"github.com/rstsniff/rstsniff/probe"
 	"github.com/rstsniff/rstsniff/probe/session"
 	"github.com/rstsniff/rstsniff/report"
@@ -135,7 +135,7 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	defer kw.Close()
 	cfg := &session.Config{Addr: netip.AddrPortFrom(ip, port), Count: o.count, Parallel: o.parallel, Interval: o.interval,
 		Probe: probe.Config{User: o.user, Timeout: o.timeout}, Write: o.write, Interface: o.iface, Locate: o.locate,
-		MaxTTL: o.maxTTL, Kernel: kw, Judge: probeJudgeConfig(o), Logs: probeLogs(o)}
+		MaxTTL: o.maxTTL, Kernel: kw, Ingest: probeIngestConfig(o), Logs: probeLogs(o)}
 	res, err := session.Run(ctx, cfg) // probe/session
 	if err != nil {
 		fmt.Fprintf(stderr, "rstsniff: probe: %v\n", err)
@@ -157,10 +157,10 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return exitOK
 }
 
-// probeJudgeConfig is how the probe's capture is judged: as -r judges a
+// probeIngestConfig is how the probe's capture is judged: as -r judges a
 // capture, every connection kept (the ports are the target's).
-func probeJudgeConfig(po *probeOptions) *judge.Config {
-	return judgeConfig(&options{format: po.format, idle: analyze.DefaultIdleThreshold, grace: analyze.DefaultGrace,
+func probeIngestConfig(po *probeOptions) *ingest.Config {
+	return ingestConfig(&options{format: po.format, idle: analyze.DefaultIdleThreshold, grace: analyze.DefaultGrace,
 		timeout: analyze.DefaultFlowTimeout, maxFlows: analyze.DefaultMaxFlows, jobs: 1})
 }
 

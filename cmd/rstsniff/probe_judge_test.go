@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/rstsniff/rstsniff/analyze"
-	"github.com/rstsniff/rstsniff/judge"
+	"github.com/rstsniff/rstsniff/ingest"
 	"github.com/rstsniff/rstsniff/probe"
 	"github.com/rstsniff/rstsniff/probe/session"
 	"github.com/rstsniff/rstsniff/report"
@@ -162,8 +162,8 @@ func TestProbeReportWithoutCapture(t *testing.T) {
 
 // probeTestJudge is how rstsniff probe --format f judges its capture, on
 // port 22.
-func probeTestJudge(f report.Format) *judge.Config {
-	c := probeJudgeConfig(&probeOptions{format: f})
+func probeTestJudge(f report.Format) *ingest.Config {
+	c := probeIngestConfig(&probeOptions{format: f})
 	c.Ports = []uint16{22}
 	return c
 }

@@ -15,8 +15,8 @@ import (
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/capture/live"
 	"github.com/rstsniff/rstsniff/explain"
+	"github.com/rstsniff/rstsniff/ingest"
 	"github.com/rstsniff/rstsniff/internal/atomicfile"
-	"github.com/rstsniff/rstsniff/judge"
 	"github.com/rstsniff/rstsniff/kernel/watch"
 	"github.com/rstsniff/rstsniff/pipeline/record"
 	"github.com/rstsniff/rstsniff/report"
@@ -116,7 +116,7 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if len(ports) == 0 {
 		ports = []uint16{22}
 	}
-	// The options of a live capture, for judgeConfig and startKernel.
+	// The options of a live capture, for ingestConfig and startKernel.
 	o := &options{iface: ro.iface, ports: ports, format: ro.format, idle: analyze.DefaultIdleThreshold,
 		grace: analyze.DefaultGrace, timeout: analyze.DefaultFlowTimeout, maxFlows: analyze.DefaultMaxFlows, noKernel: ro.noKernel, write: ro.write}
 
@@ -222,11 +222,11 @@ func writeRunReport(f *atomicfile.File, ro *runOptions, facts *report.RunFacts, 
 	return f.Commit()
 }
 
-// runCapture is the live capture during the command (judge.Background:
+// runCapture is the live capture during the command (ingest.Background:
 // every connection kept, the command's are picked once it has ended), the
 // kernel witness joined to each, and -w's packets held until then.
 type runCapture struct {
-	*judge.Background
+	*ingest.Background
 	kw  *watch.Watcher
 	rec *record.Held
 }
@@ -241,7 +241,7 @@ func startRunCapture(o *options, w *record.Writer) (*runCapture, error) {
 	if w != nil {
 		c.rec = &record.Held{Writer: w}
 	}
-	c.Background = judge.StartBackground(judgeConfig(o), src, o.iface, c.rec, func(f *analyze.Flow) {
+	c.Background = ingest.StartBackground(ingestConfig(o), src, o.iface, c.rec, func(f *analyze.Flow) {
 		c.kw.Attribute([]*analyze.Flow{f})
 	})
 	return c, nil

@@ -10,7 +10,7 @@ import (
 
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/correlate"
-	"github.com/rstsniff/rstsniff/judge"
+	"github.com/rstsniff/rstsniff/ingest"
 	"github.com/rstsniff/rstsniff/report"
 	"github.com/rstsniff/rstsniff/sshdlog"
 )
@@ -58,7 +58,7 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
-	if err := judge.Files(ctx, judgeConfig(o), o.reads, stdin, stderr, &budget, rec, judge.KeepAll(r, ot.flow), r); err != nil {
+	if err := ingest.Files(ctx, ingestConfig(o), o.reads, stdin, stderr, &budget, rec, ingest.KeepAll(r, ot.flow), r); err != nil {
 		ot.close(nil)
 		return err
 	}
@@ -68,11 +68,11 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 			return err
 		}
 	}
-	lines, files, err := readServerLogs(o, stdin, judge.Near(r))
+	lines, files, err := readServerLogs(o, stdin, ingest.Near(r))
 	if err != nil {
 		return err
 	}
-	sl := &report.ServerLog{Files: files, Result: judge.JoinServerLog(r.Flows, lines)}
+	sl := &report.ServerLog{Files: files, Result: ingest.JoinServerLog(r.Flows, lines)}
 	// Only the connections a listing shows, as without a log; the JSON
 	// lines carry every one.
 	if o.format != report.FormatJSON {
@@ -110,7 +110,7 @@ func readServerLogs(o *options, stdin io.Reader, near time.Time) ([]sshdlog.Line
 	if err != nil {
 		return nil, nil, err
 	}
-	return judge.ReadServerLogs(append(append([]string{}, o.sshdLogs...), o.fail2banLogs...), stdin, zone, near)
+	return ingest.ReadServerLogs(append(append([]string{}, o.sshdLogs...), o.fail2banLogs...), stdin, zone, near)
 }
 
 // logZone is --log-tz's zone (nil: none given).
@@ -137,7 +137,7 @@ func correlateServerLogs(o *options, stdin io.Reader, caps []*correlate.Capture)
 	}
 	var logs []report.CaptureServerLog
 	for _, c := range caps {
-		sl := &report.ServerLog{Files: files, Result: judge.JoinServerLog(c.Flows, lines), Capture: c.Name}
+		sl := &report.ServerLog{Files: files, Result: ingest.JoinServerLog(c.Flows, lines), Capture: c.Name}
 		logs = append(logs, report.CaptureServerLog{Flows: c.Flows, Log: sl})
 	}
 	return logs, nil

@@ -3,7 +3,7 @@
 // interface the route to the target leaves by (capture/live), open the
 // connections (probe), once more with a small MSS when one stalled after
 // the handshake, judge the probe's own packets as -r judges a capture
-// (judge, in this process), join the server's log and the kernel
+// (ingest, in this process), join the server's log and the kernel
 // witness's word to them, decide --locate on the sender of each reset
 // (PlanLocate: a device on the path yes, a host's own firewall never) and
 // repeat its trigger with growing TTLs.

@@ -9,7 +9,7 @@ import (
 
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/capture/live"
-	"github.com/rstsniff/rstsniff/judge"
+	"github.com/rstsniff/rstsniff/ingest"
 	"github.com/rstsniff/rstsniff/kernel/watch"
 	"github.com/rstsniff/rstsniff/probe"
 	"github.com/rstsniff/rstsniff/report"
@@ -27,8 +27,8 @@ type Config struct {
 	Locate          bool
 	MaxTTL          int
 	Kernel          *watch.Watcher // the kernel witness (nil: none)
-	// Judge is how the capture is judged (its ports are Addr's).
-	Judge *judge.Config
+	// Ingest is how the capture is read and judged (its ports are Addr's).
+	Ingest *ingest.Config
 	// Logs reads the server's logs near a time (nil: none given).
 	Logs func(near time.Time) ([]sshdlog.Line, []report.ServerLogFile, error)
 }
@@ -81,7 +81,7 @@ func Run(ctx context.Context, c *Config) (*Result, error) {
 			return nil, fmt.Errorf("capture: %v", err)
 		}
 		defer pc.Remove()
-		jc := *c.Judge
+		jc := *c.Ingest
 		jc.Ports = []uint16{c.Addr.Port()}
 		var err error
 		res.Run, res.ServerLog, err = Judge(ctx, &jc, pc.Path(), c.Logs)
@@ -129,20 +129,20 @@ func startCapture(c *Config) (*live.Recording, error) {
 // Judge reads the probe's capture through the pipeline and the analyzer,
 // as -r does (every connection kept), and joins the server's logs to its
 // connections when logs is not nil.
-func Judge(ctx context.Context, c *judge.Config, path string, logs func(near time.Time) ([]sshdlog.Line, []report.ServerLogFile, error)) (*report.Run, *report.ServerLog, error) {
+func Judge(ctx context.Context, c *ingest.Config, path string, logs func(near time.Time) ([]sshdlog.Line, []report.ServerLogFile, error)) (*report.Run, *report.ServerLog, error) {
 	r := &report.Run{Tally: &report.Tally{}}
 	budget := 0
-	if err := judge.Files(ctx, c, []string{path}, nil, io.Discard, &budget, nil, judge.KeepAll(r, nil), r); err != nil {
+	if err := ingest.Files(ctx, c, []string{path}, nil, io.Discard, &budget, nil, ingest.KeepAll(r, nil), r); err != nil {
 		return nil, nil, err
 	}
 	if logs == nil {
 		return r, nil, nil
 	}
-	lines, files, err := logs(judge.Near(r))
+	lines, files, err := logs(ingest.Near(r))
 	if err != nil {
 		return nil, nil, err
 	}
-	return r, &report.ServerLog{Files: files, Result: judge.JoinServerLog(r.Flows, lines)}, nil
+	return r, &report.ServerLog{Files: files, Result: ingest.JoinServerLog(r.Flows, lines)}, nil
 }
 
 // PlanLocate decides --locate on the analysis's verdicts: it runs for the

@@ -1,4 +1,4 @@
-// Package judge runs capture files through the pipeline into the results
+// Package ingest runs capture files through the pipeline into the results
 // report renders: each file (rstsniff -r, --correlate, the probe's own
 // capture) read by packet time into its own analyzer, several at once up
 // to Config.Jobs with their flows handed over file by file in order, each
@@ -21,4 +21,4 @@
 // progress bar's goroutine (internal/term) owns the terminal line on the
 // stderr given while a large file is read. A Background's goroutine runs
 // the pipeline and owns the flows it keeps until Stop waits for it.
-package judge
+package ingest
