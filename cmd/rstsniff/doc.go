@@ -18,6 +18,7 @@
 // correlate.go compares two captures, sshdlog.go and sshdlog_live.go join
 // the server's log, probe.go, run_command.go and explain.go are the other
 // commands, kernel.go words what the kernel witness found at its start,
+// otlp.go starts --otlp's sender (otlp.Flows),
 // output.go checks -o and -w, version.go says the version
 // (internal/buildinfo), docgen.go feeds the man page and completions
 // (internal/docgen); the long fixed texts (usage lines, the man page's

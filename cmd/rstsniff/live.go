@@ -69,7 +69,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		nextID++
 		tally.Add(f)
 		m.Flow(f)
-		ot.flow(f)
+		ot.Flow(f)
 		return report.StreamFlow(stdout, o.format, f, o.all, o.explain, ll.join())
 	}
 	cfg := pipeline.Config{Analyzer: a, MaxFlows: o.maxFlows, Limit: o.count, Tick: func() {
@@ -89,7 +89,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	// "now" is the clock too.
 	st, err := pipeline.Run(ctx, live.Frames(src, o.iface, m.Packet), cfg, pipeline.WallClock(), sink)
 	if err != nil {
-		ot.close(nil)
+		ot.Close(nil)
 		return err
 	}
 	in.Frames, in.Start, in.End = st.Frames, st.Start, st.End
@@ -105,7 +105,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		}
 	}
 	r := &report.Run{Inputs: []report.Input{in}, Tally: tally, Version: reportVersion()}
-	ot.close(r)
+	ot.Close(r)
 	if err := report.WriteSummary(stdout, stderr, o.format, r); err != nil {
 		return exitWith(exitUsage, nil)
 	}

@@ -45,7 +45,7 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 		f.ID = nextID
 		nextID++
 		r.Tally.Add(f)
-		ot.flow(f)
+		ot.Flow(f)
 		switch {
 		case out != nil:
 			out.Send(f)
@@ -59,9 +59,9 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 	}
 	err = ingest.Files(ctx, ingestConfig(o), o.reads, stdin, stderr, &budget, rec, sink, r)
 	if err != nil {
-		ot.close(nil)
+		ot.Close(nil)
 	} else {
-		ot.close(r)
+		ot.Close(r)
 	}
 	var outErr error
 	if out != nil {

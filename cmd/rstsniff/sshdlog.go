@@ -58,11 +58,11 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
-	if err := ingest.Files(ctx, ingestConfig(o), o.reads, stdin, stderr, &budget, rec, ingest.KeepAll(r, ot.flow), r); err != nil {
-		ot.close(nil)
+	if err := ingest.Files(ctx, ingestConfig(o), o.reads, stdin, stderr, &budget, rec, ingest.KeepAll(r, ot.Flow), r); err != nil {
+		ot.Close(nil)
 		return err
 	}
-	ot.close(r)
+	ot.Close(r)
 	if rec != nil {
 		if err := rec.Close(); err != nil {
 			return err
