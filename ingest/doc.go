@@ -3,9 +3,10 @@
 // capture) read by packet time into its own analyzer, several at once up
 // to Config.Jobs with their flows handed over file by file in order, each
 // file's report.Input with the pipeline's facts worded as its warnings;
-// the server's logs read and joined to the connections judged; and a
-// live capture judged on a goroutine of its own while a command runs
-// (Background: rstsniff run's).
+// the server's logs read and joined to the connections judged; a live
+// capture judged on the caller's goroutine (Live: rstsniff -i); and one
+// judged on a goroutine of its own while a command runs (Background:
+// rstsniff run's).
 //
 // It is orchestration, not analysis (analyze judges, pipeline moves the
 // packets, sshdlog reads and joins the log) and not output: it renders

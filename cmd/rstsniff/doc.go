@@ -3,7 +3,8 @@
 //
 // The command holds flags and wiring; the logic lives in the packages it
 // calls: ingest (capture files read into report's results, the server's
-// log joined, rstsniff run's capture on a goroutine), pipeline (the packet
+// log joined, the live capture's loop, rstsniff run's capture on a
+// goroutine), pipeline (the packet
 // loop both inputs share), pipeline/record (-w), kernel/watch (the kernel
 // witness), sshdlog (reading and following the server's log),
 // probe/session (rstsniff probe's whole sequence: capture, judge, --locate),

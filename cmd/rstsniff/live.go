@@ -11,7 +11,6 @@ import (
 	"github.com/rstsniff/rstsniff/ingest"
 	"github.com/rstsniff/rstsniff/internal/privs"
 	"github.com/rstsniff/rstsniff/metrics"
-	"github.com/rstsniff/rstsniff/pipeline"
 	"github.com/rstsniff/rstsniff/report"
 )
 
@@ -59,9 +58,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	defer rec.Abort() // unless Close wrote it whole
 	fmt.Fprintf(stderr, "rstsniff: %s\n", src.Format())
 
-	in := report.Input{Name: o.iface, Format: src.Format()}
 	tally := &report.Tally{}
-	a := ingestConfig(o).Analyzer(o.iface, 0)
 	nextID := 1
 	sink := func(f *analyze.Flow) error {
 		kw.Attribute([]*analyze.Flow{f})
@@ -72,32 +69,16 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		ot.Flow(f)
 		return report.StreamFlow(stdout, o.format, f, o.all, o.explain, ll.join())
 	}
-	cfg := pipeline.Config{Analyzer: a, MaxFlows: o.maxFlows, Limit: o.count, Tick: func() {
-		if st, err := src.Stats(); err == nil {
-			m.Drops(st.Dropped, st.IfDropped)
-		}
-	}}
-	if rec != nil {
-		cfg.Recorder = rec
-	}
 	if o.duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.duration)
 		defer cancel()
 	}
-	// Live packet timestamps come from the system clock, so the capture's
-	// "now" is the clock too.
-	st, err := pipeline.Run(ctx, live.Frames(src, o.iface, m.Packet), cfg, pipeline.WallClock(), sink)
+	in, err := ingest.Live(ctx, ingestConfig(o), src, o.iface, o.count, rec, ingest.LiveHooks{Frame: m.Packet, Drops: m.Drops}, tally, sink)
 	if err != nil {
 		ot.Close(nil)
 		return err
 	}
-	in.Frames, in.Start, in.End = st.Frames, st.Start, st.End
-	in.Warnings = append(in.Warnings, ingest.FrameWarnings(st)...)
-	if st, err := src.Stats(); err == nil {
-		tally.Capture = &report.CaptureStats{Received: st.Received, Dropped: st.Dropped, IfDropped: st.IfDropped}
-	}
-	tally.Evicted = a.Evicted()
 	if rec != nil {
 		tally.Evidence = &report.EvidenceStats{Path: o.write, Flows: rec.Flows, Packets: rec.Packets, Omitted: rec.Omitted}
 		if err := rec.Close(); err != nil {
