@@ -40,6 +40,8 @@ func TestPackageGraph(t *testing.T) {
 		// Outputs written beside and renamed: the standard library only.
 		"internal/atomicfile": {"github.com/"},
 		"internal/buildinfo":  {"github.com/"},
+		// Dropping root (-Z): the standard library only.
+		"internal/privs": {"github.com/"},
 		// The terminal and the progress bar: no analysis, no words.
 		"internal/term": {"/capture", "/analyze", "/report"},
 		// Flows written as lines on a goroutine: the encoder is the caller's.
@@ -55,6 +57,13 @@ func TestPackageGraph(t *testing.T) {
 		// OTLP export carries report's words; it reads no packets and serves
 		// no metrics.
 		"otlp": {"github.com/gopacket/", "/capture", "/pipeline", "/metrics", "prometheus"},
+		// Capture files judged into report's results, the server's log
+		// joined: no metrics, no OTLP, no kernel witness (BPF), no
+		// command to run.
+		"ingest": {"/metrics", "prometheus", "/otlp", "go.opentelemetry.io/", "cilium", "/kernel/", "/runcmd/runner"},
+		// rstsniff probe's sequence: the probe, its capture and the
+		// judging, no output, no metrics.
+		"probe/session": {"/metrics", "prometheus", "/otlp", "go.opentelemetry.io/", "/runcmd/runner"},
 		// The man page and completions: pflag and the standard library.
 		"internal/docgen": {"github.com/rstsniff/rstsniff/", "github.com/gopacket/", "prometheus", "cilium"},
 	}

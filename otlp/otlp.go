@@ -18,6 +18,10 @@
 // bound, but counts them only in a log line and drops a batch for good
 // once the exporter gives up (a refused connection at once): hence a queue
 // of our own in front of the exporter.
+//
+// Flows (flows.go) is what a run sends: each abnormal connection's record
+// and the summary's, with the warnings (in report's words) handed to the
+// caller; a nil *Flows sends nothing.
 package otlp
 
 import (

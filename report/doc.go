@@ -18,7 +18,12 @@
 //     html/template's, after Safe), page.go (Section: a witness's part of a
 //     Markdown or HTML page; the HTML head, style sheet and the page
 //     templates' functions), jsonenc.go (the JSON line encoder every
-//     witness's lines use), schema.go.
+//     witness's lines use), schema.go, format.go (Format: the output
+//     format, parsed once by each command), write.go (one entry per
+//     witness that writes its results in a Format, so a command calls one
+//     function whatever --format said: WriteFlows, StreamFlow and
+//     WriteSummary for connections, WriteCorrelation, WriteProbe,
+//     WriteRun).
 //   - Connections (one capture's judged flows): words.go (evidence,
 //     findings, notes and advice in sentences), flows_headline.go (the
 //     one-line verdict, who sent a reset), flows_words.go (the verdict

@@ -1,7 +1,9 @@
 // Package live captures frames from a network interface through libpcap
 // (gopacket/pcap, cgo). It is kept apart from package capture so that
 // reading files needs no C library. Record writes a live capture to a pcap
-// file on a goroutine of its own (rstsniff probe's own packets).
+// file on a goroutine of its own (rstsniff probe's own packets). Frames
+// is a source as the pipeline reads a live capture (counted, a read error
+// naming the interface).
 package live
 
 import (

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/correlate"
+	"github.com/rstsniff/rstsniff/ingest"
 	"github.com/rstsniff/rstsniff/report"
 )
 
@@ -26,13 +27,14 @@ func runCorrelate(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 			return fmt.Errorf("--correlate: %s and %s are the same file: give the captures of the two ends", o.reads[0], o.reads[1])
 		}
 	}
-	c := &report.Correlation{All: o.all, Limit: listLimit(o.format)}
+	c := &report.Correlation{All: o.all, Limit: o.format.ListLimit()}
 	var caps []*correlate.Capture
 	budget := o.count
+	cfg := ingestConfig(o)
 	for i, name := range o.reads {
 		capt := &correlate.Capture{Name: name}
 		id := 1
-		in, err := analyzeFile(ctx, name, i, stdin, stderr, o, &budget, nil, func(f *analyze.Flow) {
+		in, err := ingest.File(ctx, cfg, name, i, stdin, stderr, &budget, nil, func(f *analyze.Flow) {
 			f.ID = id
 			id++
 			capt.Flows = append(capt.Flows, f)
@@ -54,27 +56,10 @@ func runCorrelate(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 		return &usageError{fmt.Sprintf("--correlate: %s holds no jump host's two legs, and one capture has nothing to be compared with: give the client side's and the server side's captures (-r client.pcap -r server.pcap)", o.reads[0])}
 	}
 	meta := report.Meta{Version: reportVersion(), Command: o.command, All: o.all}
-	var err error
-	switch o.format {
-	case formatJSON:
-		err = report.CorrelationJSON(stdout, c)
-	case formatMarkdown, formatHTML:
-		// The server's log (--sshd-log) is a section of the page.
-		var more []report.Section
-		if more, err = correlateServerLogSections(o, stdin, caps); err != nil {
-			break
-		}
-		if o.format == formatMarkdown {
-			err = report.CorrelationMarkdown(stdout, c, meta, more...)
-		} else {
-			err = report.CorrelationHTML(stdout, c, meta, more...)
-		}
-	default:
-		err = report.CorrelationTable(stdout, c)
-	}
-	if err == nil {
-		err = correlateServerLog(stdout, stderr, o, stdin, caps) // --sshd-log: sshdlog.go
-	}
+	// The server's log (--sshd-log), joined to each capture: sshdlog.go.
+	err := report.WriteCorrelation(stdout, o.format, c, meta, o.all, func() ([]report.CaptureServerLog, error) {
+		return correlateServerLogs(o, stdin, caps)
+	})
 	if err != nil {
 		return fmt.Errorf("writing output: %v", err)
 	}

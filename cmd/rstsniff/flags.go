@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/otlp"
+	"github.com/rstsniff/rstsniff/report"
 	"github.com/rstsniff/rstsniff/sshdlog"
 )
 
@@ -38,7 +40,7 @@ type options struct {
 	duration     time.Duration
 	ports        []uint16
 	portList     string // --ports as given
-	format       format
+	format       report.Format
 	formatName   string // --format as given
 	all          bool
 	explain      bool
@@ -66,16 +68,12 @@ type options struct {
 	helpMan, help          bool
 }
 
-// usageLines and exitLines open and close --help.
-const (
-	usageLines = `usage: rstsniff [-r] FILE [-r FILE ...] [options] [filter expression]
-       rstsniff -i IFACE [options] [filter expression]
-       rstsniff probe [options] HOST[:PORT]
-       rstsniff run [options] -- COMMAND [ARGS...]
-       rstsniff explain [TEXT | -]
-`
-	exitLines = `Exit status: 0 when no connection ended abnormally, 1 when some connection was reset, refused, unreachable or timed out or shows a finding (an MTU black hole among them), 2 for a usage or input error.
-`
+// usageLines and exitLines open and close --help (help/*.txt).
+var (
+	//go:embed help/usage.txt
+	usageLines string
+	//go:embed help/exit.txt
+	exitLines string
 )
 
 // flagError turns pflag's errors into a sentence for each kind of flag.
@@ -210,10 +208,10 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	}
 	o.filter = strings.Join(rest, " ")
 	// --format from the output's name, unless it was given.
-	if f, ok := formatOfPath(o.output); ok && !fs.Changed("format") {
+	if f, ok := report.FormatOfPath(o.output); ok && !fs.Changed("format") {
 		o.formatName = f.String()
 	}
-	f, known := parseFormat(o.formatName)
+	f, known := report.ParseFormat(o.formatName)
 	o.format = f
 	switch {
 	case o.list:
@@ -226,7 +224,7 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	switch {
 	case !known:
 		return nil, &usageError{fmt.Sprintf("unknown --format %q: use table, json, ecs, markdown (md) or html", o.formatName)}
-	case o.format.report() && o.iface != "":
+	case o.format.Report() && o.iface != "":
 		return nil, &usageError{"--format " + o.format.String() + " is a report of a capture file: capture with -w, then read it with -r"}
 	}
 	if o.idle <= 0 || o.grace <= 0 || o.timeout <= 0 {
@@ -254,7 +252,7 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 			return nil, &usageError{"--correlate takes two captures (-r client-side -r server-side), or one taken on a jump host"}
 		case o.write != "":
 			return nil, &usageError{"-w does not go with --correlate"}
-		case o.format == formatECS:
+		case o.format == report.FormatECS:
 			return nil, &usageError{"--format ecs does not go with --correlate: use --format json"}
 		}
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	_ "embed"
 	"io"
 
 	"github.com/rstsniff/rstsniff/internal/term"
@@ -20,15 +21,12 @@ func helpWidth(w io.Writer) int {
 // indented (report.Wrap).
 func wrapHelp(s string, width int) string { return report.Wrap(s, width) }
 
-// The subcommands' usage lines.
-const (
-	probeUsage = `usage: rstsniff probe [options] HOST[:PORT]
-
-Opens SSH connections as far as a client without credentials goes, captures its own packets and judges them as -r does.
-`
-	explainUsage = `usage: rstsniff explain [--format json] 'MESSAGE'
-       ssh -v ... 2>&1 | rstsniff explain [--format json] -
-
-What an OpenSSH client message (or a whole ssh -v log) means on the wire, the stage, the likely causes and what to capture.
-`
+// The subcommands' usage lines (help/*.txt).
+var (
+	//go:embed help/probe-usage.txt
+	probeUsage string
+	//go:embed help/explain-usage.txt
+	explainUsage string
+	//go:embed help/run-usage.txt
+	runUsage string
 )

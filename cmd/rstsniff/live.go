@@ -4,16 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os/user"
-	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/rstsniff/rstsniff/analyze"
-	"github.com/rstsniff/rstsniff/capture"
 	"github.com/rstsniff/rstsniff/capture/live"
+	"github.com/rstsniff/rstsniff/ingest"
+	"github.com/rstsniff/rstsniff/internal/privs"
 	"github.com/rstsniff/rstsniff/metrics"
-	"github.com/rstsniff/rstsniff/pipeline"
 	"github.com/rstsniff/rstsniff/report"
 )
 
@@ -48,7 +45,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	kw := startKernel(o, stderr, m)
 	defer kw.Close()
 	if o.user != "" {
-		if err := dropPrivileges(o.user); err != nil {
+		if err := privs.Drop(o.user); err != nil {
 			return fmt.Errorf("-Z %s: %v", o.user, err)
 		}
 		fmt.Fprintf(stderr, "rstsniff: dropped privileges to %s\n", o.user)
@@ -61,9 +58,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	defer rec.Abort() // unless Close wrote it whole
 	fmt.Fprintf(stderr, "rstsniff: %s\n", src.Format())
 
-	in := report.Input{Name: o.iface, Format: src.Format()}
 	tally := &report.Tally{}
-	a := newAnalyzer(o, o.iface, 0)
 	nextID := 1
 	sink := func(f *analyze.Flow) error {
 		kw.Attribute([]*analyze.Flow{f})
@@ -71,44 +66,19 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		nextID++
 		tally.Add(f)
 		m.Flow(f)
-		ot.flow(f)
-		if o.format == formatJSON {
-			return ll.jsonFlow(stdout, f)
-		}
-		if o.format == formatECS {
-			return report.ECS(stdout, f, false)
-		}
-		if o.all || f.Notable() {
-			return ll.streamLine(stdout, f, o.explain)
-		}
-		return nil
-	}
-	cfg := pipeline.Config{Analyzer: a, MaxFlows: o.maxFlows, Limit: o.count, Tick: func() {
-		if st, err := src.Stats(); err == nil {
-			m.Drops(st.Dropped, st.IfDropped)
-		}
-	}}
-	if rec != nil {
-		cfg.Recorder = rec
+		ot.Flow(f)
+		return report.StreamFlow(stdout, o.format, f, o.all, o.explain, ll.join())
 	}
 	if o.duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.duration)
 		defer cancel()
 	}
-	// Live packet timestamps come from the system clock, so the capture's
-	// "now" is the clock too.
-	st, err := pipeline.Run(ctx, liveFrames{src, m, o.iface}, cfg, pipeline.WallClock(), sink)
+	in, err := ingest.Live(ctx, ingestConfig(o), src, o.iface, o.count, rec, ingest.LiveHooks{Frame: m.Packet, Drops: m.Drops}, tally, sink)
 	if err != nil {
-		ot.close(nil)
+		ot.Close(nil)
 		return err
 	}
-	in.Frames, in.Start, in.End = st.Frames, st.Start, st.End
-	in.Warnings = append(in.Warnings, frameWarnings(st)...)
-	if st, err := src.Stats(); err == nil {
-		tally.Capture = &report.CaptureStats{Received: st.Received, Dropped: st.Dropped, IfDropped: st.IfDropped}
-	}
-	tally.Evicted = a.Evicted()
 	if rec != nil {
 		tally.Evidence = &report.EvidenceStats{Path: o.write, Flows: rec.Flows, Packets: rec.Packets, Omitted: rec.Omitted}
 		if err := rec.Close(); err != nil {
@@ -116,65 +86,12 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		}
 	}
 	r := &report.Run{Inputs: []report.Input{in}, Tally: tally, Version: reportVersion()}
-	ot.close(r)
-	if o.format == formatJSON {
-		err = report.JSONSummary(stdout, r)
-	} else if o.format == formatECS {
-		err = report.Summary(stderr, r) // stdout holds only ECS documents
-	} else {
-		err = report.Summary(stdout, r)
-	}
-	if err != nil {
+	ot.Close(r)
+	if err := report.WriteSummary(stdout, stderr, o.format, r); err != nil {
 		return exitWith(exitUsage, nil)
 	}
 	if r.Abnormal() {
 		return exitWith(exitAbnormal, nil)
-	}
-	return nil
-}
-
-// liveFrames counts each frame for the metrics and names the interface in
-// a read error; a timeout passes as it is, so that the clock goes on.
-type liveFrames struct {
-	*live.Source
-	m     *metrics.Metrics
-	iface string
-}
-
-func (l liveFrames) ReadFrame() ([]byte, capture.Info, error) {
-	data, ci, err := l.Source.ReadFrame()
-	switch {
-	case err == nil:
-		l.m.Packet()
-	case err != live.ErrTimeout:
-		err = fmt.Errorf("reading %s: %v", l.iface, err)
-	}
-	return data, ci, err
-}
-
-// dropPrivileges switches to user name for good: supplementary groups, then
-// group, then user (Go applies each to every thread).
-func dropPrivileges(name string) error {
-	u, err := user.Lookup(name)
-	if err != nil {
-		return err
-	}
-	uid, err := strconv.Atoi(u.Uid)
-	if err != nil {
-		return err
-	}
-	gid, err := strconv.Atoi(u.Gid)
-	if err != nil {
-		return err
-	}
-	if err := syscall.Setgroups([]int{gid}); err != nil {
-		return fmt.Errorf("setgroups: %v", err)
-	}
-	if err := syscall.Setgid(gid); err != nil {
-		return fmt.Errorf("setgid: %v", err)
-	}
-	if err := syscall.Setuid(uid); err != nil {
-		return fmt.Errorf("setuid: %v", err)
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -13,10 +12,12 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/rstsniff/rstsniff/analyze"
-	"github.com/rstsniff/rstsniff/capture/live"
+	"github.com/rstsniff/rstsniff/ingest"
 	"github.com/rstsniff/rstsniff/internal/term"
 	"github.com/rstsniff/rstsniff/probe"
+	"github.com/rstsniff/rstsniff/probe/session"
 	"github.com/rstsniff/rstsniff/report"
+	"github.com/rstsniff/rstsniff/sshdlog"
 )
 
 type probeOptions struct {
@@ -25,7 +26,7 @@ type probeOptions struct {
 	interval time.Duration
 	parallel int
 	timeout  time.Duration
-	format   format
+	format   report.Format
 	fmtName  string // --format as given
 	help     bool
 	write    string
@@ -92,8 +93,8 @@ func parseProbeFlags(args []string, stdout io.Writer) (*probeOptions, error) {
 		return nil, &usageError{"-w writes a file; standard output carries the verdicts"}
 	}
 	// Probe takes no ECS, and "md" is not its name for Markdown.
-	f, ok := parseFormat(o.fmtName)
-	if !ok || f == formatECS || o.fmtName == "md" {
+	f, ok := report.ParseFormat(o.fmtName)
+	if !ok || f == report.FormatECS || o.fmtName == "md" {
 		return nil, &usageError{fmt.Sprintf("unknown --format %q: use table, json, markdown or html", o.fmtName)}
 	}
 	o.format = f
@@ -125,7 +126,6 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "rstsniff: probe: %v\n", err)
 		return exitUsage
 	}
-	addr := netip.AddrPortFrom(ip, port)
 
 	// This host's kernel as a witness of the probe's own connections, as
 	// in a live capture (resets its stack or its firewall sent, and the
@@ -133,258 +133,63 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	// verdicts rest on the packets alone.
 	kw := startKernel(&options{noKernel: o.noKernel}, io.Discard, nil)
 	defer kw.Close()
-	// Capture first, so the first SYN is in it.
-	pc, capErr := startProbeCapture(o, addr)
-	if capErr != nil && o.write != "" {
-		fmt.Fprintf(stderr, "rstsniff: probe: -w: %v\n", capErr)
+	cfg := &session.Config{Addr: netip.AddrPortFrom(ip, port), Count: o.count, Parallel: o.parallel, Interval: o.interval,
+		Probe: probe.Config{User: o.user, Timeout: o.timeout}, Write: o.write, Interface: o.iface, Locate: o.locate,
+		MaxTTL: o.maxTTL, Kernel: kw, Ingest: probeIngestConfig(o), Logs: probeLogs(o)}
+	res, err := session.Run(ctx, cfg) // probe/session
+	if err != nil {
+		fmt.Fprintf(stderr, "rstsniff: probe: %v\n", err)
 		return exitUsage
 	}
-	cfg := probe.Config{User: o.user, Timeout: o.timeout}
-	results := probe.Run(ctx, addr, o.count, o.parallel, o.interval, cfg, nil)
-	// A connection that stalled after the handshake: once more with a small
-	// MSS, to tell an MTU black hole from a server that stopped answering.
-	mtu := probe.CheckMTU(ctx, addr, results, cfg)
-	if mtu != nil {
-		results = append(results, mtu.Check)
+	if res.LocateStopped != nil {
+		fmt.Fprintf(stderr, "rstsniff: probe: --locate stopped early: %v\n", res.LocateStopped)
 	}
-
-	code := exitOK
-	for _, r := range results {
-		if r.Abnormal() {
-			code = exitAbnormal
-		}
+	if res.Section.NoCapture != "" {
+		fmt.Fprintln(stderr, report.ProbeNoCapture(res.Section.NoCapture))
 	}
-	// The probe's own packets judged as -r judges a capture, in this
-	// process: the flows, and the server's log joined to them.
-	var judged *probeJudged
-	if pc != nil {
-		if err := pc.Stop(probeLinger); err != nil {
-			fmt.Fprintf(stderr, "rstsniff: probe: capture: %v\n", err)
-			return exitUsage
-		}
-		defer pc.Remove()
-		judged, err = judgeProbeCapture(ctx, o, pc.Path(), port, stderr)
-		if err != nil {
-			fmt.Fprintf(stderr, "rstsniff: probe: analysis: %v\n", err)
-			return exitUsage
-		}
-		kw.Attribute(judged.run.Flows)
-		if judged.run.Abnormal() {
-			code = exitAbnormal // the exit status of -r on the same packets
-		}
-	}
-
-	// --locate only for a reset forged on the path: a host's own firewall
-	// has no hop to find.
-	sec := &report.ProbeSection{Results: results, MTU: mtu}
-	if pc == nil {
-		sec.NoCapture = capErr.Error()
-	}
-	if o.locate {
-		plan := report.LocatePlan{Why: report.LocateNoCapture}
-		if judged != nil {
-			plan = planLocate(judged.run.Flows)
-		}
-		sec.Plan = &plan
-		if plan.Run() {
-			loc, err := probe.Locate(ctx, addr, locateTrigger(plan.Reset), probe.LocateConfig{MaxTTL: o.maxTTL})
-			if err != nil && loc == nil {
-				fmt.Fprintf(stderr, "rstsniff: probe: --locate: %v\n", err)
-				return exitUsage
-			}
-			if err != nil {
-				fmt.Fprintf(stderr, "rstsniff: probe: --locate stopped early: %v\n", err)
-			}
-			sec.Locate = loc
-		}
-	}
-	if pc == nil {
-		fmt.Fprintln(stderr, report.ProbeNoCapture(capErr.Error()))
-	}
-	if err := writeProbeReport(stdout, stderr, o, "rstsniff probe "+strings.Join(args, " "), judged, sec); err != nil {
+	if err := writeProbeReport(stdout, stderr, o, "rstsniff probe "+strings.Join(args, " "), res.Run, res.ServerLog, res.Section); err != nil {
 		fmt.Fprintf(stderr, "rstsniff: writing output: %v\n", err)
 		return exitUsage
 	}
-	return code
+	if res.Abnormal() {
+		return exitAbnormal
+	}
+	return exitOK
 }
 
-// probeJudged is the analysis of the probe's capture.
-type probeJudged struct {
-	run    *report.Run
-	server *report.ServerLog // nil without --sshd-log or --fail2ban-log
-	multi  bool
+// probeIngestConfig is how the probe's capture is judged: as -r judges a
+// capture, every connection kept (the ports are the target's).
+func probeIngestConfig(po *probeOptions) *ingest.Config {
+	return ingestConfig(&options{format: po.format, idle: analyze.DefaultIdleThreshold, grace: analyze.DefaultGrace,
+		timeout: analyze.DefaultFlowTimeout, maxFlows: analyze.DefaultMaxFlows, jobs: 1})
 }
 
-// judgeProbeCapture reads the probe's capture through the pipeline and the
-// analyzer, as -r does (every connection kept), and joins the server's logs
-// to its connections.
-func judgeProbeCapture(ctx context.Context, po *probeOptions, path string, port uint16, stderr io.Writer) (*probeJudged, error) {
-	o := &options{reads: []string{path}, ports: []uint16{port}, format: po.format, all: true, explain: po.explain,
-		idle: analyze.DefaultIdleThreshold, grace: analyze.DefaultGrace, timeout: analyze.DefaultFlowTimeout,
-		maxFlows: analyze.DefaultMaxFlows, jobs: 1, sshdLogs: po.sshdLogs, fail2banLogs: po.fail2banLogs, logTZ: po.logTZ}
-	j := &probeJudged{run: &report.Run{Tally: &report.Tally{}}}
-	r := j.run
-	nextID := 1
-	sink := func(f *analyze.Flow) {
-		f.ID = nextID
-		nextID++
-		r.Tally.Add(f)
-		r.Flows = append(r.Flows, f)
+// probeLogs reads the server's logs joined to the probe's connections, as
+// with -r: nil when none was given.
+func probeLogs(po *probeOptions) func(time.Time) ([]sshdlog.Line, []report.ServerLogFile, error) {
+	if len(po.sshdLogs)+len(po.fail2banLogs) == 0 {
+		return nil
 	}
-	budget := 0
-	if err := analyzeFiles(ctx, o, nil, io.Discard, &budget, nil, sink, r); err != nil {
-		return nil, err
+	o := &options{sshdLogs: po.sshdLogs, fail2banLogs: po.fail2banLogs, logTZ: po.logTZ}
+	return func(near time.Time) ([]sshdlog.Line, []report.ServerLogFile, error) {
+		return readServerLogs(o, nil, near)
 	}
-	if len(o.sshdLogs)+len(o.fail2banLogs) == 0 {
-		return j, nil
-	}
-	near := time.Now()
-	if len(r.Inputs) > 0 && !r.Inputs[0].Start.IsZero() {
-		near = r.Inputs[0].Start
-	}
-	lines, files, err := readServerLogs(o, nil, near)
-	if err != nil {
-		return nil, err
-	}
-	j.server = &report.ServerLog{Files: files, Result: joinServerLog(r.Flows, lines)}
-	return j, nil
-}
-
-// planLocate decides --locate on the analysis's verdicts: it runs for the
-// first reset whose sender is a device on the path, never for one from a
-// host's own firewall or an endpoint's stack.
-func planLocate(flows []*analyze.Flow) report.LocatePlan {
-	var other report.LocatePlan
-	found := false
-	for _, f := range flows {
-		for i := range f.Resets {
-			r := &f.Resets[i]
-			if r.Sender == analyze.SenderPath {
-				return report.LocatePlan{Why: report.LocatePath, Flow: f, Reset: r}
-			}
-			if found {
-				continue
-			}
-			found = true
-			other = report.LocatePlan{Why: report.LocateNotForged, Flow: f, Reset: r}
-			if s := r.Sender; s == analyze.SenderServerFirewall || s == analyze.SenderClientFirewall {
-				other.Why = report.LocateHostFirewall
-			}
-		}
-	}
-	if !found {
-		return report.LocatePlan{Why: report.LocateNoReset}
-	}
-	// A host firewall's reset anywhere says more than an endpoint's.
-	for _, f := range flows {
-		for i := range f.Resets {
-			if s := f.Resets[i].Sender; s == analyze.SenderServerFirewall || s == analyze.SenderClientFirewall {
-				return report.LocatePlan{Why: report.LocateHostFirewall, Flow: f, Reset: &f.Resets[i]}
-			}
-		}
-	}
-	return other
-}
-
-// locateTrigger picks what to repeat for a reset forged on the path: the
-// SYN when it answered the handshake, the KEXINIT when it came once the
-// banners were exchanged (also when the server's KEXINIT crossed the
-// client's on the way, which makes the stage kex), the banner otherwise.
-func locateTrigger(r *analyze.Reset) probe.Trigger {
-	switch r.Stage {
-	case analyze.StageHandshake:
-		return probe.TriggerSYN
-	case analyze.StageKexInit, analyze.StageKex:
-		return probe.TriggerKexInit
-	}
-	return probe.TriggerBanner
 }
 
 // writeProbeReport writes the verdicts on the probe's capture in the format
 // asked, with what the sockets saw and where --locate found the hop:
 // JSON lines, a table, or a Markdown or HTML report whose command line is
 // the probe command typed.
-func writeProbeReport(stdout, stderr io.Writer, o *probeOptions, command string, j *probeJudged, sec *report.ProbeSection) error {
+func writeProbeReport(stdout, stderr io.Writer, o *probeOptions, command string, r *report.Run, sl *report.ServerLog, sec *report.ProbeSection) error {
 	meta := report.Meta{Version: version, Command: command, All: true}
 	tm := term.Of(stdout)
 	topt := report.TableOptions{All: true, Explain: o.explain, Width: tm.Width, Color: tm.Color}
 	// The capture's warnings on standard error as -r says them, where the
 	// table does not (the table's own lines say them).
-	if j != nil && o.format != formatTable {
-		for _, w := range j.run.Warnings() {
+	if r != nil && o.format != report.FormatTable {
+		for _, w := range r.Warnings() {
 			fmt.Fprintf(stderr, "rstsniff: warning: %s\n", report.Safe(w))
 		}
 	}
-	switch o.format {
-	case formatJSON:
-		bw := bufio.NewWriterSize(stdout, 64<<10)
-		if j != nil {
-			if err := writeJudged(bw, formatJSON, j.run, j.server, meta, false, topt); err != nil {
-				return err
-			}
-		}
-		if err := report.ProbeJSON(bw, sec.Results); err != nil {
-			return err
-		}
-		if sec.MTU != nil {
-			if err := report.MTUCheckJSON(bw, sec.MTU); err != nil {
-				return err
-			}
-		}
-		switch {
-		case sec.Locate != nil:
-			if err := report.LocateJSON(bw, sec.Locate); err != nil {
-				return err
-			}
-		case sec.Plan != nil:
-			if err := report.LocateNotRunJSON(bw, *sec.Plan); err != nil {
-				return err
-			}
-		}
-		return bw.Flush()
-	case formatMarkdown, formatHTML:
-		if j == nil {
-			return report.ProbeOnly(stdout, o.format.String(), meta, sec)
-		}
-		return writeJudged(stdout, o.format, j.run, j.server, meta, false, topt, sec)
-	}
-	if j != nil {
-		if err := writeJudged(stdout, formatTable, j.run, j.server, meta, false, topt); err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout)
-	}
-	if err := report.ProbeTable(stdout, sec.Results); err != nil {
-		return err
-	}
-	if sec.MTU != nil {
-		if err := report.MTUCheckText(stdout, sec.MTU); err != nil {
-			return err
-		}
-	}
-	switch {
-	case sec.Locate != nil:
-		fmt.Fprintln(stdout)
-		return report.LocateText(stdout, sec.Locate)
-	case sec.Plan != nil:
-		fmt.Fprintln(stdout)
-		_, err := fmt.Fprintln(stdout, report.LocateNotRun(*sec.Plan))
-		return err
-	}
-	return nil
+	return report.WriteProbe(stdout, o.format, r, sl, meta, topt, sec)
 }
-
-// startProbeCapture records, on the interface the route to addr leaves
-// by, exactly the probe's server and port plus the ICMP errors sent to this
-// host (to -w's file, else a temporary one).
-func startProbeCapture(o *probeOptions, addr netip.AddrPort) (*live.Recording, error) {
-	iface, local, err := probe.Route(addr, o.iface)
-	if err != nil {
-		return nil, err
-	}
-	return live.Record(live.Options{Interface: iface, Filter: probe.CaptureFilter(addr, local), Timeout: 50 * time.Millisecond}, o.write)
-}
-
-// probeLinger is how long the capture waits for late packets (a server's
-// reply to a close, the first retransmission of a SYN-ACK a second on).
-const probeLinger = 1200 * time.Millisecond

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/ingest"
 	"github.com/rstsniff/rstsniff/probe"
+	"github.com/rstsniff/rstsniff/probe/session"
 	"github.com/rstsniff/rstsniff/report"
 )
 
@@ -33,12 +35,12 @@ func TestProbeLocatePlan(t *testing.T) {
 		{"clean", report.LocateNoReset, 0, "no connection was reset"},
 	} {
 		t.Run(c.scenario, func(t *testing.T) {
-			j, err := judgeProbeCapture(context.Background(), &probeOptions{format: formatJSON},
-				"../../testdata/pcaps/"+c.scenario+"/capture.pcap", 22, nil)
+			j, _, err := session.Judge(context.Background(), probeTestJudge(report.FormatJSON),
+				"../../testdata/pcaps/"+c.scenario+"/capture.pcap", nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			p := planLocate(j.run.Flows)
+			p := session.PlanLocate(j.Flows)
 			if p.Why != c.why || p.Run() != (c.why == report.LocatePath) {
 				t.Fatalf("plan %v (run %v), want %v", p.Why, p.Run(), c.why)
 			}
@@ -46,7 +48,7 @@ func TestProbeLocatePlan(t *testing.T) {
 				if p.Reset.Sender != analyze.SenderPath {
 					t.Errorf("locating a reset whose sender is %v", p.Reset.Sender)
 				}
-				if got := locateTrigger(p.Reset); got != c.trigger {
+				if got := session.Trigger(p.Reset); got != c.trigger {
 					t.Errorf("trigger %v, want %v", got, c.trigger)
 				}
 				return
@@ -62,8 +64,7 @@ func TestProbeLocatePlan(t *testing.T) {
 // located hop, and its command line is the probe command typed; JSON says
 // why --locate did not run, and every line keeps to the schema.
 func TestProbeReportSections(t *testing.T) {
-	j, err := judgeProbeCapture(context.Background(), &probeOptions{format: formatMarkdown},
-		"../../testdata/pcaps/reject-banner/capture.pcap", 22, nil)
+	j, _, err := session.Judge(context.Background(), probeTestJudge(report.FormatMarkdown), "../../testdata/pcaps/reject-banner/capture.pcap", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,16 +75,16 @@ func TestProbeReportSections(t *testing.T) {
 		{TTL: 1, Answer: probe.AnswerTimeExceeded, From: netip.MustParseAddr("198.51.100.1")},
 		{TTL: 2, Answer: probe.AnswerTimeExceeded, From: netip.MustParseAddr("192.0.2.1")},
 		{TTL: 3, Answer: probe.AnswerReset}}}
-	plan := planLocate(j.run.Flows)
+	plan := session.PlanLocate(j.Flows)
 	sec := &report.ProbeSection{Results: res, Locate: loc, Plan: &plan}
 	command := "rstsniff probe --locate --format markdown 203.0.113.2"
-	for _, format := range []format{formatMarkdown, formatHTML} {
+	for _, format := range []report.Format{report.FormatMarkdown, report.FormatHTML} {
 		var out bytes.Buffer
-		if err := writeProbeReport(&out, io.Discard, &probeOptions{format: format}, command, j, sec); err != nil {
+		if err := writeProbeReport(&out, io.Discard, &probeOptions{format: format}, command, j, nil, sec); err != nil {
 			t.Fatal(err)
 		}
 		s := out.String()
-		if format == formatHTML {
+		if format == report.FormatHTML {
 			s = html.UnescapeString(s)
 		}
 		for _, want := range []string{"rstsniff probe --locate --format markdown 203.0.113.2", "#1 198.51.100.2:51186 -> 203.0.113.2:22",
@@ -98,14 +99,13 @@ func TestProbeReportSections(t *testing.T) {
 		}
 	}
 	// JSON: the flows judged, the probe lines, and why --locate did not run.
-	fw, err := judgeProbeCapture(context.Background(), &probeOptions{format: formatJSON},
-		"../../testdata/pcaps/server-firewall/capture.pcap", 22, nil)
+	fw, _, err := session.Judge(context.Background(), probeTestJudge(report.FormatJSON), "../../testdata/pcaps/server-firewall/capture.pcap", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan = planLocate(fw.run.Flows)
+	plan = session.PlanLocate(fw.Flows)
 	var out bytes.Buffer
-	if err := writeProbeReport(&out, io.Discard, &probeOptions{format: formatJSON}, command, fw, &report.ProbeSection{Results: res, Plan: &plan}); err != nil {
+	if err := writeProbeReport(&out, io.Discard, &probeOptions{format: report.FormatJSON}, command, fw, nil, &report.ProbeSection{Results: res, Plan: &plan}); err != nil {
 		t.Fatal(err)
 	}
 	checkSchema(t, []string{"--format", "json"}, out.String())
@@ -121,15 +121,17 @@ func TestProbeReportSections(t *testing.T) {
 }
 
 // The probe reads no JSON back and runs no second rstsniff: its source
-// calls neither json.Unmarshal nor run.
+// (and probe/session's) calls neither json.Unmarshal nor run.
 func TestProbeJudgesInProcess(t *testing.T) {
-	b, err := os.ReadFile("probe.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, bad := range []string{"json.Unmarshal", "run(ctx", "exec.Command"} {
-		if bytes.Contains(b, []byte(bad)) {
-			t.Errorf("probe.go calls %s", bad)
+	for _, name := range []string{"probe.go", "../../probe/session/session.go"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []string{"json.Unmarshal", "run(ctx", "exec.Command"} {
+			if bytes.Contains(b, []byte(bad)) {
+				t.Errorf("%s calls %s", name, bad)
+			}
 		}
 	}
 }
@@ -142,8 +144,8 @@ func TestProbeReportWithoutCapture(t *testing.T) {
 	for _, format := range []string{"markdown", "html"} {
 		var out bytes.Buffer
 		sec := &report.ProbeSection{Results: res, Plan: &plan, NoCapture: "permission denied"}
-		f, _ := parseFormat(format)
-		if err := writeProbeReport(&out, io.Discard, &probeOptions{format: f}, "rstsniff probe --format "+format+" h", nil, sec); err != nil {
+		f, _ := report.ParseFormat(format)
+		if err := writeProbeReport(&out, io.Discard, &probeOptions{format: f}, "rstsniff probe --format "+format+" h", nil, nil, sec); err != nil {
 			t.Fatal(err)
 		}
 		s := out.String()
@@ -158,6 +160,14 @@ func TestProbeReportWithoutCapture(t *testing.T) {
 	}
 }
 
+// probeTestJudge is how rstsniff probe --format f judges its capture, on
+// port 22.
+func probeTestJudge(f report.Format) *ingest.Config {
+	c := probeIngestConfig(&probeOptions{format: f})
+	c.Ports = []uint16{22}
+	return c
+}
+
 // A reset forged in answer to the client's KEXINIT is repeated with the
 // KEXINIT also when the server's KEXINIT crossed the client's on the way
 // (the stage is then kex): the lab's probe-locate kexinit-r2-v4 did that
@@ -169,7 +179,7 @@ func TestLocateTriggerByStage(t *testing.T) {
 		analyze.StageKexInit:   probe.TriggerKexInit,
 		analyze.StageKex:       probe.TriggerKexInit,
 	} {
-		if got := locateTrigger(&analyze.Reset{Stage: stage}); got != want {
+		if got := session.Trigger(&analyze.Reset{Stage: stage}); got != want {
 			t.Errorf("reset at the %v stage: trigger %v, want %v", stage, got, want)
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -16,9 +15,9 @@ import (
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/capture/live"
 	"github.com/rstsniff/rstsniff/explain"
+	"github.com/rstsniff/rstsniff/ingest"
 	"github.com/rstsniff/rstsniff/internal/atomicfile"
 	"github.com/rstsniff/rstsniff/kernel/watch"
-	"github.com/rstsniff/rstsniff/pipeline"
 	"github.com/rstsniff/rstsniff/pipeline/record"
 	"github.com/rstsniff/rstsniff/report"
 	"github.com/rstsniff/rstsniff/runcmd"
@@ -30,7 +29,7 @@ type runOptions struct {
 	iface          string
 	ports          []uint16
 	output         string
-	format         format
+	format         report.Format
 	fmtName        string // --format as given
 	portList       string // --ports as given
 	help           bool
@@ -40,15 +39,6 @@ type runOptions struct {
 	linger         time.Duration
 	noCgroup       bool // hidden: tests of the /proc fallback
 }
-
-const runUsage = `usage: rstsniff run [options] -- COMMAND [ARGS...]
-
-Runs COMMAND (standard input, output and error passed through) while capturing its SSH
-connections, then, if it failed, says on standard error how each of its connections ended,
-who sent any reset, and what its error message means, joined to the connection. Exits with
-COMMAND's status (127 when it is not found, 128+N when signal N ended it).
-
-`
 
 // runFlags is run's flag set, bound to o's fields.
 func runFlags(o *runOptions) *pflag.FlagSet {
@@ -91,11 +81,11 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 		}
 	}
 	if o.fmtName == "" {
-		f, _ := formatOfPath(o.output) // the table when it says none
+		f, _ := report.FormatOfPath(o.output) // the table when it says none
 		o.fmtName = f.String()
 	}
-	f, ok := parseFormat(o.fmtName)
-	if !ok || f == formatECS {
+	f, ok := report.ParseFormat(o.fmtName)
+	if !ok || f == report.FormatECS {
 		return nil, &usageError{fmt.Sprintf("unknown --format %q: use table, json, markdown (md) or html", o.fmtName)}
 	}
 	o.format = f
@@ -126,7 +116,7 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if len(ports) == 0 {
 		ports = []uint16{22}
 	}
-	// The options of a live capture, for newAnalyzer and startKernel.
+	// The options of a live capture, for ingestConfig and startKernel.
 	o := &options{iface: ro.iface, ports: ports, format: ro.format, idle: analyze.DefaultIdleThreshold,
 		grace: analyze.DefaultGrace, timeout: analyze.DefaultFlowTimeout, maxFlows: analyze.DefaultMaxFlows, noKernel: ro.noKernel, write: ro.write}
 
@@ -216,54 +206,29 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 // writeRunReport writes -o: the command's connections in the report format
 // (with the kernel witness's word on each reset), then the command, its
 // status and what it printed.
-func writeRunReport(f *atomicfile.File, ro *runOptions, facts *report.RunFacts, c *runCapture) (err error) {
+func writeRunReport(f *atomicfile.File, ro *runOptions, facts *report.RunFacts, c *runCapture) error {
 	r := &report.Run{Tally: &report.Tally{}}
 	if c != nil {
-		r.Inputs = []report.Input{c.in}
+		r.Inputs = []report.Input{c.Input()}
 	}
 	for _, fl := range facts.Flows {
 		r.Tally.Add(fl)
 		r.Flows = append(r.Flows, fl)
 	}
 	meta := report.Meta{Version: version, Command: "rstsniff run -- " + strings.Join(ro.args, " "), All: true}
-	switch ro.format {
-	case formatJSON:
-		for _, fl := range r.Flows {
-			if err = report.JSONFlow(f, fl, false); err != nil {
-				return err
-			}
-		}
-		if err = report.JSONSummary(f, r); err == nil {
-			err = report.RunJSON(f, facts)
-		}
-	case formatMarkdown:
-		err = report.Markdown(f, r, meta, facts)
-	case formatHTML:
-		err = report.HTML(f, r, meta, facts)
-	default:
-		if err = report.Table(f, r, report.TableOptions{All: true, Explain: true}); err == nil {
-			_, err = io.WriteString(f, "\n"+report.RunSection(facts))
-		}
-	}
-	if err != nil {
+	if err := report.WriteRun(f, ro.format, r, meta, facts); err != nil {
 		return err
 	}
 	return f.Commit()
 }
 
-// runCapture is the live capture during the command: the pipeline of -i
-// on a goroutine, every connection kept (the command's are picked once
-// it has ended), the kernel witness joined to each.
+// runCapture is the live capture during the command (ingest.Background:
+// every connection kept, the command's are picked once it has ended), the
+// kernel witness joined to each, and -w's packets held until then.
 type runCapture struct {
-	src    *live.Source
-	kw     *watch.Watcher
-	rec    *record.Held
-	cancel context.CancelFunc
-	done   chan struct{}
-	mu     sync.Mutex
-	flows  []*analyze.Flow
-	in     report.Input
-	err    error
+	*ingest.Background
+	kw  *watch.Watcher
+	rec *record.Held
 }
 
 func startRunCapture(o *options, w *record.Writer) (*runCapture, error) {
@@ -272,39 +237,21 @@ func startRunCapture(o *options, w *record.Writer) (*runCapture, error) {
 		return nil, err
 	}
 	var kb bytes.Buffer // the witness's own lines: a quiet run prints none
-	c := &runCapture{src: src, kw: startKernel(o, &kb, nil), done: make(chan struct{}),
-		in: report.Input{Name: o.iface, Format: src.Format()}}
+	c := &runCapture{kw: startKernel(o, &kb, nil)}
 	if w != nil {
 		c.rec = &record.Held{Writer: w}
 	}
-	cfg := pipeline.Config{Analyzer: newAnalyzer(o, o.iface, 0), MaxFlows: o.maxFlows}
-	if c.rec != nil {
-		cfg.Recorder = c.rec
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	c.cancel = cancel
-	go func() {
-		defer close(c.done)
-		st, err := pipeline.Run(ctx, liveFrames{src, nil, o.iface}, cfg, pipeline.WallClock(), func(f *analyze.Flow) error {
-			c.kw.Attribute([]*analyze.Flow{f})
-			c.mu.Lock()
-			c.flows = append(c.flows, f)
-			c.mu.Unlock()
-			return nil
-		})
-		c.in.Frames, c.in.Start, c.in.End = st.Frames, st.Start, st.End
-		c.err = err
-	}()
+	c.Background = ingest.StartBackground(ingestConfig(o), src, o.iface, c.rec, func(f *analyze.Flow) {
+		c.kw.Attribute([]*analyze.Flow{f})
+	})
 	return c, nil
 }
 
 // stop ends the capture and returns every connection it saw.
 func (c *runCapture) stop() ([]*analyze.Flow, error) {
-	c.cancel()
-	<-c.done
-	c.src.Close()
+	flows, err := c.Stop()
 	c.kw.Close()
-	return c.flows, c.err
+	return flows, err
 }
 
 // abort ends the capture and drops -w.

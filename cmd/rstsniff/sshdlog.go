@@ -10,6 +10,7 @@ import (
 
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/correlate"
+	"github.com/rstsniff/rstsniff/ingest"
 	"github.com/rstsniff/rstsniff/report"
 	"github.com/rstsniff/rstsniff/sshdlog"
 )
@@ -57,41 +58,29 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
-	nextID := 1
-	sink := func(f *analyze.Flow) {
-		f.ID = nextID
-		nextID++
-		r.Tally.Add(f)
-		r.Flows = append(r.Flows, f)
-		ot.flow(f)
-	}
-	if err := analyzeFiles(ctx, o, stdin, stderr, &budget, rec, sink, r); err != nil {
-		ot.close(nil)
+	if err := ingest.Files(ctx, ingestConfig(o), o.reads, stdin, stderr, &budget, rec, ingest.KeepAll(r, ot.Flow), r); err != nil {
+		ot.Close(nil)
 		return err
 	}
-	ot.close(r)
+	ot.Close(r)
 	if rec != nil {
 		if err := rec.Close(); err != nil {
 			return err
 		}
 	}
-	near := time.Now()
-	if len(r.Inputs) > 0 && !r.Inputs[0].Start.IsZero() {
-		near = r.Inputs[0].Start
-	}
-	lines, files, err := readServerLogs(o, stdin, near)
+	lines, files, err := readServerLogs(o, stdin, ingest.Near(r))
 	if err != nil {
 		return err
 	}
-	sl := &report.ServerLog{Files: files, Result: joinServerLog(r.Flows, lines)}
+	sl := &report.ServerLog{Files: files, Result: ingest.JoinServerLog(r.Flows, lines)}
 	// Only the connections a listing shows, as without a log; the JSON
 	// lines carry every one.
-	if o.format != formatJSON {
+	if o.format != report.FormatJSON {
 		var shown []*analyze.Flow
 		for _, f := range r.Flows {
 			a := sl.Result.Accounts[f.ID]
 			if o.all || f.Notable() || (a != nil && len(a.Findings) > 0) {
-				if len(shown) < listLimit(o.format) {
+				if len(shown) < o.format.ListLimit() {
 					shown = append(shown, f)
 				} else {
 					r.Tally.Unlisted++
@@ -102,7 +91,7 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 	}
 	meta := report.Meta{Version: reportVersion(), Command: o.command, All: o.all}
 	bw := bufio.NewWriterSize(stdout, 64<<10)
-	err = writeJudged(bw, o.format, r, sl, meta, len(o.reads) > 1, report.TableOptions{All: o.all, Explain: o.explain})
+	err = report.WriteFlows(bw, o.format, r, sl, meta, len(o.reads) > 1, report.TableOptions{All: o.all, Explain: o.explain})
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -115,64 +104,13 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 	return nil
 }
 
-// writeJudged writes the verdicts of r in format f, with the server's log
-// joined to them when sl is not nil (rstsniff -r with --sshd-log, and
-// rstsniff probe): JSON lines (the flows, the log's, the summary; the
-// caller flushes w), a table, or a Markdown or HTML report whose page
-// also takes the sections in more (the probe's).
-func writeJudged(w io.Writer, f format, r *report.Run, sl *report.ServerLog, meta report.Meta, multi bool, topt report.TableOptions, more ...report.Section) error {
-	switch f {
-	case formatJSON:
-		for _, fl := range r.Flows {
-			var err error
-			if sl != nil {
-				err = report.JSONFlowServerLog(w, fl, multi, sl.Result)
-			} else {
-				err = report.JSONFlow(w, fl, multi)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		if sl != nil {
-			if err := report.JSONServerLog(w, sl, topt.All); err != nil {
-				return err
-			}
-		}
-		return report.JSONSummary(w, r)
-	case formatMarkdown, formatHTML:
-		var sections []report.Section
-		if sl != nil {
-			sections = append(sections, report.ServerLogSection(r, sl, topt.All))
-		}
-		sections = append(sections, more...)
-		if f == formatMarkdown {
-			return report.Markdown(w, r, meta, sections...)
-		}
-		return report.HTML(w, r, meta, sections...)
-	}
-	if err := report.Table(w, r, topt); err != nil || sl == nil {
-		return err
-	}
-	return report.ServerLogExplain(w, r, sl, topt.All)
-}
-
 // readServerLogs reads every --sshd-log and --fail2ban-log.
 func readServerLogs(o *options, stdin io.Reader, near time.Time) ([]sshdlog.Line, []report.ServerLogFile, error) {
 	zone, err := logZone(o)
 	if err != nil {
 		return nil, nil, err
 	}
-	names := append(append([]string{}, o.sshdLogs...), o.fail2banLogs...)
-	lines, stats, err := sshdlog.ReadFiles(names, stdin, sshdlog.ReadOptions{Zone: zone, Near: near})
-	if err != nil {
-		return nil, nil, err
-	}
-	files := make([]report.ServerLogFile, len(names))
-	for i, name := range names {
-		files[i] = report.ServerLogFile{Name: name, Stats: stats[i]}
-	}
-	return lines, files, nil
+	return ingest.ReadServerLogs(append(append([]string{}, o.sshdLogs...), o.fail2banLogs...), stdin, zone, near)
 }
 
 // logZone is --log-tz's zone (nil: none given).
@@ -187,10 +125,9 @@ func logZone(o *options) (*time.Location, error) {
 	return z, nil
 }
 
-// correlateServerLogSections joins the logs to each capture's connections
-// for a --correlate Markdown or HTML page: one section per capture (none
-// when no log was given).
-func correlateServerLogSections(o *options, stdin io.Reader, caps []*correlate.Capture) ([]report.Section, error) {
+// correlateServerLogs reads the logs and joins them to each capture's
+// connections for --correlate (none when no log was given).
+func correlateServerLogs(o *options, stdin io.Reader, caps []*correlate.Capture) ([]report.CaptureServerLog, error) {
 	if len(o.sshdLogs)+len(o.fail2banLogs) == 0 || len(caps) == 0 {
 		return nil, nil
 	}
@@ -198,41 +135,12 @@ func correlateServerLogSections(o *options, stdin io.Reader, caps []*correlate.C
 	if err != nil {
 		return nil, err
 	}
-	var more []report.Section
+	var logs []report.CaptureServerLog
 	for _, c := range caps {
-		sl := &report.ServerLog{Files: files, Result: joinServerLog(c.Flows, lines), Capture: c.Name}
-		more = append(more, report.ServerLogSection(&report.Run{Flows: c.Flows}, sl, o.all))
+		sl := &report.ServerLog{Files: files, Result: ingest.JoinServerLog(c.Flows, lines), Capture: c.Name}
+		logs = append(logs, report.CaptureServerLog{Flows: c.Flows, Log: sl})
 	}
-	return more, nil
-}
-
-// correlateServerLog joins the logs to each capture's connections after a
-// --correlate report (nothing when no log was given): the table, or JSON
-// lines of type sshd_log_flow and sshd_log, per capture. (Markdown and HTML
-// take them as sections of their page: correlateServerLogSections.)
-func correlateServerLog(stdout, stderr io.Writer, o *options, stdin io.Reader, caps []*correlate.Capture) error {
-	if len(o.sshdLogs)+len(o.fail2banLogs) == 0 || len(caps) == 0 {
-		return nil
-	}
-	lines, files, err := readServerLogs(o, stdin, caps[0].Start)
-	if err != nil {
-		return err
-	}
-	for _, c := range caps {
-		sl := &report.ServerLog{Files: files, Result: joinServerLog(c.Flows, lines), Capture: c.Name}
-		switch o.format {
-		case formatJSON:
-			err = report.ServerLogCaptureJSON(stdout, c.Flows, sl, o.all)
-		case formatTable:
-			err = report.ServerLogCaptureTable(stdout, c.Flows, sl, o.all)
-		default: // markdown, html: correlateServerLogSections, inside the page
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return logs, nil
 }
 
 // checkServerLogFlags: standard input is read once, by the capture or one
@@ -248,13 +156,4 @@ func checkServerLogFlags(o *options) error {
 		return &usageError{"standard input (-) can be read only once: give the capture or one log as -, not both"}
 	}
 	return nil
-}
-
-// joinServerLog joins the log's lines to the flows (by their IDs).
-func joinServerLog(flows []*analyze.Flow, lines []sshdlog.Line) *sshdlog.Result {
-	conns := make([]sshdlog.Conn, 0, len(flows))
-	for _, f := range flows {
-		conns = append(conns, f.LogConn())
-	}
-	return sshdlog.Join(conns, lines, sshdlog.Options{})
 }

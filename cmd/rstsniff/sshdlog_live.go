@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/rstsniff/rstsniff/analyze"
-	"github.com/rstsniff/rstsniff/report"
 	"github.com/rstsniff/rstsniff/sshdlog"
 )
 
@@ -38,19 +37,11 @@ func startLiveLog(ctx context.Context, o *options, stderr io.Writer) (*liveLog, 
 	return &liveLog{l}, nil
 }
 
-// jsonFlow writes f as a JSON line, with "sshd_log" when the log speaks of
-// it.
-func (ll *liveLog) jsonFlow(w io.Writer, f *analyze.Flow) error {
+// join is report.StreamFlow's question to the log about a connection:
+// nil when no log was given.
+func (ll *liveLog) join() func(*analyze.Flow) *sshdlog.Result {
 	if ll == nil {
-		return report.JSONFlow(w, f, false)
+		return nil
 	}
-	return report.JSONFlowServerLog(w, f, false, ll.Join(f.LogConn()))
-}
-
-// streamLine writes f's line and, under it, the server's account of it.
-func (ll *liveLog) streamLine(w io.Writer, f *analyze.Flow, explain bool) error {
-	if err := report.StreamLine(w, f, explain); err != nil || ll == nil {
-		return err
-	}
-	return report.ServerLogStream(w, f, ll.Join(f.LogConn()))
+	return func(f *analyze.Flow) *sshdlog.Result { return ll.Join(f.LogConn()) }
 }

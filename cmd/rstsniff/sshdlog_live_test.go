@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/report"
 )
 
 // TestLiveLogNil: without a log, flows are written as without one. (The
@@ -15,7 +16,7 @@ func TestLiveLogNil(t *testing.T) {
 		Outcome: analyze.OutcomeClosed}
 	var nilLog *liveLog
 	var b strings.Builder
-	if err := nilLog.jsonFlow(&b, f); err != nil || strings.Contains(b.String(), "sshd_log") || !strings.Contains(b.String(), `"type":"flow"`) {
+	if err := report.StreamFlow(&b, report.FormatJSON, f, false, false, nilLog.join()); err != nil || strings.Contains(b.String(), "sshd_log") || !strings.Contains(b.String(), `"type":"flow"`) {
 		t.Errorf("a nil liveLog wrote %q, %v", b.String(), err)
 	}
 }
