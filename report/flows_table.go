@@ -451,8 +451,8 @@ func Summary(w io.Writer, r *Run) error {
 	if t := r.Tally; t != nil && t.Capture != nil {
 		s = fmt.Sprintf("%d packets captured, %d received by filter, %d dropped by kernel, %d by interface\n", r.Packets(), t.Capture.Received, t.Capture.Dropped, t.Capture.IfDropped) + s
 	}
-	if t := r.Tally; t != nil && t.Evidence != nil {
-		e := t.Evidence
+	if t := r.Tally; t != nil && t.Recorded != nil {
+		e := t.Recorded
 		s += fmt.Sprintf("evidence: %d packets of %d connections written to %s", e.Packets, e.Flows, Safe(e.Path))
 		if e.Omitted > 0 {
 			s += fmt.Sprintf(" (%d left out by the per-connection bound)", e.Omitted)

@@ -413,7 +413,7 @@ func JSONSummary(w io.Writer, r *Run) error {
 		if c := t.Capture; c != nil {
 			s.Received, s.Dropped, s.IfDropped = &c.Received, &c.Dropped, &c.IfDropped
 		}
-		if e := t.Evidence; e != nil {
+		if e := t.Recorded; e != nil {
 			s.Evidence = &struct {
 				Path    string `json:"path"`
 				Flows   int    `json:"flows"`

@@ -42,7 +42,7 @@ type Tally struct {
 	Evicted  int
 	Unlisted int // connections to show that the listing's limit left out
 	Capture  *CaptureStats
-	Evidence *EvidenceStats
+	Recorded *RecordStats // what -w wrote (nil: no -w)
 }
 
 // CaptureStats are libpcap's counters for a live capture.
@@ -50,8 +50,8 @@ type CaptureStats struct {
 	Received, Dropped, IfDropped int
 }
 
-// EvidenceStats say what -w wrote.
-type EvidenceStats struct {
+// RecordStats say what -w (pipeline/record) wrote.
+type RecordStats struct {
 	Path                    string
 	Flows, Packets, Omitted int
 }

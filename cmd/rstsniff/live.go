@@ -80,7 +80,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		return err
 	}
 	if rec != nil {
-		tally.Evidence = &report.EvidenceStats{Path: o.write, Flows: rec.Flows, Packets: rec.Packets, Omitted: rec.Omitted}
+		tally.Recorded = &report.RecordStats{Path: o.write, Flows: rec.Flows, Packets: rec.Packets, Omitted: rec.Omitted}
 		if err := rec.Close(); err != nil {
 			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
 		}
