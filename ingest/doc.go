@@ -6,7 +6,10 @@
 // the server's logs read and joined to the connections judged; a live
 // capture judged on the caller's goroutine (Live: rstsniff -i); and one
 // judged on a goroutine of its own while a command runs (Background:
-// rstsniff run's).
+// rstsniff run's), and run's sequence once the command has ended
+// (CommandEnded: its own connections picked, -w keeping only theirs and
+// closed, its standard error read and joined to its connection;
+// CommandReport: -o's report of them).
 //
 // It is orchestration, not analysis (analyze judges, pipeline moves the
 // packets, sshdlog reads and joins the log) and not output: it renders
