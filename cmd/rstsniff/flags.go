@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/internal/atomicfile"
 	"github.com/rstsniff/rstsniff/otlp"
 	"github.com/rstsniff/rstsniff/report"
 	"github.com/rstsniff/rstsniff/sshdlog"
@@ -114,12 +115,6 @@ func looksLikeCapture(name string) bool {
 		}
 	}
 	return false
-}
-
-// isDir reports whether path names a directory.
-func isDir(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && st.IsDir()
 }
 
 // mainFlags is the flag set of reading and capturing (the command
@@ -281,7 +276,7 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 		return nil, &usageError{"standard input (-r -) can be read only once"}
 	}
 	for _, r := range o.reads {
-		if isDir(r) {
+		if atomicfile.IsDir(r) {
 			return nil, &usageError{fmt.Sprintf("-r %s is a directory: give the capture files in it (rstsniff %s)", r, filepath.Join(r, "*.pcap"))}
 		}
 	}
@@ -302,7 +297,7 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 				continue
 			}
 			if _, err := os.Stat(n); err != nil {
-				return nil, &usageError{fmt.Sprintf("%s %s: %v", l.flag, n, statReason(err))}
+				return nil, &usageError{fmt.Sprintf("%s %s: %v", l.flag, n, atomicfile.Reason(err))}
 			}
 		}
 	}

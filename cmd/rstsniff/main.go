@@ -113,7 +113,7 @@ func runCaptures(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	if o.output != "" {
 		f, ferr := atomicfile.Create(o.output)
 		if ferr != nil {
-			return fmt.Errorf("-o %s: %v", o.output, statReason(ferr))
+			return fmt.Errorf("-o %s: %v", o.output, atomicfile.Reason(ferr))
 		}
 		defer func() {
 			// A whole report, abnormal connections or not, replaces the
@@ -123,7 +123,7 @@ func runCaptures(ctx context.Context, args []string, stdin io.Reader, stdout, st
 			var ee *exitStatusError
 			if err == nil || errors.As(err, &ee) && ee.status == exitAbnormal {
 				if cerr := f.Commit(); cerr != nil {
-					err = fmt.Errorf("-o %s: %v", o.output, statReason(cerr))
+					err = fmt.Errorf("-o %s: %v", o.output, atomicfile.Reason(cerr))
 				}
 			} else {
 				f.Abort()

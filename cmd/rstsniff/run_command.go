@@ -91,7 +91,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	switch {
 	case o.write == "-" || o.output == "-":
 		return nil, &usageError{"run: -o and -w write files; standard output is the command's"}
-	case o.output != "" && o.write != "" && sameFile(o.output, o.write):
+	case o.output != "" && o.write != "" && atomicfile.SameFile(o.output, o.write):
 		return nil, &usageError{fmt.Sprintf("-o and -w both name %s", o.output)}
 	case o.linger < 0:
 		return nil, &usageError{"--linger cannot be negative"}
