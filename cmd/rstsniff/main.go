@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/rstsniff/rstsniff/capture"
 	"github.com/rstsniff/rstsniff/internal/atomicfile"
 	"github.com/rstsniff/rstsniff/internal/term"
 )
@@ -74,7 +75,7 @@ func commandNamed(args []string) (command, []string) {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	// "rstsniff help [COMMAND]" and "rstsniff version", as other tools
 	// take them (unless a file of that name is what to read).
-	if len(args) > 0 && (args[0] == "help" || args[0] == "version") && !isFile(args[0]) {
+	if len(args) > 0 && (args[0] == "help" || args[0] == "version") && !capture.IsFile(args[0]) {
 		switch {
 		case args[0] == "version":
 			args = []string{"--version"}
