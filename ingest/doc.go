@@ -2,7 +2,8 @@
 // report renders: each file (rstsniff -r, --correlate, the probe's own
 // capture) read by packet time into its own analyzer, several at once up
 // to Config.Jobs with their flows handed over file by file in order, each
-// file's report.Input with the pipeline's facts worded as its warnings;
+// file's report.Input with the pipeline's facts as its warnings (worded
+// by report);
 // the server's logs read and joined to the connections judged; a live
 // capture judged on the caller's goroutine (Live: rstsniff -i); and one
 // judged on a goroutine of its own while a command runs (Background:

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -140,35 +139,14 @@ func File(ctx context.Context, c *Config, name string, index int, stdin io.Reade
 	if re := st.Damaged; re != nil {
 		in.Warnings = append(in.Warnings, fmt.Sprintf("capture damaged or cut short after %d packets (byte %d): %v; results cover the packets before it", re.Frame-1, re.Offset, re.Err))
 	}
-	in.Warnings = append(in.Warnings, FrameWarnings(st)...)
+	in.Warnings = append(in.Warnings, report.FrameWarnings(st.Undecodable, st.FirstUndecodable, st.Unsupported)...)
 	if n := a.Evicted(); n > 0 {
-		in.Warnings = append(in.Warnings, fmt.Sprintf("%d connection%s reported early: more than --max-flows were open at once", n, plural(n)))
+		in.Warnings = append(in.Warnings, report.EvictedWarning(n))
 	}
 	if in.Frames == 0 && len(in.Warnings) > 0 {
 		return in, fmt.Errorf("%s: no packet could be read: %s", name, in.Warnings[0])
 	}
 	return in, nil
-}
-
-// FrameWarnings words what a run skipped: frames that could not be decoded
-// and frames of link types rstsniff does not read.
-func FrameWarnings(st pipeline.Stats) []string {
-	var w []string
-	if st.Undecodable > 0 {
-		w = append(w, fmt.Sprintf("%d frame%s could not be decoded (truncated or malformed headers), first at frame %d", st.Undecodable, plural(st.Undecodable), st.FirstUndecodable))
-	}
-	for _, lt := range slices.Sorted(maps.Keys(st.Unsupported)) {
-		n := st.Unsupported[lt]
-		w = append(w, fmt.Sprintf("%d frame%s of unsupported link type %d skipped", n, plural(n), lt))
-	}
-	return w
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
 
 // KeepAll is a sink for Files that numbers the flows from 1, counts each

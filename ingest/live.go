@@ -39,7 +39,7 @@ func Live(ctx context.Context, c *Config, src *live.Source, iface string, limit 
 		return in, err
 	}
 	in.Frames, in.Start, in.End = st.Frames, st.Start, st.End
-	in.Warnings = append(in.Warnings, FrameWarnings(st)...)
+	in.Warnings = append(in.Warnings, report.FrameWarnings(st.Undecodable, st.FirstUndecodable, st.Unsupported)...)
 	if st, err := src.Stats(); err == nil {
 		tally.Capture = &report.CaptureStats{Received: st.Received, Dropped: st.Dropped, IfDropped: st.IfDropped}
 	}
