@@ -4,7 +4,9 @@
 // to Config.Jobs with their flows handed over file by file in order, each
 // file's report.Input with the pipeline's facts as its warnings (worded
 // by report);
-// the server's logs read and joined to the connections judged; a live
+// the server's logs read and joined to the connections judged (each
+// capture's for --correlate: JoinServerLogs), and the connections a
+// listing shows beside them chosen (ListWithLog); a live
 // capture judged on the caller's goroutine (Live: rstsniff -i); and one
 // judged on a goroutine of its own while a command runs (Background:
 // rstsniff run's), and run's sequence once the command has ended
