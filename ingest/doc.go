@@ -6,7 +6,8 @@
 // by report);
 // the server's logs read and joined to the connections judged (each
 // capture's for --correlate: JoinServerLogs), and the connections a
-// listing shows beside them chosen (ListWithLog); a live
+// listing shows chosen (List as the sink of -r; ListWithLog beside the
+// server's log); a live
 // capture judged on the caller's goroutine (Live: rstsniff -i); and one
 // judged on a goroutine of its own while a command runs (Background:
 // rstsniff run's), and run's sequence once the command has ended
