@@ -21,6 +21,7 @@
 //
 //	analyzer.go    Analyzer, New, Packet: a segment finds its flow
 //	config.go      Config
+//	ports.go       ParsePorts: a list of server ports for Config.Ports
 //	thresholds.go  every threshold, with its source
 //	flowkey.go     the flow key and its hash
 //	flowtable.go   the open-addressed flow table

@@ -6,6 +6,10 @@
 // Source. Frames come out zero-copy: the bytes returned by ReadFrame are
 // only valid until the next call.
 //
+// Names (names.go): IsFile, LooksLikeCapture (by extension) and
+// LeadingFiles, how many of the command line's first arguments name
+// captures, which tcpdump users type without -r.
+//
 // Goroutines and what each owns:
 //   - The caller's goroutine owns a Source: ReadFrame, ReadFrameTo, Close,
 //     and the frame bytes until its next call. BytesRead (Progress) alone

@@ -2,11 +2,17 @@
 // report renders: each file (rstsniff -r, --correlate, the probe's own
 // capture) read by packet time into its own analyzer, several at once up
 // to Config.Jobs with their flows handed over file by file in order, each
-// file's report.Input with the pipeline's facts as report.InputSkips (which
-// report words as its warnings); the server's logs read and joined to the connections judged; a live
-// capture judged on the caller's goroutine (Live: rstsniff -i); and one
-// judged on a goroutine of its own while a command runs (Background:
-// rstsniff run's).
+// file's report.Input with the pipeline's facts as report.InputSkips
+// (which report words as its warnings); the server's logs read and joined
+// to the connections judged (each capture's for --correlate:
+// JoinServerLogs), and the connections a listing shows chosen (List as the
+// sink of -r; ListWithLog beside the server's log); a live capture judged
+// on the caller's goroutine (Live: rstsniff -i); and one judged on a
+// goroutine of its own while a command runs (Background: rstsniff run's),
+// and run's sequence once the command has ended (CommandEnded: its own
+// connections picked, -w keeping only theirs and closed, its standard
+// error read and joined to its connection; CommandReport: -o's report of
+// them).
 //
 // It is orchestration, not analysis (analyze judges, pipeline moves the
 // packets, sshdlog reads and joins the log) and not output: it renders

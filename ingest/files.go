@@ -152,6 +152,33 @@ func skipsOf(st pipeline.Stats) report.InputSkips {
 	return report.InputSkips{Undecodable: st.Undecodable, FirstBad: st.FirstUndecodable, Unsupported: st.Unsupported}
 }
 
+// List is a sink for Files that numbers the flows from 1, counts each in
+// r's tally and passes it to also (nil: none); then lines (nil: none)
+// takes it, or r.Flows keeps it if a listing shows it: every one with all,
+// else the notable ones, up to limit, the others shown counted as unlisted.
+// Memory follows what is listed, not the length of the capture.
+func List(r *report.Run, all bool, limit int, also, lines func(*analyze.Flow)) func(*analyze.Flow) {
+	nextID := 1
+	return func(f *analyze.Flow) {
+		f.ID = nextID
+		nextID++
+		r.Tally.Add(f)
+		if also != nil {
+			also(f)
+		}
+		switch {
+		case lines != nil:
+			lines(f)
+		case all || f.Notable():
+			if len(r.Flows) < limit {
+				r.Flows = append(r.Flows, f)
+			} else {
+				r.Tally.Unlisted++
+			}
+		}
+	}
+}
+
 // KeepAll is a sink for Files that numbers the flows from 1, counts each
 // in r's tally and keeps every one in r.Flows; also (nil: none) sees each
 // after.

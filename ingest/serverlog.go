@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/correlate"
 	"github.com/rstsniff/rstsniff/report"
 	"github.com/rstsniff/rstsniff/sshdlog"
 )
@@ -40,4 +41,34 @@ func Near(r *report.Run) time.Time {
 		return r.Inputs[0].Start
 	}
 	return time.Now()
+}
+
+// JoinServerLogs joins the logs' lines (read from files) to each capture's
+// connections, for --correlate: one ServerLog per capture, named by it.
+func JoinServerLogs(caps []*correlate.Capture, lines []sshdlog.Line, files []report.ServerLogFile) []report.CaptureServerLog {
+	var logs []report.CaptureServerLog
+	for _, c := range caps {
+		sl := &report.ServerLog{Files: files, Result: JoinServerLog(c.Flows, lines), Capture: c.Name}
+		logs = append(logs, report.CaptureServerLog{Flows: c.Flows, Log: sl})
+	}
+	return logs
+}
+
+// ListWithLog keeps in r.Flows only the connections a listing (not the
+// JSON lines, which carry every one) shows beside the server's log sl: all
+// of them with all, else those notable or with a finding of the log's, up
+// to limit; the others shown are counted as unlisted in r.Tally.
+func ListWithLog(r *report.Run, sl *report.ServerLog, all bool, limit int) {
+	var shown []*analyze.Flow
+	for _, f := range r.Flows {
+		a := sl.Result.Accounts[f.ID]
+		if all || f.Notable() || (a != nil && len(a.Findings) > 0) {
+			if len(shown) < limit {
+				shown = append(shown, f)
+			} else {
+				r.Tally.Unlisted++
+			}
+		}
+	}
+	r.Flows = shown
 }

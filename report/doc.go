@@ -23,7 +23,8 @@
 //     witness that writes its results in a Format, so a command calls one
 //     function whatever --format said: WriteFlows, StreamFlow and
 //     WriteSummary for connections, WriteCorrelation, WriteProbe,
-//     WriteRun).
+//     WriteRun), input_warnings.go (an input's warnings: frames skipped,
+//     connections reported early).
 //   - Connections (one capture's judged flows): words.go (evidence,
 //     findings, notes and advice in sentences), flows_headline.go (the
 //     one-line verdict, who sent a reset), flows_words.go (the verdict

@@ -13,7 +13,8 @@
 // joined nothing. Nothing here formats a sentence; package report does.
 //
 // ReadFiles reads several logs (- for standard input) and ParseZone the
-// zone of lines that carry none (--log-tz).
+// zone of lines that carry none (--log-tz); Missing names the first log
+// that is not there, before anything is read.
 //
 // During a live capture, Follower reads a file as tail -F does (across
 // rotation and truncation), FollowCommand a command's output (journalctl

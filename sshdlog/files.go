@@ -51,3 +51,18 @@ func ParseZone(s string) (*time.Location, error) {
 	}
 	return time.LoadLocation(s)
 }
+
+// Missing is the first of names (logs for ReadFiles) that is not there,
+// with os.Stat's error; standard input ("-") and the journal
+// (JournalSource) are always there. It returns a nil error when all are.
+func Missing(names []string) (string, error) {
+	for _, n := range names {
+		if n == "-" || n == JournalSource {
+			continue
+		}
+		if _, err := os.Stat(n); err != nil {
+			return n, err
+		}
+	}
+	return "", nil
+}

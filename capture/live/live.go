@@ -202,6 +202,20 @@ type Interface struct {
 	Addresses         []string
 }
 
+// String is the interface as tcpdump -D lists it, after its number: its
+// name, its description in parentheses and its addresses in brackets,
+// each only when it has one.
+func (f Interface) String() string {
+	line := f.Name
+	if f.Description != "" {
+		line += " (" + f.Description + ")"
+	}
+	if len(f.Addresses) > 0 {
+		line += " [" + strings.Join(f.Addresses, ", ") + "]"
+	}
+	return line
+}
+
 // Interfaces lists what can be captured on, as tcpdump -D does.
 func Interfaces() ([]Interface, error) {
 	devs, err := pcap.FindAllDevs()

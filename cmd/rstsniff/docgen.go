@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 
 	"github.com/rstsniff/rstsniff/internal/docgen"
 )
@@ -41,107 +40,41 @@ func generate(o *options, stdout, stderr io.Writer) int {
 // manual is the man page: the commands, then the sections that hold for
 // them all.
 func manual() *docgen.Page {
-	return &docgen.Page{
-		Program:  "rstsniff",
-		Version:  version,
-		Summary:  "say who reset each SSH connection, at which stage, and whether the reset was forged",
-		Commands: docCommands(),
-		Sections: []docgen.Section{
-			{Title: "OUTPUT", Paragraphs: manParagraphs("man-output")},
-			{Title: "EXIT STATUS", Paragraphs: []string{"Of rstsniff and rstsniff probe; those of explain and run are under COMMANDS."},
-				Items: []docgen.Item{
-					{Term: "0", Text: "no connection was reset, refused, unreachable or timed out"},
-					{Term: "1", Text: "some connection was, or shows a finding (an MTU black hole among them)"},
-					{Term: "2", Text: "bad flags or unreadable input"},
-				}},
-			{Title: "FILES", Items: []docgen.Item{
-				{Term: "/var/log/rstsniff/IFACE.json", Text: "JSON lines written by the rstsniff@IFACE service (rotated by logrotate)"},
-				{Term: "/etc/default/rstsniff", Text: "options for the rstsniff@ service (RSTSNIFF_OPTS)"},
-			}},
-		},
-		SeeAlso: []string{"tcpdump(8)", "pcap-filter(7)", "ssh(1)", "sshd(8)"},
-	}
+	page := manPage()
+	page.Version, page.Commands = version, docCommands()
+	return page
 }
 
 // docCommands lists rstsniff and its subcommands, each with the flag set
 // it parses its command line with, and its text in the man page
-// (docText).
+// (help/man.json).
 func docCommands() []docgen.Command {
+	page := manPage()
 	commands := commandTable()
 	out := make([]docgen.Command, len(commands))
 	for i, c := range commands {
-		out[i] = docText(c.name)
+		out[i] = page.Text(c.name) // TestEveryCommandDocumented asks for a text
 		out[i].Name, out[i].Summary, out[i].Flags = c.name, c.summary, c.flags()
 	}
+	// The words rstsniff's own flags take are the code's.
+	out[0].Values = map[string][]string{"format": formats, "completion": docgen.Shells}
 	return out
 }
 
-// docText is a command's text in the man page, by its name ("" for
-// rstsniff itself): everything but its name, summary and flags.
-func docText(name string) docgen.Command {
-	switch name {
-	case "":
-		return docgen.Command{
-			Synopsis: []string{
-				"-r FILE [-r FILE ...] [options] [filter expression]",
-				"-i IFACE [options] [filter expression]",
-				"--correlate -r FILE [-r FILE] [options]",
-			},
-			Description: manParagraphs("man-rstsniff"),
-			Values:      map[string][]string{"format": formats, "completion": docgen.Shells},
-			NoDefault:   []string{"jobs"}, // half the machine's CPUs; the usage says so
-			Args:        docgen.ArgsFiles,
-			Examples:    manLines("examples-rstsniff"),
-		}
-	case "probe":
-		return docgen.Command{
-			Synopsis:    []string{"[options] HOST[:PORT]"},
-			Description: manParagraphs("man-probe"),
-			Values:      map[string][]string{"format": {"table", "json", "markdown", "html"}},
-			Args:        docgen.ArgsHosts,
-			Examples:    manLines("examples-probe"),
-		}
-	case "run":
-		return docgen.Command{
-			Synopsis:    []string{"[options] -- COMMAND [ARGS...]"},
-			Description: manParagraphs("man-run"),
-			Values:      map[string][]string{"format": {"table", "json", "markdown", "html"}},
-			Args:        docgen.ArgsCommand,
-			Examples:    manLines("examples-run"),
-		}
-	case "explain":
-		return docgen.Command{
-			Synopsis:    []string{"[options] MESSAGE", "[options] -"},
-			Description: manParagraphs("man-explain"),
-			Values:      map[string][]string{"format": {"table", "json"}},
-			Examples:    manLines("examples-explain"),
-		}
-	}
-	return docgen.Command{} // TestEveryCommandDocumented asks for a text
-}
-
-// The man page's prose is text files (help/man-*.txt: paragraphs between
-// blank lines; help/examples-*.txt: one example a line).
+// The man page's structure (help/man.json: its sections, which text goes
+// where, each command's synopsis) and its prose (help/man-*.txt:
+// paragraphs between blank lines; help/examples-*.txt: one example a
+// line) are embedded files, read by docgen.Load.
 //
-//go:embed help/man-*.txt help/examples-*.txt
+//go:embed help/man.json help/man-*.txt help/examples-*.txt
 var manFiles embed.FS
 
-// manParagraphs is the paragraphs of help/name.txt.
-func manParagraphs(name string) []string {
-	return strings.Split(strings.TrimSuffix(manFile(name), "\n"), "\n\n")
-}
-
-// manLines is the lines of help/name.txt.
-func manLines(name string) []string {
-	return strings.Split(strings.TrimSuffix(manFile(name), "\n"), "\n")
-}
-
-// manFile is help/name.txt; they are embedded, so one missing is a
+// manPage is help/man.json read; the files are embedded, so an error is a
 // mistake in the build, which every test of the man page shows.
-func manFile(name string) string {
-	b, err := manFiles.ReadFile("help/" + name + ".txt")
+func manPage() *docgen.Page {
+	page, err := docgen.Load(manFiles, "help/man.json")
 	if err != nil {
 		panic(err)
 	}
-	return string(b)
+	return page
 }

@@ -6,16 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/rstsniff/rstsniff/analyze"
+	"github.com/rstsniff/rstsniff/capture"
+	"github.com/rstsniff/rstsniff/internal/atomicfile"
 	"github.com/rstsniff/rstsniff/otlp"
 	"github.com/rstsniff/rstsniff/report"
 	"github.com/rstsniff/rstsniff/sshdlog"
@@ -97,31 +97,6 @@ func flagError(err error) error {
 	return &usageError{err.Error()}
 }
 
-// isFile reports whether path names a regular file (a capture to read).
-func isFile(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && st.Mode().IsRegular()
-}
-
-// looksLikeCapture reports whether a name is a capture file's by its
-// extension, existing or not: "rstsniff missing.pcap" should say the file
-// is missing, not that there is nothing to read.
-func looksLikeCapture(name string) bool {
-	n := strings.TrimSuffix(strings.ToLower(name), ".gz")
-	for _, ext := range []string{".pcap", ".pcapng", ".cap", ".dmp"} {
-		if strings.HasSuffix(n, ext) {
-			return true
-		}
-	}
-	return false
-}
-
-// isDir reports whether path names a directory.
-func isDir(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && st.IsDir()
-}
-
 // mainFlags is the flag set of reading and capturing (the command
 // without a name), bound to o's fields.
 func mainFlags(o *options) *pflag.FlagSet {
@@ -197,10 +172,7 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 	// that name files (or captures by their name) are read as with -r, and
 	// the rest is the filter.
 	if len(o.reads) == 0 && o.iface == "" && !o.list {
-		n := 0
-		for n < len(rest) && (isFile(rest[n]) || looksLikeCapture(rest[n])) {
-			n++
-		}
+		n := capture.LeadingFiles(rest)
 		o.reads, rest = rest[:n:n], rest[n:]
 		if n == 0 {
 			o.reads = nil
@@ -281,7 +253,7 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 		return nil, &usageError{"standard input (-r -) can be read only once"}
 	}
 	for _, r := range o.reads {
-		if isDir(r) {
+		if atomicfile.IsDir(r) {
 			return nil, &usageError{fmt.Sprintf("-r %s is a directory: give the capture files in it (rstsniff %s)", r, filepath.Join(r, "*.pcap"))}
 		}
 	}
@@ -297,27 +269,21 @@ func parseFlags(args []string, stdout io.Writer) (*options, error) {
 		flag  string
 		names []string
 	}{{"--sshd-log", o.sshdLogs}, {"--fail2ban-log", o.fail2banLogs}} {
-		for _, n := range l.names {
-			if n == "-" || n == sshdlog.JournalSource || o.iface != "" { // a live capture waits for its logs
-				continue
-			}
-			if _, err := os.Stat(n); err != nil {
-				return nil, &usageError{fmt.Sprintf("%s %s: %v", l.flag, n, statReason(err))}
-			}
+		if o.iface != "" { // a live capture waits for its logs
+			break
+		}
+		if n, err := sshdlog.Missing(l.names); err != nil {
+			return nil, &usageError{fmt.Sprintf("%s %s: %v", l.flag, n, atomicfile.Reason(err))}
 		}
 	}
 	return o, nil
 }
 
-// parsePorts reads --ports: comma-separated port numbers, 1 to 65535.
+// parsePorts reads --ports (analyze.ParsePorts).
 func parsePorts(list string) ([]uint16, error) {
-	var ports []uint16
-	for _, p := range strings.Split(list, ",") {
-		n, err := strconv.ParseUint(strings.TrimSpace(p), 10, 16)
-		if err != nil || n == 0 {
-			return nil, &usageError{fmt.Sprintf("bad port %q in --ports", p)}
-		}
-		ports = append(ports, uint16(n))
+	ports, err := analyze.ParsePorts(list)
+	if err != nil {
+		return nil, &usageError{err.Error() + " in --ports"}
 	}
 	return ports, nil
 }

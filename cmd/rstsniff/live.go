@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/capture/live"
@@ -103,14 +102,7 @@ func listInterfaces(stdout io.Writer) error {
 		return err
 	}
 	for i, f := range ifs {
-		line := fmt.Sprintf("%d.%s", i+1, f.Name)
-		if f.Description != "" {
-			line += " (" + f.Description + ")"
-		}
-		if len(f.Addresses) > 0 {
-			line += " [" + strings.Join(f.Addresses, ", ") + "]"
-		}
-		fmt.Fprintln(stdout, line)
+		fmt.Fprintf(stdout, "%d.%s\n", i+1, f)
 	}
 	return nil
 }

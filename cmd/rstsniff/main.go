@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/rstsniff/rstsniff/capture"
 	"github.com/rstsniff/rstsniff/internal/atomicfile"
 	"github.com/rstsniff/rstsniff/internal/term"
 )
@@ -74,7 +75,7 @@ func commandNamed(args []string) (command, []string) {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	// "rstsniff help [COMMAND]" and "rstsniff version", as other tools
 	// take them (unless a file of that name is what to read).
-	if len(args) > 0 && (args[0] == "help" || args[0] == "version") && !isFile(args[0]) {
+	if len(args) > 0 && (args[0] == "help" || args[0] == "version") && !capture.IsFile(args[0]) {
 		switch {
 		case args[0] == "version":
 			args = []string{"--version"}
@@ -113,7 +114,7 @@ func runCaptures(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	if o.output != "" {
 		f, ferr := atomicfile.Create(o.output)
 		if ferr != nil {
-			return fmt.Errorf("-o %s: %v", o.output, statReason(ferr))
+			return fmt.Errorf("-o %s: %v", o.output, atomicfile.Reason(ferr))
 		}
 		defer func() {
 			// A whole report, abnormal connections or not, replaces the
@@ -123,7 +124,7 @@ func runCaptures(ctx context.Context, args []string, stdin io.Reader, stdout, st
 			var ee *exitStatusError
 			if err == nil || errors.As(err, &ee) && ee.status == exitAbnormal {
 				if cerr := f.Commit(); cerr != nil {
-					err = fmt.Errorf("-o %s: %v", o.output, statReason(cerr))
+					err = fmt.Errorf("-o %s: %v", o.output, atomicfile.Reason(cerr))
 				}
 			} else {
 				f.Abort()

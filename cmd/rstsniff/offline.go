@@ -26,7 +26,6 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 	// other formats keep only what they show, so memory follows the
 	// connections open at once, not the length of the capture.
 	multi := len(o.reads) > 1
-	nextID := 1
 	// JSON and ECS lines are written on a goroutine of their own
 	// (internal/lines), ECS one document per connection and per reset, no
 	// summary.
@@ -41,22 +40,11 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 	if err != nil {
 		return err
 	}
-	sink := func(f *analyze.Flow) {
-		f.ID = nextID
-		nextID++
-		r.Tally.Add(f)
-		ot.Flow(f)
-		switch {
-		case out != nil:
-			out.Send(f)
-		case o.all || f.Notable():
-			if len(r.Flows) < o.format.ListLimit() {
-				r.Flows = append(r.Flows, f)
-			} else {
-				r.Tally.Unlisted++
-			}
-		}
+	var send func(*analyze.Flow)
+	if out != nil {
+		send = out.Send
 	}
+	sink := ingest.List(r, o.all, o.format.ListLimit(), ot.Flow, send)
 	err = ingest.Files(ctx, ingestConfig(o), o.reads, stdin, stderr, &budget, rec, sink, r)
 	if err != nil {
 		ot.Close(nil)

@@ -14,7 +14,6 @@ import (
 
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/capture/live"
-	"github.com/rstsniff/rstsniff/explain"
 	"github.com/rstsniff/rstsniff/ingest"
 	"github.com/rstsniff/rstsniff/internal/atomicfile"
 	"github.com/rstsniff/rstsniff/kernel/watch"
@@ -92,7 +91,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runOptions, error) {
 	switch {
 	case o.write == "-" || o.output == "-":
 		return nil, &usageError{"run: -o and -w write files; standard output is the command's"}
-	case o.output != "" && o.write != "" && sameFile(o.output, o.write):
+	case o.output != "" && o.write != "" && atomicfile.SameFile(o.output, o.write):
 		return nil, &usageError{fmt.Sprintf("-o and -w both name %s", o.output)}
 	case o.linger < 0:
 		return nil, &usageError{"--linger cannot be negative"}
@@ -155,13 +154,11 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		c.abort()
 		return fmt.Errorf("run: %v", err)
 	}
-	facts.Exit, facts.Method, facts.Fallback, facts.Killed = res.Exit, res.Method, res.Fallback, res.Killed
-	if res.Exit.NotFound || res.Exit.NoExec {
-		facts.Method = runcmd.MethodNone
-	}
 
 	var all []*analyze.Flow
+	var held *record.Held // -w, nil without a capture
 	if c != nil {
+		held = c.rec
 		if !res.Exit.NotFound && !res.Exit.NoExec {
 			time.Sleep(ro.linger)
 		}
@@ -169,27 +166,8 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			fmt.Fprintf(stderr, "rstsniff: capture: %v\n", err)
 		}
 	}
-	// Only the command's own connections are reported and written (-w).
-	own, via, others := res.Pick(all)
-	facts.Flows, facts.Via, facts.Others = own, via, len(others)
-	for _, f := range others {
-		c.rec.Drop(f)
-	}
-	for _, f := range own {
-		if err := c.rec.Keep(f); err != nil {
-			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
-		}
-	}
-	if c != nil && c.rec != nil {
-		if err := c.rec.Close(); err != nil {
-			fmt.Fprintf(stderr, "rstsniff: %v\n", err)
-		}
-	}
-	if len(res.Stderr) > 0 {
-		if said, err := explain.Read(bytes.NewReader(res.Stderr)); err == nil {
-			facts.Said = &said
-			facts.Joined = runcmd.Join(&said, facts.Flows)
-		}
+	for _, err := range ingest.CommandEnded(facts, res, all, held) {
+		fmt.Fprintf(stderr, "rstsniff: %v\n", err)
 	}
 	if ro.output != "" {
 		if err := writeRunReport(out, ro, facts, c); err != nil {
@@ -207,14 +185,12 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 // (with the kernel witness's word on each reset), then the command, its
 // status and what it printed.
 func writeRunReport(f *atomicfile.File, ro *runOptions, facts *report.RunFacts, c *runCapture) error {
-	r := &report.Run{Tally: &report.Tally{}}
+	var in *report.Input
 	if c != nil {
-		r.Inputs = []report.Input{c.Input()}
+		i := c.Input()
+		in = &i
 	}
-	for _, fl := range facts.Flows {
-		r.Tally.Add(fl)
-		r.Flows = append(r.Flows, fl)
-	}
+	r := ingest.CommandReport(facts, in)
 	meta := report.Meta{Version: version, Command: "rstsniff run -- " + strings.Join(ro.args, " "), All: true}
 	if err := report.WriteRun(f, ro.format, r, meta, facts); err != nil {
 		return err

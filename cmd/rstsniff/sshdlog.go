@@ -8,7 +8,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/correlate"
 	"github.com/rstsniff/rstsniff/ingest"
 	"github.com/rstsniff/rstsniff/report"
@@ -76,18 +75,7 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 	// Only the connections a listing shows, as without a log; the JSON
 	// lines carry every one.
 	if o.format != report.FormatJSON {
-		var shown []*analyze.Flow
-		for _, f := range r.Flows {
-			a := sl.Result.Accounts[f.ID]
-			if o.all || f.Notable() || (a != nil && len(a.Findings) > 0) {
-				if len(shown) < o.format.ListLimit() {
-					shown = append(shown, f)
-				} else {
-					r.Tally.Unlisted++
-				}
-			}
-		}
-		r.Flows = shown
+		ingest.ListWithLog(r, sl, o.all, o.format.ListLimit())
 	}
 	meta := report.Meta{Version: reportVersion(), Command: o.command, All: o.all}
 	bw := bufio.NewWriterSize(stdout, 64<<10)
@@ -135,12 +123,7 @@ func correlateServerLogs(o *options, stdin io.Reader, caps []*correlate.Capture)
 	if err != nil {
 		return nil, err
 	}
-	var logs []report.CaptureServerLog
-	for _, c := range caps {
-		sl := &report.ServerLog{Files: files, Result: ingest.JoinServerLog(c.Flows, lines), Capture: c.Name}
-		logs = append(logs, report.CaptureServerLog{Flows: c.Flows, Log: sl})
-	}
-	return logs, nil
+	return ingest.JoinServerLogs(caps, lines, files), nil
 }
 
 // checkServerLogFlags: standard input is read once, by the capture or one

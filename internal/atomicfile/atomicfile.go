@@ -1,7 +1,9 @@
 // Package atomicfile writes an output file (rstsniff's -o and -w) to a
 // temporary file beside its target and renames it over the target only when
 // it has been written whole: a run that fails leaves an existing file as it
-// was, and a reader never sees half a report. Standard library only.
+// was, and a reader never sees half a report. Before anything is read,
+// CheckPath refuses a path that cannot become a file and SameFile tells
+// an output that is also an input (check.go). Standard library only.
 package atomicfile
 
 import (

@@ -16,8 +16,14 @@
 // checked first; a Page that would make a broken script is an error, not
 // a script.
 //
+// A Page's structure and prose may be files: Load reads it from a JSON
+// file (sections, which text file goes where, each command's synopsis,
+// the words its flags take) beside its text files, in an fs.FS (the
+// command's embedded help/), and leaves the caller to add each command's
+// summary and flag set (Text finds a command by name).
+//
 // Files: docgen.go the Page and the flags as the generators see them,
-// man.go the man page, bash.go, zsh.go and fish.go the completions.
+// load.go the Page from a JSON file, man.go the man page, bash.go, zsh.go and fish.go the completions.
 // Package docgentest checks the outputs with groff and the shells, and
 // cuts them into each command's part, for tests here and of the command.
 package docgen
