@@ -17,6 +17,7 @@ import (
 // as soon as it is known; on SIGINT/SIGTERM, -c or --duration it prints the
 // summary. It is the pipeline of a file, by the wall clock.
 func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
+	setLiveMemoryLimit(o.maxFlows) // memlimit.go
 	src, err := live.Open(live.Options{Interface: o.iface, Snaplen: o.snaplen, BufferKiB: o.bufKiB,
 		Promisc: o.promisc, Filter: o.filter, Ports: o.ports})
 	if err != nil {
