@@ -470,7 +470,7 @@ func (f *flow) endedByServerBeforeBanner() bool {
 		return false
 	}
 	for _, r := range f.out.Resets {
-		if r.From == Server && r.Sender.Forged() && !r.Suspected() {
+		if r.From == Server && r.ForgedSurely() {
 			return false
 		}
 	}

@@ -106,6 +106,13 @@ func (r *Reset) Suspected() bool {
 	return r.level() < StrengthStrong
 }
 
+// ForgedSurely reports whether the reset is called forged on strong
+// evidence or proof: what reports print as FORGED, alert on and count as
+// forged (the forged verdicts that are not Suspected).
+func (r *Reset) ForgedSurely() bool {
+	return r.Sender.Forged() && r.level() >= StrengthStrong
+}
+
 // kernelAgrees reports whether the host's kernel saw the sender the
 // verdict names send the reset, by a direct event.
 func (r *Reset) kernelAgrees() bool {

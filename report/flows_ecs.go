@@ -133,7 +133,7 @@ func ECS(w io.Writer, f *analyze.Flow, multi bool) error {
 			Action: "tcp-reset", Outcome: "failure", Reason: ecsResetReason(r),
 			Module: "rstsniff", Dataset: "rstsniff.reset",
 		}
-		if r.Sender.Forged() && !r.Suspected() {
+		if r.ForgedSurely() {
 			d.Event.Kind = "alert"
 			d.Event.Type = []string{"connection", "denied"}
 			d.Event.Action = "tcp-reset-forged"
@@ -150,7 +150,7 @@ func ECS(w io.Writer, f *analyze.Flow, multi bool) error {
 func ecsConnection(f *analyze.Flow, multi bool) (conn, base ecsDoc) {
 	forged := 0
 	for _, r := range f.Resets {
-		if r.Sender.Forged() && !r.Suspected() {
+		if r.ForgedSurely() {
 			forged++
 		}
 	}

@@ -153,7 +153,7 @@ func ending(f *analyze.Flow) string {
 	st := f.Stage
 	switch f.Outcome {
 	case analyze.OutcomeRefused:
-		if r, ok := f.Ending(); ok && r.Sender.Forged() && !r.Suspected() {
+		if r, ok := f.Ending(); ok && r.ForgedSurely() {
 			return "refused: the reset that answered the SYN was " + senderText(r)
 		}
 		return "refused: the SYN was answered by a reset from the server"

@@ -94,7 +94,7 @@ func FlowLog(f *analyze.Flow, multi bool) LogRecord {
 // (a reset possibly forged, on weak evidence, among them), INFO otherwise.
 func flowSeverity(f *analyze.Flow) LogSeverity {
 	for i := range f.Resets {
-		if f.Resets[i].Sender.Forged() && !f.Resets[i].Suspected() {
+		if f.Resets[i].ForgedSurely() {
 			return SeverityError
 		}
 	}

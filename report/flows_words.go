@@ -60,7 +60,7 @@ func verdict(f *analyze.Flow) string {
 		case r.Sender.HostFirewall():
 			fmt.Fprintf(&b, ", but its socket did not send it: %s. It came from the %s's own distance (%s %d), so most likely from a firewall on the %s host itself.",
 				strings.Join(evidenceTexts(f, &r, r.ForgedEvidence()), "; "), r.From, f.TTLName(), r.TTL, r.From)
-		case r.Sender.Forged() && r.Suspected():
+		case r.Suspected():
 			fmt.Fprintf(&b, ", and a device on the path possibly forged it, on weak evidence: %s.", strings.Join(evidenceTexts(f, &r, r.ForgedEvidence()), "; "))
 		case r.Sender.Forged():
 			fmt.Fprintf(&b, ", but a device on the path forged it: %s.", strings.Join(evidenceTexts(f, &r, r.ForgedEvidence()), "; "))
