@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -179,18 +180,8 @@ func List(r *report.Run, all bool, limit int, also, lines func(*analyze.Flow)) f
 	}
 }
 
-// KeepAll is a sink for Files that numbers the flows from 1, counts each
-// in r's tally and keeps every one in r.Flows; also (nil: none) sees each
-// after.
+// KeepAll is List keeping every connection in r.Flows (the server's log
+// and the probe join them all); also (nil: none) sees each.
 func KeepAll(r *report.Run, also func(*analyze.Flow)) func(*analyze.Flow) {
-	nextID := 1
-	return func(f *analyze.Flow) {
-		f.ID = nextID
-		nextID++
-		r.Tally.Add(f)
-		r.Flows = append(r.Flows, f)
-		if also != nil {
-			also(f)
-		}
-	}
+	return List(r, true, math.MaxInt, also, nil)
 }
