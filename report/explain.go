@@ -420,9 +420,7 @@ func ExplainJSON(w io.Writer, r *explain.Result) error {
 		o.str("correlate", c.Correlate)
 		o.str("probe", c.Probe)
 		o.str("sshd_log", c.SshdLog)
-		if c.Master != "" {
-			o.str("master", c.Master)
-		}
+		o.strOmit("master", c.Master)
 		o.close()
 	}
 	o.b = append(o.b, '}', '\n')

@@ -150,12 +150,8 @@ func appendEvidence(o *jsonObject, ev []jsonEvidence) {
 		if e.BaselineTotal != 0 {
 			o.int("baseline_packets", int64(e.BaselineTotal))
 		}
-		if e.Scope != "" {
-			o.str("scope", e.Scope)
-		}
-		if e.Packet != "" {
-			o.str("packet", e.Packet)
-		}
+		o.strOmit("scope", e.Scope)
+		o.strOmit("packet", e.Packet)
 		if e.Bytes != 0 {
 			o.int("bytes", int64(e.Bytes))
 		}

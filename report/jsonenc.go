@@ -219,6 +219,14 @@ func (o *jsonObject) key(k string) {
 
 func (o *jsonObject) str(k, v string) { o.key(k); o.b = appendJSONString(o.b, v) }
 
+// strOmit writes the member k only when v is not empty (encoding/json's
+// omitempty).
+func (o *jsonObject) strOmit(k, v string) {
+	if v != "" {
+		o.str(k, v)
+	}
+}
+
 func (o *jsonObject) time(k string, t jsonTime) {
 	o.key(k)
 	o.b = append(o.b, '"')
@@ -342,9 +350,7 @@ func appendFlowCached(b []byte, jf *jsonFlow, last *encodedAlgorithms) []byte {
 	o.str("type", jf.Type)
 	o.int("schema_version", int64(jf.SchemaVersion))
 	o.int("id", int64(jf.ID))
-	if jf.File != "" {
-		o.str("file", jf.File)
-	}
+	o.strOmit("file", jf.File)
 	o.endpoint("client", jf.Client)
 	o.endpoint("server", jf.Server)
 	o.int("first_packet", int64(jf.FirstPacket))
@@ -408,9 +414,7 @@ func appendFlowCached(b []byte, jf *jsonFlow, last *encodedAlgorithms) []byte {
 			if e.MTU != 0 {
 				o.uint("mtu", uint64(e.MTU))
 			}
-			if e.Errno != "" {
-				o.str("connect_error", e.Errno)
-			}
+			o.strOmit("connect_error", e.Errno)
 		})
 	}
 	o.objects("findings", jf.Findings == nil, len(jf.Findings), func(i int) {

@@ -59,24 +59,14 @@ func newJSONKernel(w *kernel.Witness) *jsonKernel {
 func appendKernel(o *jsonObject, k *jsonKernel) {
 	o.open("kernel")
 	o.str("sender", k.Sender)
-	if k.Basis != "" {
-		o.str("basis", k.Basis)
-	}
-	if k.Reason != "" {
-		o.str("reason", k.Reason)
-	}
-	if k.State != "" {
-		o.str("state", k.State)
-	}
-	if k.Hook != "" {
-		o.str("hook", k.Hook)
-	}
+	o.strOmit("basis", k.Basis)
+	o.strOmit("reason", k.Reason)
+	o.strOmit("state", k.State)
+	o.strOmit("hook", k.Hook)
 	if k.PID != 0 {
 		o.uint("pid", uint64(k.PID))
 	}
-	if k.Process != "" {
-		o.str("process", k.Process)
-	}
+	o.strOmit("process", k.Process)
 	o.bool("received", k.Received)
 	if k.NotAccepted {
 		o.bool("not_accepted", true)
@@ -86,9 +76,7 @@ func appendKernel(o *jsonObject, k *jsonKernel) {
 			a := &k.After[i]
 			o.time("time", a.Time)
 			o.str("reason", a.Reason)
-			if a.State != "" {
-				o.str("state", a.State)
-			}
+			o.strOmit("state", a.State)
 		})
 	}
 	if k.Rule != nil {

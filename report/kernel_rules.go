@@ -215,9 +215,7 @@ func appendRules(o *jsonObject, k string, r *jsonRules) {
 			o.str("table", x.Table)
 			o.str("chain", x.Chain)
 			o.uint("handle", x.Handle)
-			if x.Hook != "" {
-				o.str("hook", x.Hook)
-			}
+			o.strOmit("hook", x.Hook)
 			o.str("verdict", x.Verdict)
 			o.bool("counted", x.Counted)
 			if x.Packets != 0 {
@@ -226,38 +224,24 @@ func appendRules(o *jsonObject, k string, r *jsonRules) {
 			if x.Rose != 0 {
 				o.uint("rose", x.Rose)
 			}
-			if x.Match != "" {
-				o.str("match", x.Match)
-			}
+			o.strOmit("match", x.Match)
 			if len(x.Unevaluated) > 0 {
 				o.strs("unevaluated", x.Unevaluated)
 			}
 			o.str("nft", x.Nft)
-			if x.Iptables != "" {
-				o.str("iptables", x.Iptables)
-			}
-			if x.Comment != "" {
-				o.str("comment", x.Comment)
-			}
-			if x.Owner != "" {
-				o.str("owner", x.Owner)
-			}
-			if x.OwnerName != "" {
-				o.str("owner_name", x.OwnerName)
-			}
+			o.strOmit("iptables", x.Iptables)
+			o.strOmit("comment", x.Comment)
+			o.strOmit("owner", x.Owner)
+			o.strOmit("owner_name", x.OwnerName)
 			if x.Policy {
 				o.bool("policy", true)
 			}
-			if x.AddCounter != "" {
-				o.str("add_counter", x.AddCounter)
-			}
+			o.strOmit("add_counter", x.AddCounter)
 		})
 	}
 	list("candidates", r.Candidates)
 	list("uncounted", r.Uncounted)
-	if r.Why != "" {
-		o.str("why", r.Why)
-	}
+	o.strOmit("why", r.Why)
 	o.str("summary", r.Summary)
 	o.close()
 }
