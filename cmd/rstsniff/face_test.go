@@ -310,19 +310,7 @@ func (s *syncBuffer) String() string {
 // box or than the page (need a horizontal scroll bar).
 func overflowing(t *testing.T, page string) int {
 	t.Helper()
-	browser := ""
-	for _, b := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(b); err == nil {
-			browser = p
-			break
-		}
-	}
-	if browser == "" {
-		if os.Geteuid() == 0 && os.Getenv("CI") != "" {
-			t.Fatal("chromium is missing: make test installs it")
-		}
-		t.Skip("no chromium (make test installs it as root)")
-	}
+	browser := chromium(t)
 	b, err := os.ReadFile(page)
 	if err != nil {
 		t.Fatal(err)

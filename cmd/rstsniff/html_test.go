@@ -10,24 +10,29 @@ import (
 	"testing"
 )
 
+// chromium is the headless browser the HTML tests render with; without
+// one the test is skipped, except as root in CI, where make test installs
+// it.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, b := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(b); err == nil {
+			return p
+		}
+	}
+	if os.Geteuid() == 0 && os.Getenv("CI") != "" {
+		t.Fatal("chromium is missing: make test installs it")
+	}
+	t.Skip("no chromium (make test installs it as root)")
+	return ""
+}
+
 // shotColours renders an HTML report of rstsniff args in headless Chromium
 // and counts, inside the diagram (the region of the SVG's background
 // colour), the pixels near each of colours.
 func shotColours(t *testing.T, colours [][3]int, args ...string) []int {
 	t.Helper()
-	browser := ""
-	for _, b := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(b); err == nil {
-			browser = p
-			break
-		}
-	}
-	if browser == "" {
-		if os.Geteuid() == 0 && os.Getenv("CI") != "" {
-			t.Fatal("chromium is missing: make test installs it")
-		}
-		t.Skip("no chromium (make test installs it as root)")
-	}
+	browser := chromium(t)
 	dir := t.TempDir()
 	page := filepath.Join(dir, "report.html")
 	out, errOut, code := runCLI(t, "", append(args, "--format", "html", "-o", page)...)
