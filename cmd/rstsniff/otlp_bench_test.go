@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
@@ -24,12 +23,7 @@ func BenchmarkOTLP(b *testing.B) {
 	}
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
 	defer up.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	down := "http://" + ln.Addr().String()
-	ln.Close()
+	down := "http://" + unusedAddr(b)
 	for _, c := range []struct{ name, endpoint string }{{"off", ""}, {"collector", up.URL}, {"unreachable", down}} {
 		b.Run(c.name, func(b *testing.B) {
 			args := []string{"-r", file, "--format", "json"}

@@ -90,6 +90,19 @@ type collectorProc struct {
 	log bytes.Buffer
 }
 
+// unusedAddr is a loopback address and port nothing listens on (a port
+// the kernel just handed out and took back), for a collector to start on,
+// or for one that stays unreachable.
+func unusedAddr(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
 // startCollector runs the collector with deploy/otel/file.yaml, listening
 // on addr, in network namespace ns ("" for this one), and waits until it
 // takes connections.
@@ -240,12 +253,7 @@ func strs(v any) []string {
 // findings, each reset's strength, the resource.
 func TestOTLPCollector(t *testing.T) {
 	bin := otelcolBinary(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := unusedAddr(t)
 	out := filepath.Join(t.TempDir(), "records.json")
 	startCollector(t, bin, "", addr, out)
 
@@ -355,12 +363,7 @@ func TestOTLPCollector(t *testing.T) {
 // is what it is without --otlp, with one warning for the outage and one
 // counting the records not delivered.
 func TestOTLPUnreachable(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := unusedAddr(t)
 	capture := "../../testdata/pcaps/rate-limit/capture.pcap"
 	var plain, stdout, stderr bytes.Buffer
 	run(context.Background(), []string{"-r", capture, "--format", "json"}, strings.NewReader(""), &plain, io.Discard)
@@ -384,12 +387,7 @@ func TestOTLPUnreachable(t *testing.T) {
 // ERROR record with the verdict line as its body, and the summary.
 func TestOTLPCollectorJSON(t *testing.T) {
 	bin := otelcolBinary(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := unusedAddr(t)
 	out := filepath.Join(t.TempDir(), "records.json")
 	startCollector(t, bin, "", addr, out)
 	var stdout, stderr bytes.Buffer
