@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"math/rand"
 	"net/netip"
 	"strings"
@@ -55,14 +54,7 @@ func TestRulesEncoderMatchesEncodingJSON(t *testing.T) {
 			}
 			jf.KernelDropped = newJSONDropped(&analyze.Flow{Dropped: d})
 		}
-		want, err := json.Marshal(jf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want = escapeFormatChars(want)
-		if got := appendFlow(nil, &jf); string(got) != string(want) {
-			t.Fatalf("flow %d:\n got %s\nwant %s", i, got, want)
-		}
+		encodesAsEncodingJSON(t, i, &jf)
 	}
 }
 

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"math/rand"
 	"net/netip"
 	"strings"
@@ -42,14 +41,7 @@ func TestKernelEncoderMatchesEncodingJSON(t *testing.T) {
 				jf.Resets[j].Kernel = newJSONKernel(randomWitness(rng))
 			}
 		}
-		want, err := json.Marshal(jf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want = escapeFormatChars(want)
-		if got := appendFlow(nil, &jf); string(got) != string(want) {
-			t.Fatalf("flow %d:\n got %s\nwant %s", i, got, want)
-		}
+		encodesAsEncodingJSON(t, i, &jf)
 	}
 }
 
