@@ -301,6 +301,24 @@ func TestWaitWhileTaken(t *testing.T) {
 	}
 }
 
+// emitWithin emits n records and fails the test with why when that takes
+// more than 20 seconds.
+func emitWithin(t *testing.T, s *Sender, n int, why string) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		for i := range n {
+			s.Emit(record(i))
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal(why)
+	}
+}
+
 // With Wait, an endpoint that fails does not hold Emit back: past the
 // first failure the oldest records are dropped as without it.
 func TestWaitNotWhileFailing(t *testing.T) {
@@ -310,18 +328,7 @@ func TestWaitNotWhileFailing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan struct{})
-	go func() {
-		for i := range 40 {
-			s.Emit(record(i))
-		}
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatal("Emit held back by a failing endpoint")
-	}
+	emitWithin(t, s, 40, "Emit held back by a failing endpoint")
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	s.Close(ctx)
@@ -349,18 +356,7 @@ func TestWaitNotForAHangingRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan struct{})
-	go func() {
-		for i := range 40 {
-			s.Emit(record(i))
-		}
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatal("Emit held back by a request that never ends")
-	}
+	emitWithin(t, s, 40, "Emit held back by a request that never ends")
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	err = s.Close(ctx)
