@@ -18,9 +18,6 @@ import (
 // ms formats a duration for people: "6.1 ms", "0.02 ms", "2.3 s".
 func ms(d time.Duration) string { return string(sentence(nil).ms(d)) }
 
-// frames lists frame numbers: "3, 4, 7".
-func frames(fs []int) string { return string(sentence(nil).frames(fs)) }
-
 // baselineText renders a TTL baseline as "63" or "63 (20 packets), 62 (2 packets)".
 func baselineText(b analyze.Baseline) string { return string(sentence(nil).baseline(b)) }
 
