@@ -29,16 +29,8 @@ func (a *Analyzer) age(b *Batch) {
 	if from == 0 || from > now {
 		from = now
 	}
-	for k, v := range a.history {
-		if from-v.lastOK > int64(a.rate) {
-			delete(a.history, k)
-		}
-	}
-	for k, v := range a.blocks {
-		if from-v[len(v)-1].t > int64(residualWindow) {
-			delete(a.blocks, k)
-		}
-	}
+	a.history.retain(func(v *rate) bool { return from-v.lastOK <= int64(a.rate) })
+	a.blocks.retain(func(v *[]forgedAt) bool { return from-latest(*v) <= int64(residualWindow) })
 }
 
 // oldestStart returns the Unix nanoseconds of the earliest start among the

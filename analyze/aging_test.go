@@ -31,7 +31,7 @@ func TestAgingFollowsTheWindow(t *testing.T) {
 		ok(i, client(i), at)
 		forged(client(i), at)
 		a.age(&Batch{now: t0.Add(at)})
-		mostRate, mostBlocks = max(mostRate, len(a.history)), max(mostBlocks, len(a.blocks))
+		mostRate, mostBlocks = max(mostRate, a.history.len()), max(mostBlocks, a.blocks.len())
 	}
 	// A window's clients (one a second) plus up to one sweep interval late;
 	// the forged resets also under the server's own key.
@@ -41,7 +41,7 @@ func TestAgingFollowsTheWindow(t *testing.T) {
 	if bound := int((residualWindow+agingEvery)/time.Second) + 2; mostBlocks > bound {
 		t.Errorf("forged resets under %d keys, want at most %d", mostBlocks, bound)
 	}
-	if len(a.history) == 0 || len(a.blocks) == 0 {
+	if a.history.len() == 0 || a.blocks.len() == 0 {
 		t.Fatal("aging forgot the last minute too")
 	}
 	// The latest clients are still known: two successes and a refusal.
@@ -59,13 +59,13 @@ func TestAgingFollowsTheWindow(t *testing.T) {
 	b := New(Config{})
 	for i := range n {
 		at := time.Duration(i) * time.Second
-		b.history[rateKey{c: keyOfAddr(client(i))}] = rate{ok: 1, lastOK: t0.Add(at).UnixNano()}
+		*b.history.put(rateKey{c: keyOfAddr(client(i))}) = rate{ok: 1, lastOK: t0.Add(at).UnixNano()}
 		b.age(&Batch{now: t0.Add(at), oldest: t0.Add(30 * time.Second).UnixNano()})
 	}
-	if _, kept := b.history[rateKey{c: keyOfAddr(client(0))}]; !kept {
+	if b.history.get(rateKey{c: keyOfAddr(client(0))}) == nil {
 		t.Error("the rate history a connection open since 0:30 may be judged by was swept")
 	}
-	if _, kept := b.history[rateKey{c: keyOfAddr(client(n - 1))}]; !kept {
+	if b.history.get(rateKey{c: keyOfAddr(client(n - 1))}) == nil {
 		t.Error("the latest entry was swept")
 	}
 }

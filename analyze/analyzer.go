@@ -31,17 +31,17 @@ type Analyzer struct {
 	keep     int
 
 	kexs    *kexTable
-	free    chan *flow             // ended flows, zeroed, to reuse
-	hosts   hostTTLs               // TTL baselines from every flow handed over
-	history map[rateKey]rate       // successful connections per client and server
-	blocks  map[rateKey][]forgedAt // forged resets per client and server, and per server (client zero)
+	free    chan *flow                  // ended flows, zeroed, to reuse
+	hosts   *hostTTLs                   // TTL baselines from every flow handed over
+	history *table[rateKey, rate]       // successful connections per client and server
+	blocks  *table[rateKey, []forgedAt] // forged resets per client and server, and per server (client zero)
 	evicted int
 	swept   int64 // Unix nanoseconds of the latest aging sweep (aging.go)
 }
 
 // New returns an Analyzer for cfg.
 func New(cfg Config) *Analyzer {
-	a := &Analyzer{file: cfg.File, flows: newFlowTable(), hosts: hostTTLs{}, history: map[rateKey]rate{}, blocks: map[rateKey][]forgedAt{}, kexs: newKexTable(), free: make(chan *flow, maxFree)}
+	a := &Analyzer{file: cfg.File, flows: newFlowTable(), hosts: newTable[addrKey, hostTTL](), history: newTable[rateKey, rate](), blocks: newTable[rateKey, []forgedAt](), kexs: newKexTable(), free: make(chan *flow, maxFree)}
 	a.idle, a.rate, a.grace, a.timeout, a.maxFlows = cfg.IdleThreshold, cfg.RateWindow, cfg.Grace, cfg.FlowTimeout, cfg.MaxFlows
 	a.keep = cfg.KeepPackets
 	a.serial = cfg.HandleBase

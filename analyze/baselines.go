@@ -5,7 +5,7 @@ import (
 )
 
 // hostTTLs is the per-address TTL baseline built from every flow.
-type hostTTLs map[addrKey]hostTTL
+type hostTTLs = table[addrKey, hostTTL]
 
 // addrKey is an address as plain bytes: one hash call per lookup, where
 // netip.Addr's fields take two.
@@ -23,36 +23,23 @@ type hostTTL struct {
 	seen int64 // the end of its latest flow, Unix nanoseconds
 }
 
-// prune forgets the half of the hosts seen longest ago.
-func (h hostTTLs) prune() {
-	seen := make([]int64, 0, len(h))
-	for _, s := range h {
-		seen = append(seen, s.seen)
-	}
-	cut := middle(seen)
-	n := len(h)
-	for a, s := range h {
-		if s.seen < cut {
-			delete(h, a)
-		}
-	}
-	if len(h) == n { // all seen at once: go by the median itself
-		for a, s := range h {
-			if s.seen <= cut {
-				delete(h, a)
-			}
-		}
+// pruneHosts forgets the half of the hosts seen longest ago.
+func pruneHosts(h *hostTTLs) {
+	cut := h.middleAge(func(s *hostTTL) int64 { return s.seen })
+	n := h.len()
+	h.retain(func(s *hostTTL) bool { return s.seen >= cut })
+	if h.len() == n { // all seen at once: go by the median itself
+		h.retain(func(s *hostTTL) bool { return s.seen > cut })
 	}
 }
 
-func (h hostTTLs) addFlow(f *flow) {
+func addFlowTTLs(h *hostTTLs, f *flow) {
 	for i, ap := range [2]netip.AddrPort{f.out.Client, f.out.Server} {
 		e := &f.d[i].ev
 		if e.pkts == 0 {
 			continue
 		}
-		k := keyOfAddr(ap.Addr())
-		s := h[k]
+		s := h.put(keyOfAddr(ap.Addr()))
 		s.seen = max(s.seen, f.last)
 		for _, c := range e.ttls.c {
 			if c.n > 0 {
@@ -60,6 +47,5 @@ func (h hostTTLs) addFlow(f *flow) {
 			}
 		}
 		s.other += e.ttls.other
-		h[k] = s
 	}
 }

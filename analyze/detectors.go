@@ -508,7 +508,10 @@ func (rateLimitDetector) detect(a *Analyzer, f *Flow) {
 		return
 	}
 	k := rateKey{keyOfAddr(f.Client.Addr()), keyOfAddr(f.Server.Addr()), f.Server.Port()}
-	h := a.history[k]
+	var h rate
+	if p := a.history.get(k); p != nil {
+		h = *p
+	}
 	start := f.Start.UnixNano()
 	if h.ok > 0 && time.Duration(start-h.lastOK) > a.rate {
 		h = rate{}
@@ -526,32 +529,20 @@ func (rateLimitDetector) detect(a *Analyzer, f *Flow) {
 	case !early && f.Stage > StageBanner:
 		h.ok++
 		h.lastOK = start
-		a.history[k] = h
+		*a.history.put(k) = h
 	}
-	if len(a.history) > maxHistory {
+	if a.history.len() > maxHistory {
 		a.pruneHistory(f.Start)
 	}
 }
 
 func (a *Analyzer) pruneHistory(now time.Time) {
-	for key, v := range a.history {
-		if time.Duration(now.UnixNano()-v.lastOK) > a.rate {
-			delete(a.history, key)
-		}
-	}
-	if len(a.history) <= maxHistory/2 {
+	a.history.retain(func(v *rate) bool { return time.Duration(now.UnixNano()-v.lastOK) <= a.rate })
+	if a.history.len() <= maxHistory/2 {
 		return
 	}
-	last := make([]int64, 0, len(a.history))
-	for _, v := range a.history {
-		last = append(last, v.lastOK)
-	}
-	cut := middle(last)
-	for key, v := range a.history {
-		if v.lastOK <= cut {
-			delete(a.history, key)
-		}
-	}
+	cut := a.history.middleAge(func(v *rate) int64 { return v.lastOK })
+	a.history.retain(func(v *rate) bool { return v.lastOK > cut })
 }
 
 // sortFindings puts the main finding first: IDs are ranks.

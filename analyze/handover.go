@@ -131,11 +131,11 @@ func (a *Analyzer) Judge(b *Batch) []*Flow {
 	// residual block) is judged by the server's TTL in the other one.
 	for _, f := range b.fs {
 		if !f.ignored && !f.candidate {
-			a.hosts.addFlow(f)
+			addFlowTTLs(a.hosts, f)
 		}
 	}
-	for len(a.hosts) > maxHosts { // each prune halves it at least
-		a.hosts.prune()
+	for a.hosts.len() > maxHosts { // each prune halves it at least
+		pruneHosts(a.hosts)
 	}
 	var out []*Flow
 	for _, f := range b.fs {

@@ -7,7 +7,7 @@ import (
 )
 
 // finish completes the flow's results at the end of the capture.
-func (f *flow) finish(captureEnd time.Time, hosts hostTTLs, idle time.Duration) *Flow {
+func (f *flow) finish(captureEnd time.Time, hosts *hostTTLs, idle time.Duration) *Flow {
 	for i := range f.d {
 		f.d[i].s.flush(&f.d[i].w)
 	}

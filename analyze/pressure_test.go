@@ -52,19 +52,19 @@ func TestFlowTablePressure(t *testing.T) {
 	if maxHeap > 400<<20 {
 		t.Errorf("heap reached %d MB", maxHeap>>20)
 	}
-	if len(a.hosts) > maxHosts {
-		t.Errorf("TTL baselines for %d hosts, bound %d", len(a.hosts), maxHosts)
+	if a.hosts.len() > maxHosts {
+		t.Errorf("TTL baselines for %d hosts, bound %d", a.hosts.len(), maxHosts)
 	}
 	// The latest clients keep their baselines; the earliest went.
 	i := n - 1
 	last := netip.AddrFrom4([4]byte{198, 18 + byte(i>>16&1), byte(i >> 8), byte(i)})
-	if h := a.hosts[keyOfAddr(last)]; h.total() == 0 {
+	if h := a.hosts.get(keyOfAddr(last)); h == nil || h.total() == 0 {
 		t.Error("the latest client's TTL baseline was pruned")
 	}
-	if _, ok := a.hosts[keyOfAddr(netip.AddrFrom4([4]byte{198, 18, 0, 0}))]; ok {
+	if a.hosts.get(keyOfAddr(netip.AddrFrom4([4]byte{198, 18, 0, 0}))) != nil {
 		t.Error("the first client's TTL baseline is still held")
 	}
-	t.Logf("max %d open, %d evicted, heap at most %d MB, %d host baselines", maxOpen, a.Evicted(), maxHeap>>20, len(a.hosts))
+	t.Logf("max %d open, %d evicted, heap at most %d MB, %d host baselines", maxOpen, a.Evicted(), maxHeap>>20, a.hosts.len())
 }
 
 // The rate history stays bounded under many distinct clients, and a
@@ -80,8 +80,8 @@ func TestRateHistoryBounded(t *testing.T) {
 	}
 	for i := range 100000 { // 100,000 clients in 50 s, all within the window
 		ok(i, netip.AddrFrom4([4]byte{198, 18 + byte(i>>16&1), byte(i >> 8), byte(i)}), time.Duration(i)*500*time.Microsecond)
-		if len(a.history) > maxHistory {
-			t.Fatalf("rate history at %d pairs, bound %d", len(a.history), maxHistory)
+		if a.history.len() > maxHistory {
+			t.Fatalf("rate history at %d pairs, bound %d", a.history.len(), maxHistory)
 		}
 	}
 	me := netip.MustParseAddr("198.51.100.7")

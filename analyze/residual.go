@@ -33,7 +33,8 @@ func (a *Analyzer) noteBlocks(f *Flow) {
 		if r := &f.Resets[i]; r.Sender == SenderPath {
 			e := forgedAt{r.Time.UnixNano(), f.Client.Addr(), r.Stage > StageHandshake}
 			for _, k := range blockKeys(f) {
-				ts := append(a.blocks[k], e)
+				p := a.blocks.put(k)
+				ts := append(*p, e)
 				// Kept in order: sorted again only when e came before the
 				// latest (sorting a sorted slice would leave it as it is),
 				// and then moved into place when no two times are equal
@@ -44,12 +45,12 @@ func (a *Analyzer) noteBlocks(f *Flow) {
 				if len(ts) > maxBlockTimes {
 					ts = ts[len(ts)-maxBlockTimes:]
 				}
-				a.blocks[k] = ts
+				*p = ts
 			}
 			break
 		}
 	}
-	if len(a.blocks) > maxHistory {
+	if a.blocks.len() > maxHistory {
 		a.pruneBlocks(f.Start)
 	}
 }
@@ -134,9 +135,9 @@ func (residualDetector) detect(a *Analyzer, f *Flow) {
 	t := r.Time.UnixNano()
 	keys := blockKeys(f)
 	fd := Finding{ID: FindResidualBlock, Blame: BlameMiddlebox, Packets: []int{r.Packet}, Reset: r.Packet, Side: r.From, HasDelay: true}
-	if first, n := chain(a.blocks[keys[0]], t, false, f.Client.Addr()); n > 0 {
+	if first, n := chain(a.blocks.value(keys[0]), t, false, f.Client.Addr()); n > 0 {
 		fd.Delay, fd.Count = time.Duration(t-first), n
-	} else if first, n := chain(a.blocks[keys[1]], t, true, f.Client.Addr()); n > 0 {
+	} else if first, n := chain(a.blocks.value(keys[1]), t, true, f.Client.Addr()); n > 0 {
 		fd.Delay, fd.Count, fd.AllClients = time.Duration(t-first), n, true
 	} else {
 		return
@@ -145,22 +146,13 @@ func (residualDetector) detect(a *Analyzer, f *Flow) {
 }
 
 func (a *Analyzer) pruneBlocks(now time.Time) {
-	for k, v := range a.blocks {
-		if time.Duration(now.UnixNano()-v[len(v)-1].t) > residualWindow {
-			delete(a.blocks, k)
-		}
-	}
-	if len(a.blocks) <= maxHistory/2 {
+	a.blocks.retain(func(v *[]forgedAt) bool { return time.Duration(now.UnixNano()-latest(*v)) <= residualWindow })
+	if a.blocks.len() <= maxHistory/2 {
 		return
 	}
-	last := make([]int64, 0, len(a.blocks))
-	for _, v := range a.blocks {
-		last = append(last, v[len(v)-1].t)
-	}
-	cut := middle(last)
-	for k, v := range a.blocks {
-		if v[len(v)-1].t <= cut {
-			delete(a.blocks, k)
-		}
-	}
+	cut := a.blocks.middleAge(func(v *[]forgedAt) int64 { return latest(*v) })
+	a.blocks.retain(func(v *[]forgedAt) bool { return latest(*v) > cut })
 }
+
+// latest is the time of the last of the forged resets ts, kept in order.
+func latest(ts []forgedAt) int64 { return ts[len(ts)-1].t }

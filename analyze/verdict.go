@@ -8,7 +8,7 @@ import (
 // judge weighs the evidence of every reset in the flow and sets Sender and
 // Evidence, the facts that point to a forged reset first. It prefers
 // "unknown" to a wrong answer.
-func (f *flow) judge(hosts hostTTLs) {
+func (f *flow) judge(hosts *hostTTLs) {
 	resets := f.out.Resets
 	for i := range resets {
 		r, c := &resets[i], &f.rx[i]
@@ -26,7 +26,7 @@ func (f *flow) judge(hosts hostTTLs) {
 			if r.From == Server {
 				addr = f.out.Server.Addr()
 			}
-			if h := hosts[keyOfAddr(addr)]; h.total() > 0 {
+			if h := hosts.get(keyOfAddr(addr)); h != nil && h.total() > 0 {
 				base, scope = &h.ttlSet, ScopeCapture
 			}
 		}
