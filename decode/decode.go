@@ -476,6 +476,18 @@ func decodeTCP(b []byte, ipLen int, seg *Segment) error {
 // the segment, at the first malformed one: middleboxes send odd options and
 // the flags must still count.
 func parseOptions(o []byte, seg *Segment) {
+	// Nearly every segment after the handshake carries NOP, NOP, timestamps:
+	// read them at once (what the loop below makes of them).
+	if len(o) == 12 && binary.BigEndian.Uint32(o) == 0x0101080a {
+		seg.Options |= OptTimestamp
+		seg.TSVal = binary.BigEndian.Uint32(o[4:8])
+		seg.TSEcr = binary.BigEndian.Uint32(o[8:12])
+		return
+	}
+	parseEachOption(o, seg)
+}
+
+func parseEachOption(o []byte, seg *Segment) {
 	for len(o) > 0 {
 		kind := o[0]
 		if kind == 0 {

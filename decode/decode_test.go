@@ -2,6 +2,7 @@ package decode
 
 import (
 	"encoding/binary"
+	"math/rand/v2"
 	"net/netip"
 	"testing"
 )
@@ -365,6 +366,27 @@ func TestDecodeICMPErrors(t *testing.T) {
 		var s Segment
 		if err := Decode(f, LinkRaw, &s); err != ErrNotTCP || s.ICMP {
 			t.Errorf("%s: %v, ICMP %v; want ErrNotTCP", name, err, s.ICMP)
+		}
+	}
+}
+
+// The shortcut for NOP, NOP, timestamps reads what the option loop reads,
+// and only then.
+func TestTimestampShortcut(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range 100000 {
+		o := make([]byte, 4*r.IntN(11))
+		for j := range o {
+			o[j] = byte(r.IntN(256))
+		}
+		if len(o) == 12 && i%2 == 0 {
+			copy(o, []byte{1, 1, 8, 10})
+		}
+		var got, want Segment
+		parseOptions(o, &got)
+		parseEachOption(o, &want)
+		if got.Options != want.Options || got.TSVal != want.TSVal || got.TSEcr != want.TSEcr || got.MSS != want.MSS || got.WScale != want.WScale {
+			t.Fatalf("options % x: %+v, want %+v", o, got, want)
 		}
 	}
 }
