@@ -27,20 +27,22 @@ type chunk struct {
 
 const chunksAhead = 4
 
-// chunkSize is the most one read takes (a variable for the tests).
+// chunkSize is the most one read takes (a variable for the tests); a
+// small file's reads take less (bufferFor).
 var chunkSize = 1 << 20
 
-func newChunks(first []byte, r io.Reader, ahead bool) *chunks {
+func newChunks(first []byte, r io.Reader, ahead bool, size int) *chunks {
 	c := &chunks{r: r, first: first}
+	size = min(size, chunkSize)
 	if !ahead {
-		c.buf = make([]byte, chunkSize)
+		c.buf = make([]byte, size)
 		return c
 	}
 	c.full = make(chan chunk, chunksAhead)
 	c.free = make(chan []byte, chunksAhead)
 	c.quit = make(chan struct{})
 	for range chunksAhead {
-		c.free <- make([]byte, chunkSize)
+		c.free <- make([]byte, size)
 	}
 	go readAhead(r, c.full, c.free, c.quit)
 	return c

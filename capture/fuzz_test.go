@@ -74,7 +74,7 @@ func FuzzPcapLikePcapgo(f *testing.F) {
 		want, werr := pcapgo.NewReader(bytes.NewReader(data))
 		// Reads of a few bytes each make pieces that records straddle.
 		r := &smallReads{r: bytes.NewReader(data), max: 1 + len(data)%23}
-		got, gerr := newPcapReader(bufio.NewReaderSize(r, 16), r, 0, len(data)%2 == 0)
+		got, gerr := newPcapReader(bufio.NewReaderSize(r, 16), r, 0, len(data)%2 == 0, chunkSize)
 		if (werr == nil) != (gerr == nil) {
 			t.Fatalf("opening: pcapgo %v, ours %v", werr, gerr)
 		}

@@ -34,7 +34,8 @@ const eagerReadMax = 262144
 // newPcapReader reads the file header from br, then the records from what
 // br has buffered followed by the rest of below, br's source; at is the
 // stream offset br has read up to. With ahead, a goroutine reads ahead.
-func newPcapReader(br *bufio.Reader, below io.Reader, at int64, ahead bool) (*pcapReader, error) {
+// Its reads take up to size bytes.
+func newPcapReader(br *bufio.Reader, below io.Reader, at int64, ahead bool, size int) (*pcapReader, error) {
 	var hdr [24]byte
 	if _, err := io.ReadFull(br, hdr[:]); err != nil {
 		return nil, err
@@ -61,7 +62,7 @@ func newPcapReader(br *bufio.Reader, below io.Reader, at int64, ahead bool) (*pc
 	}
 	p.snaplen = p.order.Uint32(hdr[16:20])
 	p.link = uint16(p.order.Uint32(hdr[20:24]))
-	p.in = newChunks(buffered, below, ahead)
+	p.in = newChunks(buffered, below, ahead, size)
 	return p, nil
 }
 
