@@ -40,6 +40,8 @@ func TestPackageGraph(t *testing.T) {
 		// Outputs written beside and renamed: the standard library only.
 		"internal/atomicfile": {"github.com/"},
 		"internal/buildinfo":  {"github.com/"},
+		// Huge pages for the heap: the standard library and x/sys.
+		"internal/hugeheap": {"github.com/"},
 		// Dropping root (-Z): the standard library only.
 		"internal/privs": {"github.com/"},
 		// The terminal and the progress bar: no analysis, no words.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/ingest"
+	"github.com/rstsniff/rstsniff/internal/hugeheap"
 	"github.com/rstsniff/rstsniff/internal/lines"
 	"github.com/rstsniff/rstsniff/internal/term"
 	"github.com/rstsniff/rstsniff/report"
@@ -45,6 +46,7 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 		send = out.Send
 	}
 	sink := ingest.List(r, o.all, o.format.ListLimit(), ot.Flow, send)
+	hugeheap.ForFiles(o.reads) // a large capture's heap in huge pages (internal/hugeheap)
 	err = ingest.Files(ctx, ingestConfig(o), o.reads, stdin, stderr, &budget, rec, sink, r)
 	if err != nil {
 		ot.Close(nil)

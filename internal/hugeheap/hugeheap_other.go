@@ -1,0 +1,9 @@
+//go:build !linux
+
+package hugeheap
+
+// Reserve does nothing off Linux.
+func Reserve(n int) bool { return false }
+
+// Advised is false off Linux.
+func Advised() bool { return false }
