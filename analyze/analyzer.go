@@ -16,12 +16,18 @@ import (
 // and a replay of its capture agree. Flows carry no ID: the caller numbers
 // them. Not safe for concurrent use; the zero value is not usable, use New.
 type Analyzer struct {
-	file     string
-	ports    [65536 / 64]uint64
-	flows    *flowTable
-	serial   uint64
-	key      flowKey        // the current packet's, set in place
-	last     int64          // Unix nanoseconds of the latest packet
+	file   string
+	ports  [65536 / 64]uint64
+	flows  *flowTable
+	serial uint64
+	// Written at every packet by the packet loop, on a cache line of their
+	// own: Judge, on another core, reads the settings beside them, and
+	// sharing the line made the packet loop miss it at every packet.
+	_    [64]byte
+	key  flowKey // the current packet's, set in place
+	last int64   // Unix nanoseconds of the latest packet
+	_    [64]byte
+
 	loc      *time.Location // of the first packet's time
 	idle     time.Duration
 	rate     time.Duration
