@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -21,6 +22,9 @@ func Reserve(n int) bool {
 	if size == 0 || n < 2*size || !Advised() || strings.Contains(os.Getenv("GODEBUG"), "disablethp=1") {
 		return false
 	}
+	// No collection for the allocation itself (it would find b alive):
+	// the one below frees it.
+	gogc := debug.SetGCPercent(-1)
 	b := make([]byte, n) // a fresh mapping, not touched: no memory yet
 	base := uintptr(unsafe.Pointer(&b[0]))
 	start := (base + uintptr(size) - 1) &^ (uintptr(size) - 1)
@@ -28,6 +32,7 @@ func Reserve(n int) bool {
 	err := unix.Madvise(unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(&b[0]), start-base)), end-start), unix.MADV_HUGEPAGE)
 	runtime.KeepAlive(b)
 	b = nil
+	debug.SetGCPercent(gogc)
 	runtime.GC() // b is freed: its pages are the heap's to reuse, lowest first
 	return err == nil
 }
