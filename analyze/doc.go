@@ -35,6 +35,7 @@
 //	observe.go     per-packet observations for the forensics (hot path)
 //	ttl.go         TTL histograms and hop counts
 //	baselines.go   per-host TTL baselines across flows
+//	table.go       the bounded tables Judge keeps across connections
 //	verdict.go     each reset's origin from its evidence
 //	facts.go       the evidence types (Signal, Evidence, SeqState, ...)
 //	catalog.go     finding IDs (= rank) and their names; package catalog holds the rest
