@@ -9,12 +9,12 @@ import (
 // table is the map Judge keeps across connections (host TTL baselines,
 // rate history, forged resets): its entries in one dense slice, found
 // through an open-addressing index of words that hold a hash tag and the
-// entry's place. A lookup reads the small index and then one entry, where
-// a Go map of 16,384 entries read a control group and then a slot, both
-// usually missing the cache; entries leave only by retain, one pass that
-// compacts the slice and rebuilds the index, so that deleting never leaves
-// the holes a Go map fills by growing (docs/performance.md). Its memory is
-// what its largest size needed, no more, from then on.
+// entry's place. On a scan most keys are new: looking one up reads only
+// the index, adding it appends to the slice. Entries leave only by retain,
+// one pass that compacts the slice and rebuilds the index, so deleting
+// never leaves the holes a Go map pruned in place filled by growing
+// (BenchmarkTable: about half the Go map's time; docs/performance.md). Its
+// memory is what its largest size needed, no more, from then on.
 //
 // A pointer get or put returns is good until the next put or retain. Not
 // safe for concurrent use; the zero value is not usable, use newTable.
