@@ -12,7 +12,7 @@ func (f *flow) judge(hosts *hostTTLs) {
 	resets := f.out.Resets
 	for i := range resets {
 		r, c := &resets[i], &f.rx[i]
-		sender := f.d[r.From.index()].ev
+		sender := &f.d[r.From.index()].ev
 		// Gathered on the stack, copied once into Evidence.
 		var forgedBuf, genuineBuf [6]Evidence
 		forged, genuine := forgedBuf[:0], genuineBuf[:0]
