@@ -9,6 +9,7 @@ import (
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/correlate"
 	"github.com/rstsniff/rstsniff/ingest"
+	"github.com/rstsniff/rstsniff/internal/hugeheap"
 	"github.com/rstsniff/rstsniff/report"
 )
 
@@ -31,6 +32,7 @@ func runCorrelate(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 	var caps []*correlate.Capture
 	budget := o.count
 	cfg := ingestConfig(o)
+	hugeheap.ForFiles(o.reads) // every packet kept: a large heap (internal/hugeheap)
 	for i, name := range o.reads {
 		capt := &correlate.Capture{Name: name}
 		id := 1

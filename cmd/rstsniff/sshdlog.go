@@ -10,6 +10,7 @@ import (
 
 	"github.com/rstsniff/rstsniff/correlate"
 	"github.com/rstsniff/rstsniff/ingest"
+	"github.com/rstsniff/rstsniff/internal/hugeheap"
 	"github.com/rstsniff/rstsniff/report"
 	"github.com/rstsniff/rstsniff/sshdlog"
 )
@@ -57,6 +58,7 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
+	hugeheap.ForFiles(o.reads)
 	if err := ingest.Files(ctx, ingestConfig(o), o.reads, stdin, stderr, &budget, rec, ingest.KeepAll(r, ot.Flow), r); err != nil {
 		ot.Close(nil)
 		return err
