@@ -4,6 +4,3 @@ package hugeheap
 
 // Reserve does nothing off Linux.
 func Reserve(n int) bool { return false }
-
-// Advised is false off Linux.
-func Advised() bool { return false }
