@@ -30,7 +30,7 @@ func (a *Analyzer) age(b *Batch) {
 		from = now
 	}
 	a.history.retain(func(v *rate) bool { return from-v.lastOK <= int64(a.rate) })
-	a.blocks.retain(func(v *[]forgedAt) bool { return from-latest(*v) <= int64(residualWindow) })
+	a.blocks.retain(func(v *[]forgedAt) bool { return from-latest(v) <= int64(residualWindow) })
 }
 
 // oldestStart returns the Unix nanoseconds of the earliest start among the

@@ -532,17 +532,8 @@ func (rateLimitDetector) detect(a *Analyzer, f *Flow) {
 		*a.history.put(k) = h
 	}
 	if a.history.len() > maxHistory {
-		a.pruneHistory(f.Start)
+		a.history.expire(f.Start.UnixNano(), a.rate, maxHistory/2, func(v *rate) int64 { return v.lastOK })
 	}
-}
-
-func (a *Analyzer) pruneHistory(now time.Time) {
-	a.history.retain(func(v *rate) bool { return time.Duration(now.UnixNano()-v.lastOK) <= a.rate })
-	if a.history.len() <= maxHistory/2 {
-		return
-	}
-	cut := a.history.middleAge(func(v *rate) int64 { return v.lastOK })
-	a.history.retain(func(v *rate) bool { return v.lastOK > cut })
 }
 
 // sortFindings puts the main finding first: IDs are ranks.

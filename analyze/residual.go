@@ -51,7 +51,7 @@ func (a *Analyzer) noteBlocks(f *Flow) {
 		}
 	}
 	if a.blocks.len() > maxHistory {
-		a.pruneBlocks(f.Start)
+		a.blocks.expire(f.Start.UnixNano(), residualWindow, maxHistory/2, latest)
 	}
 }
 
@@ -145,14 +145,5 @@ func (residualDetector) detect(a *Analyzer, f *Flow) {
 	f.Findings = append(f.Findings, fd)
 }
 
-func (a *Analyzer) pruneBlocks(now time.Time) {
-	a.blocks.retain(func(v *[]forgedAt) bool { return time.Duration(now.UnixNano()-latest(*v)) <= residualWindow })
-	if a.blocks.len() <= maxHistory/2 {
-		return
-	}
-	cut := a.blocks.middleAge(func(v *[]forgedAt) int64 { return latest(*v) })
-	a.blocks.retain(func(v *[]forgedAt) bool { return latest(*v) > cut })
-}
-
-// latest is the time of the last of the forged resets ts, kept in order.
-func latest(ts []forgedAt) int64 { return ts[len(ts)-1].t }
+// latest is the time of the last of the forged resets in v, kept in order.
+func latest(v *[]forgedAt) int64 { return (*v)[len(*v)-1].t }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"math/rand/v2"
+	"time"
 )
 
 // table is the map Judge keeps across connections (host TTL baselines,
@@ -134,6 +135,18 @@ func (t *table[K, V]) rebuild(size int) {
 		slot, _ := t.find(t.ents[p].k, h)
 		t.index[slot] = h&^placeMask | uint64(p+1)
 	}
+}
+
+// expire drops the entries whose age (Unix nanoseconds) is more than
+// window before now, then, when more than most are left, the older half:
+// the rate history's and the forged resets' prune.
+func (t *table[K, V]) expire(now int64, window time.Duration, most int, age func(*V) int64) {
+	t.retain(func(v *V) bool { return time.Duration(now-age(v)) <= window })
+	if t.len() <= most {
+		return
+	}
+	cut := t.middleAge(age)
+	t.retain(func(v *V) bool { return age(v) > cut })
 }
 
 // middleAge returns the age that sorting the entries' would put in the
