@@ -32,7 +32,7 @@ func runCorrelate(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 	var caps []*correlate.Capture
 	budget := o.count
 	cfg := ingestConfig(o)
-	hugeheap.ForFiles(o.reads) // every packet kept: a large heap (internal/hugeheap)
+	hugeheap.ForFiles(o.reads, stdin) // every packet kept: a large heap (internal/hugeheap)
 	for i, name := range o.reads {
 		capt := &correlate.Capture{Name: name}
 		id := 1

@@ -46,7 +46,7 @@ func runFiles(ctx context.Context, o *options, stdin io.Reader, stdout, stderr i
 		send = out.Send
 	}
 	sink := ingest.List(r, o.all, o.format.ListLimit(), ot.Flow, send)
-	hugeheap.ForFiles(o.reads) // a large capture's heap in huge pages (internal/hugeheap)
+	hugeheap.ForFiles(o.reads, stdin) // a large capture's heap in huge pages (internal/hugeheap)
 	err = ingest.Files(ctx, ingestConfig(o), o.reads, stdin, stderr, &budget, rec, sink, r)
 	if err != nil {
 		ot.Close(nil)

@@ -58,7 +58,7 @@ func runServerLog(ctx context.Context, o *options, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
-	hugeheap.ForFiles(o.reads)
+	hugeheap.ForFiles(o.reads, stdin)
 	if err := ingest.Files(ctx, ingestConfig(o), o.reads, stdin, stderr, &budget, rec, ingest.KeepAll(r, ot.Flow), r); err != nil {
 		ot.Close(nil)
 		return err

@@ -15,7 +15,10 @@
 // capture does not call it: its heap is steady after a minute.
 package hugeheap
 
-import "os"
+import (
+	"io"
+	"os"
+)
 
 // Size is the heap stretch a large run reserves: a little more than the
 // heap of a million connections of the failing mix (measurement,
@@ -28,17 +31,36 @@ const Size = 128 << 20
 // variables faults in 5 MB of them.
 const MinInput = 32 << 20
 
-// ForFiles reserves Size when the regular files among names hold at least
+// ForFiles reserves Size when the capture files among names hold at least
 // MinInput bytes together; it reports whether huge pages were asked for.
-func ForFiles(names []string) bool {
-	var total int64
-	for _, n := range names {
-		if fi, err := os.Stat(n); err == nil && fi.Mode().IsRegular() {
-			total += fi.Size()
-		}
-	}
-	if total < MinInput {
+// A name that is not a regular file counts nothing, and "-" is stdin,
+// which counts when it is a regular file (rstsniff -r - <file), never when
+// it is a pipe, whose length is unknown.
+func ForFiles(names []string, stdin io.Reader) bool {
+	if inputSize(names, stdin) < MinInput {
 		return false
 	}
 	return Reserve(Size)
+}
+
+// inputSize is how many bytes the regular files among names hold.
+func inputSize(names []string, stdin io.Reader) int64 {
+	var total int64
+	for _, n := range names {
+		var fi os.FileInfo
+		var err error
+		if n == "-" {
+			f, ok := stdin.(*os.File)
+			if !ok {
+				continue
+			}
+			fi, err = f.Stat()
+		} else {
+			fi, err = os.Stat(n)
+		}
+		if err == nil && fi.Mode().IsRegular() {
+			total += fi.Size()
+		}
+	}
+	return total
 }

@@ -4,6 +4,7 @@ package hugeheap
 
 import (
 	"bufio"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -42,7 +43,7 @@ func TestReserve(t *testing.T) {
 	if err := os.WriteFile(small, make([]byte, 1000), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if ForFiles([]string{small, "-", filepath.Join(dir, "absent")}) {
+	if ForFiles([]string{small, "-", filepath.Join(dir, "absent")}, nil) {
 		t.Error("a reservation for 1,000 bytes of input")
 	}
 	before := anonHuge(t)
@@ -55,7 +56,7 @@ func TestReserve(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	if !ForFiles([]string{large}) {
+	if !ForFiles([]string{large}, nil) {
 		t.Fatal("no reservation for a large input")
 	}
 	// What a run keeps: many small objects with pointers.
@@ -73,4 +74,44 @@ func TestReserve(t *testing.T) {
 	}
 	t.Logf("%d MB in huge pages", got>>20)
 	_ = keep.next
+}
+
+// The input's size: regular files, and standard input ("-") only when it
+// is a regular file itself; a file named "-" is not standard input.
+func TestInputSize(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a.pcap")
+	if err := os.WriteFile(a, make([]byte, 1000), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in, err := os.Open(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	t.Chdir(dir)
+	if err := os.WriteFile("-", make([]byte, 5000), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		names []string
+		stdin io.Reader
+		want  int64
+	}{
+		{[]string{a, dir, filepath.Join(dir, "absent")}, nil, 1000},
+		{[]string{a, "-"}, in, 2000},
+		{[]string{"-"}, r, 0},
+		{[]string{"-"}, strings.NewReader("x"), 0},
+		{[]string{"-"}, nil, 0},
+	} {
+		if got := inputSize(c.names, c.stdin); got != c.want {
+			t.Errorf("inputSize(%q, %T) = %d, want %d", c.names, c.stdin, got, c.want)
+		}
+	}
 }
