@@ -4,11 +4,12 @@
 // a RST instead of a FIN.
 //
 // It waits for both however long the server takes (up to ten seconds): on a
-// busy machine twenty sshd sessions forking at once can take more than half
-// a second to answer, and a reset that arrives before sshd-session has read
-// its peer's address leaves no line in sshd's log at all (sshd-session exits
-// on "ssh_remote_port failed", a DEBUG message). The lab's cases expect an
-// abort after the banners, so the abort must not depend on the machine's load.
+// busy machine twenty sshd children forking at once can take more than half
+// a second to answer, and a reset that arrives before the child has read its
+// peer's address leaves no line in sshd's log at all (sshd's child, or
+// sshd-session from OpenSSH 9.8, exits on "ssh_remote_port failed", a DEBUG
+// message). The lab's cases expect an abort after the banners, so the abort
+// must not depend on the machine's load.
 package main
 
 import (
