@@ -508,10 +508,7 @@ func (rateLimitDetector) detect(a *Analyzer, f *Flow) {
 		return
 	}
 	k := rateKey{keyOfAddr(f.Client.Addr()), keyOfAddr(f.Server.Addr()), f.Server.Port()}
-	var h rate
-	if p := a.history.get(k); p != nil {
-		h = *p
-	}
+	h := a.history.value(k)
 	start := f.Start.UnixNano()
 	if h.ok > 0 && time.Duration(start-h.lastOK) > a.rate {
 		h = rate{}
