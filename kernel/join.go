@@ -196,6 +196,22 @@ const (
 	packetFirst       // the packet is captured, then the socket takes it (a reset received)
 )
 
+// orderOf is the causal order of e and its packet, when o is that of e's
+// kind. A reset the socket sends by itself (close with unread data, linger
+// 0, a timer: Active) breaks the rule of sent resets: the kernel
+// (tcp_send_active_reset) transmits it and fires tcp:tcp_send_reset after,
+// so a capture on the sending interface usually has the packet first, by
+// as long as the process was held between the two (softirqs, preemption:
+// milliseconds on a loaded host), and after a queueing discipline it can
+// have it last. A reset answering a packet (tcp_v4_send_reset,
+// tcp_v6_send_reset) fires the tracepoint before it is sent.
+func orderOf(e *Event, o order) order {
+	if e.Kind == StackSent && e.Active {
+		return eitherOrder
+	}
+	return o
+}
+
 // tolerance is how far out of causal order an event and its packet may
 // look, for the clock conversion's error.
 const tolerance = 2 * time.Millisecond
@@ -288,7 +304,7 @@ func (j *Journal) match(qs []Query, cand []int, k Kind, o order) map[int]int {
 				continue
 			}
 			d := q.Time.Sub(e.Time) // > 0: the event came first
-			if o == eventFirst && d < -tolerance || o == packetFirst && d > tolerance {
+			if o := orderOf(e, o); o == eventFirst && d < -tolerance || o == packetFirst && d > tolerance {
 				continue
 			}
 			if d < 0 {
