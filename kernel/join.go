@@ -93,7 +93,14 @@ type Journal struct {
 	events []Event
 	used   map[int]bool // index (since the start) of events already attributed
 	base   int          // events[0]'s index since the start
-	lost   func() uint64
+	lost   func() (uint64, error)
+	now    func() time.Time
+	// The losses as last counted (lostN at lostAt), and the spans of time
+	// in which the count rose (or could not be read): an absence of events
+	// near one of them proves nothing.
+	lostN     uint64
+	lostAt    time.Time
+	lossSpans []lossSpan
 	// firewall: resets from netfilter are watched too (fentry or kfree_skb),
 	// so an absence of events can clear the firewall as well as the stack.
 	firewall bool
@@ -105,22 +112,63 @@ type JournalOptions struct {
 	Start time.Time // when the witness began to watch
 	// Local tells whether an address is this host's (nil: none is).
 	Local func(netip.Addr) bool
-	// Lost returns how many events the kernel could not deliver (nil: none).
-	Lost func() uint64
+	// Lost returns how many events the kernel could not deliver since
+	// Start, or why it cannot say (nil: none).
+	Lost func() (uint64, error)
+	// Now is the clock of the events' times (nil: time.Now), read when
+	// the losses are counted, to place them in time.
+	Now func() time.Time
 	// Firewall: netfilter's resets are watched, by fentry or kfree_skb.
 	Firewall bool
 }
 
 // NewJournal starts an empty journal.
 func NewJournal(o JournalOptions) *Journal {
-	local, lost := o.Local, o.Lost
+	local, lost, now := o.Local, o.Lost, o.Now
 	if local == nil {
 		local = func(netip.Addr) bool { return false }
 	}
 	if lost == nil {
-		lost = func() uint64 { return 0 }
+		lost = func() (uint64, error) { return 0, nil }
 	}
-	return &Journal{netns: o.Netns, start: o.Start, local: local, lost: lost, firewall: o.Firewall, used: map[int]bool{}}
+	if now == nil {
+		now = time.Now
+	}
+	return &Journal{netns: o.Netns, start: o.Start, local: local, lost: lost, now: now, lostAt: o.Start,
+		firewall: o.Firewall, used: map[int]bool{}}
+}
+
+// lossSpan is a span of time in which events were lost, or may have been.
+type lossSpan struct{ from, to time.Time }
+
+// countLosses counts the losses again: when they rose since the last
+// count (or cannot be read), events were lost since then. Call with j.mu
+// held.
+func (j *Journal) countLosses() {
+	now := j.now()
+	n, err := j.lost()
+	if err != nil || n != j.lostN {
+		j.lossSpans = append(j.lossSpans, lossSpan{j.lostAt, now})
+	}
+	if err == nil {
+		j.lostN = n
+	}
+	j.lostAt = now
+	old := now.Add(-keep)
+	for len(j.lossSpans) > 0 && j.lossSpans[0].to.Before(old) {
+		j.lossSpans = j.lossSpans[1:]
+	}
+}
+
+// lostNear tells whether events may have been lost within Window of t,
+// where the event of a reset at t would be. Call with j.mu held.
+func (j *Journal) lostNear(t time.Time) bool {
+	for _, s := range j.lossSpans {
+		if s.from.Before(t.Add(Window)) && s.to.After(t.Add(-Window)) {
+			return true
+		}
+	}
+	return false
 }
 
 // Add records an event. Events of another namespace are left out and
@@ -225,6 +273,9 @@ const tolerance = 2 * time.Millisecond
 // resets a millisecond apart the one the socket accepted gets the event and
 // the others are "not accepted".
 func (j *Journal) AttributeAll(qs []Query) []*Witness {
+	if len(qs) == 0 {
+		return nil
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	ws := make([]*Witness, len(qs))
@@ -254,9 +305,21 @@ func (j *Journal) AttributeAll(qs []Query) []*Witness {
 	for qi, ei := range j.match(qs, pending(localSrc), FirewallDropped, eitherOrder) {
 		ws[qi].Sender, ws[qi].Basis, ws[qi].Sent = SenderFirewall, BasisDropInference, j.take(ei)
 	}
-	clean := j.lost() == 0
+	// Whether no event was lost near a reset: the losses are counted once,
+	// and only when an absence would decide (it costs a system call per
+	// program). A loss long before or after a reset does not silence its
+	// absence: a witness that runs for weeks would otherwise stop judging
+	// at its first loss.
+	counted := false
+	clean := func(i int) bool {
+		if !counted {
+			counted = true
+			j.countLosses()
+		}
+		return !j.lostNear(qs[i].Time)
+	}
 	for _, i := range pending(localSrc) {
-		if j.firewall && clean {
+		if j.firewall && clean(i) {
 			ws[i].Sender, ws[i].Basis = SenderNotHost, BasisAbsence
 		}
 	}
@@ -276,7 +339,7 @@ func (j *Journal) AttributeAll(qs []Query) []*Witness {
 		if w == nil {
 			continue
 		}
-		if w.Received == nil && j.local(qs[i].Dst.Addr()) && clean {
+		if w.Received == nil && j.local(qs[i].Dst.Addr()) && clean(i) {
 			w.NotAccepted = true
 		}
 		if w.Sender == SenderUnknown && w.Received == nil && !w.NotAccepted {

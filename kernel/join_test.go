@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"errors"
 	"net/netip"
 	"testing"
 	"time"
@@ -92,7 +93,8 @@ func TestAttribute(t *testing.T) {
 			want:    []string{"nil"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			j := NewJournal(JournalOptions{Netns: 7, Start: t0, Local: local, Lost: func() uint64 { return c.lost }, Firewall: c.firewall})
+			j := NewJournal(JournalOptions{Netns: 7, Start: t0, Local: local, Lost: func() (uint64, error) { return c.lost, nil },
+				Now: func() time.Time { return at(5000) }, Firewall: c.firewall})
 			for _, e := range c.events {
 				j.Add(e)
 			}
@@ -118,6 +120,44 @@ func TestAttribute(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLossesNearOnly: a reset with no event is "not sent by this host" only
+// when no event was lost near it; losses are placed between two counts.
+func TestLossesNearOnly(t *testing.T) {
+	t0 := time.Date(2026, 12, 5, 5, 0, 0, 0, time.UTC)
+	srv := netip.MustParseAddrPort("198.51.100.2:22")
+	cli := netip.MustParseAddrPort("198.51.100.1:50000")
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	var lost uint64
+	var lostErr error
+	now := at(0)
+	j := NewJournal(JournalOptions{Netns: 7, Start: t0, Firewall: true,
+		Local: func(a netip.Addr) bool { return a == srv.Addr() },
+		Lost:  func() (uint64, error) { return lost, lostErr },
+		Now:   func() time.Time { return now }})
+	for _, c := range []struct {
+		why          string
+		lost         uint64
+		err          error
+		now, reset   int // ms
+		notThisHosts bool
+	}{
+		{"nothing lost yet", 0, nil, 500, 400, true},
+		{"one lost since the last count: near this reset", 1, nil, 3000, 2900, false},
+		{"no more lost, long after", 1, nil, 10000, 9000, true},
+		{"a reset within the window of the earlier loss", 1, nil, 11000, 3500, false},
+		{"a reset a window past the earlier loss", 1, nil, 12000, 4100, true},
+		{"the count cannot be read", 1, errors.New("closed"), 20000, 19000, false},
+		{"nor now", 1, errors.New("closed"), 30000, 29000, false},
+		{"read again, the same count", 1, nil, 40000, 39000, true},
+	} {
+		lost, lostErr, now = c.lost, c.err, at(c.now)
+		w := j.AttributeAll([]Query{{Src: srv, Dst: cli, Time: at(c.reset)}})[0]
+		if got := w != nil && w.Sender == SenderNotHost; got != c.notThisHosts {
+			t.Errorf("%s: not this host's %v, want %v (%+v)", c.why, got, c.notThisHosts, w)
+		}
 	}
 }
 

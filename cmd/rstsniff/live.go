@@ -43,7 +43,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	}
 	// The kernel witness loads its programs before privileges are dropped.
 	kw := startKernel(o, stderr, m)
-	defer kw.Close()
+	defer stopKernel(kw, stderr)
 	if o.user != "" {
 		if err := privs.Drop(o.user); err != nil {
 			return fmt.Errorf("-Z %s: %v", o.user, err)

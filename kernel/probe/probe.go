@@ -81,6 +81,14 @@ type Probe struct {
 	offset   time.Duration // wall clock minus CLOCK_MONOTONIC
 	offsetAt time.Time     // when offset was measured
 	once     sync.Once
+	// mu guards closed and final: the losses counted when Close detached
+	// the programs, which Losses returns from then on.
+	mu     sync.Mutex
+	closed bool
+	final  struct {
+		full, skipped uint64
+		err           error
+	}
 }
 
 // NetnsOf returns the inode of the network namespace at path (e.g.
@@ -240,15 +248,43 @@ func clockOffset() time.Duration {
 	return best
 }
 
-// Lost is how many events the ring buffer had no room for, read from
-// memory mapped at load time (no syscall: it works after -Z). When it
-// cannot be read, a large number: absence of events then proves nothing.
-func (p *Probe) Lost() uint64 {
-	var n uint64
-	if p.lost == nil || p.lost.Get(&n) != nil {
-		return 1 << 62
+// Lost is how many events the kernel could not deliver, Losses' two parts
+// together (kernel.JournalOptions.Lost).
+func (p *Probe) Lost() (uint64, error) {
+	full, skipped, err := p.Losses()
+	return full + skipped, err
+}
+
+// Losses are the events the kernel could not deliver: full, those the ring
+// buffer had no room for (read from memory mapped at load time); skipped,
+// the runs of a program the kernel left out because that program was
+// already running on the same CPU, as when a softirq interrupts it and
+// hits the same hook (the program's recursion misses, asked of the kernel
+// by the program's descriptor, which works after -Z too).
+func (p *Probe) Losses() (full, skipped uint64, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return p.final.full, p.final.skipped, p.final.err
 	}
-	return n
+	return p.losses()
+}
+
+func (p *Probe) losses() (full, skipped uint64, err error) {
+	if p.lost == nil {
+		return 0, 0, errors.New("the lost_events counter is not mapped")
+	}
+	if err := p.lost.Get(&full); err != nil {
+		return 0, 0, err
+	}
+	for _, prog := range p.coll.Programs {
+		st, err := prog.Stats()
+		if err != nil {
+			return 0, 0, err
+		}
+		skipped += st.RecursionMisses
+	}
+	return full, skipped, nil
 }
 
 // Read blocks until the next event of the watched namespace, or until
@@ -330,6 +366,12 @@ func (p *Probe) decode(b []byte) (kernel.Event, bool) {
 // Close detaches the programs and stops Read.
 func (p *Probe) Close() error {
 	p.once.Do(func() {
+		p.mu.Lock()
+		if p.coll != nil {
+			p.final.full, p.final.skipped, p.final.err = p.losses()
+		}
+		p.closed = true
+		p.mu.Unlock()
 		if p.rd != nil {
 			p.rd.Close()
 		}

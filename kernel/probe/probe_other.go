@@ -38,7 +38,12 @@ func Open(Options) (*Probe, error) {
 	return nil, &UnavailableError{Why: "eBPF needs Linux"}
 }
 
-func (p *Probe) Lost() uint64 { return 0 }
+func (p *Probe) Lost() (uint64, error) {
+	return 0, &UnavailableError{Why: "eBPF needs Linux"}
+}
+func (p *Probe) Losses() (full, skipped uint64, err error) {
+	return 0, 0, &UnavailableError{Why: "eBPF needs Linux"}
+}
 func (p *Probe) Read() (kernel.Event, error) {
 	return kernel.Event{}, &UnavailableError{Why: "eBPF needs Linux"}
 }

@@ -208,8 +208,8 @@ func TestReasons(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	})
 
-	if n := p.Lost(); n != 0 {
-		t.Errorf("%d events lost", n)
+	if n, err := p.Lost(); n != 0 || err != nil {
+		t.Errorf("%d events lost (%v)", n, err)
 	}
 	evs := stop()
 	for _, e := range evs {

@@ -129,6 +129,16 @@ func (w *Watcher) Attribute(fs []*analyze.Flow) {
 	}
 }
 
+// Losses are the events the kernel could not deliver since Start
+// (kernel/probe's Probe.Losses); after Close, those up to Close. Absence
+// of events proved nothing while any was lost.
+func (w *Watcher) Losses() (full, skipped uint64, err error) {
+	if w == nil {
+		return 0, 0, nil
+	}
+	return w.p.Losses()
+}
+
 // Close detaches the programs and stops the rules' reads.
 func (w *Watcher) Close() {
 	if w == nil {
