@@ -287,13 +287,25 @@ func (p *Probe) losses() (full, skipped uint64, err error) {
 	return full, skipped, nil
 }
 
+// ErrFlushed is what Read returns, once, after Flush.
+var ErrFlushed = errors.New("kernel witness: flushed")
+
+// Flush makes Read return ErrFlushed once it has returned every event the
+// kernel committed before the call.
+func (p *Probe) Flush() error {
+	return p.rd.Flush()
+}
+
 // Read blocks until the next event of the watched namespace, or until
-// Close (then it returns an error wrapping os.ErrClosed). One goroutine
-// at a time.
+// Close (then it returns an error wrapping os.ErrClosed), or returns
+// ErrFlushed after Flush. One goroutine at a time.
 func (p *Probe) Read() (kernel.Event, error) {
 	for {
 		rec, err := p.rd.Read()
 		if err != nil {
+			if errors.Is(err, ringbuf.ErrFlushed) {
+				return kernel.Event{}, ErrFlushed
+			}
 			if errors.Is(err, ringbuf.ErrClosed) {
 				return kernel.Event{}, fmt.Errorf("kernel witness: %w", os.ErrClosed)
 			}

@@ -3,6 +3,7 @@
 package probe
 
 import (
+	"errors"
 	"time"
 
 	"github.com/rstsniff/rstsniff/kernel"
@@ -48,3 +49,8 @@ func (p *Probe) Read() (kernel.Event, error) {
 	return kernel.Event{}, &UnavailableError{Why: "eBPF needs Linux"}
 }
 func (p *Probe) Close() error { return nil }
+
+// ErrFlushed is what Read returns, once, after Flush.
+var ErrFlushed = errors.New("kernel witness: flushed")
+
+func (p *Probe) Flush() error { return &UnavailableError{Why: "eBPF needs Linux"} }

@@ -1,8 +1,11 @@
 package watch
 
 import (
+	"errors"
 	"net"
 	"net/netip"
+	"sync"
+	"time"
 
 	"github.com/rstsniff/rstsniff/analyze"
 	"github.com/rstsniff/rstsniff/kernel"
@@ -20,6 +23,15 @@ type Watcher struct {
 	j     *kernel.Journal
 	count func(*kernel.Event)
 	done  chan struct{}
+	// flushed has a value when the reading goroutine has added every event
+	// committed before the last Flush (see syncFor).
+	flushed chan struct{}
+	// syncMu serialises syncFor; complete is when its last flush was asked
+	// (the journal holds every event before), broken that a flush went
+	// unanswered for a second, after which no flush is asked again.
+	syncMu   sync.Mutex
+	complete time.Time
+	broken   bool
 	// fw names the firewall rules behind firewall events; nil when
 	// netfilter is not watched or nftables cannot be read.
 	fw *rules.Watcher
@@ -56,7 +68,7 @@ func Start(opt Options) (*Watcher, Started, error) {
 	local := localAddrs()
 	j := kernel.NewJournal(kernel.JournalOptions{Netns: p.Netns, Start: p.Start, Lost: p.Lost,
 		Local: func(a netip.Addr) bool { return local[a] }, Firewall: p.Firewall != probe.FirewallNone})
-	w := &Watcher{p: p, j: j, count: opt.Count, done: make(chan struct{})}
+	w := &Watcher{p: p, j: j, count: opt.Count, done: make(chan struct{}), flushed: make(chan struct{}, 1)}
 	st := Started{Netns: p.Netns, Firewall: p.Firewall}
 	if p.Firewall != probe.FirewallNone {
 		w.fw, st.Rules, st.RulesErr = rules.Watch()
@@ -65,6 +77,13 @@ func Start(opt Options) (*Watcher, Started, error) {
 		defer close(w.done)
 		for {
 			e, err := p.Read()
+			if errors.Is(err, probe.ErrFlushed) {
+				select {
+				case w.flushed <- struct{}{}:
+				default:
+				}
+				continue
+			}
 			if err != nil {
 				return
 			}
@@ -94,6 +113,45 @@ func localAddrs() map[netip.Addr]bool {
 	return m
 }
 
+// settle is how long after a packet its event may still be on its way
+// into the ring buffer: an active reset's tracepoint fires after the
+// packet has left (kernel/join.go's orderOf).
+const settle = 10 * time.Millisecond
+
+// syncFor makes sure the journal holds every event of the kernel up to
+// end (plus settle), as a connection that ended just now needs when a
+// capture stops (-c, --duration, a signal): the events of its last
+// packets may still be in the ring buffer, and their absence would be
+// read as "not sent by this host". When the last flush came before, it
+// waits until end+settle has passed, then flushes the ring buffer and
+// waits, a second at most, until the reading goroutine has added every
+// event committed before. A connection judged after --grace needs no
+// flush of its own: the one before covers it.
+func (w *Watcher) syncFor(end time.Time) {
+	w.syncMu.Lock()
+	defer w.syncMu.Unlock()
+	need := end.Add(settle)
+	if w.broken || need.Before(w.complete) {
+		return
+	}
+	if d := time.Until(need); d > 0 {
+		time.Sleep(d)
+	}
+	at := time.Now()
+	if w.p.Flush() != nil {
+		return
+	}
+	select {
+	case <-w.flushed:
+		w.complete = at
+	case <-w.done:
+		w.broken = true
+	case <-time.After(time.Second):
+		// Unanswered: a later answer could not be told from this one's.
+		w.broken = true
+	}
+}
+
 // Attribute gives each reset of the flows what the kernel said about it,
 // and each flow the packets the firewall dropped.
 func (w *Watcher) Attribute(fs []*analyze.Flow) {
@@ -102,6 +160,7 @@ func (w *Watcher) Attribute(fs []*analyze.Flow) {
 	}
 	var qs []kernel.Query
 	for _, f := range fs {
+		w.syncFor(f.End)
 		qs = qs[:0]
 		for _, r := range f.Resets {
 			src, dst := f.Client, f.Server

@@ -57,3 +57,44 @@ func TestWatchReset(t *testing.T) {
 		t.Errorf("the reset's kernel witness: %+v, want this host's stack", k)
 	}
 }
+
+// TestAttributeRightAfter: a connection attributed the moment its reset
+// came, as when a capture stops (-c, --duration, a signal), still gets the
+// kernel's event, though the reading goroutine has had no time to take it
+// from the ring buffer: Attribute flushes it first (syncFor). It needs root
+// and BPF; without them the test is skipped.
+func TestAttributeRightAfter(t *testing.T) {
+	w, _, err := Start(Options{})
+	if err != nil {
+		t.Skipf("kernel witness cannot run here: %v", err)
+	}
+	defer w.Close()
+	free := func() netip.AddrPort {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		return netip.MustParseAddrPort(ln.Addr().String())
+	}
+	const n = 100
+	missed := 0
+	for range n {
+		server, client := free(), free()
+		d := net.Dialer{LocalAddr: net.TCPAddrFromAddrPort(client)}
+		if c, err := d.Dial("tcp", server.String()); err == nil {
+			c.Close()
+			t.Skip("a closed port accepted a connection")
+		}
+		now := time.Now() // the refusal's reset has come: its event is in the ring buffer
+		f := &analyze.Flow{Client: client, Server: server, Start: now, End: now,
+			Resets: []analyze.Reset{{From: analyze.Server, Time: now}}}
+		w.Attribute([]*analyze.Flow{f})
+		if k := f.Resets[0].Kernel; k == nil || k.Sender != kernel.SenderStack {
+			missed++
+		}
+	}
+	if missed > 0 {
+		t.Errorf("%d of %d resets attributed right after they came have no event of this host's stack", missed, n)
+	}
+}
