@@ -194,7 +194,23 @@ EOF
 	fi
 }
 
+# kill_old_sessions ends the sshd processes a case before left in the
+# server's namespace: stop_sshd stops the listener only, and a session
+# whose client's resets a firewall dropped (server-firewall) retransmits
+# into the next case's capture for seconds, where the client's kernel
+# resets it (CI once saw a second connection in sshd-killed so).
+kill_old_sessions() {
+	local p n=0
+	for p in $(ip netns pids "$S" 2>/dev/null); do
+		case "$(cat /proc/$p/comm 2>/dev/null)" in
+		sshd | sshd-session | sshd-auth) kill "$p" 2>/dev/null && n=$((n + 1)) ;;
+		esac
+	done
+	[ $n = 0 ] || sleep 0.3
+}
+
 start_sshd() { # extra sshd -o options
+	kill_old_sessions
 	[ -z "${LAB_LOGLEVEL:-}" ] || set -- "$@" "LogLevel=$LAB_LOGLEVEL"
 	[ "${LAB_SYSLOG:-}" != 1 ] || { start_sshd_syslog "$@"; return; }
 	local opts=()
