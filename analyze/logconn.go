@@ -10,6 +10,9 @@ func (f *Flow) LogConn() sshdlog.Conn {
 		Midstream: f.Midstream}
 	beside := 0
 	for _, r := range f.Resets {
+		if r.From == Client && !r.Sender.Forged() && f.ServerBanner == "" {
+			c.ClientResetEarly = true
+		}
 		if r.From == Server {
 			c.ServerReset = true
 			if !r.Sender.Forged() {

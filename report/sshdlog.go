@@ -54,6 +54,13 @@ func appendNew(s []string, add ...string) []string {
 // (package catalog): its meaning, usual blame, causes and next steps.
 func serverEntry(id string) (catalog.Entry, bool) { return catalog.Lookup(id) }
 
+// What an account with findings but no line says (sshd-silent-early-reset):
+// after the connection's title on the terminal, as a sentence on a page.
+const (
+	noLogLine         = "the server's log has no line about it"
+	noLogLineSentence = "The server's log has no line about it."
+)
+
 // serverFindingWords returns the sentence for a finding, with the facts it
 // carries.
 func serverFindingWords(fd sshdlog.Finding) string {
@@ -115,7 +122,8 @@ func serverLogSummary(sl *ServerLog) []string {
 			how = append(how, fmt.Sprintf("%d by %s", n, strings.ReplaceAll(by.String(), "_", " and ")))
 		}
 	}
-	s := fmt.Sprintf("Joined %d of %d lines to %d connection%s", joined, res.Lines, len(res.Accounts), plural(len(res.Accounts)))
+	n := res.Spoken()
+	s := fmt.Sprintf("Joined %d of %d lines to %d connection%s", joined, res.Lines, n, plural(n))
 	if len(how) > 0 {
 		s += " (" + strings.Join(how, ", ") + ")"
 	}

@@ -121,7 +121,7 @@ type jsonLogFile struct {
 // "sshd_log"; with all, every unjoined line too.
 func JSONServerLog(w io.Writer, sl *ServerLog, all bool) error {
 	res := sl.Result
-	j := jsonServerLog{Type: "sshd_log", SchemaVersion: SchemaVersion, Capture: sl.Capture, Lines: res.Lines, JoinedBy: map[string]int{}, Connections: len(res.Accounts),
+	j := jsonServerLog{Type: "sshd_log", SchemaVersion: SchemaVersion, Capture: sl.Capture, Lines: res.Lines, JoinedBy: map[string]int{}, Connections: res.Spoken(),
 		SkewLines: res.SkewLines, Tolerance: res.Tolerance.Seconds(), JoinsNothing: res.JoinsNothing,
 		ForeignServers: res.ForeignServers, Hosts: nonNil(res.Hosts), Unjoined: map[string]int{}, LogServers: []string{},
 		Summary: serverLogSummary(sl)}

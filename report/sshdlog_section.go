@@ -35,7 +35,11 @@ func (s *serverLogSection) markdown(b *strings.Builder) error {
 	}
 	for _, a := range v.byID() {
 		fmt.Fprintf(b, "\n### Connection %d: %s\n\n", a.F.ID, mdText(a.Title))
-		b.WriteString("| Line | Kind | Joined by | Message |\n|---|---|---|---|\n")
+		if len(a.Lines) == 0 {
+			b.WriteString(noLogLineSentence + "\n")
+		} else {
+			b.WriteString("| Line | Kind | Joined by | Message |\n|---|---|---|---|\n")
+		}
 		for _, l := range a.Lines {
 			fmt.Fprintf(b, "| %s | %s | %s | %s |\n", mdCode(l.Ref, true), l.Kind, l.By, mdCode(l.Message, true))
 		}
@@ -76,7 +80,8 @@ func (s *serverLogSection) html(b *strings.Builder) error {
 		Summary  []string
 		Flows    []hFlow
 		Unjoined []hLine
-	}{Capture: Safe(v.Capture), Summary: v.Summary}
+		NoLine   string
+	}{Capture: Safe(v.Capture), Summary: v.Summary, NoLine: noLogLineSentence}
 	hl := func(l logLineView) hLine { return hLine{Safe(l.Ref), l.Kind, l.By, Safe(l.Message)} }
 	for _, a := range v.Accounts {
 		hf := hFlow{Title: fmt.Sprintf("Connection %d: %s", a.F.ID, a.Title)}

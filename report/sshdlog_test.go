@@ -14,7 +14,7 @@ import (
 // docs/findings.md are tied to the catalog in package catalog).
 func TestServerFindingsInCatalog(t *testing.T) {
 	ids := []string{sshdlog.FindMaxStartups, sshdlog.FindPenalty, sshdlog.FindGraceTimeout, sshdlog.FindBan,
-		sshdlog.FindAuthFailed, sshdlog.FindCrashed, sshdlog.FindResetBoth}
+		sshdlog.FindAuthFailed, sshdlog.FindCrashed, sshdlog.FindResetBoth, sshdlog.FindSilentEarly}
 	for _, id := range ids {
 		e, ok := serverEntry(id)
 		if !ok || e.Meaning == "" || len(e.Causes) == 0 || len(e.NextSteps) == 0 ||

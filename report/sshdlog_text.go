@@ -80,7 +80,11 @@ func serverLogText(b *strings.Builder, v *serverLogView, res *sshdlog.Result, t0
 // accountText writes one connection's account; times relative to t0, or
 // as clock times when t0 is zero.
 func accountText(b *strings.Builder, a *accountView, res *sshdlog.Result, t0 time.Time) {
-	fmt.Fprintf(b, "\nConnection %d: %s: the server's log says\n", a.F.ID, a.Title)
+	if len(a.Lines) == 0 {
+		fmt.Fprintf(b, "\nConnection %d: %s: %s\n", a.F.ID, a.Title, noLogLine)
+	} else {
+		fmt.Fprintf(b, "\nConnection %d: %s: the server's log says\n", a.F.ID, a.Title)
+	}
 	for _, l := range a.Lines {
 		at := "       -"
 		if c := logClock(l.Line, res); !c.IsZero() {

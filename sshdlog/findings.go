@@ -12,6 +12,7 @@ const (
 	FindAuthFailed   = "sshd-auth-failed"         // authentication failed and the connection ended unauthenticated
 	FindCrashed      = "sshd-crashed"             // the server's end closed it but sshd wrote no closing line
 	FindResetBoth    = "sshd-reset-both-ends"     // the client got a reset in the server's name, sshd one in the client's (analyze's reset-both-ends is another pattern: resets in both names in one capture)
+	FindSilentEarly  = "sshd-silent-early-reset"  // the client reset it before the server's banner, and sshd wrote no line about it
 )
 
 // Finding is a pattern in a connection's account: an ID and the lines

@@ -28,6 +28,10 @@ type Conn struct {
 	// server's own distance though its socket did not send them (a firewall
 	// on the server itself: analyze.SenderServerFirewall).
 	ServerResetBeside bool
+	// ClientResetEarly: the client's side reset the connection (a reset in
+	// its name, not found forged) before the server's identification line
+	// reached the capture.
+	ClientResetEarly bool
 }
 
 // JoinBy says how a line found its connection.
@@ -376,9 +380,45 @@ func Join(conns []Conn, lines []Line, opt Options) *Result {
 		if a := res.Accounts[conns[i].ID]; a != nil {
 			sortJoined(a.Lines)
 			a.Findings = findings(&conns[i], a, lines, res, at, tol)
+		} else if silentEarly(&conns[i], lines, res) {
+			res.Accounts[conns[i].ID] = &Account{Findings: []Finding{{ID: FindSilentEarly}}}
 		}
 	}
 	return res
+}
+
+// silentEarly tells whether c, which no line joined, is the silence of
+// FindSilentEarly: the client reset it before the server's banner, and the
+// log is this server's (lines joined by port, none of another server) and
+// runs across the connection: sshd lines with a time before its start and
+// after its end, so that its silence is not a gap in the log.
+func silentEarly(c *Conn, lines []Line, res *Result) bool {
+	if !c.ClientResetEarly || c.ServerEnded || c.Midstream || c.Open || res.JoinedBy[ByPort] == 0 || res.ForeignServers {
+		return false
+	}
+	before, after := false, false
+	for i := range lines {
+		l := &lines[i]
+		if l.Time.IsZero() || l.Kind == KindBan || l.Kind == KindUnban {
+			continue
+		}
+		t := res.CaptureTime(l)
+		before = before || !t.After(c.Start)
+		after = after || !t.Before(c.End)
+	}
+	return before && after
+}
+
+// Spoken counts the connections lines joined (Accounts also holds those
+// whose silence is a finding).
+func (r *Result) Spoken() int {
+	n := 0
+	for _, a := range r.Accounts {
+		if len(a.Lines) > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // CaptureTime is when a line happened on the capture's clock: its time

@@ -262,3 +262,53 @@ func TestJoinZoneOnlyForZoneless(t *testing.T) {
 		}
 	}
 }
+
+// TestSilentEarlyReset: a connection the client reset before the server's
+// banner, which no line joins, is sshd-silent-early-reset only when the log
+// is this server's and runs across it (timed lines before and after).
+func TestSilentEarlyReset(t *testing.T) {
+	early := func(id int, client string, start, end float64) Conn {
+		c := conn(id, client, start, end)
+		c.ClientResetEarly = true
+		return c
+	}
+	login := func(sec float64, pid, port int) string {
+		p := strconv.Itoa(port)
+		return stamp(sec, pid, "Accepted publickey for root from 198.51.100.2 port "+p+" ssh2: ED25519 SHA256:x") +
+			stamp(sec+0.5, pid, "Disconnected from user root 198.51.100.2 port "+p)
+	}
+	before, after := login(9, 100, 40000), login(12, 101, 40010)
+	for _, c := range []struct {
+		name  string
+		conn  Conn
+		text  string
+		found bool
+	}{
+		{"reset before the banner, log across it", early(3, "198.51.100.2:40005", 10, 10.001), before + after, true},
+		{"no line after it: the log may end before it", early(3, "198.51.100.2:40005", 10, 10.001), before, false},
+		{"no line before it", early(3, "198.51.100.2:40005", 10, 10.001), after, false},
+		{"the client's reset came after the server's banner", conn(3, "198.51.100.2:40005", 10, 10.001), before + after, false},
+		{"the server ended it first", func() Conn { c := early(3, "198.51.100.2:40005", 10, 10.001); c.ServerEnded = true; return c }(), before + after, false},
+		{"a line joins it", early(3, "198.51.100.2:40005", 10, 10.001),
+			before + stamp(10.0005, 102, "Connection reset by 198.51.100.2 port 40005 [preauth]") + after, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			conns := []Conn{conn(1, "198.51.100.2:40000", 9, 9.5), conn(2, "198.51.100.2:40010", 12, 12.5), c.conn}
+			res := Join(conns, readLog(t, c.text), Options{})
+			a := res.Accounts[3]
+			found := a != nil && len(a.Findings) == 1 && a.Findings[0].ID == FindSilentEarly && len(a.Lines) == 0
+			if found != c.found {
+				t.Errorf("sshd-silent-early-reset %v, want %v (account %+v)", found, c.found, a)
+			}
+			want := 0
+			for id := 1; id <= 3; id++ {
+				if len(joinedTo(res, id)) > 0 {
+					want++
+				}
+			}
+			if n := res.Spoken(); n != want {
+				t.Errorf("%d connections spoken of, want %d (the silent one is not)", n, want)
+			}
+		})
+	}
+}

@@ -107,11 +107,13 @@ func TestPairsGolden(t *testing.T) {
 
 // TestServerLogGolden: each format on two committed lab runs with their
 // server logs, read against testdata/sshdlog/README.md: a forged reset at
-// the banner with an RFC 3339 syslog log, and MaxStartups with an sshd -E log.
+// the banner with an RFC 3339 syslog log, MaxStartups with an sshd -E log,
+// and three resets before the banner that sshd wrote nothing about.
 func TestServerLogGolden(t *testing.T) {
 	for _, c := range []struct{ dir, log string }{
 		{"verbose-syslog/reject-banner", "sshd.log.rfc3339"},
 		{"verbose-E/maxstartups", "sshd.log"},
+		{"verbose-syslog/early-reset", "sshd.log.rfc3339"},
 	} {
 		dir := filepath.Join(sampleDir, c.dir)
 		t.Run(filepath.Base(c.dir), func(t *testing.T) {

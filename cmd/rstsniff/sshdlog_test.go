@@ -57,6 +57,14 @@ var serverLogTruth = map[string]logTruth{
 	// refused second connection, then the unban.
 	"ban": {kinds: [][]string{{"connection_from", "failed", "closed"}, {"ban", "unban"}},
 		findings: [][]string{{"sshd-auth-failed"}, {"sshd-ban"}}},
+	// A login, three clients that reset at once after connecting, a login:
+	// sshd 9.2p1 writes nothing of the three above DEBUG (its child finds
+	// the socket reset: "getpeername failed", "ssh_remote_port failed"),
+	// and the logins' timed lines around them make the silence a finding
+	// (not in an sshd -E file, whose lines carry no time).
+	"early-reset": {kinds: [][]string{{"connection_from", "accepted", "received_disconnect", "disconnected"}, {}, {}, {},
+		{"connection_from", "accepted", "received_disconnect", "disconnected"}},
+		findings: [][]string{{}, {"sshd-silent-early-reset"}, {"sshd-silent-early-reset"}, {"sshd-silent-early-reset"}, {}}},
 }
 
 // serverLogTruth10 is the truth where OpenSSH 10.0p2 (built from
@@ -179,8 +187,12 @@ func matchServerLog(flows []jsonFlow, truth logTruth, verbose, bare bool) []stri
 			errs = append(errs, fmt.Sprintf("connection %d: lines %v, want %v in this order", f.ID, got, want))
 		}
 		wantFind := truth.findings[i]
-		if len(want) == 0 {
+		if len(want) == 0 && len(truth.kinds[i]) > 0 {
 			wantFind = nil // nothing logged (INFO), nothing to find
+		}
+		if bare {
+			// An sshd -E file has no times: no silence is placed in it.
+			wantFind = slices.DeleteFunc(slices.Clone(wantFind), func(id string) bool { return id == "sshd-silent-early-reset" })
 		}
 		if !sameSet(findings, wantFind) {
 			errs = append(errs, fmt.Sprintf("connection %d: findings %v, want %v", f.ID, findings, wantFind))

@@ -47,7 +47,7 @@ probe_cases=(probe-clean probe-reject-banner probe-rate-limit probe-maxstartups 
 # (sshd.log.rfc3339, .syslog, .json) instead of -E (sshd.log); LAB_SKEW
 # sets that log's clock off by a duration (e.g. 90s); LAB_LOGLEVEL=INFO
 # overrides the lab's LogLevel VERBOSE.
-sshdlog_cases=(login-grace parallel20 ban)
+sshdlog_cases=(login-grace parallel20 ban early-reset)
 # rstsniff run -- COMMAND (named by $RSTSNIFF) in the client namespace
 # around the real ssh, scp and sftp; "runs" names them all. Each run NAME
 # writes NAME.out (the command's standard output), NAME.err (its standard
@@ -1297,6 +1297,18 @@ case_parallel20() { # twenty connections at once from one client address: ten lo
 	for i in $(seq 5); do key=$work/strangerkey client root@$SRV4 true & pids+=($!); done
 	for i in $(seq 5); do inc "$work/abort" $SRV4:22 >>"$dir/client.out" 2>>"$dir/client.txt" & pids+=($!); done
 	wait "${pids[@]}" || true
+	stop_capture
+	stop_sshd
+}
+
+case_early-reset() { # a login, three clients that connect and reset at once (SO_LINGER 0, before the server's banner), another login
+	start_sshd
+	start_capture -i c0 'tcp or icmp or icmp6'
+	client root@$SRV4 true
+	local i
+	for i in 1 2 3; do inc "$work/abort" -early $SRV4:22 >>"$dir/client.out" 2>>"$dir/client.txt"; sleep 0.2; done
+	sleep 1
+	client root@$SRV4 true
 	stop_capture
 	stop_sshd
 }

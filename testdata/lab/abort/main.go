@@ -1,7 +1,8 @@
 // Command abort is the lab's aborting client: it connects to an SSH server,
 // sends an identification string, reads the server's banner and its first
 // binary packet (KEXINIT), then closes with SO_LINGER 0 so the kernel sends
-// a RST instead of a FIN.
+// a RST instead of a FIN. With -early it closes as soon as it has
+// connected, before the server's banner.
 //
 // It waits for both however long the server takes (up to ten seconds): on a
 // busy machine twenty sshd children forking at once can take more than half
@@ -22,16 +23,25 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: abort HOST:PORT")
+	early := len(os.Args) == 3 && os.Args[1] == "-early"
+	if len(os.Args) != 2 && !early {
+		fmt.Fprintln(os.Stderr, "usage: abort [-early] HOST:PORT")
 		os.Exit(2)
 	}
-	c, err := net.DialTimeout("tcp", os.Args[1], 5*time.Second)
+	c, err := net.DialTimeout("tcp", os.Args[len(os.Args)-1], 5*time.Second)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "abort:", err)
 		os.Exit(1)
 	}
 	tc := c.(*net.TCPConn)
+	if early {
+		// -early: reset at once, before the server's banner (sshd's child
+		// for it has not started yet).
+		fmt.Fprintln(os.Stderr, "abort: connected, closing at once with SO_LINGER 0")
+		tc.SetLinger(0)
+		tc.Close()
+		return
+	}
 	if _, err := tc.Write([]byte("SSH-2.0-rstsniff_lab_abort\r\n")); err != nil {
 		fmt.Fprintln(os.Stderr, "abort:", err)
 		os.Exit(1)
