@@ -11,5 +11,8 @@
 //
 // Goroutines: one reads the probe's events into the journal (and pokes
 // the rules' reader, which has its own) until Close; Attribute runs on the
-// caller's, the sink's.
+// caller's, the sink's. Before joining a connection that ended after the
+// last flush, Attribute flushes the ring buffer and waits for the reading
+// goroutine to pass every event committed before (syncFor), so that an
+// event still on its way is not taken for an absence.
 package watch
