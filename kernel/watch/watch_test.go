@@ -31,15 +31,7 @@ func TestWatchReset(t *testing.T) {
 		t.Skipf("kernel witness cannot run here: %v", err)
 	}
 	defer w.Close()
-	free := func() netip.AddrPort {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		return netip.MustParseAddrPort(ln.Addr().String())
-	}
-	server, client := free(), free() // both closed now: a SYN to server draws the stack's reset
+	server, client := freePort(t), freePort(t) // both closed now: a SYN to server draws the stack's reset
 	d := net.Dialer{LocalAddr: net.TCPAddrFromAddrPort(client)}
 	start := time.Now()
 	if c, err := d.Dial("tcp", server.String()); err == nil {
@@ -69,18 +61,10 @@ func TestAttributeRightAfter(t *testing.T) {
 		t.Skipf("kernel witness cannot run here: %v", err)
 	}
 	defer w.Close()
-	free := func() netip.AddrPort {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		return netip.MustParseAddrPort(ln.Addr().String())
-	}
 	const n = 100
 	missed := 0
 	for range n {
-		server, client := free(), free()
+		server, client := freePort(t), freePort(t)
 		d := net.Dialer{LocalAddr: net.TCPAddrFromAddrPort(client)}
 		if c, err := d.Dial("tcp", server.String()); err == nil {
 			c.Close()
@@ -97,4 +81,16 @@ func TestAttributeRightAfter(t *testing.T) {
 	if missed > 0 {
 		t.Errorf("%d of %d resets attributed right after they came have no event of this host's stack", missed, n)
 	}
+}
+
+// freePort is a loopback address and port no socket holds (a SYN to it
+// draws the stack's reset).
+func freePort(t *testing.T) netip.AddrPort {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return netip.MustParseAddrPort(ln.Addr().String())
 }
