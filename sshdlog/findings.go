@@ -173,3 +173,25 @@ func (resetBothDetector) detect(v *view) *Finding {
 	}
 	return &Finding{ID: FindResetBoth, Lines: idx, Beside: v.conn.ServerResetBeside}
 }
+
+// silentEarly tells whether c, which no line joined, is the silence of
+// FindSilentEarly: the client reset it before the server's banner, and the
+// log is this server's (lines joined by port, none of another server) and
+// runs across the connection: sshd lines with a time before its start and
+// after its end, so that its silence is not a gap in the log.
+func silentEarly(c *Conn, lines []Line, res *Result) bool {
+	if !c.ClientResetEarly || c.ServerEnded || c.Midstream || c.Open || res.JoinedBy[ByPort] == 0 || res.ForeignServers {
+		return false
+	}
+	before, after := false, false
+	for i := range lines {
+		l := &lines[i]
+		if l.Time.IsZero() || l.Kind == KindBan || l.Kind == KindUnban {
+			continue
+		}
+		t := res.CaptureTime(l)
+		before = before || !t.After(c.Start)
+		after = after || !t.Before(c.End)
+	}
+	return before && after
+}

@@ -387,28 +387,6 @@ func Join(conns []Conn, lines []Line, opt Options) *Result {
 	return res
 }
 
-// silentEarly tells whether c, which no line joined, is the silence of
-// FindSilentEarly: the client reset it before the server's banner, and the
-// log is this server's (lines joined by port, none of another server) and
-// runs across the connection: sshd lines with a time before its start and
-// after its end, so that its silence is not a gap in the log.
-func silentEarly(c *Conn, lines []Line, res *Result) bool {
-	if !c.ClientResetEarly || c.ServerEnded || c.Midstream || c.Open || res.JoinedBy[ByPort] == 0 || res.ForeignServers {
-		return false
-	}
-	before, after := false, false
-	for i := range lines {
-		l := &lines[i]
-		if l.Time.IsZero() || l.Kind == KindBan || l.Kind == KindUnban {
-			continue
-		}
-		t := res.CaptureTime(l)
-		before = before || !t.After(c.Start)
-		after = after || !t.Before(c.End)
-	}
-	return before && after
-}
-
 // Spoken counts the connections lines joined (Accounts also holds those
 // whose silence is a finding).
 func (r *Result) Spoken() int {
