@@ -177,21 +177,39 @@ func (resetBothDetector) detect(v *view) *Finding {
 // silentEarly tells whether c, which no line joined, is the silence of
 // FindSilentEarly: the client reset it before the server's banner, and the
 // log is this server's (lines joined by port, none of another server) and
-// runs across the connection: sshd lines with a time before its start and
-// after its end, so that its silence is not a gap in the log.
-func silentEarly(c *Conn, lines []Line, res *Result) bool {
+// runs across the connection (span: sshd lines with a time at or before
+// its start and at or after its end), so that its silence is not a gap in
+// the log.
+func silentEarly(c *Conn, span timedSpan, res *Result) bool {
 	if !c.ClientResetEarly || c.ServerEnded || c.Midstream || c.Open || res.JoinedBy[ByPort] == 0 || res.ForeignServers {
 		return false
 	}
-	before, after := false, false
+	return span.ok && !span.first.After(c.Start) && !span.last.Before(c.End)
+}
+
+// timedSpan is when the first and the last timed sshd line happened, on
+// the capture's clock (ok: there is one).
+type timedSpan struct {
+	first, last time.Time
+	ok          bool
+}
+
+// spanOf is the span of lines' timed sshd lines (fail2ban's are left out).
+func spanOf(lines []Line, res *Result) timedSpan {
+	var s timedSpan
 	for i := range lines {
 		l := &lines[i]
 		if l.Time.IsZero() || l.Kind == KindBan || l.Kind == KindUnban {
 			continue
 		}
 		t := res.CaptureTime(l)
-		before = before || !t.After(c.Start)
-		after = after || !t.Before(c.End)
+		if !s.ok || t.Before(s.first) {
+			s.first = t
+		}
+		if !s.ok || t.After(s.last) {
+			s.last = t
+		}
+		s.ok = true
 	}
-	return before && after
+	return s
 }

@@ -376,11 +376,12 @@ func Join(conns []Conn, lines []Line, opt Options) *Result {
 		res.Hosts = append(res.Hosts, h)
 	}
 	sort.Strings(res.Hosts)
+	span := spanOf(lines, res)
 	for i := range conns {
 		if a := res.Accounts[conns[i].ID]; a != nil {
 			sortJoined(a.Lines)
 			a.Findings = findings(&conns[i], a, lines, res, at, tol)
-		} else if silentEarly(&conns[i], lines, res) {
+		} else if silentEarly(&conns[i], span, res) {
 			res.Accounts[conns[i].ID] = &Account{Findings: []Finding{{ID: FindSilentEarly}}}
 		}
 	}
