@@ -148,7 +148,11 @@ func (j *Journal) countLosses() {
 	now := j.now()
 	n, err := j.lost()
 	if err != nil || n != j.lostN {
-		j.lossSpans = append(j.lossSpans, lossSpan{j.lostAt, now})
+		if k := len(j.lossSpans) - 1; k >= 0 && j.lossSpans[k].to.Equal(j.lostAt) {
+			j.lossSpans[k].to = now // losing at each count: one span, not one per count
+		} else {
+			j.lossSpans = append(j.lossSpans, lossSpan{j.lostAt, now})
+		}
 	}
 	if err == nil {
 		j.lostN = n
