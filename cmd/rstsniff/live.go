@@ -43,7 +43,7 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	}
 	// The kernel witness loads its programs before privileges are dropped.
 	kw := startKernel(o, stderr, m)
-	defer stopKernel(kw, stderr)
+	defer kw.Close()
 	if o.user != "" {
 		if err := privs.Drop(o.user); err != nil {
 			return fmt.Errorf("-Z %s: %v", o.user, err)
@@ -79,6 +79,9 @@ func runLive(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		ot.Close(nil)
 		return err
 	}
+	// Every connection is attributed: the witness's losses are the input's
+	// warnings, said with the others in the summary.
+	in.Warnings = append(in.Warnings, kernelLosses(kw)...)
 	if rec != nil {
 		tally.Recorded = &report.RecordStats{Path: o.write, Flows: rec.Flows, Packets: rec.Packets, Omitted: rec.Omitted}
 		if err := rec.Close(); err != nil {

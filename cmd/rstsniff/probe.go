@@ -141,6 +141,9 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "rstsniff: probe: %v\n", err)
 		return exitUsage
 	}
+	if res.Run != nil && len(res.Run.Inputs) > 0 { // the probe's capture: the witness watched it
+		res.Run.Inputs[0].Warnings = append(res.Run.Inputs[0].Warnings, kernelLosses(kw)...)
+	}
 	if res.LocateStopped != nil {
 		fmt.Fprintf(stderr, "rstsniff: probe: --locate stopped early: %v\n", res.LocateStopped)
 	}

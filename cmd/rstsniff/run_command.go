@@ -188,6 +188,7 @@ func writeRunReport(f *atomicfile.File, ro *runOptions, facts *report.RunFacts, 
 	var in *report.Input
 	if c != nil {
 		i := c.Input()
+		i.Warnings = append(i.Warnings, c.lost...)
 		in = &i
 	}
 	r := ingest.CommandReport(facts, in)
@@ -203,8 +204,9 @@ func writeRunReport(f *atomicfile.File, ro *runOptions, facts *report.RunFacts, 
 // kernel witness joined to each, and -w's packets held until then.
 type runCapture struct {
 	*ingest.Background
-	kw  *watch.Watcher
-	rec *record.Held
+	kw   *watch.Watcher
+	lost []string // the witness's losses, worded once it is closed
+	rec  *record.Held
 }
 
 func startRunCapture(o *options, w *record.Writer) (*runCapture, error) {
@@ -226,7 +228,7 @@ func startRunCapture(o *options, w *record.Writer) (*runCapture, error) {
 // stop ends the capture and returns every connection it saw.
 func (c *runCapture) stop() ([]*analyze.Flow, error) {
 	flows, err := c.Stop()
-	c.kw.Close()
+	c.lost = kernelLosses(c.kw)
 	return flows, err
 }
 
