@@ -141,6 +141,10 @@ type Segment struct {
 	Direction Direction
 	IfIndex   int32 // SLL2 interface index, -1 when unknown
 	VLANs     uint8 // number of 802.1Q/802.1ad tags removed
+	// Tunnels is the number of encapsulations removed (GRE, ERSPAN, VXLAN,
+	// Geneve, IP in IP): the addresses, TTL and the rest are the innermost
+	// packet's, the one the endpoints sent.
+	Tunnels uint8
 
 	// ICMP marks an ICMP error about a TCP segment (RFC 792 destination
 	// unreachable or time exceeded; RFC 4443 also packet too big): then
@@ -288,10 +292,20 @@ func decodeIPv4(b []byte, seg *Segment) error {
 		return ErrTruncated
 	}
 	proto := b[9]
-	if proto != ipProtoTCP && proto != ipProtoICMP {
-		return ErrNotTCP
-	}
 	frag := binary.BigEndian.Uint16(b[6:8])
+	if proto != ipProtoTCP && proto != ipProtoICMP {
+		if !isTunnel(proto) {
+			return ErrNotTCP
+		}
+		if frag&0x1fff != 0 || frag&0x2000 != 0 {
+			return ErrFragment
+		}
+		data := b[ihl:]
+		if want := total - ihl; len(data) > want {
+			data = data[:want]
+		}
+		return decodeTunnel(proto, data, seg)
+	}
 	if frag&0x1fff != 0 || frag&0x2000 != 0 {
 		return ErrFragment
 	}
@@ -375,6 +389,10 @@ const (
 	ipProtoTCP    = 6
 	ipProtoICMP   = 1
 	ipProtoICMPv6 = 58
+	ipProtoIPIP   = 4  // IPv4 in IP (RFC 2003)
+	ipProtoIPv6   = 41 // IPv6 in IP (RFC 4213)
+	ipProtoUDP    = 17 // VXLAN and Geneve ride on it
+	ipProtoGRE    = 47
 )
 
 func decodeIPv6(b []byte, seg *Segment) error {
@@ -401,6 +419,7 @@ func decodeIPv6(b []byte, seg *Segment) error {
 	if len(data) > plen {
 		data = data[:plen]
 	}
+extensions:
 	for i := 0; i < 8 && next != ipProtoTCP && next != ipProtoICMPv6; i++ {
 		switch next {
 		case ip6HopByHop, ip6Routing, ip6DestOpts:
@@ -430,8 +449,11 @@ func decodeIPv6(b []byte, seg *Segment) error {
 			}
 			next, data, plen = data[0], data[n:], plen-n
 		default:
-			return ErrNotTCP
+			break extensions
 		}
+	}
+	if isTunnel(next) {
+		return decodeTunnel(next, data, seg)
 	}
 	if next == ipProtoICMPv6 {
 		return decodeICMPv6(data, seg)

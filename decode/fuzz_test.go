@@ -37,6 +37,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add(ipv6(tcpHeader("SSH-2.0-x\r\n")), uint16(LinkRaw))
 	f.Add(null(30, true, ipv6(tcpHeader(""))), uint16(LinkNull))
 	f.Add(ether(0x86dd, 2, ipv6(tcpHeader("x"))), uint16(LinkEthernet))
+	f.Add(ether(etherIPv4, 0, outerIPv4(ipProtoUDP, udp(portVXLAN, vxlan(ether(etherIPv4, 0, ipv4(tcpHeader("x"))))))), uint16(LinkEthernet))
+	f.Add(outerIPv6(ipProtoGRE, gre(greSequence, etherERSPAN3, erspan3(true, ether(etherIPv4, 0, ipv4(tcpHeader("x")))))), uint16(LinkRaw))
+	f.Add(outerIPv4(ipProtoUDP, udp(portGeneve, geneve(2, etherIPv6, ipv6(tcpHeader("x"))))), uint16(LinkRaw))
 	f.Fuzz(func(t *testing.T, frame []byte, link uint16) {
 		var s Segment
 		if err := Decode(frame, LinkType(link), &s); err != nil {

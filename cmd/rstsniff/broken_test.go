@@ -243,8 +243,8 @@ func wrap(f tframe, link uint16, vlans int) []byte {
 	return append(b, ip...)
 }
 
-// Every lab capture re-encoded in other formats and link types gives the
-// same verdicts. (inject-both is kept to the file formats: its copies are
+// Every lab capture re-encoded in other formats and link types, or carried
+// in a tunnel (VXLAN, ERSPAN, Geneve), gives the same verdicts. (inject-both is kept to the file formats: its copies are
 // told apart by the interface and direction its Linux cooked header holds.)
 func TestSameVerdictsWhateverTheWrapping(t *testing.T) {
 	dir := t.TempDir()
@@ -277,6 +277,14 @@ func TestSameVerdictsWhateverTheWrapping(t *testing.T) {
 					fs = append(fs, tframe{d, f.ts, len(d), v.link})
 				}
 				variants[v.name] = encodePcap(fs, binary.LittleEndian, true, v.link, 262144)
+			}
+			for _, k := range tunnelKinds {
+				var fs []tframe
+				for _, f := range frames {
+					d := tunnelFrame(k, wrap(f, 1, 0))
+					fs = append(fs, tframe{d, f.ts, len(d), 1})
+				}
+				variants[k] = encodePcap(fs, binary.LittleEndian, true, 1, 262144)
 			}
 		}
 		for vn, b := range variants {

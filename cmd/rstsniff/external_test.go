@@ -80,6 +80,23 @@ func TestExternal(t *testing.T) {
 					}
 				}
 			}
+			if n, ok := c["expected_ssh_events"].(float64); ok {
+				// suricata-verify counts SSH sessions to a port (its "ssh"
+				// events): rstsniff must see as many, with both banners.
+				port, _ := c["server_port"].(float64)
+				got := 0
+				for _, f := range all {
+					sv := f["server"].(string)
+					if strings.HasSuffix(sv, ":"+strconv.Itoa(int(port))) && f["client_banner"] != nil && f["server_banner"] != nil {
+						got++
+					}
+				}
+				compared++
+				if got != int(n) {
+					t.Errorf("%s: %d SSH connections to port %d with both banners, want %d", e.File, got, int(port), int(n))
+				}
+				continue
+			}
 			switch {
 			case notTCP[e.File] || c["proto"] == "udp":
 				continue

@@ -1,0 +1,49 @@
+package main
+
+import "encoding/binary"
+
+// Tunnels a traffic mirror or an overlay puts around the packets it
+// carries, for TestSameVerdictsWhateverTheWrapping: the same connections
+// read through them must be judged the same (decode's tunnel.go).
+var tunnelKinds = []string{"vxlan", "erspan2", "geneve-ipv6"}
+
+// tunnelFrame wraps an Ethernet frame in kind, between tunnel endpoints
+// of their own (192.0.2.0/24, 2001:db8:ffff::/64), as an Ethernet frame.
+func tunnelFrame(kind string, eth []byte) []byte {
+	var payload []byte
+	var proto byte
+	switch kind {
+	case "vxlan":
+		proto, payload = 17, udpDatagram(4789, append([]byte{0x08, 0, 0, 0, 0, 0, 0x2a, 0}, eth...))
+	case "erspan2":
+		gre := []byte{0x10, 0, 0x88, 0xbe, 0, 0, 0, 1} // sequence number present: ERSPAN type II
+		erspan := []byte{0x10, 0x07, 0x00, 0x01, 0, 0, 0, 0}
+		proto, payload = 47, append(append(gre, erspan...), eth...)
+	case "geneve-ipv6":
+		// One 8-byte option (a class, a type, a length of one word, one word).
+		gen := []byte{2, 0, 0x65, 0x58, 0, 0, 0x2a, 0, 0x01, 0x08, 0x01, 0x01, 0, 0, 0, 9}
+		d := udpDatagram(6081, append(gen, eth...))
+		ip := make([]byte, 40)
+		binary.BigEndian.PutUint32(ip[0:], 6<<28)
+		binary.BigEndian.PutUint16(ip[4:], uint16(len(d)))
+		ip[6], ip[7] = 17, 255
+		copy(ip[8:], []byte{0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, 15: 1})
+		copy(ip[24:], []byte{0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, 15: 2})
+		return append(outerEthernet(0x86dd), append(ip, d...)...)
+	default:
+		panic("unknown tunnel " + kind)
+	}
+	ip := []byte{0x45, 0, 0, 0, 0, 0, 0x40, 0, 255, proto, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2}
+	binary.BigEndian.PutUint16(ip[2:], uint16(20+len(payload)))
+	return append(outerEthernet(0x0800), append(ip, payload...)...)
+}
+
+func udpDatagram(port uint16, p []byte) []byte {
+	h := []byte{0xc0, 0x00, byte(port >> 8), byte(port), 0, 0, 0, 0}
+	binary.BigEndian.PutUint16(h[4:], uint16(8+len(p)))
+	return append(h, p...)
+}
+
+func outerEthernet(et uint16) []byte {
+	return binary.BigEndian.AppendUint16([]byte{0x02, 0, 0, 0, 0, 0x22, 0x02, 0, 0, 0, 0, 0x21}, et)
+}
