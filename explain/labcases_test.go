@@ -87,6 +87,9 @@ var labTruth = map[string][]want{
 	"refused": {{KindConnect, analyze.StageHandshake, analyze.FindRefused.String()}},
 	// The server's own iptables rejects the client with resets mid-session.
 	"server-firewall": {{KindSendDisconnect, analyze.StageSession, analyze.FindHostFirewall.String()}},
+	// The same through a VXLAN overlay: first a clean login, then the
+	// server's own REJECT on the overlay's interface.
+	"tunnel-vxlan": {none, {KindSendDisconnect, analyze.StageSession, analyze.FindHostFirewall.String()}},
 	// The session's sshd was killed: its socket closed with FIN.
 	"sshd-killed": {{KindClosedByRemote, analyze.StageSession, analyze.FindServerReset.String()}},
 	// The router drops SYNs.

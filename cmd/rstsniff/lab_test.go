@@ -148,6 +148,12 @@ var labTruth = map[string]struct {
 	// later packet (how many is up to timing: 6 in five runs).
 	"server-firewall": {flows: [][]verdict{{{Stage: "session", Outcome: "reset", ClosedBy: "server", FirstReset: "server@session", Origins: "client:endpoint;server:middlebox", Findings: "host-firewall-reset"}}},
 		client: "client_loop: send disconnect: Broken pipe"},
+	// The same through a VXLAN overlay, captured in the tunnel on the router:
+	// a clean login, then the server's own iptables rejects the client on the
+	// overlay (the reset's TTL is the server's, 64: the overlay is one hop).
+	"tunnel-vxlan": {flows: [][]verdict{cleanClose[0],
+		{{Stage: "session", Outcome: "reset", ClosedBy: "server", FirstReset: "server@session", Origins: "client:endpoint;server:middlebox", Findings: "host-firewall-reset"}}},
+		client: "client_loop: send disconnect: Broken pipe"},
 	// SYNs answered by ICMP errors: from the server's firewall (host
 	// prohibited, then iptables REJECT's port unreachable, then ip6tables'
 	// administratively prohibited) and from the router with no route.
@@ -166,7 +172,7 @@ var labTruth = map[string]struct {
 
 // bySide lists the cases whose verdicts give each side's distinct reset
 // origins rather than every reset's (parseVerdicts).
-var bySide = map[string]bool{"server-firewall": true}
+var bySide = map[string]bool{"server-firewall": true, "tunnel-vxlan": true}
 
 // cleanClose: after a command ends, sshd and ssh both close once the channel
 // closes; which FIN goes first is a scheduling race (the server's first in
@@ -310,6 +316,9 @@ func TestLab(t *testing.T) {
 				checkServerFirewall(t, got, filepath.Join(dir, "server.txt"))
 			case "icmp-reject":
 				checkICMPReject(t, got)
+			case "tunnel-vxlan":
+				checkServerFirewall(t, got, filepath.Join(dir, "server.txt"))
+				checkInsideTunnel(t, dir)
 			}
 		})
 	}
@@ -444,6 +453,17 @@ func checkServerFirewall(t *testing.T, jsonl, counters string) {
 	}
 	if server < 1 || server+client > n {
 		t.Errorf("the REJECT rule counted %d packets; the capture has %d resets in the server's name and %d in the client's", n, server, client)
+	}
+}
+
+// checkInsideTunnel: the connections captured in the VXLAN tunnel on the
+// router (capture.pcap) get the verdicts they get captured inside it, on
+// the client's overlay interface (inner.pcap), reset for reset.
+func checkInsideTunnel(t *testing.T, dir string) {
+	t.Helper()
+	outer, inner := verdictsOf(t, "-r", filepath.Join(dir, "capture.pcap")), verdictsOf(t, "-r", filepath.Join(dir, "inner.pcap"))
+	if len(inner) != 2 || !reflect.DeepEqual(outer, inner) {
+		t.Errorf("in the tunnel: %+v\ninside it: %+v", outer, inner)
 	}
 }
 

@@ -33,7 +33,7 @@ out=$(cd "$out" && pwd)
 all_cases=(clean authfail refused reject-banner post-handshake syn-drop maxstartups sshd-killed client-abort ipv6 port2222 any server-firewall icmp-reject
 	reject-near-server inject-both idle-timeout mtu-blackhole mtu-blackhole-both rate-limit lossy-transfer ipv6-forensics hostile-banner
 	fp-gfw-triple fp-intang-type1 fp-intang-type2 fp-ip-id-copied residual-block midstream-grace
-	maxstartups-late inject-late mtu-blackhole-twoway)
+	maxstartups-late inject-late mtu-blackhole-twoway tunnel-vxlan)
 # Captured at both ends at once (client.pcap, server.pcap), or on a jump
 # host (jump.pcap), for --correlate; "pairs" names them all.
 pair_cases=(pair-reject-banner pair-inject pair-mss-clamp pair-drop-large pair-nat pair-ipv6 jump-leg2-reset)
@@ -431,6 +431,52 @@ case_any() { # clean login captured with tcpdump -i any (Linux cooked v2)
 	client root@$SRV4 'echo hello'
 	stop_capture
 	stop_sshd
+}
+
+# case_tunnel-vxlan: the client reaches sshd through a VXLAN overlay (VNI
+# 42, UDP 4789) laid over the routed path, 192.0.2.129 to 192.0.2.130 inside
+# it: a clean login, then, mid-session, the server's own iptables rejects the
+# client with resets on the overlay (as server-firewall does on the path).
+# Captured twice at once: in the tunnel on the router (capture.pcap, every
+# SSH packet inside VXLAN) and inside it on the client (inner.pcap, the
+# overlay's own interface); the rule's counter is in server.txt.
+case_tunnel-vxlan() {
+	topo one
+	local ns ip peer a dev
+	# On its underlay device, vx0 takes that device's MTU less VXLAN's 50
+	# bytes (1450, as flannel sets it); without one it would keep 1500, and
+	# the kernel would fragment the larger UDP datagrams.
+	for ns in "$C" "$S"; do
+		ip=$CLI4 peer=$SRV4 a=192.0.2.129 dev=c0
+		[ "$ns" = "$C" ] || ip=$SRV4 peer=$CLI4 a=192.0.2.130 dev=s0
+		ip netns exec "$ns" ip link add vx0 type vxlan id 42 local $ip remote $peer dstport 4789 dev $dev
+		ip netns exec "$ns" ip addr add $a/30 dev vx0
+		ip netns exec "$ns" ip link set vx0 up
+	done
+	start_sshd
+	rm -f "$work/tcpdump.err" "$work/tcpdump2.err"
+	ip netns exec "$R" tcpdump -Z root --immediate-mode -s 0 -U -i r0 -w "$dir/capture.pcap" 'udp port 4789' 2>"$work/tcpdump.err" &
+	local outer=$!
+	ip netns exec "$C" tcpdump -Z root --immediate-mode -s 0 -U -i vx0 -w "$dir/inner.pcap" 'tcp or icmp' 2>"$work/tcpdump2.err" &
+	local inner=$!
+	for _ in $(seq 100); do
+		grep -q listening "$work/tcpdump.err" 2>/dev/null && grep -q listening "$work/tcpdump2.err" 2>/dev/null && break
+		sleep 0.05
+	done
+	client root@192.0.2.130 'echo hello'
+	client root@192.0.2.130 'for i in $(seq 60); do echo $i; sleep 0.05; done' &
+	local c=$!
+	sleep 1.5
+	ins iptables -I INPUT -i vx0 -p tcp --dport 22 -j REJECT --reject-with tcp-reset
+	wait $c || true
+	sleep 0.5
+	kill -INT $outer $inner 2>/dev/null || true
+	wait $outer $inner 2>/dev/null || true
+	ins iptables -L INPUT -v -x -n >"$dir/server.txt"
+	ins iptables -F INPUT
+	stop_sshd
+	inc ip link del vx0
+	ins ip link del vx0
 }
 
 case_reject-near-server() { # two routers; the one next to the server forges the reset
