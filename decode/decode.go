@@ -163,9 +163,13 @@ var (
 	ErrUnsupportedLink = errors.New("decode: unsupported link type")
 	ErrNotIP           = errors.New("decode: not an IP packet")
 	ErrNotTCP          = errors.New("decode: not TCP")
-	ErrFragment        = errors.New("decode: IP fragment")
-	ErrTruncated       = errors.New("decode: frame truncated")
-	ErrMalformed       = errors.New("decode: malformed header")
+	// ErrFragment is the first fragment of an IP packet that carried TCP,
+	// ICMP or a tunnel: rstsniff does not reassemble fragments, so what the
+	// packet held is missing (pipeline counts them for a warning). Later
+	// fragments hold no header to read and return ErrNotTCP.
+	ErrFragment  = errors.New("decode: IP fragment")
+	ErrTruncated = errors.New("decode: frame truncated")
+	ErrMalformed = errors.New("decode: malformed header")
 )
 
 const (
@@ -292,22 +296,20 @@ func decodeIPv4(b []byte, seg *Segment) error {
 		return ErrTruncated
 	}
 	proto := b[9]
-	frag := binary.BigEndian.Uint16(b[6:8])
-	if proto != ipProtoTCP && proto != ipProtoICMP {
-		if !isTunnel(proto) {
-			return ErrNotTCP
-		}
-		if frag&0x1fff != 0 || frag&0x2000 != 0 {
-			return ErrFragment
-		}
-		data := b[ihl:]
-		if want := total - ihl; len(data) > want {
-			data = data[:want]
-		}
-		return decodeTunnel(proto, data, seg)
+	if proto != ipProtoTCP && proto != ipProtoICMP && !isTunnel(proto) {
+		return ErrNotTCP
 	}
-	if frag&0x1fff != 0 || frag&0x2000 != 0 {
-		return ErrFragment
+	// Trailing Ethernet padding lies beyond the IP total length.
+	data := b[ihl:]
+	if want := total - ihl; len(data) > want {
+		data = data[:want]
+	}
+	frag := binary.BigEndian.Uint16(b[6:8])
+	if frag&0x3fff != 0 { // more fragments, or an offset
+		return fragment(proto, frag&0x1fff == 0, data)
+	}
+	if proto != ipProtoTCP && proto != ipProtoICMP {
+		return decodeTunnel(proto, data, seg)
 	}
 	seg.IPVersion = 4
 	seg.TOS = b[1]
@@ -316,11 +318,6 @@ func decodeIPv4(b []byte, seg *Segment) error {
 	seg.TTL = b[8]
 	seg.Src = netip.AddrFrom4([4]byte(b[12:16]))
 	seg.Dst = netip.AddrFrom4([4]byte(b[16:20]))
-	// Trailing Ethernet padding lies beyond the IP total length.
-	data := b[ihl:]
-	if want := total - ihl; len(data) > want {
-		data = data[:want]
-	}
 	if proto == ipProtoICMP {
 		return decodeICMPv4(data, seg)
 	}
@@ -435,8 +432,11 @@ extensions:
 			if len(data) < 8 {
 				return ErrTruncated
 			}
-			if binary.BigEndian.Uint16(data[2:4])&0xfff9 != 0 {
-				return ErrFragment
+			if f := binary.BigEndian.Uint16(data[2:4]); f&0xfff9 != 0 {
+				if next := data[0]; next == ipProtoTCP || next == ipProtoICMPv6 || isTunnel(next) {
+					return fragment(next, f&0xfff8 == 0, data[8:])
+				}
+				return ErrNotTCP
 			}
 			next, data, plen = data[0], data[8:], plen-8
 		case ip6AH:

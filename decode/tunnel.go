@@ -107,16 +107,32 @@ func decodeGRE(b []byte, seg *Segment) error {
 	return decodeEtherType(et, inner, seg)
 }
 
+// fragment tells what a fragment of an IP packet of protocol proto is:
+// ErrFragment for the first fragment (data starts with its header) of TCP,
+// ICMP or a tunnel (UDP only to a tunnel's port), ErrNotTCP otherwise.
+func fragment(proto uint8, first bool, data []byte) error {
+	if !first || proto == ipProtoUDP && !tunnelPort(data) {
+		return ErrNotTCP
+	}
+	return ErrFragment
+}
+
+// tunnelPort tells whether UDP header b goes to a tunnel's port.
+func tunnelPort(b []byte) bool {
+	if len(b) < 4 {
+		return false
+	}
+	port := binary.BigEndian.Uint16(b[2:4])
+	return port == portVXLAN || port == portVXLANLinux || port == portGeneve
+}
+
 // decodeUDPTunnel reads VXLAN or Geneve by the UDP destination port; any
 // other UDP is not rstsniff's.
 func decodeUDPTunnel(b []byte, seg *Segment) error {
-	if len(b) < 4 {
-		return ErrNotTCP // not even the port tells what it is
+	if !tunnelPort(b) {
+		return ErrNotTCP // another port, or not even the port tells
 	}
 	port := binary.BigEndian.Uint16(b[2:4])
-	if port != portVXLAN && port != portVXLANLinux && port != portGeneve {
-		return ErrNotTCP
-	}
 	if len(b) < 8 {
 		return ErrTruncated
 	}

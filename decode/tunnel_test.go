@@ -158,6 +158,16 @@ func TestDecodeTunnelErrors(t *testing.T) {
 		{"Geneve version 1", outerIPv4(ipProtoUDP, udp(portGeneve, append([]byte{0x40, 0, 0x65, 0x58, 0, 0, 0, 0}, e4...))), ErrNotIP},
 		{"Geneve options cut", outerIPv4(ipProtoUDP, udp(portGeneve, []byte{4, 0, 0x65, 0x58, 0, 0, 0, 0, 1, 2})), ErrTruncated},
 		{"nested past the bound", nest, ErrNotTCP},
+		// Fragments: the first of a packet that carried TCP or a tunnel is
+		// counted (ErrFragment); later ones, and other UDP, are not.
+		{"VXLAN, first fragment", setFrag(vx, 0x2000), ErrFragment},
+		{"VXLAN, later fragment", setFrag(vx, 0x00b9), ErrNotTCP},
+		{"DNS, first fragment", setFrag(dns, 0x2000), ErrNotTCP},
+		{"GRE, first fragment", setFrag(outerIPv4(ipProtoGRE, gre(0, etherIPv4, p4)), 0x2000), ErrFragment},
+		{"TCP in IPv6, first fragment", ipv6Frag(ipProtoTCP, 0x0001, tcpHeader("x")), ErrFragment},
+		{"TCP in IPv6, later fragment", ipv6Frag(ipProtoTCP, 0x00b8, tcpHeader("x")), ErrNotTCP},
+		{"VXLAN in IPv6, first fragment", ipv6Frag(ipProtoUDP, 0x0001, udp(portVXLAN, vxlan(e4))), ErrFragment},
+		{"UDP in IPv6, first fragment", ipv6Frag(ipProtoUDP, 0x0001, udp(53, make([]byte, 30))), ErrNotTCP},
 	}
 	for _, c := range cases {
 		var s Segment
@@ -174,4 +184,18 @@ func TestDecodeTunnelNoAllocs(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { _ = Decode(frame, LinkEthernet, &s) }); n != 0 {
 		t.Errorf("%v allocations per frame", n)
 	}
+}
+
+// setFrag returns a copy of IPv4 packet p with its fragment field set.
+func setFrag(p []byte, f uint16) []byte {
+	q := append([]byte(nil), p...)
+	binary.BigEndian.PutUint16(q[6:], f)
+	return q
+}
+
+// ipv6Frag is an IPv6 packet whose fragment header (offset and M flag in
+// f) announces next and carries p.
+func ipv6Frag(next byte, f uint16, p []byte) []byte {
+	fh := []byte{next, 0, byte(f >> 8), byte(f), 0, 0, 0, 1}
+	return outerIPv6(ip6Fragment, append(fh, p...))
 }

@@ -147,10 +147,12 @@ func File(ctx context.Context, c *Config, name string, index int, stdin io.Reade
 	return in, nil
 }
 
-// skipsOf are the frames a run skipped: frames that could not be decoded
-// and frames of link types rstsniff does not read.
+// skipsOf are the frames a run skipped: frames that could not be decoded,
+// fragments that were not reassembled and frames of link types rstsniff
+// does not read.
 func skipsOf(st pipeline.Stats) report.InputSkips {
-	return report.InputSkips{Undecodable: st.Undecodable, FirstBad: st.FirstUndecodable, Unsupported: st.Unsupported}
+	return report.InputSkips{Undecodable: st.Undecodable, FirstBad: st.FirstUndecodable, Unsupported: st.Unsupported,
+		Fragments: st.Fragments, FirstFragment: st.FirstFragment}
 }
 
 // List is a sink for Files that numbers the flows from 1, counts each in

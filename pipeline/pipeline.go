@@ -68,6 +68,10 @@ type Stats struct {
 	// Undecodable frames had truncated or malformed headers; the first was
 	// frame FirstUndecodable.
 	Undecodable, FirstUndecodable int
+	// Fragments counts the first fragments of IP packets that carried TCP
+	// or a tunnel (decode.ErrFragment), which are not reassembled; the
+	// first was frame FirstFragment.
+	Fragments, FirstFragment int
 	// Unsupported counts the frames skipped by link type.
 	Unsupported map[uint16]int
 	// Filtered counts the frames Match did not keep.
@@ -108,6 +112,7 @@ type packets struct {
 	match                         Matcher
 	seg                           decode.Segment
 	undecodable, firstUndecodable int
+	fragments, firstFragment      int
 	unsupported                   map[uint16]int
 	filtered                      int
 }
@@ -115,6 +120,7 @@ type packets struct {
 // stats adds the frames skipped to st.
 func (p *packets) stats(st Stats) Stats {
 	st.Undecodable, st.FirstUndecodable = p.undecodable, p.firstUndecodable
+	st.Fragments, st.FirstFragment = p.fragments, p.firstFragment
 	st.Unsupported, st.Filtered = p.unsupported, p.filtered
 	return st
 }
@@ -224,6 +230,11 @@ func (p *packets) frame(n int, f *capture.Frame) error {
 			p.firstUndecodable = n
 		}
 		p.undecodable++
+	case decode.ErrFragment:
+		if p.fragments == 0 {
+			p.firstFragment = n
+		}
+		p.fragments++
 	}
 	return nil
 }

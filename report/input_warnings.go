@@ -16,6 +16,9 @@ type InputSkips struct {
 	FirstBad    int            // the first of them
 	Unsupported map[uint16]int // frames skipped, by link type
 	Evicted     int            // connections reported early (more than --max-flows open)
+	// Fragments are first fragments of IP packets that carried TCP or a
+	// tunnel, skipped: rstsniff does not reassemble IP fragments.
+	Fragments, FirstFragment int
 }
 
 // InputDamage is where a damaged or cut capture stopped being readable.
@@ -26,7 +29,8 @@ type InputDamage struct {
 }
 
 // InputWarnings words an input's skips, in this order: interrupted,
-// damaged, undecodable frames, unsupported link types, early reports.
+// damaged, undecodable frames, fragments, unsupported link types, early
+// reports.
 func InputWarnings(s InputSkips) []string {
 	var w []string
 	if s.Interrupted {
@@ -37,6 +41,9 @@ func InputWarnings(s InputSkips) []string {
 	}
 	if s.Undecodable > 0 {
 		w = append(w, fmt.Sprintf("%d frame%s could not be decoded (truncated or malformed headers), first at frame %d", s.Undecodable, plural(s.Undecodable), s.FirstBad))
+	}
+	if n := s.Fragments; n > 0 {
+		w = append(w, fmt.Sprintf("%d fragmented IP packet%s of TCP or a tunnel skipped, first at frame %d: rstsniff does not reassemble IP fragments, so the connections they carried may show gaps (a tunnel's MTU above its path's makes them)", n, plural(n), s.FirstFragment))
 	}
 	for _, lt := range slices.Sorted(maps.Keys(s.Unsupported)) {
 		n := s.Unsupported[lt]

@@ -1,6 +1,13 @@
 package main
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
 
 // Tunnels a traffic mirror or an overlay puts around the packets it
 // carries, for TestSameVerdictsWhateverTheWrapping: the same connections
@@ -46,4 +53,47 @@ func udpDatagram(port uint16, p []byte) []byte {
 
 func outerEthernet(et uint16) []byte {
 	return binary.BigEndian.AppendUint16([]byte{0x02, 0, 0, 0, 0, 0x22, 0x02, 0, 0, 0, 0, 0x21}, et)
+}
+
+// A VXLAN overlay whose MTU is its path's (1500 on 1500) makes the kernel
+// fragment the larger datagrams, as the lab's first try of tunnel-vxlan
+// did. rstsniff does not reassemble them: the summary says how many
+// packets it skipped and where the first was, in every format.
+func TestTunnelFragmentsWarned(t *testing.T) {
+	var out []tframe
+	split, first := 0, 0
+	for _, f := range readFrames(t, "../../testdata/pcaps/tunnel-vxlan/capture.pcap") {
+		ip := f.data[14:]
+		if binary.BigEndian.Uint16(f.data[12:14]) != 0x0800 || len(ip) < 600 {
+			out = append(out, f)
+			continue
+		}
+		// Two fragments, as the kernel cuts them: the first with the UDP
+		// header and more to come, the rest at its offset.
+		cut := 20 + (len(ip)-20)/2&^7
+		a := append([]byte(nil), f.data[:14+cut]...)
+		binary.BigEndian.PutUint16(a[14+2:], uint16(cut))
+		binary.BigEndian.PutUint16(a[14+6:], 0x2000)
+		b := append(append([]byte(nil), f.data[:14+20]...), ip[cut:]...)
+		binary.BigEndian.PutUint16(b[14+2:], uint16(20+len(ip)-cut))
+		binary.BigEndian.PutUint16(b[14+6:], uint16((cut-20)/8))
+		out = append(out, tframe{a, f.ts, len(a), 1}, tframe{b, f.ts, len(b), 1})
+		if split++; first == 0 {
+			first = len(out) - 1
+		}
+	}
+	if split == 0 {
+		t.Fatal("no datagram large enough to fragment")
+	}
+	p := filepath.Join(t.TempDir(), "fragmented.pcap")
+	if err := os.WriteFile(p, encodePcap(out, binary.LittleEndian, false, 1, 262144), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("%d fragmented IP packets of TCP or a tunnel skipped, first at frame %d", split, first)
+	for _, format := range []string{"json", "table"} {
+		got, _, _ := runCLI(t, "", "-r", p, "--format", format)
+		if !strings.Contains(got, want) {
+			t.Errorf("--format %s does not say %q:\n%s", format, want, got)
+		}
+	}
 }
