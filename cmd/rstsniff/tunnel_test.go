@@ -4,7 +4,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -95,5 +97,30 @@ func TestTunnelFragmentsWarned(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("--format %s does not say %q:\n%s", format, want, got)
 		}
+	}
+}
+
+// TestTunnelLive runs lab.sh's tunnel-vxlan with rstsniff capturing live on
+// the router, given the tunnel's filter ('udp port 4789'): the verdicts it
+// streams are those of the capture tcpdump took there, and both hold the
+// lab's truth. Needs root.
+func TestTunnelLive(t *testing.T) {
+	needLab(t)
+	bin := buildRstsniff(t)
+	out := keptDir(t, "rstsniff-tunnel-")
+	cmd := exec.Command("bash", "../../testdata/lab/lab.sh", out, "tunnel-vxlan")
+	cmd.Env = append(os.Environ(), "RSTSNIFF="+bin)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("lab.sh: %v\n%s", err, b)
+	}
+	dir := filepath.Join(out, "tunnel-vxlan")
+	live, err := os.ReadFile(filepath.Join(dir, "live.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, _ := os.ReadFile(filepath.Join(dir, "client.txt"))
+	checkTruth(t, "tunnel-vxlan", parseVerdicts(t, string(live), true), string(client))
+	if got, want := verdicts(t, string(live)), verdictsOf(t, "-r", filepath.Join(dir, "capture.pcap")); !reflect.DeepEqual(got, want) {
+		t.Errorf("live: %+v\nfrom tcpdump's capture: %+v", got, want)
 	}
 }

@@ -439,7 +439,9 @@ case_any() { # clean login captured with tcpdump -i any (Linux cooked v2)
 # client with resets on the overlay (as server-firewall does on the path).
 # Captured twice at once: in the tunnel on the router (capture.pcap, every
 # SSH packet inside VXLAN) and inside it on the client (inner.pcap, the
-# overlay's own interface); the rule's counter is in server.txt.
+# overlay's own interface); the rule's counter is in server.txt. With
+# $RSTSNIFF set, rstsniff captures live on the router too, given the
+# tunnel's filter (live.jsonl, live.err).
 case_tunnel-vxlan() {
 	topo one
 	local ns ip peer a dev
@@ -458,9 +460,14 @@ case_tunnel-vxlan() {
 	ip netns exec "$R" tcpdump -Z root --immediate-mode -s 0 -U -i r0 -w "$dir/capture.pcap" 'udp port 4789' 2>"$work/tcpdump.err" &
 	local outer=$!
 	ip netns exec "$C" tcpdump -Z root --immediate-mode -s 0 -U -i vx0 -w "$dir/inner.pcap" 'tcp or icmp' 2>"$work/tcpdump2.err" &
-	local inner=$!
+	local inner=$! live=
+	if [ -n "${RSTSNIFF:-}" ]; then
+		ip netns exec "$R" "$RSTSNIFF" -i r0 --format json --grace 1s 'udp port 4789' >"$dir/live.jsonl" 2>"$dir/live.err" &
+		live=$!
+	fi
 	for _ in $(seq 100); do
-		grep -q listening "$work/tcpdump.err" 2>/dev/null && grep -q listening "$work/tcpdump2.err" 2>/dev/null && break
+		grep -q listening "$work/tcpdump.err" 2>/dev/null && grep -q listening "$work/tcpdump2.err" 2>/dev/null &&
+			{ [ -z "$live" ] || grep -q "live capture on" "$dir/live.err" 2>/dev/null; } && break
 		sleep 0.05
 	done
 	client root@192.0.2.130 'echo hello'
@@ -470,8 +477,13 @@ case_tunnel-vxlan() {
 	ins iptables -I INPUT -i vx0 -p tcp --dport 22 -j REJECT --reject-with tcp-reset
 	wait $c || true
 	sleep 0.5
-	kill -INT $outer $inner 2>/dev/null || true
+	kill -INT $outer $inner $live 2>/dev/null || true
 	wait $outer $inner 2>/dev/null || true
+	if [ -n "$live" ]; then
+		local rc=0
+		wait $live || rc=$?
+		echo "exit $rc" >"$dir/live.exit"
+	fi
 	ins iptables -L INPUT -v -x -n >"$dir/server.txt"
 	ins iptables -F INPUT
 	stop_sshd
