@@ -259,6 +259,10 @@ func decodeEtherType(et uint16, b []byte, seg *Segment) error {
 		return decodeIPv4(b, seg)
 	case etherIPv6:
 		return decodeIPv6(b, seg)
+	case etherMPLS, etherMPLSMulticast:
+		return decodeMPLS(b, seg)
+	case etherPPPoE:
+		return decodePPPoE(b, seg)
 	}
 	return ErrNotIP
 }

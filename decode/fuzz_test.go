@@ -40,6 +40,8 @@ func FuzzDecode(f *testing.F) {
 	f.Add(ether(etherIPv4, 0, outerIPv4(ipProtoUDP, udp(portVXLAN, vxlan(ether(etherIPv4, 0, ipv4(tcpHeader("x"))))))), uint16(LinkEthernet))
 	f.Add(outerIPv6(ipProtoGRE, gre(greSequence, etherERSPAN3, erspan3(true, ether(etherIPv4, 0, ipv4(tcpHeader("x")))))), uint16(LinkRaw))
 	f.Add(outerIPv4(ipProtoUDP, udp(portGeneve, geneve(2, etherIPv6, ipv6(tcpHeader("x"))))), uint16(LinkRaw))
+	f.Add(ether(etherMPLS, 0, mpls(2, ipv4(tcpHeader("x")))), uint16(LinkEthernet))
+	f.Add(ether(etherPPPoE, 0, pppoe(pppIPv6, ipv6(tcpHeader("x")))), uint16(LinkEthernet))
 	f.Fuzz(func(t *testing.T, frame []byte, link uint16) {
 		var s Segment
 		if err := Decode(frame, LinkType(link), &s); err != nil {

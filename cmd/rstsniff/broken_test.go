@@ -243,8 +243,9 @@ func wrap(f tframe, link uint16, vlans int) []byte {
 	return append(b, ip...)
 }
 
-// Every lab capture re-encoded in other formats and link types, or carried
-// in a tunnel (VXLAN, ERSPAN, Geneve), gives the same verdicts. (inject-both is kept to the file formats: its copies are
+// Every lab capture re-encoded in other formats and link types, behind MPLS
+// labels or PPPoE, or carried in a tunnel (VXLAN, ERSPAN, Geneve), gives
+// the same verdicts. (inject-both is kept to the file formats: its copies are
 // told apart by the interface and direction its Linux cooked header holds.)
 func TestSameVerdictsWhateverTheWrapping(t *testing.T) {
 	dir := t.TempDir()

@@ -14,14 +14,26 @@ import (
 // Tunnels a traffic mirror or an overlay puts around the packets it
 // carries, for TestSameVerdictsWhateverTheWrapping: the same connections
 // read through them must be judged the same (decode's tunnel.go).
-var tunnelKinds = []string{"vxlan", "erspan2", "geneve-ipv6"}
+var tunnelKinds = []string{"vxlan", "erspan2", "geneve-ipv6", "mpls", "pppoe"}
 
 // tunnelFrame wraps an Ethernet frame in kind, between tunnel endpoints
-// of their own (192.0.2.0/24, 2001:db8:ffff::/64), as an Ethernet frame.
+// of their own (192.0.2.0/24, 2001:db8:ffff::/64), as an Ethernet frame;
+// mpls and pppoe put their shim between its Ethernet header and its IP
+// packet instead.
 func tunnelFrame(kind string, eth []byte) []byte {
 	var payload []byte
 	var proto byte
 	switch kind {
+	case "mpls": // two labels, the bottom one marked
+		return append(append(outerEthernet(0x8847), 0x00, 0x10, 0x00, 64, 0x00, 0x11, 0x01, 64), eth[14:]...)
+	case "pppoe":
+		ppp := uint16(0x0021)
+		if eth[12] == 0x86 {
+			ppp = 0x0057
+		}
+		h := []byte{0x11, 0, 0x00, 0x07, 0, 0, byte(ppp >> 8), byte(ppp)}
+		binary.BigEndian.PutUint16(h[4:], uint16(len(eth)-14+2))
+		return append(append(outerEthernet(0x8864), h...), eth[14:]...)
 	case "vxlan":
 		proto, payload = 17, udpDatagram(4789, append([]byte{0x08, 0, 0, 0, 0, 0, 0x2a, 0}, eth...))
 	case "erspan2":
