@@ -146,6 +146,9 @@ type Segment struct {
 	// packet's, the one the endpoints sent.
 	Tunnels uint8
 
+	// frag, when a Reassembler set it, receives what a fragment holds.
+	frag *fragment
+
 	// ICMP marks an ICMP error about a TCP segment (RFC 792 destination
 	// unreachable or time exceeded; RFC 4443 also packet too big): then
 	// Src, Dst, the ports and Seq are those of the TCP header the error
@@ -163,10 +166,9 @@ var (
 	ErrUnsupportedLink = errors.New("decode: unsupported link type")
 	ErrNotIP           = errors.New("decode: not an IP packet")
 	ErrNotTCP          = errors.New("decode: not TCP")
-	// ErrFragment is the first fragment of an IP packet that carried TCP,
-	// ICMP or a tunnel: rstsniff does not reassemble fragments, so what the
-	// packet held is missing (pipeline counts them for a warning). Later
-	// fragments hold no header to read and return ErrNotTCP.
+	// ErrFragment is a fragment of an IP packet that may carry TCP: of TCP,
+	// ICMP, UDP (a tunnel's, maybe) or a tunnel protocol. Decode reads no
+	// more of it; a Reassembler puts such packets back together.
 	ErrFragment  = errors.New("decode: IP fragment")
 	ErrTruncated = errors.New("decode: frame truncated")
 	ErrMalformed = errors.New("decode: malformed header")
@@ -185,6 +187,10 @@ const (
 // ErrTruncated or ErrMalformed when the headers cannot be read.
 func Decode(frame []byte, link LinkType, seg *Segment) error {
 	*seg = Segment{IfIndex: -1}
+	return decodeLink(frame, link, seg)
+}
+
+func decodeLink(frame []byte, link LinkType, seg *Segment) error {
 	switch link {
 	case LinkEthernet:
 		return decodeEthernet(frame, seg)
@@ -310,7 +316,12 @@ func decodeIPv4(b []byte, seg *Segment) error {
 	}
 	frag := binary.BigEndian.Uint16(b[6:8])
 	if frag&0x3fff != 0 { // more fragments, or an offset
-		return fragment(proto, frag&0x1fff == 0, data)
+		if f := seg.frag; f != nil {
+			*f = fragment{header: b[:ihl], data: data, offset: int(frag&0x1fff) * 8, more: frag&0x2000 != 0,
+				key: fragKey{src: netip.AddrFrom4([4]byte(b[12:16])), dst: netip.AddrFrom4([4]byte(b[16:20])),
+					id: uint32(binary.BigEndian.Uint16(b[4:6])), proto: proto}}
+		}
+		return ErrFragment
 	}
 	if proto != ipProtoTCP && proto != ipProtoICMP {
 		return decodeTunnel(proto, data, seg)
@@ -437,10 +448,16 @@ extensions:
 				return ErrTruncated
 			}
 			if f := binary.BigEndian.Uint16(data[2:4]); f&0xfff9 != 0 {
-				if next := data[0]; next == ipProtoTCP || next == ipProtoICMPv6 || isTunnel(next) {
-					return fragment(next, f&0xfff8 == 0, data[8:])
+				next := data[0]
+				if next != ipProtoTCP && next != ipProtoICMPv6 && !isTunnel(next) {
+					return ErrNotTCP
 				}
-				return ErrNotTCP
+				if fr := seg.frag; fr != nil {
+					*fr = fragment{header: b[:40], data: data[8:], offset: int(f & 0xfff8), more: f&1 != 0,
+						key: fragKey{src: netip.AddrFrom16([16]byte(b[8:24])), dst: netip.AddrFrom16([16]byte(b[24:40])),
+							id: binary.BigEndian.Uint32(data[4:8]), proto: next, v6: true}}
+				}
+				return ErrFragment
 			}
 			next, data, plen = data[0], data[8:], plen-8
 		case ip6AH:

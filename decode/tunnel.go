@@ -44,7 +44,7 @@ func decodeTunnel(proto uint8, b []byte, seg *Segment) error {
 	if seg.Tunnels >= maxTunnels {
 		return ErrNotTCP
 	}
-	*seg = Segment{Direction: seg.Direction, IfIndex: seg.IfIndex, VLANs: seg.VLANs, Tunnels: seg.Tunnels + 1}
+	*seg = Segment{Direction: seg.Direction, IfIndex: seg.IfIndex, VLANs: seg.VLANs, Tunnels: seg.Tunnels + 1, frag: seg.frag}
 	switch proto {
 	case ipProtoIPIP:
 		return decodeIPv4(b, seg)
@@ -105,16 +105,6 @@ func decodeGRE(b []byte, seg *Segment) error {
 		return decodeEthernet(inner[n:], seg)
 	}
 	return decodeEtherType(et, inner, seg)
-}
-
-// fragment tells what a fragment of an IP packet of protocol proto is:
-// ErrFragment for the first fragment (data starts with its header) of TCP,
-// ICMP or a tunnel (UDP only to a tunnel's port), ErrNotTCP otherwise.
-func fragment(proto uint8, first bool, data []byte) error {
-	if !first || proto == ipProtoUDP && !tunnelPort(data) {
-		return ErrNotTCP
-	}
-	return ErrFragment
 }
 
 // tunnelPort tells whether UDP header b goes to a tunnel's port.

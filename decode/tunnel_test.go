@@ -158,16 +158,17 @@ func TestDecodeTunnelErrors(t *testing.T) {
 		{"Geneve version 1", outerIPv4(ipProtoUDP, udp(portGeneve, append([]byte{0x40, 0, 0x65, 0x58, 0, 0, 0, 0}, e4...))), ErrNotIP},
 		{"Geneve options cut", outerIPv4(ipProtoUDP, udp(portGeneve, []byte{4, 0, 0x65, 0x58, 0, 0, 0, 0, 1, 2})), ErrTruncated},
 		{"nested past the bound", nest, ErrNotTCP},
-		// Fragments: the first of a packet that carried TCP or a tunnel is
-		// counted (ErrFragment); later ones, and other UDP, are not.
+		// Fragments of what may carry TCP are left to a Reassembler
+		// (ErrFragment), first or later; of anything else, not.
 		{"VXLAN, first fragment", setFrag(vx, 0x2000), ErrFragment},
-		{"VXLAN, later fragment", setFrag(vx, 0x00b9), ErrNotTCP},
-		{"DNS, first fragment", setFrag(dns, 0x2000), ErrNotTCP},
+		{"VXLAN, later fragment", setFrag(vx, 0x00b9), ErrFragment},
+		{"DNS, first fragment", setFrag(dns, 0x2000), ErrFragment},
 		{"GRE, first fragment", setFrag(outerIPv4(ipProtoGRE, gre(0, etherIPv4, p4)), 0x2000), ErrFragment},
+		{"ESP, first fragment", setFrag(outerIPv4(50, make([]byte, 40)), 0x2000), ErrNotTCP},
 		{"TCP in IPv6, first fragment", ipv6Frag(ipProtoTCP, 0x0001, tcpHeader("x")), ErrFragment},
-		{"TCP in IPv6, later fragment", ipv6Frag(ipProtoTCP, 0x00b8, tcpHeader("x")), ErrNotTCP},
+		{"TCP in IPv6, later fragment", ipv6Frag(ipProtoTCP, 0x00b8, tcpHeader("x")), ErrFragment},
 		{"VXLAN in IPv6, first fragment", ipv6Frag(ipProtoUDP, 0x0001, udp(portVXLAN, vxlan(e4))), ErrFragment},
-		{"UDP in IPv6, first fragment", ipv6Frag(ipProtoUDP, 0x0001, udp(53, make([]byte, 30))), ErrNotTCP},
+		{"ESP in IPv6, first fragment", ipv6Frag(50, 0x0001, make([]byte, 30)), ErrNotTCP},
 	}
 	for _, c := range cases {
 		var s Segment

@@ -68,9 +68,9 @@ type Stats struct {
 	// Undecodable frames had truncated or malformed headers; the first was
 	// frame FirstUndecodable.
 	Undecodable, FirstUndecodable int
-	// Fragments counts the first fragments of IP packets that carried TCP
-	// or a tunnel (decode.ErrFragment), which are not reassembled; the
-	// first was frame FirstFragment.
+	// Fragments counts the fragmented IP packets of TCP or a tunnel that
+	// could not be put back together (decode.Reassembler); the first
+	// fragment of the earliest was frame FirstFragment.
 	Fragments, FirstFragment int
 	// Unsupported counts the frames skipped by link type.
 	Unsupported map[uint16]int
@@ -112,7 +112,7 @@ type packets struct {
 	match                         Matcher
 	seg                           decode.Segment
 	undecodable, firstUndecodable int
-	fragments, firstFragment      int
+	frags                         decode.Reassembler
 	unsupported                   map[uint16]int
 	filtered                      int
 }
@@ -120,7 +120,7 @@ type packets struct {
 // stats adds the frames skipped to st.
 func (p *packets) stats(st Stats) Stats {
 	st.Undecodable, st.FirstUndecodable = p.undecodable, p.firstUndecodable
-	st.Fragments, st.FirstFragment = p.fragments, p.firstFragment
+	st.Fragments, st.FirstFragment = p.frags.Lost()
 	st.Unsupported, st.Filtered = p.unsupported, p.filtered
 	return st
 }
@@ -219,7 +219,11 @@ func (p *packets) frame(n int, f *capture.Frame) error {
 			return nil
 		}
 	}
-	switch err := decode.Decode(data, lt, &p.seg); err {
+	err := decode.Decode(data, lt, &p.seg)
+	if err == decode.ErrFragment {
+		err = p.frags.Add(data, lt, n, ci.Timestamp, &p.seg)
+	}
+	switch err {
 	case nil:
 		h := p.a.Packet(n, ci.Timestamp, &p.seg)
 		if h != 0 && p.ev != nil {
@@ -230,11 +234,6 @@ func (p *packets) frame(n int, f *capture.Frame) error {
 			p.firstUndecodable = n
 		}
 		p.undecodable++
-	case decode.ErrFragment:
-		if p.fragments == 0 {
-			p.firstFragment = n
-		}
-		p.fragments++
 	}
 	return nil
 }

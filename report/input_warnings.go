@@ -16,8 +16,9 @@ type InputSkips struct {
 	FirstBad    int            // the first of them
 	Unsupported map[uint16]int // frames skipped, by link type
 	Evicted     int            // connections reported early (more than --max-flows open)
-	// Fragments are first fragments of IP packets that carried TCP or a
-	// tunnel, skipped: rstsniff does not reassemble IP fragments.
+	// Fragments are fragmented IP packets of TCP or a tunnel that could not
+	// be put back together; FirstFragment is the frame of the earliest's
+	// first fragment.
 	Fragments, FirstFragment int
 }
 
@@ -43,7 +44,7 @@ func InputWarnings(s InputSkips) []string {
 		w = append(w, fmt.Sprintf("%d frame%s could not be decoded (truncated or malformed headers), first at frame %d", s.Undecodable, plural(s.Undecodable), s.FirstBad))
 	}
 	if n := s.Fragments; n > 0 {
-		w = append(w, fmt.Sprintf("%d fragmented IP packet%s of TCP or a tunnel skipped, first at frame %d: rstsniff does not reassemble IP fragments, so the connections they carried may show gaps (a tunnel's MTU above its path's makes them)", n, plural(n), s.FirstFragment))
+		w = append(w, fmt.Sprintf("%d fragmented IP packet%s of TCP or a tunnel could not be put back together (fragments missing or more than 30 s apart), the first from frame %d: the connections they carried may show gaps", n, plural(n), s.FirstFragment))
 	}
 	for _, lt := range slices.Sorted(maps.Keys(s.Unsupported)) {
 		n := s.Unsupported[lt]

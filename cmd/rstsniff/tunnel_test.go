@@ -71,41 +71,55 @@ func outerEthernet(et uint16) []byte {
 
 // A VXLAN overlay whose MTU is its path's (1500 on 1500) makes the kernel
 // fragment the larger datagrams, as the lab's first try of tunnel-vxlan
-// did. rstsniff does not reassemble them: the summary says how many
-// packets it skipped and where the first was, in every format.
-func TestTunnelFragmentsWarned(t *testing.T) {
-	var out []tframe
+// did. Put back together, they give the verdicts of the capture they were
+// cut from; with fragments missing, the summary says how many packets could
+// not be, and where the first was, in every format.
+func TestTunnelFragments(t *testing.T) {
+	capture := "../../testdata/pcaps/tunnel-vxlan/capture.pcap"
+	var whole, cut []tframe
 	split, first := 0, 0
-	for _, f := range readFrames(t, "../../testdata/pcaps/tunnel-vxlan/capture.pcap") {
+	for _, f := range readFrames(t, capture) {
 		ip := f.data[14:]
 		if binary.BigEndian.Uint16(f.data[12:14]) != 0x0800 || len(ip) < 600 {
-			out = append(out, f)
+			whole, cut = append(whole, f), append(cut, f)
 			continue
 		}
 		// Two fragments, as the kernel cuts them: the first with the UDP
 		// header and more to come, the rest at its offset.
-		cut := 20 + (len(ip)-20)/2&^7
-		a := append([]byte(nil), f.data[:14+cut]...)
-		binary.BigEndian.PutUint16(a[14+2:], uint16(cut))
+		at := 20 + (len(ip)-20)/2&^7
+		a := append([]byte(nil), f.data[:14+at]...)
+		binary.BigEndian.PutUint16(a[14+2:], uint16(at))
 		binary.BigEndian.PutUint16(a[14+6:], 0x2000)
-		b := append(append([]byte(nil), f.data[:14+20]...), ip[cut:]...)
-		binary.BigEndian.PutUint16(b[14+2:], uint16(20+len(ip)-cut))
-		binary.BigEndian.PutUint16(b[14+6:], uint16((cut-20)/8))
-		out = append(out, tframe{a, f.ts, len(a), 1}, tframe{b, f.ts, len(b), 1})
+		b := append(append([]byte(nil), f.data[:14+20]...), ip[at:]...)
+		binary.BigEndian.PutUint16(b[14+2:], uint16(20+len(ip)-at))
+		binary.BigEndian.PutUint16(b[14+6:], uint16((at-20)/8))
+		whole = append(whole, tframe{a, f.ts, len(a), 1}, tframe{b, f.ts, len(b), 1})
+		cut = append(cut, tframe{a, f.ts, len(a), 1}) // the rest never came
 		if split++; first == 0 {
-			first = len(out) - 1
+			first = len(cut)
 		}
 	}
 	if split == 0 {
 		t.Fatal("no datagram large enough to fragment")
 	}
-	p := filepath.Join(t.TempDir(), "fragmented.pcap")
-	if err := os.WriteFile(p, encodePcap(out, binary.LittleEndian, false, 1, 262144), 0o644); err != nil {
-		t.Fatal(err)
+	dir := t.TempDir()
+	write := func(name string, fs []tframe) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, encodePcap(fs, binary.LittleEndian, false, 1, 262144), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
 	}
-	want := fmt.Sprintf("%d fragmented IP packets of TCP or a tunnel skipped, first at frame %d", split, first)
+	w, c := write("whole.pcap", whole), write("cut.pcap", cut)
+	if got, want := verdictsOf(t, "-r", w), verdictsOf(t, "-r", capture); !reflect.DeepEqual(got, want) {
+		t.Errorf("fragmented: %+v\nwhole: %+v", got, want)
+	}
+	if out, _, _ := runCLI(t, "", "-r", w, "--format", "json"); strings.Contains(out, "fragmented") {
+		t.Errorf("put back together, yet a warning:\n%s", out)
+	}
+	want := fmt.Sprintf("%d fragmented IP packets of TCP or a tunnel could not be put back together (fragments missing or more than 30 s apart), the first from frame %d", split, first)
 	for _, format := range []string{"json", "table"} {
-		got, _, _ := runCLI(t, "", "-r", p, "--format", format)
+		got, _, _ := runCLI(t, "", "-r", c, "--format", format)
 		if !strings.Contains(got, want) {
 			t.Errorf("--format %s does not say %q:\n%s", format, want, got)
 		}
