@@ -90,6 +90,8 @@ var labTruth = map[string][]want{
 	// The same through a VXLAN overlay: first a clean login, then the
 	// server's own REJECT on the overlay's interface.
 	"tunnel-vxlan": {none, {KindSendDisconnect, analyze.StageSession, analyze.FindHostFirewall.String()}},
+	// Likewise, the overlay's larger datagrams fragmented on the way.
+	"tunnel-vxlan-fragments": {none, {KindSendDisconnect, analyze.StageSession, analyze.FindHostFirewall.String()}},
 	// The session's sshd was killed: its socket closed with FIN.
 	"sshd-killed": {{KindClosedByRemote, analyze.StageSession, analyze.FindServerReset.String()}},
 	// The router drops SYNs.

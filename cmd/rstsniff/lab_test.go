@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/binary"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -154,6 +155,11 @@ var labTruth = map[string]struct {
 	"tunnel-vxlan": {flows: [][]verdict{cleanClose[0],
 		{{Stage: "session", Outcome: "reset", ClosedBy: "server", FirstReset: "server@session", Origins: "client:endpoint;server:middlebox", Findings: "host-firewall-reset"}}},
 		client: "client_loop: send disconnect: Broken pipe"},
+	// The same with the overlay's MTU at its path's: the kernel fragments
+	// the larger VXLAN datagrams, and they must be put back together.
+	"tunnel-vxlan-fragments": {flows: [][]verdict{cleanClose[0],
+		{{Stage: "session", Outcome: "reset", ClosedBy: "server", FirstReset: "server@session", Origins: "client:endpoint;server:middlebox", Findings: "host-firewall-reset"}}},
+		client: "client_loop: send disconnect: Broken pipe"},
 	// SYNs answered by ICMP errors: from the server's firewall (host
 	// prohibited, then iptables REJECT's port unreachable, then ip6tables'
 	// administratively prohibited) and from the router with no route.
@@ -172,7 +178,7 @@ var labTruth = map[string]struct {
 
 // bySide lists the cases whose verdicts give each side's distinct reset
 // origins rather than every reset's (parseVerdicts).
-var bySide = map[string]bool{"server-firewall": true, "tunnel-vxlan": true}
+var bySide = map[string]bool{"server-firewall": true, "tunnel-vxlan": true, "tunnel-vxlan-fragments": true}
 
 // cleanClose: after a command ends, sshd and ssh both close once the channel
 // closes; which FIN goes first is a scheduling race (the server's first in
@@ -316,9 +322,9 @@ func TestLab(t *testing.T) {
 				checkServerFirewall(t, got, filepath.Join(dir, "server.txt"))
 			case "icmp-reject":
 				checkICMPReject(t, got)
-			case "tunnel-vxlan":
+			case "tunnel-vxlan", "tunnel-vxlan-fragments":
 				checkServerFirewall(t, got, filepath.Join(dir, "server.txt"))
-				checkInsideTunnel(t, dir)
+				checkInsideTunnel(t, dir, name == "tunnel-vxlan-fragments")
 			}
 		})
 	}
@@ -458,12 +464,27 @@ func checkServerFirewall(t *testing.T, jsonl, counters string) {
 
 // checkInsideTunnel: the connections captured in the VXLAN tunnel on the
 // router (capture.pcap) get the verdicts they get captured inside it, on
-// the client's overlay interface (inner.pcap), reset for reset.
-func checkInsideTunnel(t *testing.T, dir string) {
+// the client's overlay interface (inner.pcap), reset for reset; with
+// fragmented, the capture in the tunnel must hold IPv4 fragments, and no
+// warning may say any was lost.
+func checkInsideTunnel(t *testing.T, dir string, fragmented bool) {
 	t.Helper()
-	outer, inner := verdictsOf(t, "-r", filepath.Join(dir, "capture.pcap")), verdictsOf(t, "-r", filepath.Join(dir, "inner.pcap"))
+	capture := filepath.Join(dir, "capture.pcap")
+	outer, inner := verdictsOf(t, "-r", capture), verdictsOf(t, "-r", filepath.Join(dir, "inner.pcap"))
 	if len(inner) != 2 || !reflect.DeepEqual(outer, inner) {
 		t.Errorf("in the tunnel: %+v\ninside it: %+v", outer, inner)
+	}
+	frags := 0
+	for _, f := range readFrames(t, capture) {
+		if len(f.data) >= 34 && binary.BigEndian.Uint16(f.data[12:14]) == 0x0800 && binary.BigEndian.Uint16(f.data[20:22])&0x3fff != 0 {
+			frags++
+		}
+	}
+	if fragmented && frags == 0 || !fragmented && frags > 0 {
+		t.Errorf("%d IPv4 fragments in the tunnel's capture", frags)
+	}
+	if out, _, _ := runCLI(t, "", "-r", capture, "--format", "json"); strings.Contains(out, "could not be put back together") {
+		t.Errorf("fragments lost:\n%s", out)
 	}
 }
 

@@ -33,7 +33,7 @@ out=$(cd "$out" && pwd)
 all_cases=(clean authfail refused reject-banner post-handshake syn-drop maxstartups sshd-killed client-abort ipv6 port2222 any server-firewall icmp-reject
 	reject-near-server inject-both idle-timeout mtu-blackhole mtu-blackhole-both rate-limit lossy-transfer ipv6-forensics hostile-banner
 	fp-gfw-triple fp-intang-type1 fp-intang-type2 fp-ip-id-copied residual-block midstream-grace
-	maxstartups-late inject-late mtu-blackhole-twoway tunnel-vxlan)
+	maxstartups-late inject-late mtu-blackhole-twoway tunnel-vxlan tunnel-vxlan-fragments)
 # Captured at both ends at once (client.pcap, server.pcap), or on a jump
 # host (jump.pcap), for --correlate; "pairs" names them all.
 pair_cases=(pair-reject-banner pair-inject pair-mss-clamp pair-drop-large pair-nat pair-ipv6 jump-leg2-reset)
@@ -442,27 +442,36 @@ case_any() { # clean login captured with tcpdump -i any (Linux cooked v2)
 # overlay's own interface); the rule's counter is in server.txt. With
 # $RSTSNIFF set, rstsniff captures live on the router too, given the
 # tunnel's filter (live.jsonl, live.err).
-case_tunnel-vxlan() {
+case_tunnel-vxlan() { tunnel_vxlan 1450; }
+
+# case_tunnel-vxlan-fragments: the same with the overlay's MTU at its
+# path's, 1500 (what a VXLAN device made without an underlay device keeps):
+# the kernel fragments every VXLAN datagram over 1500 bytes.
+case_tunnel-vxlan-fragments() { tunnel_vxlan 1500; }
+
+tunnel_vxlan() { # the overlay's MTU: 1450 or 1500
 	topo one
 	local ns ip peer a dev
 	# On its underlay device, vx0 takes that device's MTU less VXLAN's 50
-	# bytes (1450, as flannel sets it); without one it would keep 1500, and
-	# the kernel would fragment the larger UDP datagrams.
+	# bytes (1450, as flannel sets it), and the kernel refuses more; made
+	# without one, it keeps 1500 and the kernel fragments the larger UDP
+	# datagrams.
 	for ns in "$C" "$S"; do
-		ip=$CLI4 peer=$SRV4 a=192.0.2.129 dev=c0
-		[ "$ns" = "$C" ] || ip=$SRV4 peer=$CLI4 a=192.0.2.130 dev=s0
-		ip netns exec "$ns" ip link add vx0 type vxlan id 42 local $ip remote $peer dstport 4789 dev $dev
+		ip=$CLI4 peer=$SRV4 a=192.0.2.129 dev=(dev c0)
+		[ "$ns" = "$C" ] || ip=$SRV4 peer=$CLI4 a=192.0.2.130 dev=(dev s0)
+		[ "$1" = 1450 ] || dev=()
+		ip netns exec "$ns" ip link add vx0 type vxlan id 42 local $ip remote $peer dstport 4789 "${dev[@]}"
 		ip netns exec "$ns" ip addr add $a/30 dev vx0
 		ip netns exec "$ns" ip link set vx0 up
 	done
 	start_sshd
 	rm -f "$work/tcpdump.err" "$work/tcpdump2.err"
-	ip netns exec "$R" tcpdump -Z root --immediate-mode -s 0 -U -i r0 -w "$dir/capture.pcap" 'udp port 4789' 2>"$work/tcpdump.err" &
+	ip netns exec "$R" tcpdump -Z root --immediate-mode -s 0 -U -i r0 -w "$dir/capture.pcap" 'udp port 4789 or (ip[6:2] & 0x1fff != 0)' 2>"$work/tcpdump.err" &
 	local outer=$!
 	ip netns exec "$C" tcpdump -Z root --immediate-mode -s 0 -U -i vx0 -w "$dir/inner.pcap" 'tcp or icmp' 2>"$work/tcpdump2.err" &
 	local inner=$! live=
 	if [ -n "${RSTSNIFF:-}" ]; then
-		ip netns exec "$R" "$RSTSNIFF" -i r0 --format json --grace 1s 'udp port 4789' >"$dir/live.jsonl" 2>"$dir/live.err" &
+		ip netns exec "$R" "$RSTSNIFF" -i r0 --format json --grace 1s 'udp port 4789 or (ip[6:2] & 0x1fff != 0)' >"$dir/live.jsonl" 2>"$dir/live.err" &
 		live=$!
 	fi
 	for _ in $(seq 100); do
