@@ -77,7 +77,10 @@ type ResetProof struct {
 	Guessed analyze.Verdict
 	// Guessed is what one capture alone concluded (TTL, IP ID, timing), to
 	// show where the single-capture inference was right or wrong;
-	// GuessedStrength how strong that verdict was.
+	// GuessedSender the sender it named (Guessed is its coarse half: a
+	// host's own firewall counts as forged), GuessedStrength how strong
+	// that verdict was.
+	GuessedSender   analyze.Sender
 	GuessedStrength analyze.Strength
 
 	// For an Unseen reset: the capture that lacks it (Absent, an index
@@ -172,6 +175,7 @@ func Compare(a, b *Capture) *Result {
 	for _, p := range r.Pairs {
 		p.orient()
 		p.matchPackets()
+		p.orientByTiming()
 	}
 	r.clock()
 	for _, p := range r.Pairs {
@@ -372,6 +376,14 @@ func (p *Pair) orient() {
 		p.ClientSide = 0
 		p.OrientedBy = SameTTL
 	}
+	p.setHopsAndNAT(c, s)
+}
+
+// setHopsAndNAT counts the routers between the points from the first TTLs
+// of each side's packets by capture (c: the client's, s: the server's; -1
+// for none), and names each end's address at each point.
+func (p *Pair) setHopsAndNAT(c, s [2]int) {
+	p.Hops = [2]int{-1, -1}
 	cs, ss := p.ClientSide, 1-p.ClientSide
 	if c[ss] >= 0 && c[cs]-c[ss] >= 0 {
 		p.Hops[0] = c[cs] - c[ss]
@@ -381,6 +393,46 @@ func (p *Pair) orient() {
 	}
 	fc, fs := p.Flows[cs], p.Flows[ss]
 	p.NAT = NAT{Client: [2]netip.AddrPort{fc.Client, fs.Client}, Server: [2]netip.AddrPort{fc.Server, fs.Server}}
+}
+
+// orientByTiming decides the sides when the TTLs did not (SameTTL). A
+// packet takes time to go from the point nearer its sender to the other,
+// so with the sides the right way round the shortest transit of the
+// client's packets plus the shortest of the server's, the round trip
+// between the points, is positive, whatever the two clocks' offset (it
+// cancels out); the wrong way round every transit changes sign. The
+// packets are then matched again the other way round, as the point a
+// packet is missing from decides whether it was lost or injected.
+func (p *Pair) orientByTiming() {
+	if p.OrientedBy != SameTTL {
+		return
+	}
+	const none = time.Duration(1<<63 - 1)
+	lo := [2]time.Duration{none, none}   // the shortest transit, by side index
+	hi := [2]time.Duration{-none, -none} // the longest
+	for _, pk := range p.Packets {
+		if pk.Fate != Delivered {
+			continue
+		}
+		si, i := p.SenderSide(pk.From), sideIndex(pk.From)
+		d := p.Flows[1-si].Log[pk.Recv].Time.Sub(p.Flows[si].Log[pk.Sent].Time)
+		lo[i], hi[i] = min(lo[i], d), max(hi[i], d)
+	}
+	if lo[0] == none || lo[1] == none {
+		return // one way only: the clocks' offset cannot be told from the trip
+	}
+	switch {
+	case lo[0]+lo[1] > 0: // the round trip this way round
+		p.OrientedBy = ByTiming
+	case -(hi[0] + hi[1]) > 0: // the other way round
+		p.OrientedBy = ByTiming
+		p.ClientSide = 1 - p.ClientSide
+		hops := p.Hops
+		p.setHopsAndNAT([2]int{-1, -1}, [2]int{-1, -1})
+		p.Hops = hops // the same TTLs: no router either way
+		p.Packets = nil
+		p.matchPackets()
+	}
 }
 
 // SenderSide returns the capture nearer the sender of packets from side.

@@ -237,11 +237,38 @@ func TestEnumNames(t *testing.T) {
 		{KindSYNACK.String(), "SYN-ACK"}, {Kind(99).String(), "unknown"},
 		{FieldPayload.String(), "payload"}, {Field(99).String(), "unknown"},
 		{Removed.String(), "removed"}, {Op(99).String(), "unknown"},
-		{SameTTL.String(), "same-ttl"}, {Orientation(99).String(), "unknown"},
+		{SameTTL.String(), "same-ttl"}, {ByTiming.String(), "timing"}, {Orientation(99).String(), "unknown"},
 		{ByTuple.String(), "tuple"}, {MatchedBy(99).String(), "unknown"},
 	} {
 		if c.got != c.want {
 			t.Errorf("%q, want %q", c.got, c.want)
+		}
+	}
+}
+
+// With no router between the points (the same TTLs), the timing tells
+// which capture is nearer the client, whatever order they come in and
+// however far apart their clocks are; which point a lost packet is missing
+// from then says it was lost, not injected.
+func TestOrientByTiming(t *testing.T) {
+	us := time.Microsecond
+	skew := 5 * time.Millisecond // the server-side capture's clock runs ahead
+	near := flow(pkt(1, 0, c, S, 100, 0, 64), pkt(2, 1100*us, s, S|A, 500, 0, 64), pkt(3, 2000*us, c, A, 101, 0, 64),
+		pkt(4, 3000*us, c, P, 101, 40, 64), pkt(5, 4200*us, s, A, 501, 0, 64))
+	far := flow(pkt(1, skew+100*us, c, S, 100, 0, 64), pkt(2, skew+1000*us, s, S|A, 500, 0, 64), pkt(3, skew+2100*us, c, A, 101, 0, 64),
+		pkt(4, skew+4100*us, s, A, 501, 0, 64))
+	for _, order := range [][2]*analyze.Flow{{near, far}, {far, near}} {
+		r := Compare(capt("a", order[0]), capt("b", order[1]))
+		p := r.Pairs[0]
+		want := 0
+		if order[0] == far {
+			want = 1
+		}
+		if p.ClientSide != want || p.OrientedBy != ByTiming {
+			t.Errorf("client side %d by %v, want %d by timing", p.ClientSide, p.OrientedBy, want)
+		}
+		if p.Counts[Dropped] != 1 || p.Counts[Injected] != 0 || p.Hops != [2]int{0, 0} {
+			t.Errorf("counts %v, hops %v: want one packet lost, none injected, no router", p.Counts, p.Hops)
 		}
 	}
 }

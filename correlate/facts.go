@@ -264,11 +264,15 @@ const (
 	ByServerTTL
 	// SameTTL: neither side's first packet shows a TTL that differs
 	// between the points (no router between them, or a side seen at one
-	// point only): the first capture is taken as the client's.
+	// point only), nor does the timing: the first capture is taken as the
+	// client's.
 	SameTTL
+	// ByTiming: the TTLs do not tell, but the packets seen at both points,
+	// both ways, take a positive round trip between them only this way.
+	ByTiming
 )
 
-var orientationNames = [...]string{"", "client-ttl", "server-ttl", "same-ttl"}
+var orientationNames = [...]string{"", "client-ttl", "server-ttl", "same-ttl", "timing"}
 
 func (o Orientation) String() string { return nameOf(orientationNames[:], o) }
 

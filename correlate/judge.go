@@ -131,10 +131,11 @@ func (p *Pair) judge(r *Result) {
 			}
 			if pk.Recv >= 0 {
 				rp.Frames[1-si] = frame(1-si, pk.Recv)
-				rp.Guessed, rp.GuessedStrength = guessed(p.Flows[1-si], rp.Frames[1-si])
+				rp.GuessedSender, rp.GuessedStrength = guessed(p.Flows[1-si], rp.Frames[1-si])
 			} else {
-				rp.Guessed, rp.GuessedStrength = guessed(p.Flows[si], rp.Frames[si])
+				rp.GuessedSender, rp.GuessedStrength = guessed(p.Flows[si], rp.Frames[si])
 			}
+			rp.Guessed = rp.GuessedSender.Verdict()
 			if all[i].ok {
 				rp.Absent, rp.At, rp.Would = all[i].u.absent, all[i].u.at, all[i].u.would
 			}
@@ -272,12 +273,12 @@ func (p *Pair) Frames(pk *Packet) [2]int {
 	return fr
 }
 
-func guessed(f *analyze.Flow, frame int) (analyze.Verdict, analyze.Strength) {
+func guessed(f *analyze.Flow, frame int) (analyze.Sender, analyze.Strength) {
 	for i := range f.Resets {
 		if r := &f.Resets[i]; r.Packet == frame {
 			st, _ := r.Strength()
-			return r.Sender.Verdict(), st
+			return r.Sender, st
 		}
 	}
-	return analyze.VerdictUnknown, analyze.StrengthNone
+	return analyze.SenderUnknown, analyze.StrengthNone
 }

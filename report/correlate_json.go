@@ -49,6 +49,8 @@ type jsonProof struct {
 	Guessed string `json:"one_capture_said"`
 	// How strong that single-capture verdict was (none, weak, strong, proof).
 	GuessedStrength string `json:"one_capture_strength"`
+	// The sender that verdict named (one_capture_said is its coarse half).
+	GuessedSender string `json:"one_capture_sender"`
 }
 
 type jsonCorrFind struct {
@@ -133,7 +135,7 @@ func CorrelationJSON(w io.Writer, c *Correlation) error {
 			}
 			names := [2]string{r.Captures[0].Name, r.Captures[1].Name}
 			for _, rp := range p.Resets {
-				jp.Resets = append(jp.Resets, jsonProof{rp.From.String(), rp.Fate.String(), rp.Frames, proofText(r, rp, names, p), rp.Guessed.Origin(), rp.GuessedStrength.String()})
+				jp.Resets = append(jp.Resets, jsonProof{rp.From.String(), rp.Fate.String(), rp.Frames, proofText(r, rp, names, p), rp.Guessed.Origin(), rp.GuessedStrength.String(), rp.GuessedSender.String()})
 			}
 			for i := range p.Findings {
 				f := &p.Findings[i]

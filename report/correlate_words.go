@@ -186,6 +186,8 @@ func sidesText(p *correlate.Pair) string {
 		return "the client's packets lose " + name + " from one capture to the other"
 	case correlate.ByServerTTL:
 		return "the server's packets lose " + name + " from one capture to the other"
+	case correlate.ByTiming:
+		return capitalizeFirst(name) + "s are the same at both points (no router between them), so the timing tells: the packets seen at both points, both ways, reach the other point later only this way round"
 	}
 	return capitalizeFirst(name) + "s are the same at both points (no router between them): the first capture is taken as the client's"
 }
@@ -276,22 +278,29 @@ func proofText(r *correlate.Result, rp correlate.ResetProof, names [2]string, p 
 }
 
 // guessText is what one capture alone said of a reset, and whether the
-// two captures proved it right.
+// two captures proved it right. A firewall on the claimed sender's own
+// host sends from beyond every point on the path: a reset that left the
+// point nearer that host proves it right, one forged between the points
+// wrong.
 func guessText(rp correlate.ResetProof) (string, string) {
 	g := rp.Guessed.Origin()
+	if rp.GuessedSender.HostFirewall() {
+		g = rp.GuessedSender.String()
+	}
 	if rp.GuessedStrength != analyze.StrengthNone {
 		g += ", " + rp.GuessedStrength.String()
 	}
+	host := rp.GuessedSender.HostFirewall()
 	switch {
 	case rp.Guessed == analyze.VerdictUnknown:
 		return g, "-"
 	case rp.Fate == correlate.Injected:
-		if rp.Guessed == analyze.VerdictForged {
+		if rp.Guessed == analyze.VerdictForged && !host {
 			return g, "right"
 		}
 		return g, "wrong"
 	case rp.Fate == correlate.Delivered || rp.Fate == correlate.Dropped:
-		if rp.Guessed == analyze.VerdictGenuine {
+		if rp.Guessed == analyze.VerdictGenuine || host {
 			return g, "right"
 		}
 		return g, "wrong"

@@ -143,3 +143,27 @@ func TestResidualWords(t *testing.T) {
 		t.Errorf("\n got %s\nwant %s", got, want)
 	}
 }
+
+// What one capture said of a reset, against what the second proved: a
+// firewall on the claimed sender's own host sends from beyond every point,
+// so a reset that left the point nearer that host proves it right.
+func TestGuessText(t *testing.T) {
+	for _, c := range []struct {
+		sender      analyze.Sender
+		fate        correlate.Fate
+		said, right string
+	}{
+		{analyze.SenderServerFirewall, correlate.Delivered, "server-firewall, strong", "right"},
+		{analyze.SenderClientFirewall, correlate.Dropped, "client-firewall, strong", "right"},
+		{analyze.SenderServerFirewall, correlate.Injected, "server-firewall, strong", "wrong"},
+		{analyze.SenderPath, correlate.Injected, "middlebox, strong", "right"},
+		{analyze.SenderPath, correlate.Delivered, "middlebox, strong", "wrong"},
+		{analyze.SenderServer, correlate.Delivered, "endpoint, strong", "right"},
+		{analyze.SenderServer, correlate.Injected, "endpoint, strong", "wrong"},
+	} {
+		rp := correlate.ResetProof{Fate: c.fate, Guessed: c.sender.Verdict(), GuessedSender: c.sender, GuessedStrength: analyze.StrengthStrong}
+		if said, right := guessText(rp); said != c.said || right != c.right {
+			t.Errorf("%v, %v: %q (%s), want %q (%s)", c.sender, c.fate, said, right, c.said, c.right)
+		}
+	}
+}
