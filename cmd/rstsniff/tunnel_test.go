@@ -150,3 +150,30 @@ func TestTunnelLive(t *testing.T) {
 		t.Errorf("live: %+v\nfrom tcpdump's capture: %+v", got, want)
 	}
 }
+
+// A capture may hold each packet twice, as sent and wrapped in a tunnel (a
+// mirror of a VTEP's two sides, or two captures merged), with nothing else
+// to tell the copies apart: each is counted once, each reset listed once.
+func TestTunnelCopiesCountedOnce(t *testing.T) {
+	inner := "../../testdata/pcaps/tunnel-vxlan/inner.pcap"
+	var fs []tframe
+	for _, f := range readFrames(t, inner) {
+		w := tunnelFrame("vxlan", f.data)
+		fs = append(fs, f, tframe{w, f.ts, len(w), 1})
+	}
+	p := filepath.Join(t.TempDir(), "both.pcap")
+	if err := os.WriteFile(p, encodePcap(fs, binary.LittleEndian, false, 1, 262144), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	counts := func(path string) string {
+		out, _, _ := runCLI(t, "", "-r", path, "--format", "json")
+		var s []string
+		for _, f := range jsonFlows(t, out) {
+			s = append(s, fmt.Sprintf("%d resets", len(f.Resets)))
+		}
+		return fmt.Sprint(verdictsOf(t, "-r", path), s)
+	}
+	if got, want := counts(p), counts(inner); got != want {
+		t.Errorf("both copies: %s\none: %s", got, want)
+	}
+}
