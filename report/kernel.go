@@ -164,7 +164,7 @@ func KernelSentence(w *kernel.Witness) string {
 		}
 		parts = append(parts, s)
 	} else if w.NotAccepted {
-		parts = append(parts, "addressed to this host, but no socket of it accepted the reset")
+		parts = append(parts, "addressed to this host, but no open socket of it took the reset: it fell outside the window, or the connection had already ended here")
 	}
 	return strings.Join(parts, "; ")
 }

@@ -66,7 +66,7 @@ func TestKernelSentence(t *testing.T) {
 		{"received, then two NO_SOCKET", &kernel.Witness{Received: &kernel.Event{Kind: kernel.Received, State: 1},
 			After: []kernel.Event{{Time: t0, Reason: kernel.ReasonNoSocket}, {Time: t0, Reason: kernel.ReasonNoSocket}}},
 			"a socket of this host accepted it in ESTABLISHED; this host's kernel then sent 2 reset(s) on it: 2 NO_SOCKET"},
-		{"not accepted", &kernel.Witness{NotAccepted: true}, "addressed to this host, but no socket of it accepted the reset"},
+		{"not accepted", &kernel.Witness{NotAccepted: true}, "addressed to this host, but no open socket of it took the reset: it fell outside the window, or the connection had already ended here"},
 		{"nil", nil, ""},
 	} {
 		if got := KernelSentence(c.w); got != c.want {
