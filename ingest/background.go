@@ -49,7 +49,7 @@ func StartBackground(c *Config, src *live.Source, iface string, rec *record.Held
 			b.mu.Unlock()
 			return nil
 		})
-		b.in.Frames, b.in.Start, b.in.End = st.Frames, st.Start, st.End
+		b.in.Frames, b.in.Start, b.in.End, b.in.Tunnelled = st.Frames, st.Start, st.End, st.Tunnelled
 		b.err = err
 	}()
 	return b

@@ -127,7 +127,7 @@ func File(ctx context.Context, c *Config, name string, index int, stdin io.Reade
 	if *budget > 0 {
 		*budget -= st.Frames
 	}
-	in.Frames, in.Start, in.End = st.Frames, st.Start, st.End
+	in.Frames, in.Start, in.End, in.Tunnelled = st.Frames, st.Start, st.End, st.Tunnelled
 	if stopper != nil {
 		in.Stopped = stopper.Stopped()
 	}

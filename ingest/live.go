@@ -38,7 +38,7 @@ func Live(ctx context.Context, c *Config, src *live.Source, iface string, limit 
 	if err != nil {
 		return in, err
 	}
-	in.Frames, in.Start, in.End = st.Frames, st.Start, st.End
+	in.Frames, in.Start, in.End, in.Tunnelled = st.Frames, st.Start, st.End, st.Tunnelled
 	in.Warnings = append(in.Warnings, report.InputWarnings(skipsOf(st))...)
 	if st, err := src.Stats(); err == nil {
 		tally.Capture = &report.CaptureStats{Received: st.Received, Dropped: st.Dropped, IfDropped: st.IfDropped}

@@ -68,6 +68,9 @@ type Stats struct {
 	// Undecodable frames had truncated or malformed headers; the first was
 	// frame FirstUndecodable.
 	Undecodable, FirstUndecodable int
+	// Tunnelled counts the frames whose TCP segment was read inside a
+	// tunnel (decode.Segment.Tunnels).
+	Tunnelled int
 	// Fragments counts the fragmented IP packets of TCP or a tunnel that
 	// could not be put back together (decode.Reassembler); the first
 	// fragment of the earliest was frame FirstFragment.
@@ -113,6 +116,7 @@ type packets struct {
 	seg                           decode.Segment
 	undecodable, firstUndecodable int
 	frags                         decode.Reassembler
+	tunnelled                     int
 	unsupported                   map[uint16]int
 	filtered                      int
 }
@@ -121,6 +125,7 @@ type packets struct {
 func (p *packets) stats(st Stats) Stats {
 	st.Undecodable, st.FirstUndecodable = p.undecodable, p.firstUndecodable
 	st.Fragments, st.FirstFragment = p.frags.Lost()
+	st.Tunnelled = p.tunnelled
 	st.Unsupported, st.Filtered = p.unsupported, p.filtered
 	return st
 }
@@ -225,6 +230,9 @@ func (p *packets) frame(n int, f *capture.Frame) error {
 	}
 	switch err {
 	case nil:
+		if p.seg.Tunnels > 0 {
+			p.tunnelled++
+		}
 		h := p.a.Packet(n, ci.Timestamp, &p.seg)
 		if h != 0 && p.ev != nil {
 			p.ev.Add(h, data, *ci)

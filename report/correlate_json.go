@@ -112,7 +112,7 @@ type jsonCorrelation struct {
 func CorrelationJSON(w io.Writer, c *Correlation) error {
 	s := jsonCorrelation{Type: "correlation-summary", SchemaVersion: SchemaVersion, Warnings: nonNil(c.warnings()), Inputs: []jsonInput{}, Findings: map[string]int{}}
 	for _, in := range c.Inputs {
-		s.Inputs = append(s.Inputs, jsonInput{in.Name, in.Format, in.Frames, stamp(in.Start), stamp(in.End)})
+		s.Inputs = append(s.Inputs, newJSONInput(in))
 	}
 	if r := c.Result; r != nil {
 		s.Captures = []string{r.Captures[0].Name, r.Captures[1].Name}

@@ -466,7 +466,11 @@ func Summary(w io.Writer, r *Run) error {
 func summaryLine(r *Run, listed int) string {
 	var b strings.Builder
 	n := r.FlowCount()
-	fmt.Fprintf(&b, "%d packets, %d SSH connection%s", r.Packets(), n, plural(n))
+	fmt.Fprintf(&b, "%d packets", r.Packets())
+	if t := r.Tunnelled(); t > 0 {
+		fmt.Fprintf(&b, " (%d of them read inside a tunnel)", t)
+	}
+	fmt.Fprintf(&b, ", %d SSH connection%s", n, plural(n))
 	if n > 0 {
 		m := r.Outcomes()
 		var parts []string

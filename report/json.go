@@ -144,11 +144,16 @@ type jsonFlow struct {
 }
 
 type jsonInput struct {
-	Name    string `json:"name"`
-	Format  string `json:"format"`
-	Packets int    `json:"packets"`
-	Start   string `json:"start,omitempty"`
-	End     string `json:"end,omitempty"`
+	Name      string `json:"name"`
+	Format    string `json:"format"`
+	Packets   int    `json:"packets"`
+	Tunnelled int    `json:"tunnelled_packets,omitempty"`
+	Start     string `json:"start,omitempty"`
+	End       string `json:"end,omitempty"`
+}
+
+func newJSONInput(in Input) jsonInput {
+	return jsonInput{Name: in.Name, Format: in.Format, Packets: in.Frames, Tunnelled: in.Tunnelled, Start: stamp(in.Start), End: stamp(in.End)}
 }
 
 type jsonSummary struct {
@@ -406,7 +411,7 @@ func JSONSummary(w io.Writer, r *Run) error {
 	}
 	s.SchemaVersion = SchemaVersion
 	for _, in := range r.Inputs {
-		s.Inputs = append(s.Inputs, jsonInput{in.Name, in.Format, in.Frames, stamp(in.Start), stamp(in.End)})
+		s.Inputs = append(s.Inputs, newJSONInput(in))
 	}
 	if t := r.Tally; t != nil {
 		s.Evicted = t.Evicted

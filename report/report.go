@@ -12,8 +12,11 @@ type Input struct {
 	Name   string
 	Format string
 	Frames int // frames read
-	Start  time.Time
-	End    time.Time
+	// Tunnelled counts the frames whose TCP was read inside a tunnel
+	// (VXLAN, Geneve, GRE, ERSPAN, IP in IP).
+	Tunnelled int
+	Start     time.Time
+	End       time.Time
 	// Stopped is when capturing stopped, if the file recorded it (pcapng
 	// isb_endtime); zero otherwise.
 	Stopped  time.Time
@@ -99,6 +102,16 @@ func (r *Run) Warnings() []string {
 		}
 	}
 	return out
+}
+
+// Tunnelled returns how many frames, over all inputs, carried their TCP
+// inside a tunnel.
+func (r *Run) Tunnelled() int {
+	n := 0
+	for _, in := range r.Inputs {
+		n += in.Tunnelled
+	}
+	return n
 }
 
 // FlowCount returns how many connections were reported.
