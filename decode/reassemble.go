@@ -44,6 +44,7 @@ type datagram struct {
 	buf    []byte   // the data so far, each fragment at its offset
 	have   []uint64 // which 8-byte blocks of buf came
 	total  int      // the data's length, once the last fragment came; -1 before
+	frames []int    // the frame numbers of its fragments, as they came
 	first  int      // the frame number of the first fragment seen
 	start  int64    // its packet time, Unix nanoseconds
 	// counts: it carries TCP or a tunnel, so losing it loses SSH packets
@@ -65,7 +66,13 @@ type Reassembler struct {
 	// lost counts the packets of TCP or a tunnel dropped incomplete; first
 	// is the frame of the earliest one's first fragment.
 	lost, first int
+	parts       []int
 }
+
+// Parts are the frame numbers of the fragments of the packet the last
+// Add completed, as they came (the last is that Add's frame): a recorder
+// that keeps a connection's frames keeps them all.
+func (r *Reassembler) Parts() []int { return r.parts }
 
 // Decode decodes frame (frame number n, packet time t) into seg: Decode,
 // then Add when it was a fragment.
@@ -105,6 +112,7 @@ func (r *Reassembler) add(frame []byte, link LinkType, n int, t int64, seg *Segm
 	*seg = Segment{IfIndex: -1, frag: &r.cur}
 	err := decodeLink(frame, link, seg)
 	seg.frag = nil
+	r.parts = nil
 	f := &r.cur
 	if err != ErrFragment || f.header == nil {
 		return err
@@ -140,6 +148,7 @@ func (r *Reassembler) add(frame []byte, link LinkType, n int, t int64, seg *Segm
 		r.bytes += grow
 	}
 	copy(d.buf[f.offset:end], f.data)
+	d.frames = append(d.frames, n)
 	for b := f.offset / 8; b < (end+7)/8; b++ {
 		for b/64 >= len(d.have) {
 			d.have = append(d.have, 0)
@@ -157,6 +166,7 @@ func (r *Reassembler) add(frame []byte, link LinkType, n int, t int64, seg *Segm
 	}
 	delete(r.pending, f.key)
 	r.bytes -= len(d.buf)
+	r.parts = d.frames
 	return r.decodeWhole(d, f.key.v6, f.key.proto, seg)
 }
 

@@ -116,6 +116,7 @@ type packets struct {
 	seg                           decode.Segment
 	undecodable, firstUndecodable int
 	frags                         decode.Reassembler
+	held                          heldFragments // copies of fragments' frames while recording
 	tunnelled                     int
 	unsupported                   map[uint16]int
 	filtered                      int
@@ -225,8 +226,12 @@ func (p *packets) frame(n int, f *capture.Frame) error {
 		}
 	}
 	err := decode.Decode(data, lt, &p.seg)
-	if err == decode.ErrFragment {
+	fragment := err == decode.ErrFragment
+	if fragment {
 		err = p.frags.Add(data, lt, n, ci.Timestamp, &p.seg)
+		if p.ev != nil {
+			p.held.keep(err, n, data, ci, p.frags.Parts())
+		}
 	}
 	switch err {
 	case nil:
@@ -234,8 +239,13 @@ func (p *packets) frame(n int, f *capture.Frame) error {
 			p.tunnelled++
 		}
 		h := p.a.Packet(n, ci.Timestamp, &p.seg)
-		if h != 0 && p.ev != nil {
-			p.ev.Add(h, data, *ci)
+		if p.ev != nil {
+			if fragment { // the fragments before this one first
+				p.held.record(p.ev, h, p.frags.Parts())
+			}
+			if h != 0 {
+				p.ev.Add(h, data, *ci)
+			}
 		}
 	case decode.ErrTruncated, decode.ErrMalformed:
 		if p.undecodable == 0 {

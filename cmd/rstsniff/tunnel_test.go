@@ -70,23 +70,19 @@ func outerEthernet(et uint16) []byte {
 	return binary.BigEndian.AppendUint16([]byte{0x02, 0, 0, 0, 0, 0x22, 0x02, 0, 0, 0, 0, 0x21}, et)
 }
 
-// A VXLAN overlay whose MTU is its path's (1500 on 1500) makes the kernel
-// fragment the larger datagrams, as the lab's first try of tunnel-vxlan
-// did. Put back together, they give the verdicts of the capture they were
-// cut from; with fragments missing, the summary says how many packets could
-// not be, and where the first was, in every format.
-func TestTunnelFragments(t *testing.T) {
-	capture := "../../testdata/pcaps/tunnel-vxlan/capture.pcap"
-	var whole, cut []tframe
-	split, first := 0, 0
-	for _, f := range readFrames(t, capture) {
+// fragmentLarge cuts every IPv4 packet of 600 bytes or more of an Ethernet
+// capture in two, as the kernel cuts them: the first fragment with the
+// UDP header and more to come, the rest at its offset. whole has both
+// fragments, cut the first only; split is how many packets were cut, and
+// first the frame of the first one's fragment in cut.
+func fragmentLarge(t *testing.T, path string) (whole, cut []tframe, split, first int) {
+	t.Helper()
+	for _, f := range readFrames(t, path) {
 		ip := f.data[14:]
 		if binary.BigEndian.Uint16(f.data[12:14]) != 0x0800 || len(ip) < 600 {
 			whole, cut = append(whole, f), append(cut, f)
 			continue
 		}
-		// Two fragments, as the kernel cuts them: the first with the UDP
-		// header and more to come, the rest at its offset.
 		at := 20 + (len(ip)-20)/2&^7
 		a := append([]byte(nil), f.data[:14+at]...)
 		binary.BigEndian.PutUint16(a[14+2:], uint16(at))
@@ -103,6 +99,17 @@ func TestTunnelFragments(t *testing.T) {
 	if split == 0 {
 		t.Fatal("no datagram large enough to fragment")
 	}
+	return whole, cut, split, first
+}
+
+// A VXLAN overlay whose MTU is its path's (1500 on 1500) makes the kernel
+// fragment the larger datagrams, as the lab's first try of tunnel-vxlan
+// did. Put back together, they give the verdicts of the capture they were
+// cut from; with fragments missing, the summary says how many packets could
+// not be, and where the first was, in every format.
+func TestTunnelFragments(t *testing.T) {
+	capture := "../../testdata/pcaps/tunnel-vxlan/capture.pcap"
+	whole, cut, split, first := fragmentLarge(t, capture)
 	dir := t.TempDir()
 	write := func(name string, fs []tframe) string {
 		p := filepath.Join(dir, name)
@@ -209,5 +216,29 @@ func TestTunnelledPacketsCounted(t *testing.T) {
 		if said := strings.Contains(table, "read inside a tunnel"); said != (c.want > 0) {
 			t.Errorf("%s: the table's summary says %v of tunnels:\n%s", c.path, said, table)
 		}
+	}
+}
+
+// -w keeps every fragment of a packet put back together, so the evidence
+// capture reads as the capture did: the fragmented tunnel-vxlan capture's
+// evidence gives the verdict of its reset connection, with no warning of
+// fragments lost.
+func TestTunnelFragmentsRecorded(t *testing.T) {
+	dir := t.TempDir()
+	fs, _, _, _ := fragmentLarge(t, "../../testdata/pcaps/tunnel-vxlan/capture.pcap")
+	in, ev := filepath.Join(dir, "fragmented.pcap"), filepath.Join(dir, "evidence.pcapng")
+	if err := os.WriteFile(in, encodePcap(fs, binary.LittleEndian, false, 1, 262144), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := runCLI(t, "", "-r", in, "-w", ev); code == exitUsage {
+		t.Fatal(errOut)
+	}
+	all := verdictsOf(t, "-r", in)
+	got := verdictsOf(t, "-r", ev)
+	if len(all) != 2 || len(got) != 1 || !reflect.DeepEqual(got[0], all[1]) {
+		t.Errorf("the evidence: %+v, want the reset connection's verdict of %+v", got, all)
+	}
+	if out, _, _ := runCLI(t, "", "-r", ev, "--format", "json"); strings.Contains(out, "could not be put back together") {
+		t.Errorf("the evidence lacks fragments:\n%s", out)
 	}
 }
