@@ -376,14 +376,6 @@ func (p *Pair) orient() {
 		p.ClientSide = 0
 		p.OrientedBy = SameTTL
 	}
-	p.setHopsAndNAT(c, s)
-}
-
-// setHopsAndNAT counts the routers between the points from the first TTLs
-// of each side's packets by capture (c: the client's, s: the server's; -1
-// for none), and names each end's address at each point.
-func (p *Pair) setHopsAndNAT(c, s [2]int) {
-	p.Hops = [2]int{-1, -1}
 	cs, ss := p.ClientSide, 1-p.ClientSide
 	if c[ss] >= 0 && c[cs]-c[ss] >= 0 {
 		p.Hops[0] = c[cs] - c[ss]
@@ -391,7 +383,12 @@ func (p *Pair) setHopsAndNAT(c, s [2]int) {
 	if s[cs] >= 0 && s[ss]-s[cs] >= 0 {
 		p.Hops[1] = s[ss] - s[cs]
 	}
-	fc, fs := p.Flows[cs], p.Flows[ss]
+	p.setNAT()
+}
+
+// setNAT names each end's address at each point, the client's side first.
+func (p *Pair) setNAT() {
+	fc, fs := p.Flows[p.ClientSide], p.Flows[1-p.ClientSide]
 	p.NAT = NAT{Client: [2]netip.AddrPort{fc.Client, fs.Client}, Server: [2]netip.AddrPort{fc.Server, fs.Server}}
 }
 
@@ -427,9 +424,7 @@ func (p *Pair) orientByTiming() {
 	case -(hi[0] + hi[1]) > 0: // the other way round
 		p.OrientedBy = ByTiming
 		p.ClientSide = 1 - p.ClientSide
-		hops := p.Hops
-		p.setHopsAndNAT([2]int{-1, -1}, [2]int{-1, -1})
-		p.Hops = hops // the same TTLs: no router either way
+		p.setNAT() // Hops stay: the same TTLs, no router either way
 		p.Packets = nil
 		p.matchPackets()
 	}

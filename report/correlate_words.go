@@ -283,14 +283,14 @@ func proofText(r *correlate.Result, rp correlate.ResetProof, names [2]string, p 
 // point nearer that host proves it right, one forged between the points
 // wrong.
 func guessText(rp correlate.ResetProof) (string, string) {
+	host := rp.GuessedSender.HostFirewall()
 	g := rp.Guessed.Origin()
-	if rp.GuessedSender.HostFirewall() {
+	if host {
 		g = rp.GuessedSender.String()
 	}
 	if rp.GuessedStrength != analyze.StrengthNone {
 		g += ", " + rp.GuessedStrength.String()
 	}
-	host := rp.GuessedSender.HostFirewall()
 	switch {
 	case rp.Guessed == analyze.VerdictUnknown:
 		return g, "-"
