@@ -183,11 +183,20 @@ const (
 )
 
 // Decode parses one frame of the given link type into seg. It returns
-// ErrNotIP or ErrNotTCP for frames that carry something else, and
-// ErrTruncated or ErrMalformed when the headers cannot be read.
+// ErrNotIP or ErrNotTCP for frames that carry something else, ErrFragment
+// for an IP fragment (a Reassembler's to keep), and ErrTruncated or
+// ErrMalformed when the headers cannot be read.
 func Decode(frame []byte, link LinkType, seg *Segment) error {
 	*seg = Segment{IfIndex: -1}
 	return decodeLink(frame, link, seg)
+}
+
+// restart clears what the headers read so far put in s, before the packet
+// inside a tunnel or one put back together is read: only where the frame
+// came from (direction, interface, tags, tunnels) and the Reassembler's
+// hook stay.
+func (s *Segment) restart() {
+	*s = Segment{Direction: s.Direction, IfIndex: s.IfIndex, VLANs: s.VLANs, Tunnels: s.Tunnels, frag: s.frag}
 }
 
 func decodeLink(frame []byte, link LinkType, seg *Segment) error {

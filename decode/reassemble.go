@@ -187,7 +187,6 @@ func (d *datagram) whole() bool {
 // decodeWhole decodes the packet put back together: its first fragment's
 // header, made whole (no fragment fields, the full length), and its data.
 func (r *Reassembler) decodeWhole(d *datagram, v6 bool, proto uint8, seg *Segment) error {
-	link := Segment{Direction: seg.Direction, IfIndex: seg.IfIndex, VLANs: seg.VLANs, Tunnels: seg.Tunnels}
 	if !v6 && len(d.header)+d.total > 0xffff {
 		return ErrMalformed // longer than an IPv4 packet can say
 	}
@@ -202,7 +201,7 @@ func (r *Reassembler) decodeWhole(d *datagram, v6 bool, proto uint8, seg *Segmen
 		binary.BigEndian.PutUint16(h[2:4], uint16(len(r.out)))
 		binary.BigEndian.PutUint16(h[6:8], binary.BigEndian.Uint16(h[6:8])&0x4000) // keep DF only
 	}
-	*seg = link
+	seg.restart()
 	if v6 {
 		return decodeIPv6(r.out, seg)
 	}

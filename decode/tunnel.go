@@ -44,7 +44,8 @@ func decodeTunnel(proto uint8, b []byte, seg *Segment) error {
 	if seg.Tunnels >= maxTunnels {
 		return ErrNotTCP
 	}
-	*seg = Segment{Direction: seg.Direction, IfIndex: seg.IfIndex, VLANs: seg.VLANs, Tunnels: seg.Tunnels + 1, frag: seg.frag}
+	seg.restart()
+	seg.Tunnels++
 	switch proto {
 	case ipProtoIPIP:
 		return decodeIPv4(b, seg)
